@@ -1,0 +1,54 @@
+// image_ref parsing: a Docker reference (distribution/reference grammar) and, for patch,
+// the semver carried by its tag. RTM never resolves versions; it only reads what the
+// producer wrote.
+
+const domainComponent = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
+const domain = `${domainComponent}(?:\\.${domainComponent})*(?::[0-9]+)?`;
+const alnum = '[a-z0-9]+';
+const separator = '(?:[._]|__|[-]+)';
+const pathComponent = `${alnum}(?:${separator}${alnum})*`;
+const name = `(?:${domain}/)?${pathComponent}(?:/${pathComponent})*`;
+const tag = '[\\w][\\w.-]{0,127}';
+const digest = '[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9A-Fa-f]{32,}';
+const REFERENCE = new RegExp(`^(${name})(?::(${tag}))?(?:@(${digest}))?$`);
+
+const MAX_NAME_LENGTH = 255;
+
+export interface ImageRef {
+  /** As written by the producer. */
+  raw: string;
+  /** Repository name, including any registry host. */
+  repository: string;
+  tag: string | null;
+  digest: string | null;
+}
+
+export function parseImageRef(raw: unknown): ImageRef | null {
+  if (typeof raw !== 'string' || raw.length === 0 || raw.length > 512) return null;
+  const m = REFERENCE.exec(raw);
+  if (!m || !m[1] || m[1].length > MAX_NAME_LENGTH) return null;
+  return { raw, repository: m[1], tag: m[2] ?? null, digest: m[3] ?? null };
+}
+
+export interface SemVer {
+  major: number;
+  minor: number;
+  patch: number;
+  prerelease: string | null;
+}
+
+// A leading "v" is accepted (v1.2.3 is a common tag style); build metadata cannot occur
+// because "+" is not a legal tag character.
+const SEMVER_TAG = /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?$/;
+
+export function parseSemverTag(tagValue: string | null): SemVer | null {
+  if (!tagValue) return null;
+  const m = SEMVER_TAG.exec(tagValue);
+  if (!m) return null;
+  return { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3]), prerelease: m[4] ?? null };
+}
+
+/** Allowlist check (CONTRACT §2): an empty list allows everything. */
+export function isImageAllowed(imageRef: string, allowedPrefixes: readonly string[]): boolean {
+  return allowedPrefixes.length === 0 || allowedPrefixes.some((p) => imageRef.startsWith(p));
+}

@@ -1,0 +1,21 @@
+// The Result every lifecycle operation returns across the service boundary (no exceptions
+// for expected outcomes; see docs/services.md).
+import type { ErrorCode, ResultCode } from './error-codes.js';
+import type { RuntimeRecord } from './runtime-record.js';
+
+export interface OperationResult {
+  outcome: 'success' | 'failure';
+  /** null on plain success; `replay_no_op` on an idempotent success; an ErrorCode on failure. */
+  errorCode: ResultCode | null;
+  errorMessage: string | null;
+  /** The record after the operation (or as found, on failure); null when there is none. */
+  record: RuntimeRecord | null;
+}
+
+export function succeeded(record: RuntimeRecord | null, replay = false): OperationResult {
+  return { outcome: 'success', errorCode: replay ? 'replay_no_op' : null, errorMessage: null, record };
+}
+
+export function failed(errorCode: ErrorCode, errorMessage: string, record: RuntimeRecord | null = null): OperationResult {
+  return { outcome: 'failure', errorCode, errorMessage, record };
+}

@@ -1,0 +1,99 @@
+import type { ContainerSpec } from '../domain/container-spec.js';
+
+/**
+ * The narrow Docker surface RTM uses. Every call has a timeout inside the adapter.
+ * Failures are thrown as DockerError with a kind the services map to contract codes.
+ */
+export type DockerErrorKind =
+  /** Daemon does not answer, or timed out. -> docker_unavailable */
+  | 'unavailable'
+  /** The referenced image / container does not exist. */
+  | 'not_found'
+  /** Name already in use and similar. */
+  | 'conflict'
+  /** Anything else the daemon refused. */
+  | 'failed';
+
+export class DockerError extends Error {
+  constructor(
+    readonly kind: DockerErrorKind,
+    message: string,
+    readonly statusCode?: number,
+  ) {
+    super(message);
+    this.name = 'DockerError';
+  }
+}
+
+export interface ImageInfo {
+  id: string;
+  labels: Record<string, string>;
+}
+
+export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
+
+export interface ContainerInfo {
+  id: string;
+  name: string;
+  image: string;
+  labels: Record<string, string>;
+  state: ContainerState;
+  running: boolean;
+  exitCode: number | null;
+  oomKilled: boolean;
+  restartCount: number;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  /** IP on each attached network, by network name. */
+  networkIps: Record<string, string>;
+}
+
+export interface ContainerSummary {
+  id: string;
+  name: string;
+  labels: Record<string, string>;
+  state: ContainerState;
+  createdAt: Date;
+}
+
+export type DockerEventAction = 'create' | 'start' | 'kill' | 'die' | 'stop' | 'oom' | 'destroy';
+
+export interface DockerEvent {
+  action: DockerEventAction;
+  containerId: string;
+  labels: Record<string, string>;
+  /** From the die event. */
+  exitCode: number | null;
+  /** From the kill event. */
+  signal: string | null;
+  /** Unix nanoseconds as reported by the daemon (for `since` on reconnect). */
+  timeNano: bigint;
+}
+
+export interface DockerEventsQuery {
+  /** Unix seconds (may be fractional); replay events since then. */
+  since?: number;
+  signal: AbortSignal;
+}
+
+export interface DockerRuntime {
+  ping(): Promise<void>;
+  networkExists(name: string): Promise<boolean>;
+  /** null when the image is not present locally. */
+  inspectImage(ref: string): Promise<ImageInfo | null>;
+  /** Throws DockerError('not_found') for an image that cannot be pulled. */
+  pullImage(ref: string): Promise<void>;
+  /** Creates (does not start). Returns the container id. */
+  createContainer(spec: ContainerSpec): Promise<string>;
+  startContainer(id: string): Promise<void>;
+  /** null when no such container. */
+  inspectContainer(idOrName: string): Promise<ContainerInfo | null>;
+  /** Graceful stop; an already stopped container is fine. */
+  stopContainer(id: string, timeoutSeconds: number): Promise<void>;
+  /** force kills a running one. A missing container is fine. */
+  removeContainer(id: string, opts?: { force?: boolean }): Promise<void>;
+  /** Containers labelled com.galaxy.owner=rtmanager, any state. */
+  listOwnedContainers(): Promise<ContainerSummary[]>;
+  /** Label-filtered (owned) container events; ends when the stream breaks or signal aborts. */
+  events(query: DockerEventsQuery): AsyncIterable<DockerEvent>;
+}

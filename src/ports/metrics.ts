@@ -1,0 +1,17 @@
+import type { HealthEventType } from '../domain/health.js';
+import type { OpKind, Outcome } from '../domain/operation.js';
+
+/** What the services and workers report; the Prometheus adapter implements it. */
+export interface Metrics {
+  operationCompleted(opKind: OpKind, outcome: Outcome, durationSeconds: number): void;
+  healthEventPublished(eventType: HealthEventType): void;
+  streamLag(consumer: string, lagSeconds: number): void;
+  streamEntryRejected(consumer: string, reason: string): void;
+}
+
+export const noopMetrics: Metrics = {
+  operationCompleted() {},
+  healthEventPublished() {},
+  streamLag() {},
+  streamEntryRejected() {},
+};

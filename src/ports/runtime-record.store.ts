@@ -1,0 +1,37 @@
+import type { RuntimeRecord, RuntimeStatus } from '../domain/runtime-record.js';
+
+export interface RuntimeStatusChange {
+  gameId: string;
+  /** CAS guard: the write applies only while the row still has this container id. */
+  expectedContainerId: string | null;
+  /** Optional second guard: the write applies only while the row has this status. */
+  expectedStatus?: RuntimeStatus;
+  to: RuntimeStatus;
+  at: Date;
+}
+
+export interface RuntimeListQuery {
+  status?: RuntimeStatus;
+  limit: number;
+  /** Exclusive: list game ids strictly after this one (ascending game_id order). */
+  afterGameId?: string;
+}
+
+export interface RuntimeRecordStore {
+  get(gameId: string): Promise<RuntimeRecord | null>;
+  /**
+   * Insert or replace the row for record.gameId. `created_at` of an existing row is kept
+   * whatever record.createdAt says. Returns the stored row.
+   */
+  upsert(record: RuntimeRecord): Promise<RuntimeRecord>;
+  /**
+   * Compare-and-swap status update on current_container_id (and optionally status).
+   * Sets stopped_at / removed_at / started_at to `at` as the target status implies, and
+   * last_op_at = at. Returns the updated row, or null when the guard did not match.
+   */
+  updateStatus(change: RuntimeStatusChange): Promise<RuntimeRecord | null>;
+  list(query: RuntimeListQuery): Promise<RuntimeRecord[]>;
+  /** Stopped records with last_op_at < olderThan (TTL cleanup). */
+  listStoppedBefore(olderThan: Date, limit: number): Promise<RuntimeRecord[]>;
+  countByStatus(): Promise<Record<RuntimeStatus, number>>;
+}

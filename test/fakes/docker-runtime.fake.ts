@@ -1,0 +1,259 @@
+// In-memory Docker. Models images, containers (by id and unique name) and an event feed.
+// Failure injection: `failOn[method] = DockerError` makes the next call of that method throw.
+import { randomBytes } from 'node:crypto';
+import type { ContainerSpec } from '../../src/domain/container-spec.js';
+import {
+  DockerError,
+  type ContainerInfo,
+  type ContainerState,
+  type ContainerSummary,
+  type DockerEvent,
+  type DockerEventsQuery,
+  type DockerRuntime,
+  type ImageInfo,
+} from '../../src/ports/docker-runtime.js';
+
+export interface FakeContainer {
+  id: string;
+  name: string;
+  image: string;
+  labels: Record<string, string>;
+  state: ContainerState;
+  exitCode: number | null;
+  oomKilled: boolean;
+  restartCount: number;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  spec: ContainerSpec | null;
+  ip: string;
+}
+
+type Method = keyof DockerRuntime;
+
+export class FakeDockerRuntime implements DockerRuntime {
+  readonly images = new Map<string, ImageInfo>();
+  /** Refs that pullImage can fetch (simulating a registry). */
+  readonly pullable = new Map<string, Record<string, string>>();
+  readonly containers = new Map<string, FakeContainer>();
+  readonly networks = new Set<string>(['galaxy-net']);
+  readonly calls: Array<{ method: Method; args: unknown[] }> = [];
+  readonly failOn: Partial<Record<Method, DockerError | Error>> = {};
+  private readonly listeners = new Set<(e: DockerEvent) => void>();
+  private ipCounter = 2;
+  down = false;
+
+  addImage(ref: string, labels: Record<string, string> = {}): void {
+    this.images.set(ref, { id: `sha256:${randomBytes(32).toString('hex')}`, labels });
+  }
+
+  /** Adds a container as if created outside RTM (or left over). */
+  addContainer(partial: Partial<FakeContainer> & { name: string }): FakeContainer {
+    const c: FakeContainer = {
+      id: randomBytes(32).toString('hex'),
+      image: 'unknown:latest',
+      labels: {},
+      state: 'running',
+      exitCode: null,
+      oomKilled: false,
+      restartCount: 0,
+      createdAt: new Date(),
+      startedAt: new Date(),
+      finishedAt: null,
+      spec: null,
+      ip: `172.30.0.${this.ipCounter++}`,
+      ...partial,
+    };
+    this.containers.set(c.id, c);
+    return c;
+  }
+
+  byName(name: string): FakeContainer | undefined {
+    return [...this.containers.values()].find((c) => c.name === name);
+  }
+
+  /** Simulate the daemon: container exits (crash or engine exit). */
+  exit(id: string, exitCode: number, opts: { oom?: boolean } = {}): void {
+    const c = this.mustGet(id);
+    if (opts.oom) this.emit('oom', c);
+    c.state = 'exited';
+    c.exitCode = exitCode;
+    c.oomKilled = !!opts.oom;
+    c.finishedAt = new Date();
+    this.emit('die', c, exitCode);
+  }
+
+  /** Simulate `docker rm -f` by someone else. */
+  destroy(id: string): void {
+    const c = this.mustGet(id);
+    if (c.state === 'running') this.exit(id, 137);
+    this.containers.delete(id);
+    this.emit('destroy', c);
+  }
+
+  private record(method: Method, args: unknown[]): void {
+    this.calls.push({ method, args });
+    if (this.down) throw new DockerError('unavailable', 'fake docker daemon is down');
+    const f = this.failOn[method];
+    if (f) {
+      delete this.failOn[method];
+      throw f;
+    }
+  }
+
+  callsOf(method: Method): unknown[][] {
+    return this.calls.filter((c) => c.method === method).map((c) => c.args);
+  }
+
+  private mustGet(idOrName: string): FakeContainer {
+    const c = this.containers.get(idOrName) ?? this.byName(idOrName);
+    if (!c) throw new DockerError('not_found', `No such container: ${idOrName}`, 404);
+    return c;
+  }
+
+  private emit(action: DockerEvent['action'], c: FakeContainer, exitCode: number | null = null): void {
+    const e: DockerEvent = {
+      action,
+      containerId: c.id,
+      labels: { ...c.labels },
+      exitCode,
+      signal: null,
+      timeNano: BigInt(Date.now()) * 1_000_000n,
+    };
+    for (const l of this.listeners) l(e);
+  }
+
+  async ping(): Promise<void> {
+    this.record('ping', []);
+  }
+
+  async networkExists(name: string): Promise<boolean> {
+    this.record('networkExists', [name]);
+    return this.networks.has(name);
+  }
+
+  async inspectImage(ref: string): Promise<ImageInfo | null> {
+    this.record('inspectImage', [ref]);
+    const i = this.images.get(ref);
+    return i ? structuredClone(i) : null;
+  }
+
+  async pullImage(ref: string): Promise<void> {
+    this.record('pullImage', [ref]);
+    const labels = this.pullable.get(ref);
+    if (!labels) throw new DockerError('not_found', `pull access denied for ${ref}, repository does not exist`, 404);
+    this.addImage(ref, labels);
+  }
+
+  async createContainer(spec: ContainerSpec): Promise<string> {
+    this.record('createContainer', [spec]);
+    if (!this.images.has(spec.image)) throw new DockerError('not_found', `No such image: ${spec.image}`, 404);
+    if (this.byName(spec.name)) throw new DockerError('conflict', `Conflict. The container name "/${spec.name}" is already in use`, 409);
+    const c = this.addContainer({
+      name: spec.name,
+      image: spec.image,
+      labels: { ...spec.labels },
+      state: 'created',
+      startedAt: null,
+      spec: structuredClone(spec),
+    });
+    this.emit('create', c);
+    return c.id;
+  }
+
+  async startContainer(id: string): Promise<void> {
+    this.record('startContainer', [id]);
+    const c = this.mustGet(id);
+    c.state = 'running';
+    c.startedAt = new Date();
+    c.exitCode = null;
+    this.emit('start', c);
+  }
+
+  async inspectContainer(idOrName: string): Promise<ContainerInfo | null> {
+    this.record('inspectContainer', [idOrName]);
+    const c = this.containers.get(idOrName) ?? this.byName(idOrName);
+    if (!c) return null;
+    return {
+      id: c.id,
+      name: c.name,
+      image: c.image,
+      labels: { ...c.labels },
+      state: c.state,
+      running: c.state === 'running',
+      exitCode: c.exitCode,
+      oomKilled: c.oomKilled,
+      restartCount: c.restartCount,
+      startedAt: c.startedAt,
+      finishedAt: c.finishedAt,
+      networkIps: { 'galaxy-net': c.ip },
+    };
+  }
+
+  async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
+    this.record('stopContainer', [id, timeoutSeconds]);
+    const c = this.mustGet(id);
+    if (c.state !== 'running') return;
+    this.emit('kill', c);
+    c.state = 'exited';
+    c.exitCode = 0;
+    c.finishedAt = new Date();
+    this.emit('die', c, 0);
+    this.emit('stop', c);
+  }
+
+  async removeContainer(id: string, opts: { force?: boolean } = {}): Promise<void> {
+    this.record('removeContainer', [id, opts]);
+    const c = this.containers.get(id) ?? this.byName(id);
+    if (!c) return;
+    if (c.state === 'running' && !opts.force)
+      throw new DockerError('conflict', `You cannot remove a running container ${c.id}`, 409);
+    if (c.state === 'running') this.exit(c.id, 137);
+    this.containers.delete(c.id);
+    this.emit('destroy', c);
+  }
+
+  async listOwnedContainers(): Promise<ContainerSummary[]> {
+    this.record('listOwnedContainers', []);
+    return [...this.containers.values()]
+      .filter((c) => c.labels['com.galaxy.owner'] === 'rtmanager')
+      .map((c) => ({ id: c.id, name: c.name, labels: { ...c.labels }, state: c.state, createdAt: c.createdAt }));
+  }
+
+  events(query: DockerEventsQuery): AsyncIterable<DockerEvent> {
+    const listeners = this.listeners;
+    return {
+      [Symbol.asyncIterator]() {
+        const queue: DockerEvent[] = [];
+        let wake: (() => void) | null = null;
+        const onEvent = (e: DockerEvent) => {
+          if (e.labels['com.galaxy.owner'] !== 'rtmanager') return;
+          queue.push(e);
+          wake?.();
+        };
+        listeners.add(onEvent);
+        const onAbort = () => wake?.();
+        query.signal.addEventListener('abort', onAbort);
+        return {
+          async next(): Promise<IteratorResult<DockerEvent>> {
+            for (;;) {
+              if (query.signal.aborted) {
+                listeners.delete(onEvent);
+                return { done: true, value: undefined };
+              }
+              const e = queue.shift();
+              if (e) return { done: false, value: e };
+              await new Promise<void>((r) => (wake = r));
+              wake = null;
+            }
+          },
+          async return(): Promise<IteratorResult<DockerEvent>> {
+            listeners.delete(onEvent);
+            query.signal.removeEventListener('abort', onAbort);
+            return { done: true, value: undefined };
+          },
+        };
+      },
+    };
+  }
+}

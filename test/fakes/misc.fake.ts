@@ -1,0 +1,44 @@
+import path from 'node:path';
+import type { Clock } from '../../src/ports/clock.js';
+import type { LobbyClient, LobbyGameRecord } from '../../src/ports/lobby-client.js';
+import type { StateDirectories } from '../../src/ports/state-directory.js';
+
+export class ManualClock implements Clock {
+  constructor(private current = new Date('2026-01-01T00:00:00.000Z')) {}
+  now(): Date {
+    return new Date(this.current.getTime());
+  }
+  advance(ms: number): void {
+    this.current = new Date(this.current.getTime() + ms);
+  }
+  set(date: Date): void {
+    this.current = new Date(date.getTime());
+  }
+}
+
+export class FakeStateDirectories implements StateDirectories {
+  readonly ensured = new Set<string>();
+  failNext: Error | null = null;
+  constructor(private readonly root = '/srv/galaxy-state') {}
+  pathFor(gameId: string): string {
+    return path.join(this.root, gameId);
+  }
+  async ensure(gameId: string): Promise<string> {
+    if (this.failNext) {
+      const e = this.failNext;
+      this.failNext = null;
+      throw e;
+    }
+    this.ensured.add(gameId);
+    return this.pathFor(gameId);
+  }
+}
+
+export class FakeLobbyClient implements LobbyClient {
+  readonly games = new Map<string, LobbyGameRecord>();
+  down = false;
+  async getGame(gameId: string): Promise<LobbyGameRecord | null> {
+    if (this.down) throw new Error('lobby unreachable');
+    return this.games.get(gameId) ?? null;
+  }
+}
