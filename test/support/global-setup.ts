@@ -14,10 +14,12 @@ export default function setup(): void {
   if (process.env.RTM_TEST_SKIP_BOOTSTRAP !== '1') {
     execFileSync('bash', [path.join(root, 'scripts', 'bootstrap.sh'), '--quiet'], { stdio: 'inherit' });
   }
-  const leftovers = sh('docker', ['ps', '-aq', '--filter', 'label=com.galaxy.owner=rtmanager', '--format', '{{.ID}} {{.Label "com.galaxy.game_id"}}'])
+  // Only containers older than 30 minutes: another test run on this machine may be live.
+  const cutoff = Date.now() - 30 * 60_000;
+  const leftovers = sh('docker', ['ps', '-a', '--filter', 'label=com.galaxy.owner=rtmanager', '--format', '{{.ID}}|{{.Label "com.galaxy.game_id"}}|{{.CreatedAt}}'])
     .split('\n')
-    .map((l) => l.trim().split(' '))
-    .filter(([id, gameId]) => id && gameId?.startsWith(TEST_GAME_PREFIX))
+    .map((l) => l.trim().split('|'))
+    .filter(([id, gameId, created]) => id && gameId?.startsWith(TEST_GAME_PREFIX) && Date.parse((created ?? '').replace(/ [A-Z]+$/, '')) < cutoff)
     .map(([id]) => id as string);
   if (leftovers.length > 0) sh('docker', ['rm', '-f', ...leftovers]);
 }
