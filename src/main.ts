@@ -1,0 +1,53 @@
+// Process entry: config (exit 2 on bad env), migrations (exit 1 on failure, before any
+// listener opens), then the service; SIGTERM/SIGINT stop it within the shutdown timeout.
+import { ConfigError, loadConfig } from './app/config.js';
+import { createLogger } from './app/logger.js';
+import { startRtm } from './app/rtm.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`rtmanager: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = createLogger(config);
+  let rtm;
+  try {
+    rtm = await startRtm(config, logger);
+  } catch (err) {
+    logger.fatal({ err }, 'startup failed');
+    process.exitCode = 1;
+    return;
+  }
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const hardStop = setTimeout(() => {
+      logger.error({ timeout_ms: config.lifecycle.shutdownTimeoutMs }, 'shutdown timeout reached; abandoning in-flight work');
+      process.exit(1);
+    }, config.lifecycle.shutdownTimeoutMs);
+    hardStop.unref();
+    rtm.stop().then(
+      () => {
+        logger.info('stopped');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+void main();
