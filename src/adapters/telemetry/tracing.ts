@@ -1,0 +1,93 @@
+// OpenTelemetry tracing (CONTRACT §10). With an OTLP endpoint configured, a NodeTracerProvider
+// exporting over OTLP/HTTP is registered as the global provider, so REST, stream and Docker
+// spans created through @opentelemetry/api are exported. Without one, nothing is registered
+// and the API stays a no-op (spans cost almost nothing).
+import type { Attributes, Span, Tracer } from '@opentelemetry/api';
+import { context, propagation, SpanStatusCode, trace } from '@opentelemetry/api';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import type { Logger } from 'pino';
+
+/** Instrumentation scope name of every span RTM creates. */
+export const RTM_TRACER_NAME = 'rtmanager';
+
+export interface TracingSettings {
+  /** Collector base URL (e.g. http://otel-collector:4318) or a full .../v1/traces URL; null = off. */
+  otlpEndpoint: string | null;
+  serviceName: string;
+}
+
+export interface TracingHandle {
+  /** Flush pending spans and unregister the global provider. Safe to call twice. */
+  shutdown(): Promise<void>;
+}
+
+/** The collector's traces URL: the OTLP/HTTP convention appends /v1/traces to a base URL. */
+export function otlpTracesUrl(endpoint: string): string {
+  const trimmed = endpoint.replace(/\/+$/, '');
+  return trimmed.endsWith('/v1/traces') ? trimmed : `${trimmed}/v1/traces`;
+}
+
+export function startTracing(settings: TracingSettings, logger: Logger): TracingHandle {
+  if (settings.otlpEndpoint === null) {
+    logger.debug('tracing disabled: no OTLP endpoint configured');
+    return { shutdown: async () => {} };
+  }
+  const url = otlpTracesUrl(settings.otlpEndpoint);
+  const provider = new NodeTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': settings.serviceName }),
+    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url }))],
+  });
+  provider.register();
+  logger.info({ otlp_traces_url: url, service_name: settings.serviceName }, 'tracing enabled');
+
+  let done: Promise<void> | null = null;
+  return {
+    shutdown() {
+      done ??= (async () => {
+        try {
+          await provider.shutdown();
+        } catch (err) {
+          // Losing the last spans must not fail the process shutdown.
+          logger.warn({ err }, 'tracing: flushing spans on shutdown failed');
+        } finally {
+          trace.disable();
+          context.disable();
+          propagation.disable();
+        }
+      })();
+      return done;
+    },
+  };
+}
+
+/** The tracer RTM code uses (the global one: a no-op until startTracing registers a provider). */
+export function rtmTracer(): Tracer {
+  return trace.getTracer(RTM_TRACER_NAME);
+}
+
+/**
+ * Run `fn` inside an active span: the span ends when `fn` settles, and a thrown error is
+ * recorded and marks the span as an error (then rethrown). Expected failures returned as
+ * results are the caller's to annotate on the span it receives.
+ */
+export async function withSpan<T>(
+  tracer: Tracer,
+  name: string,
+  attributes: Attributes,
+  fn: (span: Span) => Promise<T>,
+): Promise<T> {
+  return tracer.startActiveSpan(name, { attributes }, async (span) => {
+    try {
+      return await fn(span);
+    } catch (err) {
+      span.recordException(err instanceof Error ? err : String(err));
+      span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
+      throw err;
+    } finally {
+      span.end();
+    }
+  });
+}

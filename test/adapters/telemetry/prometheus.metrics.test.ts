@@ -1,0 +1,88 @@
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { PrometheusMetrics } from '../../../src/adapters/telemetry/prometheus.metrics.js';
+import type { RuntimeStatus } from '../../../src/domain/runtime-record.js';
+
+const silent = pino({ level: 'silent' });
+
+function counts(running: number, stopped: number, removed: number): Record<RuntimeStatus, number> {
+  return { running, stopped, removed };
+}
+
+describe('PrometheusMetrics', () => {
+  it('renders every RTM metric family with the recorded values', async () => {
+    const metrics = new PrometheusMetrics(async () => counts(3, 1, 0), silent);
+    metrics.operationCompleted('start', 'success', 0.42);
+    metrics.operationCompleted('start', 'failure', 1.5);
+    metrics.operationCompleted('stop', 'success', 0.1);
+    metrics.healthEventPublished('probe_failed');
+    metrics.streamLag('start_jobs', 2.5);
+    metrics.streamEntryRejected('stop_jobs', 'missing_game_id');
+
+    const { contentType, body } = await metrics.render();
+
+    expect(contentType).toMatch(/^text\/plain/);
+    expect(body).toContain('rtmanager_operations_total{op_kind="start",outcome="success"} 1');
+    expect(body).toContain('rtmanager_operations_total{op_kind="start",outcome="failure"} 1');
+    expect(body).toContain('rtmanager_operations_total{op_kind="stop",outcome="success"} 1');
+    expect(body).toContain('rtmanager_operation_duration_seconds_count{op_kind="start"} 2');
+    expect(body).toContain('rtmanager_operation_duration_seconds_bucket{le="0.5",op_kind="start"} 1');
+    expect(body).toContain('rtmanager_health_events_total{event_type="probe_failed"} 1');
+    expect(body).toContain('rtmanager_stream_lag_seconds{consumer="start_jobs"} 2.5');
+    expect(body).toContain('rtmanager_stream_entries_rejected_total{consumer="stop_jobs",reason="missing_game_id"} 1');
+    expect(body).toContain('rtmanager_runtimes{status="running"} 3');
+    expect(body).toContain('rtmanager_runtimes{status="stopped"} 1');
+    expect(body).toContain('rtmanager_runtimes{status="removed"} 0');
+    // Default process metrics live on the same (own) registry.
+    expect(body).toContain('process_cpu_user_seconds_total');
+    expect(body).toContain('nodejs_heap_size_used_bytes');
+  });
+
+  it('reads the runtimes gauge from the injected counter at every scrape', async () => {
+    let current = counts(1, 0, 0);
+    let calls = 0;
+    const metrics = new PrometheusMetrics(async () => {
+      calls += 1;
+      return current;
+    }, silent, { defaultMetrics: false });
+
+    expect((await metrics.render()).body).toContain('rtmanager_runtimes{status="running"} 1');
+    current = counts(0, 2, 5);
+    const body = (await metrics.render()).body;
+    expect(body).toContain('rtmanager_runtimes{status="running"} 0');
+    expect(body).toContain('rtmanager_runtimes{status="stopped"} 2');
+    expect(body).toContain('rtmanager_runtimes{status="removed"} 5');
+    expect(calls).toBe(2);
+  });
+
+  it('still renders when counting runtimes fails, keeping the last values', async () => {
+    let fail = false;
+    const metrics = new PrometheusMetrics(async () => {
+      if (fail) throw new Error('database down');
+      return counts(4, 0, 0);
+    }, silent, { defaultMetrics: false });
+    await metrics.render();
+    fail = true;
+    metrics.operationCompleted('patch', 'success', 0.3);
+
+    const { body } = await metrics.render();
+
+    expect(body).toContain('rtmanager_runtimes{status="running"} 4');
+    expect(body).toContain('rtmanager_operations_total{op_kind="patch",outcome="success"} 1');
+  });
+
+  it('keeps instances independent (no shared global registry)', async () => {
+    const a = new PrometheusMetrics(async () => counts(0, 0, 0), silent);
+    const b = new PrometheusMetrics(async () => counts(0, 0, 0), silent);
+    a.healthEventPublished('container_oom');
+
+    expect((await a.render()).body).toContain('rtmanager_health_events_total{event_type="container_oom"} 1');
+    expect((await b.render()).body).not.toContain('event_type="container_oom"');
+  });
+
+  it('never reports a negative lag (producer clock ahead of ours)', async () => {
+    const metrics = new PrometheusMetrics(async () => counts(0, 0, 0), silent, { defaultMetrics: false });
+    metrics.streamLag('stop_jobs', -0.3);
+    expect((await metrics.render()).body).toContain('rtmanager_stream_lag_seconds{consumer="stop_jobs"} 0');
+  });
+});
