@@ -1,0 +1,34 @@
+// runtime:job_results (CONTRACT §6). Never trimmed: Lobby may lag or be down for a while
+// and must still find every result when it comes back.
+import type { Redis } from 'ioredis';
+import type { JobResult, JobResultPublisher } from '../../ports/publishers.js';
+
+export class RedisJobResultPublisher implements JobResultPublisher {
+  constructor(
+    private readonly redis: Redis,
+    /** `config.streams.jobResults` (already prefixed). */
+    private readonly stream: string,
+  ) {}
+
+  async publish(result: JobResult): Promise<string> {
+    const id = await this.redis.xadd(this.stream, '*', ...jobResultFields(result));
+    if (id === null) throw new Error(`XADD ${this.stream} returned no entry id`);
+    return id;
+  }
+}
+
+/** Flat wire fields, in the contract's order; absent values are empty strings. */
+export function jobResultFields(r: JobResult): string[] {
+  return [
+    'game_id', r.gameId,
+    'job_kind', r.jobKind,
+    'job_id', r.jobId,
+    'outcome', r.outcome,
+    'error_code', r.errorCode ?? '',
+    'error_message', r.errorMessage ?? '',
+    'container_id', r.containerId ?? '',
+    'engine_endpoint', r.engineEndpoint ?? '',
+    'image_ref', r.imageRef ?? '',
+    'completed_at_ms', String(r.completedAt.getTime()),
+  ];
+}

@@ -1,0 +1,35 @@
+// notification:intents (CONTRACT §6): admin-only alerts for the Notification Service.
+// Never trimmed: the stream belongs to its consumer, which may lag.
+import type { Redis } from 'ioredis';
+import type { NotificationIntent, NotificationIntentPublisher } from '../../ports/publishers.js';
+
+export class RedisNotificationIntentPublisher implements NotificationIntentPublisher {
+  constructor(
+    private readonly redis: Redis,
+    /** `config.streams.notificationIntents` (already prefixed). */
+    private readonly stream: string,
+  ) {}
+
+  async publish(intent: NotificationIntent): Promise<void> {
+    await this.redis.xadd(this.stream, '*', ...notificationIntentFields(intent));
+  }
+}
+
+/** Flat wire fields, in the contract's order; the payload is one JSON string. */
+export function notificationIntentFields(i: NotificationIntent): string[] {
+  const payload = {
+    game_id: i.gameId,
+    image_ref: i.imageRef,
+    error_code: i.errorCode,
+    error_message: i.errorMessage,
+    attempted_at_ms: i.attemptedAt.getTime(),
+  };
+  return [
+    'intent_type', i.intentType,
+    'audience', 'admin',
+    'channels', 'email',
+    'idempotency_key', i.idempotencyKey,
+    'payload', JSON.stringify(payload),
+    'producer', 'rtmanager',
+  ];
+}
