@@ -1,0 +1,286 @@
+// DockerRuntime over dockerode. Every call runs under an explicit deadline (dockerode's
+// own `timeout` is a socket idle timeout and would also cut the events stream): when it
+// passes, the HTTP request is aborted and the call fails with DockerError('unavailable').
+// Errors are mapped once, in docker-error.mapper.ts. Each call is one OpenTelemetry span.
+import type { Readable } from 'node:stream';
+import { SpanKind, SpanStatusCode, trace, type Attributes, type Tracer } from '@opentelemetry/api';
+import type Dockerode from 'dockerode';
+import type { Logger } from 'pino';
+import { OWNER_LABEL, OWNER_VALUE, type ContainerSpec } from '../../domain/container-spec.js';
+import {
+  DockerError,
+  type ContainerInfo,
+  type ContainerState,
+  type ContainerSummary,
+  type DockerEvent,
+  type DockerEventsQuery,
+  type DockerRuntime,
+  type ImageInfo,
+} from '../../ports/docker-runtime.js';
+import { containerCreateOptions } from './container-create.mapper.js';
+import { decodeDockerEvent, WATCHED_EVENT_ACTIONS } from './docker-event.decoder.js';
+import { dockerStatusOf, toDockerError } from './docker-error.mapper.js';
+import { decodeNdjson } from './ndjson-stream.decoder.js';
+
+export { createDockerClient, dockerClientOptions } from './docker-client.factory.js';
+
+export interface DockerodeRuntimeOptions {
+  /** Deadline of every API call (stop gets its grace period on top). */
+  apiTimeoutMs: number;
+  /** Deadline of a whole image pull, progress stream included. */
+  pullTimeoutMs: number;
+  logger: Logger;
+}
+
+const OWNER_FILTER = `${OWNER_LABEL}=${OWNER_VALUE}`;
+/** Docker's "never" timestamp (State.StartedAt of a never-started container). */
+const ZERO_TIME_PREFIX = '0001-01-01';
+const CONTAINER_STATES: readonly ContainerState[] = ['created', 'running', 'paused', 'restarting', 'removing', 'exited', 'dead'];
+
+type StatusCodes = Record<number, string | boolean>;
+
+export class DockerodeRuntime implements DockerRuntime {
+  private readonly tracer: Tracer = trace.getTracer('rtmanager.docker');
+  private readonly logger: Logger;
+
+  constructor(
+    private readonly docker: Dockerode,
+    private readonly options: DockerodeRuntimeOptions,
+  ) {
+    this.logger = options.logger.child({ component: 'docker' });
+  }
+
+  async ping(): Promise<void> {
+    // Docker.ping takes no options (no abort signal): dial directly.
+    await this.call('ping', {}, this.options.apiTimeoutMs, (signal) => this.dial('/_ping', signal, { 200: true, 500: 'server error' }));
+  }
+
+  async networkExists(name: string): Promise<boolean> {
+    return this.call('networkExists', { 'network.name': name }, this.options.apiTimeoutMs, async (signal) => {
+      try {
+        // dockerode's Network.inspect does not forward an abort signal: dial directly.
+        await this.dial(`/networks/${encodeURIComponent(name)}`, signal, { 200: true, 404: 'no such network', 500: 'server error' });
+        return true;
+      } catch (err) {
+        if (dockerStatusOf(err) === 404) return false;
+        throw err;
+      }
+    });
+  }
+
+  async inspectImage(ref: string): Promise<ImageInfo | null> {
+    return this.call('inspectImage', { 'container.image.name': ref }, this.options.apiTimeoutMs, async (signal) => {
+      let raw: Dockerode.ImageInspectInfo;
+      try {
+        // Image.inspect does not forward an abort signal either. The name goes unescaped,
+        // as the Docker CLI sends it (the daemon routes on the slashes of a repository).
+        raw = await this.dial<Dockerode.ImageInspectInfo>(`/images/${ref}/json`, signal, { 200: true, 404: 'no such image', 500: 'server error' });
+      } catch (err) {
+        if (dockerStatusOf(err) === 404) return null;
+        throw err;
+      }
+      return { id: raw.Id, labels: { ...(raw.Config?.Labels ?? {}) } };
+    });
+  }
+
+  async pullImage(ref: string): Promise<void> {
+    await this.call('pullImage', { 'container.image.name': ref }, this.options.pullTimeoutMs, async (abortSignal) => {
+      const stream = (await this.docker.pull(ref, { abortSignal })) as Readable;
+      const stop = () => stream.destroy();
+      abortSignal.addEventListener('abort', stop, { once: true });
+      try {
+        // The daemon answers 200 and reports a failed pull inside the progress stream.
+        for await (const message of decodeNdjson(stream)) {
+          const failure = pullFailureOf(message);
+          if (failure !== null) throw new DockerError('failed', failure);
+        }
+      } finally {
+        abortSignal.removeEventListener('abort', stop);
+        stream.destroy();
+      }
+    });
+  }
+
+  async createContainer(spec: ContainerSpec): Promise<string> {
+    const attributes = { 'container.name': spec.name, 'container.image.name': spec.image };
+    return this.call('createContainer', attributes, this.options.apiTimeoutMs, async (abortSignal) => {
+      const container = await this.docker.createContainer({ ...containerCreateOptions(spec), abortSignal });
+      return container.id;
+    });
+  }
+
+  async startContainer(id: string): Promise<void> {
+    await this.call('startContainer', { 'container.id': id }, this.options.apiTimeoutMs, async (abortSignal) => {
+      try {
+        await this.docker.getContainer(id).start({ abortSignal });
+      } catch (err) {
+        if (dockerStatusOf(err) === 304) return; // already running
+        throw err;
+      }
+    });
+  }
+
+  async inspectContainer(idOrName: string): Promise<ContainerInfo | null> {
+    const raw = await this.call('inspectContainer', { 'container.id': idOrName }, this.options.apiTimeoutMs, async (abortSignal) => {
+      try {
+        return await this.docker.getContainer(idOrName).inspect({ abortSignal });
+      } catch (err) {
+        if (dockerStatusOf(err) === 404) return null;
+        throw err;
+      }
+    });
+    return raw === null ? null : containerInfoOf(raw);
+  }
+
+  async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
+    const t = Math.max(0, Math.ceil(timeoutSeconds));
+    // The daemon answers only after the grace period (plus the kill) has run its course.
+    const deadlineMs = t * 1000 + this.options.apiTimeoutMs;
+    await this.call('stopContainer', { 'container.id': id, 'docker.stop_timeout_s': t }, deadlineMs, async (abortSignal) => {
+      try {
+        await this.docker.getContainer(id).stop({ t, abortSignal });
+      } catch (err) {
+        if (dockerStatusOf(err) === 304) return; // already stopped
+        throw err;
+      }
+    });
+  }
+
+  async removeContainer(id: string, opts: { force?: boolean } = {}): Promise<void> {
+    const force = opts.force ?? false;
+    await this.call('removeContainer', { 'container.id': id, 'docker.force': force }, this.options.apiTimeoutMs, async (abortSignal) => {
+      try {
+        // v: anonymous volumes an image may declare go with the container (the state
+        // directory is a bind mount and is never touched).
+        await this.docker.getContainer(id).remove({ force, v: true, abortSignal });
+      } catch (err) {
+        if (dockerStatusOf(err) === 404) return; // already gone
+        throw err;
+      }
+    });
+  }
+
+  async listOwnedContainers(): Promise<ContainerSummary[]> {
+    const raw = await this.call('listOwnedContainers', {}, this.options.apiTimeoutMs, (abortSignal) =>
+      this.docker.listContainers({ all: true, filters: { label: [OWNER_FILTER] }, abortSignal }),
+    );
+    return raw.map((c) => ({
+      id: c.Id,
+      name: (c.Names?.[0] ?? '').replace(/^\//, ''),
+      labels: { ...(c.Labels ?? {}) },
+      state: containerStateOf(c.State),
+      createdAt: new Date(c.Created * 1000),
+    }));
+  }
+
+  /**
+   * Owned container events, in daemon order. Connecting is a normal call (deadline,
+   * DockerError on failure); once connected the iteration simply ends when the stream
+   * ends or breaks or `signal` aborts. Reconnecting is the caller's policy.
+   */
+  async *events(query: DockerEventsQuery): AsyncGenerator<DockerEvent, void, undefined> {
+    if (query.signal.aborted) return;
+    const stream = await this.call('events.connect', { 'docker.events.since': query.since ?? 0 }, this.options.apiTimeoutMs, async (signal) => {
+      const options: Dockerode.GetEventsOptions & { abortSignal: AbortSignal } = {
+        filters: { type: ['container'], label: [OWNER_FILTER], event: [...WATCHED_EVENT_ACTIONS] },
+        abortSignal: signal,
+      };
+      if (query.since !== undefined) options.since = query.since;
+      return (await this.docker.getEvents(options)) as Readable;
+    });
+    const close = () => stream.destroy();
+    query.signal.addEventListener('abort', close, { once: true });
+    try {
+      const lines = decodeNdjson(stream, (line) => this.logger.warn({ line: line.slice(0, 500) }, 'docker events: undecodable line skipped'));
+      for await (const value of lines) {
+        if (query.signal.aborted) return;
+        const event = decodeDockerEvent(value);
+        if (event) yield event;
+      }
+      if (!query.signal.aborted) this.logger.info('docker events stream ended');
+    } catch (err) {
+      if (!query.signal.aborted) this.logger.warn({ err }, 'docker events stream broke');
+    } finally {
+      query.signal.removeEventListener('abort', close);
+      stream.destroy();
+    }
+  }
+
+  /** One Docker call: a span, a deadline that aborts the request, errors mapped. */
+  private call<T>(method: string, attributes: Attributes, timeoutMs: number, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    return this.tracer.startActiveSpan(`docker.${method}`, { kind: SpanKind.CLIENT, attributes }, async (span) => {
+      const controller = new AbortController();
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          reject(new DockerError('unavailable', `Docker daemon did not answer ${method} within ${timeoutMs} ms`));
+          controller.abort();
+        }, timeoutMs);
+      });
+      const attempt = work(controller.signal);
+      // After the deadline the attempt rejects with an abort error nobody waits for.
+      attempt.catch(() => {});
+      try {
+        return await Promise.race([attempt, deadline]);
+      } catch (err) {
+        const mapped = toDockerError(err, method);
+        span.setAttribute('docker.error_kind', mapped.kind);
+        span.recordException(mapped);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: mapped.message });
+        throw mapped;
+      } finally {
+        clearTimeout(timer);
+        span.end();
+      }
+    });
+  }
+
+  private dial<T>(path: string, abortSignal: AbortSignal, statusCodes: StatusCodes): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.docker.modem.dial({ path, method: 'GET', abortSignal, statusCodes }, (err, data) => (err ? reject(err) : resolve(data as T)));
+    });
+  }
+}
+
+function pullFailureOf(message: unknown): string | null {
+  if (!message || typeof message !== 'object') return null;
+  const m = message as { error?: unknown; errorDetail?: { message?: unknown } };
+  if (typeof m.errorDetail?.message === 'string') return m.errorDetail.message;
+  if (typeof m.error === 'string') return m.error;
+  return null;
+}
+
+function containerStateOf(value: unknown): ContainerState {
+  return CONTAINER_STATES.find((s) => s === value) ?? 'dead';
+}
+
+function dateOf(value: unknown): Date | null {
+  if (typeof value !== 'string' || value === '' || value.startsWith(ZERO_TIME_PREFIX)) return null;
+  const d = new Date(value);
+  return Number.isNaN(d.getTime()) ? null : d;
+}
+
+function containerInfoOf(raw: Dockerode.ContainerInspectInfo): ContainerInfo {
+  const state = containerStateOf(raw.State?.Status);
+  const running = raw.State?.Running === true;
+  const networkIps: Record<string, string> = {};
+  for (const [network, settings] of Object.entries(raw.NetworkSettings?.Networks ?? {})) {
+    // A stopped container keeps its endpoint entry with an empty address.
+    if (settings?.IPAddress) networkIps[network] = settings.IPAddress;
+  }
+  return {
+    id: raw.Id,
+    name: raw.Name.replace(/^\//, ''),
+    image: raw.Config?.Image ?? raw.Image,
+    labels: { ...(raw.Config?.Labels ?? {}) },
+    state,
+    running,
+    // Docker reports 0 before the first exit; the port says "no exit code yet".
+    exitCode: state === 'created' || running ? null : (raw.State?.ExitCode ?? null),
+    oomKilled: raw.State?.OOMKilled === true,
+    restartCount: raw.RestartCount ?? 0,
+    startedAt: dateOf(raw.State?.StartedAt),
+    finishedAt: dateOf(raw.State?.FinishedAt),
+    networkIps,
+  };
+}
