@@ -1,0 +1,90 @@
+// operation_log over Kysely: append-only history, newest first by id.
+import type { Insertable, Kysely, Selectable } from 'kysely';
+import type { DB, OperationLog } from '../../../generated/db/types.js';
+import type { ResultCode } from '../../domain/error-codes.js';
+import { isErrorCode, REPLAY_NO_OP } from '../../domain/error-codes.js';
+import type { OperationLogEntry, StoredOperationLogEntry } from '../../domain/operation.js';
+import { OP_KINDS, OP_SOURCES, OUTCOMES } from '../../domain/operation.js';
+import type { OperationLogStore } from '../../ports/operation-log.store.js';
+import { RTM_SCHEMA } from './database.js';
+import { storableJson, storableText } from './storable-text.js';
+
+type OperationLogRow = Selectable<OperationLog>;
+
+function oneOf<T extends string>(allowed: readonly T[], value: string, column: string, id: string): T {
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new Error(`operation_log row ${id} has unknown ${column} ${JSON.stringify(value)}`);
+}
+
+function resultCode(value: string | null, id: string): ResultCode | null {
+  if (value === null || value === REPLAY_NO_OP || isErrorCode(value)) return value;
+  throw new Error(`operation_log row ${id} has unknown error_code ${JSON.stringify(value)}`);
+}
+
+export function operationLogEntryFromRow(row: OperationLogRow): StoredOperationLogEntry {
+  const details = row.details;
+  if (details === null || typeof details !== 'object' || Array.isArray(details)) {
+    throw new Error(`operation_log row ${row.id} has non-object details`);
+  }
+  return {
+    id: row.id,
+    gameId: row.game_id,
+    opKind: oneOf(OP_KINDS, row.op_kind, 'op_kind', row.id),
+    opSource: oneOf(OP_SOURCES, row.op_source, 'op_source', row.id),
+    outcome: oneOf(OUTCOMES, row.outcome, 'outcome', row.id),
+    errorCode: resultCode(row.error_code, row.id),
+    errorMessage: row.error_message,
+    imageRef: row.image_ref,
+    containerId: row.container_id,
+    correlationId: row.correlation_id,
+    details,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+  };
+}
+
+export function operationLogEntryToRow(entry: OperationLogEntry): Insertable<OperationLog> {
+  return {
+    game_id: entry.gameId,
+    op_kind: entry.opKind,
+    op_source: entry.opSource,
+    outcome: entry.outcome,
+    error_code: entry.errorCode,
+    error_message: storableText(entry.errorMessage),
+    image_ref: storableText(entry.imageRef),
+    container_id: entry.containerId,
+    correlation_id: entry.correlationId,
+    details: storableJson(entry.details),
+    started_at: entry.startedAt,
+    finished_at: entry.finishedAt,
+  };
+}
+
+export class PostgresOperationLogStore implements OperationLogStore {
+  private readonly db: Kysely<DB>;
+
+  constructor(db: Kysely<DB>) {
+    this.db = db.withSchema(RTM_SCHEMA);
+  }
+
+  async append(entry: OperationLogEntry): Promise<string> {
+    const { id } = await this.db
+      .insertInto('operation_log')
+      .values(operationLogEntryToRow(entry))
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    // int8 comes back from pg as a string already; String() keeps that explicit.
+    return String(id);
+  }
+
+  async listByGame(gameId: string, limit: number): Promise<StoredOperationLogEntry[]> {
+    const rows = await this.db
+      .selectFrom('operation_log')
+      .selectAll()
+      .where('game_id', '=', gameId)
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map(operationLogEntryFromRow);
+  }
+}

@@ -1,0 +1,151 @@
+// runtime_records over Kysely. Decision record (CAS shape, created_at): docs/postgres-migration.md.
+import type { Insertable, Kysely, Selectable } from 'kysely';
+import type { DB, RuntimeRecords } from '../../../generated/db/types.js';
+import type { RuntimeRecord, RuntimeStatus } from '../../domain/runtime-record.js';
+import { isRuntimeStatus, RUNTIME_STATUSES } from '../../domain/runtime-record.js';
+import { ALLOWED_TRANSITIONS } from '../../domain/runtime-transitions.js';
+import type { RuntimeListQuery, RuntimeRecordStore, RuntimeStatusChange } from '../../ports/runtime-record.store.js';
+import { RTM_SCHEMA } from './database.js';
+
+type RuntimeRecordRow = Selectable<RuntimeRecords>;
+
+export function runtimeRecordFromRow(row: RuntimeRecordRow): RuntimeRecord {
+  // The column has a CHECK constraint: anything else means code and schema disagree.
+  if (!isRuntimeStatus(row.status)) {
+    throw new Error(`runtime_records row ${row.game_id} has unknown status ${JSON.stringify(row.status)}`);
+  }
+  return {
+    gameId: row.game_id,
+    status: row.status,
+    currentContainerId: row.current_container_id,
+    currentImageRef: row.current_image_ref,
+    engineEndpoint: row.engine_endpoint,
+    statePath: row.state_path,
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    stoppedAt: row.stopped_at,
+    removedAt: row.removed_at,
+    lastOpAt: row.last_op_at,
+  };
+}
+
+export function runtimeRecordToRow(record: RuntimeRecord): Insertable<RuntimeRecords> {
+  return {
+    game_id: record.gameId,
+    status: record.status,
+    current_container_id: record.currentContainerId,
+    current_image_ref: record.currentImageRef,
+    engine_endpoint: record.engineEndpoint,
+    state_path: record.statePath,
+    created_at: record.createdAt,
+    started_at: record.startedAt,
+    stopped_at: record.stoppedAt,
+    removed_at: record.removedAt,
+    last_op_at: record.lastOpAt,
+  };
+}
+
+/**
+ * The statuses a row may be in for a status update to `to` (CONTRACT §3). No transition
+ * goes from a status to itself, which is what makes the CAS single-winner: once the first
+ * writer has moved the row, the second one's guard no longer matches.
+ */
+export function statusesAllowedBefore(to: RuntimeStatus): RuntimeStatus[] {
+  return ALLOWED_TRANSITIONS.filter((t) => t.to === to && t.from !== null).map((t) => t.from as RuntimeStatus);
+}
+
+export class PostgresRuntimeRecordStore implements RuntimeRecordStore {
+  private readonly db: Kysely<DB>;
+
+  constructor(db: Kysely<DB>) {
+    this.db = db.withSchema(RTM_SCHEMA);
+  }
+
+  async get(gameId: string): Promise<RuntimeRecord | null> {
+    const row = await this.db.selectFrom('runtime_records').selectAll().where('game_id', '=', gameId).executeTakeFirst();
+    return row ? runtimeRecordFromRow(row) : null;
+  }
+
+  async upsert(record: RuntimeRecord): Promise<RuntimeRecord> {
+    const row = await this.db
+      .insertInto('runtime_records')
+      .values(runtimeRecordToRow(record))
+      .onConflict((oc) =>
+        // Every column but game_id and created_at: the first insert's created_at stays.
+        oc.column('game_id').doUpdateSet((eb) => ({
+          status: eb.ref('excluded.status'),
+          current_container_id: eb.ref('excluded.current_container_id'),
+          current_image_ref: eb.ref('excluded.current_image_ref'),
+          engine_endpoint: eb.ref('excluded.engine_endpoint'),
+          state_path: eb.ref('excluded.state_path'),
+          started_at: eb.ref('excluded.started_at'),
+          stopped_at: eb.ref('excluded.stopped_at'),
+          removed_at: eb.ref('excluded.removed_at'),
+          last_op_at: eb.ref('excluded.last_op_at'),
+        })),
+      )
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return runtimeRecordFromRow(row);
+  }
+
+  async updateStatus(change: RuntimeStatusChange): Promise<RuntimeRecord | null> {
+    const allowedFrom =
+      change.expectedStatus === undefined
+        ? statusesAllowedBefore(change.to)
+        : statusesAllowedBefore(change.to).filter((s) => s === change.expectedStatus);
+    if (allowedFrom.length === 0) return null;
+    // One statement: the guard and the write are atomic. A concurrent writer blocked on the
+    // row lock re-evaluates the WHERE against the winner's row (READ COMMITTED) and misses.
+    const row = await this.db
+      .updateTable('runtime_records')
+      .set({
+        status: change.to,
+        last_op_at: change.at,
+        ...(change.to === 'running' ? { started_at: change.at } : {}),
+        ...(change.to === 'stopped' ? { stopped_at: change.at } : {}),
+        ...(change.to === 'removed' ? { removed_at: change.at } : {}),
+      })
+      .where('game_id', '=', change.gameId)
+      .where('current_container_id', 'is not distinct from', change.expectedContainerId)
+      .where('status', 'in', allowedFrom)
+      .returningAll()
+      .executeTakeFirst();
+    return row ? runtimeRecordFromRow(row) : null;
+  }
+
+  async list(query: RuntimeListQuery): Promise<RuntimeRecord[]> {
+    let q = this.db.selectFrom('runtime_records').selectAll();
+    if (query.status !== undefined) q = q.where('status', '=', query.status);
+    if (query.afterGameId !== undefined) q = q.where('game_id', '>', query.afterGameId);
+    const rows = await q.orderBy('game_id', 'asc').limit(query.limit).execute();
+    return rows.map(runtimeRecordFromRow);
+  }
+
+  async listStoppedBefore(olderThan: Date, limit: number): Promise<RuntimeRecord[]> {
+    const rows = await this.db
+      .selectFrom('runtime_records')
+      .selectAll()
+      .where('status', '=', 'stopped')
+      .where('last_op_at', '<', olderThan)
+      .orderBy('last_op_at', 'asc')
+      .orderBy('game_id', 'asc')
+      .limit(limit)
+      .execute();
+    return rows.map(runtimeRecordFromRow);
+  }
+
+  async countByStatus(): Promise<Record<RuntimeStatus, number>> {
+    const rows = await this.db
+      .selectFrom('runtime_records')
+      .select((eb) => ['status', eb.fn.countAll<string>().as('count')])
+      .groupBy('status')
+      .execute();
+    const counts = Object.fromEntries(RUNTIME_STATUSES.map((s) => [s, 0])) as Record<RuntimeStatus, number>;
+    for (const row of rows) {
+      if (!isRuntimeStatus(row.status)) throw new Error(`runtime_records has unknown status ${JSON.stringify(row.status)}`);
+      counts[row.status] = Number(row.count);
+    }
+    return counts;
+  }
+}
