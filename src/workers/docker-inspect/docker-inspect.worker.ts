@@ -1,0 +1,113 @@
+// Periodic `docker inspect` of every running record's container (CONTRACT §7):
+// `inspect_unhealthy` when RestartCount grew since the last look, or once per container
+// and Docker status when that status contradicts the record. A missing container is not
+// this worker's business (the events listener and the reconciler own disappearance).
+import type { Logger } from 'pino';
+import type { RuntimeRecord } from '../../domain/runtime-record.js';
+import type { Clock } from '../../ports/clock.js';
+import type { DockerRuntime } from '../../ports/docker-runtime.js';
+import type { HealthEventPublisher } from '../../ports/publishers.js';
+import type { RuntimeRecordStore } from '../../ports/runtime-record.store.js';
+import type { BackgroundWorker } from '../background-worker.js';
+import { PeriodicTask } from '../periodic-task.js';
+import { listRunningRecords } from '../running-records.js';
+
+export interface DockerInspectSettings {
+  intervalMs: number;
+}
+
+export interface DockerInspectWorkerDeps {
+  records: Pick<RuntimeRecordStore, 'list'>;
+  docker: Pick<DockerRuntime, 'inspectContainer'>;
+  publisher: HealthEventPublisher;
+  clock: Clock;
+  logger: Logger;
+  settings: DockerInspectSettings;
+}
+
+interface InspectState {
+  restartCount: number;
+  /** The contradicting Docker status already reported for this container, if any. */
+  reportedMismatch: string | null;
+}
+
+export class DockerInspectWorker implements BackgroundWorker {
+  readonly name = 'docker-inspect';
+  private readonly log: Logger;
+  private readonly task: PeriodicTask;
+  /** By container id: a new container (restart, patch) starts from its own baseline. */
+  private readonly states = new Map<string, InspectState>();
+
+  constructor(private readonly deps: DockerInspectWorkerDeps) {
+    this.log = deps.logger.child({ worker: this.name });
+    this.task = new PeriodicTask({
+      name: this.name,
+      intervalMs: deps.settings.intervalMs,
+      round: (signal) => this.inspectRound(signal),
+      logger: this.log,
+    });
+  }
+
+  start(): void {
+    this.task.start();
+  }
+
+  stop(): Promise<void> {
+    return this.task.stop();
+  }
+
+  async inspectRound(signal: AbortSignal = new AbortController().signal): Promise<void> {
+    const running = await listRunningRecords(this.deps.records);
+    const current = new Set(running.map((r) => r.currentContainerId).filter((id): id is string => id !== null));
+    for (const id of this.states.keys()) if (!current.has(id)) this.states.delete(id);
+    for (const record of running) {
+      if (signal.aborted) return;
+      if (!record.currentContainerId) continue;
+      try {
+        await this.inspectOne(record, record.currentContainerId);
+      } catch (err) {
+        this.log.warn({ err, game_id: record.gameId, container_id: record.currentContainerId }, 'inspect failed');
+      }
+    }
+  }
+
+  private async inspectOne(record: RuntimeRecord, containerId: string): Promise<void> {
+    const info = await this.deps.docker.inspectContainer(containerId);
+    if (!info) return;
+    const log = this.log.child({ game_id: record.gameId, container_id: containerId });
+    const previous = this.states.get(containerId);
+    const state: InspectState = previous ?? { restartCount: info.restartCount, reportedMismatch: null };
+    this.states.set(containerId, state);
+
+    // The first look only sets the baseline: restarts before RTM looked are not news.
+    if (previous && info.restartCount > previous.restartCount) {
+      await this.publish(record, containerId, {
+        reason: 'restart_count_grew',
+        restart_count: info.restartCount,
+        previous_restart_count: previous.restartCount,
+        docker_status: info.state,
+      });
+      log.warn({ restart_count: info.restartCount, previous_restart_count: previous.restartCount }, 'engine container restarted');
+    }
+    state.restartCount = Math.max(state.restartCount, info.restartCount);
+
+    if (info.state === 'running') {
+      state.reportedMismatch = null;
+      return;
+    }
+    if (state.reportedMismatch === info.state) return;
+    await this.publish(record, containerId, { reason: 'status_mismatch', docker_status: info.state, record_status: record.status });
+    state.reportedMismatch = info.state;
+    log.warn({ docker_status: info.state, record_status: record.status }, 'container status contradicts the record');
+  }
+
+  private async publish(record: RuntimeRecord, containerId: string, details: Record<string, unknown>): Promise<void> {
+    await this.deps.publisher.publish({
+      gameId: record.gameId,
+      containerId,
+      eventType: 'inspect_unhealthy',
+      occurredAt: this.deps.clock.now(),
+      details,
+    });
+  }
+}

@@ -1,0 +1,217 @@
+// HTTP probe of every running engine's /healthz (CONTRACT §7) with hysteresis: one
+// `probe_failed` when consecutive failures reach the threshold, one `probe_recovered` on
+// the first success after it, nothing per individual failure. docs/workers.md.
+import { lookup } from 'node:dns/promises';
+import type { Logger } from 'pino';
+import type { ProbeTarget } from '../../app/config.js';
+import { containerNameFor, engineEndpointFor, type RuntimeRecord } from '../../domain/runtime-record.js';
+import type { DockerRuntime } from '../../ports/docker-runtime.js';
+import type { HealthEventPublisher } from '../../ports/publishers.js';
+import type { RuntimeRecordStore } from '../../ports/runtime-record.store.js';
+import type { Clock } from '../../ports/clock.js';
+import type { BackgroundWorker } from '../background-worker.js';
+import { PeriodicTask } from '../periodic-task.js';
+import { listRunningRecords } from '../running-records.js';
+
+export interface HealthProbeSettings {
+  intervalMs: number;
+  timeoutMs: number;
+  failuresThreshold: number;
+  target: ProbeTarget;
+  concurrency: number;
+  /** The game network, whose container IP is probed in `container_ip` mode. */
+  network: string;
+  enginePort: number;
+  /** How long `auto` waits for the DNS name to resolve before using the container IP. */
+  dnsLookupTimeoutMs?: number;
+}
+
+/** True when `hostname` resolves from where RTM runs. */
+export type HostResolver = (hostname: string, timeoutMs: number) => Promise<boolean>;
+
+export type FetchLike = (url: string, init: { signal: AbortSignal }) => Promise<{ ok: boolean; status: number; body?: { cancel(): Promise<void> } | null }>;
+
+export interface HealthProbeWorkerDeps {
+  records: Pick<RuntimeRecordStore, 'list'>;
+  docker: Pick<DockerRuntime, 'inspectContainer'>;
+  publisher: HealthEventPublisher;
+  clock: Clock;
+  logger: Logger;
+  settings: HealthProbeSettings;
+  fetch?: FetchLike;
+  resolveHost?: HostResolver;
+}
+
+interface ProbeState {
+  containerId: string;
+  consecutiveFailures: number;
+  /** probe_failed was published for the current failure streak. */
+  failedReported: boolean;
+  /** `auto` decision, made once per container. */
+  mode: 'dns' | 'container_ip' | null;
+}
+
+type ProbeOutcome = { ok: true; target: string } | { ok: false; target: string; error: string };
+
+const DEFAULT_DNS_LOOKUP_TIMEOUT_MS = 1000;
+
+export const dnsResolver: HostResolver = async (hostname, timeoutMs) => {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([lookup(hostname).then(() => true, () => false), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+};
+
+export class HealthProbeWorker implements BackgroundWorker {
+  readonly name = 'health-probe';
+  private readonly log: Logger;
+  private readonly task: PeriodicTask;
+  private readonly states = new Map<string, ProbeState>();
+  private readonly fetch: FetchLike;
+  private readonly resolveHost: HostResolver;
+
+  constructor(private readonly deps: HealthProbeWorkerDeps) {
+    this.log = deps.logger.child({ worker: this.name });
+    this.fetch = deps.fetch ?? ((url, init) => globalThis.fetch(url, init));
+    this.resolveHost = deps.resolveHost ?? dnsResolver;
+    this.task = new PeriodicTask({
+      name: this.name,
+      intervalMs: deps.settings.intervalMs,
+      round: (signal) => this.probeRound(signal),
+      logger: this.log,
+    });
+  }
+
+  start(): void {
+    this.task.start();
+  }
+
+  stop(): Promise<void> {
+    return this.task.stop();
+  }
+
+  /** One round over every running record; rounds never overlap (PeriodicTask). */
+  async probeRound(signal: AbortSignal = new AbortController().signal): Promise<void> {
+    const running = (await listRunningRecords(this.deps.records)).filter((r) => r.currentContainerId !== null);
+    const live = new Set(running.map((r) => r.gameId));
+    // Hysteresis state is forgotten once a record leaves `running`.
+    for (const gameId of this.states.keys()) if (!live.has(gameId)) this.states.delete(gameId);
+
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      while (next < running.length && !signal.aborted) {
+        const record = running[next++] as RuntimeRecord;
+        try {
+          await this.probeOne(record, signal);
+        } catch (err) {
+          this.log.error({ err, game_id: record.gameId }, 'probe bookkeeping failed');
+        }
+      }
+    };
+    const lanes = Math.max(1, Math.min(this.deps.settings.concurrency, running.length));
+    await Promise.all(Array.from({ length: lanes }, lane));
+  }
+
+  private async probeOne(record: RuntimeRecord, signal: AbortSignal): Promise<void> {
+    const containerId = record.currentContainerId as string;
+    let state = this.states.get(record.gameId);
+    if (!state || state.containerId !== containerId) {
+      // A new container (restart, patch) starts a fresh streak.
+      state = { containerId, consecutiveFailures: 0, failedReported: false, mode: null };
+      this.states.set(record.gameId, state);
+    }
+    const outcome = await this.probe(record, state, signal);
+    if (signal.aborted) return;
+    const { publisher, clock, settings } = this.deps;
+    const log = this.log.child({ game_id: record.gameId, container_id: containerId });
+    if (outcome.ok) {
+      if (state.failedReported) {
+        await publisher.publish({
+          gameId: record.gameId,
+          containerId,
+          eventType: 'probe_recovered',
+          occurredAt: clock.now(),
+          details: { failed_probes: state.consecutiveFailures, target: outcome.target },
+        });
+        log.info({ failed_probes: state.consecutiveFailures }, 'engine healthz recovered');
+      }
+      state.consecutiveFailures = 0;
+      state.failedReported = false;
+      return;
+    }
+    state.consecutiveFailures += 1;
+    log.debug({ consecutive_failures: state.consecutiveFailures, error: outcome.error }, 'engine healthz probe failed');
+    // `>=` rather than `===`: if publishing failed at the threshold, the next failure retries it.
+    if (state.consecutiveFailures >= settings.failuresThreshold && !state.failedReported) {
+      await publisher.publish({
+        gameId: record.gameId,
+        containerId,
+        eventType: 'probe_failed',
+        occurredAt: clock.now(),
+        details: { consecutive_failures: state.consecutiveFailures, last_error: outcome.error, target: outcome.target },
+      });
+      state.failedReported = true;
+      log.warn({ consecutive_failures: state.consecutiveFailures, error: outcome.error }, 'engine healthz failing');
+    }
+  }
+
+  private async probe(record: RuntimeRecord, state: ProbeState, signal: AbortSignal): Promise<ProbeOutcome> {
+    const { settings } = this.deps;
+    let base: string;
+    try {
+      const resolved = await this.baseUrl(record, state);
+      if (!resolved.ok) return { ok: false, target: resolved.target, error: resolved.error };
+      base = resolved.url;
+    } catch (err) {
+      return { ok: false, target: 'unresolved', error: `target lookup failed: ${errorText(err)}` };
+    }
+    const target = `${base}/healthz`;
+    try {
+      const res = await this.fetch(target, { signal: AbortSignal.any([AbortSignal.timeout(settings.timeoutMs), signal]) });
+      await res.body?.cancel().catch(() => undefined);
+      return res.ok ? { ok: true, target } : { ok: false, target, error: `HTTP ${res.status}` };
+    } catch (err) {
+      const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError') && !signal.aborted;
+      return { ok: false, target, error: timedOut ? `timeout after ${settings.timeoutMs}ms` : errorText(err) };
+    }
+  }
+
+  private async baseUrl(record: RuntimeRecord, state: ProbeState): Promise<{ ok: true; url: string } | { ok: false; target: string; error: string }> {
+    const { settings } = this.deps;
+    const dnsUrl = record.engineEndpoint ?? engineEndpointFor(record.gameId, settings.enginePort);
+    if (state.mode === null) {
+      if (settings.target === 'auto') {
+        const resolves = await this.resolveHost(containerNameFor(record.gameId), settings.dnsLookupTimeoutMs ?? DEFAULT_DNS_LOOKUP_TIMEOUT_MS);
+        state.mode = resolves ? 'dns' : 'container_ip';
+        this.log.debug({ game_id: record.gameId, mode: state.mode }, 'probe target chosen');
+      } else {
+        state.mode = settings.target;
+      }
+    }
+    if (state.mode === 'dns') return { ok: true, url: stripSlash(dnsUrl) };
+    const info = await this.deps.docker.inspectContainer(state.containerId);
+    const ip = info?.networkIps[settings.network];
+    if (!ip) {
+      return { ok: false, target: `container_ip:${settings.network}`, error: info ? `container has no IP on network ${settings.network}` : 'container not found' };
+    }
+    return { ok: true, url: `http://${ip}:${settings.enginePort}` };
+  }
+}
+
+function stripSlash(url: string): string {
+  return url.endsWith('/') ? url.slice(0, -1) : url;
+}
+
+function errorText(err: unknown): string {
+  if (err instanceof Error) {
+    const cause = (err as Error & { cause?: unknown }).cause;
+    return cause instanceof Error ? `${err.message}: ${cause.message}` : err.message;
+  }
+  return String(err);
+}

@@ -1,0 +1,65 @@
+// The timer loop shared by the periodic workers (probe, inspect, reconcile, cleanup).
+// The next round is scheduled only after the previous one finished, so rounds never
+// overlap; timers are unref'd so a forgotten loop never keeps the process alive.
+import type { Logger } from 'pino';
+
+export interface PeriodicTaskOptions {
+  name: string;
+  intervalMs: number;
+  /** One round. Must not throw for a single bad item; a thrown error is logged and the loop goes on. */
+  round: (signal: AbortSignal) => Promise<void>;
+  logger: Logger;
+  /** Run the first round at start() (default) or only after one interval. */
+  runImmediately?: boolean;
+}
+
+export class PeriodicTask {
+  private timer: NodeJS.Timeout | null = null;
+  private inFlight: Promise<void> | null = null;
+  private abort: AbortController | null = null;
+  private running = false;
+
+  constructor(private readonly opts: PeriodicTaskOptions) {}
+
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.abort = new AbortController();
+    this.schedule(this.opts.runImmediately === false ? this.opts.intervalMs : 0);
+  }
+
+  /** Stops scheduling, aborts the round's signal and waits for it to finish. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.abort?.abort();
+    await this.inFlight;
+  }
+
+  private schedule(delayMs: number): void {
+    if (!this.running) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.inFlight = this.runRound().finally(() => {
+        this.inFlight = null;
+        this.schedule(this.opts.intervalMs);
+      });
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  private async runRound(): Promise<void> {
+    const signal = this.abort?.signal ?? AbortSignal.abort();
+    try {
+      await this.opts.round(signal);
+    } catch (err) {
+      if (!signal.aborted) this.opts.logger.error({ err, worker: this.opts.name }, 'worker round failed');
+    }
+  }
+}
