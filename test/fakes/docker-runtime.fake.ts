@@ -111,13 +111,13 @@ export class FakeDockerRuntime implements DockerRuntime {
     return c;
   }
 
-  private emit(action: DockerEvent['action'], c: FakeContainer, exitCode: number | null = null): void {
+  private emit(action: DockerEvent['action'], c: FakeContainer, exitCode: number | null = null, signal: string | null = null): void {
     const e: DockerEvent = {
       action,
       containerId: c.id,
       labels: { ...c.labels },
       exitCode,
-      signal: null,
+      signal,
       timeNano: BigInt(Date.now()) * 1_000_000n,
     };
     for (const l of this.listeners) l(e);
@@ -152,7 +152,8 @@ export class FakeDockerRuntime implements DockerRuntime {
     const c = this.addContainer({
       name: spec.name,
       image: spec.image,
-      labels: { ...spec.labels },
+      // Like Docker: a container inherits its image's labels; the create request's win.
+      labels: { ...this.images.get(spec.image)?.labels, ...spec.labels },
       state: 'created',
       startedAt: null,
       spec: structuredClone(spec),
@@ -164,6 +165,7 @@ export class FakeDockerRuntime implements DockerRuntime {
   async startContainer(id: string): Promise<void> {
     this.record('startContainer', [id]);
     const c = this.mustGet(id);
+    if (c.state === 'running') return; // Docker: 304, no event
     c.state = 'running';
     c.startedAt = new Date();
     c.exitCode = null;
@@ -186,7 +188,8 @@ export class FakeDockerRuntime implements DockerRuntime {
       restartCount: c.restartCount,
       startedAt: c.startedAt,
       finishedAt: c.finishedAt,
-      networkIps: { 'galaxy-net': c.ip },
+      // Docker clears the endpoint address when the container stops.
+      networkIps: c.state === 'running' ? { 'galaxy-net': c.ip } : {},
     };
   }
 
@@ -194,7 +197,7 @@ export class FakeDockerRuntime implements DockerRuntime {
     this.record('stopContainer', [id, timeoutSeconds]);
     const c = this.mustGet(id);
     if (c.state !== 'running') return;
-    this.emit('kill', c);
+    this.emit('kill', c, null, '15');
     c.state = 'exited';
     c.exitCode = 0;
     c.finishedAt = new Date();
@@ -208,7 +211,10 @@ export class FakeDockerRuntime implements DockerRuntime {
     if (!c) return;
     if (c.state === 'running' && !opts.force)
       throw new DockerError('conflict', `You cannot remove a running container ${c.id}`, 409);
-    if (c.state === 'running') this.exit(c.id, 137);
+    if (c.state === 'running') {
+      this.emit('kill', c, null, '9');
+      this.exit(c.id, 137);
+    }
     this.containers.delete(c.id);
     this.emit('destroy', c);
   }

@@ -180,14 +180,26 @@ export class DockerodeRuntime implements DockerRuntime {
    */
   async *events(query: DockerEventsQuery): AsyncGenerator<DockerEvent, void, undefined> {
     if (query.signal.aborted) return;
-    const stream = await this.call('events.connect', { 'docker.events.since': query.since ?? 0 }, this.options.apiTimeoutMs, async (signal) => {
-      const options: Dockerode.GetEventsOptions & { abortSignal: AbortSignal } = {
-        filters: { type: ['container'], label: [OWNER_FILTER], event: [...WATCHED_EVENT_ACTIONS] },
-        abortSignal: signal,
-      };
-      if (query.since !== undefined) options.since = query.since;
-      return (await this.docker.getEvents(options)) as Readable;
-    });
+    let stream: Readable;
+    try {
+      stream = await this.call('events.connect', { 'docker.events.since': query.since ?? 0 }, this.options.apiTimeoutMs, async (signal) => {
+        const options: Dockerode.GetEventsOptions & { abortSignal: AbortSignal } = {
+          filters: { type: ['container'], label: [OWNER_FILTER], event: [...WATCHED_EVENT_ACTIONS] },
+          // The request lives on after the connect deadline; the caller's signal ends it.
+          abortSignal: AbortSignal.any([signal, query.signal]),
+        };
+        if (query.since !== undefined) options.since = query.since;
+        return (await this.docker.getEvents(options)) as Readable;
+      });
+    } catch (err) {
+      if (query.signal.aborted) return;
+      throw err;
+    }
+    if (query.signal.aborted) {
+      // Aborted while connecting: the abort listener below would never fire.
+      stream.destroy();
+      return;
+    }
     const close = () => stream.destroy();
     query.signal.addEventListener('abort', close, { once: true });
     try {

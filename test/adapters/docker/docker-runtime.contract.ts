@@ -1,0 +1,192 @@
+// The DockerRuntime port's behaviour, shared by the real adapter and FakeDockerRuntime.
+// Called twice from docker-runtime.contract.test.ts.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { GAME_ID_LABEL, OWNER_LABEL, OWNER_VALUE } from '../../../src/domain/container-spec.js';
+import { DockerError, type DockerRuntime } from '../../../src/ports/docker-runtime.js';
+import { eventually, uniqueSuffix } from '../../support/test-env.js';
+import { collectEvents, EngineContainers } from './engine-containers.fixture.js';
+
+export interface DockerRuntimeHarness {
+  runtime: DockerRuntime;
+  /** An engine image present locally that honours SIGTERM. */
+  image: string;
+  /** A reference that is neither present nor pullable. */
+  missingImage: string;
+  network: string;
+  close?(): Promise<void>;
+}
+
+async function dockerErrorOf(p: Promise<unknown>): Promise<DockerError> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).toBeInstanceOf(DockerError);
+    return err as DockerError;
+  }
+  throw new Error('expected a DockerError, the call succeeded');
+}
+
+export function describeDockerRuntimeContract(name: string, makeHarness: () => Promise<DockerRuntimeHarness>): void {
+  describe(`DockerRuntime contract: ${name}`, () => {
+    let h: DockerRuntimeHarness;
+    let containers: EngineContainers;
+
+    beforeAll(async () => {
+      h = await makeHarness();
+      containers = new EngineContainers(() => h.runtime, h.network);
+    });
+    afterEach(async () => {
+      await containers.cleanup();
+    });
+    afterAll(async () => {
+      await h?.close?.();
+    });
+
+    it('answers ping and tells an existing network from a missing one', async () => {
+      await h.runtime.ping();
+      expect(await h.runtime.networkExists(h.network)).toBe(true);
+      expect(await h.runtime.networkExists(`rtm-missing-net-${uniqueSuffix()}`)).toBe(false);
+    });
+
+    it('inspectImage: null for a missing image, id and labels for a present one', async () => {
+      expect(await h.runtime.inspectImage(h.missingImage)).toBeNull();
+      const info = await h.runtime.inspectImage(h.image);
+      expect(info?.id).toMatch(/^sha256:[0-9a-f]{64}$/);
+      expect(typeof info?.labels).toBe('object');
+    });
+
+    it('createContainer on a missing image is not_found', async () => {
+      const spec = await containers.spec(h.missingImage);
+      const err = await dockerErrorOf(h.runtime.createContainer(spec));
+      expect(err.kind).toBe('not_found');
+      expect(await h.runtime.inspectContainer(spec.name)).toBeNull();
+    });
+
+    it('createContainer with a name in use is conflict', async () => {
+      const spec = await containers.spec(h.image);
+      const id = await h.runtime.createContainer(spec);
+      const err = await dockerErrorOf(h.runtime.createContainer(spec));
+      expect(err.kind).toBe('conflict');
+      expect((await h.runtime.inspectContainer(spec.name))?.id).toBe(id);
+    });
+
+    it('createContainer creates without starting', async () => {
+      const spec = await containers.spec(h.image);
+      const id = await h.runtime.createContainer(spec);
+      const info = await h.runtime.inspectContainer(id);
+      expect(info).toMatchObject({ id, name: spec.name, state: 'created', running: false, exitCode: null, startedAt: null });
+    });
+
+    it('create + start: inspect (by id and by name) shows it running with its labels', async () => {
+      const spec = await containers.spec(h.image);
+      const id = await h.runtime.createContainer(spec);
+      await h.runtime.startContainer(id);
+      await h.runtime.startContainer(id); // already running: fine
+      const info = await h.runtime.inspectContainer(id);
+      expect(info).toMatchObject({ id, name: spec.name, image: spec.image, state: 'running', running: true, exitCode: null, oomKilled: false, restartCount: 0 });
+      expect(info?.labels).toMatchObject(spec.labels);
+      expect(info?.startedAt).toBeInstanceOf(Date);
+      expect(info?.networkIps[h.network]).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+      expect((await h.runtime.inspectContainer(spec.name))?.id).toBe(id);
+    });
+
+    it('stop: the container exits and is kept; stopping again is fine', async () => {
+      const spec = await containers.spec(h.image);
+      const id = await h.runtime.createContainer(spec);
+      await h.runtime.startContainer(id);
+      await h.runtime.stopContainer(id, 10);
+      const info = await h.runtime.inspectContainer(id);
+      expect(info).toMatchObject({ id, state: 'exited', running: false });
+      // Graceful: ended by SIGTERM (0 from the engine's handler, 143 if it had not installed
+      // it yet), not by the SIGKILL after the grace period (137).
+      expect(info?.exitCode).toBeTypeOf('number');
+      expect(info?.exitCode).not.toBe(137);
+      expect(info?.finishedAt).toBeInstanceOf(Date);
+      expect(info?.networkIps[h.network]).toBeUndefined();
+      await h.runtime.stopContainer(id, 10);
+      // A stopped container starts again (restart keeps nothing else).
+      await h.runtime.startContainer(id);
+      expect((await h.runtime.inspectContainer(id))?.running).toBe(true);
+    });
+
+    it('a missing container: inspect null, remove fine, start and stop not_found', async () => {
+      const missing = `galaxy-game-it-missing-${uniqueSuffix()}`;
+      expect(await h.runtime.inspectContainer(missing)).toBeNull();
+      await h.runtime.removeContainer(missing);
+      await h.runtime.removeContainer(missing, { force: true });
+      expect((await dockerErrorOf(h.runtime.startContainer(missing))).kind).toBe('not_found');
+      expect((await dockerErrorOf(h.runtime.stopContainer(missing, 1))).kind).toBe('not_found');
+    });
+
+    it('remove: a running container needs force; then it is gone', async () => {
+      const spec = await containers.spec(h.image);
+      const id = await h.runtime.createContainer(spec);
+      await h.runtime.startContainer(id);
+      expect((await dockerErrorOf(h.runtime.removeContainer(id))).kind).toBe('conflict');
+      expect((await h.runtime.inspectContainer(id))?.running).toBe(true);
+      await h.runtime.removeContainer(id, { force: true });
+      expect(await h.runtime.inspectContainer(id)).toBeNull();
+    });
+
+    it('listOwnedContainers: owned ones in any state, never unowned ones', async () => {
+      const running = await containers.spec(h.image);
+      const created = await containers.spec(h.image);
+      const foreign = await containers.spec(h.image, { owned: false });
+      const runningId = await h.runtime.createContainer(running);
+      await h.runtime.startContainer(runningId);
+      const createdId = await h.runtime.createContainer(created);
+      const foreignId = await h.runtime.createContainer(foreign);
+
+      const owned = await h.runtime.listOwnedContainers();
+      const byId = new Map(owned.map((c) => [c.id, c]));
+      expect(byId.get(runningId)).toMatchObject({ name: running.name, state: 'running' });
+      expect(byId.get(runningId)?.labels).toMatchObject(running.labels);
+      expect(byId.get(runningId)?.createdAt).toBeInstanceOf(Date);
+      expect(byId.get(createdId)).toMatchObject({ name: created.name, state: 'created' });
+      expect(byId.has(foreignId)).toBe(false);
+      for (const c of owned) expect(c.labels[OWNER_LABEL]).toBe(OWNER_VALUE);
+    });
+
+    it('events: create, start, die, destroy of an owned container, in order; nothing of an unowned one', async () => {
+      const sinceSeconds = Date.now() / 1000 - 1;
+      const feed = collectEvents(h.runtime, sinceSeconds);
+      try {
+        const foreign = await containers.spec(h.image, { owned: false });
+        const foreignId = await h.runtime.createContainer(foreign);
+        await h.runtime.removeContainer(foreignId, { force: true });
+
+        const spec = await containers.spec(h.image);
+        const id = await h.runtime.createContainer(spec);
+        await h.runtime.startContainer(id);
+        await h.runtime.removeContainer(id, { force: true });
+
+        await eventually(() => (feed.of(id).some((e) => e.action === 'destroy') ? true : undefined), { message: 'no destroy event' });
+        const mine = feed.of(id);
+        const lifecycle = mine.map((e) => e.action).filter((a) => a === 'create' || a === 'start' || a === 'die' || a === 'destroy');
+        expect(lifecycle).toEqual(['create', 'start', 'die', 'destroy']);
+        for (const e of mine) {
+          expect(e.labels[GAME_ID_LABEL]).toBe(spec.gameId);
+          expect(e.labels[OWNER_LABEL]).toBe(OWNER_VALUE);
+          expect(typeof e.timeNano).toBe('bigint');
+        }
+        const die = mine.find((e) => e.action === 'die');
+        expect(die?.exitCode).toBe(137);
+        const times = mine.map((e) => e.timeNano);
+        expect([...times].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))).toEqual(times);
+        expect(feed.of(foreignId)).toEqual([]);
+        for (const e of feed.events) expect(e.labels[OWNER_LABEL]).toBe(OWNER_VALUE);
+      } finally {
+        await feed.stop();
+      }
+      expect(feed.failure).toBeNull();
+    });
+
+    it('events: aborting the signal ends an idle iteration', async () => {
+      const feed = collectEvents(h.runtime);
+      const started = Date.now();
+      await feed.stop();
+      expect(Date.now() - started).toBeLessThan(2_000);
+      expect(feed.failure).toBeNull();
+    });
+  });
+}
