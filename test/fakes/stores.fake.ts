@@ -3,6 +3,7 @@
 import type { HealthSnapshot } from '../../src/domain/health.js';
 import type { OperationLogEntry, StoredOperationLogEntry } from '../../src/domain/operation.js';
 import type { RuntimeRecord, RuntimeStatus } from '../../src/domain/runtime-record.js';
+import { ALLOWED_TRANSITIONS } from '../../src/domain/runtime-transitions.js';
 import type { HealthSnapshotStore } from '../../src/ports/health-snapshot.store.js';
 import type { OperationLogStore } from '../../src/ports/operation-log.store.js';
 import type { RuntimeListQuery, RuntimeRecordStore, RuntimeStatusChange } from '../../src/ports/runtime-record.store.js';
@@ -28,6 +29,9 @@ export class FakeRuntimeRecordStore implements RuntimeRecordStore {
     const r = this.rows.get(change.gameId);
     if (!r || r.currentContainerId !== change.expectedContainerId) return null;
     if (change.expectedStatus !== undefined && r.status !== change.expectedStatus) return null;
+    // Like the real store: only a §3 transition matches (never status -> same status), which
+    // is what leaves exactly one winner among writers with the same expectation.
+    if (!ALLOWED_TRANSITIONS.some((t) => t.from === r.status && t.to === change.to)) return null;
     r.status = change.to;
     r.lastOpAt = change.at;
     if (change.to === 'stopped') r.stoppedAt = change.at;
@@ -48,7 +52,7 @@ export class FakeRuntimeRecordStore implements RuntimeRecordStore {
   async listStoppedBefore(olderThan: Date, limit: number): Promise<RuntimeRecord[]> {
     return [...this.rows.values()]
       .filter((r) => r.status === 'stopped' && r.lastOpAt.getTime() < olderThan.getTime())
-      .sort((a, b) => a.lastOpAt.getTime() - b.lastOpAt.getTime())
+      .sort((a, b) => a.lastOpAt.getTime() - b.lastOpAt.getTime() || (a.gameId < b.gameId ? -1 : a.gameId > b.gameId ? 1 : 0))
       .slice(0, limit)
       .map(clone);
   }

@@ -1,0 +1,86 @@
+// The three store contracts against real PostgreSQL and against the in-memory fakes.
+import { type Kysely } from 'kysely';
+import { afterAll, beforeAll } from 'vitest';
+import type { DB } from '../../../generated/db/types.js';
+import { createRtmDatabase } from '../../../src/adapters/postgres/database.js';
+import { PostgresHealthSnapshotStore } from '../../../src/adapters/postgres/health-snapshot.store.js';
+import { PostgresOperationLogStore } from '../../../src/adapters/postgres/operation-log.store.js';
+import { PostgresRuntimeRecordStore } from '../../../src/adapters/postgres/runtime-record.store.js';
+import { FakeHealthSnapshotStore, FakeOperationLogStore, FakeRuntimeRecordStore } from '../../fakes/stores.fake.js';
+import { createTestDatabase, eventually, type TestDatabase } from '../../support/test-env.js';
+import {
+  describeHealthSnapshotStoreContract,
+  describeOperationLogStoreContract,
+  describeRuntimeRecordStoreContract,
+} from './store-contracts.js';
+
+let testDb: TestDatabase;
+let db: Kysely<DB>;
+
+beforeAll(async () => {
+  testDb = await createTestDatabase();
+  // Plain handle, as the composition root builds it: the stores pin the schema themselves.
+  db = createRtmDatabase(testDb.pool);
+});
+
+afterAll(async () => {
+  // drop() ends the pool; db.destroy() would end it a second time.
+  await testDb?.drop();
+});
+
+async function emptyTables(): Promise<void> {
+  await testDb.pool.query('TRUNCATE rtmanager.runtime_records, rtmanager.operation_log, rtmanager.health_snapshots');
+}
+
+/**
+ * Contenders block on a row lock held by a third connection until all of them wait, so
+ * their UPDATEs truly overlap. (The first waits on the holder, the others queue behind it
+ * on the tuple lock: count every lock waiter of this database, not just the holder's.)
+ */
+async function raceOnLockedRow<T>(gameId: string, contenders: Array<() => Promise<T>>): Promise<T[]> {
+  const locker = await testDb.pool.connect();
+  let running: Array<Promise<T>> = [];
+  try {
+    await locker.query('BEGIN');
+    await locker.query('SELECT 1 FROM rtmanager.runtime_records WHERE game_id = $1 FOR UPDATE', [gameId]);
+    running = contenders.map((c) => c());
+    await eventually(
+      async () => {
+        const { rows } = await testDb.pool.query<{ waiting: string }>(
+          `SELECT count(*) AS waiting FROM pg_stat_activity
+            WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()`,
+        );
+        return Number(rows[0]?.waiting) >= contenders.length ? true : undefined;
+      },
+      { timeoutMs: 5_000, intervalMs: 10, message: 'contenders never blocked on the locked row' },
+    );
+    await locker.query('COMMIT');
+    return await Promise.all(running);
+  } finally {
+    await locker.query('ROLLBACK').catch(() => undefined);
+    await Promise.allSettled(running);
+    locker.release();
+  }
+}
+
+describeRuntimeRecordStoreContract('postgres', async () => {
+  await emptyTables();
+  return { store: new PostgresRuntimeRecordStore(db), race: raceOnLockedRow };
+});
+
+describeRuntimeRecordStoreContract('fake', async () => ({
+  store: new FakeRuntimeRecordStore(),
+  race: (_gameId, contenders) => Promise.all(contenders.map((c) => c())),
+}));
+
+describeOperationLogStoreContract('postgres', async () => {
+  await emptyTables();
+  return new PostgresOperationLogStore(db);
+});
+describeOperationLogStoreContract('fake', async () => new FakeOperationLogStore());
+
+describeHealthSnapshotStoreContract('postgres', async () => {
+  await emptyTables();
+  return new PostgresHealthSnapshotStore(db);
+});
+describeHealthSnapshotStoreContract('fake', async () => new FakeHealthSnapshotStore());
