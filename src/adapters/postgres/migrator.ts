@@ -44,12 +44,9 @@ async function prepareSchema(client: pg.PoolClient): Promise<void> {
     await client.query(`CREATE TABLE IF NOT EXISTS ${SCHEMA}.schema_migrations (
       version text PRIMARY KEY, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
   } catch (err) {
-    throw new MigrationError(
-      `cannot prepare schema ${SCHEMA}: ${(err as Error).message} ` +
-        `(RTM's role needs CREATE on the database, or a pre-created schema ${SCHEMA} it owns)`,
-      undefined,
-      { cause: err },
-    );
+    const denied = (err as { code?: unknown }).code === '42501'; // insufficient_privilege
+    const hint = denied ? ` (RTM's role needs CREATE on the database, or a pre-created schema ${SCHEMA} it owns)` : '';
+    throw new MigrationError(`cannot prepare schema ${SCHEMA}: ${(err as Error).message}${hint}`, undefined, { cause: err });
   }
 }
 
