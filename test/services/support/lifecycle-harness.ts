@@ -1,0 +1,172 @@
+// All five lifecycle services wired to the in-memory fakes, plus the observations the
+// service tests assert on (op-log rows, intents, events, metrics, Docker calls).
+import pino from 'pino';
+import type { OpKind, Outcome } from '../../../src/domain/operation.js';
+import type { HealthEventType } from '../../../src/domain/health.js';
+import type { ContainerIntentAction, ContainerIntents } from '../../../src/ports/container-intents.js';
+import type { Metrics } from '../../../src/ports/metrics.js';
+import {
+  createLifecycleServices,
+  type LifecycleServices,
+  type LifecycleSettings,
+} from '../../../src/services/lifecycle-services.js';
+import type { ImagePullPolicy } from '../../../src/services/start/start-runtime.service.js';
+import { FakeGameLeases } from '../../fakes/coordination.fake.js';
+import { FakeDockerRuntime } from '../../fakes/docker-runtime.fake.js';
+import { FakeLobbyClient, FakeStateDirectories, ManualClock } from '../../fakes/misc.fake.js';
+import { FakeHealthEventPublisher, FakeNotificationIntentPublisher } from '../../fakes/publishers.fake.js';
+import { FakeOperationLogStore, FakeRuntimeRecordStore } from '../../fakes/stores.fake.js';
+
+export const IMAGE = 'galaxy/game:1.0.0';
+export const IMAGE_PATCH = 'galaxy/game:1.0.1';
+export const IMAGE_MINOR = 'galaxy/game:1.1.0';
+export const DEFAULT_LIMITS = { cpus: 1, memoryBytes: 512 * 1024 ** 2, pidsLimit: 512 };
+export const STATE_ROOT = '/srv/galaxy-state';
+
+/** Remembers each declaration together with how many Docker calls had happened by then. */
+export class RecordingContainerIntents implements ContainerIntents {
+  readonly declared: Array<{ containerId: string; action: ContainerIntentAction; dockerCallIndex: number }> = [];
+  constructor(private readonly docker: FakeDockerRuntime) {}
+  expect(containerId: string, action: ContainerIntentAction): void {
+    this.declared.push({ containerId, action, dockerCallIndex: this.docker.calls.length });
+  }
+  isExpected(containerId: string, action: ContainerIntentAction): boolean {
+    return this.declared.some((d) => d.containerId === containerId && d.action === action);
+  }
+}
+
+export class RecordingMetrics implements Metrics {
+  readonly operations: Array<{ opKind: OpKind; outcome: Outcome; seconds: number }> = [];
+  readonly healthEvents: HealthEventType[] = [];
+  operationCompleted(opKind: OpKind, outcome: Outcome, seconds: number): void {
+    this.operations.push({ opKind, outcome, seconds });
+  }
+  healthEventPublished(eventType: HealthEventType): void {
+    this.healthEvents.push(eventType);
+  }
+  streamLag(): void {}
+  streamEntryRejected(): void {}
+}
+
+export interface HarnessOptions {
+  pullPolicy?: ImagePullPolicy;
+  allowlist?: string[];
+  withLobby?: boolean;
+}
+
+export function createHarness(opts: HarnessOptions = {}) {
+  const docker = new FakeDockerRuntime();
+  const records = new FakeRuntimeRecordStore();
+  const operationLog = new FakeOperationLogStore();
+  const leases = new FakeGameLeases();
+  const stateDirectories = new FakeStateDirectories(STATE_ROOT);
+  const healthEvents = new FakeHealthEventPublisher();
+  const notificationIntents = new FakeNotificationIntentPublisher();
+  const containerIntents = new RecordingContainerIntents(docker);
+  const lobby = new FakeLobbyClient();
+  const metrics = new RecordingMetrics();
+  const clock = new ManualClock();
+  const logger = pino({ level: 'silent' });
+  const settings: LifecycleSettings = {
+    start: {
+      pullPolicy: opts.pullPolicy ?? 'if_not_present',
+      imageAllowlist: opts.allowlist ?? [],
+      containerDefaults: {
+        network: 'galaxy-net',
+        enginePort: 8080,
+        limits: DEFAULT_LIMITS,
+        logDriver: 'json-file',
+        logOptions: { 'max-size': '10m' },
+      },
+    },
+    stop: { stopTimeoutSeconds: 7 },
+  };
+  const services: LifecycleServices = createLifecycleServices(
+    {
+      docker,
+      records,
+      operationLog,
+      leases,
+      stateDirectories,
+      healthEvents,
+      notificationIntents,
+      containerIntents,
+      lobby: opts.withLobby === false ? null : lobby,
+      metrics,
+      clock,
+      logger,
+    },
+    settings,
+  );
+
+  const h = {
+    docker,
+    records,
+    operationLog,
+    leases,
+    stateDirectories,
+    healthEvents,
+    notificationIntents,
+    containerIntents,
+    lobby,
+    metrics,
+    clock,
+    services,
+    ...services,
+
+    rows(gameId: string) {
+      return operationLog.forGame(gameId);
+    },
+
+    /** Forget what happened so far: the next assertions see only the operation under test. */
+    resetObservations(): void {
+      operationLog.entries.length = 0;
+      docker.calls.length = 0;
+      healthEvents.published.length = 0;
+      notificationIntents.published.length = 0;
+      containerIntents.declared.length = 0;
+      metrics.operations.length = 0;
+      metrics.healthEvents.length = 0;
+    },
+
+    /** A running game started through the service itself; observations reset afterwards. */
+    async seedRunning(gameId: string, imageRef = IMAGE) {
+      if (!docker.images.has(imageRef)) docker.addImage(imageRef);
+      const r = await services.start.execute({ gameId, imageRef, opSource: 'lobby_stream' });
+      if (r.outcome !== 'success' || !r.record) throw new Error(`seed start failed: ${r.errorCode} ${r.errorMessage}`);
+      clock.advance(1000);
+      h.resetObservations();
+      return r.record;
+    },
+
+    async seedStopped(gameId: string, imageRef = IMAGE) {
+      await h.seedRunning(gameId, imageRef);
+      const r = await services.stop.execute({ gameId, reason: 'finished', opSource: 'lobby_stream' });
+      if (r.outcome !== 'success' || !r.record) throw new Error(`seed stop failed: ${r.errorCode}`);
+      clock.advance(1000);
+      h.resetObservations();
+      return r.record;
+    },
+
+    /** Every stop/remove Docker call was preceded by the matching ContainerIntents declaration. */
+    assertIntentsDeclaredBeforeStopAndRemove(): void {
+      docker.calls.forEach((call, index) => {
+        const action = call.method === 'stopContainer' ? 'stop' : call.method === 'removeContainer' ? 'remove' : null;
+        if (action === null) return;
+        const id = call.args[0] as string;
+        const declared = containerIntents.declared.some(
+          (d) => d.containerId === id && d.action === action && d.dockerCallIndex <= index,
+        );
+        if (!declared) throw new Error(`${call.method}(${id}) at call #${index} without a prior ContainerIntents.expect(…, '${action}')`);
+      });
+    },
+
+    /** The lease is free again after every operation. */
+    assertNoLeaseHeld(): void {
+      if (leases.held.size > 0) throw new Error(`leases still held: ${[...leases.held.keys()].join(', ')}`);
+    },
+  };
+  return h;
+}
+
+export type Harness = ReturnType<typeof createHarness>;
