@@ -1,0 +1,29 @@
+// Consumes runtime:start_jobs from Game Lobby (CONTRACT §6) and answers on runtime:job_results.
+import type { OperationResult } from '../../domain/operation-result.js';
+import type { JobConsumerDeps, JobConsumerSettings } from '../job-consumer/stream-job-consumer.js';
+import { StreamJobConsumer } from '../job-consumer/stream-job-consumer.js';
+import type { StartJob } from './start-job.decoder.js';
+import { decodeStartJob } from './start-job.decoder.js';
+
+export const START_JOBS_CONSUMER_LABEL = 'start_jobs';
+
+/** The part of StartRuntimeService this consumer uses. */
+export interface StartRuntime {
+  execute(input: { gameId: string; imageRef: string; opSource: 'lobby_stream' }): Promise<OperationResult>;
+}
+
+export class StartJobsConsumer extends StreamJobConsumer<StartJob> {
+  constructor(deps: JobConsumerDeps, service: StartRuntime, settings: JobConsumerSettings) {
+    super(
+      deps,
+      {
+        label: START_JOBS_CONSUMER_LABEL,
+        jobKind: 'start',
+        decode: decodeStartJob,
+        execute: (job) => service.execute({ gameId: job.gameId, imageRef: job.imageRef, opSource: 'lobby_stream' }),
+        requestedImageRef: (job) => job.imageRef,
+      },
+      settings,
+    );
+  }
+}

@@ -1,0 +1,418 @@
+// The shared consumer engine, driven through StartJobsConsumer with recording fakes.
+import { afterEach, describe, expect, it } from 'vitest';
+import { failed, succeeded } from '../../../src/domain/operation-result.js';
+import type { StartRuntime } from '../../../src/workers/start-jobs/start-jobs.consumer.js';
+import { StartJobsConsumer } from '../../../src/workers/start-jobs/start-jobs.consumer.js';
+import type { JobConsumerSettings } from '../../../src/workers/job-consumer/stream-job-consumer.js';
+import { eventually } from '../../support/test-env.js';
+import {
+  ConsumerWorld,
+  START_STREAM,
+  ScriptedService,
+  deferred,
+  runningRecord,
+  startJobFields,
+  testSettings,
+} from './consumer-harness.js';
+
+type StartInput = Parameters<StartRuntime['execute']>[0];
+
+const fast = { intervalMs: 5, timeoutMs: 5_000 };
+const running: StartJobsConsumer[] = [];
+
+function consumerFor(world: ConsumerWorld, service: ScriptedService<StartInput>, overrides: Partial<JobConsumerSettings> = {}): StartJobsConsumer {
+  const consumer = new StartJobsConsumer(world.deps(), service, testSettings(START_STREAM, overrides));
+  running.push(consumer);
+  return consumer;
+}
+
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((c) => c.stop()));
+});
+
+describe('StreamJobConsumer: offsets', () => {
+  it('starts at the beginning of the stream when no offset is stored', async () => {
+    const world = new ConsumerWorld();
+    const service = new ScriptedService<StartInput>();
+    const first = world.reader.add(START_STREAM, startJobFields('early-1'));
+    const second = world.reader.add(START_STREAM, startJobFields('early-2'));
+
+    consumerFor(world, service).start();
+
+    await eventually(() => (world.offsets.offsets.get('start_jobs') === second ? true : undefined), fast);
+    expect(service.calledGames).toEqual(['early-1', 'early-2']);
+    expect(world.results.published.map((r) => r.jobId)).toEqual([first, second]);
+  });
+
+  it('resumes after the stored offset', async () => {
+    const world = new ConsumerWorld();
+    const service = new ScriptedService<StartInput>();
+    const done = world.reader.add(START_STREAM, startJobFields('done-before'));
+    world.offsets.offsets.set('start_jobs', done);
+    const next = world.reader.add(START_STREAM, startJobFields('after-restart'));
+
+    consumerFor(world, service).start();
+
+    await eventually(() => (world.offsets.offsets.get('start_jobs') === next ? true : undefined), fast);
+    expect(service.calledGames).toEqual(['after-restart']);
+  });
+
+  it('publishes each result before saving the offset past it', async () => {
+    const world = new ConsumerWorld();
+    const service = new ScriptedService<StartInput>();
+    const consumer = consumerFor(world, service, { concurrency: 1 });
+    consumer.start();
+
+    const ids = ['g-1', 'g-2', 'g-3'].map((g) => world.reader.add(START_STREAM, startJobFields(g)));
+    await eventually(() => (world.offsets.offsets.get('start_jobs') === ids[2] ? true : undefined), fast);
+
+    for (const id of ids) {
+      const published = world.log.effects.indexOf(`publish ${id}`);
+      const saved = world.log.effects.indexOf(`save ${id}`);
+      expect(published).toBeGreaterThanOrEqual(0);
+      // A save of this id, if it happened (saves may coalesce), comes after its publish.
+      if (saved >= 0) expect(saved).toBeGreaterThan(published);
+    }
+    // Every save names an entry whose result (and every earlier result) was already published.
+    for (const [i, effect] of world.log.effects.entries()) {
+      if (!effect.startsWith('save ')) continue;
+      const id = effect.slice(5);
+      const earlier = world.log.effects.slice(0, i);
+      for (const upTo of ids.slice(0, ids.indexOf(id) + 1)) expect(earlier).toContain(`publish ${upTo}`);
+    }
+  });
+
+  it('only persists the highest contiguous completed id while later jobs finish first', async () => {
+    const world = new ConsumerWorld();
+    const service = new ScriptedService<StartInput>();
+    const slowGate = deferred();
+    service.respond = async (input) => {
+      if (input.gameId === 'slow') await slowGate.promise;
+      return succeeded(runningRecord(input.gameId, input.imageRef));
+    };
+    const slow = world.reader.add(START_STREAM, startJobFields('slow'));
+    const quick1 = world.reader.add(START_STREAM, startJobFields('quick-1'));
+    const quick2 = world.reader.add(START_STREAM, startJobFields('quick-2'));
+
+    consumerFor(world, service).start();
+    await eventually(() => (world.results.byJob(quick2) && world.results.byJob(quick1) ? true : undefined), fast);
+
+    // Later jobs are done, but the slow first one is not: the offset must not move past it.
+    expect(world.offsets.offsets.get('start_jobs')).toBeUndefined();
+    expect(world.results.byJob(slow)).toBeUndefined();
+
+    slowGate.resolve();
+    await eventually(() => (world.offsets.offsets.get('start_jobs') === quick2 ? true : undefined), fast);
+    expect(world.log.effects.filter((e) => e.startsWith('save '))).not.toContain(`save ${quick1}`);
+  });
+});
+
+describe('StreamJobConsumer: concurrency', () => {
+  it('keeps stream order for one game while other games run concurrently', async () => {
+    const world = new ConsumerWorld();
+    const service = new ScriptedService<StartInput>();
+    const gateA1 = deferred();
+    let a1Seen = false;
+    service.respond = async (input) => {
+      if (input.gameId === 'game-a' && !a1Seen) {
+        a1Seen = true;
+        await gateA1.promise;
+      }
+      return succeeded(runningRecord(input.gameId, input.imageRef));
+    };
+    const a1 = world.reader.add(START_STREAM, startJobFields('game-a', 'galaxy/game:1.0.0'));
+    const a2 = world.reader.add(START_STREAM, startJobFields('game-a', 'galaxy/game:1.0.1'));
+    const b1 = world.reader.add(START_STREAM, startJobFields('game-b'));
+
+    consumerFor(world, service).start();
+
+    // B completes while A's first job is held; A's second job has not even started.
+    await eventually(() => world.results.byJob(b1), fast);
+    expect(service.calls.map((c) => `${c.gameId}@${c.imageRef}`)).toEqual(['game-a@galaxy/game:1.0.0', 'game-b@galaxy/game:1.0.0']);
+
+    gateA1.resolve();
+    await eventually(() => world.results.byJob(a2), fast);
+    const aCalls = service.calls.filter((c) => c.gameId === 'game-a').map((c) => c.imageRef);
+    expect(aCalls).toEqual(['galaxy/game:1.0.0', 'galaxy/game:1.0.1']);
+    const order = world.results.published.map((r) => r.jobId);
+    expect(order.indexOf(a1)).toBeLessThan(order.indexOf(a2));
+  });
+
+  it('runs at most `concurrency` jobs at once', async () => {
+    const world = new ConsumerWorld();
+    const service = new ScriptedService<StartInput>();
+    const gate = deferred();
+    let active = 0;
+    let peak = 0;
+    service.respond = async (input) => {
+      active += 1;
+      peak = Math.max(peak, active);
+      await gate.promise;
+      active -= 1;
+      return succeeded(runningRecord(input.gameId, input.imageRef));
+    };
+    const ids = ['c1', 'c2', 'c3', 'c4', 'c5'].map((g) => world.reader.add(START_STREAM, startJobFields(g)));
+
+    consumerFor(world, service, { concurrency: 2 }).start();
+    await eventually(() => (service.calls.length === 2 ? true : undefined), fast);
+    expect(service.calledGames).toEqual(['c1', 'c2']);
+
+    gate.resolve();
+    await eventually(() => (world.offsets.offsets.get('start_jobs') === ids[4] ? true : undefined), fast);
+    expect(peak).toBe(2);
+    expect(service.calls).toHaveLength(5);
+  });
+});
+
+describe('StreamJobConsumer: infrastructure failures', () => {
+  it('retries the same entry while publishing fails, reports a problem, and clears it', async () => {
+    const world = new ConsumerWorld();
+    const service = new ScriptedService<StartInput>();
+    const gate = deferred();
+    service.respond = async (input) => {
+      await gate.promise;
+      return succeeded(runningRecord(input.gameId, input.imageRef));
+    };
+    world.results.failTimes = 3;
+    const consumer = consumerFor(world, service, { backoff: { initialMs: 20, maxMs: 40 } });
+    const id = world.reader.add(START_STREAM, startJobFields('flaky'));
+    const later = world.reader.add(START_STREAM, startJobFields('flaky'));
+    consumer.start();
+    expect(consumer.problem()).toBeNull();
+    gate.resolve();
+
+    const problem = await eventually(() => consumer.problem() ?? undefined, fast);
+    expect(problem).toContain('start_jobs');
+    expect(problem).toContain('publish failed');
+
+    await eventually(() => (world.offsets.offsets.get('start_jobs') === later ? true : undefined), fast);
+    expect(consumer.problem()).toBeNull();
+    expect(world.results.attempts).toBe(5); // 3 failures + 2 successes
+    // The service ran once per job: its result was kept for the publish retries, so the
+    // first job's real outcome (success, no replay) is what Lobby sees.
+    expect(service.calls).toHaveLength(2);
+    expect(world.results.byJob(id)).toMatchObject({ outcome: 'success', errorCode: null });
+  });
+
+  it('retries the same entry when the service throws, never skipping it', async () => {
+    const world = new ConsumerWorld();
+    const service = new ScriptedService<StartInput>();
+    let throws = 2;
+    service.respond = async (input) => {
+      if (throws-- > 0) throw new Error('connection terminated unexpectedly');
+      return succeeded(runningRecord(input.gameId, input.imageRef));
+    };
+    const consumer = consumerFor(world, service);
+    const id = world.reader.add(START_STREAM, startJobFields('pg-blip'));
+    consumer.start();
+
+    await eventually(() => (world.offsets.offsets.get('start_jobs') === id ? true : undefined), fast);
+    expect(service.calledGames).toEqual(['pg-blip', 'pg-blip', 'pg-blip']);
+    expect(world.results.published).toHaveLength(1);
+    expect(consumer.problem()).toBeNull();
+  });
+
+  it('backs off when reading fails and continues from the same position', async () => {
+    const world = new ConsumerWorld();
+    const service = new ScriptedService<StartInput>();
+    const first = world.reader.add(START_STREAM, startJobFields('r-1'));
+    world.reader.failNextRead = new Error('connect ECONNREFUSED 127.0.0.1:6379');
+    const consumer = consumerFor(world, service);
+    consumer.start();
+
+    await eventually(() => (world.offsets.offsets.get('start_jobs') === first ? true : undefined), fast);
+    expect(service.calledGames).toEqual(['r-1']);
+    expect(consumer.problem()).toBeNull();
+  });
+
+  it('reports a problem while the offset cannot be saved and saves it once Redis is back', async () => {
+    const world = new ConsumerWorld();
+    const service = new ScriptedService<StartInput>();
+    const consumer = consumerFor(world, service);
+    world.offsets.failingSaves = new Error('redis unreachable');
+    consumer.start();
+    const id = world.reader.add(START_STREAM, startJobFields('o-1'));
+
+    const problem = await eventually(() => consumer.problem() ?? undefined, fast);
+    expect(problem).toMatch(/offset.*redis unreachable/);
+    expect(world.results.byJob(id)).toBeDefined();
+    const attempts = world.offsets.saveAttempts;
+    await eventually(() => (world.offsets.saveAttempts > attempts ? true : undefined), fast);
+
+    world.offsets.failingSaves = null;
+    await eventually(() => (world.offsets.offsets.get('start_jobs') === id ? true : undefined), fast);
+    expect(consumer.problem()).toBeNull();
+  });
+
+  it('waits for Redis when the stored offset cannot be loaded, then starts from it', async () => {
+    const world = new ConsumerWorld();
+    const service = new ScriptedService<StartInput>();
+    const done = world.reader.add(START_STREAM, startJobFields('old-job'));
+    const next = world.reader.add(START_STREAM, startJobFields('new-job'));
+    world.offsets.offsets.set('start_jobs', done);
+    world.offsets.failing = new Error('connect ECONNREFUSED');
+    const consumer = consumerFor(world, service);
+    consumer.start();
+
+    expect(await eventually(() => consumer.problem() ?? undefined, fast)).toContain('ECONNREFUSED');
+    expect(service.calls).toHaveLength(0);
+
+    world.offsets.failing = null;
+    await eventually(() => (world.offsets.offsets.get('start_jobs') === next ? true : undefined), fast);
+    // Never fell back to the beginning while the offset was unknown.
+    expect(service.calledGames).toEqual(['new-job']);
+    expect(consumer.problem()).toBeNull();
+  });
+
+  it('publishes a service failure result as the outcome (not an infrastructure fault)', async () => {
+    const world = new ConsumerWorld();
+    const service = new ScriptedService<StartInput>();
+    service.respond = async () => failed('image_pull_failed', 'pull access denied for galaxy/game');
+    const id = world.reader.add(START_STREAM, startJobFields('no-image', 'galaxy/game:9.9.9'));
+    const consumer = consumerFor(world, service);
+    consumer.start();
+
+    await eventually(() => (world.offsets.offsets.get('start_jobs') === id ? true : undefined), fast);
+    expect(service.calls).toHaveLength(1);
+    expect(world.results.byJob(id)).toMatchObject({
+      outcome: 'failure',
+      errorCode: 'image_pull_failed',
+      errorMessage: 'pull access denied for galaxy/game',
+      containerId: null,
+      engineEndpoint: null,
+      imageRef: 'galaxy/game:9.9.9',
+    });
+    expect(consumer.problem()).toBeNull();
+  });
+});
+
+describe('StreamJobConsumer: conflicts', () => {
+  it('retries a conflict (lease held by a concurrent operation) and publishes the later outcome', async () => {
+    const world = new ConsumerWorld();
+    const service = new ScriptedService<StartInput>();
+    let conflicts = 2;
+    service.respond = async (input) =>
+      conflicts-- > 0 ? failed('conflict', 'another operation holds the lease') : succeeded(runningRecord(input.gameId, input.imageRef));
+    const id = world.reader.add(START_STREAM, startJobFields('busy'));
+    consumerFor(world, service).start();
+
+    await eventually(() => world.results.byJob(id), fast);
+    expect(service.calls).toHaveLength(3);
+    expect(world.results.byJob(id)).toMatchObject({ outcome: 'success', errorCode: null });
+  });
+
+  it('publishes the conflict after the retries are used up', async () => {
+    const world = new ConsumerWorld();
+    const service = new ScriptedService<StartInput>();
+    service.respond = async (input) => failed('conflict', 'runtime runs another image', runningRecord(input.gameId, 'galaxy/game:2.0.0'));
+    const id = world.reader.add(START_STREAM, startJobFields('clash'));
+    consumerFor(world, service, { conflictRetry: { attempts: 2, initialDelayMs: 1, maxDelayMs: 2 } }).start();
+
+    await eventually(() => (world.offsets.offsets.get('start_jobs') === id ? true : undefined), fast);
+    expect(service.calls).toHaveLength(3);
+    expect(world.results.byJob(id)).toMatchObject({
+      outcome: 'failure',
+      errorCode: 'conflict',
+      containerId: 'cid-clash',
+      imageRef: 'galaxy/game:2.0.0',
+    });
+  });
+});
+
+describe('StreamJobConsumer: crash and stop', () => {
+  it('replays a job whose result was published but whose offset was not saved', async () => {
+    const world = new ConsumerWorld();
+    // An idempotent service: a second start of a running game is a replay no-op.
+    const started = new Map<string, string>();
+    const service = new ScriptedService<StartInput>();
+    service.respond = async (input) => {
+      const replay = started.get(input.gameId) === input.imageRef;
+      started.set(input.gameId, input.imageRef);
+      return succeeded(runningRecord(input.gameId, input.imageRef), replay);
+    };
+    const id = world.reader.add(START_STREAM, startJobFields('crashy'));
+    world.offsets.failingSaves = new Error('redis went away'); // "crash" between publish and save
+
+    const first = consumerFor(world, service);
+    first.start();
+    await eventually(() => world.results.byJob(id), fast);
+    await first.stop();
+    expect(world.offsets.offsets.get('start_jobs')).toBeUndefined();
+
+    world.offsets.failingSaves = null;
+    const second = consumerFor(world, service);
+    second.start();
+    await eventually(() => (world.offsets.offsets.get('start_jobs') === id ? true : undefined), fast);
+
+    expect(world.results.published.map((r) => [r.jobId, r.outcome, r.errorCode])).toEqual([
+      [id, 'success', null],
+      [id, 'success', 'replay_no_op'],
+    ]);
+  });
+
+  it('stop() lets the in-flight job finish and saves its offset; queued jobs wait for the next run', async () => {
+    const world = new ConsumerWorld();
+    const service = new ScriptedService<StartInput>();
+    const gate = deferred();
+    service.respond = async (input) => {
+      await gate.promise;
+      return succeeded(runningRecord(input.gameId, input.imageRef));
+    };
+    const inFlight = world.reader.add(START_STREAM, startJobFields('same-game'));
+    const queued = world.reader.add(START_STREAM, startJobFields('same-game'));
+    const consumer = consumerFor(world, service);
+    consumer.start();
+    await eventually(() => (service.calls.length === 1 ? true : undefined), fast);
+
+    const stopping = consumer.stop();
+    gate.resolve();
+    await stopping;
+
+    expect(world.results.byJob(inFlight)).toBeDefined();
+    expect(world.results.byJob(queued)).toBeUndefined();
+    expect(service.calls).toHaveLength(1);
+    expect(world.offsets.offsets.get('start_jobs')).toBe(inFlight);
+  });
+
+  it('stop() returns within the shutdown timeout when a job hangs, and does not save past it', async () => {
+    const world = new ConsumerWorld();
+    const service = new ScriptedService<StartInput>();
+    service.respond = () => new Promise(() => {}); // never settles
+    world.reader.add(START_STREAM, startJobFields('hung'));
+    const consumer = consumerFor(world, service, { shutdownTimeoutMs: 100 });
+    consumer.start();
+    await eventually(() => (service.calls.length === 1 ? true : undefined), fast);
+
+    const began = Date.now();
+    await consumer.stop();
+
+    expect(Date.now() - began).toBeLessThan(1_000);
+    expect(world.offsets.offsets.get('start_jobs')).toBeUndefined();
+    expect(world.results.published).toHaveLength(0);
+  });
+
+  it('stop() aborts a blocking read at once', async () => {
+    const world = new ConsumerWorld();
+    const consumer = consumerFor(world, new ScriptedService<StartInput>(), { blockMs: 30_000 });
+    consumer.start();
+    // Let the loop reach its blocking read.
+    await new Promise((r) => setImmediate(r));
+    const began = Date.now();
+    await consumer.stop();
+    expect(Date.now() - began).toBeLessThan(1_000);
+  });
+});
+
+describe('StreamJobConsumer: stream lag', () => {
+  it('reports the age of each entry when it is processed, and zero once caught up', async () => {
+    const world = new ConsumerWorld();
+    const service = new ScriptedService<StartInput>();
+    world.reader.add(START_STREAM, startJobFields('lagging'));
+    world.clock.advance(7_500);
+    const consumer = consumerFor(world, service);
+    consumer.start();
+
+    await eventually(() => world.metrics.lags.find((l) => l.seconds === 0), fast);
+    expect(world.metrics.lags[0]).toEqual({ consumer: 'start_jobs', seconds: 7.5 });
+  });
+});
