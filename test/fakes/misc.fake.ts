@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { isValidGameId } from '../../src/domain/game-id.js';
 import type { Clock } from '../../src/ports/clock.js';
 import type { LobbyClient, LobbyGameRecord } from '../../src/ports/lobby-client.js';
 import type { StateDirectories } from '../../src/ports/state-directory.js';
@@ -21,9 +22,12 @@ export class FakeStateDirectories implements StateDirectories {
   failNext: Error | null = null;
   constructor(private readonly root = '/srv/galaxy-state') {}
   pathFor(gameId: string): string {
+    // Like FsStateDirectories: an invalid id never becomes a path.
+    if (!isValidGameId(gameId)) throw new Error(`refusing state path for invalid game_id ${JSON.stringify(gameId)}`);
     return path.join(this.root, gameId);
   }
   async ensure(gameId: string): Promise<string> {
+    this.pathFor(gameId);
     if (this.failNext) {
       const e = this.failNext;
       this.failNext = null;
