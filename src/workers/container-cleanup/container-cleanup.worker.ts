@@ -67,12 +67,13 @@ export class ContainerCleanupWorker implements BackgroundWorker {
     const batchSize = settings.batchSize ?? DEFAULT_BATCH_SIZE;
     const olderThan = new Date(clock.now().getTime() - settings.retentionMs);
     const report: CleanupRoundReport = { cleaned: [], failed: [] };
-    // Cleaned records leave the listing; failed ones stay in it, so each game is tried at
-    // most once per round and the round ends when a page brings nothing new.
+    // Cleaned records leave the listing, failed ones stay at its head: each page asks for
+    // one batch more than this round's failures, and each game is tried once per round.
     const attempted = new Set<string>();
     for (;;) {
       if (signal.aborted) break;
-      const page = await records.listStoppedBefore(olderThan, batchSize);
+      const limit = report.failed.length + batchSize;
+      const page = await records.listStoppedBefore(olderThan, limit);
       const fresh = page.filter((r) => !attempted.has(r.gameId));
       if (fresh.length === 0) break;
       for (const record of fresh) {
@@ -93,7 +94,7 @@ export class ContainerCleanupWorker implements BackgroundWorker {
           log.error({ err }, 'TTL cleanup failed; retried next round');
         }
       }
-      if (page.length < batchSize) break;
+      if (page.length < limit) break;
     }
     if (report.cleaned.length + report.failed.length > 0) {
       this.log.info({ cleaned: report.cleaned.length, failed: report.failed.length, older_than: olderThan.toISOString() }, 'TTL cleanup round finished');

@@ -131,11 +131,9 @@ export class DockerEventsWorker implements BackgroundWorker {
       if (this.lastEventTimeNano !== null) since = Number(this.lastEventTimeNano / NANOS_PER_SECOND);
       if (reconnecting) await this.resync(signal);
       if (signal.aborted) break;
-      const openedAt = Date.now();
-      const sawEvent = await this.consume(since, signal);
+      await this.consume(since, signal);
       if (signal.aborted) break;
-      // A connection that delivered something or stayed up a while was healthy: start the backoff over.
-      if (sawEvent || Date.now() - openedAt >= settings.reconnectMaxMs) this.failedAttempts = 0;
+      // failedAttempts was cleared if the connection delivered something or stayed up a while.
       const waitMs = Math.min(settings.reconnectMaxMs, initialMs * 2 ** Math.min(this.failedAttempts, 30));
       this.failedAttempts += 1;
       this.log.warn({ since, retry_in_ms: waitMs, attempt: this.failedAttempts }, 'docker events stream broke; reconnecting');
@@ -145,13 +143,17 @@ export class DockerEventsWorker implements BackgroundWorker {
   }
 
   /** One connection: returns when the stream ends, throws or the worker stops. */
-  private async consume(since: number, signal: AbortSignal): Promise<boolean> {
-    let sawEvent = false;
+  private async consume(since: number, signal: AbortSignal): Promise<void> {
+    let onAbort: () => void = () => undefined;
     const stopped = new Promise<'stopped'>((resolve) => {
+      onAbort = () => resolve('stopped');
       if (signal.aborted) resolve('stopped');
-      signal.addEventListener('abort', () => resolve('stopped'), { once: true });
+      signal.addEventListener('abort', onAbort, { once: true });
     });
     let iterator: AsyncIterator<DockerEvent> | null = null;
+    // A connection that stays open a while is healthy even when idle: clear the failure count.
+    const healthy = setTimeout(() => (this.failedAttempts = 0), this.deps.settings.reconnectMaxMs);
+    healthy.unref();
     try {
       this.connections += 1;
       iterator = this.deps.docker.events({ since, signal })[Symbol.asyncIterator]();
@@ -159,15 +161,16 @@ export class DockerEventsWorker implements BackgroundWorker {
         // Raced against stop so a stream that ignores its signal cannot hold shutdown.
         const next = await Promise.race([iterator.next(), stopped]);
         if (next === 'stopped' || next.done) break;
-        sawEvent = true;
+        this.failedAttempts = 0;
         await this.onEvent(next.value);
       }
     } catch (err) {
       if (!signal.aborted) this.log.warn({ err }, 'docker events stream failed');
     } finally {
+      clearTimeout(healthy);
+      signal.removeEventListener('abort', onAbort);
       iterator?.return?.().catch(() => undefined);
     }
-    return sawEvent;
   }
 
   private async onEvent(e: DockerEvent): Promise<void> {

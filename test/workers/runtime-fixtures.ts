@@ -1,0 +1,71 @@
+// Shared setup for the health / reconcile / cleanup worker unit tests: one in-memory world
+// of fakes, and a way to put a game in it with a running engine and a `running` record.
+import pino from 'pino';
+import { ContainerIntentsRegistry } from '../../src/adapters/memory/container-intents.registry.js';
+import { GAME_ID_LABEL, IMAGE_REF_LABEL, OWNER_LABEL, OWNER_VALUE } from '../../src/domain/container-spec.js';
+import { containerNameFor, engineEndpointFor, type RuntimeRecord, type RuntimeStatus } from '../../src/domain/runtime-record.js';
+import { noopMetrics } from '../../src/ports/metrics.js';
+import { FakeGameLeases } from '../fakes/coordination.fake.js';
+import { FakeDockerRuntime, type FakeContainer } from '../fakes/docker-runtime.fake.js';
+import { FakeStateDirectories, ManualClock } from '../fakes/misc.fake.js';
+import { FakeHealthEventPublisher } from '../fakes/publishers.fake.js';
+import { FakeHealthSnapshotStore, FakeOperationLogStore, FakeRuntimeRecordStore } from '../fakes/stores.fake.js';
+
+export const IMAGE = 'galaxy/game-test:1.0.0';
+export const silentLogger = pino({ level: 'silent' });
+
+export function ownerLabels(gameId: string, imageRef = IMAGE): Record<string, string> {
+  return { [OWNER_LABEL]: OWNER_VALUE, [GAME_ID_LABEL]: gameId, [IMAGE_REF_LABEL]: imageRef };
+}
+
+export function createWorld(clock = new ManualClock()) {
+  const snapshots = new FakeHealthSnapshotStore();
+  return {
+    clock,
+    docker: new FakeDockerRuntime(),
+    records: new FakeRuntimeRecordStore(),
+    operationLog: new FakeOperationLogStore(),
+    snapshots,
+    publisher: new FakeHealthEventPublisher(snapshots),
+    leases: new FakeGameLeases(),
+    intents: new ContainerIntentsRegistry(),
+    stateDirectories: new FakeStateDirectories(),
+    metrics: noopMetrics,
+    logger: silentLogger,
+  };
+}
+export type World = ReturnType<typeof createWorld>;
+
+export function recordFor(gameId: string, containerId: string | null, status: RuntimeStatus = 'running', at = new Date('2026-01-01T00:00:00Z')): RuntimeRecord {
+  return {
+    gameId,
+    status,
+    currentContainerId: containerId,
+    currentImageRef: IMAGE,
+    engineEndpoint: engineEndpointFor(gameId, 8080),
+    statePath: `/srv/galaxy-state/${gameId}`,
+    createdAt: at,
+    startedAt: at,
+    stoppedAt: status === 'stopped' ? at : null,
+    removedAt: status === 'removed' ? at : null,
+    lastOpAt: at,
+  };
+}
+
+/** An owned engine container (running unless told otherwise) and, unless `record: null`, its record. */
+export async function addGame(
+  world: World,
+  gameId: string,
+  opts: { state?: FakeContainer['state']; status?: RuntimeStatus | null; createdAt?: Date } = {},
+): Promise<FakeContainer> {
+  const container = world.docker.addContainer({
+    name: containerNameFor(gameId),
+    image: IMAGE,
+    labels: ownerLabels(gameId),
+    state: opts.state ?? 'running',
+    createdAt: opts.createdAt ?? new Date(world.clock.now().getTime() - 3_600_000),
+  });
+  const status = opts.status === undefined ? 'running' : opts.status;
+  if (status !== null) await world.records.upsert(recordFor(gameId, container.id, status));
+  return container;
+}
