@@ -2,11 +2,9 @@
 // whatever problems the running components report (startup reconcile pending, a consumer
 // that lost Redis).
 
-export interface ReadinessCheck {
-  readonly name: string;
-  /** Resolves when healthy; rejects with a reason. */
-  check(): Promise<void>;
-}
+import type { ReadinessCheck } from '../ports/readiness-check.js';
+
+export type { ReadinessCheck };
 
 export interface ReadinessReport {
   ready: boolean;

@@ -1,7 +1,7 @@
 // /readyz check for Redis: a PING answered within a short timeout. ioredis queues commands
 // while it reconnects, so without our own deadline a dead Redis would just hang the probe.
 import type { Redis } from 'ioredis';
-import type { ReadinessCheck } from '../../app/readiness.js';
+import type { ReadinessCheck } from '../../ports/readiness-check.js';
 
 export class RedisHealthCheck implements ReadinessCheck {
   readonly name = 'redis';

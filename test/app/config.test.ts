@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/app/config.js';
+
+const minimal = {
+  RTMANAGER_POSTGRES_URL: 'postgres://postgres@127.0.0.1:5432/rtm',
+  RTMANAGER_REDIS_URL: 'redis://127.0.0.1:6379/0',
+  RTMANAGER_DOCKER_NETWORK: 'galaxy-net',
+  RTMANAGER_GAME_STATE_ROOT: '/var/lib/galaxy/games',
+};
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('builds defaults from the required variables alone', () => {
+    const c = loadConfig(minimal);
+    expect(c.listener).toEqual({ host: '127.0.0.1', port: 8090 });
+    expect(c.docker.pullPolicy).toBe('if_not_present');
+    expect(c.docker.host).toBe('unix:///var/run/docker.sock');
+    expect(c.streams.startJobs).toBe('runtime:start_jobs');
+    expect(c.streams.notificationIntents).toBe('notification:intents');
+    expect(c.container.defaultLimits).toEqual({ cpus: 1, memoryBytes: 512 * 1024 ** 2, pidsLimit: 512 });
+    expect(c.container.logOptions).toEqual({ 'max-size': '10m', 'max-file': '3' });
+    expect(c.health.probeTarget).toBe('auto');
+    expect(c.cleanup.retentionMs).toBe(7 * 86_400_000);
+    expect(c.auth.internalApiTokens).toEqual([]);
+    expect(c.lobby.baseUrl).toBeNull();
+  });
+
+  it('names every missing required variable at once', () => {
+    const problems = problemsOf({});
+    for (const name of ['RTMANAGER_POSTGRES_URL', 'RTMANAGER_REDIS_URL', 'RTMANAGER_DOCKER_NETWORK', 'RTMANAGER_GAME_STATE_ROOT'])
+      expect(problems.some((p) => p.startsWith(name))).toBe(true);
+    expect(problems).toHaveLength(4);
+  });
+
+  it('reports every bad value by name', () => {
+    const problems = problemsOf({
+      ...minimal,
+      RTMANAGER_INTERNAL_HTTP_ADDR: 'nope',
+      RTMANAGER_IMAGE_PULL_POLICY: 'sometimes',
+      RTMANAGER_PROBE_TARGET: 'carrier-pigeon',
+      RTMANAGER_STOP_TIMEOUT: '-1',
+      RTMANAGER_DEFAULT_MEMORY: '12q',
+      RTMANAGER_GAME_STATE_DIR_MODE: '999',
+      RTMANAGER_POSTGRES_URL: 'mysql://x',
+      RTMANAGER_GAME_STATE_ROOT: 'relative/path',
+      RTMANAGER_CONTAINER_LOG_OPTS: 'novalue',
+    });
+    for (const name of [
+      'RTMANAGER_INTERNAL_HTTP_ADDR',
+      'RTMANAGER_IMAGE_PULL_POLICY',
+      'RTMANAGER_PROBE_TARGET',
+      'RTMANAGER_STOP_TIMEOUT',
+      'RTMANAGER_DEFAULT_MEMORY',
+      'RTMANAGER_GAME_STATE_DIR_MODE',
+      'RTMANAGER_POSTGRES_URL',
+      'RTMANAGER_GAME_STATE_ROOT',
+      'RTMANAGER_CONTAINER_LOG_OPTS',
+    ])
+      expect(problems.some((p) => p.startsWith(name)), name).toBe(true);
+    expect(problems).toHaveLength(9);
+  });
+
+  it('accepts fractions for durations and retention days', () => {
+    const c = loadConfig({
+      ...minimal,
+      RTMANAGER_PROBE_INTERVAL: '0.2',
+      RTMANAGER_PROBE_TIMEOUT: '0.1',
+      RTMANAGER_CONTAINER_RETENTION_DAYS: '0.00001',
+    });
+    expect(c.health.probeIntervalMs).toBe(200);
+    expect(c.health.probeTimeoutMs).toBe(100);
+    expect(c.cleanup.retentionMs).toBe(864);
+  });
+
+  it('parses lists, tokens, the prefix and the listener address', () => {
+    const c = loadConfig({
+      ...minimal,
+      RTMANAGER_IMAGE_ALLOWLIST: 'registry.galaxy/game, galaxy/game-test ,',
+      RTMANAGER_INTERNAL_API_TOKENS: 'a,b',
+      RTMANAGER_REDIS_KEY_PREFIX: 'test:1:',
+      RTMANAGER_INTERNAL_HTTP_ADDR: '0.0.0.0:0',
+      RTMANAGER_GAME_STATE_DIR_MODE: '0700',
+    });
+    expect(c.docker.imageAllowlist).toEqual(['registry.galaxy/game', 'galaxy/game-test']);
+    expect(c.auth.internalApiTokens).toEqual(['a', 'b']);
+    expect(c.streams.jobResults).toBe('test:1:runtime:job_results');
+    expect(c.listener).toEqual({ host: '0.0.0.0', port: 0 });
+    expect(c.container.stateDirMode).toBe(0o700);
+  });
+
+  it('refuses a probe timeout longer than the interval', () => {
+    expect(problemsOf({ ...minimal, RTMANAGER_PROBE_INTERVAL: '1', RTMANAGER_PROBE_TIMEOUT: '2' })).toEqual([
+      'RTMANAGER_PROBE_TIMEOUT must not exceed RTMANAGER_PROBE_INTERVAL',
+    ]);
+  });
+});
