@@ -48,6 +48,22 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  if (process.argv.includes('--exit-with-parent')) watchParent(() => shutdown('parent exited'));
+}
+
+/**
+ * npm 11 does not forward SIGTERM to the script it runs: it exits and leaves us orphaned.
+ * Under `npm start` (scripts/start.sh passes the flag) losing the parent is treated as SIGTERM.
+ */
+function watchParent(onOrphaned: () => void): void {
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid !== parent) {
+      clearInterval(timer);
+      onOrphaned();
+    }
+  }, 250);
+  timer.unref();
 }
 
 void main();
