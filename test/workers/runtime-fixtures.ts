@@ -1,6 +1,10 @@
 // Shared setup for the health / reconcile / cleanup worker unit tests: one in-memory world
 // of fakes, and a way to put a game in it with a running engine and a `running` record.
 import pino from 'pino';
+import { expect } from 'vitest';
+import { HEALTH_EVENT_DETAILS_VALIDATORS, validateRuntimeHealthEvent } from '../../generated/validators/index.js';
+import { healthEventFields } from '../../src/adapters/redis/health-event.publisher.js';
+import type { HealthEvent } from '../../src/domain/health.js';
 import { ContainerIntentsRegistry } from '../../src/adapters/memory/container-intents.registry.js';
 import { GAME_ID_LABEL, IMAGE_REF_LABEL, OWNER_LABEL, OWNER_VALUE } from '../../src/domain/container-spec.js';
 import { containerNameFor, engineEndpointFor, type RuntimeRecord, type RuntimeStatus } from '../../src/domain/runtime-record.js';
@@ -18,7 +22,33 @@ export function ownerLabels(gameId: string, imageRef = IMAGE): Record<string, st
   return { [OWNER_LABEL]: OWNER_VALUE, [GAME_ID_LABEL]: gameId, [IMAGE_REF_LABEL]: imageRef };
 }
 
+/** Problems of an event against api/runtime-health-asyncapi.yaml (stream entry and decoded details); [] when valid. */
+export function schemaProblems(event: HealthEvent): string[] {
+  const fields = healthEventFields(event);
+  const entry: Record<string, string> = {};
+  for (let i = 0; i < fields.length; i += 2) entry[fields[i] as string] = fields[i + 1] as string;
+  const problems: string[] = [];
+  if (!validateRuntimeHealthEvent(entry)) problems.push(`entry: ${JSON.stringify(validateRuntimeHealthEvent.errors)}`);
+  const details = HEALTH_EVENT_DETAILS_VALIDATORS[event.eventType];
+  if (!details(event.details)) problems.push(`${event.eventType} details ${JSON.stringify(event.details)}: ${JSON.stringify(details.errors)}`);
+  return problems;
+}
+
+const worldsOfThisTest: World[] = [];
+
+/** For afterEach: every event published in the worlds of the test matches the AsyncAPI contract. */
+export function expectPublishedEventsMatchSchema(): void {
+  const worlds = worldsOfThisTest.splice(0);
+  expect(worlds.flatMap((w) => w.publisher.published.flatMap(schemaProblems))).toEqual([]);
+}
+
 export function createWorld(clock = new ManualClock()) {
+  const world = buildWorld(clock);
+  worldsOfThisTest.push(world);
+  return world;
+}
+
+function buildWorld(clock: ManualClock) {
   const snapshots = new FakeHealthSnapshotStore();
   return {
     clock,
@@ -34,7 +64,7 @@ export function createWorld(clock = new ManualClock()) {
     logger: silentLogger,
   };
 }
-export type World = ReturnType<typeof createWorld>;
+export type World = ReturnType<typeof buildWorld>;
 
 export function recordFor(gameId: string, containerId: string | null, status: RuntimeStatus = 'running', at = new Date('2026-01-01T00:00:00Z')): RuntimeRecord {
   return {

@@ -226,8 +226,10 @@ export class DockerEventsWorker implements BackgroundWorker {
     await this.publishOom(gameId, e.containerId, nanosToDate(e.timeNano));
   }
 
-  private async publishExited(gameId: string, containerId: string, exitCode: number | null, at: Date): Promise<void> {
+  private async publishExited(gameId: string, containerId: string, reportedExitCode: number | null, at: Date): Promise<void> {
     const { intents } = this.deps;
+    // The schema wants an integer; -1 stands for "Docker reported none" (not seen in practice).
+    const exitCode = reportedExitCode ?? -1;
     const requestedByRtm = intents.isExpected(containerId, 'stop') || intents.isExpected(containerId, 'remove');
     await this.deps.publisher.publish({
       gameId,

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { DockerEvent, DockerEventsQuery } from '../../../src/ports/docker-runtime.js';
 import { DockerEventsWorker } from '../../../src/workers/docker-events/docker-events.worker.js';
 import { eventually } from '../../support/test-env.js';
-import { addGame, createWorld, ownerLabels, type World } from '../runtime-fixtures.js';
+import { addGame, createWorld, expectPublishedEventsMatchSchema, ownerLabels, type World } from '../runtime-fixtures.js';
 
 function makeWorker(world: World, docker: DockerEventsWorkerDocker = world.docker, settings = { reconnectMaxMs: 40, reconnectInitialMs: 5 }) {
   return new DockerEventsWorker({ ...world, docker, settings });
@@ -74,6 +74,8 @@ function event(action: DockerEvent['action'], containerId: string, gameId: strin
 const T0 = 1_767_225_600_123_456_789n; // 2026-01-01T00:00:00.123456789Z
 
 describe('DockerEventsWorker', () => {
+  afterEach(expectPublishedEventsMatchSchema);
+
   const workers: DockerEventsWorker[] = [];
   const started = (w: DockerEventsWorker) => (workers.push(w), w.start(), w);
   afterEach(async () => {

@@ -1,8 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { DockerError } from '../../../src/ports/docker-runtime.js';
 import { DockerInspectWorker } from '../../../src/workers/docker-inspect/docker-inspect.worker.js';
 import { eventually } from '../../support/test-env.js';
-import { addGame, createWorld } from '../runtime-fixtures.js';
+import { addGame, createWorld, expectPublishedEventsMatchSchema } from '../runtime-fixtures.js';
 
 function setup(intervalMs = 1000) {
   const world = createWorld();
@@ -11,6 +11,8 @@ function setup(intervalMs = 1000) {
 }
 
 describe('DockerInspectWorker', () => {
+  afterEach(expectPublishedEventsMatchSchema);
+
   it('reports RestartCount growth since the last look, not the baseline', async () => {
     const { world, worker } = setup();
     const c = await addGame(world, 'g1');

@@ -1,8 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { ProbeTarget } from '../../../src/app/config.js';
 import { HealthProbeWorker, type FetchLike, type HealthProbeSettings } from '../../../src/workers/health-probe/health-probe.worker.js';
 import { eventually } from '../../support/test-env.js';
-import { addGame, createWorld, type World } from '../runtime-fixtures.js';
+import { addGame, createWorld, expectPublishedEventsMatchSchema, type World } from '../runtime-fixtures.js';
 
 type Mode = 'ok' | 'fail' | 'hang' | 'refused';
 
@@ -68,6 +68,8 @@ function types(world: World): string[] {
 }
 
 describe('HealthProbeWorker', () => {
+  afterEach(expectPublishedEventsMatchSchema);
+
   it('publishes exactly one probe_failed at the threshold and exactly one probe_recovered after it', async () => {
     const { world, engines, worker } = setup();
     const c = await addGame(world, 'g1');

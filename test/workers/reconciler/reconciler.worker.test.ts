@@ -1,9 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { GAME_ID_LABEL, IMAGE_REF_LABEL, OWNER_LABEL } from '../../../src/domain/container-spec.js';
 import { DockerError } from '../../../src/ports/docker-runtime.js';
 import { ReconcilerWorker } from '../../../src/workers/reconciler/reconciler.worker.js';
 import { eventually } from '../../support/test-env.js';
-import { addGame, createWorld, ownerLabels, recordFor, type World } from '../runtime-fixtures.js';
+import { addGame, createWorld, expectPublishedEventsMatchSchema, ownerLabels, recordFor, type World } from '../runtime-fixtures.js';
 
 const GRACE_MS = 30_000;
 
@@ -21,6 +21,8 @@ function expectNoContainerTouched(world: World): void {
 }
 
 describe('ReconcilerWorker.reconcileOnce', () => {
+  afterEach(expectPublishedEventsMatchSchema);
+
   it('adopts an owned running container that has no record, never touching it', async () => {
     const { world, reconciler } = setup();
     const c = await addGame(world, 'g1', { status: null });
