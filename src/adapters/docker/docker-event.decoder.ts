@@ -22,9 +22,16 @@ function isWatchedAction(value: unknown): value is DockerEventAction {
   return typeof value === 'string' && (WATCHED_EVENT_ACTIONS as readonly string[]).includes(value);
 }
 
+/**
+ * JSON.parse for one events line that keeps `timeNano` exact: it exceeds 2^53, so it is
+ * quoted before parsing (a quote inside a JSON string is escaped, so only the real field
+ * can match).
+ */
+export function parseEventLine(line: string): unknown {
+  return JSON.parse(line.replace(/"timeNano":(\d+)/, '"timeNano":"$1"'));
+}
+
 function timeNanoOf(raw: RawEvent): bigint | null {
-  // timeNano exceeds 2^53: JSON.parse rounds it, losing at most ~100 ns (bigint keeps the
-  // integer for `since` arithmetic; sub-microsecond precision is not needed).
   if (typeof raw.timeNano === 'number' && Number.isFinite(raw.timeNano)) return BigInt(Math.trunc(raw.timeNano));
   if (typeof raw.timeNano === 'string' && /^[0-9]+$/.test(raw.timeNano)) return BigInt(raw.timeNano);
   if (typeof raw.time === 'number' && Number.isFinite(raw.time)) return BigInt(Math.trunc(raw.time)) * 1_000_000_000n;

@@ -18,7 +18,7 @@ import {
   type ImageInfo,
 } from '../../ports/docker-runtime.js';
 import { containerCreateOptions } from './container-create.mapper.js';
-import { decodeDockerEvent, WATCHED_EVENT_ACTIONS } from './docker-event.decoder.js';
+import { decodeDockerEvent, parseEventLine, WATCHED_EVENT_ACTIONS } from './docker-event.decoder.js';
 import { dockerStatusOf, toDockerError } from './docker-error.mapper.js';
 import { decodeNdjson } from './ndjson-stream.decoder.js';
 
@@ -203,7 +203,8 @@ export class DockerodeRuntime implements DockerRuntime {
     const close = () => stream.destroy();
     query.signal.addEventListener('abort', close, { once: true });
     try {
-      const lines = decodeNdjson(stream, (line) => this.logger.warn({ line: line.slice(0, 500) }, 'docker events: undecodable line skipped'));
+      const onMalformed = (line: string) => this.logger.warn({ line: line.slice(0, 500) }, 'docker events: undecodable line skipped');
+      const lines = decodeNdjson(stream, onMalformed, parseEventLine);
       for await (const value of lines) {
         if (query.signal.aborted) return;
         const event = decodeDockerEvent(value);

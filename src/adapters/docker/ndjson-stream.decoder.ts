@@ -6,6 +6,7 @@ import { StringDecoder } from 'node:string_decoder';
 export async function* decodeNdjson(
   chunks: AsyncIterable<Buffer | string>,
   onMalformed: (line: string, error: unknown) => void = () => {},
+  parse: (line: string) => unknown = JSON.parse,
 ): AsyncGenerator<unknown, void, undefined> {
   const utf8 = new StringDecoder('utf8');
   let pending = '';
@@ -27,7 +28,7 @@ export async function* decodeNdjson(
     if (line.length === 0) return;
     let value: unknown;
     try {
-      value = JSON.parse(line);
+      value = parse(line);
     } catch (err) {
       onMalformed(line, err);
       return;
