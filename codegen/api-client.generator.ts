@@ -19,13 +19,28 @@ export interface RtmApiClientOptions {
   fetch?: typeof fetch;
 }
 
-export type RtmApiClient = Client<paths, 'application/json'>;
+/**
+ * The caller header is set once by the factory, so per-call header params become optional
+ * in the client's view of \`paths\` (the server still rejects a call without it).
+ */
+type WithOptionalHeaders<Operation> = Operation extends { parameters: infer Params }
+  ? Omit<Operation, 'parameters'> & {
+      parameters: Omit<Params, 'header'> & {
+        header?: Params extends { header?: infer Header } ? Partial<NonNullable<Header>> : never;
+      };
+    }
+  : Operation;
+export type RtmClientPaths = {
+  [Path in keyof paths]: { [Method in keyof paths[Path]]: WithOptionalHeaders<paths[Path][Method]> };
+};
+
+export type RtmApiClient = Client<RtmClientPaths, 'application/json'>;
 
 export function createRtmApiClient(opts: RtmApiClientOptions): RtmApiClient {
   const headers: Record<string, string> = {};
   if (opts.token !== undefined) headers.Authorization = \`Bearer \${opts.token}\`;
   if (opts.caller !== undefined) headers['X-Galaxy-Caller'] = opts.caller;
-  return createClient<paths>({
+  return createClient<RtmClientPaths>({
     baseUrl: opts.baseUrl,
     headers,
     ...(opts.fetch !== undefined ? { fetch: opts.fetch } : {}),
