@@ -185,7 +185,7 @@ export class DockerodeRuntime implements DockerRuntime {
       stream = await this.call('events.connect', { 'docker.events.since': query.since ?? 0 }, this.options.apiTimeoutMs, async (signal) => {
         const options: Dockerode.GetEventsOptions & { abortSignal: AbortSignal } = {
           filters: { type: ['container'], label: [OWNER_FILTER], event: [...WATCHED_EVENT_ACTIONS] },
-          // The request lives on after the connect deadline; the caller's signal ends it.
+          // The deadline aborts a connect that gets no answer; once connected, only the caller's signal ends it.
           abortSignal: AbortSignal.any([signal, query.signal]),
         };
         if (query.since !== undefined) options.since = query.since;
