@@ -44,7 +44,7 @@ describe('Docker events -> health events (real daemon)', () => {
     const gameId = h.newGameId('oom');
     const record = await h.startEngine(gameId, ENGINE_IMAGE_SMALLMEM);
     await h.control(gameId, '/control/oom');
-    const oom = await h.waitForEvent(gameId, 'container_oom', 30_000);
+    const oom = await h.waitForEvent(gameId, 'container_oom', { timeoutMs: 30_000 });
     expect(oom.container_id).toBe(record.currentContainerId);
     const exited = await h.waitForEvent(gameId, 'container_exited');
     expect(exited.details).toEqual({ exit_code: 137, requested_by_rtm: false });

@@ -135,7 +135,7 @@ export interface HealthHarness {
   /** `docker run` of an engine by hand (RTM not involved); returns the container id. */
   runByHand(gameId: string, opts?: { owned?: boolean; image?: string }): string;
   healthEvents(gameId: string): Promise<StreamHealthEvent[]>;
-  waitForEvent(gameId: string, type: HealthEventType, timeoutMs?: number): Promise<StreamHealthEvent>;
+  waitForEvent(gameId: string, type: HealthEventType, opts?: { timeoutMs?: number; match?: (e: StreamHealthEvent) => boolean }): Promise<StreamHealthEvent>;
   close(): Promise<void>;
 }
 
@@ -256,8 +256,8 @@ export async function createHealthHarness(opts: { logLevel?: pino.Level } = {}):
       return docker('run', '-d', '--init', '--name', containerNameFor(gameId), '--hostname', containerNameFor(gameId), '--network', TEST_DOCKER_NETWORK, ...labels.flatMap((l) => ['--label', l]), image);
     },
     healthEvents,
-    async waitForEvent(gameId, type, timeoutMs = 20_000) {
-      return eventually(async () => (await healthEvents(gameId)).find((e) => e.event_type === type), {
+    async waitForEvent(gameId, type, { timeoutMs = 20_000, match = () => true } = {}) {
+      return eventually(async () => (await healthEvents(gameId)).find((e) => e.event_type === type && match(e)), {
         timeoutMs,
         message: `no ${type} event for ${gameId}`,
       });
