@@ -2,6 +2,8 @@
 import type { HealthSnapshot } from '../domain/health.js';
 import type { StoredOperationLogEntry } from '../domain/operation.js';
 import type { RuntimeRecord } from '../domain/runtime-record.js';
+import { isValidGameId } from '../domain/game-id.js';
+import type { ReadinessReport } from '../app/readiness.js';
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
@@ -55,5 +57,28 @@ export function encodeCursor(lastGameId: string): string {
 export function decodeCursor(cursor: string): string | null {
   if (!/^[A-Za-z0-9_-]{1,200}$/.test(cursor)) return null;
   const v = Buffer.from(cursor, 'base64url').toString('utf8');
-  return /^[a-z0-9-]{1,51}$/.test(v) ? v : null;
+  // Only what encodeCursor produces decodes: the game id must survive a round trip.
+  return isValidGameId(v) && encodeCursor(v) === cursor ? v : null;
+}
+
+/** The four dependencies /readyz reports (ReadyzResponse.checks in the OpenAPI spec). */
+export const READYZ_CHECKS = ['postgres', 'redis', 'docker', 'network'] as const;
+
+/**
+ * ReadinessReport -> ReadyzResponse. The spec's `checks` holds exactly the four
+ * dependencies; any other problem in the report (startup reconcile pending, a consumer
+ * without Redis) still makes the answer `not_ready` and is returned separately so the
+ * caller can log it.
+ */
+export function readyzView(report: ReadinessReport) {
+  const checks = {} as Record<(typeof READYZ_CHECKS)[number], { ok: boolean; error?: string }>;
+  for (const name of READYZ_CHECKS) {
+    const c = report.checks[name];
+    checks[name] = !c ? { ok: false, error: 'not checked' } : c.ok ? { ok: true } : { ok: false, error: c.error ?? 'failed' };
+  }
+  const otherProblems = Object.entries(report.checks)
+    .filter(([name, c]) => !(READYZ_CHECKS as readonly string[]).includes(name) && !c.ok)
+    .map(([name, c]) => ({ name, error: c.error ?? 'failed' }));
+  const ready = report.ready && Object.values(checks).every((c) => c.ok) && otherProblems.length === 0;
+  return { body: { status: ready ? ('ready' as const) : ('not_ready' as const), checks }, otherProblems };
 }

@@ -1,0 +1,176 @@
+// The internal HTTP server wired to the REAL lifecycle services over the in-memory fakes
+// (test/services/support/lifecycle-harness.ts), plus `expectConformant`: every response a
+// test sees is checked against the OpenAPI schema of its operation and status.
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import pino from 'pino';
+import { Writable } from 'node:stream';
+import { expect } from 'vitest';
+import { rtmInternalContract, type RtmOperationId, type RtmRouteMetadata } from '../../../generated/openapi/contract.js';
+import {
+  validateErrorEnvelope,
+  validateHealthzResponse,
+  validateMutationResponse,
+  validateOperationList,
+  validateReadyzResponse,
+  validateRuntime,
+  validateRuntimeList,
+  type Validator,
+} from '../../../generated/validators/index.js';
+import { buildInternalHttpServer, type InternalApiServices } from '../../../src/api/internal-http.server.js';
+import type { ReadinessReport } from '../../../src/app/readiness.js';
+import { HTTP_STATUS_BY_ERROR_CODE, type ErrorCode } from '../../../src/domain/error-codes.js';
+import type { HealthSnapshot } from '../../../src/domain/health.js';
+import { FakeHealthSnapshotStore } from '../../fakes/stores.fake.js';
+import { createHarness, type Harness, type HarnessOptions } from '../../services/support/lifecycle-harness.js';
+
+const SUCCESS_VALIDATORS: Record<RtmOperationId, Validator<unknown>> = {
+  internalListRuntimes: validateRuntimeList,
+  internalGetRuntime: validateRuntime,
+  internalListRuntimeOperations: validateOperationList,
+  internalStartRuntime: validateMutationResponse,
+  internalStopRuntime: validateMutationResponse,
+  internalRestartRuntime: validateMutationResponse,
+  internalPatchRuntime: validateMutationResponse,
+  internalCleanupRuntimeContainer: validateMutationResponse,
+  internalHealthz: validateHealthzResponse,
+  internalReadyz: validateReadyzResponse,
+};
+
+export const ALL_READY: ReadinessReport = {
+  ready: true,
+  checks: { postgres: { ok: true }, redis: { ok: true }, docker: { ok: true }, network: { ok: true } },
+};
+
+/**
+ * The response must be one the spec declares for `operationId` (null: a path that is no
+ * operation, which must answer the envelope), and its JSON body must validate against
+ * that status's schema; error envelopes must carry a code the spec lists for that status
+ * and whose contract status is this one. Returns the parsed body.
+ */
+export function expectConformant(res: LightMyRequestResponse, operationId: RtmOperationId | null): any {
+  expect(res.headers['content-type'], `content-type of ${res.statusCode} ${res.body}`).toMatch(/^application\/json/);
+  const body: unknown = JSON.parse(res.body);
+  const where = `${operationId ?? 'no operation'} answered ${res.statusCode} ${res.body}`;
+  if (operationId === null) {
+    expect(validateErrorEnvelope(body), where).toBe(true);
+    return body;
+  }
+  const route = rtmInternalContract[operationId];
+  expect(Object.keys(route.responses).map(Number), `status not declared: ${where}`).toContain(res.statusCode);
+  const isSchemaBody = res.statusCode < 400 || operationId === 'internalReadyz';
+  if (isSchemaBody) {
+    const validator = SUCCESS_VALIDATORS[operationId];
+    const ok = validator(body);
+    expect(ok, `${where}: ${JSON.stringify(validator.errors)}`).toBe(true);
+    return body;
+  }
+  const ok = validateErrorEnvelope(body);
+  expect(ok, `${where}: ${JSON.stringify(validateErrorEnvelope.errors)}`).toBe(true);
+  const code = (body as { error: { code: ErrorCode } }).error.code;
+  const meta = route.metadata as RtmRouteMetadata;
+  expect(meta.errorCodes[res.statusCode] ?? [], `code not declared for this status: ${where}`).toContain(code);
+  expect(HTTP_STATUS_BY_ERROR_CODE[code]).toBe(res.statusCode);
+  return body;
+}
+
+/** Captured JSON log lines of the server. */
+export class LogCapture extends Writable {
+  readonly lines: Array<Record<string, unknown>> = [];
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: () => void): void {
+    for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) this.lines.push(JSON.parse(line));
+    cb();
+  }
+  text(): string {
+    return this.lines.map((l) => JSON.stringify(l)).join('\n');
+  }
+}
+
+export interface ApiHarnessOptions extends HarnessOptions {
+  tokens?: string[];
+  /** Replace some real services with stubs. */
+  services?: Partial<InternalApiServices>;
+  readiness?: () => Promise<ReadinessReport>;
+  tracing?: boolean;
+}
+
+export function createApiHarness(opts: ApiHarnessOptions = {}) {
+  const h: Harness = createHarness(opts);
+  const snapshots = new FakeHealthSnapshotStore();
+  const logs = new LogCapture();
+  const logger = pino({ level: 'debug' }, logs);
+  const spanExporter = new InMemorySpanExporter();
+  const tracer = opts.tracing
+    ? new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spanExporter)] }).getTracer('test')
+    : undefined;
+  const serviceCalls: Array<{ service: keyof InternalApiServices; input: unknown }> = [];
+  const real = h.services;
+  const recording = <K extends keyof InternalApiServices>(name: K): InternalApiServices[K] => {
+    const target = (opts.services?.[name] ?? real[name]) as { execute(input: unknown): Promise<unknown> };
+    return {
+      execute: (input: unknown) => {
+        serviceCalls.push({ service: name, input });
+        return target.execute(input);
+      },
+    } as InternalApiServices[K];
+  };
+  let metricsBody = '# HELP rtmanager_up 1\n# TYPE rtmanager_up gauge\nrtmanager_up 1\n';
+  const app: FastifyInstance = buildInternalHttpServer({
+    logger,
+    services: {
+      start: recording('start'),
+      stop: recording('stop'),
+      restart: recording('restart'),
+      patch: recording('patch'),
+      cleanup: recording('cleanup'),
+    },
+    records: h.records,
+    operations: h.operationLog,
+    snapshots,
+    apiTokens: opts.tokens ?? [],
+    readiness: opts.readiness ?? (async () => ALL_READY),
+    metrics: { render: async () => ({ contentType: 'text/plain; version=0.0.4; charset=utf-8', body: metricsBody }) },
+    ...(tracer ? { tracer } : {}),
+  });
+
+  return {
+    ...h,
+    app,
+    snapshots,
+    logs,
+    serviceCalls,
+    spans: () => spanExporter.getFinishedSpans(),
+    setMetricsBody(body: string) {
+      metricsBody = body;
+    },
+
+    /** inject + conformance check; returns the response and its parsed body. */
+    async call(operationId: RtmOperationId | null, req: InjectOptions) {
+      const res = await app.inject(req);
+      return { res, body: expectConformant(res, operationId) };
+    },
+
+    async seedSnapshot(s: Partial<HealthSnapshot> & { gameId: string }) {
+      await snapshots.upsert({
+        containerId: 'c0ffee',
+        eventType: 'probe_recovered',
+        details: { failed_probes: 3, target: `http://galaxy-game-${s.gameId}:8080/healthz` },
+        observedAt: h.clock.now(),
+        ...s,
+      });
+    },
+
+    /** Everything a rejected request must leave untouched. */
+    stateFingerprint() {
+      return JSON.stringify({
+        records: [...h.records.rows.entries()],
+        ops: h.operationLog.entries,
+        docker: h.docker.calls.length,
+        containers: [...h.docker.containers.keys()],
+        services: serviceCalls.length,
+      });
+    },
+  };
+}
+
+export type ApiHarness = ReturnType<typeof createApiHarness>;
