@@ -371,7 +371,7 @@ export class StreamJobConsumer<J> implements BackgroundWorker {
   private completed(entryId: string): void {
     this.tracker.complete(entryId);
     this.wakeReader();
-    void this.persistOffset();
+    this.persistOffset();
   }
 
   private wakeReader(): void {
@@ -388,24 +388,32 @@ export class StreamJobConsumer<J> implements BackgroundWorker {
   }
 
   /** One save at a time; each save writes the newest contiguous offset at that moment. */
-  private persistOffset(): Promise<void> {
-    // `.finally` runs after the assignment even when the loop has nothing to do.
-    this.saving ??= this.saveLoop().finally(() => {
-      this.saving = null;
-    });
-    return this.saving;
+  private persistOffset(): void {
+    if (this.saving || !this.hasUnsavedProgress()) return;
+    // The loop awaits a save before it can end, so it is assigned here before its `finally`
+    // clears it, and its last check and the clearing happen in one tick: no completion can
+    // slip between them unsaved.
+    this.saving = this.saveLoop();
+  }
+
+  private hasUnsavedProgress(): boolean {
+    const target = this.tracker.committable;
+    return target !== null && target !== this.savedOffset && !this.closed;
   }
 
   private async saveLoop(): Promise<void> {
-    for (;;) {
-      const target = this.tracker.committable;
-      if (target === null || target === this.savedOffset || this.closed) return;
-      const saved = await this.retrying('offset', async () => {
-        await this.deps.offsets.save(this.definition.label, target);
-        return true;
-      });
-      if (saved === undefined) return; // stopping: stop() flushes once more
-      this.savedOffset = target;
+    try {
+      while (this.hasUnsavedProgress()) {
+        const target = this.tracker.committable as string;
+        const saved = await this.retrying('offset', async () => {
+          await this.deps.offsets.save(this.definition.label, target);
+          return true;
+        });
+        if (saved === undefined) return; // stopping: stop() flushes once more
+        this.savedOffset = target;
+      }
+    } finally {
+      this.saving = null;
     }
   }
 

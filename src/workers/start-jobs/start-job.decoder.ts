@@ -1,31 +1,23 @@
-// runtime:start_jobs entries (CONTRACT §6): game_id, image_ref, requested_at_ms.
+// runtime:start_jobs entries (CONTRACT §6; api/runtime-jobs-asyncapi.yaml): game_id,
+// image_ref, requested_at_ms. Extra fields are ignored, as the schema says.
+import type { RuntimeStartJobPayload } from '../../../generated/models/runtime-jobs.js';
+import { validateRuntimeStartJob } from '../../../generated/validators/index.js';
 import { parseImageRef } from '../../domain/image-ref.js';
 import type { StreamEntry } from '../../ports/stream-reader.js';
 import type { DecodedEntry } from '../job-consumer/decoded-entry.js';
-import { checkUnixMs, decodeJobEntry } from '../job-consumer/job-entry.decoder.js';
-import type { JobFieldsCheck } from '../job-consumer/job-entry.decoder.js';
-import { checkStartJobSchema } from './start-job.schema.js';
+import { decodeJobEntry } from '../job-consumer/job-entry.decoder.js';
 
 export interface StartJob {
   gameId: string;
   imageRef: string;
-  requestedAt: Date;
 }
 
-const checkStartJob: JobFieldsCheck = (fields) => {
-  const problems = checkStartJobSchema(fields);
-  if (problems.length > 0) return problems;
-  const imageRef = fields.image_ref ?? '';
-  return [
-    ...(parseImageRef(imageRef) === null ? [`image_ref ${JSON.stringify(imageRef.slice(0, 200))} is not a valid Docker image reference`] : []),
-    ...checkUnixMs('requested_at_ms', fields.requested_at_ms),
-  ];
-};
-
 export function decodeStartJob(entry: StreamEntry): DecodedEntry<StartJob> {
-  return decodeJobEntry(entry, checkStartJob, (fields, gameId) => ({
-    gameId,
-    imageRef: fields.image_ref ?? '',
-    requestedAt: new Date(Number(fields.requested_at_ms)),
-  }));
+  return decodeJobEntry<RuntimeStartJobPayload, StartJob>(entry, validateRuntimeStartJob, (payload) =>
+    // The schema only bounds the length; the reference grammar is checked here so a bad
+    // reference is answered before any lease or Docker call.
+    parseImageRef(payload.image_ref) === null
+      ? { ok: false, problem: `image_ref ${JSON.stringify(payload.image_ref.slice(0, 200))} is not a valid Docker image reference` }
+      : { ok: true, job: { gameId: payload.game_id, imageRef: payload.image_ref } },
+  );
 }

@@ -96,7 +96,7 @@ export class ScriptedService<I extends { gameId: string }> {
     outcome: 'success',
     errorCode: null,
     errorMessage: null,
-    record: runningRecord(input.gameId, 'galaxy/game:1.0.0'),
+    record: runningRecord(input.gameId, (input as { imageRef?: string }).imageRef ?? 'galaxy/game:1.0.0'),
   });
   async execute(input: I): Promise<OperationResult> {
     this.calls.push(input);

@@ -164,6 +164,39 @@ describe('StreamJobConsumer: concurrency', () => {
   });
 });
 
+describe('StreamJobConsumer: backpressure', () => {
+  it('stops reading while a stuck head entry holds too many entries uncommitted, and resumes after it', async () => {
+    const world = new ConsumerWorld();
+    const service = new ScriptedService<StartInput>();
+    const gate = deferred();
+    service.respond = async (input) => {
+      if (input.gameId === 'stuck') await gate.promise;
+      return succeeded(runningRecord(input.gameId, input.imageRef));
+    };
+    let reads = 0;
+    const readAfter = world.reader.readAfter.bind(world.reader);
+    world.reader.readAfter = (...args) => {
+      reads += 1;
+      return readAfter(...args);
+    };
+    world.reader.add(START_STREAM, startJobFields('stuck'));
+    const ids = Array.from({ length: 11 }, (_, i) => world.reader.add(START_STREAM, startJobFields(`other-${i}`)));
+
+    // batchSize 2, concurrency 2 → at most max(2, 2×4) = 8 entries read and uncommitted.
+    consumerFor(world, service, { batchSize: 2, concurrency: 2, blockMs: 10 }).start();
+    await eventually(() => (world.results.published.length === 7 ? true : undefined), fast);
+    const readsAtCap = reads;
+    // Nothing signals "not reading": watch a quiet window of several block periods.
+    await new Promise((r) => setTimeout(r, 150));
+    expect(reads).toBe(readsAtCap);
+    expect(service.calls).toHaveLength(8);
+
+    gate.resolve();
+    await eventually(() => (world.offsets.offsets.get('start_jobs') === ids[10] ? true : undefined), fast);
+    expect(service.calls).toHaveLength(12);
+  });
+});
+
 describe('StreamJobConsumer: infrastructure failures', () => {
   it('retries the same entry while publishing fails, reports a problem, and clears it', async () => {
     const world = new ConsumerWorld();
