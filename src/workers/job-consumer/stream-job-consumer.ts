@@ -54,12 +54,23 @@ export interface JobConsumerSettings {
   shutdownTimeoutMs: number;
   /** Retry pacing for infrastructure faults (read, service throw, publish, offset save). */
   backoff?: { initialMs: number; maxMs: number };
-  /** A `conflict` result is retried this many extra times before it is published. */
-  conflictRetry?: { attempts: number; initialDelayMs: number; maxDelayMs: number };
+  /** A transient failure result (TRANSIENT_RESULT_CODES) is retried this many extra times before it is published. */
+  transientRetry?: { attempts: number; initialDelayMs: number; maxDelayMs: number };
 }
 
 export const DEFAULT_INFRA_BACKOFF = { initialMs: 200, maxMs: 10_000 };
-export const DEFAULT_CONFLICT_RETRY = { attempts: 4, initialDelayMs: 250, maxDelayMs: 2_000 };
+export const DEFAULT_TRANSIENT_RETRY = { attempts: 5, initialDelayMs: 250, maxDelayMs: 2_000 };
+
+/**
+ * Failure results that describe a passing state rather than the job: the game's lease held
+ * by a concurrent operation (`conflict`), Redis or Docker briefly unreachable. Lobby expects
+ * the job done, so these are retried a few times before one becomes the job's outcome.
+ */
+export const TRANSIENT_RESULT_CODES: ReadonlySet<string> = new Set(['conflict', 'service_unavailable', 'docker_unavailable']);
+
+function isTransient(result: OperationResult): boolean {
+  return result.outcome === 'failure' && result.errorCode !== null && TRANSIENT_RESULT_CODES.has(result.errorCode);
+}
 
 /** What is failing: reading, the offset, or one job (keyed by its entry id). */
 type Fault = 'read' | 'offset' | `job ${string}`;
@@ -103,7 +114,7 @@ export class StreamJobConsumer<J> implements BackgroundWorker {
   private readonly log: Logger;
   private readonly tracer: Tracer;
   private readonly backoff: { initialMs: number; maxMs: number };
-  private readonly conflictRetry: { attempts: number; initialDelayMs: number; maxDelayMs: number };
+  private readonly transientRetry: { attempts: number; initialDelayMs: number; maxDelayMs: number };
   /** Entries read but not yet completed, at most this many (backpressure on a stuck head). */
   private readonly maxPending: number;
 
@@ -129,7 +140,7 @@ export class StreamJobConsumer<J> implements BackgroundWorker {
     this.log = deps.logger.child({ consumer: definition.label, stream: settings.stream });
     this.tracer = deps.tracer ?? rtmTracer();
     this.backoff = settings.backoff ?? DEFAULT_INFRA_BACKOFF;
-    this.conflictRetry = settings.conflictRetry ?? DEFAULT_CONFLICT_RETRY;
+    this.transientRetry = settings.transientRetry ?? DEFAULT_TRANSIENT_RETRY;
     this.slots = new Slots(settings.concurrency);
     this.maxPending = Math.max(settings.batchSize, settings.concurrency * 4);
   }
@@ -285,14 +296,20 @@ export class StreamJobConsumer<J> implements BackgroundWorker {
         };
       }
       // Keep the service's result across publish retries: re-running the service after a
-      // failed publish would turn its real outcome into a replay_no_op.
+      // failed publish would turn its real outcome into a replay_no_op. A transient result
+      // is not kept: by the time Redis takes the publish again, a rerun may well succeed.
       const published = await this.retrying(`job ${entry.id}`, async () => {
         if (outcome === undefined && decoded.kind === 'job') {
-          const result = await this.executeWithConflictRetry(decoded.job, log);
+          const result = await this.executeWithTransientRetry(decoded.job, log);
           outcome = { result, completedAt: this.deps.clock.now(), imageRef: this.definition.requestedImageRef(decoded.job) };
         }
         if (outcome === undefined) throw new Error('unreachable: no outcome');
-        await this.deps.results.publish(this.toJobResult(entry.id, decoded.gameId, outcome.result, outcome.completedAt, outcome.imageRef));
+        try {
+          await this.deps.results.publish(this.toJobResult(entry.id, decoded.gameId, outcome.result, outcome.completedAt, outcome.imageRef));
+        } catch (err) {
+          if (isTransient(outcome.result)) outcome = undefined;
+          throw err;
+        }
         return outcome.result;
       }, log);
       if (published === undefined) return false;
@@ -304,18 +321,22 @@ export class StreamJobConsumer<J> implements BackgroundWorker {
   }
 
   /**
-   * A `conflict` is usually a concurrent operation holding the game's lease (a REST call, the
-   * reconciler): short-lived. Lobby expects the job done, so retry a few times before the
-   * conflict becomes the job's outcome.
+   * Retry transient failure results (see TRANSIENT_RESULT_CODES) with backoff; the last one
+   * becomes the outcome. While stopping, a transient result is not published at all: the
+   * job is abandoned and replays on the next start instead.
    */
-  private async executeWithConflictRetry(job: J, log: Logger): Promise<OperationResult> {
-    const pacing = new ExponentialBackoff(this.conflictRetry.initialDelayMs, this.conflictRetry.maxDelayMs);
+  private async executeWithTransientRetry(job: J, log: Logger): Promise<OperationResult> {
+    const pacing = new ExponentialBackoff(this.transientRetry.initialDelayMs, this.transientRetry.maxDelayMs);
     for (let attempt = 0; ; attempt += 1) {
       const result = await this.definition.execute(job);
-      if (result.errorCode !== 'conflict' || attempt >= this.conflictRetry.attempts || this.stopping) return result;
+      if (!isTransient(result)) return result;
+      if (this.stopping) throw new Error(`stopping with a transient ${result.errorCode} result: replay on next start`);
+      if (attempt >= this.transientRetry.attempts) return result;
       const delayMs = pacing.next();
-      log.info({ attempt: attempt + 1, delay_ms: delayMs, problem: result.errorMessage }, 'conflict: retrying the job');
-      if (!(await abortableSleep(delayMs, this.stopController.signal))) return result;
+      log.info({ attempt: attempt + 1, delay_ms: delayMs, error_code: result.errorCode, problem: result.errorMessage }, 'transient failure: retrying the job');
+      if (!(await abortableSleep(delayMs, this.stopController.signal))) {
+        throw new Error(`stopping with a transient ${result.errorCode} result: replay on next start`);
+      }
     }
   }
 

@@ -339,7 +339,7 @@ describe('StreamJobConsumer: conflicts', () => {
     const service = new ScriptedService<StartInput>();
     service.respond = async (input) => failed('conflict', 'runtime runs another image', runningRecord(input.gameId, 'galaxy/game:2.0.0'));
     const id = world.reader.add(START_STREAM, startJobFields('clash'));
-    consumerFor(world, service, { conflictRetry: { attempts: 2, initialDelayMs: 1, maxDelayMs: 2 } }).start();
+    consumerFor(world, service, { transientRetry: { attempts: 2, initialDelayMs: 1, maxDelayMs: 2 } }).start();
 
     await eventually(() => (world.offsets.offsets.get('start_jobs') === id ? true : undefined), fast);
     expect(service.calls).toHaveLength(3);
@@ -349,6 +349,57 @@ describe('StreamJobConsumer: conflicts', () => {
       containerId: 'cid-clash',
       imageRef: 'galaxy/game:2.0.0',
     });
+  });
+});
+
+describe('StreamJobConsumer: other transient results', () => {
+  it('retries service_unavailable and docker_unavailable results before publishing', async () => {
+    const world = new ConsumerWorld();
+    const service = new ScriptedService<StartInput>();
+    const answers = [failed('service_unavailable', 'redis down'), failed('docker_unavailable', 'daemon restarting')];
+    service.respond = async (input) => answers.shift() ?? succeeded(runningRecord(input.gameId, input.imageRef));
+    const id = world.reader.add(START_STREAM, startJobFields('blip'));
+    consumerFor(world, service).start();
+
+    await eventually(() => world.results.byJob(id), fast);
+    expect(service.calls).toHaveLength(3);
+    expect(world.results.published).toHaveLength(1);
+    expect(world.results.byJob(id)).toMatchObject({ outcome: 'success' });
+  });
+
+  it('does not keep a transient result across a failed publish: the job is rerun', async () => {
+    const world = new ConsumerWorld();
+    const service = new ScriptedService<StartInput>();
+    let first = true;
+    service.respond = async (input) => {
+      if (first) {
+        first = false;
+        return failed('service_unavailable', 'lease store unreachable');
+      }
+      return succeeded(runningRecord(input.gameId, input.imageRef));
+    };
+    world.results.failTimes = 1;
+    const id = world.reader.add(START_STREAM, startJobFields('outage'));
+    consumerFor(world, service, { transientRetry: { attempts: 0, initialDelayMs: 1, maxDelayMs: 1 } }).start();
+
+    await eventually(() => (world.offsets.offsets.get('start_jobs') === id ? true : undefined), fast);
+    expect(service.calls).toHaveLength(2);
+    expect(world.results.published.map((r) => [r.jobId, r.outcome])).toEqual([[id, 'success']]);
+  });
+
+  it('abandons a job still getting transient results when stopped (it replays on the next start)', async () => {
+    const world = new ConsumerWorld();
+    const service = new ScriptedService<StartInput>();
+    service.respond = async () => failed('conflict', 'another operation on the game is in progress');
+    world.reader.add(START_STREAM, startJobFields('held'));
+    const consumer = consumerFor(world, service, { transientRetry: { attempts: 100, initialDelayMs: 20, maxDelayMs: 20 } });
+    consumer.start();
+    await eventually(() => (service.calls.length >= 2 ? true : undefined), fast);
+
+    await consumer.stop();
+
+    expect(world.results.published).toHaveLength(0);
+    expect(world.offsets.offsets.get('start_jobs')).toBeUndefined();
   });
 });
 
