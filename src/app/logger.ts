@@ -5,7 +5,7 @@ import type { RtmConfig } from './config.js';
 export function createLogger(config: Pick<RtmConfig, 'logging' | 'telemetry'>): Logger {
   return pino({
     level: config.logging.level,
-    base: { service: config.telemetry.serviceName },
+    base: { service: config.telemetry.serviceName, pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
   });

@@ -55,6 +55,8 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const url = new URL(TEST_POSTGRES_URL);
   url.pathname = `/${name}`;
   const pool = new pg.Pool({ connectionString: url.toString(), max: 5 });
+  // DROP DATABASE ... WITH (FORCE) terminates idle clients; that must not crash the run.
+  pool.on('error', () => undefined);
   await runMigrations(pool, path.join(projectRoot(), 'migrations'));
   return {
     url: url.toString(),

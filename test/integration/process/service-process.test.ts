@@ -1,0 +1,116 @@
+// The real process: exit codes, readiness, and shutdown on SIGTERM (directly and through
+// `npm start`, whose npm 11 swallows the signal).
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { buildDist, rtmEnv, spawnRtm, type RtmProcess } from '../../support/rtm-process.js';
+import { createTestDatabase, eventually, type TestDatabase } from '../../support/test-env.js';
+
+let db: TestDatabase;
+const started: RtmProcess[] = [];
+
+beforeAll(async () => {
+  buildDist();
+  db = await createTestDatabase();
+}, 180_000);
+
+afterEach(async () => {
+  for (const p of started.splice(0)) {
+    if (p.child.exitCode === null && p.child.signalCode === null) {
+      p.child.kill('SIGKILL');
+      await p.exited;
+    }
+  }
+});
+
+afterAll(async () => {
+  await db?.drop();
+});
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('rtmanager process', () => {
+  it('exits 2 naming every missing required variable', async () => {
+    const env = rtmEnv(db.url);
+    delete (env as Record<string, string | undefined>).RTMANAGER_POSTGRES_URL;
+    delete (env as Record<string, string | undefined>).RTMANAGER_DOCKER_NETWORK;
+    const p = spawnRtm(env);
+    started.push(p);
+    const { code } = await p.exited;
+    expect(code).toBe(2);
+    const err = p.stderr.join('');
+    expect(err).toContain('RTMANAGER_POSTGRES_URL');
+    expect(err).toContain('RTMANAGER_DOCKER_NETWORK');
+  });
+
+  it('becomes ready, and answers 503 naming the network when it is missing', async () => {
+    const ok = spawnRtm(rtmEnv(db.url));
+    started.push(ok);
+    const okUrl = await ok.baseUrl();
+    const ready = await eventually(async () => {
+      const r = await fetch(`${okUrl}/readyz`);
+      return r.status === 200 ? ((await r.json()) as { status: string }) : undefined;
+    });
+    expect(ready.status).toBe('ready');
+
+    const missing = spawnRtm(rtmEnv(db.url, { RTMANAGER_DOCKER_NETWORK: 'galaxy-net-does-not-exist' }));
+    started.push(missing);
+    const url = await missing.baseUrl();
+    const res = await fetch(`${url}/readyz`);
+    expect(res.status).toBe(503);
+    const body = (await res.json()) as { status: string; checks: Record<string, { ok: boolean; error?: string }> };
+    expect(body.status).toBe('not_ready');
+    expect(body.checks.network?.ok).toBe(false);
+    expect(body.checks.network?.error).toContain('galaxy-net-does-not-exist');
+    expect(body.checks.postgres?.ok).toBe(true);
+    expect(body.checks.redis?.ok).toBe(true);
+  });
+
+  it('exits 1 with the reason when a migration fails, before opening the listener', async () => {
+    const broken = await createTestDatabase();
+    try {
+      // A table the first migration does not expect: wipe the bookkeeping so 0001 re-runs and fails.
+      await broken.pool.query('DROP TABLE rtmanager.schema_migrations');
+      const p = spawnRtm(rtmEnv(broken.url));
+      started.push(p);
+      const { code } = await p.exited;
+      expect(code).toBe(1);
+      const fatal = p.logs.find((l) => l.msg === 'startup failed');
+      expect(JSON.stringify(fatal)).toContain('0001_init.sql');
+      expect(p.logs.some((l) => l.msg === 'internal listener open')).toBe(false);
+    } finally {
+      await broken.drop();
+    }
+  });
+
+  it('SIGTERM: stops and exits 0 within the shutdown timeout', async () => {
+    const p = spawnRtm(rtmEnv(db.url, { RTMANAGER_SHUTDOWN_TIMEOUT: '10' }));
+    started.push(p);
+    await p.waitForLog((l) => l.msg === 'workers and consumers started');
+    const t0 = Date.now();
+    p.child.kill('SIGTERM');
+    const { code } = await p.exited;
+    expect(code).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(p.logs.some((l) => l.msg === 'stopped')).toBe(true);
+  });
+
+  it('npm start: SIGTERM to npm still shuts the service down gracefully', async () => {
+    const p = spawnRtm(rtmEnv(db.url, { RTMANAGER_SHUTDOWN_TIMEOUT: '10' }), { viaNpm: true });
+    started.push(p);
+    const line = await p.waitForLog((l) => l.msg === 'workers and consumers started', 60_000);
+    const servicePid = Number(line.pid);
+    expect(servicePid).toBeGreaterThan(0);
+    p.child.kill('SIGTERM');
+    await p.exited;
+    await eventually(() => (isAlive(servicePid) ? undefined : true), { timeoutMs: 12_000, message: 'service outlived npm' });
+    // It went through the graceful path, not a kill.
+    await eventually(() => p.logs.find((l) => l.msg === 'stopped'), { timeoutMs: 2_000 });
+  });
+});
+

@@ -1,0 +1,78 @@
+// Launches the real RTM process (node dist/src/main.js, or `npm start`) for black-box tests,
+// collecting its JSON log lines so tests can wait on them instead of sleeping.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { projectRoot } from '../../src/app/project-root.js';
+import { TEST_DOCKER_NETWORK, TEST_REDIS_URL, eventually, testRedisPrefix } from './test-env.js';
+
+export function buildDist(): void {
+  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { cwd: projectRoot(), stdio: 'inherit' });
+}
+
+/** Environment for one RTM process with its own database, Redis prefix and state root. */
+export function rtmEnv(postgresUrl: string, overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: process.env.HOME ?? '/root',
+    RTMANAGER_INTERNAL_HTTP_ADDR: '127.0.0.1:0',
+    RTMANAGER_POSTGRES_URL: postgresUrl,
+    RTMANAGER_REDIS_URL: TEST_REDIS_URL,
+    RTMANAGER_REDIS_KEY_PREFIX: testRedisPrefix(),
+    RTMANAGER_DOCKER_NETWORK: TEST_DOCKER_NETWORK,
+    RTMANAGER_GAME_STATE_ROOT: mkdtempSync(path.join(os.tmpdir(), 'rtm-state-')),
+    RTMANAGER_STOP_TIMEOUT: '5',
+    RTMANAGER_SHUTDOWN_TIMEOUT: '15',
+    RTMANAGER_RECONCILE_GRACE: '5',
+    RTMANAGER_LOG_LEVEL: 'info',
+    ...overrides,
+  };
+}
+
+export interface RtmProcess {
+  child: ChildProcess;
+  logs: Array<Record<string, unknown>>;
+  stderr: string[];
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  waitForLog(match: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
+  /** The listener's base URL, from the "internal listener open" log line. */
+  baseUrl(): Promise<string>;
+}
+
+export function spawnRtm(env: Record<string, string>, opts: { viaNpm?: boolean } = {}): RtmProcess {
+  const root = projectRoot();
+  const child = opts.viaNpm
+    ? spawn('npm', ['start', '--silent'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    : spawn(process.execPath, ['dist/src/main.js'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const logs: Array<Record<string, unknown>> = [];
+  const stderr: string[] = [];
+  let buffer = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    buffer += chunk.toString('utf8');
+    let i: number;
+    while ((i = buffer.indexOf('\n')) >= 0) {
+      const line = buffer.slice(0, i);
+      buffer = buffer.slice(i + 1);
+      try {
+        logs.push(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        logs.push({ raw: line });
+      }
+    }
+  });
+  child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString('utf8')));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const waitForLog = (match: (l: Record<string, unknown>) => boolean, timeoutMs = 30_000) =>
+    eventually(() => logs.find(match), { timeoutMs, message: `log line not seen; stderr: ${stderr.join('')}` });
+  return {
+    child,
+    logs,
+    stderr,
+    exited,
+    waitForLog,
+    baseUrl: async () => String((await waitForLog((l) => l.msg === 'internal listener open')).address),
+  };
+}
