@@ -31,11 +31,7 @@ import { RTM_TRACER_NAME, startTracing } from '../adapters/telemetry/tracing.js'
 import { buildInternalHttpServer } from '../api/internal-http.server.js';
 import { systemClock, type Clock } from '../ports/clock.js';
 import type { ReadinessCheck } from '../ports/readiness-check.js';
-import { CleanupContainerService } from '../services/cleanup/cleanup-container.service.js';
-import { PatchRuntimeService } from '../services/patch/patch-runtime.service.js';
-import { RestartRuntimeService } from '../services/restart/restart-runtime.service.js';
-import { StartRuntimeService } from '../services/start/start-runtime.service.js';
-import { StopRuntimeService } from '../services/stop/stop-runtime.service.js';
+import { createLifecycleServices } from '../services/lifecycle-services.js';
 import type { BackgroundWorker } from '../workers/background-worker.js';
 import { ContainerCleanupWorker } from '../workers/container-cleanup/container-cleanup.worker.js';
 import { DockerEventsWorker } from '../workers/docker-events/docker-events.worker.js';
@@ -126,25 +122,13 @@ export async function startRtm(config: RtmConfig, logger: Logger, overrides: Rtm
       logOptions: config.container.logOptions,
     };
     const common = { records, operationLog, leases, metrics, clock, logger };
-    const start = new StartRuntimeService({
-      ...common,
-      docker,
-      stateDirectories,
-      healthEvents,
-      notificationIntents,
-      containerIntents,
-      lobby,
-      settings: { pullPolicy: config.docker.pullPolicy, imageAllowlist: config.docker.imageAllowlist, containerDefaults },
-    });
-    const stop = new StopRuntimeService({
-      ...common,
-      docker,
-      containerIntents,
-      settings: { stopTimeoutSeconds: config.container.stopTimeoutSeconds },
-    });
-    const restart = new RestartRuntimeService({ ...common, start, stop });
-    const patch = new PatchRuntimeService({ ...common, start, stop, settings: { imageAllowlist: config.docker.imageAllowlist } });
-    const cleanup = new CleanupContainerService({ ...common, docker, containerIntents });
+    const { start, stop, restart, patch, cleanup } = createLifecycleServices(
+      { ...common, docker, stateDirectories, healthEvents, notificationIntents, containerIntents, lobby },
+      {
+        start: { pullPolicy: config.docker.pullPolicy, imageAllowlist: config.docker.imageAllowlist, containerDefaults },
+        stop: { stopTimeoutSeconds: config.container.stopTimeoutSeconds },
+      },
+    );
 
     const reconciler = new ReconcilerWorker({
       ...common,

@@ -2,7 +2,6 @@
 // REST edge, the stream consumers and the tests all get the same graph (restart and
 // patch share the start/stop instances they run inside their lease).
 import type { Logger } from 'pino';
-import type { RtmConfig } from '../app/config.js';
 import type { Clock } from '../ports/clock.js';
 import type { ContainerIntents } from '../ports/container-intents.js';
 import type { DockerRuntime } from '../ports/docker-runtime.js';
@@ -45,23 +44,6 @@ export interface LifecycleServices {
   restart: RestartRuntimeService;
   patch: PatchRuntimeService;
   cleanup: CleanupContainerService;
-}
-
-export function lifecycleSettingsFromConfig(config: RtmConfig): LifecycleSettings {
-  return {
-    start: {
-      pullPolicy: config.docker.pullPolicy,
-      imageAllowlist: config.docker.imageAllowlist,
-      containerDefaults: {
-        network: config.docker.network,
-        enginePort: config.container.enginePort,
-        limits: config.container.defaultLimits,
-        logDriver: config.container.logDriver,
-        logOptions: config.container.logOptions,
-      },
-    },
-    stop: { stopTimeoutSeconds: config.container.stopTimeoutSeconds },
-  };
 }
 
 export function createLifecycleServices(ports: LifecyclePorts, settings: LifecycleSettings): LifecycleServices {
