@@ -309,11 +309,11 @@ describe('DockerEventsWorker', () => {
       await eventually(() => (seen(), events.connections.length >= 6 ? true : undefined), { intervalMs: 1, timeoutMs: 5000 });
       await worker.stop();
       const gaps = stamps.slice(1).map((t, i) => t - (stamps[i] as number));
-      // 10, 20, 40, 80, 80 (ms), with scheduling slack
-      expect(gaps[0]).toBeLessThan(60);
+      // 10, 20, 40, 80, 80 (ms), with scheduling slack on a busy machine
+      expect(gaps[0]).toBeLessThan(gaps[3] as number);
       expect(gaps[3]).toBeGreaterThanOrEqual(70);
       expect(gaps[4]).toBeGreaterThanOrEqual(70);
-      expect(gaps[4]).toBeLessThan(200);
+      expect(gaps[4]).toBeLessThan(300);
     });
   });
 
