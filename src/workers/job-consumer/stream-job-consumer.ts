@@ -3,7 +3,7 @@
 // different games concurrently and jobs for one game in stream order, publishes one
 // runtime:job_results entry per job, and only then moves the persisted offset — never past
 // an entry whose result is not published, so a crash replays and never loses a job.
-import type { Span, Tracer } from '@opentelemetry/api';
+import type { Tracer } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { rtmTracer, withSpan } from '../../adapters/telemetry/tracing.js';
 import type { OperationResult } from '../../domain/operation-result.js';
