@@ -1,7 +1,7 @@
 // The internal HTTP server wired to the REAL lifecycle services over the in-memory fakes
 // (test/services/support/lifecycle-harness.ts), plus `expectConformant`: every response a
 // test sees is checked against the OpenAPI schema of its operation and status.
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { Tracer } from '@opentelemetry/api';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import pino from 'pino';
 import { Writable } from 'node:stream';
@@ -86,12 +86,19 @@ export class LogCapture extends Writable {
   }
 }
 
+export interface ApiRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  url: string;
+  headers?: Record<string, string>;
+  payload?: unknown;
+}
+
 export interface ApiHarnessOptions extends HarnessOptions {
   tokens?: string[];
   /** Replace some real services with stubs. */
   services?: Partial<InternalApiServices>;
   readiness?: () => Promise<ReadinessReport>;
-  tracing?: boolean;
+  tracer?: Tracer;
 }
 
 export function createApiHarness(opts: ApiHarnessOptions = {}) {
@@ -99,10 +106,7 @@ export function createApiHarness(opts: ApiHarnessOptions = {}) {
   const snapshots = new FakeHealthSnapshotStore();
   const logs = new LogCapture();
   const logger = pino({ level: 'debug' }, logs);
-  const spanExporter = new InMemorySpanExporter();
-  const tracer = opts.tracing
-    ? new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spanExporter)] }).getTracer('test')
-    : undefined;
+  const tracer = opts.tracer;
   const serviceCalls: Array<{ service: keyof InternalApiServices; input: unknown }> = [];
   const real = h.services;
   const recording = <K extends keyof InternalApiServices>(name: K): InternalApiServices[K] => {
@@ -139,14 +143,14 @@ export function createApiHarness(opts: ApiHarnessOptions = {}) {
     snapshots,
     logs,
     serviceCalls,
-    spans: () => spanExporter.getFinishedSpans(),
     setMetricsBody(body: string) {
       metricsBody = body;
     },
 
     /** inject + conformance check; returns the response and its parsed body. */
-    async call(operationId: RtmOperationId | null, req: InjectOptions) {
-      const res = await app.inject(req);
+    async call(operationId: RtmOperationId | null, req: ApiRequest) {
+      // Objects are sent as JSON, strings and buffers as is.
+      const res = await app.inject(req as InjectOptions);
       return { res, body: expectConformant(res, operationId) };
     },
 
