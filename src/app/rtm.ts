@@ -7,7 +7,6 @@ import { trace } from '@opentelemetry/api';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import type { Logger } from 'pino';
-import type { ContainerDefaults } from '../domain/container-spec.js';
 import { createDockerClient } from '../adapters/docker/docker-client.factory.js';
 import { DockerodeRuntime } from '../adapters/docker/docker-runtime.adapter.js';
 import { FsStateDirectories } from '../adapters/filesystem/state-directories.adapter.js';
@@ -41,6 +40,7 @@ import { ReconcilerWorker } from '../workers/reconciler/reconciler.worker.js';
 import { StartJobsConsumer } from '../workers/start-jobs/start-jobs.consumer.js';
 import { StopJobsConsumer } from '../workers/stop-jobs/stop-jobs.consumer.js';
 import type { RtmConfig } from './config.js';
+import { lifecycleSettingsFromConfig } from './lifecycle-settings.js';
 import { projectRoot } from './project-root.js';
 import { evaluateReadiness } from './readiness.js';
 
@@ -114,20 +114,10 @@ export async function startRtm(config: RtmConfig, logger: Logger, overrides: Rtm
     const lobby = config.lobby.baseUrl ? new LobbyHttpClient({ baseUrl: config.lobby.baseUrl, timeoutMs: config.lobby.timeoutMs }) : null;
     const containerIntents = new ContainerIntentsRegistry();
 
-    const containerDefaults: ContainerDefaults = {
-      network: config.docker.network,
-      enginePort: config.container.enginePort,
-      limits: config.container.defaultLimits,
-      logDriver: config.container.logDriver,
-      logOptions: config.container.logOptions,
-    };
     const common = { records, operationLog, leases, metrics, clock, logger };
     const { start, stop, restart, patch, cleanup } = createLifecycleServices(
       { ...common, docker, stateDirectories, healthEvents, notificationIntents, containerIntents, lobby },
-      {
-        start: { pullPolicy: config.docker.pullPolicy, imageAllowlist: config.docker.imageAllowlist, containerDefaults },
-        stop: { stopTimeoutSeconds: config.container.stopTimeoutSeconds },
-      },
+      lifecycleSettingsFromConfig(config),
     );
 
     const reconciler = new ReconcilerWorker({
@@ -142,6 +132,8 @@ export async function startRtm(config: RtmConfig, logger: Logger, overrides: Rtm
       batchSize: config.streams.batchSize,
       concurrency: config.streams.jobConcurrency,
       shutdownTimeoutMs: config.lifecycle.shutdownTimeoutMs,
+      // Outlast a lease left behind by a crashed holder (it expires after one TTL).
+      transientRetry: { windowMs: config.coordination.leaseTtlMs + 10_000, initialDelayMs: 250, maxDelayMs: 2_000 },
     };
     const consumerDeps = (name: string) => ({
       reader: new RedisStreamReader(blockingConnection(name), logger),

@@ -10,12 +10,22 @@ export interface OperationResult {
   errorMessage: string | null;
   /** The record after the operation (or as found, on failure); null when there is none. */
   record: RuntimeRecord | null;
+  /**
+   * True when the failure describes a passing state, not the request: the game's lease held
+   * by another operation. The same request may succeed later (stream consumers retry it).
+   */
+  retryable?: boolean;
 }
 
 export function succeeded(record: RuntimeRecord | null, replay = false): OperationResult {
   return { outcome: 'success', errorCode: replay ? 'replay_no_op' : null, errorMessage: null, record };
 }
 
-export function failed(errorCode: ErrorCode, errorMessage: string, record: RuntimeRecord | null = null): OperationResult {
-  return { outcome: 'failure', errorCode, errorMessage, record };
+export function failed(
+  errorCode: ErrorCode,
+  errorMessage: string,
+  record: RuntimeRecord | null = null,
+  retryable = false,
+): OperationResult {
+  return retryable ? { outcome: 'failure', errorCode, errorMessage, record, retryable } : { outcome: 'failure', errorCode, errorMessage, record };
 }

@@ -35,7 +35,7 @@ export class LeaseRunner {
       return refused(fromInfrastructureError(err, 'acquiring the game lease'));
     }
     if (lease === null)
-      return refused(new OperationFailure('conflict', `another operation on game ${gameId} is in progress`));
+      return refused(new OperationFailure('conflict', `another operation on game ${gameId} is in progress`, { retryable: true }));
     try {
       return await body(lease);
     } finally {
@@ -55,5 +55,7 @@ export class LeaseRunner {
  */
 export function assertLeaseHeld(lease: GameLease): void {
   if (lease.isLost())
-    throw new OperationFailure('conflict', 'the game lease was lost during the operation; the runtime record was not changed');
+    throw new OperationFailure('conflict', 'the game lease was lost during the operation; the runtime record was not changed', {
+      retryable: true,
+    });
 }

@@ -8,11 +8,15 @@ export class OperationFailure extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryable?: boolean },
   ) {
     super(message, options);
     this.name = 'OperationFailure';
+    this.retryable = options?.retryable ?? false;
   }
+
+  /** See OperationResult.retryable: a lease held elsewhere, not a refusal of the request. */
+  readonly retryable: boolean;
 }
 
 export function describeError(err: unknown): string {

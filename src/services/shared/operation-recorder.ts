@@ -63,7 +63,7 @@ export class RecordedOperation {
   }
 
   fail(failure: OperationFailure, record: RuntimeRecord | null): Promise<OperationResult> {
-    return this.finish(failed(failure.code, failure.message, record));
+    return this.finish(failed(failure.code, failure.message, record, failure.retryable));
   }
 
   /**

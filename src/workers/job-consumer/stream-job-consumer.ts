@@ -54,22 +54,29 @@ export interface JobConsumerSettings {
   shutdownTimeoutMs: number;
   /** Retry pacing for infrastructure faults (read, service throw, publish, offset save). */
   backoff?: { initialMs: number; maxMs: number };
-  /** A transient failure result (TRANSIENT_RESULT_CODES) is retried this many extra times before it is published. */
-  transientRetry?: { attempts: number; initialDelayMs: number; maxDelayMs: number };
+  /**
+   * A transient failure result (see isTransient) is retried with backoff until `windowMs`
+   * has passed since the first attempt; then the last one is published. The composition root
+   * sets the window beyond the lease TTL, so a lease left by a crashed holder has expired.
+   */
+  transientRetry?: { windowMs: number; initialDelayMs: number; maxDelayMs: number };
 }
 
 export const DEFAULT_INFRA_BACKOFF = { initialMs: 200, maxMs: 10_000 };
-export const DEFAULT_TRANSIENT_RETRY = { attempts: 5, initialDelayMs: 250, maxDelayMs: 2_000 };
+export const DEFAULT_TRANSIENT_RETRY = { windowMs: 40_000, initialDelayMs: 250, maxDelayMs: 2_000 };
+
+/** Failure codes that always describe a passing state: Redis/PostgreSQL or Docker unreachable. */
+export const TRANSIENT_RESULT_CODES: ReadonlySet<string> = new Set(['service_unavailable', 'docker_unavailable']);
 
 /**
- * Failure results that describe a passing state rather than the job: the game's lease held
- * by a concurrent operation (`conflict`), Redis or Docker briefly unreachable. Lobby expects
- * the job done, so these are retried a few times before one becomes the job's outcome.
+ * Failure results that describe a passing state rather than the job: a dependency briefly
+ * unreachable, or the game's lease held by another operation (a `conflict` the service marks
+ * `retryable`; a conflict of state — another image running, an unowned container holding the
+ * name — is not). Lobby expects the job done, so these are retried before one is published.
  */
-export const TRANSIENT_RESULT_CODES: ReadonlySet<string> = new Set(['conflict', 'service_unavailable', 'docker_unavailable']);
-
 function isTransient(result: OperationResult): boolean {
-  return result.outcome === 'failure' && result.errorCode !== null && TRANSIENT_RESULT_CODES.has(result.errorCode);
+  if (result.outcome !== 'failure') return false;
+  return result.retryable === true || (result.errorCode !== null && TRANSIENT_RESULT_CODES.has(result.errorCode));
 }
 
 /** What is failing: reading, the offset, or one job (keyed by its entry id). */
@@ -114,7 +121,7 @@ export class StreamJobConsumer<J> implements BackgroundWorker {
   private readonly log: Logger;
   private readonly tracer: Tracer;
   private readonly backoff: { initialMs: number; maxMs: number };
-  private readonly transientRetry: { attempts: number; initialDelayMs: number; maxDelayMs: number };
+  private readonly transientRetry: { windowMs: number; initialDelayMs: number; maxDelayMs: number };
   /** Entries read but not yet completed, at most this many (backpressure on a stuck head). */
   private readonly maxPending: number;
 
@@ -327,11 +334,12 @@ export class StreamJobConsumer<J> implements BackgroundWorker {
    */
   private async executeWithTransientRetry(job: J, log: Logger): Promise<OperationResult> {
     const pacing = new ExponentialBackoff(this.transientRetry.initialDelayMs, this.transientRetry.maxDelayMs);
+    const giveUpAt = Date.now() + this.transientRetry.windowMs;
     for (let attempt = 0; ; attempt += 1) {
       const result = await this.definition.execute(job);
       if (!isTransient(result)) return result;
       if (this.stopping) throw new Error(`stopping with a transient ${result.errorCode} result: replay on next start`);
-      if (attempt >= this.transientRetry.attempts) return result;
+      if (Date.now() >= giveUpAt) return result;
       const delayMs = pacing.next();
       log.info({ attempt: attempt + 1, delay_ms: delayMs, error_code: result.errorCode, problem: result.errorMessage }, 'transient failure: retrying the job');
       if (!(await abortableSleep(delayMs, this.stopController.signal))) {

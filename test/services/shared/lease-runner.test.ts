@@ -30,7 +30,7 @@ describe('LeaseRunner', () => {
     const runner = new LeaseRunner(leases, logger);
     leases.foreign.add('g1');
     const refused = await runner.run('g1', async () => null, async (f) => f);
-    expect(refused).toMatchObject({ code: 'conflict' });
+    expect(refused).toMatchObject({ code: 'conflict', retryable: true });
 
     const broken = new LeaseRunner({ tryAcquire: async () => { throw new Error('ECONNREFUSED'); } }, logger);
     expect(await broken.run('g1', async () => null, async (f) => f)).toMatchObject({ code: 'service_unavailable' });
@@ -43,5 +43,10 @@ describe('LeaseRunner', () => {
     expect(() => assertLeaseHeld(lease)).not.toThrow();
     leases.held.delete('g1');
     expect(() => assertLeaseHeld(lease)).toThrow(OperationFailure);
+    try {
+      assertLeaseHeld(lease);
+    } catch (err) {
+      expect((err as OperationFailure).retryable).toBe(true);
+    }
   });
 });

@@ -157,6 +157,7 @@ describe('start: idempotency and conflicts', () => {
     const seeded = await h.seedRunning(GAME);
     const r = await start({ imageRef: 'galaxy/game:2.0.0' });
     expect(r).toMatchObject({ outcome: 'failure', errorCode: 'conflict', record: seeded });
+    expect(r.retryable).toBeFalsy(); // a conflict of state: retrying cannot help
     expect(h.docker.calls).toHaveLength(0);
     expect(await h.records.get(GAME)).toEqual(seeded);
     expect(h.rows(GAME)).toMatchObject([{ outcome: 'failure', errorCode: 'conflict', imageRef: 'galaxy/game:2.0.0' }]);
@@ -166,7 +167,7 @@ describe('start: idempotency and conflicts', () => {
     h.docker.addImage(IMAGE);
     h.leases.foreign.add(GAME);
     const r = await start();
-    expect(r).toMatchObject({ outcome: 'failure', errorCode: 'conflict', record: null });
+    expect(r).toMatchObject({ outcome: 'failure', errorCode: 'conflict', record: null, retryable: true });
     expect(h.docker.calls).toHaveLength(0);
     expect(h.rows(GAME)).toMatchObject([{ opKind: 'start', outcome: 'failure', errorCode: 'conflict' }]);
   });

@@ -163,7 +163,7 @@ export function testSettings(stream: string, overrides: Partial<JobConsumerSetti
     concurrency: 4,
     shutdownTimeoutMs: 2_000,
     backoff: { initialMs: 5, maxMs: 20 },
-    transientRetry: { attempts: 3, initialDelayMs: 5, maxDelayMs: 10 },
+    transientRetry: { windowMs: 100, initialDelayMs: 5, maxDelayMs: 10 },
     ...overrides,
   };
 }

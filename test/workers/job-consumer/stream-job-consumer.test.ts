@@ -325,7 +325,7 @@ describe('StreamJobConsumer: conflicts', () => {
     const service = new ScriptedService<StartInput>();
     let conflicts = 2;
     service.respond = async (input) =>
-      conflicts-- > 0 ? failed('conflict', 'another operation holds the lease') : succeeded(runningRecord(input.gameId, input.imageRef));
+      conflicts-- > 0 ? failed('conflict', 'another operation holds the lease', null, true) : succeeded(runningRecord(input.gameId, input.imageRef));
     const id = world.reader.add(START_STREAM, startJobFields('busy'));
     consumerFor(world, service).start();
 
@@ -334,15 +334,27 @@ describe('StreamJobConsumer: conflicts', () => {
     expect(world.results.byJob(id)).toMatchObject({ outcome: 'success', errorCode: null });
   });
 
-  it('publishes the conflict after the retries are used up', async () => {
+  it('publishes a lease conflict once the retry window has passed', async () => {
+    const world = new ConsumerWorld();
+    const service = new ScriptedService<StartInput>();
+    service.respond = async () => failed('conflict', 'another operation holds the lease', null, true);
+    const id = world.reader.add(START_STREAM, startJobFields('held-long'));
+    consumerFor(world, service, { transientRetry: { windowMs: 60, initialDelayMs: 5, maxDelayMs: 10 } }).start();
+
+    await eventually(() => (world.offsets.offsets.get('start_jobs') === id ? true : undefined), fast);
+    expect(service.calls.length).toBeGreaterThan(2);
+    expect(world.results.byJob(id)).toMatchObject({ outcome: 'failure', errorCode: 'conflict' });
+  });
+
+  it('publishes a conflict of state (another image running) at once, without retrying', async () => {
     const world = new ConsumerWorld();
     const service = new ScriptedService<StartInput>();
     service.respond = async (input) => failed('conflict', 'runtime runs another image', runningRecord(input.gameId, 'galaxy/game:2.0.0'));
     const id = world.reader.add(START_STREAM, startJobFields('clash'));
-    consumerFor(world, service, { transientRetry: { attempts: 2, initialDelayMs: 1, maxDelayMs: 2 } }).start();
+    consumerFor(world, service, { transientRetry: { windowMs: 10_000, initialDelayMs: 1, maxDelayMs: 2 } }).start();
 
     await eventually(() => (world.offsets.offsets.get('start_jobs') === id ? true : undefined), fast);
-    expect(service.calls).toHaveLength(3);
+    expect(service.calls).toHaveLength(1);
     expect(world.results.byJob(id)).toMatchObject({
       outcome: 'failure',
       errorCode: 'conflict',
@@ -380,7 +392,7 @@ describe('StreamJobConsumer: other transient results', () => {
     };
     world.results.failTimes = 1;
     const id = world.reader.add(START_STREAM, startJobFields('outage'));
-    consumerFor(world, service, { transientRetry: { attempts: 0, initialDelayMs: 1, maxDelayMs: 1 } }).start();
+    consumerFor(world, service, { transientRetry: { windowMs: 0, initialDelayMs: 1, maxDelayMs: 1 } }).start();
 
     await eventually(() => (world.offsets.offsets.get('start_jobs') === id ? true : undefined), fast);
     expect(service.calls).toHaveLength(2);
@@ -390,9 +402,9 @@ describe('StreamJobConsumer: other transient results', () => {
   it('abandons a job still getting transient results when stopped (it replays on the next start)', async () => {
     const world = new ConsumerWorld();
     const service = new ScriptedService<StartInput>();
-    service.respond = async () => failed('conflict', 'another operation on the game is in progress');
+    service.respond = async () => failed('conflict', 'another operation on the game is in progress', null, true);
     world.reader.add(START_STREAM, startJobFields('held'));
-    const consumer = consumerFor(world, service, { transientRetry: { attempts: 100, initialDelayMs: 20, maxDelayMs: 20 } });
+    const consumer = consumerFor(world, service, { transientRetry: { windowMs: 60_000, initialDelayMs: 20, maxDelayMs: 20 } });
     consumer.start();
     await eventually(() => (service.calls.length >= 2 ? true : undefined), fast);
 
