@@ -2,7 +2,7 @@
 // composition root calls listen(). Every operation of the ts-rest contract generated from
 // api/internal-openapi.yaml, plus /metrics. Request order: trace span and log bindings ->
 // bearer token (401) -> body parsing (400) -> guard: game_id, caller, query, body (400)
-// -> handler. Decisions: docs/api.md.
+// -> handler. Decisions: docs/examples.md "REST API behaviour notes".
 import type { AppRoute } from '@ts-rest/core';
 import { initServer } from '@ts-rest/fastify';
 import type { Tracer } from '@opentelemetry/api';
@@ -72,6 +72,8 @@ export function buildInternalHttpServer(deps: InternalHttpServerDeps): FastifyIn
     // Bodies are checked by the generated validators (guard); should a fastify schema ever
     // be attached, it must reject unknown fields and wrong types, not strip or coerce them.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
+    // Typed with pino's Logger, the instance is not assignable to the plain FastifyInstance
+    // the composition root and @ts-rest/fastify expect; the logger is pino either way.
   }) as unknown as FastifyInstance;
 
   const tokens = new BearerTokens(deps.apiTokens);

@@ -1,7 +1,7 @@
 // Request checks of the internal REST API (CONTRACT §5), driven by each route's contract
 // metadata: bearer token, then game_id, X-Galaxy-Caller, query and body. Everything is
 // checked before a handler runs, so a rejected request touches nothing. Decisions:
-// docs/api.md "Request validation".
+// docs/examples.md "REST API behaviour notes".
 import type { ErrorObject } from 'ajv';
 import type { RtmOperationId, RtmRouteMetadata } from '../../generated/openapi/contract.js';
 import {
