@@ -3,9 +3,9 @@
 export type DecodedEntry<J> =
   /** A well-formed job. */
   | { kind: 'job'; gameId: string; job: J }
-  /** Malformed, but with a valid game_id: answered with a failure result `invalid_request`. */
+  /** Malformed, with a readable game_id (valid or not): answered with a failure result `invalid_request`. */
   | { kind: 'invalid'; gameId: string; message: string }
-  /** No valid game_id to answer to: logged and counted (`reason` is the metric label). */
+  /** No readable game_id to answer to: logged and counted (`reason` is the metric label). */
   | { kind: 'rejected'; reason: RejectionReason; message: string };
 
 export type RejectionReason = 'missing_game_id' | 'invalid_game_id' | 'undecodable';

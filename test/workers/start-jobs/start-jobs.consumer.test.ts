@@ -82,6 +82,9 @@ describe('StartJobsConsumer', () => {
         [['game_id', 'bad-6'], ['image_ref', 'galaxy/game:1.0.0'], ['image_ref', 'galaxy/game:2.0.0'], ['requested_at_ms', '1']],
         /fields given more than once: image_ref/,
       ],
+      ['invalid game_id (echoed)', startJobFields('bad-Not_A_Valid_Id'), /game_id "bad-Not_A_Valid_Id" is not a valid game id/],
+      ['game_id too long for a game id (echoed)', startJobFields(`bad-${'a'.repeat(60)}`), /is not a valid game id/],
+      ['path traversal in game_id (echoed, never used)', startJobFields('bad-/../../etc'), /is not a valid game id/],
     ];
 
     it.each(invalid)('%s → failure result invalid_request naming the problem', async (_name, fields, message) => {
@@ -102,8 +105,8 @@ describe('StartJobsConsumer', () => {
 
     const rejected: Array<[string, Record<string, string>, string]> = [
       ['no game_id', { image_ref: 'galaxy/game:1.0.0', requested_at_ms: '1' }, 'missing_game_id'],
-      ['invalid game_id', startJobFields('Not_A_Valid_Id'), 'invalid_game_id'],
-      ['game_id too long', startJobFields('a'.repeat(52)), 'invalid_game_id'],
+      ['empty game_id', startJobFields(''), 'missing_game_id'],
+      ['game_id of 300 chars', startJobFields('a'.repeat(300)), 'invalid_game_id'],
       ['empty entry', {}, 'missing_game_id'],
     ];
 

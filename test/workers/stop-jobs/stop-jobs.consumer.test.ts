@@ -98,15 +98,27 @@ describe('StopJobsConsumer', () => {
     expect(service.calledGames).toEqual(['good-after']);
   });
 
-  it('counts an entry without a valid game_id as a rejection and moves on', async () => {
+  it('answers an entry with an invalid game_id (echoed, never used) and moves on', async () => {
     const world = new ConsumerWorld();
     const service = stopService();
-    world.reader.add(STOP_STREAM, stopJobFields('../etc'));
+    const bad = world.reader.add(STOP_STREAM, stopJobFields('../etc'));
     const good = world.reader.add(STOP_STREAM, stopJobFields('good-after'));
 
     await runUntilDone(world, service, good);
 
-    expect(world.metrics.rejections).toEqual([{ consumer: 'stop_jobs', reason: 'invalid_game_id' }]);
+    expect(world.results.byJob(bad)).toMatchObject({ gameId: '../etc', outcome: 'failure', errorCode: 'invalid_request' });
+    expect(service.calledGames).toEqual(['good-after']);
+  });
+
+  it('counts an entry without a game_id as a rejection and moves on', async () => {
+    const world = new ConsumerWorld();
+    const service = stopService();
+    world.reader.add(STOP_STREAM, { reason: 'cancelled', requested_at_ms: '1' });
+    const good = world.reader.add(STOP_STREAM, stopJobFields('good-after'));
+
+    await runUntilDone(world, service, good);
+
+    expect(world.metrics.rejections).toEqual([{ consumer: 'stop_jobs', reason: 'missing_game_id' }]);
     expect(world.results.published.map((r) => r.gameId)).toEqual(['good-after']);
   });
 });
