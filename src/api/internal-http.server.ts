@@ -69,6 +69,8 @@ export function buildInternalHttpServer(deps: InternalHttpServerDeps): FastifyIn
     routerOptions: { maxParamLength: 512 },
     // While closing, fastify would answer its own non-envelope 503; we answer ours (below).
     return503OnClosing: false,
+    // Replacing an error handler in the same scope is a startup error, not a silent swap.
+    allowErrorHandlerOverride: false,
     // Bodies are checked by the generated validators (guard); should a fastify schema ever
     // be attached, it must reject unknown fields and wrong types, not strip or coerce them.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
@@ -150,9 +152,10 @@ export function buildInternalHttpServer(deps: InternalHttpServerDeps): FastifyIn
     tracing.aborted(request);
   });
 
-  // ts-rest's registerRouter installs its own error handler that re-sends every
-  // non-validation error: kept inside this child context, those errors bubble up to the
-  // root handler below, the one place faults become envelopes.
+  // ts-rest's registerRouter installs its own error handler (which re-sends every
+  // non-validation error). Registered in a child context it sits below ours instead of
+  // replacing it: what it re-sends bubbles up to this root handler, the one place faults
+  // become envelopes.
   app.setErrorHandler(handleUnexpectedError);
   app.setNotFoundHandler((_request: FastifyRequest, reply: FastifyReply) => {
     void sendError(reply, 'not_found', 'no such endpoint (see api/internal-openapi.yaml)');

@@ -110,6 +110,22 @@ describe('bodies', () => {
     );
   });
 
+  it('prototype keys in a body are unknown fields, not prototypes', async () => {
+    for (const key of ['__proto__', 'constructor']) {
+      await expectRejected(
+        'internalStartRuntime',
+        {
+          method: 'POST',
+          url: `${BASE}/g2/start`,
+          headers: { ...GM, 'content-type': 'application/json' },
+          payload: `{"image_ref":"galaxy/game:1.0.0","${key}":{"polluted":true}}`,
+        },
+        new RegExp(`body: unknown field "${key}"`),
+      );
+    }
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
   it('malformed JSON is rejected', async () => {
     for (const payload of ['{"image_ref": ', '{image_ref: "x"}', "{'image_ref':'x'}"]) {
       await expectRejected(
