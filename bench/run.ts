@@ -255,10 +255,16 @@ function gitCommit(): string | null {
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: { iterations: { type: 'string', default: '15' }, json: { type: 'boolean', default: false } },
-    strict: true,
-  });
+  let values: { iterations: string; json: boolean };
+  try {
+    ({ values } = parseArgs({
+      options: { iterations: { type: 'string', default: '15' }, json: { type: 'boolean', default: false } },
+      strict: true,
+    }));
+  } catch (err) {
+    log(`bench: ${err instanceof Error ? err.message : String(err)} (usage: npm run bench -- [--iterations N] [--json])`);
+    return 2;
+  }
   const iterations = Number(values.iterations);
   if (!Number.isInteger(iterations) || iterations < 1) {
     log(`bench: --iterations must be a positive integer, got ${values.iterations}`);
