@@ -340,11 +340,19 @@ export interface components {
         ReadyzResponse: {
             /** @enum {string} */
             status: "ready" | "not_ready";
+            /**
+             * @description The four dependencies are always present. A running component that cannot do its
+             *     work adds an entry of the same shape under its own name (e.g. `startup_reconcile`
+             *     while the startup reconcile has not completed, `start_jobs` while its consumer
+             *     cannot reach Redis); such an entry is always `ok: false`.
+             */
             checks: {
                 postgres: components["schemas"]["ReadinessCheck"];
                 redis: components["schemas"]["ReadinessCheck"];
                 docker: components["schemas"]["ReadinessCheck"];
                 network: components["schemas"]["ReadinessCheck"];
+            } & {
+                [key: string]: components["schemas"]["ReadinessCheck"];
             };
         };
     };

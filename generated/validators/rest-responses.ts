@@ -2786,7 +2786,7 @@ return errors === 0;
 }
 
 export const validateReadyzResponse = validate28;
-const schema37 = {"$id":"rtm:rest-responses/validateReadyzResponse","type":"object","additionalProperties":false,"required":["status","checks"],"properties":{"status":{"type":"string","enum":["ready","not_ready"]},"checks":{"type":"object","additionalProperties":false,"required":["postgres","redis","docker","network"],"properties":{"postgres":{"$ref":"#/definitions/ReadinessCheck"},"redis":{"$ref":"#/definitions/ReadinessCheck"},"docker":{"$ref":"#/definitions/ReadinessCheck"},"network":{"$ref":"#/definitions/ReadinessCheck"}}}},"definitions":{"ReadinessCheck":{"type":"object","additionalProperties":false,"required":["ok"],"properties":{"ok":{"type":"boolean"},"error":{"description":"Why the check failed; absent when ok.","type":"string"}}}}};
+const schema37 = {"$id":"rtm:rest-responses/validateReadyzResponse","type":"object","additionalProperties":false,"required":["status","checks"],"properties":{"status":{"type":"string","enum":["ready","not_ready"]},"checks":{"description":"The four dependencies are always present. A running component that cannot do its\nwork adds an entry of the same shape under its own name (e.g. `startup_reconcile`\nwhile the startup reconcile has not completed, `start_jobs` while its consumer\ncannot reach Redis); such an entry is always `ok: false`.\n","type":"object","additionalProperties":{"$ref":"#/definitions/ReadinessCheck"},"required":["postgres","redis","docker","network"],"properties":{"postgres":{"$ref":"#/definitions/ReadinessCheck"},"redis":{"$ref":"#/definitions/ReadinessCheck"},"docker":{"$ref":"#/definitions/ReadinessCheck"},"network":{"$ref":"#/definitions/ReadinessCheck"}}}},"definitions":{"ReadinessCheck":{"type":"object","additionalProperties":false,"required":["ok"],"properties":{"ok":{"type":"boolean"},"error":{"description":"Why the check failed; absent when ok.","type":"string"}}}}};
 const schema38 = {"type":"object","additionalProperties":false,"required":["ok"],"properties":{"ok":{"type":"boolean"},"error":{"description":"Why the check failed; absent when ok.","type":"string"}}};
 
 function validate28(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -2894,7 +2894,10 @@ errors++;
 }
 for(const key1 in data1){
 if(!((((key1 === "postgres") || (key1 === "redis")) || (key1 === "docker")) || (key1 === "network"))){
-const err9 = {instancePath:instancePath+"/checks",schemaPath:"#/properties/checks/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+let data2 = data1[key1];
+if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
+if(data2.ok === undefined){
+const err9 = {instancePath:instancePath+"/checks/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/ReadinessCheck/required",keyword:"required",params:{missingProperty: "ok"},message:"must have required property '"+"ok"+"'"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -2903,12 +2906,9 @@ vErrors.push(err9);
 }
 errors++;
 }
-}
-if(data1.postgres !== undefined){
-let data2 = data1.postgres;
-if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
-if(data2.ok === undefined){
-const err10 = {instancePath:instancePath+"/checks/postgres",schemaPath:"#/definitions/ReadinessCheck/required",keyword:"required",params:{missingProperty: "ok"},message:"must have required property '"+"ok"+"'"};
+for(const key2 in data2){
+if(!((key2 === "ok") || (key2 === "error"))){
+const err10 = {instancePath:instancePath+"/checks/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/ReadinessCheck/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -2917,9 +2917,10 @@ vErrors.push(err10);
 }
 errors++;
 }
-for(const key2 in data2){
-if(!((key2 === "ok") || (key2 === "error"))){
-const err11 = {instancePath:instancePath+"/checks/postgres",schemaPath:"#/definitions/ReadinessCheck/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
+}
+if(data2.ok !== undefined){
+if(typeof data2.ok !== "boolean"){
+const err11 = {instancePath:instancePath+"/checks/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/ok",schemaPath:"#/definitions/ReadinessCheck/properties/ok/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -2929,9 +2930,9 @@ vErrors.push(err11);
 errors++;
 }
 }
-if(data2.ok !== undefined){
-if(typeof data2.ok !== "boolean"){
-const err12 = {instancePath:instancePath+"/checks/postgres/ok",schemaPath:"#/definitions/ReadinessCheck/properties/ok/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data2.error !== undefined){
+if(typeof data2.error !== "string"){
+const err12 = {instancePath:instancePath+"/checks/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/error",schemaPath:"#/definitions/ReadinessCheck/properties/error/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -2941,9 +2942,9 @@ vErrors.push(err12);
 errors++;
 }
 }
-if(data2.error !== undefined){
-if(typeof data2.error !== "string"){
-const err13 = {instancePath:instancePath+"/checks/postgres/error",schemaPath:"#/definitions/ReadinessCheck/properties/error/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err13 = {instancePath:instancePath+"/checks/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/ReadinessCheck/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -2954,8 +2955,11 @@ errors++;
 }
 }
 }
-else {
-const err14 = {instancePath:instancePath+"/checks/postgres",schemaPath:"#/definitions/ReadinessCheck/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data1.postgres !== undefined){
+let data5 = data1.postgres;
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+if(data5.ok === undefined){
+const err14 = {instancePath:instancePath+"/checks/postgres",schemaPath:"#/definitions/ReadinessCheck/required",keyword:"required",params:{missingProperty: "ok"},message:"must have required property '"+"ok"+"'"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -2964,12 +2968,9 @@ vErrors.push(err14);
 }
 errors++;
 }
-}
-if(data1.redis !== undefined){
-let data5 = data1.redis;
-if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-if(data5.ok === undefined){
-const err15 = {instancePath:instancePath+"/checks/redis",schemaPath:"#/definitions/ReadinessCheck/required",keyword:"required",params:{missingProperty: "ok"},message:"must have required property '"+"ok"+"'"};
+for(const key3 in data5){
+if(!((key3 === "ok") || (key3 === "error"))){
+const err15 = {instancePath:instancePath+"/checks/postgres",schemaPath:"#/definitions/ReadinessCheck/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -2978,9 +2979,10 @@ vErrors.push(err15);
 }
 errors++;
 }
-for(const key3 in data5){
-if(!((key3 === "ok") || (key3 === "error"))){
-const err16 = {instancePath:instancePath+"/checks/redis",schemaPath:"#/definitions/ReadinessCheck/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
+}
+if(data5.ok !== undefined){
+if(typeof data5.ok !== "boolean"){
+const err16 = {instancePath:instancePath+"/checks/postgres/ok",schemaPath:"#/definitions/ReadinessCheck/properties/ok/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -2990,9 +2992,9 @@ vErrors.push(err16);
 errors++;
 }
 }
-if(data5.ok !== undefined){
-if(typeof data5.ok !== "boolean"){
-const err17 = {instancePath:instancePath+"/checks/redis/ok",schemaPath:"#/definitions/ReadinessCheck/properties/ok/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data5.error !== undefined){
+if(typeof data5.error !== "string"){
+const err17 = {instancePath:instancePath+"/checks/postgres/error",schemaPath:"#/definitions/ReadinessCheck/properties/error/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -3002,9 +3004,9 @@ vErrors.push(err17);
 errors++;
 }
 }
-if(data5.error !== undefined){
-if(typeof data5.error !== "string"){
-const err18 = {instancePath:instancePath+"/checks/redis/error",schemaPath:"#/definitions/ReadinessCheck/properties/error/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err18 = {instancePath:instancePath+"/checks/postgres",schemaPath:"#/definitions/ReadinessCheck/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -3014,9 +3016,11 @@ vErrors.push(err18);
 errors++;
 }
 }
-}
-else {
-const err19 = {instancePath:instancePath+"/checks/redis",schemaPath:"#/definitions/ReadinessCheck/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data1.redis !== undefined){
+let data8 = data1.redis;
+if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
+if(data8.ok === undefined){
+const err19 = {instancePath:instancePath+"/checks/redis",schemaPath:"#/definitions/ReadinessCheck/required",keyword:"required",params:{missingProperty: "ok"},message:"must have required property '"+"ok"+"'"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -3025,12 +3029,9 @@ vErrors.push(err19);
 }
 errors++;
 }
-}
-if(data1.docker !== undefined){
-let data8 = data1.docker;
-if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
-if(data8.ok === undefined){
-const err20 = {instancePath:instancePath+"/checks/docker",schemaPath:"#/definitions/ReadinessCheck/required",keyword:"required",params:{missingProperty: "ok"},message:"must have required property '"+"ok"+"'"};
+for(const key4 in data8){
+if(!((key4 === "ok") || (key4 === "error"))){
+const err20 = {instancePath:instancePath+"/checks/redis",schemaPath:"#/definitions/ReadinessCheck/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -3039,9 +3040,10 @@ vErrors.push(err20);
 }
 errors++;
 }
-for(const key4 in data8){
-if(!((key4 === "ok") || (key4 === "error"))){
-const err21 = {instancePath:instancePath+"/checks/docker",schemaPath:"#/definitions/ReadinessCheck/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
+}
+if(data8.ok !== undefined){
+if(typeof data8.ok !== "boolean"){
+const err21 = {instancePath:instancePath+"/checks/redis/ok",schemaPath:"#/definitions/ReadinessCheck/properties/ok/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -3051,9 +3053,9 @@ vErrors.push(err21);
 errors++;
 }
 }
-if(data8.ok !== undefined){
-if(typeof data8.ok !== "boolean"){
-const err22 = {instancePath:instancePath+"/checks/docker/ok",schemaPath:"#/definitions/ReadinessCheck/properties/ok/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data8.error !== undefined){
+if(typeof data8.error !== "string"){
+const err22 = {instancePath:instancePath+"/checks/redis/error",schemaPath:"#/definitions/ReadinessCheck/properties/error/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -3063,9 +3065,9 @@ vErrors.push(err22);
 errors++;
 }
 }
-if(data8.error !== undefined){
-if(typeof data8.error !== "string"){
-const err23 = {instancePath:instancePath+"/checks/docker/error",schemaPath:"#/definitions/ReadinessCheck/properties/error/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err23 = {instancePath:instancePath+"/checks/redis",schemaPath:"#/definitions/ReadinessCheck/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -3075,9 +3077,11 @@ vErrors.push(err23);
 errors++;
 }
 }
-}
-else {
-const err24 = {instancePath:instancePath+"/checks/docker",schemaPath:"#/definitions/ReadinessCheck/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data1.docker !== undefined){
+let data11 = data1.docker;
+if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
+if(data11.ok === undefined){
+const err24 = {instancePath:instancePath+"/checks/docker",schemaPath:"#/definitions/ReadinessCheck/required",keyword:"required",params:{missingProperty: "ok"},message:"must have required property '"+"ok"+"'"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -3086,12 +3090,9 @@ vErrors.push(err24);
 }
 errors++;
 }
-}
-if(data1.network !== undefined){
-let data11 = data1.network;
-if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
-if(data11.ok === undefined){
-const err25 = {instancePath:instancePath+"/checks/network",schemaPath:"#/definitions/ReadinessCheck/required",keyword:"required",params:{missingProperty: "ok"},message:"must have required property '"+"ok"+"'"};
+for(const key5 in data11){
+if(!((key5 === "ok") || (key5 === "error"))){
+const err25 = {instancePath:instancePath+"/checks/docker",schemaPath:"#/definitions/ReadinessCheck/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -3100,9 +3101,10 @@ vErrors.push(err25);
 }
 errors++;
 }
-for(const key5 in data11){
-if(!((key5 === "ok") || (key5 === "error"))){
-const err26 = {instancePath:instancePath+"/checks/network",schemaPath:"#/definitions/ReadinessCheck/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
+}
+if(data11.ok !== undefined){
+if(typeof data11.ok !== "boolean"){
+const err26 = {instancePath:instancePath+"/checks/docker/ok",schemaPath:"#/definitions/ReadinessCheck/properties/ok/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -3112,9 +3114,9 @@ vErrors.push(err26);
 errors++;
 }
 }
-if(data11.ok !== undefined){
-if(typeof data11.ok !== "boolean"){
-const err27 = {instancePath:instancePath+"/checks/network/ok",schemaPath:"#/definitions/ReadinessCheck/properties/ok/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data11.error !== undefined){
+if(typeof data11.error !== "string"){
+const err27 = {instancePath:instancePath+"/checks/docker/error",schemaPath:"#/definitions/ReadinessCheck/properties/error/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -3124,9 +3126,9 @@ vErrors.push(err27);
 errors++;
 }
 }
-if(data11.error !== undefined){
-if(typeof data11.error !== "string"){
-const err28 = {instancePath:instancePath+"/checks/network/error",schemaPath:"#/definitions/ReadinessCheck/properties/error/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err28 = {instancePath:instancePath+"/checks/docker",schemaPath:"#/definitions/ReadinessCheck/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -3136,9 +3138,11 @@ vErrors.push(err28);
 errors++;
 }
 }
-}
-else {
-const err29 = {instancePath:instancePath+"/checks/network",schemaPath:"#/definitions/ReadinessCheck/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data1.network !== undefined){
+let data14 = data1.network;
+if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
+if(data14.ok === undefined){
+const err29 = {instancePath:instancePath+"/checks/network",schemaPath:"#/definitions/ReadinessCheck/required",keyword:"required",params:{missingProperty: "ok"},message:"must have required property '"+"ok"+"'"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -3147,10 +3151,9 @@ vErrors.push(err29);
 }
 errors++;
 }
-}
-}
-else {
-const err30 = {instancePath:instancePath+"/checks",schemaPath:"#/properties/checks/type",keyword:"type",params:{type: "object"},message:"must be object"};
+for(const key6 in data14){
+if(!((key6 === "ok") || (key6 === "error"))){
+const err30 = {instancePath:instancePath+"/checks/network",schemaPath:"#/definitions/ReadinessCheck/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -3160,14 +3163,62 @@ vErrors.push(err30);
 errors++;
 }
 }
-}
-else {
-const err31 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data14.ok !== undefined){
+if(typeof data14.ok !== "boolean"){
+const err31 = {instancePath:instancePath+"/checks/network/ok",schemaPath:"#/definitions/ReadinessCheck/properties/ok/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err31];
 }
 else {
 vErrors.push(err31);
+}
+errors++;
+}
+}
+if(data14.error !== undefined){
+if(typeof data14.error !== "string"){
+const err32 = {instancePath:instancePath+"/checks/network/error",schemaPath:"#/definitions/ReadinessCheck/properties/error/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+}
+}
+else {
+const err33 = {instancePath:instancePath+"/checks/network",schemaPath:"#/definitions/ReadinessCheck/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+}
+}
+else {
+const err34 = {instancePath:instancePath+"/checks",schemaPath:"#/properties/checks/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+}
+}
+else {
+const err35 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
 }
 errors++;
 }

@@ -7,7 +7,7 @@ import { initServer } from '@ts-rest/fastify';
 import type { FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { rtmInternalContract, type RtmInternalContract, type RtmOperationId } from '../../generated/openapi/contract.js';
-import type { ReadinessReport } from '../app/readiness.js';
+import type { ReadinessReport } from '../ports/readiness-check.js';
 import { HTTP_STATUS_BY_ERROR_CODE, isErrorCode, type ErrorCode } from '../domain/error-codes.js';
 import type { OpSource, StopReason } from '../domain/operation.js';
 import type { OperationResult } from '../domain/operation-result.js';

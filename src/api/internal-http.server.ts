@@ -9,7 +9,7 @@ import type { Tracer } from '@opentelemetry/api';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { rtmInternalContract, type RtmOperationId, type RtmRouteMetadata } from '../../generated/openapi/contract.js';
-import type { ReadinessReport } from '../app/readiness.js';
+import type { ReadinessReport } from '../ports/readiness-check.js';
 import { isValidGameId } from '../domain/game-id.js';
 import type { OpKind } from '../domain/operation.js';
 import type { HealthSnapshotStore } from '../ports/health-snapshot.store.js';

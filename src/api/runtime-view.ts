@@ -1,9 +1,10 @@
 // Domain -> wire shape of a runtime (CONTRACT §5): snake_case, RFC 3339 UTC timestamps.
+import type { components } from '../../generated/openapi/types.js';
 import type { HealthSnapshot } from '../domain/health.js';
 import type { StoredOperationLogEntry } from '../domain/operation.js';
 import type { RuntimeRecord } from '../domain/runtime-record.js';
 import { isValidGameId } from '../domain/game-id.js';
-import type { ReadinessReport } from '../app/readiness.js';
+import type { ReadinessReport } from '../ports/readiness-check.js';
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
@@ -70,15 +71,21 @@ export const READYZ_CHECKS = ['postgres', 'redis', 'docker', 'network'] as const
  * without Redis) still makes the answer `not_ready` and is returned separately so the
  * caller can log it.
  */
+type ReadyzChecks = components['schemas']['ReadyzResponse']['checks'];
+type ReadinessCheckView = components['schemas']['ReadinessCheck'];
+
 export function readyzView(report: ReadinessReport) {
-  const checks = {} as Record<(typeof READYZ_CHECKS)[number], { ok: boolean; error?: string }>;
-  for (const name of READYZ_CHECKS) {
+  const view = (name: string): ReadinessCheckView => {
     const c = report.checks[name];
-    checks[name] = !c ? { ok: false, error: 'not checked' } : c.ok ? { ok: true } : { ok: false, error: c.error ?? 'failed' };
-  }
+    return !c ? { ok: false, error: 'not checked' } : c.ok ? { ok: true } : { ok: false, error: c.error ?? 'failed' };
+  };
+  const checks: ReadyzChecks = { postgres: view('postgres'), redis: view('redis'), docker: view('docker'), network: view('network') };
+  // Components that cannot do their work (startup reconcile pending, a consumer without
+  // Redis) are named in the body too, so an operator sees why RTM is not ready.
   const otherProblems = Object.entries(report.checks)
     .filter(([name, c]) => !(READYZ_CHECKS as readonly string[]).includes(name) && !c.ok)
     .map(([name, c]) => ({ name, error: c.error ?? 'failed' }));
-  const ready = report.ready && Object.values(checks).every((c) => c.ok) && otherProblems.length === 0;
+  for (const p of otherProblems) checks[p.name] = { ok: false, error: p.error };
+  const ready = report.ready && Object.values(checks).every((c) => c.ok);
   return { body: { status: ready ? ('ready' as const) : ('not_ready' as const), checks }, otherProblems };
 }

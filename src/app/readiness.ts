@@ -2,14 +2,10 @@
 // whatever problems the running components report (startup reconcile pending, a consumer
 // that lost Redis).
 
-import type { ReadinessCheck } from '../ports/readiness-check.js';
+import type { ReadinessCheck, ReadinessReport } from '../ports/readiness-check.js';
 
-export type { ReadinessCheck };
+export type { ReadinessCheck, ReadinessReport };
 
-export interface ReadinessReport {
-  ready: boolean;
-  checks: Record<string, { ok: boolean; error?: string }>;
-}
 
 export async function evaluateReadiness(
   checks: readonly ReadinessCheck[],

@@ -4,3 +4,9 @@ export interface ReadinessCheck {
   /** Resolves when healthy; rejects with a reason. */
   check(): Promise<void>;
 }
+
+/** What /readyz reports: each check by name (the four dependencies plus failing components). */
+export interface ReadinessReport {
+  ready: boolean;
+  checks: Record<string, { ok: boolean; error?: string }>;
+}

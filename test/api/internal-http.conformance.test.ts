@@ -229,6 +229,7 @@ describe('probes and metrics', () => {
     });
     const { res, body } = await a.call('internalReadyz', { method: 'GET', url: '/readyz' });
     expect([res.statusCode, body.status]).toEqual([503, 'not_ready']);
+    expect(body.checks.startup_reconcile).toEqual({ ok: false, error: 'pending' });
     expect(a.logs.text()).toContain('startup_reconcile');
     // Logged once per change, not once per probe.
     await a.call('internalReadyz', { method: 'GET', url: '/readyz' });
