@@ -33,8 +33,10 @@ function querySchema(document: OpenApiDocument, operationId: string): { document
     type: 'object',
     properties: Object.fromEntries(query.map((p) => [p.name, p.schema])),
     required: query.filter((p) => p.required).map((p) => p.name),
-    // Unknown query parameters are ignored, as HTTP clients and proxies add their own.
-    additionalProperties: true,
+    // Unknown query parameters are rejected: a typo (`lmit=5`) must not silently mean the
+    // default. The REST guard names the allowed ones in its message; this keeps the
+    // spec-derived validator the rule, not only the guard.
+    additionalProperties: false,
   };
   return { document: { components: { schemas: { ...raw.components.schemas, [name]: schema } } }, name };
 }

@@ -92,11 +92,13 @@ describe('REST query strings (coerced, defaults applied)', () => {
     expect(empty).toEqual({ limit: 50 });
   });
 
-  it('reject limits outside 1..500, non-numbers and unknown statuses', () => {
+  it('reject limits outside 1..500, non-numbers, unknown statuses and unknown parameters', () => {
     rejects(validateListRuntimesQuery, { limit: '0' }, 'minimum', '/limit');
     rejects(validateListRuntimesQuery, { limit: '501' }, 'maximum', '/limit');
     rejects(validateListRuntimesQuery, { limit: 'ten' }, 'type', '/limit');
     rejects(validateListRuntimesQuery, { status: 'paused' }, 'enum', '/status');
+    rejects(validateListRuntimesQuery, { lmit: '5' }, 'additionalProperties', '');
+    rejects(validateListRuntimeOperationsQuery, { cursor: 'abc' }, 'additionalProperties', '');
     rejects(validateListRuntimeOperationsQuery, { limit: '2.5' }, 'type', '/limit');
   });
 });
