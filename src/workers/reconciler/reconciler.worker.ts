@@ -8,7 +8,6 @@
 import type { Logger } from 'pino';
 import { GAME_ID_LABEL, IMAGE_REF_LABEL, OWNER_LABEL, OWNER_VALUE } from '../../domain/container-spec.js';
 import { isValidGameId } from '../../domain/game-id.js';
-import type { OpKind } from '../../domain/operation.js';
 import { containerNameFor, engineEndpointFor, type RuntimeRecord } from '../../domain/runtime-record.js';
 import type { Clock } from '../../ports/clock.js';
 import type { ContainerInfo, ContainerState, ContainerSummary, DockerRuntime } from '../../ports/docker-runtime.js';
@@ -21,6 +20,7 @@ import type { StateDirectories } from '../../ports/state-directory.js';
 import type { BackgroundWorker } from '../background-worker.js';
 import { PeriodicTask } from '../periodic-task.js';
 import { listRunningRecords } from '../running-records.js';
+import { ReconcileOperationLog } from './reconcile-operation.log.js';
 import { VanishedRuntimeDisposer } from './vanished-runtime.disposer.js';
 
 export interface ReconcilerSettings {
@@ -71,8 +71,11 @@ export class ReconcilerWorker implements BackgroundWorker {
   private readonly task: PeriodicTask;
   private readonly disposer: VanishedRuntimeDisposer;
 
+  private readonly operations: ReconcileOperationLog;
+
   constructor(private readonly deps: ReconcilerDeps) {
     this.log = deps.logger.child({ worker: this.name });
+    this.operations = new ReconcileOperationLog(deps);
     this.disposer = new VanishedRuntimeDisposer({
       records: deps.records,
       operationLog: deps.operationLog,
@@ -234,10 +237,10 @@ export class ReconcilerWorker implements BackgroundWorker {
         lastOpAt: startedAt,
       });
     } catch (err) {
-      await this.recordFailure('reconcile_adopt', gameId, imageRef, info.id, startedAt, details, err);
+      await this.operations.failed({ opKind: 'reconcile_adopt', gameId, imageRef, containerId: info.id, details, startedAt }, err, this.log);
       throw err;
     }
-    await this.recordOperation('reconcile_adopt', gameId, imageRef, info.id, startedAt, details);
+    await this.operations.succeeded({ opKind: 'reconcile_adopt', gameId, imageRef, containerId: info.id, details, startedAt });
     this.log.warn({ game_id: gameId, op_kind: 'reconcile_adopt', container_id: info.id, image_ref: imageRef, previous_status: previous?.status ?? null }, 'adopted a running engine container without a running record');
   }
 
@@ -254,55 +257,19 @@ export class ReconcilerWorker implements BackgroundWorker {
         at: startedAt,
       });
     } catch (err) {
-      await this.recordFailure('reconcile_mark_stopped', record.gameId, record.currentImageRef, info.id, startedAt, details, err);
+      await this.operations.failed(
+        { opKind: 'reconcile_mark_stopped', gameId: record.gameId, imageRef: record.currentImageRef, containerId: info.id, details, startedAt },
+        err,
+        this.log,
+      );
       throw err;
     }
     if (!updated) return false;
-    await this.recordOperation('reconcile_mark_stopped', record.gameId, record.currentImageRef, info.id, startedAt, details);
+    await this.operations.succeeded({ opKind: 'reconcile_mark_stopped', gameId: record.gameId, imageRef: record.currentImageRef, containerId: info.id, details, startedAt });
     this.log.warn({ game_id: record.gameId, op_kind: 'reconcile_mark_stopped', container_id: info.id, docker_status: info.state, exit_code: info.exitCode }, 'running record whose container is not running marked stopped');
     return true;
   }
 
-  private async recordOperation(opKind: OpKind, gameId: string, imageRef: string | null, containerId: string, startedAt: Date, details: Record<string, unknown>): Promise<void> {
-    const finishedAt = this.deps.clock.now();
-    this.deps.metrics.operationCompleted(opKind, 'success', (finishedAt.getTime() - startedAt.getTime()) / 1000);
-    await this.deps.operationLog.append({
-      gameId,
-      opKind,
-      opSource: 'auto_reconcile',
-      outcome: 'success',
-      errorCode: null,
-      errorMessage: null,
-      imageRef,
-      containerId,
-      correlationId: null,
-      details,
-      startedAt,
-      finishedAt,
-    });
-  }
-
-  /** Best effort: the store that just failed is often the one the row goes to. */
-  private async recordFailure(opKind: OpKind, gameId: string, imageRef: string | null, containerId: string, startedAt: Date, details: Record<string, unknown>, cause: unknown): Promise<void> {
-    const finishedAt = this.deps.clock.now();
-    this.deps.metrics.operationCompleted(opKind, 'failure', (finishedAt.getTime() - startedAt.getTime()) / 1000);
-    await this.deps.operationLog
-      .append({
-        gameId,
-        opKind,
-        opSource: 'auto_reconcile',
-        outcome: 'failure',
-        errorCode: 'internal_error',
-        errorMessage: cause instanceof Error ? cause.message : String(cause),
-        imageRef,
-        containerId,
-        correlationId: null,
-        details,
-        startedAt,
-        finishedAt,
-      })
-      .catch((err: unknown) => this.log.error({ err, game_id: gameId, op_kind: opKind }, 'could not record the failed operation'));
-  }
 }
 
 function isOwnedGameContainer(c: ContainerSummary): boolean {

@@ -9,6 +9,7 @@ import type { Metrics } from '../../ports/metrics.js';
 import type { OperationLogStore } from '../../ports/operation-log.store.js';
 import type { HealthEventPublisher } from '../../ports/publishers.js';
 import type { RuntimeRecordStore } from '../../ports/runtime-record.store.js';
+import { ReconcileOperationLog, type ReconcileRow } from './reconcile-operation.log.js';
 
 /** Which path noticed the disappearance; published as `details.source`. */
 export type DisappearanceSource = 'docker_event' | 'reconcile';
@@ -23,7 +24,11 @@ export interface VanishedRuntimeDisposerDeps {
 }
 
 export class VanishedRuntimeDisposer {
-  constructor(private readonly deps: VanishedRuntimeDisposerDeps) {}
+  private readonly operations: ReconcileOperationLog;
+
+  constructor(private readonly deps: VanishedRuntimeDisposerDeps) {
+    this.operations = new ReconcileOperationLog(deps);
+  }
 
   /**
    * The caller holds the game's lease and read `record` under it. Returns true when this
@@ -31,9 +36,17 @@ export class VanishedRuntimeDisposer {
    * when the record changed in between (someone else acted; nothing is published).
    */
   async dispose(record: RuntimeRecord, containerId: string, source: DisappearanceSource): Promise<boolean> {
-    const { records, operationLog, publisher, metrics, clock } = this.deps;
+    const { records, publisher, clock } = this.deps;
     const log = this.deps.logger.child({ game_id: record.gameId, op_kind: 'reconcile_dispose', container_id: containerId });
     const startedAt = clock.now();
+    const row: ReconcileRow = {
+      opKind: 'reconcile_dispose',
+      gameId: record.gameId,
+      imageRef: record.currentImageRef,
+      containerId,
+      details: { source, previous_status: 'running' },
+      startedAt,
+    };
     let updated: RuntimeRecord | null;
     try {
       updated = await records.updateStatus({
@@ -44,48 +57,16 @@ export class VanishedRuntimeDisposer {
         at: startedAt,
       });
     } catch (err) {
-      metrics.operationCompleted('reconcile_dispose', 'failure', (clock.now().getTime() - startedAt.getTime()) / 1000);
-      // Best effort: the store that just failed is often the one the row goes to.
-      await operationLog
-        .append({
-          gameId: record.gameId,
-          opKind: 'reconcile_dispose',
-          opSource: 'auto_reconcile',
-          outcome: 'failure',
-          errorCode: 'internal_error',
-          errorMessage: err instanceof Error ? err.message : String(err),
-          imageRef: record.currentImageRef,
-          containerId,
-          correlationId: null,
-          details: { source, previous_status: 'running' },
-          startedAt,
-          finishedAt: clock.now(),
-        })
-        .catch((logErr: unknown) => log.error({ err: logErr }, 'could not record the failed reconcile_dispose'));
+      await this.operations.failed(row, err, log);
       throw err;
     }
     if (!updated) {
       log.info('record changed before dispose; nothing to do');
       return false;
     }
-    const finishedAt = clock.now();
-    metrics.operationCompleted('reconcile_dispose', 'success', (finishedAt.getTime() - startedAt.getTime()) / 1000);
     // The transition is done; the log row and the event are each attempted even if the other fails.
     try {
-      await operationLog.append({
-        gameId: record.gameId,
-        opKind: 'reconcile_dispose',
-        opSource: 'auto_reconcile',
-        outcome: 'success',
-        errorCode: null,
-        errorMessage: null,
-        imageRef: record.currentImageRef,
-        containerId,
-        correlationId: null,
-        details: { source, previous_status: 'running' },
-        startedAt,
-        finishedAt,
-      });
+      await this.operations.succeeded(row);
     } catch (err) {
       log.error({ err }, 'could not append the reconcile_dispose operation_log row');
     }
