@@ -73,6 +73,12 @@ function healthzOnNetwork(gameId: string): string {
   );
 }
 
+async function getRuntime(gameId: string): Promise<Record<string, unknown> & { health: unknown }> {
+  const res = await fetch(`${await rtm.baseUrl()}/api/v1/internal/runtimes/${gameId}`, { headers: { 'x-galaxy-caller': 'game_master' } });
+  expect(res.status).toBe(200);
+  return (await res.json()) as Record<string, unknown> & { health: unknown };
+}
+
 function ownedContainers(gameIds: readonly string[]): Array<{ id: string; gameId: string; state: string }> {
   const out = docker('ps', '-a', '--filter', 'label=com.galaxy.owner=rtmanager', '--format', '{{.ID}}|{{.Label "com.galaxy.game_id"}}|{{.State}}');
   return out
@@ -149,6 +155,10 @@ describe('Lobby <-> RTM round trip', () => {
     });
     expect(result.container_id).toMatch(/^[0-9a-f]{64}$/);
     expect(healthzOnNetwork(gameId)).toContain('200');
+    // The latest health is on the runtime as Game Master reads it.
+    const runtime = await getRuntime(gameId);
+    expect(runtime).toMatchObject({ status: 'running', current_container_id: result.container_id });
+    expect(runtime.health).toMatchObject({ event_type: 'container_started', container_id: result.container_id });
 
     // A replayed job is a no-op with the same container.
     const replayId = await lobby.startJob(gameId, ENGINE_IMAGE);
@@ -176,6 +186,12 @@ describe('Lobby <-> RTM round trip', () => {
     expect(JSON.stringify(ops.rows[1]?.details)).toContain('cancelled');
     // The container is kept (for logs and TTL cleanup), exited.
     expect(ownedContainers([gameId]).map((c) => c.state)).toEqual(['exited']);
+    // The events worker saw the exit and marked it as RTM's own stop, not a crash.
+    const health = await eventually(async () => {
+      const h = (await getRuntime(gameId)).health as { event_type: string; details: Record<string, unknown> } | null;
+      return h?.event_type === 'container_exited' ? h : undefined;
+    });
+    expect(health.details).toMatchObject({ requested_by_rtm: true });
   });
 
   it('missing image: failure result, runtime.image_pull_failed intent, nothing left behind', async () => {
