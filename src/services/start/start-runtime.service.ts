@@ -320,7 +320,7 @@ export class StartRuntimeService {
         occurredAt: this.deps.clock.now(),
         details: { image_ref: imageRef },
       });
-      this.deps.metrics.healthEventPublished('container_started');
+      // Counted by the publisher (rtmanager_health_events_total), like every other event.
     } catch (err) {
       // The game is up and recorded; a lost event is not a failed start.
       op.log.error({ err: describeError(err) }, 'publishing container_started failed');

@@ -74,7 +74,8 @@ describe('start: happy path', () => {
     expect(h.healthEvents.published).toEqual([
       { gameId: GAME, containerId: c?.id, eventType: 'container_started', occurredAt: h.clock.now(), details: { image_ref: IMAGE } },
     ]);
-    expect(h.metrics.healthEvents).toEqual(['container_started']);
+    // The health publisher counts the event; the service must not count it a second time.
+    expect(h.metrics.healthEvents).toEqual([]);
     expect(h.metrics.operations).toEqual([{ opKind: 'start', outcome: 'success', seconds: 0 }]);
     expect(h.notificationIntents.published).toHaveLength(0);
   });
