@@ -2,6 +2,7 @@
 // docs/integration-tests.md. Each test file gets its own database and Redis key prefix.
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import type { Redis } from 'ioredis';
 import pg from 'pg';
 import { runMigrations } from '../../src/adapters/postgres/migrator.js';
 import { projectRoot } from '../../src/app/project-root.js';
@@ -37,6 +38,16 @@ export function testGameId(label = 'g'): string {
 /** Redis key prefix isolating a test's streams and keys. */
 export function testRedisPrefix(): string {
   return `test:${uniqueSuffix()}:`;
+}
+
+/** Deletes every key a test created under its Redis prefix (SCAN, not KEYS: Redis is shared). */
+export async function deleteKeysWithPrefix(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+    if (keys.length > 0) await redis.del(...keys);
+    cursor = next;
+  } while (cursor !== '0');
 }
 
 export interface TestDatabase {

@@ -9,15 +9,7 @@ export function connectTestRedis(): Redis {
   return new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
 }
 
-/** Deletes every key the test created under its prefix. */
-export async function deleteKeysWithPrefix(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-    if (keys.length > 0) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
-}
+export { deleteKeysWithPrefix } from '../../support/test-env.js';
 
 export const silentLogger: Logger = pino({ level: 'silent' });
 

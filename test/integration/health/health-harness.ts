@@ -30,6 +30,7 @@ import type { NotificationIntent, NotificationIntentPublisher } from '../../../s
 import { createLifecycleServices, type LifecycleServices } from '../../../src/services/lifecycle-services.js';
 import {
   createTestDatabase,
+  deleteKeysWithPrefix,
   ENGINE_IMAGE,
   eventually,
   TEST_DOCKER_HOST,
@@ -274,11 +275,3 @@ export async function createHealthHarness(opts: { logLevel?: pino.Level } = {}):
   return harness;
 }
 
-async function deleteKeysWithPrefix(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-    if (keys.length > 0) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
-}

@@ -23,6 +23,7 @@ import { noopMetrics } from '../../../src/ports/metrics.js';
 import { createLifecycleServices, type LifecycleServices } from '../../../src/services/lifecycle-services.js';
 import {
   createTestDatabase,
+  deleteKeysWithPrefix,
   testGameId,
   testRedisPrefix,
   TEST_DOCKER_HOST,
@@ -112,12 +113,7 @@ export async function createRealLifecycle() {
 
     async close(): Promise<void> {
       for (const id of gameIds) await docker.removeContainer(containerNameFor(id), { force: true }).catch(() => undefined);
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-        if (keys.length > 0) await redis.del(...keys);
-        cursor = next;
-      } while (cursor !== '0');
+      await deleteKeysWithPrefix(redis, prefix);
       redis.disconnect();
       await database.drop();
       await rm(stateRoot, { recursive: true, force: true });

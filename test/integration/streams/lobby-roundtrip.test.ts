@@ -14,6 +14,7 @@ import {
 import { buildDist, rtmEnv, spawnRtm, type RtmProcess } from '../../support/rtm-process.js';
 import {
   createTestDatabase,
+  deleteKeysWithPrefix,
   ENGINE_IMAGE,
   eventually,
   MISSING_IMAGE,
@@ -131,10 +132,7 @@ afterAll(async () => {
   const leftovers = ownedContainers(games).map((c) => c.id);
   if (leftovers.length > 0) docker('rm', '-f', ...leftovers);
   const prefix = env?.RTMANAGER_REDIS_KEY_PREFIX;
-  if (prefix) {
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-  }
+  if (prefix) await deleteKeysWithPrefix(redis, prefix);
   redis?.disconnect();
   await db?.drop();
 }, 120_000);
