@@ -1,0 +1,30 @@
+// The one timeout race of the codebase: settle with the work, or reject with what
+// `onTimeout` builds once `ms` have passed. The timer never outlives the race.
+export async function withDeadline<T>(work: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(onTimeout()), Math.max(0, ms));
+    timer.unref?.();
+  });
+  try {
+    return await Promise.race([work, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Resolves true when `done` settles within `ms`, false when the time ran out first. */
+export async function settlesWithin(done: Promise<unknown>, ms: number): Promise<boolean> {
+  try {
+    return await withDeadline(
+      done.then(
+        () => true,
+        () => true,
+      ),
+      ms,
+      () => new Error('deadline'),
+    );
+  } catch {
+    return false;
+  }
+}
