@@ -1,21 +1,31 @@
 // Process entry: config (exit 2 on bad env), migrations (exit 1 on failure, before any
 // listener opens), then the service; SIGTERM/SIGINT stop it within the shutdown timeout.
-import { ConfigError, loadConfig } from './app/config.js';
+import { readBuildInfo } from './app/build-info.js';
+import { ConfigError, loadConfig, type RtmConfig } from './app/config.js';
+import { parseEntryCommand, USAGE } from './app/entry-command.js';
 import { createLogger } from './app/logger.js';
+import { healthcheck, migrateOnly } from './app/one-shot-commands.js';
 import { startRtm } from './app/rtm.js';
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig(process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`rtmanager: ${err.message}\n`);
-      process.exit(2);
-    }
-    throw err;
+  const command = parseEntryCommand(process.argv.slice(2));
+  if (command.kind === 'usage_error') {
+    process.stderr.write(`rtmanager: ${command.message}\n${USAGE}`);
+    process.exit(2);
   }
+  if (command.kind === 'help') {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  if (command.kind === 'version') {
+    const info = readBuildInfo();
+    process.stdout.write(`rtmanager ${info.version} (commit ${info.commit})\n`);
+    process.exit(0);
+  }
+  const config = loadConfigOrExit();
+  if (command.kind === 'healthcheck') process.exit(await healthcheck(config));
   const logger = createLogger(config);
+  if (command.kind === 'migrate') process.exit(await migrateOnly(config, logger));
   let rtm;
   try {
     rtm = await startRtm(config, logger);
@@ -48,7 +58,20 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
-  if (process.argv.includes('--exit-with-parent')) watchParent(() => shutdown('parent exited'));
+  if (command.exitWithParent) watchParent(() => shutdown('parent exited'));
+}
+
+/** Exit 2 on a bad environment: every problem named, for people (stderr) and log pipelines (one JSON line). */
+function loadConfigOrExit(): RtmConfig {
+  try {
+    return loadConfig(process.env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`rtmanager: ${err.message}\n`);
+    const line = { level: 'fatal', time: new Date().toISOString(), service: 'rtmanager', pid: process.pid, msg: 'invalid configuration', problems: err.problems };
+    process.stdout.write(`${JSON.stringify(line)}\n`);
+    process.exit(2);
+  }
 }
 
 /**

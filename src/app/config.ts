@@ -1,8 +1,10 @@
 // The one typed, validated configuration object, built from RTMANAGER_* at startup.
 // Nothing else in src/ reads process.env. Every problem is reported at once, by name.
 import path from 'node:path';
+import type { DockerTlsFiles } from '../adapters/docker/docker-client.factory.js';
 import type { ResourceLimits } from '../domain/container-spec.js';
 import { parseCpus, parseMemory, parsePidsLimit } from '../domain/container-spec.js';
+import { readDockerTls } from './docker-tls.config.js';
 
 export type ImagePullPolicy = 'always' | 'if_not_present' | 'never';
 export type ProbeTarget = 'dns' | 'container_ip' | 'auto';
@@ -18,6 +20,8 @@ export interface RtmConfig {
     pullTimeoutMs: number;
     pullPolicy: ImagePullPolicy;
     imageAllowlist: string[];
+    /** Client TLS for a tcp:// / https:// endpoint (verified against `ca`); null = none. */
+    tls: DockerTlsFiles | null;
   };
   postgres: { url: string; poolMax: number };
   redis: { url: string; keyPrefix: string };
@@ -175,6 +179,13 @@ function parseUrl(protocols: string[]) {
   };
 }
 
+/** ioredis takes a unix socket as a bare path (`/run/redis.sock?db=0`), not as a unix:// URL. */
+function redisConnectionTarget(url: string): string {
+  if (!url.startsWith('unix:')) return url;
+  const u = new URL(url);
+  return `${decodeURIComponent(u.pathname)}${u.search}`;
+}
+
 export function loadConfig(env: Env): RtmConfig {
   const r = new EnvReader(env);
 
@@ -183,7 +194,8 @@ export function loadConfig(env: Env): RtmConfig {
   if (postgresUrl && parseUrl(['postgres:', 'postgresql:'])(postgresUrl) === null)
     r.problem('RTMANAGER_POSTGRES_URL is not a postgres:// URL');
   const redisUrl = r.required('RTMANAGER_REDIS_URL');
-  if (redisUrl && parseUrl(['redis:', 'rediss:'])(redisUrl) === null) r.problem('RTMANAGER_REDIS_URL is not a redis:// URL');
+  if (redisUrl && parseUrl(['redis:', 'rediss:', 'unix:'])(redisUrl) === null)
+    r.problem('RTMANAGER_REDIS_URL is not a redis://, rediss:// or unix:///path/to/redis.sock URL');
   const network = r.required('RTMANAGER_DOCKER_NETWORK');
   const stateRoot = r.required('RTMANAGER_GAME_STATE_ROOT');
   if (stateRoot && !path.isAbsolute(stateRoot)) r.problem(`RTMANAGER_GAME_STATE_ROOT=${stateRoot} must be an absolute path`);
@@ -200,9 +212,10 @@ export function loadConfig(env: Env): RtmConfig {
       pullTimeoutMs: r.seconds('RTMANAGER_IMAGE_PULL_TIMEOUT', 300, { min: 1 }),
       pullPolicy: r.oneOf('RTMANAGER_IMAGE_PULL_POLICY', ['always', 'if_not_present', 'never'] as const, 'if_not_present'),
       imageAllowlist: r.list('RTMANAGER_IMAGE_ALLOWLIST'),
+      tls: readDockerTls(env, dockerHost, r.problems),
     },
     postgres: { url: postgresUrl, poolMax: r.number('RTMANAGER_POSTGRES_POOL_MAX', 10, { min: 1, max: 200 }) },
-    redis: { url: redisUrl, keyPrefix: prefix },
+    redis: { url: redisConnectionTarget(redisUrl), keyPrefix: prefix },
     streams: {
       startJobs: `${prefix}runtime:start_jobs`,
       stopJobs: `${prefix}runtime:stop_jobs`,

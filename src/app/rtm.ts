@@ -41,6 +41,7 @@ import { StartJobsConsumer } from '../workers/start-jobs/start-jobs.consumer.js'
 import { StopJobsConsumer } from '../workers/stop-jobs/stop-jobs.consumer.js';
 import type { RtmConfig } from './config.js';
 import { lifecycleSettingsFromConfig } from './lifecycle-settings.js';
+import { explainDockerTlsFailure } from './docker-tls.config.js';
 import { projectRoot } from './project-root.js';
 import { evaluateReadiness } from './readiness.js';
 
@@ -90,7 +91,7 @@ export async function startRtm(config: RtmConfig, logger: Logger, overrides: Rtm
       return conn;
     };
 
-    const docker = new DockerodeRuntime(createDockerClient(config.docker.host), {
+    const docker = new DockerodeRuntime(createDockerClient(config.docker.host, config.docker.tls), {
       apiTimeoutMs: config.docker.apiTimeoutMs,
       pullTimeoutMs: config.docker.pullTimeoutMs,
       logger,
@@ -187,7 +188,10 @@ export async function startRtm(config: RtmConfig, logger: Logger, overrides: Rtm
     const checks: ReadinessCheck[] = [
       { name: 'postgres', check: () => postgresCheck.check() },
       new RedisHealthCheck(redis),
-      { name: 'docker', check: () => docker.ping() },
+      {
+        name: 'docker',
+        check: () => (config.docker.tls ? docker.ping().catch((err: unknown) => Promise.reject(explainDockerTlsFailure(err, config.docker.host))) : docker.ping()),
+      },
       {
         name: 'network',
         check: async () => {

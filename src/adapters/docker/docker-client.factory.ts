@@ -4,7 +4,14 @@
 // configuration must be the only source of truth.
 import Dockerode from 'dockerode';
 
-export function dockerClientOptions(host: string): Dockerode.DockerOptions {
+/** PEM contents of the client TLS files (config.docker.tls). */
+export interface DockerTlsFiles {
+  ca: Buffer;
+  cert: Buffer;
+  key: Buffer;
+}
+
+export function dockerClientOptions(host: string, tls: DockerTlsFiles | null = null): Dockerode.DockerOptions {
   let url: URL;
   try {
     url = new URL(host);
@@ -24,10 +31,12 @@ export function dockerClientOptions(host: string): Dockerode.DockerOptions {
     case 'http:':
     case 'https:': {
       if (!url.hostname) throw new Error(`Docker host "${host}" names no host`);
-      const protocol = url.protocol === 'https:' ? 'https' : 'http';
+      // tcp:// with client TLS is Docker's `--tlsverify` endpoint: https, server verified against `ca`.
+      const protocol = url.protocol === 'https:' || tls !== null ? 'https' : 'http';
       const port = url.port || (protocol === 'https' ? '2376' : '2375');
       // URL keeps the brackets of an IPv6 literal; http.request wants the bare address.
-      return { ...base, host: url.hostname.replace(/^\[(.*)\]$/, '$1'), port: Number(port), protocol };
+      const address = { host: url.hostname.replace(/^\[(.*)\]$/, '$1'), port: Number(port), protocol } as const;
+      return tls ? { ...base, ...address, ca: tls.ca, cert: tls.cert, key: tls.key } : { ...base, ...address };
     }
     default:
       throw new Error(`Docker host "${host}" has an unsupported scheme ${url.protocol} (use unix, tcp, http or https)`);
@@ -35,6 +44,6 @@ export function dockerClientOptions(host: string): Dockerode.DockerOptions {
 }
 
 /** The one dockerode instance of the process (constructed by the composition root). */
-export function createDockerClient(host: string): Dockerode {
-  return new Dockerode(dockerClientOptions(host));
+export function createDockerClient(host: string, tls: DockerTlsFiles | null = null): Dockerode {
+  return new Dockerode(dockerClientOptions(host, tls));
 }

@@ -19,6 +19,13 @@ describe('dockerClientOptions', () => {
     expect(dockerClientOptions('tcp://[::1]:2375')).toMatchObject({ host: '::1', port: 2375 });
   });
 
+  it('tcp:// with client TLS speaks https on 2376 and carries the CA, certificate and key', () => {
+    const tls = { ca: Buffer.from('ca'), cert: Buffer.from('cert'), key: Buffer.from('key') };
+    expect(dockerClientOptions('tcp://docker.internal', tls)).toMatchObject({ host: 'docker.internal', port: 2376, protocol: 'https', ca: tls.ca, cert: tls.cert, key: tls.key });
+    expect(dockerClientOptions('tcp://docker.internal:2377', tls)).toMatchObject({ port: 2377, protocol: 'https' });
+    expect(dockerClientOptions('tcp://docker.internal:2375')).toMatchObject({ protocol: 'http', ca: undefined, cert: undefined, key: undefined });
+  });
+
   it('rejects what it cannot connect to', () => {
     expect(() => dockerClientOptions('/var/run/docker.sock')).toThrow(/not a URL/);
     expect(() => dockerClientOptions('ssh://user@host')).toThrow(/unsupported scheme ssh:/);

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# `npm run image`: builds RTM's own image galaxy/rtmanager:<version> and :dev from
+# deploy/Dockerfile. No registry is reachable, so the image is FROM scratch with the host's
+# node, the libraries it links and tini-static (Debian's docker.io ships it as docker-init).
+#   --quiet   print only actions taken and errors
+set -euo pipefail
+
+QUIET=0
+for arg in "$@"; do
+  case "$arg" in
+    --quiet) QUIET=1 ;;
+    *) echo "build-rtm-image: unknown argument $arg" >&2; exit 2 ;;
+  esac
+done
+say() { [ "$QUIET" = 1 ] || echo "build-rtm-image: $*"; }
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+REPO="${RTM_IMAGE_REPO:-galaxy/rtmanager}"
+VERSION="$(node -p 'require("./package.json").version')"
+COMMIT="$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)"
+NODE_BIN="$(readlink -f "${RTM_IMAGE_NODE_BIN:-/usr/bin/node}")"
+TINI_BIN="$(readlink -f /usr/bin/tini-static 2>/dev/null || true)"
+BUILD_DIR="$ROOT/.tmp/rtm-image"
+RTM_UID=10002
+RTM_GID=10002
+
+[ -x "$TINI_BIN" ] || { echo "build-rtm-image: /usr/bin/tini-static missing (Debian package tini, or docker.io)" >&2; exit 1; }
+
+exec 9>/tmp/rtm-image-build.lock
+flock 9
+
+say "building dist/"
+node node_modules/typescript/bin/tsc -p tsconfig.build.json
+
+rm -rf "$BUILD_DIR"
+mkdir -p "$BUILD_DIR/rootfs/usr/bin" "$BUILD_DIR/rootfs/sbin" "$BUILD_DIR/rootfs/lib64" \
+  "$BUILD_DIR/rootfs/etc" "$BUILD_DIR/rootfs/tmp" "$BUILD_DIR/app"
+chmod 1777 "$BUILD_DIR/rootfs/tmp"
+cp -L "$NODE_BIN" "$BUILD_DIR/rootfs/usr/bin/node"
+for lib in $(ldd "$NODE_BIN" | grep -oE '/[^ ]+' | sort -u) /lib64/ld-linux-x86-64.so.2; do
+  mkdir -p "$BUILD_DIR/rootfs$(dirname "$lib")"
+  cp -L "$lib" "$BUILD_DIR/rootfs$lib"
+done
+cp -L "$TINI_BIN" "$BUILD_DIR/rootfs/sbin/tini"
+printf 'root:x:0:0:root:/:/sbin/nologin\nrtm:x:%s:%s:rtmanager:/app:/sbin/nologin\n' "$RTM_UID" "$RTM_GID" >"$BUILD_DIR/rootfs/etc/passwd"
+printf 'root:x:0:\nrtm:x:%s:\n' "$RTM_GID" >"$BUILD_DIR/rootfs/etc/group"
+# node's DNS resolution (the probe's `dns` target) reads these; Docker bind-mounts the
+# real resolv.conf and hosts at run time.
+printf 'hosts: files dns\n' >"$BUILD_DIR/rootfs/etc/nsswitch.conf"
+
+say "staging app (dist, migrations, production node_modules)"
+cp -r dist migrations package.json package-lock.json "$BUILD_DIR/app/"
+rm -f "$BUILD_DIR/app/dist/.tsbuildinfo"*
+# Production dependencies only, exactly as locked; no install scripts (nothing RTM loads
+# needs one). The npm cache makes this quick after the first run.
+(cd "$BUILD_DIR/app" && npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null)
+rm -f "$BUILD_DIR/app/package-lock.json"
+cp deploy/Dockerfile "$BUILD_DIR/Dockerfile"
+
+say "docker build $REPO:$VERSION"
+if ! out="$(docker build --quiet --build-arg "RTM_VERSION=$VERSION" --build-arg "RTM_COMMIT=$COMMIT" \
+  -t "$REPO:$VERSION" -t "$REPO:dev" "$BUILD_DIR" 2>&1)"; then
+  echo "$out" >&2
+  echo "build-rtm-image: docker build failed" >&2
+  exit 1
+fi
+SIZE="$(docker image inspect --format '{{.Size}}' "$REPO:$VERSION")"
+echo "build-rtm-image: tagged $REPO:$VERSION and $REPO:dev ($((SIZE / 1024 / 1024)) MB, commit $COMMIT)"
