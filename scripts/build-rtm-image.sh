@@ -56,6 +56,7 @@ rm -f "$BUILD_DIR/app/dist/.tsbuildinfo"*
 # needs one). The npm cache makes this quick after the first run.
 (cd "$BUILD_DIR/app" && npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null)
 rm -f "$BUILD_DIR/app/package-lock.json"
+printf '{"version":"%s","commit":"%s"}\n' "$VERSION" "$COMMIT" >"$BUILD_DIR/app/build-info.json"
 cp deploy/Dockerfile "$BUILD_DIR/Dockerfile"
 
 say "docker build $REPO:$VERSION"

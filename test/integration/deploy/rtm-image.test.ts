@@ -1,0 +1,177 @@
+// RTM's own image, deployed as docs/deploy.md describes: on the game network, the Docker
+// socket mounted (reached through its group, RTM non-root), the state root mounted at the
+// same path, PostgreSQL and Redis on unix sockets in a mounted folder. Drives start → the
+// probe reaches the engine by its DNS name (RTMANAGER_PROBE_TARGET=dns) → a failing /healthz
+// gives probe_failed, a healthy one probe_recovered → stop → SIGTERM to the container exits 0.
+import { execFileSync } from 'node:child_process';
+import { chownSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Dockerode from 'dockerode';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { projectRoot } from '../../../src/app/project-root.js';
+import { startSocketServers, type SocketServers } from '../../support/socket-servers.js';
+import { ENGINE_IMAGE, TEST_DOCKER_NETWORK, eventually, testGameId, testRedisPrefix, uniqueSuffix } from '../../support/test-env.js';
+
+const IMAGE = 'galaxy/rtmanager:dev';
+const RTM_UID = 10002;
+const docker = new Dockerode({ socketPath: '/var/run/docker.sock' });
+const prefix = testRedisPrefix();
+const gameId = testGameId('img');
+const rtmName = `rtm-it-image-${uniqueSuffix()}`;
+let servers: SocketServers;
+let stateRoot: string;
+let redis: Redis;
+let baseUrl: string;
+const timeline: string[] = [];
+const t0 = Date.now();
+const mark = (what: string) => timeline.push(`+${((Date.now() - t0) / 1000).toFixed(1)}s ${what}`);
+
+beforeAll(async () => {
+  execFileSync('bash', ['scripts/build-rtm-image.sh', '--quiet'], { cwd: projectRoot(), stdio: ['ignore', 'inherit', 'inherit'] });
+  mark('image built');
+  servers = await startSocketServers();
+  redis = new Redis(servers.redisSocket, { lazyConnect: true, maxRetriesPerRequest: 2 });
+  await redis.connect();
+  // Docker resolves bind sources on the host: the state root has the same path inside and out.
+  stateRoot = mkdtempSync(path.join(os.tmpdir(), 'rtm-image-state-'));
+  chownSync(stateRoot, RTM_UID, RTM_UID);
+  const socketGid = statSync('/var/run/docker.sock').gid;
+  const container = await docker.createContainer({
+    name: rtmName,
+    Image: IMAGE,
+    User: `${RTM_UID}:${RTM_UID}`,
+    Env: [
+      `RTMANAGER_POSTGRES_URL=${servers.postgresUrl}`,
+      `RTMANAGER_REDIS_URL=${servers.redisUrl}`,
+      `RTMANAGER_REDIS_KEY_PREFIX=${prefix}`,
+      `RTMANAGER_DOCKER_NETWORK=${TEST_DOCKER_NETWORK}`,
+      `RTMANAGER_GAME_STATE_ROOT=${stateRoot}`,
+      'RTMANAGER_PROBE_TARGET=dns',
+      'RTMANAGER_PROBE_INTERVAL=0.5',
+      'RTMANAGER_PROBE_TIMEOUT=0.4',
+      'RTMANAGER_PROBE_FAILURES_THRESHOLD=2',
+      'RTMANAGER_RECONCILE_GRACE=5',
+      'RTMANAGER_STOP_TIMEOUT=5',
+      'RTMANAGER_SHUTDOWN_TIMEOUT=15',
+    ],
+    ExposedPorts: { '8090/tcp': {} },
+    HostConfig: {
+      GroupAdd: [String(socketGid)],
+      Binds: ['/var/run/docker.sock:/var/run/docker.sock', `${stateRoot}:${stateRoot}`, `${servers.dir}:${servers.dir}`],
+      PortBindings: { '8090/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] },
+      NetworkMode: TEST_DOCKER_NETWORK,
+    },
+  });
+  await container.start();
+  mark('RTM container started');
+  const info = await container.inspect();
+  const port = info.NetworkSettings.Ports['8090/tcp']?.[0]?.HostPort;
+  baseUrl = `http://127.0.0.1:${port}`;
+}, 300_000);
+
+afterAll(async () => {
+  const rtm = docker.getContainer(rtmName);
+  const logs = await rtm.logs({ stdout: true, stderr: true, tail: 40 }).catch(() => Buffer.from(''));
+  await rtm.remove({ force: true }).catch(() => undefined);
+  await docker.getContainer(`galaxy-game-${gameId}`).remove({ force: true }).catch(() => undefined);
+  redis?.disconnect();
+  await servers?.stop();
+  if (stateRoot) rmSync(stateRoot, { recursive: true, force: true });
+  process.stdout.write(`rtm image timeline:\n  ${timeline.join('\n  ')}\n`);
+  if (process.env.RTM_TEST_SHOW_IMAGE_LOGS) process.stdout.write(logs.toString('utf8'));
+}, 60_000);
+
+async function call(method: string, route: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+  const res = await fetch(`${baseUrl}/api/v1/internal${route}`, {
+    method,
+    headers: { 'content-type': 'application/json', 'x-galaxy-caller': 'admin_service' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+}
+
+async function healthEvent(type: string, after = '0'): Promise<{ id: string; fields: Record<string, string> }> {
+  return eventually(
+    async () => {
+      const entries = await redis.xrange(`${prefix}runtime:health_events`, after === '0' ? '-' : `(${after}`, '+');
+      for (const [id, flat] of entries) {
+        const fields: Record<string, string> = {};
+        for (let i = 0; i < flat.length; i += 2) fields[flat[i] as string] = flat[i + 1] as string;
+        if (fields.game_id === gameId && fields.event_type === type) return { id, fields };
+      }
+      return undefined;
+    },
+    { timeoutMs: 30_000, message: `${type} not published` },
+  );
+}
+
+async function engineControl(mode: 'ok' | 'fail'): Promise<void> {
+  const info = await docker.getContainer(`galaxy-game-${gameId}`).inspect();
+  const ip = info.NetworkSettings.Networks[TEST_DOCKER_NETWORK]?.IPAddress;
+  // The engine may still be booting right after the start answered.
+  const status = await eventually(async () => (await fetch(`http://${ip}:8080/control/healthz?mode=${mode}`, { method: 'POST' })).status, {
+    message: 'engine control endpoint never answered',
+  });
+  expect(status).toBeLessThan(300);
+}
+
+describe('RTM image', () => {
+  it('is non-root, runs node behind tini, and declares a HEALTHCHECK', async () => {
+    const image = await docker.getImage(IMAGE).inspect();
+    expect(image.Config.User).toBe(`${RTM_UID}:${RTM_UID}`);
+    expect(image.Config.Entrypoint?.slice(0, 3)).toEqual(['/sbin/tini', '--', '/usr/bin/node']);
+    expect(image.Config.Healthcheck?.Test).toEqual(['CMD', '/usr/bin/node', '/app/dist/src/main.js', 'healthcheck']);
+    process.stdout.write(`rtm image size: ${Math.round(image.Size / 1024 / 1024)} MB\n`);
+  });
+
+  it('becomes ready with the socket mounted, and Docker reports it healthy', async () => {
+    const ready = await eventually(
+      async () => {
+        const res = await fetch(`${baseUrl}/readyz`);
+        return res.status === 200 ? ((await res.json()) as { status: string }) : undefined;
+      },
+      { timeoutMs: 60_000, message: 'RTM in its container never became ready' },
+    );
+    expect(ready.status).toBe('ready');
+    mark('/readyz 200');
+    await eventually(async () => ((await docker.getContainer(rtmName).inspect()).State.Health?.Status === 'healthy' ? true : undefined), {
+      timeoutMs: 60_000,
+      message: 'HEALTHCHECK never reported healthy',
+    });
+    mark('HEALTHCHECK healthy');
+  }, 120_000);
+
+  it('starts an engine, probes it by DNS name (failed, then recovered), and stops it', async () => {
+    const started = await call('POST', `/runtimes/${gameId}/start`, { image_ref: ENGINE_IMAGE });
+    expect(started.status).toBe(200);
+    const runtime = started.json.runtime as Record<string, unknown>;
+    expect(runtime.status).toBe('running');
+    expect(runtime.engine_endpoint).toBe(`http://galaxy-game-${gameId}:8080`);
+    mark('start answered running');
+
+    await engineControl('fail');
+    const failed = await healthEvent('probe_failed');
+    mark('probe_failed published');
+    await engineControl('ok');
+    await healthEvent('probe_recovered', failed.id);
+    mark('probe_recovered published (the probe reached the engine by DNS name)');
+
+    const stopped = await call('POST', `/runtimes/${gameId}/stop`, { reason: 'admin_request' });
+    expect(stopped.status).toBe(200);
+    expect((stopped.json.runtime as Record<string, unknown>).status).toBe('stopped');
+    const cleaned = await call('DELETE', `/runtimes/${gameId}/container`);
+    expect(cleaned.status).toBe(200);
+    mark('stopped and cleaned up');
+  }, 120_000);
+
+  it('exits 0 on SIGTERM (docker stop) through tini', async () => {
+    const rtm = docker.getContainer(rtmName);
+    await rtm.stop({ t: 20 });
+    const state = (await rtm.inspect()).State;
+    expect(state.ExitCode).toBe(0);
+    expect(state.OOMKilled).toBe(false);
+    mark(`docker stop: exit ${state.ExitCode}`);
+  }, 60_000);
+});
