@@ -1,6 +1,7 @@
 // Process entry: config (exit 2 on bad env), migrations (exit 1 on failure, before any
 // listener opens), then the service; SIGTERM/SIGINT stop it within the shutdown timeout.
 import { readBuildInfo } from './app/build-info.js';
+import { renderConfigHelp } from './app/config-catalog.js';
 import { ConfigError, loadConfig, type RtmConfig } from './app/config.js';
 import { parseEntryCommand, USAGE } from './app/entry-command.js';
 import { createLogger } from './app/logger.js';
@@ -14,7 +15,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   if (command.kind === 'help') {
-    process.stdout.write(USAGE);
+    process.stdout.write(`${USAGE}\n${renderConfigHelp()}`);
     process.exit(0);
   }
   if (command.kind === 'version') {
