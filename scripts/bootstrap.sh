@@ -173,6 +173,19 @@ for net in $NETWORKS; do
   fi
 done
 
+# --- tools the tests use: promtool + prometheus (alert rules, a real scrape), tini-static
+# (RTM's image init, shipped with docker.io), openssl (throwaway TLS certificates) ----------
+need_tools=()
+command -v promtool >/dev/null && command -v prometheus >/dev/null || need_tools+=(prometheus)
+[ -x /usr/bin/tini-static ] || need_tools+=(tini)
+command -v openssl >/dev/null || need_tools+=(openssl)
+if [ "${#need_tools[@]}" -gt 0 ]; then
+  apt_install "${need_tools[@]}"
+  # Debian's package starts nothing without systemd; the tests run their own prometheus.
+else
+  say "tools: ok (promtool, prometheus, tini-static, openssl)"
+fi
+
 # --- the test engine images -----------------------------------------------------------------
 if [ "$QUIET" = 1 ]; then
   bash "$ROOT/scripts/build-engine-image.sh" --quiet
