@@ -1,0 +1,130 @@
+// deploy/: the alert rules pass `promtool check rules`; a real Prometheus (Debian's package)
+// scrapes two real RTMs — one ready, one not (its game network is missing) — and evaluates
+// the rules: RtmanagerNotReady goes pending for the second only. Every metric a rule or a
+// dashboard panel names exists on RTM's /metrics.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { projectRoot } from '../../../src/app/project-root.js';
+import { buildDist, rtmEnv, spawnRtm, type RtmProcess } from '../../support/rtm-process.js';
+import { createTestDatabase, eventually, type TestDatabase } from '../../support/test-env.js';
+
+const ROOT = projectRoot();
+const RULES = path.join(ROOT, 'deploy/prometheus/rtmanager-alerts.yml');
+const DASHBOARD = path.join(ROOT, 'deploy/grafana/rtmanager-dashboard.json');
+
+let db: TestDatabase;
+let ready: RtmProcess;
+let notReady: RtmProcess;
+let prometheus: ChildProcess | undefined;
+let promUrl: string;
+let workDir: string;
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+const hostPort = (url: string) => new URL(url).host;
+
+async function promQuery(expr: string): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>> {
+  const res = await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(expr)}`);
+  const body = (await res.json()) as { status: string; error?: string; data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> } };
+  if (body.status !== 'success') throw new Error(`query ${expr}: ${body.error}`);
+  return body.data.result;
+}
+
+beforeAll(async () => {
+  buildDist();
+  db = await createTestDatabase();
+  ready = spawnRtm(rtmEnv(db.url));
+  notReady = spawnRtm(rtmEnv(db.url, { RTMANAGER_DOCKER_NETWORK: 'galaxy-net-missing-for-alerts' }));
+  const targets = [hostPort(await ready.baseUrl()), hostPort(await notReady.baseUrl())];
+  workDir = mkdtempSync(path.join(os.tmpdir(), 'rtm-prometheus-'));
+  const port = await freePort();
+  promUrl = `http://127.0.0.1:${port}`;
+  writeFileSync(
+    path.join(workDir, 'prometheus.yml'),
+    [
+      'global: { scrape_interval: 1s, evaluation_interval: 1s }',
+      `rule_files: [${JSON.stringify(RULES)}]`,
+      'scrape_configs:',
+      '  - job_name: rtmanager',
+      `    static_configs: [{ targets: ${JSON.stringify(targets)} }]`,
+      '',
+    ].join('\n'),
+  );
+  prometheus = spawn('prometheus', [`--config.file=${path.join(workDir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(workDir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], {
+    stdio: 'ignore',
+  });
+}, 180_000);
+
+afterAll(async () => {
+  if (prometheus && prometheus.exitCode === null) {
+    const exited = new Promise((r) => prometheus?.once('exit', r));
+    prometheus.kill('SIGTERM');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+    prometheus.kill('SIGKILL');
+  }
+  for (const p of [ready, notReady]) {
+    if (p && p.child.exitCode === null) {
+      p.child.kill('SIGKILL');
+      await p.exited;
+    }
+  }
+  if (workDir) rmSync(workDir, { recursive: true, force: true });
+  await db?.drop();
+}, 60_000);
+
+/** Metric families an expression names (histogram series mapped to their family). */
+function metricNames(expr: string): string[] {
+  return [...expr.matchAll(/\b((?:rtmanager|process|nodejs)_[a-z0-9_]+)\b/g)].map((m) => (m[1] as string).replace(/_(bucket|count|sum)$/, ''));
+}
+
+describe('alert rules and dashboard', () => {
+  it('pass promtool check rules', () => {
+    const out = execFileSync('promtool', ['check', 'rules', RULES], { encoding: 'utf8' });
+    process.stdout.write(out);
+    expect(out).toMatch(/SUCCESS: \d+ rules found/);
+  });
+
+  it('name only metrics that RTM exports', async () => {
+    const rules = readFileSync(RULES, 'utf8');
+    const dashboard = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as { panels: Array<{ targets: Array<{ expr: string }> }> };
+    const named = new Set([...metricNames(rules), ...dashboard.panels.flatMap((p) => p.targets.flatMap((t) => metricNames(t.expr)))]);
+    const page = await (await fetch(`${await ready.baseUrl()}/metrics`)).text();
+    const exported = new Set([...page.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]));
+    const missing = [...named].filter((n) => !exported.has(n)).sort();
+    expect(missing, 'metrics named by deploy/ but absent from /metrics').toEqual([]);
+    expect(named.size).toBeGreaterThan(15);
+  });
+
+  it('a real Prometheus scrapes RTM and evaluates RtmanagerNotReady: pending for the instance that is not ready, only', async () => {
+    const notReadyInstance = hostPort(await notReady.baseUrl());
+    const up = await eventually(async () => {
+      const r = await promQuery('up{job="rtmanager"} == 1');
+      return r.length === 2 ? r : undefined;
+    }, { timeoutMs: 60_000, message: 'Prometheus never scraped both RTMs' });
+    expect(up).toHaveLength(2);
+    const firing = await eventually(async () => {
+      const r = await promQuery('max by (instance) (rtmanager_ready) == 0');
+      return r.length > 0 ? r : undefined;
+    }, { timeoutMs: 30_000, message: 'rtmanager_ready == 0 never matched' });
+    expect(firing.map((s) => s.metric.instance)).toEqual([notReadyInstance]);
+    const alert = await eventually(async () => {
+      const res = (await (await fetch(`${promUrl}/api/v1/alerts`)).json()) as { data: { alerts: Array<{ labels: Record<string, string>; state: string }> } };
+      return res.data.alerts.find((a) => a.labels.alertname === 'RtmanagerNotReady');
+    }, { timeoutMs: 30_000, message: 'RtmanagerNotReady never evaluated' });
+    expect(alert.state).toBe('pending');
+    expect(alert.labels.instance).toBe(notReadyInstance);
+    const info = await promQuery('rtmanager_build_info');
+    expect(info[0]?.metric.version).toMatch(/^\d+\.\d+\.\d+/);
+    process.stdout.write(`prometheus: ${alert.labels.alertname} ${alert.state} for ${alert.labels.instance}\n`);
+  }, 120_000);
+});
