@@ -4,7 +4,8 @@ import pino from 'pino';
 import type { OpKind, Outcome } from '../../../src/domain/operation.js';
 import type { HealthEventType } from '../../../src/domain/health.js';
 import type { ContainerIntentAction, ContainerIntents } from '../../../src/ports/container-intents.js';
-import type { Metrics } from '../../../src/ports/metrics.js';
+import { noopMetrics, type Metrics } from '../../../src/ports/metrics.js';
+import { RecordHealthEventService } from '../../../src/services/health/record-health-event.service.js';
 import {
   createLifecycleServices,
   type LifecycleServices,
@@ -15,7 +16,7 @@ import { FakeGameLeases } from '../../fakes/coordination.fake.js';
 import { FakeDockerRuntime } from '../../fakes/docker-runtime.fake.js';
 import { FakeLobbyClient, FakeStateDirectories, ManualClock } from '../../fakes/misc.fake.js';
 import { FakeHealthEventPublisher, FakeNotificationIntentPublisher } from '../../fakes/publishers.fake.js';
-import { FakeOperationLogStore, FakeRuntimeRecordStore } from '../../fakes/stores.fake.js';
+import { FakeHealthSnapshotStore, FakeOperationLogStore, FakeRuntimeRecordStore } from '../../fakes/stores.fake.js';
 
 export const IMAGE = 'galaxy/game:1.0.0';
 export const IMAGE_PATCH = 'galaxy/game:1.0.1';
@@ -44,6 +45,7 @@ export class RecordingMetrics implements Metrics {
   healthEventPublished(eventType: HealthEventType): void {
     this.healthEvents.push(eventType);
   }
+  healthEventDropped(): void {}
   streamLag(): void {}
   streamEntryRejected(): void {}
 }
@@ -88,7 +90,9 @@ export function createHarness(opts: HarnessOptions = {}) {
       operationLog,
       leases,
       stateDirectories,
-      healthEvents,
+      // The real health service over fakes; its own metric is not this harness's concern
+      // (the assertions on `metrics.healthEvents` check the lifecycle services never count).
+      healthEvents: new RecordHealthEventService({ snapshots: new FakeHealthSnapshotStore(), stream: healthEvents, metrics: noopMetrics, logger }),
       notificationIntents,
       containerIntents,
       lobby: opts.withLobby === false ? null : lobby,
