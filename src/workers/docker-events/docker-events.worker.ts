@@ -140,10 +140,8 @@ export class DockerEventsWorker implements BackgroundWorker {
       this.failedAttempts += 1;
       this.log.warn({ since, retry_in_ms: waitMs, attempt: this.failedAttempts }, 'docker events stream broke; reconnecting');
       const waited = await waitForDaemon({ waitMs, ping: () => this.deps.docker.ping(), pingEveryMs: settings.pingEveryMs ?? DEFAULT_PING_EVERY_MS, signal });
-      if (waited === 'daemon_back') {
-        this.log.info({ attempt: this.failedAttempts }, 'docker daemon answers again; reconnecting now');
-        this.reconnect.reset();
-      }
+      // The backoff itself is reset only once a connection stays up (becameHealthy).
+      if (waited === 'daemon_answers') this.log.info({ attempt: this.failedAttempts }, 'docker daemon answers again; reconnecting now');
     }
   }
 
