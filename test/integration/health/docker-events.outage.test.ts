@@ -2,11 +2,9 @@
 // private Redis (own servers on free ports; the shared ones are never touched) are stopped
 // by the test while a real engine is killed; once the store is back, `container_exited` is
 // on runtime:health_events exactly once. Every server is brought back / stopped in afterAll.
-import { Writable } from 'node:stream';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDockerClient, DockerodeRuntime } from '../../../src/adapters/docker/docker-runtime.adapter.js';
 import { ContainerIntentsRegistry } from '../../../src/adapters/memory/container-intents.registry.js';
@@ -28,6 +26,7 @@ import { startPrivatePostgres, type PrivatePostgres } from '../../support/privat
 import { startPrivateRedis, type PrivateRedis } from '../../support/private-redis.js';
 import { ENGINE_IMAGE, eventually, TEST_DOCKER_HOST, TEST_DOCKER_NETWORK, testGameId } from '../../support/test-env.js';
 import { docker, ScopedDockerRuntime } from './health-harness.js';
+import { capturingLogger } from '../../adapters/redis/redis-test-support.js';
 
 const STREAM = 'runtime:health_events';
 
@@ -39,19 +38,10 @@ let reader: Redis;
 let worker: DockerEventsWorker;
 let health: RecordHealthEventService;
 let records: PostgresRuntimeRecordStore;
-const logs: Array<Record<string, unknown>> = [];
+const { logger: capturing, lines: logs } = capturingLogger();
 const games = new Set<string>();
 const metrics = new FakeMetrics();
 
-function collectingLogger(): pino.Logger {
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) logs.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  return pino({ level: 'info' }, sink);
-}
 
 async function waitForLog(msg: string, after: number): Promise<Record<string, unknown>> {
   return eventually(() => logs.find((l) => l.msg === msg && (l.time as number) >= after), { timeoutMs: 30_000, intervalMs: 50, message: `no log "${msg}"` });
@@ -107,7 +97,7 @@ beforeAll(async () => {
   redis.on('error', () => undefined);
   reader = new Redis(redisServer.url, { maxRetriesPerRequest: 1 });
   reader.on('error', () => undefined);
-  const logger = collectingLogger();
+  const logger = capturing;
   records = new PostgresRuntimeRecordStore(db);
   health = new RecordHealthEventService({
     snapshots: new PostgresHealthSnapshotStore(db),

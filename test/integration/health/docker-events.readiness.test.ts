@@ -3,15 +3,14 @@
 // until the events listener's reconnect backoff has grown to a long step, then restores
 // it. /readyz is 503 during the outage and 200 again before that backoff step would have
 // ended: the listener reconnects on the daemon's first answered ping, not when the step is over.
-import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/app/config.js';
 import { startRtm, type RunningRtm } from '../../../src/app/rtm.js';
 import { startDockerSocketProxy, type DockerSocketProxy } from '../../support/docker-socket-proxy.js';
 import { rtmEnv } from '../../support/rtm-process.js';
 import { createTestDatabase, deleteKeysWithPrefix, eventually, TEST_REDIS_URL, type TestDatabase } from '../../support/test-env.js';
+import { capturingLogger } from '../../adapters/redis/redis-test-support.js';
 
 /** A backoff step at least this long is waiting when the proxy comes back. */
 const LONG_STEP_MS = 8_000;
@@ -20,17 +19,8 @@ let db: TestDatabase;
 let proxy: DockerSocketProxy;
 let rtm: RunningRtm | null = null;
 let keyPrefix: string;
-const logs: Array<Record<string, unknown>> = [];
+const { logger: capturing, lines: logs } = capturingLogger();
 
-function collectingLogger(): pino.Logger {
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) logs.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  return pino({ level: 'info' }, sink);
-}
 
 async function readyz(): Promise<number> {
   const res = await fetch(`${rtm!.address}/readyz`, { signal: AbortSignal.timeout(5_000) });
@@ -43,7 +33,7 @@ beforeAll(async () => {
   proxy = await startDockerSocketProxy();
   const env = rtmEnv(db.url, { RTMANAGER_DOCKER_HOST: proxy.url, RTMANAGER_DOCKER_API_TIMEOUT: '3' });
   keyPrefix = env.RTMANAGER_REDIS_KEY_PREFIX as string;
-  rtm = await startRtm(loadConfig(env), collectingLogger());
+  rtm = await startRtm(loadConfig(env), capturing);
   await rtm.workersStarted;
   await eventually(async () => ((await readyz()) === 200 ? true : undefined), { timeoutMs: 30_000, message: 'RTM never became ready' });
 }, 120_000);
