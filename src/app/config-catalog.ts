@@ -66,6 +66,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'RTMANAGER_PROBE_TIMEOUT', group: 'health', default: '2', meaning: 'per-probe timeout (at most the interval)' },
   { name: 'RTMANAGER_PROBE_FAILURES_THRESHOLD', group: 'health', default: '3', meaning: 'consecutive failures before one `probe_failed`' },
   { name: 'RTMANAGER_PROBE_TARGET', group: 'health', default: 'auto', meaning: '`dns`, `container_ip` or `auto` (DNS name when it resolves, else container IP)' },
+  { name: 'RTMANAGER_PROBE_START_PERIOD', group: 'health', default: '0', meaning: 'seconds of boot grace after a start (Docker\'s `--start-period`): failures before the engine\'s first success within it are not counted' },
   { name: 'RTMANAGER_PROBE_CONCURRENCY', group: 'health', default: '16', meaning: 'probes in flight at once' },
   { name: 'RTMANAGER_INSPECT_INTERVAL', group: 'health', default: '30', meaning: 'periodic inspect' },
   { name: 'RTMANAGER_EVENTS_RECONNECT_MAX', group: 'health', default: '30', meaning: 'cap of the Docker events reconnect backoff' },
