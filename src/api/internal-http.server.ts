@@ -13,12 +13,14 @@ import type { ReadinessReport } from '../ports/readiness-check.js';
 import { isValidGameId } from '../domain/game-id.js';
 import type { OpKind } from '../domain/operation.js';
 import type { HealthSnapshotStore } from '../ports/health-snapshot.store.js';
+import type { Metrics } from '../ports/metrics.js';
 import type { OperationLogStore } from '../ports/operation-log.store.js';
 import type { RuntimeRecordStore } from '../ports/runtime-record.store.js';
 import { BearerTokens } from './bearer-auth.js';
 import { InvalidRequestError, handleUnexpectedError, sendError } from './error-envelope.js';
 import { createInternalApiRouter, type InternalApiServices } from './internal-api.router.js';
 import { guardInternalRequest, type ValidatedRequest } from './internal-request.guard.js';
+import { registerHttpMetrics } from './http-metrics.hook.js';
 import { RequestTracing } from './request-tracing.js';
 
 export type { InternalApiServices } from './internal-api.router.js';
@@ -33,6 +35,8 @@ export interface InternalHttpServerDeps {
   apiTokens: readonly string[];
   readiness: () => Promise<ReadinessReport>;
   metrics: { render(): Promise<{ contentType: string; body: string }> };
+  /** Observes every answered request (rtmanager_http_request_duration_seconds); none when absent. */
+  httpMetrics?: Pick<Metrics, 'httpRequestCompleted'>;
   tracer?: Tracer;
   /** Largest accepted request body; the API's bodies are tiny. Default 64 KiB. */
   bodyLimitBytes?: number;
@@ -77,6 +81,7 @@ export function buildInternalHttpServer(deps: InternalHttpServerDeps): FastifyIn
     // Typed with pino's Logger, the instance is not assignable to the plain FastifyInstance
     // the composition root and @ts-rest/fastify expect; the logger is pino either way.
   }) as unknown as FastifyInstance;
+  if (deps.httpMetrics) registerHttpMetrics(app, deps.httpMetrics);
 
   const tokens = new BearerTokens(deps.apiTokens);
   const tracing = new RequestTracing(deps.tracer);

@@ -9,6 +9,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import { createDockerClient } from '../adapters/docker/docker-client.factory.js';
 import { DockerodeRuntime } from '../adapters/docker/docker-runtime.adapter.js';
+import { MeteredDockerRuntime } from '../adapters/docker/metered-docker-runtime.adapter.js';
 import { FsStateDirectories } from '../adapters/filesystem/state-directories.adapter.js';
 import { LobbyHttpClient } from '../adapters/lobby/lobby-http.client.js';
 import { ContainerIntentsRegistry } from '../adapters/memory/container-intents.registry.js';
@@ -40,6 +41,7 @@ import { HealthProbeWorker } from '../workers/health-probe/health-probe.worker.j
 import { ReconcilerWorker } from '../workers/reconciler/reconciler.worker.js';
 import { StartJobsConsumer } from '../workers/start-jobs/start-jobs.consumer.js';
 import { StopJobsConsumer } from '../workers/stop-jobs/stop-jobs.consumer.js';
+import { readBuildInfo } from './build-info.js';
 import type { RtmConfig } from './config.js';
 import { lifecycleSettingsFromConfig } from './lifecycle-settings.js';
 import { explainDockerTlsFailure } from './docker-tls.config.js';
@@ -59,6 +61,10 @@ export interface RtmOverrides {
 }
 
 const STARTUP_RECONCILE_BACKOFF_MAX_MS = 10_000;
+/** The readiness checks that are dependencies (rtmanager_dependency_up{dependency}). */
+const DEPENDENCY_CHECKS = ['postgres', 'redis', 'docker', 'network'];
+/** Each check at scrape time; within the adapter's whole-scrape deadline (READINESS_SCRAPE_DEADLINE_MS). */
+const SCRAPE_CHECK_TIMEOUT_MS = 1_000;
 
 export async function startRtm(config: RtmConfig, logger: Logger, overrides: RtmOverrides = {}): Promise<RunningRtm> {
   const clock = overrides.clock ?? systemClock;
@@ -92,7 +98,7 @@ export async function startRtm(config: RtmConfig, logger: Logger, overrides: Rtm
       return conn;
     };
 
-    const docker = new DockerodeRuntime(createDockerClient(config.docker.host, config.docker.tls), {
+    const dockerode = new DockerodeRuntime(createDockerClient(config.docker.host, config.docker.tls), {
       apiTimeoutMs: config.docker.apiTimeoutMs,
       pullTimeoutMs: config.docker.pullTimeoutMs,
       logger,
@@ -101,7 +107,8 @@ export async function startRtm(config: RtmConfig, logger: Logger, overrides: Rtm
     const records = new PostgresRuntimeRecordStore(db);
     const operationLog = new PostgresOperationLogStore(db);
     const snapshots = new PostgresHealthSnapshotStore(db);
-    const metrics = new PrometheusMetrics(() => records.countByStatus(), logger);
+    const metrics = new PrometheusMetrics(() => records.countByStatus(), logger, { buildInfo: readBuildInfo() });
+    const docker = new MeteredDockerRuntime(dockerode, metrics);
     const leases = new RedisGameLeases(redis, { keyPrefix: config.redis.keyPrefix, ttlMs: config.coordination.leaseTtlMs }, logger);
     const healthEvents = new RecordHealthEventService({ snapshots, stream: new RedisHealthEventPublisher(redis, config.streams.healthEvents), metrics, logger });
     closers.push(() => healthEvents.stop());
@@ -215,6 +222,7 @@ export async function startRtm(config: RtmConfig, logger: Logger, overrides: Rtm
       return problems;
     };
 
+    metrics.exportReadiness(() => evaluateReadiness(checks, componentProblems, SCRAPE_CHECK_TIMEOUT_MS), DEPENDENCY_CHECKS);
     const server = buildInternalHttpServer({
       logger,
       services: { start, stop, restart, patch, cleanup },
@@ -224,6 +232,7 @@ export async function startRtm(config: RtmConfig, logger: Logger, overrides: Rtm
       apiTokens: config.auth.internalApiTokens,
       readiness: () => evaluateReadiness(checks, componentProblems, 2_000),
       metrics,
+      httpMetrics: metrics,
       tracer,
     });
     await server.listen({ host: config.listener.host, port: config.listener.port });

@@ -1,20 +1,58 @@
 import type { HealthEventType } from '../domain/health.js';
 import type { OpKind, Outcome } from '../domain/operation.js';
 
-/** What the services and workers report; the Prometheus adapter implements it. */
+/** One answered REST request; `route` is the route template (`/api/v1/internal/runtimes/:game_id`). */
+export interface HttpRequestObservation {
+  method: string;
+  /** The matched route template, or `unmatched` (never the raw URL: it would explode cardinality). */
+  route: string;
+  statusCode: number;
+  durationSeconds: number;
+}
+
+/** What a reconcile pass did to one game (the `kind` label of rtmanager_reconcile_actions_total). */
+export type ReconcileActionKind = string;
+
+/**
+ * What the services and workers report; the Prometheus adapter implements it. Names and
+ * labels of the exported families: docs/observability.md.
+ */
 export interface Metrics {
-  operationCompleted(opKind: OpKind, outcome: Outcome, durationSeconds: number): void;
+  /** `errorCode` is the result's code (failures only are counted by code). */
+  operationCompleted(opKind: OpKind, outcome: Outcome, durationSeconds: number, errorCode?: string | null): void;
   healthEventPublished(eventType: HealthEventType): void;
   /** A queued health event given up because the outage buffer was full. */
   healthEventDropped(eventType: HealthEventType): void;
   streamLag(consumer: string, lagSeconds: number): void;
   streamEntryRejected(consumer: string, reason: string): void;
+  /** A Lobby job was called again after a retryable outcome (an outage, a busy lease) or a throw. */
+  jobRetried(jobKind: 'start' | 'stop'): void;
+  httpRequestCompleted(request: HttpRequestObservation): void;
+  /** One Docker API call; `errorReason` is null on success, else the DockerError kind (or `other`). */
+  dockerCallCompleted(operation: string, durationSeconds: number, errorReason: string | null): void;
+  /** The Docker events stream connected (true) or broke / ended (false). */
+  dockerEventsConnected(connected: boolean): void;
+  /** The events worker is connecting again after the stream broke. */
+  dockerEventsReconnecting(): void;
+  reconcileActionTaken(kind: ReconcileActionKind): void;
+  /** An operation found the game's lease held by someone else. */
+  leaseConflict(opKind: OpKind): void;
 }
 
-export const noopMetrics: Metrics = {
-  operationCompleted() {},
-  healthEventPublished() {},
-  healthEventDropped() {},
-  streamLag() {},
-  streamEntryRejected() {},
-};
+/** Reports nothing. Test recorders extend it and override what they record. */
+export class NoopMetrics implements Metrics {
+  operationCompleted(_opKind: OpKind, _outcome: Outcome, _durationSeconds: number, _errorCode?: string | null): void {}
+  healthEventPublished(_eventType: HealthEventType): void {}
+  healthEventDropped(_eventType: HealthEventType): void {}
+  streamLag(_consumer: string, _lagSeconds: number): void {}
+  streamEntryRejected(_consumer: string, _reason: string): void {}
+  jobRetried(_jobKind: 'start' | 'stop'): void {}
+  httpRequestCompleted(_request: HttpRequestObservation): void {}
+  dockerCallCompleted(_operation: string, _durationSeconds: number, _errorReason: string | null): void {}
+  dockerEventsConnected(_connected: boolean): void {}
+  dockerEventsReconnecting(): void {}
+  reconcileActionTaken(_kind: ReconcileActionKind): void {}
+  leaseConflict(_opKind: OpKind): void {}
+}
+
+export const noopMetrics: Metrics = new NoopMetrics();

@@ -43,6 +43,18 @@ describeMetricsContract('FakeMetrics', () => {
       droppedHealthEvents: async (type) => count(metrics.droppedHealthEvents, (t) => t === type),
       streamLag: async (consumer) => metrics.lag.get(consumer),
       rejected: async (consumer, reason) => count(metrics.rejected, (r) => r.consumer === consumer && r.reason === reason),
+      jobRetries: async (jobKind) => count(metrics.jobRetries, (k) => k === jobKind),
+      operationFailures: async (opKind, code) => count(metrics.operations, (o) => o.outcome === 'failure' && o.opKind === opKind && o.errorCode === code),
+      httpRequests: async (method, route, status) => {
+        const of = metrics.httpRequests.filter((r) => r.method === method && r.route === route && r.statusCode === status);
+        return { count: of.length, sum: of.reduce((s, r) => s + r.durationSeconds, 0) };
+      },
+      dockerCalls: async (operation) => count(metrics.dockerCalls, (c) => c.operation === operation),
+      dockerErrors: async (operation, reason) => count(metrics.dockerCalls, (c) => c.operation === operation && c.errorReason === reason),
+      eventsConnected: async () => (metrics.eventsConnected ? 1 : 0),
+      eventsReconnects: async () => metrics.eventsReconnects,
+      reconcileActions: async (kind) => count(metrics.reconcileActions, (k) => k === kind),
+      leaseConflicts: async (opKind) => count(metrics.leaseConflicts, (k) => k === opKind),
     },
   };
 });

@@ -4,7 +4,7 @@ import type { HealthEventType } from '../../src/domain/health.js';
 import type { OpKind, Outcome } from '../../src/domain/operation.js';
 import type { Clock } from '../../src/ports/clock.js';
 import type { LobbyClient, LobbyGameRecord } from '../../src/ports/lobby-client.js';
-import type { Metrics } from '../../src/ports/metrics.js';
+import type { HttpRequestObservation, Metrics } from '../../src/ports/metrics.js';
 import type { StateDirectories } from '../../src/ports/state-directory.js';
 
 export class ManualClock implements Clock {
@@ -56,13 +56,21 @@ export class FakeLobbyClient implements LobbyClient {
  * the lag gauge keeps the last value and never goes below zero.
  */
 export class FakeMetrics implements Metrics {
-  readonly operations: Array<{ opKind: OpKind; outcome: Outcome; seconds: number }> = [];
+  readonly operations: Array<{ opKind: OpKind; outcome: Outcome; seconds: number; errorCode: string | null }> = [];
   readonly healthEvents: HealthEventType[] = [];
   readonly droppedHealthEvents: HealthEventType[] = [];
   readonly lag = new Map<string, number>();
   readonly rejected: Array<{ consumer: string; reason: string }> = [];
-  operationCompleted(opKind: OpKind, outcome: Outcome, seconds: number): void {
-    this.operations.push({ opKind, outcome, seconds });
+  readonly jobRetries: Array<'start' | 'stop'> = [];
+  readonly httpRequests: HttpRequestObservation[] = [];
+  readonly dockerCalls: Array<{ operation: string; seconds: number; errorReason: string | null }> = [];
+  /** Last state reported, null before the first report. */
+  eventsConnected: boolean | null = null;
+  eventsReconnects = 0;
+  readonly reconcileActions: string[] = [];
+  readonly leaseConflicts: OpKind[] = [];
+  operationCompleted(opKind: OpKind, outcome: Outcome, seconds: number, errorCode: string | null = null): void {
+    this.operations.push({ opKind, outcome, seconds, errorCode });
   }
   healthEventPublished(eventType: HealthEventType): void {
     this.healthEvents.push(eventType);
@@ -75,5 +83,26 @@ export class FakeMetrics implements Metrics {
   }
   streamEntryRejected(consumer: string, reason: string): void {
     this.rejected.push({ consumer, reason });
+  }
+  jobRetried(jobKind: 'start' | 'stop'): void {
+    this.jobRetries.push(jobKind);
+  }
+  httpRequestCompleted(request: HttpRequestObservation): void {
+    this.httpRequests.push({ ...request });
+  }
+  dockerCallCompleted(operation: string, seconds: number, errorReason: string | null): void {
+    this.dockerCalls.push({ operation, seconds, errorReason });
+  }
+  dockerEventsConnected(connected: boolean): void {
+    this.eventsConnected = connected;
+  }
+  dockerEventsReconnecting(): void {
+    this.eventsReconnects += 1;
+  }
+  reconcileActionTaken(kind: string): void {
+    this.reconcileActions.push(kind);
+  }
+  leaseConflict(opKind: OpKind): void {
+    this.leaseConflicts.push(opKind);
   }
 }

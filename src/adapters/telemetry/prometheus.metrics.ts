@@ -1,12 +1,17 @@
 // Prometheus implementation of the Metrics port (CONTRACT §10), on its own Registry so
 // that two instances (tests, or an embedded RTM) never share or clash on global state.
+// Families, labels and meaning: docs/observability.md (deploy/ alerts and dashboard use them).
 import type { Logger } from 'pino';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { BuildInfo } from '../../app/build-info.js';
 import type { HealthEventType } from '../../domain/health.js';
 import type { OpKind, Outcome } from '../../domain/operation.js';
 import type { RuntimeStatus } from '../../domain/runtime-record.js';
 import { RUNTIME_STATUSES } from '../../domain/runtime-record.js';
-import type { Metrics } from '../../ports/metrics.js';
+import type { HttpRequestObservation, Metrics, ReconcileActionKind } from '../../ports/metrics.js';
+import type { ReadinessReport } from '../../ports/readiness-check.js';
+import { withDeadline } from '../../timing/deadline.js';
+import { createMetricFamilies, type MetricFamilies } from './prometheus-families.js';
 
 /** Read at scrape time (RuntimeRecordStore.countByStatus in production). */
 export type RuntimeCounter = () => Promise<Record<RuntimeStatus, number>>;
@@ -16,57 +21,26 @@ export interface RenderedMetrics {
   body: string;
 }
 
-// Operations range from a replay no-op (ms) to an image pull (minutes).
-const OPERATION_DURATION_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+export interface PrometheusMetricsOptions {
+  /** Node process metrics (process_*, nodejs_*); default on. */
+  defaultMetrics?: boolean;
+  /** Exported as rtmanager_build_info{version,commit} 1. */
+  buildInfo?: BuildInfo;
+}
+
+/** A scrape must answer well within Prometheus' 10 s scrape timeout, whatever a dependency does. */
+export const READINESS_SCRAPE_DEADLINE_MS = 1_500;
 
 export class PrometheusMetrics implements Metrics {
   readonly registry = new Registry();
-  private readonly operations: Counter<'op_kind' | 'outcome'>;
-  private readonly operationDuration: Histogram<'op_kind'>;
-  private readonly healthEvents: Counter<'event_type'>;
-  private readonly droppedHealthEvents: Counter<'event_type'>;
-  private readonly streamLagGauge: Gauge<'consumer'>;
-  private readonly rejectedEntries: Counter<'consumer' | 'reason'>;
+  private readonly families: MetricFamilies;
+  private readiness: { evaluate: () => Promise<ReadinessReport>; dependencies: readonly string[] } | null = null;
+  /** One readiness evaluation per scrape, shared by the two gauges that read it. */
+  private readinessInFlight: Promise<ReadinessReport | null> | null = null;
 
-  constructor(countRuntimes: RuntimeCounter, logger: Logger, opts: { defaultMetrics?: boolean } = {}) {
+  constructor(countRuntimes: RuntimeCounter, logger: Logger, opts: PrometheusMetricsOptions = {}) {
     const registers = [this.registry];
-    this.operations = new Counter({
-      name: 'rtmanager_operations_total',
-      help: 'Lifecycle operations completed, by kind and outcome.',
-      labelNames: ['op_kind', 'outcome'],
-      registers,
-    });
-    this.operationDuration = new Histogram({
-      name: 'rtmanager_operation_duration_seconds',
-      help: 'Duration of lifecycle operations, by kind.',
-      labelNames: ['op_kind'],
-      buckets: OPERATION_DURATION_BUCKETS,
-      registers,
-    });
-    this.healthEvents = new Counter({
-      name: 'rtmanager_health_events_total',
-      help: 'Health events published to runtime:health_events, by type.',
-      labelNames: ['event_type'],
-      registers,
-    });
-    this.droppedHealthEvents = new Counter({
-      name: 'rtmanager_health_events_dropped_total',
-      help: 'Health events given up during a store outage because the buffer was full, by type.',
-      labelNames: ['event_type'],
-      registers,
-    });
-    this.streamLagGauge = new Gauge({
-      name: 'rtmanager_stream_lag_seconds',
-      help: 'Age of the stream entry a consumer last started processing (now minus entry id time).',
-      labelNames: ['consumer'],
-      registers,
-    });
-    this.rejectedEntries = new Counter({
-      name: 'rtmanager_stream_entries_rejected_total',
-      help: 'Stream entries rejected without a job result (no readable game_id), by consumer and reason.',
-      labelNames: ['consumer', 'reason'],
-      registers,
-    });
+    this.families = createMetricFamilies(registers);
     new Gauge({
       name: 'rtmanager_runtimes',
       help: 'Runtime records by status, read from PostgreSQL at scrape time.',
@@ -85,32 +59,108 @@ export class PrometheusMetrics implements Metrics {
         for (const status of RUNTIME_STATUSES) this.set({ status }, counts[status] ?? 0);
       },
     });
+    const scrapeReadiness = () => this.scrapeReadiness();
+    new Gauge({
+      name: 'rtmanager_ready',
+      help: '1 when /readyz would answer 200 (dependencies up, startup reconcile done, workers healthy), evaluated at scrape time.',
+      registers,
+      async collect() {
+        const report = await scrapeReadiness();
+        this.set(report?.ready ? 1 : 0);
+      },
+    });
+    const dependencies = () => this.readiness?.dependencies ?? [];
+    new Gauge({
+      name: 'rtmanager_dependency_up',
+      help: '1 when the dependency answers its readiness check (postgres, redis, docker, network), evaluated at scrape time.',
+      labelNames: ['dependency'],
+      registers,
+      async collect() {
+        const report = await scrapeReadiness();
+        for (const dependency of dependencies()) this.set({ dependency }, report?.checks[dependency]?.ok ? 1 : 0);
+      },
+    });
+    if (opts.buildInfo) {
+      new Gauge({ name: 'rtmanager_build_info', help: 'Always 1; the labels say which build runs.', labelNames: ['version', 'commit'], registers }).set(
+        { version: opts.buildInfo.version, commit: opts.buildInfo.commit },
+        1,
+      );
+    }
     if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
 
-  operationCompleted(opKind: OpKind, outcome: Outcome, durationSeconds: number): void {
-    this.operations.inc({ op_kind: opKind, outcome });
-    this.operationDuration.observe({ op_kind: opKind }, durationSeconds);
+  /**
+   * The readiness the ready/dependency gauges report. Until set they read 0 (not ready).
+   * Each scrape evaluates it once, bounded by READINESS_SCRAPE_DEADLINE_MS (then: not ready).
+   */
+  exportReadiness(evaluate: () => Promise<ReadinessReport>, dependencies: readonly string[]): void {
+    this.readiness = { evaluate, dependencies };
+  }
+
+  operationCompleted(opKind: OpKind, outcome: Outcome, durationSeconds: number, errorCode: string | null = null): void {
+    this.families.operations.inc({ op_kind: opKind, outcome });
+    this.families.operationDuration.observe({ op_kind: opKind }, durationSeconds);
+    if (outcome === 'failure') this.families.operationFailures.inc({ op_kind: opKind, error_code: errorCode ?? 'unknown' });
   }
 
   healthEventPublished(eventType: HealthEventType): void {
-    this.healthEvents.inc({ event_type: eventType });
+    this.families.healthEvents.inc({ event_type: eventType });
   }
 
   healthEventDropped(eventType: HealthEventType): void {
-    this.droppedHealthEvents.inc({ event_type: eventType });
+    this.families.droppedHealthEvents.inc({ event_type: eventType });
   }
 
   streamLag(consumer: string, lagSeconds: number): void {
-    this.streamLagGauge.set({ consumer }, Math.max(0, lagSeconds));
+    this.families.streamLag.set({ consumer }, Math.max(0, lagSeconds));
   }
 
   streamEntryRejected(consumer: string, reason: string): void {
-    this.rejectedEntries.inc({ consumer, reason });
+    this.families.rejectedEntries.inc({ consumer, reason });
+  }
+
+  jobRetried(jobKind: 'start' | 'stop'): void {
+    this.families.jobRetries.inc({ job_kind: jobKind });
+  }
+
+  httpRequestCompleted(r: HttpRequestObservation): void {
+    this.families.httpDuration.observe({ method: r.method, route: r.route, status_code: String(r.statusCode) }, r.durationSeconds);
+  }
+
+  dockerCallCompleted(operation: string, durationSeconds: number, errorReason: string | null): void {
+    this.families.dockerDuration.observe({ operation }, durationSeconds);
+    if (errorReason !== null) this.families.dockerErrors.inc({ operation, reason: errorReason });
+  }
+
+  dockerEventsConnected(connected: boolean): void {
+    this.families.eventsConnected.set(connected ? 1 : 0);
+  }
+
+  dockerEventsReconnecting(): void {
+    this.families.eventsReconnects.inc();
+  }
+
+  reconcileActionTaken(kind: ReconcileActionKind): void {
+    this.families.reconcileActions.inc({ kind });
+  }
+
+  leaseConflict(opKind: OpKind): void {
+    this.families.leaseConflicts.inc({ op_kind: opKind });
   }
 
   /** Body and content type for the /metrics route. */
   async render(): Promise<RenderedMetrics> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+
+  private scrapeReadiness(): Promise<ReadinessReport | null> {
+    const readiness = this.readiness;
+    if (readiness === null) return Promise.resolve(null);
+    this.readinessInFlight ??= withDeadline(readiness.evaluate(), READINESS_SCRAPE_DEADLINE_MS, () => new Error('readiness deadline'))
+      .catch(() => null)
+      .finally(() => {
+        this.readinessInFlight = null;
+      });
+    return this.readinessInFlight;
   }
 }

@@ -133,8 +133,10 @@ export class DockerEventsWorker implements BackgroundWorker {
     while (!signal.aborted) {
       if (this.lastEventTimeNano !== null) since = Number(this.lastEventTimeNano / NANOS_PER_SECOND);
       await this.consume(since, broke, signal);
+      this.deps.metrics.dockerEventsConnected(false);
       if (signal.aborted) break;
       broke = true;
+      this.deps.metrics.dockerEventsReconnecting();
       // failedAttempts and the backoff were reset if the connection stayed up a while.
       const waitMs = this.reconnect.next();
       this.failedAttempts += 1;
@@ -159,6 +161,7 @@ export class DockerEventsWorker implements BackgroundWorker {
     const becameHealthy = () => {
       if (healthy) return;
       healthy = true;
+      this.deps.metrics.dockerEventsConnected(true);
       this.failedAttempts = 0;
       this.reconnect.reset();
       if (afterBreak) this.requestResync('reconnected');

@@ -14,6 +14,16 @@ export interface MetricsReadout {
   /** Last value set, undefined when never set. */
   streamLag(consumer: string): Promise<number | undefined>;
   rejected(consumer: string, reason: string): Promise<number>;
+  jobRetries(jobKind: 'start' | 'stop'): Promise<number>;
+  operationFailures(opKind: OpKind, errorCode: string): Promise<number>;
+  httpRequests(method: string, route: string, statusCode: number): Promise<{ count: number; sum: number }>;
+  dockerCalls(operation: string): Promise<number>;
+  dockerErrors(operation: string, reason: string): Promise<number>;
+  /** 1 connected, 0 not; 0 before any report. */
+  eventsConnected(): Promise<number>;
+  eventsReconnects(): Promise<number>;
+  reconcileActions(kind: string): Promise<number>;
+  leaseConflicts(opKind: OpKind): Promise<number>;
 }
 
 export interface MetricsWorld {
@@ -67,6 +77,76 @@ export function describeMetricsContract(name: string, createWorld: () => Metrics
       expect(await read.rejected('start_jobs', 'missing_game_id')).toBe(2);
       expect(await read.rejected('stop_jobs', 'missing_game_id')).toBe(1);
       expect(await read.rejected('stop_jobs', 'other')).toBe(0);
+    });
+
+    it('counts job retries by job kind', async () => {
+      const { metrics, read } = createWorld();
+      metrics.jobRetried('start');
+      metrics.jobRetried('start');
+      metrics.jobRetried('stop');
+      expect(await read.jobRetries('start')).toBe(2);
+      expect(await read.jobRetries('stop')).toBe(1);
+    });
+
+    it('counts failures by kind and error code; successes and replays are not failures', async () => {
+      const { metrics, read } = createWorld();
+      metrics.operationCompleted('start', 'failure', 1, 'image_pull_failed');
+      metrics.operationCompleted('start', 'failure', 1, 'image_pull_failed');
+      metrics.operationCompleted('stop', 'failure', 1, 'docker_unavailable');
+      metrics.operationCompleted('start', 'success', 1, 'replay_no_op');
+      metrics.operationCompleted('start', 'success', 1);
+      expect(await read.operationFailures('start', 'image_pull_failed')).toBe(2);
+      expect(await read.operationFailures('stop', 'docker_unavailable')).toBe(1);
+      expect(await read.operationFailures('start', 'replay_no_op')).toBe(0);
+      expect(await read.operations('start', 'success')).toBe(2);
+    });
+
+    it('observes HTTP requests by method, route template and status', async () => {
+      const { metrics, read } = createWorld();
+      const route = '/api/v1/internal/runtimes/:game_id';
+      metrics.httpRequestCompleted({ method: 'GET', route, statusCode: 200, durationSeconds: 0.25 });
+      metrics.httpRequestCompleted({ method: 'GET', route, statusCode: 200, durationSeconds: 0.5 });
+      metrics.httpRequestCompleted({ method: 'GET', route, statusCode: 404, durationSeconds: 0.125 });
+      expect(await read.httpRequests('GET', route, 200)).toEqual({ count: 2, sum: 0.75 });
+      expect(await read.httpRequests('GET', route, 404)).toEqual({ count: 1, sum: 0.125 });
+      expect(await read.httpRequests('POST', route, 200)).toEqual({ count: 0, sum: 0 });
+    });
+
+    it('counts every Docker call and the failed ones by reason', async () => {
+      const { metrics, read } = createWorld();
+      metrics.dockerCallCompleted('container_create', 0.2, null);
+      metrics.dockerCallCompleted('container_create', 0.1, 'conflict');
+      metrics.dockerCallCompleted('ping', 2, 'unavailable');
+      expect(await read.dockerCalls('container_create')).toBe(2);
+      expect(await read.dockerCalls('ping')).toBe(1);
+      expect(await read.dockerErrors('container_create', 'conflict')).toBe(1);
+      expect(await read.dockerErrors('ping', 'unavailable')).toBe(1);
+      expect(await read.dockerErrors('ping', 'conflict')).toBe(0);
+    });
+
+    it('reports the events stream state (0 until connected) and counts reconnects', async () => {
+      const { metrics, read } = createWorld();
+      expect(await read.eventsConnected()).toBe(0);
+      metrics.dockerEventsConnected(true);
+      expect(await read.eventsConnected()).toBe(1);
+      metrics.dockerEventsConnected(false);
+      metrics.dockerEventsReconnecting();
+      metrics.dockerEventsReconnecting();
+      expect(await read.eventsConnected()).toBe(0);
+      expect(await read.eventsReconnects()).toBe(2);
+    });
+
+    it('counts reconcile actions by kind and lease conflicts by op kind', async () => {
+      const { metrics, read } = createWorld();
+      metrics.reconcileActionTaken('adopt');
+      metrics.reconcileActionTaken('adopt');
+      metrics.reconcileActionTaken('dispose');
+      metrics.leaseConflict('start');
+      expect(await read.reconcileActions('adopt')).toBe(2);
+      expect(await read.reconcileActions('dispose')).toBe(1);
+      expect(await read.reconcileActions('mark_stopped')).toBe(0);
+      expect(await read.leaseConflicts('start')).toBe(1);
+      expect(await read.leaseConflicts('stop')).toBe(0);
     });
 
     it('two instances share nothing', async () => {

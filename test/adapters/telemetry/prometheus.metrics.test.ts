@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { PrometheusMetrics } from '../../../src/adapters/telemetry/prometheus.metrics.js';
+import { PrometheusMetrics, READINESS_SCRAPE_DEADLINE_MS } from '../../../src/adapters/telemetry/prometheus.metrics.js';
+import type { ReadinessReport } from '../../../src/ports/readiness-check.js';
 import type { RuntimeStatus } from '../../../src/domain/runtime-record.js';
 import { describeMetricsContract } from './metrics.contract.js';
 
@@ -81,6 +82,39 @@ describe('PrometheusMetrics', () => {
     expect((await b.render()).body).not.toContain('event_type="container_oom"');
   });
 
+  it('exports build info and, at every scrape, readiness and each dependency from one evaluation', async () => {
+    const metrics = new PrometheusMetrics(async () => counts(0, 0, 0), silent, { defaultMetrics: false, buildInfo: { version: '1.2.3', commit: 'abc123' } });
+    expect((await metrics.render()).body).toContain('rtmanager_ready 0'); // nothing to evaluate yet: not ready
+    let evaluations = 0;
+    let report = { ready: true, checks: { postgres: { ok: true }, redis: { ok: true } } } as ReadinessReport;
+    metrics.exportReadiness(async () => {
+      evaluations += 1;
+      return report;
+    }, ['postgres', 'redis']);
+
+    let body = (await metrics.render()).body;
+    expect(body).toContain('rtmanager_build_info{version="1.2.3",commit="abc123"} 1');
+    expect(body).toContain('rtmanager_ready 1');
+    expect(body).toContain('rtmanager_dependency_up{dependency="postgres"} 1');
+    expect(evaluations).toBe(1);
+
+    report = { ready: false, checks: { postgres: { ok: true }, redis: { ok: false, error: 'ECONNREFUSED' } } };
+    body = (await metrics.render()).body;
+    expect(body).toContain('rtmanager_ready 0');
+    expect(body).toContain('rtmanager_dependency_up{dependency="redis"} 0');
+    expect(body).toContain('rtmanager_dependency_up{dependency="postgres"} 1');
+    expect(evaluations).toBe(2);
+  });
+
+  it(`a readiness evaluation that hangs reads not ready after the scrape deadline (${READINESS_SCRAPE_DEADLINE_MS} ms)`, async () => {
+    const metrics = new PrometheusMetrics(async () => counts(0, 0, 0), silent, { defaultMetrics: false });
+    metrics.exportReadiness(() => new Promise(() => {}), ['docker']);
+    // The scrape answers (the test's own timeout is far above READINESS_SCRAPE_DEADLINE_MS).
+    const body = (await metrics.render()).body;
+    expect(body).toContain('rtmanager_ready 0');
+    expect(body).toContain('rtmanager_dependency_up{dependency="docker"} 0');
+  });
+
   it('never reports a negative lag (producer clock ahead of ours)', async () => {
     const metrics = new PrometheusMetrics(async () => counts(0, 0, 0), silent, { defaultMetrics: false });
     metrics.streamLag('stop_jobs', -0.3);
@@ -113,6 +147,20 @@ describeMetricsContract('PrometheusMetrics', () => {
       droppedHealthEvents: async (event_type) => (await valueOf(metrics, 'rtmanager_health_events_dropped_total', { event_type })) ?? 0,
       streamLag: (consumer) => valueOf(metrics, 'rtmanager_stream_lag_seconds', { consumer }),
       rejected: async (consumer, reason) => (await valueOf(metrics, 'rtmanager_stream_entries_rejected_total', { consumer, reason })) ?? 0,
+      jobRetries: async (job_kind) => (await valueOf(metrics, 'rtmanager_job_retries_total', { job_kind })) ?? 0,
+      operationFailures: async (op_kind, error_code) => (await valueOf(metrics, 'rtmanager_operation_failures_total', { op_kind, error_code })) ?? 0,
+      httpRequests: async (method, route, status) => {
+        const labels = { method, route, status_code: String(status) };
+        const family = 'rtmanager_http_request_duration_seconds';
+        return { count: (await valueOf(metrics, family, labels, `${family}_count`)) ?? 0, sum: (await valueOf(metrics, family, labels, `${family}_sum`)) ?? 0 };
+      },
+      dockerCalls: async (operation) =>
+        (await valueOf(metrics, 'rtmanager_docker_api_request_duration_seconds', { operation }, 'rtmanager_docker_api_request_duration_seconds_count')) ?? 0,
+      dockerErrors: async (operation, reason) => (await valueOf(metrics, 'rtmanager_docker_api_errors_total', { operation, reason })) ?? 0,
+      eventsConnected: async () => (await valueOf(metrics, 'rtmanager_docker_events_connected', {})) ?? 0,
+      eventsReconnects: async () => (await valueOf(metrics, 'rtmanager_docker_events_reconnects_total', {})) ?? 0,
+      reconcileActions: async (kind) => (await valueOf(metrics, 'rtmanager_reconcile_actions_total', { kind })) ?? 0,
+      leaseConflicts: async (op_kind) => (await valueOf(metrics, 'rtmanager_lease_conflicts_total', { op_kind })) ?? 0,
     },
   };
 });

@@ -5,7 +5,7 @@ import type { OpKind, Outcome } from '../../../src/domain/operation.js';
 import type { HealthEventType } from '../../../src/domain/health.js';
 import { ContainerIntentsRegistry } from '../../../src/adapters/memory/container-intents.registry.js';
 import type { ContainerIntentAction } from '../../../src/ports/container-intents.js';
-import { noopMetrics, type Metrics } from '../../../src/ports/metrics.js';
+import { NoopMetrics, noopMetrics } from '../../../src/ports/metrics.js';
 import { RecordHealthEventService } from '../../../src/services/health/record-health-event.service.js';
 import {
   createLifecycleServices,
@@ -43,18 +43,15 @@ export class RecordingContainerIntents extends ContainerIntentsRegistry {
   }
 }
 
-export class RecordingMetrics implements Metrics {
+export class RecordingMetrics extends NoopMetrics {
   readonly operations: Array<{ opKind: OpKind; outcome: Outcome; seconds: number }> = [];
   readonly healthEvents: HealthEventType[] = [];
-  operationCompleted(opKind: OpKind, outcome: Outcome, seconds: number): void {
+  override operationCompleted(opKind: OpKind, outcome: Outcome, seconds: number): void {
     this.operations.push({ opKind, outcome, seconds });
   }
-  healthEventPublished(eventType: HealthEventType): void {
+  override healthEventPublished(eventType: HealthEventType): void {
     this.healthEvents.push(eventType);
   }
-  healthEventDropped(): void {}
-  streamLag(): void {}
-  streamEntryRejected(): void {}
 }
 
 export interface HarnessOptions {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DockerEvent, DockerEventsQuery } from '../../../src/ports/docker-runtime.js';
 import { DockerEventsWorker, type DockerEventsSettings } from '../../../src/workers/docker-events/docker-events.worker.js';
+import { FakeMetrics } from '../../fakes/misc.fake.js';
 import { eventually } from '../../support/test-env.js';
 import { addGame, createWorld, expectPublishedEventsMatchSchema, ownerLabels, type World } from '../runtime-fixtures.js';
 
@@ -301,6 +302,23 @@ describe('DockerEventsWorker', () => {
       events.current().push(event('die', c.id, 'g1', T0, 2));
       await eventually(() => nonEmpty(world.publisher.ofType('container_exited')));
       await eventually(() => (worker.problem() === null ? true : undefined));
+    });
+
+    it('reports the stream as connected, not connected while it is broken, and counts each reconnect', async () => {
+      const world = createWorld();
+      const metrics = new FakeMetrics();
+      const events = new ScriptedEvents(world);
+      const worker = started(new DockerEventsWorker({ ...world, metrics, docker: events.docker, settings: { reconnectMaxMs: 20, reconnectInitialMs: 2, healthyAfterMs: 5 } }));
+      await eventually(() => (metrics.eventsConnected === true ? true : undefined));
+      expect(metrics.eventsReconnects).toBe(0);
+      events.refuse = new Error('daemon down');
+      events.current().fail(new Error('socket hang up'));
+      await eventually(() => (events.connections.length >= 3 ? true : undefined));
+      expect(metrics.eventsConnected).toBe(false);
+      events.refuse = null;
+      await eventually(() => (metrics.eventsConnected === true ? true : undefined));
+      expect(metrics.eventsReconnects).toBe(events.connections.length - 1);
+      await worker.stop();
     });
 
     it('backoff doubles up to the cap', async () => {

@@ -4,7 +4,7 @@
 import { pino } from 'pino';
 import type { OperationResult } from '../../../src/domain/operation-result.js';
 import type { RuntimeRecord } from '../../../src/domain/runtime-record.js';
-import type { Metrics } from '../../../src/ports/metrics.js';
+import { NoopMetrics } from '../../../src/ports/metrics.js';
 import type { JobResult, JobResultPublisher } from '../../../src/ports/publishers.js';
 import type { StreamOffsetStore } from '../../../src/ports/stream-offset.store.js';
 import type { JobConsumerDeps, JobConsumerSettings } from '../../../src/workers/job-consumer/stream-job-consumer.js';
@@ -62,16 +62,13 @@ export class RecordingJobResultPublisher implements JobResultPublisher {
   }
 }
 
-export class RecordingMetrics implements Metrics {
+export class RecordingMetrics extends NoopMetrics {
   readonly lags: Array<{ consumer: string; seconds: number }> = [];
   readonly rejections: Array<{ consumer: string; reason: string }> = [];
-  operationCompleted(): void {}
-  healthEventPublished(): void {}
-  healthEventDropped(): void {}
-  streamLag(consumer: string, seconds: number): void {
+  override streamLag(consumer: string, seconds: number): void {
     this.lags.push({ consumer, seconds });
   }
-  streamEntryRejected(consumer: string, reason: string): void {
+  override streamEntryRejected(consumer: string, reason: string): void {
     this.rejections.push({ consumer, reason });
   }
 }
