@@ -103,7 +103,7 @@ export class RecordedOperation {
       );
     }
     const seconds = Math.max(0, (finishedAt.getTime() - this.startedAt.getTime()) / 1000);
-    this.deps.metrics.operationCompleted(this.scope.opKind, final.outcome, seconds);
+    this.deps.metrics.operationCompleted(this.scope.opKind, final.outcome, seconds, final.errorCode);
     const line = { outcome: final.outcome, error_code: final.errorCode, container_id: this.containerId, duration_s: seconds };
     if (final.outcome === 'success') this.log.info(line, `${this.scope.opKind} succeeded`);
     else if (final.errorCode === 'internal_error') this.log.error({ ...line, error_message: final.errorMessage }, `${this.scope.opKind} failed`);
