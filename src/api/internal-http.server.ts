@@ -14,11 +14,12 @@ import { isValidGameId } from '../domain/game-id.js';
 import type { OpKind } from '../domain/operation.js';
 import type { HealthSnapshotStore } from '../ports/health-snapshot.store.js';
 import type { OperationLogStore } from '../ports/operation-log.store.js';
-import type { RuntimeRecordStore } from '../ports/runtime-record.store.js';
+import type { RuntimeReadStore } from '../ports/runtime-read.store.js';
 import { BearerTokens } from './bearer-auth.js';
-import { InvalidRequestError, handleUnexpectedError, sendError } from './error-envelope.js';
+import { InvalidRequestError, handleFrameworkError, handleHttpParserError, handleUnexpectedError, sendError } from './error-envelope.js';
 import { createInternalApiRouter, type InternalApiServices } from './internal-api.router.js';
-import { guardInternalRequest, type ValidatedRequest } from './internal-request.guard.js';
+import { guardInternalRequest } from './internal-request.guard.js';
+import { redactedUrl } from './request-logging.js';
 import { RequestTracing } from './request-tracing.js';
 
 export type { InternalApiServices } from './internal-api.router.js';
@@ -26,7 +27,8 @@ export type { InternalApiServices } from './internal-api.router.js';
 export interface InternalHttpServerDeps {
   logger: Logger;
   services: InternalApiServices;
-  records: RuntimeRecordStore;
+  /** Records with their latest health, for the list and get reads. */
+  reads: RuntimeReadStore;
   operations: OperationLogStore;
   snapshots: HealthSnapshotStore;
   /** RTMANAGER_INTERNAL_API_TOKENS; empty = the internal API is open. */
@@ -65,8 +67,13 @@ export function buildInternalHttpServer(deps: InternalHttpServerDeps): FastifyIn
   const app = Fastify({
     loggerInstance: deps.logger,
     bodyLimit: deps.bodyLimitBytes ?? 64 * 1024,
-    // Long ids must reach the guard (400 invalid_request), not fall out of routing as 404.
+    // Long ids must reach the guard (400 invalid_request); longer ones are refused by
+    // routing (frameworkErrors), with the same code.
     routerOptions: { maxParamLength: 512 },
+    frameworkErrors: handleFrameworkError,
+    clientErrorHandler: handleHttpParserError,
+    // fastify's request lines log the raw URL (query strings included): RTM logs its own.
+    disableRequestLogging: true,
     // While closing, fastify would answer its own non-envelope 503; we answer ours (below).
     return503OnClosing: false,
     // Replacing an error handler in the same scope is a startup error, not a silent swap.
@@ -80,7 +87,6 @@ export function buildInternalHttpServer(deps: InternalHttpServerDeps): FastifyIn
 
   const tokens = new BearerTokens(deps.apiTokens);
   const tracing = new RequestTracing(deps.tracer);
-  const validatedByRequest = new WeakMap<FastifyRequest, ValidatedRequest>();
   let closing = false;
 
   // JSON only; an empty body counts as no body (`curl -X POST .../restart` with a JSON
@@ -142,11 +148,17 @@ export function buildInternalHttpServer(deps: InternalHttpServerDeps): FastifyIn
       request.log.info({ reason: result.message }, 'rejected request');
       return sendError(reply, 'invalid_request', result.message);
     }
-    validatedByRequest.set(request, result.value);
+    // Handlers get these through ts-rest, in the contract's types.
+    request.query = result.value.query;
+    request.body = result.value.body;
   });
 
   app.addHook('onResponse', async (request, reply) => {
     tracing.end(request, reply);
+    request.log.info(
+      { req: { method: request.method, url: redactedUrl(request.url), remoteAddress: request.ip }, res: { statusCode: reply.statusCode }, responseTime: reply.elapsedTime },
+      'request completed',
+    );
   });
   app.addHook('onRequestAbort', async (request) => {
     tracing.aborted(request);
@@ -163,16 +175,10 @@ export function buildInternalHttpServer(deps: InternalHttpServerDeps): FastifyIn
 
   const router = createInternalApiRouter({
     services: deps.services,
-    records: deps.records,
+    reads: deps.reads,
     operations: deps.operations,
     snapshots: deps.snapshots,
     readiness: deps.readiness,
-    validated: (request) => {
-      const v = validatedByRequest.get(request);
-      // The preHandler hook runs for every contract route; a miss is a wiring bug.
-      if (!v) throw new Error(`request ${request.id} reached a handler without validation`);
-      return v;
-    },
     inRequestSpan: (request, work) => tracing.inSpan(request, work),
   });
   app.register(async (child) => {

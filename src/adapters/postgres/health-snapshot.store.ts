@@ -5,6 +5,7 @@ import type { HealthSnapshot } from '../../domain/health.js';
 import { isHealthEventType } from '../../domain/health.js';
 import type { HealthSnapshotStore } from '../../ports/health-snapshot.store.js';
 import { RTM_SCHEMA } from './database.js';
+import { classifyPostgresFaults } from './postgres-fault.js';
 import { storableJson } from './storable-text.js';
 
 type HealthSnapshotRow = Selectable<HealthSnapshots>;
@@ -65,7 +66,9 @@ export class PostgresHealthSnapshotStore implements HealthSnapshotStore {
   }
 
   async get(gameId: string): Promise<HealthSnapshot | null> {
-    const row = await this.db.selectFrom('health_snapshots').selectAll().where('game_id', '=', gameId).executeTakeFirst();
+    const row = await classifyPostgresFaults('health snapshot read', () =>
+      this.db.selectFrom('health_snapshots').selectAll().where('game_id', '=', gameId).executeTakeFirst(),
+    );
     return row ? healthSnapshotFromRow(row) : null;
   }
 }

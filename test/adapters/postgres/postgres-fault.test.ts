@@ -1,0 +1,34 @@
+// Which pg / pg-pool errors mean "PostgreSQL unreachable" (DependencyUnavailable) and which
+// are bugs. The real driver's ECONNREFUSED and a real SQL bug: runtime-read.store.test.ts.
+import { describe, expect, it } from 'vitest';
+import { classifyPostgresFaults, isPostgresUnreachable } from '../../../src/adapters/postgres/postgres-fault.js';
+import { isDependencyUnavailable } from '../../../src/ports/infrastructure-fault.js';
+
+const coded = (message: string, code: string) => Object.assign(new Error(message), { code });
+
+describe('isPostgresUnreachable', () => {
+  it.each([
+    ['socket refused', coded('connect ECONNREFUSED 127.0.0.1:5432', 'ECONNREFUSED'), true],
+    ['SQLSTATE 57P01 admin shutdown', coded('terminating connection due to administrator command', '57P01'), true],
+    ['SQLSTATE 08006 connection failure', coded('connection failure', '08006'), true],
+    ['SQLSTATE 53300 too many connections', coded('sorry, too many clients already', '53300'), true],
+    ['pg-pool connect timeout', new Error('timeout exceeded when trying to connect'), true],
+    ['pg connection terminated', new Error('Connection terminated unexpectedly'), true],
+    ['wrapped in cause and AggregateError', new Error('query failed', { cause: new AggregateError([coded('x', 'ECONNREFUSED')]) }), true],
+    ['SQLSTATE 42P01 undefined table', coded('relation does not exist', '42P01'), false],
+    ['SQLSTATE 23505 unique violation', coded('duplicate key', '23505'), false],
+    ['a TypeError', new TypeError('x is undefined'), false],
+    ['null', null, false],
+  ] as const)('%s -> %s', (_name, err, unreachable) => {
+    expect(isPostgresUnreachable(err)).toBe(unreachable);
+  });
+
+  it('classifyPostgresFaults wraps only the unreachable ones, keeping the cause', async () => {
+    const refused = coded('connect ECONNREFUSED', 'ECONNREFUSED');
+    const wrapped = await classifyPostgresFaults('a read', () => Promise.reject(refused)).catch((e: unknown) => e);
+    expect(isDependencyUnavailable(wrapped, 'postgres')).toBe(true);
+    expect((wrapped as Error).cause).toBe(refused);
+    const bug = coded('syntax error', '42601');
+    await expect(classifyPostgresFaults('a read', () => Promise.reject(bug))).rejects.toBe(bug);
+  });
+});
