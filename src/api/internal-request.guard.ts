@@ -139,8 +139,12 @@ function callerList(): string {
   return GALAXY_CALLERS.join(', ');
 }
 
+/**
+ * Unknown parameter names as echoed (and logged): a short identifier is a typo worth
+ * naming (`lmit`); anything else may be a token pasted as a bare key (`?<token>`).
+ */
 function quoted(names: string[]): string {
-  return names.map((n) => JSON.stringify(n.slice(0, 64))).join(', ');
+  return names.map((n) => (/^[A-Za-z_][A-Za-z0-9_]{0,23}$/.test(n) ? JSON.stringify(n) : '(not shown)')).join(', ');
 }
 
 /**
