@@ -58,6 +58,20 @@ function routeMetadata(request: FastifyRequest): RtmRouteMetadata | undefined {
   return config?.tsRestRoute?.metadata as RtmRouteMetadata | undefined;
 }
 
+/**
+ * Adds bindings to the request's logger. fastify's request logger is already a child of
+ * its own (reqId) and pino can extend it in place; a second child per request is the
+ * fallback for a logger without setBindings.
+ */
+function bindRequestLog(request: FastifyRequest, bindings: Record<string, string>): void {
+  const log = request.log;
+  if ('setBindings' in log && typeof log.setBindings === 'function') {
+    log.setBindings(bindings);
+    return;
+  }
+  request.log = log.child(bindings);
+}
+
 function pathOf(url: string): string {
   const q = url.indexOf('?');
   return q === -1 ? url : url.slice(0, q);
@@ -116,11 +130,7 @@ export function buildInternalHttpServer(deps: InternalHttpServerDeps): FastifyIn
     const rawGameId = (request.params as Record<string, unknown> | undefined)?.game_id;
     const gameId = isValidGameId(rawGameId) ? rawGameId : null;
     const opKind = meta ? OP_KIND_BY_OPERATION[meta.operationId] : undefined;
-    if (gameId !== null || opKind !== undefined) {
-      const child = request.log.child({ ...(gameId !== null ? { game_id: gameId } : {}), ...(opKind ? { op_kind: opKind } : {}) });
-      request.log = child;
-      reply.log = child;
-    }
+    if (gameId !== null || opKind !== undefined) bindRequestLog(request, { ...(gameId !== null ? { game_id: gameId } : {}), ...(opKind ? { op_kind: opKind } : {}) });
     tracing.start(request, { route: request.routeOptions.url ?? null, gameId });
 
     if (closing) {
@@ -155,10 +165,11 @@ export function buildInternalHttpServer(deps: InternalHttpServerDeps): FastifyIn
 
   app.addHook('onResponse', async (request, reply) => {
     tracing.end(request, reply);
-    request.log.info(
-      { req: { method: request.method, url: redactedUrl(request.url), remoteAddress: request.ip }, res: { statusCode: reply.statusCode }, responseTime: reply.elapsedTime },
-      'request completed',
-    );
+    // Successful reads are the bulk of the traffic (polled by Game Master) and change
+    // nothing: debug. Mutations and every refusal or fault: info.
+    const level = request.method === 'GET' && reply.statusCode < 400 ? 'debug' : 'info';
+    const req = { method: request.method, url: redactedUrl(request.url), remoteAddress: request.ip };
+    request.log[level]({ req, res: { statusCode: reply.statusCode }, responseTime: reply.elapsedTime }, 'request completed');
   });
   app.addHook('onRequestAbort', async (request) => {
     tracing.aborted(request);
