@@ -56,7 +56,7 @@ describe('service failure codes', () => {
 
 // Behaviour change (issue 8 item 4): the edge no longer reads driver messages. Adapters
 // classify (DependencyUnavailable, src/ports/infrastructure-fault.ts; the PostgreSQL reads:
-// test/adapters/postgres/runtime-read.store.test.ts); any other exception is a bug.
+// test/adapters/postgres/postgres-fault.test.ts); any other exception is a bug.
 describe('faults thrown at the edge', () => {
   const pgDown = new DependencyUnavailable('postgres', 'runtime read: PostgreSQL unavailable', {
     cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),

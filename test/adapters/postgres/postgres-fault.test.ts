@@ -1,6 +1,13 @@
 // Which pg / pg-pool errors mean "PostgreSQL unreachable" (DependencyUnavailable) and which
-// are bugs. The real driver's ECONNREFUSED and a real SQL bug: runtime-read.store.test.ts.
+// are bugs, and the REST reads against a server that is not there. A real SQL bug:
+// stores.contract.test.ts.
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import { createRtmDatabase } from '../../../src/adapters/postgres/database.js';
+import { PostgresHealthSnapshotStore } from '../../../src/adapters/postgres/health-snapshot.store.js';
+import { PostgresOperationLogStore } from '../../../src/adapters/postgres/operation-log.store.js';
+import { PostgresRuntimeReadStore } from '../../../src/adapters/postgres/runtime-read.store.js';
+import { PostgresRuntimeRecordStore } from '../../../src/adapters/postgres/runtime-record.store.js';
 import { classifyPostgresFaults, isPostgresUnreachable } from '../../../src/adapters/postgres/postgres-fault.js';
 import { isDependencyUnavailable } from '../../../src/ports/infrastructure-fault.js';
 
@@ -30,5 +37,26 @@ describe('isPostgresUnreachable', () => {
     expect((wrapped as Error).cause).toBe(refused);
     const bug = coded('syntax error', '42601');
     await expect(classifyPostgresFaults('a read', () => Promise.reject(bug))).rejects.toBe(bug);
+  });
+
+  it('PostgreSQL unreachable: every REST read throws DependencyUnavailable(postgres)', async () => {
+    // Port 1 on loopback: nothing listens, the driver gets ECONNREFUSED.
+    const pool = new pg.Pool({ host: '127.0.0.1', port: 1, user: 'x', database: 'x', connectionTimeoutMillis: 2_000 });
+    const down = createRtmDatabase(pool);
+    try {
+      const reads = [
+        () => new PostgresRuntimeReadStore(down).get('g1'),
+        () => new PostgresRuntimeReadStore(down).list({ limit: 5 }),
+        () => new PostgresRuntimeRecordStore(down).get('g1'),
+        () => new PostgresHealthSnapshotStore(down).get('g1'),
+        () => new PostgresOperationLogStore(down).listByGame('g1', 5),
+      ];
+      for (const read of reads) {
+        const err = await read().then(() => null, (e: unknown) => e);
+        expect(isDependencyUnavailable(err, 'postgres'), String(err)).toBe(true);
+      }
+    } finally {
+      await pool.end();
+    }
   });
 });
