@@ -8,7 +8,6 @@ import type { FastifyRequest } from 'fastify';
 import { rtmInternalContract, type RtmInternalContract } from '../../generated/openapi/contract.js';
 import { HTTP_STATUS_BY_ERROR_CODE, isErrorCode, type ErrorCode } from '../domain/error-codes.js';
 import type { OperationResult } from '../domain/operation-result.js';
-import type { RuntimeRecord } from '../domain/runtime-record.js';
 import type { ReadinessReport } from '../ports/readiness-check.js';
 import type { HealthSnapshotStore } from '../ports/health-snapshot.store.js';
 import type { OperationLogStore } from '../ports/operation-log.store.js';
@@ -43,33 +42,17 @@ export interface InternalApiRouterDeps {
 
 type MutationId = 'internalStartRuntime' | 'internalStopRuntime' | 'internalRestartRuntime' | 'internalPatchRuntime' | 'internalCleanupRuntimeContainer';
 
+// Stateless: ts-rest's typed identity helpers (route/router), no server state.
+const s = initServer();
+const c = rtmInternalContract;
+
 export function createInternalApiRouter(deps: InternalApiRouterDeps) {
-  const s = initServer();
-  const c = rtmInternalContract;
+  return s.router(c, { ...readRoutes(deps), ...mutationRoutes(deps), ...probeRoutes(deps) });
+}
 
-  const withHealth = async (record: RuntimeRecord) => runtimeView(record, await deps.snapshots.get(record.gameId));
-
-  /** A lifecycle Result -> 200 MutationResponse or the error envelope of its code. */
-  async function mutationAnswer<K extends MutationId>(route: RtmInternalContract[K], request: FastifyRequest, result: OperationResult) {
-    if (result.outcome === 'success') {
-      const runtime = result.record ? await withHealth(result.record) : null;
-      return { status: 200 as const, body: { runtime, error_code: result.errorCode === 'replay_no_op' ? ('replay_no_op' as const) : null } };
-    }
-    const code: ErrorCode = isErrorCode(result.errorCode) ? result.errorCode : 'internal_error';
-    const detail = result.errorMessage ?? code;
-    if (HTTP_STATUS_BY_ERROR_CODE[code] >= 500) request.log.warn({ error_code: code, error_message: detail }, 'operation failed');
-    else request.log.info({ error_code: code, error_message: detail }, 'operation refused');
-    return errorAnswer(route, code, publicMessage(code, detail));
-  }
-
-  /** Runs a lifecycle operation in the request's span and answers its Result. */
-  const mutate = async <K extends MutationId>(route: RtmInternalContract[K], request: FastifyRequest, run: () => Promise<OperationResult>) =>
-    mutationAnswer(route, request, await deps.inRequestSpan(request, run));
-
-  let lastReadiness: string | null = null;
-
-  return s.router(c, {
-    internalListRuntimes: async ({ query }) => {
+function readRoutes(deps: InternalApiRouterDeps) {
+  return {
+    internalListRuntimes: s.route(c.internalListRuntimes, async ({ query }) => {
       let afterGameId: string | undefined;
       if (query.cursor !== undefined) {
         const decoded = decodeCursor(query.cursor);
@@ -86,49 +69,72 @@ export function createInternalApiRouter(deps: InternalApiRouterDeps) {
       const last = page[page.length - 1];
       const items = page.map((r) => runtimeView(r.record, r.health));
       return { status: 200, body: { items, next_cursor: rows.length > query.limit && last ? encodeCursor(last.record.gameId) : null } };
-    },
+    }),
 
-    internalGetRuntime: async ({ params }) => {
+    internalGetRuntime: s.route(c.internalGetRuntime, async ({ params }) => {
       const found = await deps.reads.get(params.game_id);
       if (!found) return errorAnswer(c.internalGetRuntime, 'not_found', `no runtime record for game ${params.game_id}`);
       return { status: 200, body: runtimeView(found.record, found.health) };
-    },
+    }),
 
     // A game without a record answers 200 with what the log holds (a failed first start
     // leaves rows but no record), possibly an empty list.
-    internalListRuntimeOperations: async ({ params, query }) => {
+    internalListRuntimeOperations: s.route(c.internalListRuntimeOperations, async ({ params, query }) => {
       const rows = await deps.operations.listByGame(params.game_id, query.limit);
       return { status: 200, body: { items: rows.map(operationView) } };
-    },
+    }),
+  };
+}
 
-    internalStartRuntime: async ({ params, headers, body, request }) =>
+function mutationRoutes(deps: InternalApiRouterDeps) {
+  /** Runs a lifecycle operation in the request's span and answers its Result. */
+  const mutate = async <K extends MutationId>(route: RtmInternalContract[K], request: FastifyRequest, run: () => Promise<OperationResult>) =>
+    mutationAnswer(deps, route, request, await deps.inRequestSpan(request, run));
+  const { services } = deps;
+  return {
+    internalStartRuntime: s.route(c.internalStartRuntime, async ({ params, headers, body, request }) =>
       mutate(c.internalStartRuntime, request, () =>
-        deps.services.start.execute({ gameId: params.game_id, imageRef: body.image_ref, opSource: opSourceOf(headers['x-galaxy-caller']) }),
+        services.start.execute({ gameId: params.game_id, imageRef: body.image_ref, opSource: opSourceOf(headers['x-galaxy-caller']) }),
       ),
-
-    internalStopRuntime: async ({ params, headers, body, request }) =>
+    ),
+    internalStopRuntime: s.route(c.internalStopRuntime, async ({ params, headers, body, request }) =>
       mutate(c.internalStopRuntime, request, () =>
-        deps.services.stop.execute({ gameId: params.game_id, reason: body.reason, opSource: opSourceOf(headers['x-galaxy-caller']) }),
+        services.stop.execute({ gameId: params.game_id, reason: body.reason, opSource: opSourceOf(headers['x-galaxy-caller']) }),
       ),
-
-    internalRestartRuntime: async ({ params, headers, request }) =>
-      mutate(c.internalRestartRuntime, request, () =>
-        deps.services.restart.execute({ gameId: params.game_id, opSource: opSourceOf(headers['x-galaxy-caller']) }),
-      ),
-
-    internalPatchRuntime: async ({ params, headers, body, request }) =>
+    ),
+    internalRestartRuntime: s.route(c.internalRestartRuntime, async ({ params, headers, request }) =>
+      mutate(c.internalRestartRuntime, request, () => services.restart.execute({ gameId: params.game_id, opSource: opSourceOf(headers['x-galaxy-caller']) })),
+    ),
+    internalPatchRuntime: s.route(c.internalPatchRuntime, async ({ params, headers, body, request }) =>
       mutate(c.internalPatchRuntime, request, () =>
-        deps.services.patch.execute({ gameId: params.game_id, imageRef: body.image_ref, opSource: opSourceOf(headers['x-galaxy-caller']) }),
+        services.patch.execute({ gameId: params.game_id, imageRef: body.image_ref, opSource: opSourceOf(headers['x-galaxy-caller']) }),
       ),
+    ),
+    internalCleanupRuntimeContainer: s.route(c.internalCleanupRuntimeContainer, async ({ params, headers, request }) =>
+      mutate(c.internalCleanupRuntimeContainer, request, () => services.cleanup.execute({ gameId: params.game_id, opSource: opSourceOf(headers['x-galaxy-caller']) })),
+    ),
+  };
+}
 
-    internalCleanupRuntimeContainer: async ({ params, headers, request }) =>
-      mutate(c.internalCleanupRuntimeContainer, request, () =>
-        deps.services.cleanup.execute({ gameId: params.game_id, opSource: opSourceOf(headers['x-galaxy-caller']) }),
-      ),
+/** A lifecycle Result -> 200 MutationResponse (with the latest health) or the error envelope of its code. */
+async function mutationAnswer<K extends MutationId>(deps: InternalApiRouterDeps, route: RtmInternalContract[K], request: FastifyRequest, result: OperationResult) {
+  if (result.outcome === 'success') {
+    const runtime = result.record ? runtimeView(result.record, await deps.snapshots.get(result.record.gameId)) : null;
+    return { status: 200 as const, body: { runtime, error_code: result.errorCode === 'replay_no_op' ? ('replay_no_op' as const) : null } };
+  }
+  const code: ErrorCode = isErrorCode(result.errorCode) ? result.errorCode : 'internal_error';
+  const detail = result.errorMessage ?? code;
+  if (HTTP_STATUS_BY_ERROR_CODE[code] >= 500) request.log.warn({ error_code: code, error_message: detail }, 'operation failed');
+  else request.log.info({ error_code: code, error_message: detail }, 'operation refused');
+  return errorAnswer(route, code, publicMessage(code, detail));
+}
 
-    internalHealthz: async () => ({ status: 200, body: { status: 'ok' } }),
+function probeRoutes(deps: InternalApiRouterDeps) {
+  let lastReadiness: string | null = null;
+  return {
+    internalHealthz: s.route(c.internalHealthz, async () => ({ status: 200, body: { status: 'ok' as const } })),
 
-    internalReadyz: async ({ request }) => {
+    internalReadyz: s.route(c.internalReadyz, async ({ request }) => {
       let report: ReadinessReport;
       try {
         report = await deps.readiness();
@@ -145,6 +151,6 @@ export function createInternalApiRouter(deps: InternalApiRouterDeps) {
         request.log.warn({ status: body.status, checks: body.checks, other_problems: otherProblems }, 'readiness changed');
       }
       return body.status === 'ready' ? { status: 200, body } : { status: 503, body };
-    },
-  });
+    }),
+  };
 }
