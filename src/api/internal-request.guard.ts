@@ -125,8 +125,7 @@ function checkBody(operationId: RtmOperationId, rawBody: unknown): Checked<unkno
   }
   if (!rule.validator(body)) return reject(describeErrors('body', rule.validator.errors));
   // The schema bounds image_ref's length; the reference grammar is the domain's.
-  const imageRef = (body as { image_ref?: unknown }).image_ref;
-  if (imageRef !== undefined && parseImageRef(imageRef) === null)
+  if (typeof body === 'object' && body !== null && 'image_ref' in body && parseImageRef(body.image_ref) === null)
     return reject('body.image_ref: must be a Docker image reference with a lower-case repository (e.g. galaxy/game:1.2.3)');
   return { ok: true, value: body };
 }
