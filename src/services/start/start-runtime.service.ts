@@ -47,7 +47,6 @@ export interface StartRuntimeInput {
   opSource: OpSource;
 }
 
-export type { ImagePullPolicy } from '../../domain/image-pull-policy.js';
 
 export interface StartRuntimeSettings {
   pullPolicy: ImagePullPolicy;
