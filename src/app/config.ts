@@ -6,7 +6,7 @@ import type { ResourceLimits } from '../domain/container-spec.js';
 import { parseCpus, parseMemory, parsePidsLimit } from '../domain/container-spec.js';
 import { readDockerTls } from './docker-tls.config.js';
 
-export type ImagePullPolicy = 'always' | 'if_not_present' | 'never';
+import { IMAGE_PULL_POLICIES, type ImagePullPolicy } from '../domain/image-pull-policy.js';
 export type ProbeTarget = 'dns' | 'container_ip' | 'auto';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 
@@ -211,7 +211,7 @@ export function loadConfig(env: Env): RtmConfig {
       network,
       apiTimeoutMs: r.seconds('RTMANAGER_DOCKER_API_TIMEOUT', 30, { min: 0.1 }),
       pullTimeoutMs: r.seconds('RTMANAGER_IMAGE_PULL_TIMEOUT', 300, { min: 1 }),
-      pullPolicy: r.oneOf('RTMANAGER_IMAGE_PULL_POLICY', ['always', 'if_not_present', 'never'] as const, 'if_not_present'),
+      pullPolicy: r.oneOf('RTMANAGER_IMAGE_PULL_POLICY', IMAGE_PULL_POLICIES, 'if_not_present'),
       imageAllowlist: r.list('RTMANAGER_IMAGE_ALLOWLIST'),
       tls: readDockerTls(env, dockerHost, r.problems),
     },
