@@ -35,6 +35,8 @@ export interface RtmConfig {
     batchSize: number;
     /** Jobs for different games run concurrently up to this bound. */
     jobConcurrency: number;
+    /** Approximate length caps of the streams RTM writes (XADD MAXLEN ~); 0 = never trimmed. */
+    maxLen: { jobResults: number; healthEvents: number; notificationIntents: number };
   };
   container: {
     enginePort: number;
@@ -226,6 +228,11 @@ export function loadConfig(env: Env): RtmConfig {
       blockMs: r.seconds('RTMANAGER_STREAM_BLOCK', 2, { min: 0.05 }),
       batchSize: r.number('RTMANAGER_STREAM_BATCH_SIZE', 32, { min: 1, max: 1000 }),
       jobConcurrency: r.number('RTMANAGER_JOB_CONCURRENCY', 4, { min: 1, max: 64 }),
+      maxLen: {
+        jobResults: r.number('RTMANAGER_STREAM_MAXLEN_JOB_RESULTS', 500_000, { min: 0 }),
+        healthEvents: r.number('RTMANAGER_STREAM_MAXLEN_HEALTH_EVENTS', 100_000, { min: 0 }),
+        notificationIntents: r.number('RTMANAGER_STREAM_MAXLEN_NOTIFICATION_INTENTS', 10_000, { min: 0 }),
+      },
     },
     container: {
       enginePort: r.number('RTMANAGER_ENGINE_PORT', 8080, { min: 1, max: 65535 }),

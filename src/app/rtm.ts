@@ -111,10 +111,10 @@ export async function startRtm(config: RtmConfig, logger: Logger, overrides: Rtm
     const metrics = new PrometheusMetrics(() => records.countByStatus(), logger, { buildInfo: readBuildInfo() });
     const docker = new MeteredDockerRuntime(dockerode, metrics);
     const leases = new RedisGameLeases(redis, { keyPrefix: config.redis.keyPrefix, ttlMs: config.coordination.leaseTtlMs }, logger);
-    const healthEvents = new RecordHealthEventService({ snapshots, stream: new RedisHealthEventPublisher(redis, config.streams.healthEvents), metrics, logger });
+    const healthEvents = new RecordHealthEventService({ snapshots, stream: new RedisHealthEventPublisher(redis, config.streams.healthEvents, config.streams.maxLen.healthEvents), metrics, logger });
     closers.push(() => healthEvents.stop());
-    const notificationIntents = new RedisNotificationIntentPublisher(redis, config.streams.notificationIntents);
-    const jobResults = new RedisJobResultPublisher(redis, config.streams.jobResults);
+    const notificationIntents = new RedisNotificationIntentPublisher(redis, config.streams.notificationIntents, config.streams.maxLen.notificationIntents);
+    const jobResults = new RedisJobResultPublisher(redis, config.streams.jobResults, config.streams.maxLen.jobResults);
     const offsets = new RedisStreamOffsetStore(redis, { keyPrefix: config.redis.keyPrefix });
     const stateDirectories = new FsStateDirectories({
       root: config.container.stateRoot,

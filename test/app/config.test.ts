@@ -87,6 +87,15 @@ describe('loadConfig', () => {
     expect(problemsOf({ ...minimal, RTMANAGER_PROBE_START_PERIOD: '-1' })).toEqual([expect.stringContaining('RTMANAGER_PROBE_START_PERIOD')]);
   });
 
+  it('stream caps: documented defaults, 0 = never trim, negative or fractional refused', () => {
+    expect(loadConfig(minimal).streams.maxLen).toEqual({ jobResults: 500_000, healthEvents: 100_000, notificationIntents: 10_000 });
+    expect(loadConfig({ ...minimal, RTMANAGER_STREAM_MAXLEN_JOB_RESULTS: '0' }).streams.maxLen.jobResults).toBe(0);
+    expect(problemsOf({ ...minimal, RTMANAGER_STREAM_MAXLEN_HEALTH_EVENTS: '-1', RTMANAGER_STREAM_MAXLEN_NOTIFICATION_INTENTS: '1.5' })).toEqual([
+      expect.stringContaining('RTMANAGER_STREAM_MAXLEN_HEALTH_EVENTS'),
+      expect.stringContaining('RTMANAGER_STREAM_MAXLEN_NOTIFICATION_INTENTS'),
+    ]);
+  });
+
   it('parses lists, tokens, the prefix and the listener address', () => {
     const c = loadConfig({
       ...minimal,

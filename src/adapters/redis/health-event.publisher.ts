@@ -2,6 +2,7 @@
 // upsert, the metric and the retry during an outage belong to the health service
 // (src/services/health/record-health-event.service.ts).
 import type { Redis } from 'ioredis';
+import { xaddTrimArgs } from './stream-trim.js';
 import type { HealthEvent } from '../../domain/health.js';
 import type { HealthEventPublisher } from '../../ports/publishers.js';
 
@@ -10,10 +11,12 @@ export class RedisHealthEventPublisher implements HealthEventPublisher {
     private readonly redis: Redis,
     /** `config.streams.healthEvents` (already prefixed). */
     private readonly stream: string,
+    /** Approximate cap on the stream's length (XADD MAXLEN ~); 0 = never trimmed. */
+    private readonly maxLen = 0,
   ) {}
 
   async publish(event: HealthEvent): Promise<void> {
-    await this.redis.xadd(this.stream, '*', ...healthEventFields(event));
+    await this.redis.xadd(this.stream, ...xaddTrimArgs(this.maxLen), '*', ...healthEventFields(event));
   }
 }
 

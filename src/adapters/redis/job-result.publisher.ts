@@ -1,6 +1,8 @@
-// runtime:job_results (CONTRACT §6). Never trimmed: Lobby may lag or be down for a while
-// and must still find every result when it comes back.
+// runtime:job_results (CONTRACT §6). Trimmed approximately to RTMANAGER_STREAM_MAXLEN_JOB_RESULTS,
+// sized so that Lobby, down or lagging for a day at a busy rate, still finds every result
+// when it resumes from its offset (docs/observability.md "Stream retention").
 import type { Redis } from 'ioredis';
+import { xaddTrimArgs } from './stream-trim.js';
 import type { JobResult, JobResultPublisher } from '../../ports/publishers.js';
 
 export class RedisJobResultPublisher implements JobResultPublisher {
@@ -8,10 +10,12 @@ export class RedisJobResultPublisher implements JobResultPublisher {
     private readonly redis: Redis,
     /** `config.streams.jobResults` (already prefixed). */
     private readonly stream: string,
+    /** Approximate cap on the stream's length (XADD MAXLEN ~); 0 = never trimmed. */
+    private readonly maxLen = 0,
   ) {}
 
   async publish(result: JobResult): Promise<string> {
-    const id = await this.redis.xadd(this.stream, '*', ...jobResultFields(result));
+    const id = await this.redis.xadd(this.stream, ...xaddTrimArgs(this.maxLen), '*', ...jobResultFields(result));
     if (id === null) throw new Error(`XADD ${this.stream} returned no entry id`);
     return id;
   }

@@ -1,6 +1,7 @@
 // notification:intents (CONTRACT §6): admin-only alerts for the Notification Service.
-// Never trimmed: the stream belongs to its consumer, which may lag.
+// Trimmed approximately to RTMANAGER_STREAM_MAXLEN_NOTIFICATION_INTENTS (docs/observability.md).
 import type { Redis } from 'ioredis';
+import { xaddTrimArgs } from './stream-trim.js';
 import type { NotificationIntent, NotificationIntentPublisher } from '../../ports/publishers.js';
 
 export class RedisNotificationIntentPublisher implements NotificationIntentPublisher {
@@ -8,10 +9,12 @@ export class RedisNotificationIntentPublisher implements NotificationIntentPubli
     private readonly redis: Redis,
     /** `config.streams.notificationIntents` (already prefixed). */
     private readonly stream: string,
+    /** Approximate cap on the stream's length (XADD MAXLEN ~); 0 = never trimmed. */
+    private readonly maxLen = 0,
   ) {}
 
   async publish(intent: NotificationIntent): Promise<void> {
-    await this.redis.xadd(this.stream, '*', ...notificationIntentFields(intent));
+    await this.redis.xadd(this.stream, ...xaddTrimArgs(this.maxLen), '*', ...notificationIntentFields(intent));
   }
 }
 
