@@ -65,6 +65,7 @@ export async function fleetScenario(run: BenchRun, flags: BenchFlags, logDir: st
   const windowS = flags.quick ? 15 : 60;
   run.log(`  fleet: RSS with ${engines} engines over ${windowS} s`);
   await run.sleep(3_000); // the first probe rounds of the new engines
+  rtm.heapSnapshot(); // --cpu-prof runs: the window's first and last heap, for bench/heap-summary.ts
   const times: number[] = [];
   const rss: number[] = [];
   const t0 = performance.now();
@@ -73,6 +74,7 @@ export async function fleetScenario(run: BenchRun, flags: BenchFlags, logDir: st
     rss.push(await rtm.rssMb());
     await run.sleep(1_000);
   }
+  rtm.heapSnapshot();
   const perMin = slope(times, rss);
   const peak = Math.max(...rss);
   const flat = Math.abs(perMin) <= FLAT_MB_PER_MIN;

@@ -34,7 +34,7 @@ export interface RtmUnderTestOptions {
   stateRoot: string;
   logDir: string;
   env?: Record<string, string>;
-  /** Directory for `node --cpu-prof` output; none = no profile. */
+  /** Directory for `node --cpu-prof` output and heap snapshots (SIGUSR2); none = neither. */
   cpuProfDir?: string | null;
 }
 
@@ -44,6 +44,8 @@ export interface RtmUnderTest {
   /** ms from spawn to the first 200 of /readyz. */
   readonly readyAfterMs: number;
   rssMb(): Promise<number>;
+  /** Asks for a heap snapshot (only when profiling); it lands in the profile directory. */
+  heapSnapshot(): void;
 }
 
 export async function startRtmUnderTest(run: BenchRun, o: RtmUnderTestOptions, readyDeadlineMs = 120_000): Promise<RtmUnderTest> {
@@ -63,7 +65,10 @@ export async function startRtmUnderTest(run: BenchRun, o: RtmUnderTestOptions, r
     RTMANAGER_SHUTDOWN_TIMEOUT: '15',
     ...o.env,
   };
-  const args = [...(o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`, `--cpu-prof-name=${o.label}-${run.runId}.cpuprofile`] : []), '--enable-source-maps', 'dist/src/main.js'];
+  const profiling = o.cpuProfDir
+    ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`, `--cpu-prof-name=${o.label}-${run.runId}.cpuprofile`, `--diagnostic-dir=${o.cpuProfDir}`, '--heapsnapshot-signal=SIGUSR2']
+    : [];
+  const args = [...profiling, '--enable-source-maps', 'dist/src/main.js'];
   const t0 = performance.now();
   const child = await spawnNode(run, `rtm-${o.label}`, args, env, o.logDir);
   const baseUrl = `http://127.0.0.1:${port}`;
@@ -74,7 +79,15 @@ export async function startRtmUnderTest(run: BenchRun, o: RtmUnderTestOptions, r
     return res?.status === 200 ? true : null;
   });
   const readyAfterMs = performance.now() - t0;
-  return { baseUrl, process: child, readyAfterMs, rssMb: () => rssMbOf(child.pid) };
+  return {
+    baseUrl,
+    process: child,
+    readyAfterMs,
+    rssMb: () => rssMbOf(child.pid),
+    heapSnapshot: () => {
+      if (o.cpuProfDir) child.child.kill('SIGUSR2');
+    },
+  };
 }
 
 /** Resident set size of a process, MB (VmRSS of /proc/pid/status). */
