@@ -13,7 +13,6 @@ import { startBurst } from './start-burst.js';
 
 export async function sweepScenario(run: BenchRun, flags: BenchFlags, logDir: string): Promise<BenchRow[]> {
   const docker = benchDocker();
-  const starts = flags.quick ? 16 : 48;
   const rows: BenchRow[] = [];
   for (const concurrency of flags.sweep) {
     const prefix = `bench:${run.runId}:sweep${concurrency}:`;
@@ -27,11 +26,14 @@ export async function sweepScenario(run: BenchRun, flags: BenchFlags, logDir: st
     await observer.start(docker);
     const env = { ...FLEET_ENV, RTMANAGER_JOB_CONCURRENCY: String(concurrency) };
     const rtm = await startRtmUnderTest(run, { label: `sweep-${concurrency}`, postgresUrl: url, redisPrefix: prefix, stateRoot, logDir, env });
+    // At least two blocks, so raw and RTM each go first once.
+    const blockSize = Math.max(8, concurrency);
+    const starts = Math.max(flags.quick ? 16 : 48, 2 * blockSize);
     run.log(`  sweep: concurrency ${concurrency}, ${starts} starts per side`);
     const burst = await startBurst(
       { run, docker, redis, observer, startJobsStream: `${prefix}runtime:start_jobs`, stateRoot, names,
         rtmEnv: { RTMANAGER_POSTGRES_URL: url, RTMANAGER_REDIS_URL: REDIS_URL, RTMANAGER_DOCKER_NETWORK: DOCKER_NETWORK, RTMANAGER_GAME_STATE_ROOT: stateRoot, ...env } },
-      { total: starts, blockSize: Math.max(8, concurrency * 2), concurrency, gamePrefix: `bench-${run.runId}-c${concurrency}` },
+      { total: starts, blockSize, concurrency, gamePrefix: `bench-${run.runId}-c${concurrency}` },
     );
     rows.push(burstRow(`sweep_c${concurrency}`, `burst of ${starts}, job concurrency ${concurrency}`, burst, '-', null));
     await rtm.process.stop();
