@@ -42,7 +42,7 @@ async function startupReconcile(logFile: string): Promise<Array<{ ms: number; ad
 }
 
 export function burstRow(key: string, label: string, burst: BurstOutcome, target: string, maxRatio: number | null): BenchRow {
-  const perStart = (ms: number[]) => ms.map((m) => m / burst.blockSize);
+  const perStart = (ms: number[]) => ms.map((m, i) => m / (burst.blockSizes[i] ?? 1));
   const rtm = side('RTM', perStart(burst.rtm.blockMs), burst.rtm.totalMs / 1000);
   const raw = side('raw dockerode, same body', perStart(burst.raw.blockMs), burst.raw.totalMs / 1000);
   const ratio = ratioOf(rtm, raw, 'value');

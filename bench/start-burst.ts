@@ -29,7 +29,8 @@ export interface BurstOutcome {
   rtm: BurstSide;
   /** The games RTM started (their containers keep running). */
   rtmGameIds: string[];
-  blockSize: number;
+  /** Starts per block (the last one may be short). */
+  blockSizes: number[];
 }
 
 export interface BurstSetup {
@@ -67,9 +68,11 @@ export async function startBurst(
   const raw: BurstSide = { blockMs: [], totalMs: 0 };
   const rtm: BurstSide = { blockMs: [], totalMs: 0 };
   const rtmGameIds: string[] = [];
+  const blockSizes: number[] = [];
   const blocks = Math.ceil(o.total / o.blockSize);
   for (let b = 0; b < blocks; b++) {
     const size = Math.min(o.blockSize, o.total - b * o.blockSize);
+    blockSizes.push(size);
     const ids = (side: string) => Array.from({ length: size }, (_, i) => `${o.gamePrefix}-${side}${b * o.blockSize + i}`);
     const rawIds = ids('r');
     const rtmIds = ids('e');
@@ -121,5 +124,5 @@ export async function startBurst(
   }
   raw.totalMs = raw.blockMs.reduce((a, x) => a + x, 0);
   rtm.totalMs = rtm.blockMs.reduce((a, x) => a + x, 0);
-  return { raw, rtm, rtmGameIds, blockSize: o.blockSize };
+  return { raw, rtm, rtmGameIds, blockSizes };
 }
