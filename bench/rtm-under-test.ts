@@ -68,7 +68,11 @@ export async function startRtmUnderTest(run: BenchRun, o: RtmUnderTestOptions, r
   const profiling = o.cpuProfDir
     ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`, `--cpu-prof-name=${o.label}-${run.runId}.cpuprofile`, `--diagnostic-dir=${o.cpuProfDir}`, '--heapsnapshot-signal=SIGUSR2']
     : [];
-  const args = [...profiling, '--enable-source-maps', 'dist/src/main.js'];
+  // RTM_BENCH_RTM_NODE_FLAGS tries node flags on the RTM under test (e.g. "--max-semi-space-size=1");
+  // RTM_BENCH_NO_SOURCE_MAPS=1 drops --enable-source-maps, which scripts/start.sh passes.
+  const extra = (process.env.RTM_BENCH_RTM_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
+  const sourceMaps = process.env.RTM_BENCH_NO_SOURCE_MAPS === '1' ? [] : ['--enable-source-maps'];
+  const args = [...profiling, ...extra, ...sourceMaps, 'dist/src/main.js'];
   const t0 = performance.now();
   const child = await spawnNode(run, `rtm-${o.label}`, args, env, o.logDir);
   const baseUrl = `http://127.0.0.1:${port}`;
