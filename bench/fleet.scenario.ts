@@ -112,7 +112,7 @@ export async function fleetScenario(run: BenchRun, flags: BenchFlags, logDir: st
   const probeSide = side('RTM', probeMs);
   rows.push({ key: 'probe_detection', label: `probe: 1 of ${engines} fails /healthz -> probe_failed`, unit: 'ms', rtm: probeSide, baseline: null, ratio: null, compare: 'p99', target: '<= 4000 ms', holds: probeSide.summary.max <= 4000 });
 
-  const kills = flags.quick ? 5 : 20;
+  const kills = flags.quick ? 5 : 15;
   run.log(`  fleet: crash detection x${kills}`);
   const exitedMs: number[] = [];
   const dieMs: number[] = [];
@@ -136,7 +136,7 @@ export async function fleetScenario(run: BenchRun, flags: BenchFlags, logDir: st
     ratio: ratioOf(exitedSide, dieSide, 'p99'), compare: 'p99', target: "p99 <= Docker's p99 + 50", holds: exitedSide.summary.p99 <= dieSide.summary.p99 + 50,
   });
 
-  const colds = flags.quick ? 1 : 3;
+  const colds = flags.quick ? 1 : 2;
   run.log(`  fleet: cold start with ${engines} owned containers to adopt x${colds}`);
   await rtm.process.stop();
   // The killed engines run again, so the cold start has every engine of the fleet to adopt.

@@ -6,7 +6,7 @@ import { encodeCursor } from '../src/api/runtime-view.js';
 import type { BenchFlags } from './bench-flags.js';
 import { side, ratioOf, type BenchRow } from './bench-report.js';
 import type { BenchRun } from './bench-run.js';
-import { benchDatabase, benchStateRoot, freePort, spawnNode } from './bench-servers.js';
+import { benchDatabase, benchRedis, benchStateRoot, freePort, spawnNode } from './bench-servers.js';
 import { runLoad, type LoadOutcome, type LoadSpec } from './load-generator.js';
 import { startRtmUnderTest } from './rtm-under-test.js';
 
@@ -44,10 +44,13 @@ export async function restScenario(run: BenchRun, flags: BenchFlags, logDir: str
   const { url, pool } = await benchDatabase(run, 'rest');
   const gameIds = await seed(pool, run.runId);
   const stateRoot = await benchStateRoot(run, 'rest');
+  const redisPrefix = `bench:${run.runId}:rest:`;
+  // Registered before the RTM starts, so its keys are deleted after it has stopped.
+  benchRedis(run, redisPrefix);
   const rtm = await startRtmUnderTest(run, {
     label: 'rest',
     postgresUrl: url,
-    redisPrefix: `bench:${run.runId}:rest:`,
+    redisPrefix,
     stateRoot,
     logDir,
     env: { RTMANAGER_POSTGRES_POOL_MAX: String(POOL_MAX) },
