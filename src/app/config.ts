@@ -189,6 +189,14 @@ function redisConnectionTarget(url: string): string {
   return `${decodeURIComponent(u.pathname)}${u.search}`;
 }
 
+/**
+ * Whether an OTLP endpoint is configured, read before anything else loads (the bootstrap
+ * instruments the process only then). loadConfig validates the value itself.
+ */
+export function tracingRequested(env: NodeJS.ProcessEnv): boolean {
+  return (env.RTMANAGER_OTLP_ENDPOINT ?? '').trim() !== '';
+}
+
 export function loadConfig(env: Env): RtmConfig {
   const r = new EnvReader(env);
 

@@ -2,6 +2,7 @@
 // upsert, the metric and the retry during an outage belong to the health service
 // (src/services/health/record-health-event.service.ts).
 import type { Redis } from 'ioredis';
+import { withProducerSpan } from '../telemetry/span-conventions.js';
 import { xaddTrimArgs } from './stream-trim.js';
 import type { HealthEvent } from '../../domain/health.js';
 import type { HealthEventPublisher } from '../../ports/publishers.js';
@@ -16,7 +17,7 @@ export class RedisHealthEventPublisher implements HealthEventPublisher {
   ) {}
 
   async publish(event: HealthEvent): Promise<void> {
-    await this.redis.xadd(this.stream, ...xaddTrimArgs(this.maxLen), '*', ...healthEventFields(event));
+    await withProducerSpan(this.stream, event.gameId, () => this.redis.xadd(this.stream, ...xaddTrimArgs(this.maxLen), '*', ...healthEventFields(event)));
   }
 }
 

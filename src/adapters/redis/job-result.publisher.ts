@@ -2,6 +2,7 @@
 // sized so that Lobby, down or lagging for a day at a busy rate, still finds every result
 // when it resumes from its offset (docs/observability.md "Stream retention").
 import type { Redis } from 'ioredis';
+import { withProducerSpan } from '../telemetry/span-conventions.js';
 import { xaddTrimArgs } from './stream-trim.js';
 import type { JobResult, JobResultPublisher } from '../../ports/publishers.js';
 
@@ -15,7 +16,7 @@ export class RedisJobResultPublisher implements JobResultPublisher {
   ) {}
 
   async publish(result: JobResult): Promise<string> {
-    const id = await this.redis.xadd(this.stream, ...xaddTrimArgs(this.maxLen), '*', ...jobResultFields(result));
+    const id = await withProducerSpan(this.stream, result.gameId, () => this.redis.xadd(this.stream, ...xaddTrimArgs(this.maxLen), '*', ...jobResultFields(result)));
     if (id === null) throw new Error(`XADD ${this.stream} returned no entry id`);
     return id;
   }

@@ -1,6 +1,7 @@
 // notification:intents (CONTRACT §6): admin-only alerts for the Notification Service.
 // Trimmed approximately to RTMANAGER_STREAM_MAXLEN_NOTIFICATION_INTENTS (docs/observability.md).
 import type { Redis } from 'ioredis';
+import { withProducerSpan } from '../telemetry/span-conventions.js';
 import { xaddTrimArgs } from './stream-trim.js';
 import type { NotificationIntent, NotificationIntentPublisher } from '../../ports/publishers.js';
 
@@ -14,7 +15,7 @@ export class RedisNotificationIntentPublisher implements NotificationIntentPubli
   ) {}
 
   async publish(intent: NotificationIntent): Promise<void> {
-    await this.redis.xadd(this.stream, ...xaddTrimArgs(this.maxLen), '*', ...notificationIntentFields(intent));
+    await withProducerSpan(this.stream, intent.gameId, () => this.redis.xadd(this.stream, ...xaddTrimArgs(this.maxLen), '*', ...notificationIntentFields(intent)));
   }
 }
 
