@@ -7,6 +7,8 @@ export interface Metrics {
   healthEventPublished(eventType: HealthEventType): void;
   streamLag(consumer: string, lagSeconds: number): void;
   streamEntryRejected(consumer: string, reason: string): void;
+  /** A Lobby job was called again after a retryable outcome (an outage, a busy lease) or a throw. */
+  jobRetried(jobKind: 'start' | 'stop'): void;
 }
 
 export const noopMetrics: Metrics = {
@@ -14,4 +16,5 @@ export const noopMetrics: Metrics = {
   healthEventPublished() {},
   streamLag() {},
   streamEntryRejected() {},
+  jobRetried() {},
 };

@@ -37,6 +37,7 @@ import {
   fromDockerError,
   storeStep,
 } from '../shared/operation-failure.js';
+import type { OperationContext } from '../shared/operation-context.js';
 import { OperationRecorder, type RecordedOperation } from '../shared/operation-recorder.js';
 import { checkImageRef, refuseInvalidGameId } from '../shared/request-validation.js';
 
@@ -88,18 +89,18 @@ export class StartRuntimeService {
     this.leaseRunner = new LeaseRunner(deps.leases, deps.logger);
   }
 
-  async execute(input: StartRuntimeInput): Promise<OperationResult> {
+  async execute(input: StartRuntimeInput, context?: OperationContext): Promise<OperationResult> {
     const refused = refuseInvalidGameId(input.gameId, 'start', this.deps.logger);
     if (refused) return refused;
     try {
       checkImageRef(input.imageRef, this.deps.settings.imageAllowlist);
     } catch (err) {
-      return this.begin(input, null).fail(asOperationFailure(err), null);
+      return this.begin(input, null, context).fail(asOperationFailure(err), null);
     }
     return this.leaseRunner.run(
       input.gameId,
-      (lease) => this.runHeld(input, { lease, correlationId: null }),
-      (failure) => this.begin(input, null).fail(failure, null),
+      (lease) => this.runHeld(input, { lease, correlationId: null }, context),
+      (failure) => this.begin(input, null, context).fail(failure, null),
     );
   }
 
@@ -107,8 +108,8 @@ export class StartRuntimeService {
    * The whole start under a lease the caller already holds (restart, patch). Writes its
    * own operation_log row, tagged with the caller's correlation id.
    */
-  async runHeld(input: StartRuntimeInput, ctx: HeldContext): Promise<OperationResult> {
-    const op = this.begin(input, ctx.correlationId);
+  async runHeld(input: StartRuntimeInput, ctx: HeldContext, context?: OperationContext): Promise<OperationResult> {
+    const op = this.begin(input, ctx.correlationId, context);
     let found: RuntimeRecord | null = null;
     let createdId: string | null = null;
     let stored: RuntimeRecord;
@@ -155,8 +156,10 @@ export class StartRuntimeService {
     return result;
   }
 
-  private begin(input: StartRuntimeInput, correlationId: string | null): RecordedOperation {
+  private begin(input: StartRuntimeInput, correlationId: string | null, context?: OperationContext): RecordedOperation {
     return this.recorder.begin({
+      retries: context?.retries,
+      deferRetryable: context?.deferRetryable,
       gameId: input.gameId,
       opKind: 'start',
       opSource: input.opSource,

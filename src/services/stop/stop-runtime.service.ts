@@ -13,6 +13,7 @@ import type { OperationLogStore } from '../../ports/operation-log.store.js';
 import type { RuntimeRecordStore } from '../../ports/runtime-record.store.js';
 import { LeaseRunner, assertLeaseHeld, type HeldContext } from '../shared/lease-runner.js';
 import { OperationFailure, asOperationFailure, fromDockerError, storeStep } from '../shared/operation-failure.js';
+import type { OperationContext } from '../shared/operation-context.js';
 import { OperationRecorder, type RecordedOperation } from '../shared/operation-recorder.js';
 import { refuseInvalidGameId } from '../shared/request-validation.js';
 
@@ -51,7 +52,7 @@ export class StopRuntimeService {
     this.leaseRunner = new LeaseRunner(deps.leases, deps.logger);
   }
 
-  async execute(input: StopRuntimeInput): Promise<OperationResult> {
+  async execute(input: StopRuntimeInput, context?: OperationContext): Promise<OperationResult> {
     const refused = refuseInvalidGameId(input.gameId, 'stop', this.deps.logger);
     if (refused) return refused;
     if (!(STOP_REASONS as readonly string[]).includes(input.reason)) {
@@ -63,8 +64,8 @@ export class StopRuntimeService {
     }
     return this.leaseRunner.run(
       input.gameId,
-      (lease) => this.runHeld(input, { lease, correlationId: null }),
-      (failure) => this.begin(input.gameId, input.reason, input.opSource, null).fail(failure, null),
+      (lease) => this.runHeld(input, { lease, correlationId: null }, context),
+      (failure) => this.begin(input.gameId, input.reason, input.opSource, null, context).fail(failure, null),
     );
   }
 
@@ -72,8 +73,9 @@ export class StopRuntimeService {
   async runHeld(
     input: { gameId: string; reason: StopCause; opSource: OpSource },
     ctx: HeldContext,
+    context?: OperationContext,
   ): Promise<OperationResult> {
-    const op = this.begin(input.gameId, input.reason, input.opSource, ctx.correlationId);
+    const op = this.begin(input.gameId, input.reason, input.opSource, ctx.correlationId, context);
     let found: RuntimeRecord | null = null;
     try {
       found = await storeStep('reading the runtime record', () => this.deps.records.get(input.gameId));
@@ -122,8 +124,8 @@ export class StopRuntimeService {
     }
   }
 
-  private begin(gameId: string, reason: string, opSource: OpSource, correlationId: string | null): RecordedOperation {
-    const op = this.recorder.begin({ gameId, opKind: 'stop', opSource, correlationId });
+  private begin(gameId: string, reason: string, opSource: OpSource, correlationId: string | null, context?: OperationContext): RecordedOperation {
+    const op = this.recorder.begin({ gameId, opKind: 'stop', opSource, correlationId, retries: context?.retries, deferRetryable: context?.deferRetryable });
     op.details.reason = reason;
     return op;
   }

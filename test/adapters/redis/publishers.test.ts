@@ -44,6 +44,7 @@ class RecordingMetrics implements Metrics {
   operationCompleted = noopMetrics.operationCompleted;
   streamLag = noopMetrics.streamLag;
   streamEntryRejected = noopMetrics.streamEntryRejected;
+  jobRetried = noopMetrics.jobRetried;
   healthEventPublished(t: HealthEventType): void {
     this.healthEvents.push(t);
   }

@@ -46,6 +46,7 @@ export class RecordingMetrics implements Metrics {
   }
   streamLag(): void {}
   streamEntryRejected(): void {}
+  jobRetried(): void {}
 }
 
 export interface HarnessOptions {

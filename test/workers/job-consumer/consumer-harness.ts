@@ -7,6 +7,7 @@ import type { RuntimeRecord } from '../../../src/domain/runtime-record.js';
 import type { Metrics } from '../../../src/ports/metrics.js';
 import type { JobResult, JobResultPublisher } from '../../../src/ports/publishers.js';
 import type { StreamOffsetStore } from '../../../src/ports/stream-offset.store.js';
+import type { OperationContext } from '../../../src/services/shared/operation-context.js';
 import type { JobConsumerDeps, JobConsumerSettings } from '../../../src/workers/job-consumer/stream-job-consumer.js';
 import { ManualClock } from '../../fakes/misc.fake.js';
 import { FakeStreamReader } from '../../fakes/stream-reader.fake.js';
@@ -65,6 +66,7 @@ export class RecordingJobResultPublisher implements JobResultPublisher {
 export class RecordingMetrics implements Metrics {
   readonly lags: Array<{ consumer: string; seconds: number }> = [];
   readonly rejections: Array<{ consumer: string; reason: string }> = [];
+  readonly retries: Array<'start' | 'stop'> = [];
   operationCompleted(): void {}
   healthEventPublished(): void {}
   streamLag(consumer: string, seconds: number): void {
@@ -72,6 +74,9 @@ export class RecordingMetrics implements Metrics {
   }
   streamEntryRejected(consumer: string, reason: string): void {
     this.rejections.push({ consumer, reason });
+  }
+  jobRetried(jobKind: 'start' | 'stop'): void {
+    this.retries.push(jobKind);
   }
 }
 
@@ -88,9 +93,10 @@ export function deferred<T = void>(): Deferred<T> {
   return { promise, resolve };
 }
 
-/** A service stand-in: records calls and answers through `respond` (replaceable per test). */
+/** A service stand-in: records calls (and their operation contexts) and answers through `respond`. */
 export class ScriptedService<I extends { gameId: string }> {
   readonly calls: I[] = [];
+  readonly contexts: OperationContext[] = [];
   readonly finished: I[] = [];
   respond: (input: I) => Promise<OperationResult> = async (input) => ({
     outcome: 'success',
@@ -98,8 +104,9 @@ export class ScriptedService<I extends { gameId: string }> {
     errorMessage: null,
     record: runningRecord(input.gameId, (input as { imageRef?: string }).imageRef ?? 'galaxy/game:1.0.0'),
   });
-  async execute(input: I): Promise<OperationResult> {
+  async execute(input: I, context?: OperationContext): Promise<OperationResult> {
     this.calls.push(input);
+    if (context) this.contexts.push(context);
     const result = await this.respond(input);
     this.finished.push(input);
     return result;
@@ -163,7 +170,6 @@ export function testSettings(stream: string, overrides: Partial<JobConsumerSetti
     concurrency: 4,
     shutdownTimeoutMs: 2_000,
     backoff: { initialMs: 5, maxMs: 20 },
-    transientRetry: { windowMs: 100, initialDelayMs: 5, maxDelayMs: 10 },
     ...overrides,
   };
 }
