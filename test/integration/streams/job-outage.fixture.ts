@@ -25,10 +25,9 @@ import { systemClock } from '../../../src/ports/clock.js';
 import { noopMetrics, type Metrics } from '../../../src/ports/metrics.js';
 import { createLifecycleServices } from '../../../src/services/lifecycle-services.js';
 import { StartJobsConsumer } from '../../../src/workers/start-jobs/start-jobs.consumer.js';
-import { deleteKeysWithPrefix, TEST_DOCKER_NETWORK, TEST_REDIS_URL, testRedisPrefix } from '../../support/test-env.js';
+import { deleteKeysWithPrefix, TEST_REDIS_URL, testRedisPrefix } from '../../support/test-env.js';
+import { ENGINE_UID, TEST_LIFECYCLE_SETTINGS } from '../services/real-lifecycle.fixture.js';
 
-/** The test engine runs as this uid (engine/Dockerfile). */
-const ENGINE_UID = 10001;
 export const OUTAGE_LEASE_TTL_MS = 1_000;
 
 export async function createOutageConsumer(opts: { pool: pg.Pool; dockerHost: string; maxAgeMs?: number }) {
@@ -62,20 +61,7 @@ export async function createOutageConsumer(opts: { pool: pg.Pool; dockerHost: st
       clock: systemClock,
       logger,
     },
-    {
-      start: {
-        pullPolicy: 'if_not_present',
-        imageAllowlist: [],
-        containerDefaults: {
-          network: TEST_DOCKER_NETWORK,
-          enginePort: 8080,
-          limits: { cpus: 0.5, memoryBytes: 256 * 1024 ** 2, pidsLimit: 128 },
-          logDriver: 'json-file',
-          logOptions: { 'max-size': '1m', 'max-file': '2' },
-        },
-      },
-      stop: { stopTimeoutSeconds: 5 },
-    },
+    TEST_LIFECYCLE_SETTINGS,
   );
   const streams = { start: `${prefix}runtime:start_jobs`, results: `${prefix}runtime:job_results` };
   const consumer = new StartJobsConsumer(

@@ -47,6 +47,29 @@ async function expectOneRecordedStart(fixture: Fixture, gameId: string): Promise
   return retries;
 }
 
+/**
+ * The whole proof for one kind of outage: fault, a start job added, the outage held past the
+ * TTL + 10 s with nothing answered or committed, recovery, then one success, one row.
+ */
+async function delayedNotFailed(fixture: Fixture, kind: string, fault: { begin(): Promise<void>; end(): Promise<void> }): Promise<void> {
+  fixture.consumer.start();
+  const gameId = testGameId(`${kind.slice(0, 2)}-out`);
+  const t0 = Date.now();
+  await fault.begin();
+  const faultAt = Date.now();
+  const jobId = await fixture.addStartJob(gameId, ENGINE_IMAGE);
+  await holdOutage(fixture, OUTAGE_MS);
+  expect(fixture.retries.length).toBeGreaterThan(0);
+
+  await fault.end();
+  const recoveredAt = Date.now();
+  const result = await answeredOnce(fixture, jobId);
+  const offsetAt = Date.now();
+  expect(result).toMatchObject({ game_id: gameId, outcome: 'success', error_code: '', image_ref: ENGINE_IMAGE });
+  const retries = await expectOneRecordedStart(fixture, gameId);
+  timeline(kind, t0, { faultAt, recoveredAt, answeredAt: Number(result.completed_at_ms), offsetAt }, { rows: 1, retries });
+}
+
 function timeline(kind: string, t0: number, marks: Record<string, number>, extra: Record<string, unknown>): void {
   const at = Object.fromEntries(Object.entries(marks).map(([k, v]) => [k, `+${((v - t0) / 1000).toFixed(1)}s`]));
   console.info(`[outage timeline] ${kind}: ${JSON.stringify({ ...at, ...extra })}`);
@@ -72,22 +95,7 @@ describe('a start job during a PostgreSQL outage longer than the lease TTL + 10 
   it('is delayed, then answered once with success: one op-log row with retries, offset moved only after', async () => {
     const fixture = await createOutageConsumer({ pool, dockerHost: TEST_DOCKER_HOST });
     try {
-      fixture.consumer.start();
-      const gameId = testGameId('pg-out');
-      const t0 = Date.now();
-      await server.stop();
-      const faultAt = Date.now();
-      const jobId = await fixture.addStartJob(gameId, ENGINE_IMAGE);
-      await holdOutage(fixture, OUTAGE_MS);
-      expect(fixture.retries.length).toBeGreaterThan(0);
-
-      await server.start();
-      const recoveredAt = Date.now();
-      const result = await answeredOnce(fixture, jobId);
-      const offsetAt = Date.now();
-      expect(result).toMatchObject({ game_id: gameId, outcome: 'success', error_code: '', image_ref: ENGINE_IMAGE });
-      const retries = await expectOneRecordedStart(fixture, gameId);
-      timeline('postgres', t0, { faultAt, recoveredAt, answeredAt: Number(result.completed_at_ms), offsetAt }, { rows: 1, retries });
+      await delayedNotFailed(fixture, 'postgres', { begin: () => server.stop(), end: () => server.start() });
     } finally {
       await fixture.close(realDocker);
     }
@@ -109,22 +117,7 @@ describe('a start job during a Docker outage longer than the lease TTL + 10 s', 
     const proxy = await startDockerSocketProxy();
     const fixture = await createOutageConsumer({ pool: database.pool, dockerHost: proxy.host });
     try {
-      fixture.consumer.start();
-      const gameId = testGameId('dk-out');
-      const t0 = Date.now();
-      await proxy.close();
-      const faultAt = Date.now();
-      const jobId = await fixture.addStartJob(gameId, ENGINE_IMAGE);
-      await holdOutage(fixture, OUTAGE_MS);
-      expect(fixture.retries.length).toBeGreaterThan(0);
-
-      await proxy.open();
-      const recoveredAt = Date.now();
-      const result = await answeredOnce(fixture, jobId);
-      const offsetAt = Date.now();
-      expect(result).toMatchObject({ game_id: gameId, outcome: 'success', error_code: '' });
-      const retries = await expectOneRecordedStart(fixture, gameId);
-      timeline('docker', t0, { faultAt, recoveredAt, answeredAt: Number(result.completed_at_ms), offsetAt }, { rows: 1, retries });
+      await delayedNotFailed(fixture, 'docker', { begin: () => proxy.close(), end: () => proxy.open() });
     } finally {
       await fixture.close(realDocker);
       await proxy.close().catch(() => undefined);
