@@ -36,8 +36,10 @@ export class JobRunner<J> {
 
   /** True when the entry is fully handled (result published or rejection counted). */
   async run(entry: StreamEntry, decoded: DecodedEntry<J>): Promise<boolean> {
-    const appendedMs = entryTimeMs(entry.id) ?? this.deps.clock.now().getTime();
-    this.deps.metrics.streamLag(this.definition.label, (this.deps.clock.now().getTime() - appendedMs) / 1000);
+    // Redis ids carry the append time; an id without one counts as appended now (no lag, no age).
+    const readAtMs = this.deps.clock.now().getTime();
+    const appendedMs = entryTimeMs(entry.id);
+    if (appendedMs !== null) this.deps.metrics.streamLag(this.definition.label, (readAtMs - appendedMs) / 1000);
     if (decoded.kind === 'rejected') {
       this.log.warn(
         { entry_id: entry.id, field_names: Object.keys(entry.fields), reason: decoded.reason, problem: decoded.message },
@@ -54,7 +56,7 @@ export class JobRunner<J> {
       'rtm.job_kind': this.definition.jobKind,
     };
     return this.traceJob(`${this.definition.label} job`, attributes, async (span) => {
-      const answer = decoded.kind === 'invalid' ? this.malformed(decoded.message, entry, log) : await this.execute(decoded.job, appendedMs, log);
+      const answer = decoded.kind === 'invalid' ? this.malformed(decoded.message, entry, log) : await this.execute(decoded.job, appendedMs ?? readAtMs, log);
       if (answer === undefined) return false;
       return this.publish(entry.id, decoded.gameId, answer, span, log);
     });
