@@ -1,48 +1,75 @@
-// A TCP proxy in front of the Docker socket: closing it is a Docker outage for whoever talks
-// through it (RTMANAGER_DOCKER_HOST=tcp://…), while the real daemon — shared by every test —
-// keeps running. Reopened on the same port, it is the daemon "coming back".
+// A TCP proxy in front of the Docker socket, for one RTM process: point
+// RTMANAGER_DOCKER_HOST at `url` and `cut()` it for a Docker outage that only that RTM sees
+// (the shared daemon and everybody else's containers are untouched). Cutting destroys every
+// open connection, the events stream included, and refuses new ones until `restore()`.
 import net from 'node:net';
+import { freeTcpPort, onProcessExit } from './private-server.js';
 
 export interface DockerSocketProxy {
-  /** `tcp://127.0.0.1:<port>`, for createDockerClient / RTMANAGER_DOCKER_HOST. */
-  host: string;
-  /** Refuse new connections and cut the open ones. */
+  readonly port: number;
+  /** `tcp://127.0.0.1:<port>`, for RTMANAGER_DOCKER_HOST. */
+  readonly url: string;
+  /** Connections refused and every open one destroyed, until restore(). */
+  cut(): Promise<void>;
+  /** Listens again on the same port. */
+  restore(): Promise<void>;
+  readonly open: boolean;
   close(): Promise<void>;
-  /** Listen again on the same port. */
-  open(): Promise<void>;
 }
 
-export async function startDockerSocketProxy(socketPath = '/var/run/docker.sock'): Promise<DockerSocketProxy> {
-  const open = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    const daemon = net.connect(socketPath);
-    for (const s of [client, daemon]) {
-      open.add(s);
-      s.on('close', () => open.delete(s));
-      s.on('error', () => undefined);
-    }
-    client.pipe(daemon).pipe(client);
-    client.on('close', () => daemon.destroy());
-    daemon.on('close', () => client.destroy());
-  });
-  let port = 0;
+export async function startDockerSocketProxy(opts: { socketPath?: string; port?: number } = {}): Promise<DockerSocketProxy> {
+  const socketPath = opts.socketPath ?? '/var/run/docker.sock';
+  const port = opts.port ?? (await freeTcpPort());
+  const sockets = new Set<net.Socket>();
+  let server: net.Server | null = null;
+
+  const track = (s: net.Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+    s.on('error', () => s.destroy());
+  };
+
   const listen = () =>
     new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => {
-        server.off('error', reject);
-        port = (server.address() as net.AddressInfo).port;
+      const srv = net.createServer((client) => {
+        const upstream = net.connect(socketPath);
+        track(client);
+        track(upstream);
+        client.on('close', () => upstream.destroy());
+        upstream.on('close', () => client.destroy());
+        client.pipe(upstream);
+        upstream.pipe(client);
+      });
+      srv.once('error', reject);
+      srv.listen(port, '127.0.0.1', () => {
+        server = srv;
         resolve();
       });
     });
+
+  const cut = async () => {
+    const srv = server;
+    server = null;
+    for (const s of sockets) s.destroy();
+    sockets.clear();
+    if (srv) await new Promise<void>((r) => srv.close(() => r()));
+  };
+
+  onProcessExit(() => {
+    for (const s of sockets) s.destroy();
+    server?.close();
+  });
   await listen();
   return {
-    host: `tcp://127.0.0.1:${port}`,
-    async close() {
-      const closed = new Promise((resolve) => server.close(resolve));
-      for (const s of open) s.destroy();
-      await closed;
+    port,
+    url: `tcp://127.0.0.1:${port}`,
+    cut,
+    restore: async () => {
+      if (!server) await listen();
     },
-    open: listen,
+    get open() {
+      return server !== null;
+    },
+    close: cut,
   };
 }

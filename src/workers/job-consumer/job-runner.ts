@@ -3,7 +3,7 @@
 // outcome is published on runtime:job_results (retried while Redis is away, the outcome kept:
 // the service recorded it once and must not run again).
 import type { Logger } from 'pino';
-import type { OperationResult } from '../../domain/operation-result.js';
+import { failed, type OperationResult } from '../../domain/operation-result.js';
 import type { JobResult } from '../../ports/publishers.js';
 import type { StreamEntry } from '../../ports/stream-reader.js';
 import type { DecodedEntry } from './decoded-entry.js';
@@ -64,8 +64,7 @@ export class JobRunner<J> {
 
   private malformed(message: string, entry: StreamEntry, log: Logger): Answer {
     log.warn({ problem: message, field_names: Object.keys(entry.fields) }, 'malformed job: answering invalid_request');
-    const result: OperationResult = { outcome: 'failure', errorCode: 'invalid_request', errorMessage: message, record: null };
-    return { result, completedAt: this.deps.clock.now(), imageRef: null, retries: 0 };
+    return { result: failed('invalid_request', message), completedAt: this.deps.clock.now(), imageRef: null, retries: 0 };
   }
 
   /** The service's final outcome, or undefined when the consumer stopped first (the job replays). */

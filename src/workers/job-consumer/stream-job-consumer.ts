@@ -23,7 +23,6 @@ import { JobRetryPolicy } from './job-retry.policy.js';
 import { JobRunner } from './job-runner.js';
 import { OffsetCommitter } from './offset-committer.js';
 
-export { STREAM_BEGINNING };
 export type { JobConsumerDefinition, JobConsumerDeps, JobConsumerSettings };
 
 export class StreamJobConsumer<J> implements BackgroundWorker {

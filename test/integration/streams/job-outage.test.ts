@@ -10,7 +10,7 @@ import { runMigrations } from '../../../src/adapters/postgres/migrator.js';
 import { projectRoot } from '../../../src/app/project-root.js';
 import { silentLogger } from '../../adapters/redis/redis-test-support.js';
 import { startDockerSocketProxy } from '../../support/docker-socket-proxy.js';
-import { createPrivatePostgres, type PrivatePostgres } from '../../support/private-postgres.js';
+import { startPrivatePostgres, type PrivatePostgres } from '../../support/private-postgres.js';
 import { createTestDatabase, ENGINE_IMAGE, eventually, TEST_DOCKER_HOST, testGameId, type TestDatabase } from '../../support/test-env.js';
 import { createOutageConsumer, OUTAGE_LEASE_TTL_MS } from './job-outage.fixture.js';
 
@@ -80,16 +80,15 @@ describe('a start job during a PostgreSQL outage longer than the lease TTL + 10 
   let pool: pg.Pool;
 
   beforeAll(async () => {
-    server = await createPrivatePostgres();
-    await server.start();
-    pool = new pg.Pool({ connectionString: server.url, max: 5, connectionTimeoutMillis: 2_000 });
+    server = await startPrivatePostgres();
+    pool = new pg.Pool({ connectionString: await server.createDatabase('rtm_jc'), max: 5, connectionTimeoutMillis: 2_000 });
     pool.on('error', () => undefined); // the outage kills idle clients
     await runMigrations(pool, path.join(projectRoot(), 'migrations'));
   }, 60_000);
 
   afterAll(async () => {
     await pool?.end().catch(() => undefined);
-    await server?.destroy();
+    await server?.dispose();
   });
 
   it('is delayed, then answered once with success: one op-log row with retries, offset moved only after', async () => {
@@ -115,9 +114,9 @@ describe('a start job during a Docker outage longer than the lease TTL + 10 s', 
 
   it('is delayed, then answered once with success: one op-log row with retries, offset moved only after', async () => {
     const proxy = await startDockerSocketProxy();
-    const fixture = await createOutageConsumer({ pool: database.pool, dockerHost: proxy.host });
+    const fixture = await createOutageConsumer({ pool: database.pool, dockerHost: proxy.url });
     try {
-      await delayedNotFailed(fixture, 'docker', { begin: () => proxy.close(), end: () => proxy.open() });
+      await delayedNotFailed(fixture, 'docker', { begin: () => proxy.cut(), end: () => proxy.restore() });
     } finally {
       await fixture.close(realDocker);
       await proxy.close().catch(() => undefined);
@@ -126,12 +125,12 @@ describe('a start job during a Docker outage longer than the lease TTL + 10 s', 
 
   it('with RTMANAGER_JOB_MAX_AGE set, a job older than it is answered once with the failure, and recorded', async () => {
     const proxy = await startDockerSocketProxy();
-    const fixture = await createOutageConsumer({ pool: database.pool, dockerHost: proxy.host, maxAgeMs: 2_000 });
+    const fixture = await createOutageConsumer({ pool: database.pool, dockerHost: proxy.url, maxAgeMs: 2_000 });
     try {
       fixture.consumer.start();
       const gameId = testGameId('dk-age');
       const t0 = Date.now();
-      await proxy.close();
+      await proxy.cut();
       const faultAt = Date.now();
       const jobId = await fixture.addStartJob(gameId, ENGINE_IMAGE);
       const result = await answeredOnce(fixture, jobId);
