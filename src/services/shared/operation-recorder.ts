@@ -24,7 +24,7 @@ export interface OperationScope {
   opSource: OpSource;
   correlationId: string | null;
   imageRef?: string | null;
-  /** See OperationContext: earlier retryable calls of the same job, and whether to defer. */
+  /** See src/services/operation-context.ts: earlier calls of the same job, and whether to defer. */
   retries?: number;
   deferRetryable?: boolean;
 }

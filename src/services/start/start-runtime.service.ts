@@ -11,7 +11,6 @@ import {
   type ResourceLimits,
 } from '../../domain/container-spec.js';
 import type { ErrorCode } from '../../domain/error-codes.js';
-import type { OpSource } from '../../domain/operation.js';
 import type { OperationResult } from '../../domain/operation-result.js';
 import { containerNameFor, engineEndpointFor, type RuntimeRecord } from '../../domain/runtime-record.js';
 import type { Clock } from '../../ports/clock.js';
@@ -37,14 +36,13 @@ import {
   fromDockerError,
   storeStep,
 } from '../shared/operation-failure.js';
-import type { OperationContext } from '../shared/operation-context.js';
+import type { OperationContext } from '../operation-context.js';
 import { OperationRecorder, type RecordedOperation } from '../shared/operation-recorder.js';
 import { checkImageRef, refuseInvalidGameId } from '../shared/request-validation.js';
 
-export interface StartRuntimeInput {
+export interface StartRuntimeInput extends OperationContext {
   gameId: string;
   imageRef: string;
-  opSource: OpSource;
 }
 
 export type ImagePullPolicy = 'always' | 'if_not_present' | 'never';
@@ -89,18 +87,18 @@ export class StartRuntimeService {
     this.leaseRunner = new LeaseRunner(deps.leases, deps.logger);
   }
 
-  async execute(input: StartRuntimeInput, context?: OperationContext): Promise<OperationResult> {
+  async execute(input: StartRuntimeInput): Promise<OperationResult> {
     const refused = refuseInvalidGameId(input.gameId, 'start', this.deps.logger);
     if (refused) return refused;
     try {
       checkImageRef(input.imageRef, this.deps.settings.imageAllowlist);
     } catch (err) {
-      return this.begin(input, null, context).fail(asOperationFailure(err), null);
+      return this.begin(input, null).fail(asOperationFailure(err), null);
     }
     return this.leaseRunner.run(
       input.gameId,
-      (lease) => this.runHeld(input, { lease, correlationId: null }, context),
-      (failure) => this.begin(input, null, context).fail(failure, null),
+      (lease) => this.runHeld(input, { lease, correlationId: null }),
+      (failure) => this.begin(input, null).fail(failure, null),
     );
   }
 
@@ -108,8 +106,8 @@ export class StartRuntimeService {
    * The whole start under a lease the caller already holds (restart, patch). Writes its
    * own operation_log row, tagged with the caller's correlation id.
    */
-  async runHeld(input: StartRuntimeInput, ctx: HeldContext, context?: OperationContext): Promise<OperationResult> {
-    const op = this.begin(input, ctx.correlationId, context);
+  async runHeld(input: StartRuntimeInput, ctx: HeldContext): Promise<OperationResult> {
+    const op = this.begin(input, ctx.correlationId);
     let found: RuntimeRecord | null = null;
     let createdId: string | null = null;
     let stored: RuntimeRecord;
@@ -156,14 +154,14 @@ export class StartRuntimeService {
     return result;
   }
 
-  private begin(input: StartRuntimeInput, correlationId: string | null, context?: OperationContext): RecordedOperation {
+  private begin(input: StartRuntimeInput, correlationId: string | null): RecordedOperation {
     return this.recorder.begin({
-      retries: context?.retries,
-      deferRetryable: context?.deferRetryable,
       gameId: input.gameId,
       opKind: 'start',
       opSource: input.opSource,
       correlationId,
+      retries: input.retries,
+      deferRetryable: input.deferRetryable,
       imageRef: typeof input.imageRef === 'string' ? input.imageRef : null,
     });
   }

@@ -13,14 +13,13 @@ import type { OperationLogStore } from '../../ports/operation-log.store.js';
 import type { RuntimeRecordStore } from '../../ports/runtime-record.store.js';
 import { LeaseRunner, assertLeaseHeld, type HeldContext } from '../shared/lease-runner.js';
 import { OperationFailure, asOperationFailure, fromDockerError, storeStep } from '../shared/operation-failure.js';
-import type { OperationContext } from '../shared/operation-context.js';
+import type { OperationContext } from '../operation-context.js';
 import { OperationRecorder, type RecordedOperation } from '../shared/operation-recorder.js';
 import { refuseInvalidGameId } from '../shared/request-validation.js';
 
-export interface StopRuntimeInput {
+export interface StopRuntimeInput extends OperationContext {
   gameId: string;
   reason: StopReason;
-  opSource: OpSource;
 }
 
 /** Why an inner stop ran: a caller's reason, or the outer operation that needed it. */
@@ -52,7 +51,7 @@ export class StopRuntimeService {
     this.leaseRunner = new LeaseRunner(deps.leases, deps.logger);
   }
 
-  async execute(input: StopRuntimeInput, context?: OperationContext): Promise<OperationResult> {
+  async execute(input: StopRuntimeInput): Promise<OperationResult> {
     const refused = refuseInvalidGameId(input.gameId, 'stop', this.deps.logger);
     if (refused) return refused;
     if (!(STOP_REASONS as readonly string[]).includes(input.reason)) {
@@ -64,18 +63,17 @@ export class StopRuntimeService {
     }
     return this.leaseRunner.run(
       input.gameId,
-      (lease) => this.runHeld(input, { lease, correlationId: null }, context),
-      (failure) => this.begin(input.gameId, input.reason, input.opSource, null, context).fail(failure, null),
+      (lease) => this.runHeld(input, { lease, correlationId: null }),
+      (failure) => this.begin(input.gameId, input.reason, input.opSource, null, input).fail(failure, null),
     );
   }
 
   /** The whole stop under a lease the caller already holds (restart, patch). */
   async runHeld(
-    input: { gameId: string; reason: StopCause; opSource: OpSource },
+    input: OperationContext & { gameId: string; reason: StopCause },
     ctx: HeldContext,
-    context?: OperationContext,
   ): Promise<OperationResult> {
-    const op = this.begin(input.gameId, input.reason, input.opSource, ctx.correlationId, context);
+    const op = this.begin(input.gameId, input.reason, input.opSource, ctx.correlationId, input);
     let found: RuntimeRecord | null = null;
     try {
       found = await storeStep('reading the runtime record', () => this.deps.records.get(input.gameId));

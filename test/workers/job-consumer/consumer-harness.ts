@@ -7,7 +7,6 @@ import type { RuntimeRecord } from '../../../src/domain/runtime-record.js';
 import type { Metrics } from '../../../src/ports/metrics.js';
 import type { JobResult, JobResultPublisher } from '../../../src/ports/publishers.js';
 import type { StreamOffsetStore } from '../../../src/ports/stream-offset.store.js';
-import type { OperationContext } from '../../../src/services/shared/operation-context.js';
 import type { JobConsumerDeps, JobConsumerSettings } from '../../../src/workers/job-consumer/stream-job-consumer.js';
 import { ManualClock } from '../../fakes/misc.fake.js';
 import { FakeStreamReader } from '../../fakes/stream-reader.fake.js';
@@ -93,10 +92,19 @@ export function deferred<T = void>(): Deferred<T> {
   return { promise, resolve };
 }
 
-/** A service stand-in: records calls (and their operation contexts) and answers through `respond`. */
+/** How the consumer said it retries a call (the operation context's retry fields). */
+export interface RetryContext {
+  retries?: number;
+  deferRetryable?: boolean;
+}
+
+/**
+ * A service stand-in: records each call's input (without the retry fields, which go to
+ * `contexts`) and answers through `respond` (replaceable per test).
+ */
 export class ScriptedService<I extends { gameId: string }> {
   readonly calls: I[] = [];
-  readonly contexts: OperationContext[] = [];
+  readonly contexts: RetryContext[] = [];
   readonly finished: I[] = [];
   respond: (input: I) => Promise<OperationResult> = async (input) => ({
     outcome: 'success',
@@ -104,9 +112,11 @@ export class ScriptedService<I extends { gameId: string }> {
     errorMessage: null,
     record: runningRecord(input.gameId, (input as { imageRef?: string }).imageRef ?? 'galaxy/game:1.0.0'),
   });
-  async execute(input: I, context?: OperationContext): Promise<OperationResult> {
+  async execute(call: I & RetryContext): Promise<OperationResult> {
+    const { retries, deferRetryable, ...rest } = call;
+    const input = rest as unknown as I;
     this.calls.push(input);
-    if (context) this.contexts.push(context);
+    this.contexts.push({ retries, deferRetryable });
     const result = await this.respond(input);
     this.finished.push(input);
     return result;

@@ -369,7 +369,7 @@ describe('StreamJobConsumer: conflicts', () => {
     await eventually(() => (world.offsets.offsets.get('start_jobs') === id ? true : undefined), fast);
     expect(world.results.byJob(id)).toMatchObject({ outcome: 'failure', errorCode: 'conflict' });
     const last = service.contexts.at(-1);
-    expect(last).toEqual({ source: 'lobby_stream', retries: service.calls.length - 1, deferRetryable: false });
+    expect(last).toEqual({ retries: service.calls.length - 1, deferRetryable: false });
     expect(service.contexts.filter((c) => c.deferRetryable === false)).toHaveLength(1);
     expect(world.metrics.retries).toHaveLength(service.calls.length - 1);
   });

@@ -84,7 +84,7 @@ describe('StopJobsConsumer', () => {
 
     await runUntilDone(world, service, id, { maxAgeMs: 0 });
 
-    expect(service.contexts).toEqual([{ source: 'lobby_stream', retries: 0, deferRetryable: false }]);
+    expect(service.contexts).toEqual([{ retries: 0, deferRetryable: false }]);
     expect(world.results.byJob(id)).toMatchObject({ outcome: 'failure', errorCode: 'docker_unavailable', errorMessage: 'docker daemon unreachable' });
   });
 
