@@ -16,6 +16,7 @@ import { RedisStreamReader } from '../adapters/redis/stream-reader.adapter.js';
 import { PrometheusMetrics } from '../adapters/telemetry/prometheus.metrics.js';
 import { withSpan } from '../adapters/telemetry/tracing.js';
 import type { Clock } from '../ports/clock.js';
+import { RecordHealthEventService } from '../services/health/record-health-event.service.js';
 import { createLifecycleServices } from '../services/lifecycle-services.js';
 import { ContainerCleanupWorker } from '../workers/container-cleanup/container-cleanup.worker.js';
 import { DockerEventsWorker } from '../workers/docker-events/docker-events.worker.js';
@@ -25,24 +26,28 @@ import type { JobConsumerDeps } from '../workers/job-consumer/stream-job-consume
 import { ReconcilerWorker } from '../workers/reconciler/reconciler.worker.js';
 import { StartJobsConsumer } from '../workers/start-jobs/start-jobs.consumer.js';
 import { StopJobsConsumer } from '../workers/stop-jobs/stop-jobs.consumer.js';
+import type { Closers } from './closers.js';
 import type { RtmConfig } from './config.js';
 import type { Infrastructure } from './infrastructure.js';
 import { lifecycleSettingsFromConfig } from './lifecycle-settings.js';
 
 export type Adapters = ReturnType<typeof buildAdapters>;
 
-export function buildAdapters(infra: Infrastructure, config: RtmConfig, logger: Logger) {
+export function buildAdapters(infra: Infrastructure, config: RtmConfig, logger: Logger, closers: Closers) {
   const { db, redis } = infra;
   const records = new PostgresRuntimeRecordStore(db);
   const snapshots = new PostgresHealthSnapshotStore(db);
   const metrics = new PrometheusMetrics(() => records.countByStatus(), logger);
+  // The health service (snapshot, stream, metric) queues writes while a store is down.
+  const healthEvents = new RecordHealthEventService({ snapshots, stream: new RedisHealthEventPublisher(redis, config.streams.healthEvents), metrics, logger });
+  closers.add(() => healthEvents.stop());
   return {
     records,
     operationLog: new PostgresOperationLogStore(db),
     snapshots,
     metrics,
     leases: new RedisGameLeases(redis, { keyPrefix: config.redis.keyPrefix, ttlMs: config.coordination.leaseTtlMs }, logger),
-    healthEvents: new RedisHealthEventPublisher(redis, config.streams.healthEvents, snapshots, metrics),
+    healthEvents,
     notificationIntents: new RedisNotificationIntentPublisher(redis, config.streams.notificationIntents),
     jobResults: new RedisJobResultPublisher(redis, config.streams.jobResults),
     offsets: new RedisStreamOffsetStore(redis, { keyPrefix: config.redis.keyPrefix }),
@@ -64,30 +69,31 @@ export function buildServices(infra: Infrastructure, adapters: Adapters, config:
 type Services = ReturnType<typeof buildServices>;
 
 export function buildWorkers(infra: Infrastructure, adapters: Adapters, services: Services, config: RtmConfig, clock: Clock, logger: Logger) {
-  const { records, healthEvents: publisher } = adapters;
+  const { records, healthEvents: health } = adapters;
   const { docker } = infra;
   const common = { records, operationLog: adapters.operationLog, leases: adapters.leases, metrics: adapters.metrics, clock, logger };
-  const { health } = config;
+  const probe = config.health;
   const reconciler = new ReconcilerWorker({
     ...common,
     docker,
-    publisher,
+    health,
     stateDirectories: adapters.stateDirectories,
     settings: { intervalMs: config.reconcile.intervalMs, graceMs: config.reconcile.graceMs, enginePort: config.container.enginePort },
   });
   const probeSettings = {
-    intervalMs: health.probeIntervalMs,
-    timeoutMs: health.probeTimeoutMs,
-    failuresThreshold: health.probeFailuresThreshold,
-    target: health.probeTarget,
-    concurrency: health.probeConcurrency,
+    intervalMs: probe.probeIntervalMs,
+    timeoutMs: probe.probeTimeoutMs,
+    failuresThreshold: probe.probeFailuresThreshold,
+    startPeriodMs: probe.probeStartPeriodMs,
+    target: probe.probeTarget,
+    concurrency: probe.probeConcurrency,
     network: config.docker.network,
     enginePort: config.container.enginePort,
   };
   const others = [
-    new DockerEventsWorker({ ...common, docker, publisher, intents: adapters.containerIntents, settings: { reconnectMaxMs: health.eventsReconnectMaxMs } }),
-    new HealthProbeWorker({ records, docker, publisher, clock, logger, settings: probeSettings }),
-    new DockerInspectWorker({ records, docker, publisher, clock, logger, settings: { intervalMs: health.inspectIntervalMs } }),
+    new DockerEventsWorker({ ...common, docker, health, intents: adapters.containerIntents, settings: { reconnectMaxMs: probe.eventsReconnectMaxMs } }),
+    new HealthProbeWorker({ records, docker, health, clock, logger, settings: probeSettings }),
+    new DockerInspectWorker({ records, docker, health, clock, logger, settings: { intervalMs: probe.inspectIntervalMs } }),
     new ContainerCleanupWorker({
       records,
       cleanup: services.cleanup,

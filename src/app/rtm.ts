@@ -34,7 +34,7 @@ export async function startRtm(config: RtmConfig, logger: Logger, overrides: Rtm
   const closers = new Closers(logger);
   try {
     const infra = await openInfrastructure(config, logger, closers);
-    const adapters = buildAdapters(infra, config, logger);
+    const adapters = buildAdapters(infra, config, logger, closers);
     const services = buildServices(infra, adapters, config, clock, logger);
     const { reconciler, workers } = buildWorkers(infra, adapters, services, config, clock, logger);
     const consumers = buildConsumers(infra, adapters, services, config, clock, logger);

@@ -23,6 +23,7 @@ import { RedisStreamReader } from '../../../src/adapters/redis/stream-reader.ada
 import { containerNameFor } from '../../../src/domain/runtime-record.js';
 import { systemClock } from '../../../src/ports/clock.js';
 import { noopMetrics, type Metrics } from '../../../src/ports/metrics.js';
+import { RecordHealthEventService } from '../../../src/services/health/record-health-event.service.js';
 import { createLifecycleServices } from '../../../src/services/lifecycle-services.js';
 import { StartJobsConsumer } from '../../../src/workers/start-jobs/start-jobs.consumer.js';
 import { deleteKeysWithPrefix, TEST_REDIS_URL, testRedisPrefix } from '../../support/test-env.js';
@@ -53,7 +54,12 @@ export async function createOutageConsumer(opts: { pool: pg.Pool; dockerHost: st
       operationLog,
       leases: new RedisGameLeases(redis, { keyPrefix: prefix, ttlMs: OUTAGE_LEASE_TTL_MS }, logger),
       stateDirectories: new FsStateDirectories({ root: stateRoot, mode: 0o750, uid: ENGINE_UID, gid: ENGINE_UID }),
-      healthEvents: new RedisHealthEventPublisher(redis, `${prefix}runtime:health_events`, new PostgresHealthSnapshotStore(db), metrics),
+      healthEvents: new RecordHealthEventService({
+        snapshots: new PostgresHealthSnapshotStore(db),
+        stream: new RedisHealthEventPublisher(redis, `${prefix}runtime:health_events`),
+        metrics,
+        logger,
+      }),
       notificationIntents: new RedisNotificationIntentPublisher(redis, `${prefix}notification:intents`),
       containerIntents: new ContainerIntentsRegistry(),
       lobby: null,

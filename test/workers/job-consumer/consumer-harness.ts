@@ -4,11 +4,10 @@
 import { pino } from 'pino';
 import type { OperationResult } from '../../../src/domain/operation-result.js';
 import type { RuntimeRecord } from '../../../src/domain/runtime-record.js';
-import type { Metrics } from '../../../src/ports/metrics.js';
 import type { JobResult, JobResultPublisher } from '../../../src/ports/publishers.js';
 import type { StreamOffsetStore } from '../../../src/ports/stream-offset.store.js';
 import type { JobConsumerDeps, JobConsumerSettings } from '../../../src/workers/job-consumer/stream-job-consumer.js';
-import { ManualClock } from '../../fakes/misc.fake.js';
+import { FakeMetrics, ManualClock } from '../../fakes/misc.fake.js';
 import { FakeStreamReader } from '../../fakes/stream-reader.fake.js';
 
 export const START_STREAM = 'runtime:start_jobs';
@@ -62,20 +61,12 @@ export class RecordingJobResultPublisher implements JobResultPublisher {
   }
 }
 
-export class RecordingMetrics implements Metrics {
+/** FakeMetrics (which passes the Metrics contract) that also keeps every lag reported, in order. */
+export class RecordingMetrics extends FakeMetrics {
   readonly lags: Array<{ consumer: string; seconds: number }> = [];
-  readonly rejections: Array<{ consumer: string; reason: string }> = [];
-  readonly retries: Array<'start' | 'stop'> = [];
-  operationCompleted(): void {}
-  healthEventPublished(): void {}
-  streamLag(consumer: string, seconds: number): void {
+  override streamLag(consumer: string, seconds: number): void {
+    super.streamLag(consumer, seconds);
     this.lags.push({ consumer, seconds });
-  }
-  streamEntryRejected(consumer: string, reason: string): void {
-    this.rejections.push({ consumer, reason });
-  }
-  jobRetried(jobKind: 'start' | 'stop'): void {
-    this.retries.push(jobKind);
   }
 }
 

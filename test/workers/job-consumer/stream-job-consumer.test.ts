@@ -371,7 +371,7 @@ describe('StreamJobConsumer: conflicts', () => {
     const last = service.contexts.at(-1);
     expect(last).toEqual({ retries: service.calls.length - 1, deferRetryable: false });
     expect(service.contexts.filter((c) => c.deferRetryable === false)).toHaveLength(1);
-    expect(world.metrics.retries).toHaveLength(service.calls.length - 1);
+    expect(world.metrics.jobRetries).toHaveLength(service.calls.length - 1);
   });
 
   it('without a max age, waits out any outage: nothing is answered while results stay retryable', async () => {

@@ -126,7 +126,7 @@ describe('StopJobsConsumer', () => {
 
     await runUntilDone(world, service, good);
 
-    expect(world.metrics.rejections).toEqual([{ consumer: 'stop_jobs', reason: 'missing_game_id' }]);
+    expect(world.metrics.rejected).toEqual([{ consumer: 'stop_jobs', reason: 'missing_game_id' }]);
     expect(world.results.published.map((r) => r.gameId)).toEqual(['good-after']);
   });
 });
