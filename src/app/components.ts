@@ -6,6 +6,7 @@ import { LobbyHttpClient } from '../adapters/lobby/lobby-http.client.js';
 import { ContainerIntentsRegistry } from '../adapters/memory/container-intents.registry.js';
 import { PostgresHealthSnapshotStore } from '../adapters/postgres/health-snapshot.store.js';
 import { PostgresOperationLogStore } from '../adapters/postgres/operation-log.store.js';
+import { PostgresRuntimeReadStore } from '../adapters/postgres/runtime-read.store.js';
 import { PostgresRuntimeRecordStore } from '../adapters/postgres/runtime-record.store.js';
 import { RedisGameLeases } from '../adapters/redis/game-lease.adapter.js';
 import { RedisHealthEventPublisher } from '../adapters/redis/health-event.publisher.js';
@@ -43,6 +44,7 @@ export function buildAdapters(infra: Infrastructure, config: RtmConfig, logger: 
   closers.add(() => healthEvents.stop());
   return {
     records,
+    reads: new PostgresRuntimeReadStore(db),
     operationLog: new PostgresOperationLogStore(db),
     snapshots,
     metrics,

@@ -45,7 +45,7 @@ export async function startRtm(config: RtmConfig, logger: Logger, overrides: Rtm
     const server = buildInternalHttpServer({
       logger,
       services,
-      records: adapters.records,
+      reads: adapters.reads,
       operations: adapters.operationLog,
       snapshots: adapters.snapshots,
       apiTokens: config.auth.internalApiTokens,
