@@ -62,6 +62,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'RTMANAGER_STREAM_BLOCK', group: 'streams', default: '2', meaning: 'XREAD BLOCK time of the job consumers' },
   { name: 'RTMANAGER_STREAM_BATCH_SIZE', group: 'streams', default: '32', meaning: 'entries per XREAD' },
   { name: 'RTMANAGER_JOB_CONCURRENCY', group: 'streams', default: '4', meaning: 'jobs of different games run concurrently up to this bound' },
+  { name: 'RTMANAGER_JOB_MAX_AGE', group: 'streams', default: null, meaning: 'seconds; a Lobby job older than this (since it was appended) is answered with its failure while PostgreSQL, Redis or Docker is still unreachable, and recorded; unset = jobs wait out any outage' },
   { name: 'RTMANAGER_STREAM_MAXLEN_JOB_RESULTS', group: 'streams', default: '500000', meaning: 'approximate cap (`XADD MAXLEN ~`) of `runtime:job_results`; 0 = never trim. A day of results at ~5.8/s (docs/observability.md)' },
   { name: 'RTMANAGER_STREAM_MAXLEN_HEALTH_EVENTS', group: 'streams', default: '100000', meaning: 'approximate cap of `runtime:health_events`; 0 = never trim' },
   { name: 'RTMANAGER_STREAM_MAXLEN_NOTIFICATION_INTENTS', group: 'streams', default: '10000', meaning: 'approximate cap of `notification:intents`; 0 = never trim' },
