@@ -1,16 +1,25 @@
-// One server span per REST request (CONTRACT §10): opened in onRequest, closed when the
-// response is sent (or the client goes away). Incoming W3C trace context is honoured so
-// a caller's trace continues here, and handlers run their work inside the span so the
-// service, store and Docker spans nest under it.
+// The REST request's span (CONTRACT §10), current HTTP semantic conventions. With tracing on,
+// @opentelemetry/instrumentation-http opens the SERVER span and @fastify/otel nests the
+// request and handler spans under it (src/adapters/telemetry/instrumentation.ts): this class
+// only adds `game_id` to that server span. Without that instrumentation (an RTM embedded in a
+// test with a tracer of its own) it opens the SERVER span itself, honouring W3C trace context.
 import { context, propagation, SpanKind, SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { activeHttpServerSpan, GAME_ID_ATTRIBUTE } from '../adapters/telemetry/span-conventions.js';
 
 export class RequestTracing {
+  /** Spans this class opened (and must end); an instrumentation's server span is not among them. */
   private readonly spans = new WeakMap<FastifyRequest, Span>();
 
   constructor(private readonly tracer: Tracer | undefined) {}
 
   start(request: FastifyRequest, attributes: { route: string | null; gameId: string | null }): void {
+    const gameId = attributes.gameId !== null ? { [GAME_ID_ATTRIBUTE]: attributes.gameId } : {};
+    const instrumented = activeHttpServerSpan();
+    if (instrumented) {
+      instrumented.setAttributes(gameId);
+      return;
+    }
     if (!this.tracer) return;
     const parent = propagation.extract(context.active(), request.headers);
     const span = this.tracer.startSpan(
@@ -18,9 +27,10 @@ export class RequestTracing {
       {
         kind: SpanKind.SERVER,
         attributes: {
-          'http.method': request.method,
-          'http.route': attributes.route ?? '',
-          ...(attributes.gameId !== null ? { game_id: attributes.gameId } : {}),
+          'http.request.method': request.method,
+          'url.path': request.url.split('?')[0] ?? request.url,
+          ...(attributes.route !== null ? { 'http.route': attributes.route } : {}),
+          ...gameId,
         },
       },
       parent,
@@ -32,7 +42,7 @@ export class RequestTracing {
     const span = this.spans.get(request);
     if (!span) return;
     this.spans.delete(request);
-    span.setAttribute('http.status_code', reply.statusCode);
+    span.setAttribute('http.response.status_code', reply.statusCode);
     if (reply.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR, message: `HTTP ${reply.statusCode}` });
     span.end();
   }
@@ -45,6 +55,7 @@ export class RequestTracing {
     span.end();
   }
 
+  /** Runs the handler's work in the request's span (an instrumented request already is). */
   inSpan<T>(request: FastifyRequest, work: () => Promise<T>): Promise<T> {
     const span = this.spans.get(request);
     if (!span) return work();

@@ -15,7 +15,7 @@ import { RedisNotificationIntentPublisher } from '../adapters/redis/notification
 import { RedisStreamOffsetStore } from '../adapters/redis/stream-offset.store.js';
 import { RedisStreamReader } from '../adapters/redis/stream-reader.adapter.js';
 import { PrometheusMetrics } from '../adapters/telemetry/prometheus.metrics.js';
-import { withSpan } from '../adapters/telemetry/tracing.js';
+import { withConsumerSpan } from '../adapters/telemetry/span-conventions.js';
 import type { Clock } from '../ports/clock.js';
 import { RecordHealthEventService } from '../services/health/record-health-event.service.js';
 import { createLifecycleServices } from '../services/lifecycle-services.js';
@@ -116,17 +116,17 @@ export function buildConsumers(infra: Infrastructure, adapters: Adapters, servic
     shutdownTimeoutMs: config.lifecycle.shutdownTimeoutMs,
     maxAgeMs: config.streams.jobMaxAgeMs,
   };
-  const deps = (name: string): JobConsumerDeps => ({
+  const deps = (name: string, stream: string): JobConsumerDeps => ({
     reader: new RedisStreamReader(infra.blockingConnection(name), logger),
     offsets: adapters.offsets,
     results: adapters.jobResults,
     metrics: adapters.metrics,
     clock,
     logger,
-    traceJob: (spanName, attributes, fn) => withSpan(infra.tracer, spanName, attributes, fn),
+    traceJob: (job, fn) => withConsumerSpan({ stream, messageId: job.messageId, gameId: job.gameId, attributes: { 'rtmanager.job_kind': job.jobKind } }, fn),
   });
   return [
-    new StartJobsConsumer(deps('start-jobs'), services.start, { ...settings, stream: config.streams.startJobs }),
-    new StopJobsConsumer(deps('stop-jobs'), services.stop, { ...settings, stream: config.streams.stopJobs }),
+    new StartJobsConsumer(deps('start-jobs', config.streams.startJobs), services.start, { ...settings, stream: config.streams.startJobs }),
+    new StopJobsConsumer(deps('stop-jobs', config.streams.stopJobs), services.stop, { ...settings, stream: config.streams.stopJobs }),
   ];
 }

@@ -49,9 +49,10 @@ describe('tracing', () => {
     const server = spans.find((s) => s.name === 'POST /api/v1/internal/runtimes/:game_id/stop');
     expect(server, spans.map((s) => s.name).join(', ')).toBeDefined();
     expect(server!.attributes).toMatchObject({
-      'http.method': 'POST',
+      'http.request.method': 'POST',
+      'url.path': '/api/v1/internal/runtimes/g1/stop',
       'http.route': '/api/v1/internal/runtimes/:game_id/stop',
-      'http.status_code': 200,
+      'http.response.status_code': 200,
       game_id: 'g1',
     });
     expect(activeInService).toBe(server!.spanContext().spanId);
@@ -70,7 +71,7 @@ describe('tracing', () => {
     await a.call('internalGetRuntime', { method: 'GET', url: `${BASE}/g2`, headers: { authorization: 'Bearer t' } });
     await a.call(null, { method: 'GET', url: '/nowhere' });
     const spans = exporter.getFinishedSpans();
-    expect(spans.map((s) => [s.attributes['http.status_code'], s.attributes.game_id ?? null, s.status.code])).toEqual([
+    expect(spans.map((s) => [s.attributes['http.response.status_code'], s.attributes.game_id ?? null, s.status.code])).toEqual([
       [401, 'g1', 0],
       [400, null, 0],
       [500, 'g2', 2],

@@ -1,9 +1,10 @@
 // DockerRuntime over dockerode. Every call runs under an explicit deadline (dockerode's
 // own `timeout` is a socket idle timeout and would also cut the events stream): when it
 // passes, the HTTP request is aborted and the call fails with DockerError('unavailable').
-// Errors are mapped once, in docker-error.mapper.ts. Each call is one OpenTelemetry span.
+// Errors are mapped once, in docker-error.mapper.ts. A call made under an RTM span is a span
+// of its own; periodic inspects and readiness pings (no active span) make no trace.
 import type { Readable } from 'node:stream';
-import { SpanKind, SpanStatusCode, trace, type Attributes, type Tracer } from '@opentelemetry/api';
+import { INVALID_SPAN_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
 import type Dockerode from 'dockerode';
 import type { Logger } from 'pino';
 import { OWNER_LABEL, OWNER_VALUE, type ContainerSpec } from '../../domain/container-spec.js';
@@ -38,6 +39,7 @@ const ZERO_TIME_PREFIX = '0001-01-01';
 const CONTAINER_STATES: readonly ContainerState[] = ['created', 'running', 'paused', 'restarting', 'removing', 'exited', 'dead'];
 
 type StatusCodes = Record<number, string | boolean>;
+const UNTRACED = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 
 export class DockerodeRuntime implements DockerRuntime {
   private readonly tracer: Tracer = trace.getTracer('rtmanager.docker');
@@ -134,8 +136,7 @@ export class DockerodeRuntime implements DockerRuntime {
 
   async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
     const t = Math.max(0, Math.ceil(timeoutSeconds));
-    // The daemon answers only after the grace period (plus the kill) has run its course.
-    const deadlineMs = t * 1000 + this.options.apiTimeoutMs;
+    const deadlineMs = t * 1000 + this.options.apiTimeoutMs; // the daemon answers after the grace period (and the kill)
     await this.call('stopContainer', { 'container.id': id, 'docker.stop_timeout_s': t }, deadlineMs, async (abortSignal) => {
       try {
         await this.docker.getContainer(id).stop({ t, abortSignal });
@@ -221,7 +222,7 @@ export class DockerodeRuntime implements DockerRuntime {
 
   /** One Docker call: a span, a deadline that aborts the request, errors mapped. */
   private call<T>(method: string, attributes: Attributes, timeoutMs: number, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    return this.tracer.startActiveSpan(`docker.${method}`, { kind: SpanKind.CLIENT, attributes }, async (span) => {
+    const run = async (span: Span): Promise<T> => {
       const controller = new AbortController();
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<never>((_, reject) => {
@@ -245,7 +246,8 @@ export class DockerodeRuntime implements DockerRuntime {
         clearTimeout(timer);
         span.end();
       }
-    });
+    };
+    return trace.getActiveSpan() ? this.tracer.startActiveSpan(`docker.${method}`, { kind: SpanKind.CLIENT, attributes }, run) : run(UNTRACED);
   }
 
   private dial<T>(path: string, abortSignal: AbortSignal, statusCodes: StatusCodes): Promise<T> {

@@ -27,8 +27,15 @@ export interface JobSpan {
   setAttribute(key: string, value: string): unknown;
 }
 
-/** Runs `fn` inside a span (the composition root passes the telemetry adapter's withSpan). */
-export type TraceJob = <T>(name: string, attributes: Record<string, string>, fn: (span: JobSpan) => Promise<T>) => Promise<T>;
+/** The job a span is about: its stream entry id and game. */
+export interface TracedJob {
+  messageId: string;
+  gameId: string;
+  jobKind: JobResult['jobKind'];
+}
+
+/** Runs `fn` inside the job's CONSUMER span (the composition root passes the telemetry adapter's). */
+export type TraceJob = <T>(job: TracedJob, fn: (span: JobSpan) => Promise<T>) => Promise<T>;
 
 export interface JobConsumerDeps {
   reader: StreamReader;

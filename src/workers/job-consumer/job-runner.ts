@@ -19,7 +19,7 @@ interface Answer {
   retries: number;
 }
 
-const untraced: TraceJob = (_name, _attributes, fn) => fn({ setAttribute: () => undefined });
+const untraced: TraceJob = (_job, fn) => fn({ setAttribute: () => undefined });
 
 export class JobRunner<J> {
   private readonly traceJob: TraceJob;
@@ -49,13 +49,7 @@ export class JobRunner<J> {
       return true;
     }
     const log = this.log.child({ game_id: decoded.gameId, op_kind: this.definition.jobKind, entry_id: entry.id });
-    const attributes = {
-      'rtm.consumer': this.definition.label,
-      'rtm.job_id': entry.id,
-      'rtm.game_id': decoded.gameId,
-      'rtm.job_kind': this.definition.jobKind,
-    };
-    return this.traceJob(`${this.definition.label} job`, attributes, async (span) => {
+    return this.traceJob({ messageId: entry.id, gameId: decoded.gameId, jobKind: this.definition.jobKind }, async (span) => {
       const answer = decoded.kind === 'invalid' ? this.malformed(decoded.message, entry, log) : await this.execute(decoded.job, appendedMs ?? readAtMs, log);
       if (answer === undefined) return false;
       return this.publish(entry.id, decoded.gameId, answer, span, log);
@@ -90,8 +84,8 @@ export class JobRunner<J> {
   private async publish(jobId: string, gameId: string, answer: Answer, span: JobSpan, log: Logger): Promise<boolean> {
     const published = await this.infrastructure.run(`job ${jobId}`, () => this.deps.results.publish(this.toJobResult(jobId, gameId, answer)), log);
     if (published === undefined) return false;
-    span.setAttribute('rtm.outcome', answer.result.outcome);
-    if (answer.result.errorCode) span.setAttribute('rtm.error_code', answer.result.errorCode);
+    span.setAttribute('rtmanager.outcome', answer.result.outcome);
+    if (answer.result.errorCode) span.setAttribute('rtmanager.error_code', answer.result.errorCode);
     log.info({ outcome: answer.result.outcome, error_code: answer.result.errorCode, retries: answer.retries }, 'job result published');
     return true;
   }
