@@ -37,7 +37,6 @@ const OWNER_FILTER = `${OWNER_LABEL}=${OWNER_VALUE}`;
 /** Docker's "never" timestamp (State.StartedAt of a never-started container). */
 const ZERO_TIME_PREFIX = '0001-01-01';
 const CONTAINER_STATES: readonly ContainerState[] = ['created', 'running', 'paused', 'restarting', 'removing', 'exited', 'dead'];
-
 type StatusCodes = Record<number, string | boolean>;
 const UNTRACED = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 
