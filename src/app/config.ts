@@ -1,8 +1,8 @@
 // The one typed, validated configuration object, built from RTMANAGER_* at startup.
 // Nothing else in src/ reads process.env. Every problem is reported at once, by name.
 import path from 'node:path';
-import type { ResourceLimits } from '../domain/container-spec.js';
-import { parseCpus, parseMemory, parsePidsLimit } from '../domain/container-spec.js';
+import type { ConfiguredCeilings, EngineHardening, ResourceLimits } from '../domain/container-spec.js';
+import { DEFAULT_MAX_PIDS_LIMIT, LIMIT_SETTINGS, parseCpus, parseMemory, parsePidsLimit, runsAsRoot } from '../domain/container-spec.js';
 
 export type ImagePullPolicy = 'always' | 'if_not_present' | 'never';
 export type ProbeTarget = 'dns' | 'container_ip' | 'auto';
@@ -39,6 +39,8 @@ export interface RtmConfig {
     stateDirUid: number | null;
     stateDirGid: number | null;
     defaultLimits: ResourceLimits;
+    ceilings: ConfiguredCeilings;
+    hardening: EngineHardening;
     logDriver: string;
     logOptions: Record<string, string>;
     stopTimeoutSeconds: number;
@@ -136,6 +138,10 @@ class EnvReader {
     return p;
   }
 
+  flag(name: string, fallback: boolean): boolean {
+    return this.oneOf(name, ['true', 'false'] as const, fallback ? 'true' : 'false') === 'true';
+  }
+
   problem(message: string): void {
     this.problems.push(message);
   }
@@ -224,6 +230,16 @@ export function loadConfig(env: Env): RtmConfig {
         memoryBytes: r.parsed('RTMANAGER_DEFAULT_MEMORY', 512 * 1024 ** 2, parseMemory, 'a size such as 512m'),
         pidsLimit: r.parsed('RTMANAGER_DEFAULT_PIDS_LIMIT', 512, parsePidsLimit, 'a positive integer'),
       },
+      ceilings: {
+        cpus: r.parsed<number | null>('RTMANAGER_MAX_CPUS', null, parseCpus, 'a positive decimal such as 2.0'),
+        memoryBytes: r.parsed<number | null>('RTMANAGER_MAX_MEMORY', null, parseMemory, 'a size such as 8g'),
+        pidsLimit: r.parsed('RTMANAGER_MAX_PIDS_LIMIT', DEFAULT_MAX_PIDS_LIMIT, parsePidsLimit, 'a positive integer'),
+      },
+      hardening: {
+        user: r.parsed<string | null>('RTMANAGER_ENGINE_USER', null, (v) => (/^[0-9]{1,10}:[0-9]{1,10}$/.test(v) ? v : null), 'a numeric uid:gid such as 10001:10001'),
+        allowRoot: r.flag('RTMANAGER_ALLOW_ROOT_ENGINES', false),
+        readOnlyRootfs: r.flag('RTMANAGER_ENGINE_READ_ONLY_ROOTFS', false),
+      },
       logDriver: r.string('RTMANAGER_CONTAINER_LOG_DRIVER', 'json-file'),
       logOptions: r.parsed('RTMANAGER_CONTAINER_LOG_OPTS', { 'max-size': '10m', 'max-file': '3' }, parseKeyValues, 'key=value,key=value'),
       stopTimeoutSeconds: r.number('RTMANAGER_STOP_TIMEOUT', 10, { min: 0, max: 3600 }),
@@ -261,6 +277,20 @@ export function loadConfig(env: Env): RtmConfig {
 
   if (config.health.probeTimeoutMs > config.health.probeIntervalMs)
     r.problem('RTMANAGER_PROBE_TIMEOUT must not exceed RTMANAGER_PROBE_INTERVAL');
+  checkEngineLimits(config.container, r);
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;
+}
+
+/** Defaults within the configured ceilings (host-derived ones are checked at each start); no forced root. */
+function checkEngineLimits(container: RtmConfig['container'], r: EnvReader): void {
+  for (const setting of LIMIT_SETTINGS) {
+    const ceiling = container.ceilings[setting.key];
+    const value = container.defaultLimits[setting.key];
+    if (ceiling !== null && value > ceiling)
+      r.problem(`${setting.defaultVar} (${setting.show(value)}) is above the ceiling ${setting.ceilingVar} (${setting.show(ceiling)})`);
+  }
+  const { user, allowRoot } = container.hardening;
+  if (user !== null && runsAsRoot(user) && !allowRoot)
+    r.problem(`RTMANAGER_ENGINE_USER=${user} runs engines as root; use a non-root uid:gid or set RTMANAGER_ALLOW_ROOT_ENGINES=true`);
 }

@@ -9,7 +9,16 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createDockerClient, DockerodeRuntime } from '../../../src/adapters/docker/docker-runtime.adapter.js';
 import { buildContainerSpec, CONTAINER_STATE_PATH } from '../../../src/domain/container-spec.js';
 import { DockerError, type DockerRuntime } from '../../../src/ports/docker-runtime.js';
-import { ENGINE_IMAGE, eventually, MISSING_IMAGE, TEST_DOCKER_HOST, TEST_DOCKER_NETWORK, uniqueSuffix } from '../../support/test-env.js';
+import {
+  ENGINE_IMAGE,
+  eventually,
+  MISSING_IMAGE,
+  TEST_CEILINGS,
+  TEST_DOCKER_HOST,
+  TEST_DOCKER_NETWORK,
+  TEST_HARDENING,
+  uniqueSuffix,
+} from '../../support/test-env.js';
 import { collectEvents, EngineContainers, TEST_LIMITS, TEST_LOG_OPTIONS } from './engine-containers.fixture.js';
 
 const silent = pino({ level: 'silent' });
@@ -273,7 +282,7 @@ describe('DockerodeRuntime when the daemon is not there', () => {
         imageRef: ENGINE_IMAGE,
         hostStatePath: '/nonexistent/rtm-silent-daemon',
         limits: TEST_LIMITS,
-        defaults: { network: TEST_DOCKER_NETWORK, enginePort: 8080, limits: TEST_LIMITS, logDriver: 'json-file', logOptions: TEST_LOG_OPTIONS },
+        defaults: { network: TEST_DOCKER_NETWORK, enginePort: 8080, limits: TEST_LIMITS, ceilings: TEST_CEILINGS, hardening: TEST_HARDENING, logDriver: 'json-file', logOptions: TEST_LOG_OPTIONS },
       });
       const all: Array<[string, (r: DockerRuntime) => Promise<unknown>, number]> = [
         ...calls.map(([n, c]) => [n, c, apiTimeoutMs] as [string, (r: DockerRuntime) => Promise<unknown>, number]),

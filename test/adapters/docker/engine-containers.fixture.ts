@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { buildContainerSpec, OWNER_LABEL, type ContainerSpec } from '../../../src/domain/container-spec.js';
 import type { DockerEvent, DockerRuntime } from '../../../src/ports/docker-runtime.js';
-import { testGameId, TEST_DOCKER_NETWORK } from '../../support/test-env.js';
+import { testGameId, TEST_CEILINGS, TEST_DOCKER_NETWORK, TEST_HARDENING } from '../../support/test-env.js';
 
 export const TEST_LIMITS = { cpus: 0.5, memoryBytes: 128 * 1024 * 1024, pidsLimit: 64 };
 export const TEST_LOG_OPTIONS = { 'max-size': '1m', 'max-file': '2' };
@@ -35,7 +35,7 @@ export class EngineContainers {
       imageRef: image,
       hostStatePath: await this.stateDir(),
       limits: TEST_LIMITS,
-      defaults: { network: this.network, enginePort: 8080, limits: TEST_LIMITS, logDriver: 'json-file', logOptions: TEST_LOG_OPTIONS },
+      defaults: { network: this.network, enginePort: 8080, limits: TEST_LIMITS, ceilings: TEST_CEILINGS, hardening: TEST_HARDENING, logDriver: 'json-file', logOptions: TEST_LOG_OPTIONS },
     });
     if (opts.owned === false) delete spec.labels[OWNER_LABEL];
     this.names.add(spec.name);

@@ -29,6 +29,8 @@ import {
   TEST_DOCKER_HOST,
   TEST_DOCKER_NETWORK,
   TEST_REDIS_URL,
+  TEST_CEILINGS,
+  TEST_HARDENING,
 } from '../../support/test-env.js';
 
 /** The test engine runs as this uid (engine/Dockerfile); its state dir is chowned to it. */
@@ -73,6 +75,8 @@ export async function createRealLifecycle() {
           network: TEST_DOCKER_NETWORK,
           enginePort: 8080,
           limits: { cpus: 0.5, memoryBytes: 256 * 1024 ** 2, pidsLimit: 128 },
+          ceilings: TEST_CEILINGS,
+          hardening: TEST_HARDENING,
           logDriver: 'json-file',
           logOptions: { 'max-size': '1m', 'max-file': '2' },
         },
