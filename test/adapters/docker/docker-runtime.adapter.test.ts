@@ -94,6 +94,10 @@ describe('DockerodeRuntime against the real daemon', () => {
     expect(hc.SecurityOpt).toEqual(['no-new-privileges:true']);
     expect(hc.Init).toBe(true);
     expect(hc.ReadonlyRootfs).toBe(false);
+    expect(hc.Tmpfs ?? {}).toEqual({});
+    expect(hc.CgroupnsMode).toBe('private');
+    // No forced user: the image's own (non-root) USER applies.
+    expect(raw.Config.User).toBe('10001:10001');
     expect(hc.RestartPolicy).toMatchObject({ Name: 'no' });
     expect(hc.AutoRemove).toBe(false);
     expect(hc.LogConfig).toEqual({ Type: 'json-file', Config: TEST_LOG_OPTIONS });
@@ -117,9 +121,15 @@ describe('DockerodeRuntime against the real daemon', () => {
     expect(state.hostname).toBe(spec.name);
   });
 
-  it('inspectImage reads the image labels (Config.Labels)', async () => {
+  it('inspectImage reads the image labels (Config.Labels) and its USER', async () => {
     const info = await runtime.inspectImage(ENGINE_IMAGE);
     expect(info?.labels).toMatchObject({ 'com.galaxy.cpu_quota': '1.0', 'com.galaxy.memory': '256m', 'com.galaxy.pids_limit': '128' });
+    expect(info?.user).toBe('10001:10001');
+  });
+
+  it('hostResources is what `docker info` reports (NCPU, MemTotal)', async () => {
+    const info = JSON.parse(execFileSync('docker', ['info', '--format', '{{json .}}'], { encoding: 'utf8' })) as { NCPU: number; MemTotal: number };
+    expect(await runtime.hostResources()).toEqual({ cpus: info.NCPU, memoryBytes: info.MemTotal });
   });
 
   it('graceful stop is quick thanks to Init: the engine gets the SIGTERM', async () => {

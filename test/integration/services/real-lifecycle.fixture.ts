@@ -17,6 +17,7 @@ import { PostgresRuntimeRecordStore } from '../../../src/adapters/postgres/runti
 import { RedisGameLeases } from '../../../src/adapters/redis/game-lease.adapter.js';
 import { RedisHealthEventPublisher } from '../../../src/adapters/redis/health-event.publisher.js';
 import { RedisNotificationIntentPublisher } from '../../../src/adapters/redis/notification-intent.publisher.js';
+import type { ConfiguredCeilings, EngineHardening } from '../../../src/domain/container-spec.js';
 import { containerNameFor } from '../../../src/domain/runtime-record.js';
 import { systemClock } from '../../../src/ports/clock.js';
 import { noopMetrics } from '../../../src/ports/metrics.js';
@@ -36,7 +37,7 @@ import {
 /** The test engine runs as this uid (engine/Dockerfile); its state dir is chowned to it. */
 const ENGINE_UID = 10001;
 
-export async function createRealLifecycle() {
+export async function createRealLifecycle(opts: { ceilings?: Partial<ConfiguredCeilings>; hardening?: Partial<EngineHardening> } = {}) {
   const logger = pino({ level: 'silent' });
   const database = await createTestDatabase();
   const db = createRtmDatabase(database.pool);
@@ -75,8 +76,8 @@ export async function createRealLifecycle() {
           network: TEST_DOCKER_NETWORK,
           enginePort: 8080,
           limits: { cpus: 0.5, memoryBytes: 256 * 1024 ** 2, pidsLimit: 128 },
-          ceilings: TEST_CEILINGS,
-          hardening: TEST_HARDENING,
+          ceilings: { ...TEST_CEILINGS, ...opts.ceilings },
+          hardening: { ...TEST_HARDENING, ...opts.hardening },
           logDriver: 'json-file',
           logOptions: { 'max-size': '1m', 'max-file': '2' },
         },
