@@ -29,6 +29,7 @@ import { PrometheusMetrics } from '../adapters/telemetry/prometheus.metrics.js';
 import { RTM_TRACER_NAME, startTracing } from '../adapters/telemetry/tracing.js';
 import { buildInternalHttpServer } from '../api/internal-http.server.js';
 import { systemClock, type Clock } from '../ports/clock.js';
+import type { DockerRuntime } from '../ports/docker-runtime.js';
 import type { ReadinessCheck } from '../ports/readiness-check.js';
 import { createLifecycleServices } from '../services/lifecycle-services.js';
 import type { BackgroundWorker } from '../workers/background-worker.js';
@@ -54,6 +55,8 @@ export interface RunningRtm {
 
 export interface RtmOverrides {
   clock?: Clock;
+  /** Tests only: a Docker port in place of the daemon (e.g. the REST property tests). */
+  docker?: DockerRuntime;
 }
 
 const STARTUP_RECONCILE_BACKOFF_MAX_MS = 10_000;
@@ -90,11 +93,13 @@ export async function startRtm(config: RtmConfig, logger: Logger, overrides: Rtm
       return conn;
     };
 
-    const docker = new DockerodeRuntime(createDockerClient(config.docker.host), {
-      apiTimeoutMs: config.docker.apiTimeoutMs,
-      pullTimeoutMs: config.docker.pullTimeoutMs,
-      logger,
-    });
+    const docker =
+      overrides.docker ??
+      new DockerodeRuntime(createDockerClient(config.docker.host), {
+        apiTimeoutMs: config.docker.apiTimeoutMs,
+        pullTimeoutMs: config.docker.pullTimeoutMs,
+        logger,
+      });
 
     const records = new PostgresRuntimeRecordStore(db);
     const operationLog = new PostgresOperationLogStore(db);
