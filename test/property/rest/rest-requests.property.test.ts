@@ -107,7 +107,7 @@ const query = fc.oneof(
   fc.constantFrom('?limit=10', '?limit=0', '?limit=-1', '?limit=abc', '?status=running', '?status=nope', '?cursor=zzz', '?access_token=secret', '?limit=1&limit=2'),
   edgyString(20).map((q) => `?${encodeURIComponent(q)}=${encodeURIComponent(q)}`),
 );
-const request = fc.record({
+const hostileRequest = fc.record({
   list: fc.boolean(),
   op: operation,
   gameId: gameIdSegment,
@@ -117,6 +117,35 @@ const request = fc.record({
   auth: fc.constantFrom(`Bearer ${TOKEN}`, `Bearer ${TOKEN}`, `Bearer ${TOKEN}`, 'Bearer wrong', 'Basic x', undefined),
   contentType: fc.constantFrom('application/json', 'application/json', 'application/json; charset=utf-8', 'text/plain', undefined),
 });
+
+/** Requests the contract accepts, on a small pool of games so operations meet each other's records. */
+const wellFormedRequest = fc
+  .record({
+    gameId: fc.constantFrom('p-a', 'p-b', 'p-c', 'p-d', 'p-e'),
+    op: fc.constantFrom(
+      { method: 'GET', suffix: '', body: null },
+      { method: 'GET', suffix: '/operations', body: null },
+      { method: 'POST', suffix: '/start', body: 'image' },
+      { method: 'POST', suffix: '/stop', body: 'reason' },
+      { method: 'POST', suffix: '/restart', body: '{}' },
+      { method: 'POST', suffix: '/patch', body: 'image' },
+      { method: 'DELETE', suffix: '/container', body: null },
+    ),
+    image: fc.constantFrom('galaxy/game:1.0.0', 'galaxy/game:1.0.1', 'galaxy/game:1.1.0', 'galaxy/game:huge', 'galaxy/game:root', 'galaxy/game:1.0.2'),
+    reason: fc.constantFrom('finished', 'cancelled', 'admin_request', 'orphan_cleanup', 'timeout'),
+    caller: fc.constantFrom('game_master', 'admin_service'),
+  })
+  .map((w) => ({
+    list: false,
+    op: { method: w.op.method, suffix: w.op.suffix },
+    gameId: w.gameId,
+    query: '',
+    body: w.op.body === 'image' ? JSON.stringify({ image_ref: w.image }) : w.op.body === 'reason' ? JSON.stringify({ reason: w.reason }) : w.op.body,
+    caller: w.caller as string | undefined,
+    auth: `Bearer ${TOKEN}` as string | undefined,
+    contentType: (w.op.body === null ? undefined : 'application/json') as string | undefined,
+  }));
+const request = fc.oneof({ arbitrary: wellFormedRequest, weight: 3 }, { arbitrary: hostileRequest, weight: 2 });
 
 function expectContractAnswer(a: Answer, where: string): void {
   expect(a.status, where).toBeLessThan(500);
