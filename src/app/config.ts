@@ -196,6 +196,11 @@ export function loadConfig(env: Env): RtmConfig {
 
   const dockerHost = r.parsed('RTMANAGER_DOCKER_HOST', 'unix:///var/run/docker.sock', parseUrl(['unix:', 'tcp:', 'http:', 'https:']), 'unix:///path or tcp://host:port');
   const prefix = r.string('RTMANAGER_REDIS_KEY_PREFIX', '');
+  const defaultLimits: ResourceLimits = {
+    cpus: r.parsed('RTMANAGER_DEFAULT_CPUS', 1.0, parseCpus, 'a positive decimal such as 1.0'),
+    memoryBytes: r.parsed('RTMANAGER_DEFAULT_MEMORY', 512 * 1024 ** 2, parseMemory, 'a size such as 512m'),
+    pidsLimit: r.parsed('RTMANAGER_DEFAULT_PIDS_LIMIT', 512, parsePidsLimit, 'a positive integer'),
+  };
 
   const config: RtmConfig = {
     listener,
@@ -225,21 +230,8 @@ export function loadConfig(env: Env): RtmConfig {
       stateDirMode: r.parsed('RTMANAGER_GAME_STATE_DIR_MODE', 0o750, (v) => (/^0?[0-7]{3,4}$/.test(v) ? parseInt(v, 8) : null), 'an octal mode such as 0750'),
       stateDirUid: r.parsed<number | null>('RTMANAGER_GAME_STATE_DIR_UID', null, parseId, 'a numeric uid'),
       stateDirGid: r.parsed<number | null>('RTMANAGER_GAME_STATE_DIR_GID', null, parseId, 'a numeric gid'),
-      defaultLimits: {
-        cpus: r.parsed('RTMANAGER_DEFAULT_CPUS', 1.0, parseCpus, 'a positive decimal such as 1.0'),
-        memoryBytes: r.parsed('RTMANAGER_DEFAULT_MEMORY', 512 * 1024 ** 2, parseMemory, 'a size such as 512m'),
-        pidsLimit: r.parsed('RTMANAGER_DEFAULT_PIDS_LIMIT', 512, parsePidsLimit, 'a positive integer'),
-      },
-      ceilings: {
-        cpus: r.parsed<number | null>('RTMANAGER_MAX_CPUS', null, parseCpus, 'a positive decimal such as 2.0'),
-        memoryBytes: r.parsed<number | null>('RTMANAGER_MAX_MEMORY', null, parseMemory, 'a size such as 8g'),
-        pidsLimit: r.parsed('RTMANAGER_MAX_PIDS_LIMIT', DEFAULT_MAX_PIDS_LIMIT, parsePidsLimit, 'a positive integer'),
-      },
-      hardening: {
-        user: r.parsed<string | null>('RTMANAGER_ENGINE_USER', null, (v) => (/^[0-9]{1,10}:[0-9]{1,10}$/.test(v) ? v : null), 'a numeric uid:gid such as 10001:10001'),
-        allowRoot: r.flag('RTMANAGER_ALLOW_ROOT_ENGINES', false),
-        readOnlyRootfs: r.flag('RTMANAGER_ENGINE_READ_ONLY_ROOTFS', false),
-      },
+      defaultLimits,
+      ...engineConfinement(r, defaultLimits),
       logDriver: r.string('RTMANAGER_CONTAINER_LOG_DRIVER', 'json-file'),
       logOptions: r.parsed('RTMANAGER_CONTAINER_LOG_OPTS', { 'max-size': '10m', 'max-file': '3' }, parseKeyValues, 'key=value,key=value'),
       stopTimeoutSeconds: r.number('RTMANAGER_STOP_TIMEOUT', 10, { min: 0, max: 3600 }),
@@ -277,20 +269,27 @@ export function loadConfig(env: Env): RtmConfig {
 
   if (config.health.probeTimeoutMs > config.health.probeIntervalMs)
     r.problem('RTMANAGER_PROBE_TIMEOUT must not exceed RTMANAGER_PROBE_INTERVAL');
-  checkEngineLimits(config.container, r);
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;
 }
 
-/** Defaults within the configured ceilings (host-derived ones are checked at each start); no forced root. */
-function checkEngineLimits(container: RtmConfig['container'], r: EnvReader): void {
-  for (const setting of LIMIT_SETTINGS) {
-    const ceiling = container.ceilings[setting.key];
-    const value = container.defaultLimits[setting.key];
-    if (ceiling !== null && value > ceiling)
-      r.problem(`${setting.defaultVar} (${setting.show(value)}) is above the ceiling ${setting.ceilingVar} (${setting.show(ceiling)})`);
+/** Ceilings (defaults within the configured ones; host-derived ones are checked at each start) and hardening (no forced root unless allowed). */
+function engineConfinement(r: EnvReader, defaults: ResourceLimits): { ceilings: ConfiguredCeilings; hardening: EngineHardening } {
+  const ceilings = {
+    cpus: r.parsed<number | null>('RTMANAGER_MAX_CPUS', null, parseCpus, 'a positive decimal such as 2.0'),
+    memoryBytes: r.parsed<number | null>('RTMANAGER_MAX_MEMORY', null, parseMemory, 'a size such as 8g'),
+    pidsLimit: r.parsed('RTMANAGER_MAX_PIDS_LIMIT', DEFAULT_MAX_PIDS_LIMIT, parsePidsLimit, 'a positive integer'),
+  };
+  for (const { key, defaultVar, ceilingVar, show } of LIMIT_SETTINGS) {
+    const ceiling = ceilings[key];
+    if (ceiling !== null && defaults[key] > ceiling) r.problem(`${defaultVar} (${show(defaults[key])}) is above the ceiling ${ceilingVar} (${show(ceiling)})`);
   }
-  const { user, allowRoot } = container.hardening;
-  if (user !== null && runsAsRoot(user) && !allowRoot)
-    r.problem(`RTMANAGER_ENGINE_USER=${user} runs engines as root; use a non-root uid:gid or set RTMANAGER_ALLOW_ROOT_ENGINES=true`);
+  const hardening = {
+    user: r.parsed<string | null>('RTMANAGER_ENGINE_USER', null, (v) => (/^[0-9]{1,10}:[0-9]{1,10}$/.test(v) ? v : null), 'a numeric uid:gid such as 10001:10001'),
+    allowRoot: r.flag('RTMANAGER_ALLOW_ROOT_ENGINES', false),
+    readOnlyRootfs: r.flag('RTMANAGER_ENGINE_READ_ONLY_ROOTFS', false),
+  };
+  if (hardening.user !== null && runsAsRoot(hardening.user) && !hardening.allowRoot)
+    r.problem(`RTMANAGER_ENGINE_USER=${hardening.user} runs engines as root; use a non-root uid:gid or set RTMANAGER_ALLOW_ROOT_ENGINES=true`);
+  return { ceilings, hardening };
 }

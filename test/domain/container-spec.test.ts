@@ -116,16 +116,19 @@ describe('resourceLimitsFromLabels', () => {
   });
 });
 
+/** RTM's config defaults (ceilings from the host, no forced user, root refused). */
+const DEFAULTS: ContainerDefaults = {
+  network: 'galaxy-net',
+  enginePort: 8080,
+  limits: DEFAULT_LIMITS,
+  ceilings: { cpus: null, memoryBytes: null, pidsLimit: 32768 },
+  hardening: { user: null, allowRoot: false, readOnlyRootfs: false },
+  logDriver: 'json-file',
+  logOptions: { 'max-size': '10m', 'max-file': '3' },
+};
+
 describe('buildContainerSpec (CONTRACT §2)', () => {
-  const defaults: ContainerDefaults = {
-    network: 'galaxy-net',
-    enginePort: 8080,
-    limits: DEFAULT_LIMITS,
-    ceilings: { cpus: null, memoryBytes: null, pidsLimit: 32768 },
-    hardening: { user: null, allowRoot: false, readOnlyRootfs: false },
-    logDriver: 'json-file',
-    logOptions: { 'max-size': '10m', 'max-file': '3' },
-  };
+  const defaults = DEFAULTS;
 
   it('builds the contract container model', () => {
     const limits = { cpus: 0.5, memoryBytes: 256 * MiB, pidsLimit: 100 };
@@ -237,15 +240,7 @@ describe('root refusal (issue 9 item 9)', () => {
 });
 
 describe('resolveEngineLaunch', () => {
-  const defaults: ContainerDefaults = {
-    network: 'galaxy-net',
-    enginePort: 8080,
-    limits: DEFAULT_LIMITS,
-    ceilings: { cpus: null, memoryBytes: null, pidsLimit: 32768 },
-    hardening: { user: null, allowRoot: false, readOnlyRootfs: false },
-    logDriver: 'json-file',
-    logOptions: {},
-  };
+  const defaults = DEFAULTS;
   const host = { cpus: 2, memoryBytes: 8 * GiB };
 
   it('gives the limits of a non-root image within its ceilings', () => {
