@@ -20,6 +20,7 @@ import { PostgresHealthSnapshotStore } from '../src/adapters/postgres/health-sna
 import { runMigrations } from '../src/adapters/postgres/migrator.js';
 import { PostgresOperationLogStore } from '../src/adapters/postgres/operation-log.store.js';
 import { PostgresRuntimeRecordStore } from '../src/adapters/postgres/runtime-record.store.js';
+import { PostgresRuntimeReadStore } from '../src/adapters/postgres/runtime-read.store.js';
 import { RedisGameLeases } from '../src/adapters/redis/game-lease.adapter.js';
 import { RedisHealthEventPublisher } from '../src/adapters/redis/health-event.publisher.js';
 import { RedisNotificationIntentPublisher } from '../src/adapters/redis/notification-intent.publisher.js';
@@ -179,7 +180,7 @@ export async function createBenchHarness(log: (line: string) => void): Promise<B
     const server = buildInternalHttpServer({
       logger,
       services,
-      records,
+      reads: new PostgresRuntimeReadStore(db),
       operations: operationLog,
       snapshots,
       apiTokens: [],
