@@ -27,7 +27,8 @@ export interface Infrastructure {
   tracer: Tracer;
 }
 
-export async function openInfrastructure(config: RtmConfig, logger: Logger, closers: Closers): Promise<Infrastructure> {
+/** `dockerOverride`: tests only (a Docker port in place of the daemon, e.g. the REST property tests). */
+export async function openInfrastructure(config: RtmConfig, logger: Logger, closers: Closers, dockerOverride?: DockerRuntime): Promise<Infrastructure> {
   // PostgreSQL first: migrations must be applied before any listener opens.
   const pool = new pg.Pool({ connectionString: config.postgres.url, max: config.postgres.poolMax, connectionTimeoutMillis: 5_000 });
   pool.on('error', (err) => logger.warn({ err }, 'idle PostgreSQL client error'));
@@ -49,7 +50,9 @@ export async function openInfrastructure(config: RtmConfig, logger: Logger, clos
     return conn;
   };
 
-  const docker = new DockerodeRuntime(createDockerClient(config.docker.host, config.docker.tls), {
+  const docker =
+    dockerOverride ??
+    new DockerodeRuntime(createDockerClient(config.docker.host, config.docker.tls), {
     apiTimeoutMs: config.docker.apiTimeoutMs,
     pullTimeoutMs: config.docker.pullTimeoutMs,
     logger,

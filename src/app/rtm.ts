@@ -7,8 +7,8 @@ import { PostgresHealthCheck } from '../adapters/postgres/postgres-health.check.
 import { RedisHealthCheck } from '../adapters/redis/redis-health.check.js';
 import { MeteredDockerRuntime } from '../adapters/docker/metered-docker-runtime.adapter.js';
 import { buildInternalHttpServer } from '../api/internal-http.server.js';
-import type { DockerRuntime } from '../ports/docker-runtime.js';
 import { systemClock, type Clock } from '../ports/clock.js';
+import type { DockerRuntime } from '../ports/docker-runtime.js';
 import type { BackgroundWorker } from '../workers/background-worker.js';
 import type { ReconcilerWorker } from '../workers/reconciler/reconciler.worker.js';
 import { Closers } from './closers.js';
@@ -30,6 +30,8 @@ export interface RunningRtm {
 
 export interface RtmOverrides {
   clock?: Clock;
+  /** Tests only: a Docker port in place of the daemon (e.g. the REST property tests). */
+  docker?: DockerRuntime;
 }
 
 /** Each readiness check at scrape time; within the adapter's whole-scrape deadline (READINESS_SCRAPE_DEADLINE_MS). */
@@ -48,7 +50,7 @@ export async function startRtm(config: RtmConfig, logger: Logger, overrides: Rtm
   const clock = overrides.clock ?? systemClock;
   const closers = new Closers(logger);
   try {
-    const opened = await openInfrastructure(config, logger, closers);
+    const opened = await openInfrastructure(config, logger, closers, overrides.docker);
     const adapters = buildAdapters(opened, config, logger, closers);
     // Every Docker call is measured (rtmanager_docker_api_*), the readiness checks' included.
     const infra = { ...opened, docker: new MeteredDockerRuntime(opened.docker, adapters.metrics) };

@@ -19,6 +19,7 @@ export const DOCKER_OPERATIONS = {
   stopContainer: 'container_stop',
   removeContainer: 'container_remove',
   listOwnedContainers: 'container_list',
+  hostResources: 'info',
 } as const satisfies Partial<Record<keyof DockerRuntime, string>>;
 
 export class MeteredDockerRuntime implements DockerRuntime {
@@ -57,6 +58,10 @@ export class MeteredDockerRuntime implements DockerRuntime {
   }
   listOwnedContainers() {
     return this.measure('listOwnedContainers', () => this.inner.listOwnedContainers());
+  }
+  /** The adapter caches the answer: only calls that reach the daemon are slow, all are counted. */
+  hostResources() {
+    return this.measure('hostResources', () => this.inner.hostResources());
   }
   events(query: DockerEventsQuery): AsyncIterable<DockerEvent> {
     return this.inner.events(query);
