@@ -14,11 +14,21 @@ export interface HttpRequestObservation {
 export type ReconcileActionKind = string;
 
 /**
+ * A successful reconcile operation (op_kind reconcile_adopt / _dispose / _mark_stopped) is a
+ * reconcile action of kind adopt / dispose / mark_stopped: operationCompleted counts it, so
+ * every recorder of reconcile operations feeds the metric. reconcileActionTaken is for repairs
+ * that are not operations of their own.
+ */
+export function reconcileActionOf(opKind: OpKind, outcome: Outcome): ReconcileActionKind | null {
+  return outcome === 'success' && opKind.startsWith('reconcile_') ? opKind.slice('reconcile_'.length) : null;
+}
+
+/**
  * What the services and workers report; the Prometheus adapter implements it. Names and
  * labels of the exported families: docs/observability.md.
  */
 export interface Metrics {
-  /** `errorCode` is the result's code (failures only are counted by code). */
+  /** `errorCode` is the result's code (failures only are counted by code); reconcile_* successes are also reconcile actions. */
   operationCompleted(opKind: OpKind, outcome: Outcome, durationSeconds: number, errorCode?: string | null): void;
   healthEventPublished(eventType: HealthEventType): void;
   /** A queued health event given up because the outage buffer was full. */

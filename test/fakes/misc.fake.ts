@@ -4,7 +4,7 @@ import type { HealthEventType } from '../../src/domain/health.js';
 import type { OpKind, Outcome } from '../../src/domain/operation.js';
 import type { Clock } from '../../src/ports/clock.js';
 import type { LobbyClient, LobbyGameRecord } from '../../src/ports/lobby-client.js';
-import type { HttpRequestObservation, Metrics } from '../../src/ports/metrics.js';
+import { reconcileActionOf, type HttpRequestObservation, type Metrics } from '../../src/ports/metrics.js';
 import type { StateDirectories } from '../../src/ports/state-directory.js';
 
 export class ManualClock implements Clock {
@@ -71,6 +71,8 @@ export class FakeMetrics implements Metrics {
   readonly leaseConflicts: OpKind[] = [];
   operationCompleted(opKind: OpKind, outcome: Outcome, seconds: number, errorCode: string | null = null): void {
     this.operations.push({ opKind, outcome, seconds, errorCode });
+    const reconcileKind = reconcileActionOf(opKind, outcome);
+    if (reconcileKind !== null) this.reconcileActions.push(reconcileKind);
   }
   healthEventPublished(eventType: HealthEventType): void {
     this.healthEvents.push(eventType);

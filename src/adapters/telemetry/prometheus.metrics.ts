@@ -11,6 +11,7 @@ import { RUNTIME_STATUSES } from '../../domain/runtime-record.js';
 import type { HttpRequestObservation, Metrics, ReconcileActionKind } from '../../ports/metrics.js';
 import type { ReadinessReport } from '../../ports/readiness-check.js';
 import { withDeadline } from '../../timing/deadline.js';
+import { reconcileActionOf } from '../../ports/metrics.js';
 import { createMetricFamilies, type MetricFamilies } from './prometheus-families.js';
 
 /** Read at scrape time (RuntimeRecordStore.countByStatus in production). */
@@ -101,6 +102,8 @@ export class PrometheusMetrics implements Metrics {
     this.families.operations.inc({ op_kind: opKind, outcome });
     this.families.operationDuration.observe({ op_kind: opKind }, durationSeconds);
     if (outcome === 'failure') this.families.operationFailures.inc({ op_kind: opKind, error_code: errorCode ?? 'unknown' });
+    const reconcileKind = reconcileActionOf(opKind, outcome);
+    if (reconcileKind !== null) this.reconcileActionTaken(reconcileKind);
   }
 
   healthEventPublished(eventType: HealthEventType): void {

@@ -149,6 +149,18 @@ export function describeMetricsContract(name: string, createWorld: () => Metrics
       expect(await read.leaseConflicts('stop')).toBe(0);
     });
 
+    it('a successful reconcile operation is a reconcile action of its kind; a failed one is not', async () => {
+      const { metrics, read } = createWorld();
+      metrics.operationCompleted('reconcile_adopt', 'success', 0.1);
+      metrics.operationCompleted('reconcile_mark_stopped', 'success', 0.1);
+      metrics.operationCompleted('reconcile_dispose', 'failure', 0.1, 'internal_error');
+      metrics.operationCompleted('start', 'success', 0.1);
+      expect(await read.reconcileActions('adopt')).toBe(1);
+      expect(await read.reconcileActions('mark_stopped')).toBe(1);
+      expect(await read.reconcileActions('dispose')).toBe(0);
+      expect(await read.reconcileActions('start')).toBe(0);
+    });
+
     it('two instances share nothing', async () => {
       const a = createWorld();
       const b = createWorld();
