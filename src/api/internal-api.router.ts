@@ -7,6 +7,7 @@ import { initServer } from '@ts-rest/fastify';
 import type { FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { rtmInternalContract, type RtmInternalContract, type RtmOperationId } from '../../generated/openapi/contract.js';
+import type { DiagnosticsReport } from '../ports/diagnostics.js';
 import type { ReadinessReport } from '../ports/readiness-check.js';
 import { HTTP_STATUS_BY_ERROR_CODE, isErrorCode, type ErrorCode } from '../domain/error-codes.js';
 import type { OpSource, StopReason } from '../domain/operation.js';
@@ -39,6 +40,8 @@ export interface InternalApiRouterDeps {
   operations: OperationLogStore;
   snapshots: HealthSnapshotStore;
   readiness: () => Promise<ReadinessReport>;
+  /** Versions and counts for operators (rtmctl diagnostics); rejects on a store fault. */
+  diagnostics: () => Promise<DiagnosticsReport>;
   /** The guard's output for a request (set in preHandler, before any handler runs). */
   validated: (request: FastifyRequest) => ValidatedRequest;
   /** Runs a handler's work inside the request's trace span, so service/Docker spans nest under it. */
@@ -167,6 +170,8 @@ export function createInternalApiRouter(deps: InternalApiRouterDeps) {
       );
       return mutationAnswer<'internalCleanupRuntimeContainer'>(request, result);
     },
+
+    internalGetDiagnostics: async () => ({ status: 200, body: await deps.diagnostics() }),
 
     internalHealthz: async () => ({ status: 200, body: { status: 'ok' } }),
 

@@ -9,6 +9,7 @@ import type { Tracer } from '@opentelemetry/api';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { rtmInternalContract, type RtmOperationId, type RtmRouteMetadata } from '../../generated/openapi/contract.js';
+import type { DiagnosticsReport } from '../ports/diagnostics.js';
 import type { ReadinessReport } from '../ports/readiness-check.js';
 import { isValidGameId } from '../domain/game-id.js';
 import type { OpKind } from '../domain/operation.js';
@@ -32,6 +33,7 @@ export interface InternalHttpServerDeps {
   /** RTMANAGER_INTERNAL_API_TOKENS; empty = the internal API is open. */
   apiTokens: readonly string[];
   readiness: () => Promise<ReadinessReport>;
+  diagnostics: () => Promise<DiagnosticsReport>;
   metrics: { render(): Promise<{ contentType: string; body: string }> };
   tracer?: Tracer;
   /** Largest accepted request body; the API's bodies are tiny. Default 64 KiB. */
@@ -167,6 +169,7 @@ export function buildInternalHttpServer(deps: InternalHttpServerDeps): FastifyIn
     operations: deps.operations,
     snapshots: deps.snapshots,
     readiness: deps.readiness,
+    diagnostics: deps.diagnostics,
     validated: (request) => {
       const v = validatedByRequest.get(request);
       // The preHandler hook runs for every contract route; a miss is a wiring bug.

@@ -8,6 +8,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { createDockerClient } from '../adapters/docker/docker-client.factory.js';
+import { DockerVersionSource } from '../adapters/docker/docker-version.source.js';
 import { DockerodeRuntime } from '../adapters/docker/docker-runtime.adapter.js';
 import { FsStateDirectories } from '../adapters/filesystem/state-directories.adapter.js';
 import { LobbyHttpClient } from '../adapters/lobby/lobby-http.client.js';
@@ -16,6 +17,7 @@ import { createRtmDatabase } from '../adapters/postgres/database.js';
 import { PostgresHealthSnapshotStore } from '../adapters/postgres/health-snapshot.store.js';
 import { runMigrations } from '../adapters/postgres/migrator.js';
 import { PostgresOperationLogStore } from '../adapters/postgres/operation-log.store.js';
+import { PostgresDiagnosticsQuery } from '../adapters/postgres/diagnostics.query.js';
 import { PostgresHealthCheck } from '../adapters/postgres/postgres-health.check.js';
 import { PostgresRuntimeRecordStore } from '../adapters/postgres/runtime-record.store.js';
 import { RedisGameLeases } from '../adapters/redis/game-lease.adapter.js';
@@ -23,6 +25,7 @@ import { RedisHealthEventPublisher } from '../adapters/redis/health-event.publis
 import { RedisJobResultPublisher } from '../adapters/redis/job-result.publisher.js';
 import { RedisNotificationIntentPublisher } from '../adapters/redis/notification-intent.publisher.js';
 import { RedisHealthCheck } from '../adapters/redis/redis-health.check.js';
+import { RedisVersionSource } from '../adapters/redis/redis-version.source.js';
 import { RedisStreamOffsetStore } from '../adapters/redis/stream-offset.store.js';
 import { RedisStreamReader } from '../adapters/redis/stream-reader.adapter.js';
 import { PrometheusMetrics } from '../adapters/telemetry/prometheus.metrics.js';
@@ -42,7 +45,9 @@ import { StopJobsConsumer } from '../workers/stop-jobs/stop-jobs.consumer.js';
 import type { RtmConfig } from './config.js';
 import { lifecycleSettingsFromConfig } from './lifecycle-settings.js';
 import { projectRoot } from './project-root.js';
+import { collectDiagnostics } from './diagnostics.js';
 import { evaluateReadiness } from './readiness.js';
+import { rtmVersion } from './rtm-version.js';
 
 export interface RunningRtm {
   /** `http://host:port` the internal listener is bound to. */
@@ -90,7 +95,8 @@ export async function startRtm(config: RtmConfig, logger: Logger, overrides: Rtm
       return conn;
     };
 
-    const docker = new DockerodeRuntime(createDockerClient(config.docker.host), {
+    const dockerClient = createDockerClient(config.docker.host);
+    const docker = new DockerodeRuntime(dockerClient, {
       apiTimeoutMs: config.docker.apiTimeoutMs,
       pullTimeoutMs: config.docker.pullTimeoutMs,
       logger,
@@ -184,6 +190,9 @@ export async function startRtm(config: RtmConfig, logger: Logger, overrides: Rtm
     ];
 
     const postgresCheck = new PostgresHealthCheck(db);
+    const diagnosticsQuery = new PostgresDiagnosticsQuery(db);
+    const version = rtmVersion();
+    const startedAtMs = clock.now().getTime();
     const checks: ReadinessCheck[] = [
       { name: 'postgres', check: () => postgresCheck.check() },
       new RedisHealthCheck(redis),
@@ -216,6 +225,15 @@ export async function startRtm(config: RtmConfig, logger: Logger, overrides: Rtm
       snapshots,
       apiTokens: config.auth.internalApiTokens,
       readiness: () => evaluateReadiness(checks, componentProblems, 2_000),
+      diagnostics: () =>
+        collectDiagnostics({
+          rtmVersion: version,
+          startedAtMs,
+          now: () => clock.now().getTime(),
+          versions: [diagnosticsQuery, new RedisVersionSource(redis), new DockerVersionSource(dockerClient, 2_000)],
+          countByStatus: () => diagnosticsQuery.countByStatus(),
+          timeoutMs: 2_000,
+        }),
       metrics,
       tracer,
     });
