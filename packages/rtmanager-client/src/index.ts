@@ -1,36 +1,14 @@
-// `@galaxy/rtmanager/client`: the typed REST client Game Master and Admin Service use to
+// `@galaxy/rtmanager-client`: the typed REST client Game Master and Admin Service use to
 // call RTM's internal API (CONTRACT §5). Built on the openapi-fetch client generated from
 // api/internal-openapi.yaml; every call resolves to a result, never throws for an HTTP
 // answer (a transport failure — RTM unreachable — still rejects, as fetch does).
-import { createRtmApiClient, type RtmApiClient, type RtmCaller } from '../../generated/openapi/client.js';
-import type { components } from '../../generated/openapi/types.js';
-import { validateErrorEnvelope } from '../../generated/validators/index.js';
+import { createRtmApiClient, type RtmApiClient, type RtmCaller } from '../../../generated/openapi/client.js';
+import { RTM_OPERATIONS, type RtmOperationName } from '../../../generated/openapi/operations.js';
+import { validateErrorEnvelope } from '../../../generated/validators/index.js';
+import type { ErrorCode, RtmOperationResult, RuntimeStatus, StopReason } from './rest-types.js';
 
-type Schemas = components['schemas'];
-export type Runtime = Schemas['Runtime'];
-export type RuntimeList = Schemas['RuntimeList'];
-export type RuntimeStatus = Schemas['RuntimeStatus'];
-export type HealthSnapshot = Schemas['HealthSnapshot'];
-export type HealthEventType = Schemas['HealthEventType'];
-export type MutationResponse = Schemas['MutationResponse'];
-export type OperationList = Schemas['OperationList'];
-export type OperationLogEntry = Schemas['OperationLogEntry'];
-export type OpKind = Schemas['OpKind'];
-export type OpSource = Schemas['OpSource'];
-export type StopReason = Schemas['StopReason'];
-export type ErrorEnvelope = Schemas['ErrorEnvelope'];
-export type ErrorCode = Schemas['ErrorCode'];
-export type ResultCode = Schemas['ResultCode'];
-export type ReadyzResponse = Schemas['ReadyzResponse'];
+export type * from './rest-types.js';
 export type { RtmApiClient, RtmCaller };
-
-export interface RtmError {
-  code: ErrorCode;
-  message: string;
-}
-
-/** `ok: true` for a 2xx answer; otherwise the error envelope RTM answered. */
-export type RtmResult<T> = { ok: true; status: number; data: T } | { ok: false; status: number; error: RtmError };
 
 export interface RtmClientOptions {
   /** e.g. `http://rtmanager:8080` (RTMANAGER_INTERNAL_HTTP_ADDR). */
@@ -51,66 +29,87 @@ export interface ListRuntimesQuery {
 }
 
 export interface RtmClient {
-  listRuntimes(query?: ListRuntimesQuery): Promise<RtmResult<RuntimeList>>;
-  getRuntime(gameId: string): Promise<RtmResult<Runtime>>;
+  listRuntimes(query?: ListRuntimesQuery): Promise<RtmOperationResult<'internalListRuntimes'>>;
+  getRuntime(gameId: string): Promise<RtmOperationResult<'internalGetRuntime'>>;
   /** Newest first. */
-  listOperations(gameId: string, options?: { limit?: number }): Promise<RtmResult<OperationList>>;
-  start(gameId: string, imageRef: string): Promise<RtmResult<MutationResponse>>;
-  stop(gameId: string, reason: StopReason): Promise<RtmResult<MutationResponse>>;
-  restart(gameId: string): Promise<RtmResult<MutationResponse>>;
-  patch(gameId: string, imageRef: string): Promise<RtmResult<MutationResponse>>;
+  listOperations(gameId: string, options?: { limit?: number }): Promise<RtmOperationResult<'internalListRuntimeOperations'>>;
+  start(gameId: string, imageRef: string): Promise<RtmOperationResult<'internalStartRuntime'>>;
+  stop(gameId: string, reason: StopReason): Promise<RtmOperationResult<'internalStopRuntime'>>;
+  restart(gameId: string): Promise<RtmOperationResult<'internalRestartRuntime'>>;
+  patch(gameId: string, imageRef: string): Promise<RtmOperationResult<'internalPatchRuntime'>>;
   /** Removes a stopped game's container (never its state directory). */
-  cleanup(gameId: string): Promise<RtmResult<MutationResponse>>;
+  cleanup(gameId: string): Promise<RtmOperationResult<'internalCleanupRuntimeContainer'>>;
+  /** Versions of RTM, PostgreSQL, Redis and Docker, and runtime counts by status. */
+  diagnostics(): Promise<RtmOperationResult<'internalGetDiagnostics'>>;
+  healthz(): Promise<RtmOperationResult<'internalHealthz'>>;
+  /** Readiness is an answer either way: `ok: true` with status 200 (ready) or 503 (not ready). */
+  readyz(): Promise<RtmOperationResult<'internalReadyz'>>;
   /** The underlying openapi-fetch client, for anything the methods above do not cover. */
   readonly raw: RtmApiClient;
 }
 
-/** What a non-envelope error answer (a proxy's 502 page, say) is reported as. */
-function fallbackError(status: number): RtmError {
-  const code: ErrorCode =
-    status === 400
-      ? 'invalid_request'
-      : status === 401
-        ? 'unauthorized'
-        : status === 404
-          ? 'not_found'
-          : status === 409
-            ? 'conflict'
-            : status === 502 || status === 503 || status === 504
-              ? 'service_unavailable'
-              : 'internal_error';
-  return { code, message: `HTTP ${status} without an RTM error envelope` };
+/** The code an answer without an RTM envelope (a proxy's page, say) is reported with. */
+function codeForStatus(status: number): ErrorCode {
+  if (status === 400) return 'invalid_request';
+  if (status === 401) return 'unauthorized';
+  if (status === 404) return 'not_found';
+  if (status === 409) return 'conflict';
+  return status >= 502 && status <= 504 ? 'service_unavailable' : 'internal_error';
 }
 
-async function settle<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<RtmResult<T>> {
+function unexpected(status: number, message: string) {
+  return { ok: false as const, status, error: { code: status >= 502 && status <= 504 ? ('service_unavailable' as const) : ('internal_error' as const), message } };
+}
+
+/** Checks an answer against what the spec lists for the operation. */
+async function settle<Op extends RtmOperationName>(
+  op: Op,
+  call: Promise<{ data?: unknown; error?: unknown; response: Response }>,
+): Promise<RtmOperationResult<Op>> {
   const { data, error, response } = await call;
-  if (response.ok && data !== undefined) return { ok: true, status: response.status, data };
-  if (!response.ok && validateErrorEnvelope(error)) return { ok: false, status: response.status, error: error.error };
-  return { ok: false, status: response.status, error: fallbackError(response.status) };
+  const { status } = response;
+  const table = RTM_OPERATIONS[op];
+  const body = response.ok ? data : error;
+  type Result = RtmOperationResult<Op>;
+  if (table.data.includes(status) && typeof body === 'object' && body !== null) return { ok: true, status, data: body } as Result;
+  const listed = table.errors[status] ?? [];
+  if (!response.ok && validateErrorEnvelope(error)) {
+    if (listed.includes(error.error.code)) return { ok: false, status, error: error.error } as Result;
+    return unexpected(status, `HTTP ${status} ${error.error.code} is not an answer the spec lists for ${op}: ${error.error.message}`) as Result;
+  }
+  const message = `HTTP ${status} without an RTM error envelope`;
+  const code = codeForStatus(status);
+  if (listed.includes(code)) return { ok: false, status, error: { code, message } } as Result;
+  return unexpected(status, message) as Result;
 }
 
 export function createRtmClient(options: RtmClientOptions): RtmClient {
   const raw = createRtmApiClient(options);
-  // RTM answers a mutation without the header with invalid_request; that answer is surfaced
-  // as a result rather than refused here, so there is one source of truth for the rule.
-  const header = { 'X-Galaxy-Caller': options.caller as RtmCaller };
+  // RTM answers a mutation without X-Galaxy-Caller with invalid_request; that answer is
+  // surfaced as a result rather than refused here, so there is one source of truth for the rule.
   const path = (gameId: string) => ({ game_id: gameId });
 
   return {
     raw,
-    listRuntimes: (query = {}) => settle(raw.GET('/api/v1/internal/runtimes', { params: { query } })),
-    getRuntime: (gameId) => settle(raw.GET('/api/v1/internal/runtimes/{game_id}', { params: { path: path(gameId) } })),
+    listRuntimes: (query = {}) => settle('internalListRuntimes', raw.GET('/api/v1/internal/runtimes', { params: { query } })),
+    getRuntime: (gameId) => settle('internalGetRuntime', raw.GET('/api/v1/internal/runtimes/{game_id}', { params: { path: path(gameId) } })),
     listOperations: (gameId, opts = {}) =>
-      settle(raw.GET('/api/v1/internal/runtimes/{game_id}/operations', { params: { path: path(gameId), query: opts } })),
+      settle(
+        'internalListRuntimeOperations',
+        raw.GET('/api/v1/internal/runtimes/{game_id}/operations', { params: { path: path(gameId), query: opts } }),
+      ),
     start: (gameId, imageRef) =>
-      settle(raw.POST('/api/v1/internal/runtimes/{game_id}/start', { params: { path: path(gameId), header }, body: { image_ref: imageRef } })),
+      settle('internalStartRuntime', raw.POST('/api/v1/internal/runtimes/{game_id}/start', { params: { path: path(gameId) }, body: { image_ref: imageRef } })),
     stop: (gameId, reason) =>
-      settle(raw.POST('/api/v1/internal/runtimes/{game_id}/stop', { params: { path: path(gameId), header }, body: { reason } })),
+      settle('internalStopRuntime', raw.POST('/api/v1/internal/runtimes/{game_id}/stop', { params: { path: path(gameId) }, body: { reason } })),
     restart: (gameId) =>
-      settle(raw.POST('/api/v1/internal/runtimes/{game_id}/restart', { params: { path: path(gameId), header }, body: {} })),
+      settle('internalRestartRuntime', raw.POST('/api/v1/internal/runtimes/{game_id}/restart', { params: { path: path(gameId) }, body: {} })),
     patch: (gameId, imageRef) =>
-      settle(raw.POST('/api/v1/internal/runtimes/{game_id}/patch', { params: { path: path(gameId), header }, body: { image_ref: imageRef } })),
+      settle('internalPatchRuntime', raw.POST('/api/v1/internal/runtimes/{game_id}/patch', { params: { path: path(gameId) }, body: { image_ref: imageRef } })),
     cleanup: (gameId) =>
-      settle(raw.DELETE('/api/v1/internal/runtimes/{game_id}/container', { params: { path: path(gameId), header } })),
+      settle('internalCleanupRuntimeContainer', raw.DELETE('/api/v1/internal/runtimes/{game_id}/container', { params: { path: path(gameId) } })),
+    diagnostics: () => settle('internalGetDiagnostics', raw.GET('/api/v1/internal/diagnostics')),
+    healthz: () => settle('internalHealthz', raw.GET('/healthz')),
+    readyz: () => settle('internalReadyz', raw.GET('/readyz')),
   };
 }
