@@ -67,6 +67,8 @@ export async function eventsTail(t: TailOptions, positionals: readonly string[])
       [streams.healthEvents]: from ?? (await lastId(redis, streams.healthEvents)),
       [streams.jobResults]: from ?? (await lastId(redis, streams.jobResults)),
     };
+    // On stderr, so stdout stays the events alone (one JSON per line with --json).
+    t.output.err(`rtmctl: following ${Object.keys(ids).join(', ')} on ${redisEndpoint(t.redisUrl)} (Ctrl-C to stop)`);
     let seen = 0;
     while (!t.signal.aborted && (max === undefined || seen < max)) {
       const keys = Object.keys(ids);

@@ -4,11 +4,16 @@ import { sql, type Kysely } from 'kysely';
 import type { DB } from '../../../generated/db/types.js';
 import { isRuntimeStatus, type RuntimeStatus } from '../../domain/runtime-record.js';
 import type { VersionSource } from '../../ports/diagnostics.js';
+import { RTM_SCHEMA } from './database.js';
 
 export class PostgresDiagnosticsQuery implements VersionSource {
   readonly name = 'postgres';
 
-  constructor(private readonly db: Kysely<DB>) {}
+  private readonly db: Kysely<DB>;
+
+  constructor(db: Kysely<DB>) {
+    this.db = db.withSchema(RTM_SCHEMA);
+  }
 
   async version(): Promise<string> {
     const { rows } = await sql<{ server_version: string }>`SHOW server_version`.execute(this.db);
