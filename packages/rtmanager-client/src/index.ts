@@ -5,7 +5,7 @@
 import { createRtmApiClient, type RtmApiClient, type RtmCaller } from '../../../generated/openapi/client.js';
 import { RTM_OPERATIONS, type RtmOperationName } from '../../../generated/openapi/operations.js';
 import { validateErrorEnvelope } from '../../../generated/validators/index.js';
-import type { ErrorCode, RtmOperationResult, RuntimeStatus, StopReason } from './rest-types.js';
+import type { RtmOperationResult, RuntimeStatus, StopReason } from './rest-types.js';
 
 export type * from './rest-types.js';
 export type { RtmApiClient, RtmCaller };
@@ -48,15 +48,7 @@ export interface RtmClient {
   readonly raw: RtmApiClient;
 }
 
-/** The code an answer without an RTM envelope (a proxy's page, say) is reported with. */
-function codeForStatus(status: number): ErrorCode {
-  if (status === 400) return 'invalid_request';
-  if (status === 401) return 'unauthorized';
-  if (status === 404) return 'not_found';
-  if (status === 409) return 'conflict';
-  return status >= 502 && status <= 504 ? 'service_unavailable' : 'internal_error';
-}
-
+/** An answer the spec does not list for the operation: gateway statuses blame the path to RTM, the rest RTM. */
 function unexpected(status: number, message: string) {
   return { ok: false as const, status, error: { code: status >= 502 && status <= 504 ? ('service_unavailable' as const) : ('internal_error' as const), message } };
 }
@@ -77,9 +69,10 @@ async function settle<Op extends RtmOperationName>(
     if (listed.includes(error.error.code)) return { ok: false, status, error: error.error } as Result;
     return unexpected(status, `HTTP ${status} ${error.error.code} is not an answer the spec lists for ${op}: ${error.error.message}`) as Result;
   }
+  // No envelope (a proxy's page): the spec's first code for that status, if it lists one.
   const message = `HTTP ${status} without an RTM error envelope`;
-  const code = codeForStatus(status);
-  if (listed.includes(code)) return { ok: false, status, error: { code, message } } as Result;
+  const code = listed[0];
+  if (!response.ok && code !== undefined) return { ok: false, status, error: { code, message } } as Result;
   return unexpected(status, message) as Result;
 }
 
