@@ -20,7 +20,7 @@ export type ParsedOptions = Record<string, string | boolean | undefined>;
 
 /** Options every command accepts. */
 export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
-  url: { type: 'string', help: 'RTM base URL (default $RTM_URL, else http://127.0.0.1:8080)' },
+  url: { type: 'string', help: 'RTM base URL (default $RTM_URL, else http://127.0.0.1:8090)' },
   token: { type: 'string', help: 'bearer token (default $RTM_TOKEN)' },
   json: { type: 'boolean', help: 'print JSON instead of tables' },
   help: { type: 'boolean', short: 'h', help: 'show help' },

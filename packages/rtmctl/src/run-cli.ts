@@ -15,7 +15,7 @@ export interface CliEnvironment {
   fetch?: typeof fetch;
 }
 
-const DEFAULT_URL = 'http://127.0.0.1:8080';
+const DEFAULT_URL = 'http://127.0.0.1:8090';
 const CALLERS: readonly RtmCaller[] = ['admin_service', 'game_master'];
 
 function findCommand(args: readonly string[]): { command: Command; rest: string[] } | null {
