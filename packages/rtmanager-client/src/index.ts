@@ -8,6 +8,8 @@ import { validateErrorEnvelope } from '../../../generated/validators/index.js';
 import type { RtmOperationResult, RuntimeStatus, StopReason } from './rest-types.js';
 
 export type * from './rest-types.js';
+/** The contract's vocabularies as values (generated from the spec, the same lists the server uses). */
+export { ERROR_CODES, GALAXY_CALLERS, HEALTH_EVENT_TYPES, RUNTIME_STATUSES, STOP_REASONS } from '../../../generated/vocabularies.js';
 export type { RtmApiClient, RtmCaller };
 
 export interface RtmClientOptions {

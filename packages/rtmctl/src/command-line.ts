@@ -52,10 +52,3 @@ export function oneOf<T extends string>(value: string | boolean | undefined, nam
   throw new UsageError(`--${name} must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`);
 }
 
-/**
- * A list of every member of the union T (from the spec's types): a member the spec adds
- * and the list lacks fails to compile, so the CLI's choices cannot drift from the contract.
- */
-export function everyMember<T extends string>() {
-  return <const V extends readonly T[]>(values: V & ([Exclude<T, V[number]>] extends [never] ? unknown : never)): V => values;
-}

@@ -1,7 +1,7 @@
 // rtmctl's main: finds the command, parses its options, builds the client from flags or
 // RTM_URL / RTM_TOKEN, runs it and turns the outcome into an exit code (0 success, 1 failure
 // result or RTM unreachable, 2 usage). The environment is passed in, not read here.
-import { createRtmClient, type RtmCaller } from '@galaxy/rtmanager-client';
+import { createRtmClient, GALAXY_CALLERS } from '@galaxy/rtmanager-client';
 import { oneOf, parseOptions, UsageError } from './command-line.js';
 import { COMMANDS, type Command } from './commands.js';
 import { eventsTail } from './events-tail.js';
@@ -16,7 +16,6 @@ export interface CliEnvironment {
 }
 
 const DEFAULT_URL = 'http://127.0.0.1:8090';
-const CALLERS: readonly RtmCaller[] = ['admin_service', 'game_master'];
 
 function findCommand(args: readonly string[]): { command: Command; rest: string[] } | null {
   for (const command of COMMANDS) {
@@ -65,7 +64,7 @@ export async function runCli(args: readonly string[], cli: CliEnvironment): Prom
     }
     url = (options.url as string | undefined) ?? env.RTM_URL ?? DEFAULT_URL;
     const token = (options.token as string | undefined) ?? env.RTM_TOKEN;
-    const caller = oneOf(options.caller, 'caller', CALLERS) ?? 'admin_service';
+    const caller = oneOf(options.caller, 'caller', GALAXY_CALLERS) ?? 'admin_service';
     const client = createRtmClient({
       baseUrl: url,
       caller,

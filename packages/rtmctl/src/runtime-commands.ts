@@ -1,7 +1,7 @@
 // `rtmctl runtimes ls|get|ops` and the lifecycle commands: one client call each, printed as a
 // table (or JSON), exit 0 on success and 1 on a failure result.
-import type { MutationResponse, OperationLogEntry, RtmClient, RtmError, Runtime, RuntimeStatus, StopReason } from '@galaxy/rtmanager-client';
-import { everyMember, oneOf, positiveInteger, UsageError, type ParsedOptions } from './command-line.js';
+import { RUNTIME_STATUSES, STOP_REASONS, type MutationResponse, type OperationLogEntry, type RtmClient, type RtmError, type Runtime } from '@galaxy/rtmanager-client';
+import { oneOf, positiveInteger, UsageError, type ParsedOptions } from './command-line.js';
 import { json, keyValues, table, type Output } from './output.js';
 
 export interface CommandContext {
@@ -12,8 +12,6 @@ export interface CommandContext {
 }
 
 type Failure = { ok: false; status: number; error: RtmError };
-const RUNTIME_STATUSES = everyMember<RuntimeStatus>()(['running', 'stopped', 'removed']);
-const STOP_REASONS = everyMember<StopReason>()(['orphan_cleanup', 'cancelled', 'finished', 'admin_request', 'timeout']);
 
 /** Prints a failure result (stdout JSON with --json, one stderr line otherwise); exit 1. */
 export function failed(ctx: CommandContext, result: Failure): number {
