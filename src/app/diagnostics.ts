@@ -1,9 +1,15 @@
 // GET /api/v1/internal/diagnostics: RTM's version and its dependencies' server versions, each
 // asked with a deadline so an outage shows as `version: null` with a reason, plus the runtime
 // counts by status. Only versions and counts: no URL, user, password or token.
+import { DockerVersionSource } from '../adapters/docker/docker-version.source.js';
+import { PostgresDiagnosticsQuery } from '../adapters/postgres/diagnostics.query.js';
+import { RedisVersionSource } from '../adapters/redis/redis-version.source.js';
 import { RUNTIME_STATUSES, type RuntimeStatus } from '../domain/runtime-record.js';
+import type { Clock } from '../ports/clock.js';
 import type { DependencyVersion, DiagnosticsReport, VersionSource } from '../ports/diagnostics.js';
 import { withDeadline } from '../timing/deadline.js';
+import type { Infrastructure } from './infrastructure.js';
+import { rtmVersion } from './rtm-version.js';
 
 export interface DiagnosticsSources {
   rtmVersion: string;
@@ -45,4 +51,20 @@ export async function collectDiagnostics(sources: DiagnosticsSources): Promise<D
     docker,
     runtimes,
   };
+}
+
+const VERSION_TIMEOUT_MS = 2_000;
+
+/** The diagnostics of a running RTM, over its own clients (wired by the composition root). */
+export function diagnosticsOf(infra: Infrastructure, clock: Clock): () => Promise<DiagnosticsReport> {
+  const postgres = new PostgresDiagnosticsQuery(infra.db);
+  const sources: DiagnosticsSources = {
+    rtmVersion: rtmVersion(),
+    startedAtMs: clock.now().getTime(),
+    now: () => clock.now().getTime(),
+    versions: [postgres, new RedisVersionSource(infra.redis), new DockerVersionSource(infra.dockerClient, VERSION_TIMEOUT_MS)],
+    countByStatus: () => postgres.countByStatus(),
+    timeoutMs: VERSION_TIMEOUT_MS,
+  };
+  return () => collectDiagnostics(sources);
 }
