@@ -14,6 +14,7 @@ import { DockerodeRuntime } from '../adapters/docker/docker-runtime.adapter.js';
 import { createRtmDatabase } from '../adapters/postgres/database.js';
 import { runMigrations } from '../adapters/postgres/migrator.js';
 import { RTM_TRACER_NAME, startTracing } from '../adapters/telemetry/tracing.js';
+import type { DockerRuntime } from '../ports/docker-runtime.js';
 import type { Closers } from './closers.js';
 import type { RtmConfig } from './config.js';
 import { projectRoot } from './project-root.js';
@@ -23,13 +24,14 @@ export interface Infrastructure {
   redis: Redis;
   /** A Redis connection of its own, for one blocking reader. */
   blockingConnection(name: string): Redis;
-  docker: DockerodeRuntime;
-  /** The raw client under `docker`, for the diagnostics' version call. */
+  docker: DockerRuntime;
+  /** A raw client of the configured daemon, for the diagnostics' version call. */
   dockerClient: Dockerode;
   tracer: Tracer;
 }
 
-export async function openInfrastructure(config: RtmConfig, logger: Logger, closers: Closers): Promise<Infrastructure> {
+/** `dockerOverride`: tests only (a Docker port in place of the daemon, e.g. the REST property tests). */
+export async function openInfrastructure(config: RtmConfig, logger: Logger, closers: Closers, dockerOverride?: DockerRuntime): Promise<Infrastructure> {
   // PostgreSQL first: migrations must be applied before any listener opens.
   const pool = new pg.Pool({ connectionString: config.postgres.url, max: config.postgres.poolMax, connectionTimeoutMillis: 5_000 });
   pool.on('error', (err) => logger.warn({ err }, 'idle PostgreSQL client error'));
@@ -52,7 +54,9 @@ export async function openInfrastructure(config: RtmConfig, logger: Logger, clos
   };
 
   const dockerClient = createDockerClient(config.docker.host);
-  const docker = new DockerodeRuntime(dockerClient, {
+  const docker =
+    dockerOverride ??
+    new DockerodeRuntime(dockerClient, {
     apiTimeoutMs: config.docker.apiTimeoutMs,
     pullTimeoutMs: config.docker.pullTimeoutMs,
     logger,
