@@ -9,6 +9,7 @@ import type { Tracer } from '@opentelemetry/api';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { rtmInternalContract } from '../../generated/openapi/contract.js';
+import type { DiagnosticsReport } from '../ports/diagnostics.js';
 import type { ReadinessReport } from '../ports/readiness-check.js';
 import type { HealthSnapshotStore } from '../ports/health-snapshot.store.js';
 import type { Metrics } from '../ports/metrics.js';
@@ -33,6 +34,7 @@ export interface InternalHttpServerDeps {
   /** RTMANAGER_INTERNAL_API_TOKENS; empty = the internal API is open. */
   apiTokens: readonly string[];
   readiness: () => Promise<ReadinessReport>;
+  diagnostics: () => Promise<DiagnosticsReport>;
   metrics: { render(): Promise<{ contentType: string; body: string }> };
   /** Observes every answered request (rtmanager_http_request_duration_seconds); none when absent. */
   httpMetrics?: Pick<Metrics, 'httpRequestCompleted'>;
@@ -84,6 +86,7 @@ export function buildInternalHttpServer(deps: InternalHttpServerDeps): FastifyIn
     operations: deps.operations,
     snapshots: deps.snapshots,
     readiness: deps.readiness,
+    diagnostics: deps.diagnostics,
     inRequestSpan: (request, work) => tracing.inSpan(request, work),
   });
   app.register(async (child) => {
