@@ -16,6 +16,7 @@ import { createRtmDatabase } from '../adapters/postgres/database.js';
 import { PostgresHealthSnapshotStore } from '../adapters/postgres/health-snapshot.store.js';
 import { runMigrations } from '../adapters/postgres/migrator.js';
 import { PostgresOperationLogStore } from '../adapters/postgres/operation-log.store.js';
+import { PostgresPendingOperationStore } from '../adapters/postgres/pending-operation.store.js';
 import { PostgresHealthCheck } from '../adapters/postgres/postgres-health.check.js';
 import { PostgresRuntimeRecordStore } from '../adapters/postgres/runtime-record.store.js';
 import { RedisGameLeases } from '../adapters/redis/game-lease.adapter.js';
@@ -98,6 +99,7 @@ export async function startRtm(config: RtmConfig, logger: Logger, overrides: Rtm
 
     const records = new PostgresRuntimeRecordStore(db);
     const operationLog = new PostgresOperationLogStore(db);
+    const pendingOperations = new PostgresPendingOperationStore(db);
     const snapshots = new PostgresHealthSnapshotStore(db);
     const metrics = new PrometheusMetrics(() => records.countByStatus(), logger);
     const leases = new RedisGameLeases(redis, { keyPrefix: config.redis.keyPrefix, ttlMs: config.coordination.leaseTtlMs }, logger);
@@ -116,7 +118,7 @@ export async function startRtm(config: RtmConfig, logger: Logger, overrides: Rtm
 
     const common = { records, operationLog, leases, metrics, clock, logger };
     const { start, stop, restart, patch, cleanup } = createLifecycleServices(
-      { ...common, docker, stateDirectories, healthEvents, notificationIntents, containerIntents, lobby },
+      { ...common, docker, pendingOperations, stateDirectories, healthEvents, notificationIntents, containerIntents, lobby },
       lifecycleSettingsFromConfig(config),
     );
 

@@ -9,6 +9,7 @@ import type { GameLeases } from '../ports/game-lease.js';
 import type { LobbyClient } from '../ports/lobby-client.js';
 import type { Metrics } from '../ports/metrics.js';
 import type { OperationLogStore } from '../ports/operation-log.store.js';
+import type { PendingOperationStore } from '../ports/pending-operation.store.js';
 import type { HealthEventPublisher, NotificationIntentPublisher } from '../ports/publishers.js';
 import type { RuntimeRecordStore } from '../ports/runtime-record.store.js';
 import type { StateDirectories } from '../ports/state-directory.js';
@@ -23,6 +24,7 @@ export interface LifecyclePorts {
   records: RuntimeRecordStore;
   operationLog: OperationLogStore;
   leases: GameLeases;
+  pendingOperations: PendingOperationStore;
   stateDirectories: StateDirectories;
   healthEvents: HealthEventPublisher;
   notificationIntents: NotificationIntentPublisher;

@@ -15,7 +15,7 @@ import { FakeGameLeases } from '../../fakes/coordination.fake.js';
 import { FakeDockerRuntime } from '../../fakes/docker-runtime.fake.js';
 import { FakeLobbyClient, FakeStateDirectories, ManualClock } from '../../fakes/misc.fake.js';
 import { FakeHealthEventPublisher, FakeNotificationIntentPublisher } from '../../fakes/publishers.fake.js';
-import { FakeOperationLogStore, FakeRuntimeRecordStore } from '../../fakes/stores.fake.js';
+import { FakeOperationLogStore, FakePendingOperationStore, FakeRuntimeRecordStore } from '../../fakes/stores.fake.js';
 
 export const IMAGE = 'galaxy/game:1.0.0';
 export const IMAGE_PATCH = 'galaxy/game:1.0.1';
@@ -59,6 +59,7 @@ export function createHarness(opts: HarnessOptions = {}) {
   const records = new FakeRuntimeRecordStore();
   const operationLog = new FakeOperationLogStore();
   const leases = new FakeGameLeases();
+  const pendingOperations = new FakePendingOperationStore();
   const stateDirectories = new FakeStateDirectories(STATE_ROOT);
   const healthEvents = new FakeHealthEventPublisher();
   const notificationIntents = new FakeNotificationIntentPublisher();
@@ -87,6 +88,7 @@ export function createHarness(opts: HarnessOptions = {}) {
       records,
       operationLog,
       leases,
+      pendingOperations,
       stateDirectories,
       healthEvents,
       notificationIntents,
@@ -104,6 +106,7 @@ export function createHarness(opts: HarnessOptions = {}) {
     records,
     operationLog,
     leases,
+    pendingOperations,
     stateDirectories,
     healthEvents,
     notificationIntents,

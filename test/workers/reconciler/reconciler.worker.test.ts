@@ -1,3 +1,4 @@
+import { DependencyUnavailable } from '../../../src/ports/infrastructure-fault.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GAME_ID_LABEL, IMAGE_REF_LABEL, OWNER_LABEL } from '../../../src/domain/container-spec.js';
 import { DockerError } from '../../../src/ports/docker-runtime.js';
@@ -197,7 +198,7 @@ describe('ReconcilerWorker.reconcileOnce', () => {
     const { world, reconciler } = setup();
     await world.records.upsert(recordFor('g1', 'container-1', 'running'));
     await world.records.upsert(recordFor('g2', 'gone-container', 'running'));
-    world.docker.failOn.inspectContainer = new DockerError('unavailable', 'timeout');
+    world.docker.failOn.inspectContainer = new DependencyUnavailable('docker', 'timeout');
     const report = await reconciler.reconcileOnce();
     expect(report.failed).toEqual(['g1']);
     expect(report.disposed).toEqual(['g2']);

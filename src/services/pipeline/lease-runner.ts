@@ -3,7 +3,7 @@
 // between their steps.
 import type { Logger } from 'pino';
 import type { GameLease, GameLeases } from '../../ports/game-lease.js';
-import { OperationFailure, describeError, fromInfrastructureError } from './operation-failure.js';
+import { OperationFailure, classifyFault, describeError } from './operation-failure.js';
 
 /** What an inner, lease-bypassing run needs from its caller. */
 export interface HeldContext {
@@ -32,7 +32,7 @@ export class LeaseRunner {
     try {
       lease = await this.leases.tryAcquire(gameId);
     } catch (err) {
-      return refused(fromInfrastructureError(err, 'acquiring the game lease'));
+      return refused(classifyFault(err, 'acquiring the game lease'));
     }
     if (lease === null)
       return refused(new OperationFailure('conflict', `another operation on game ${gameId} is in progress`, { retryable: true }));
