@@ -32,6 +32,7 @@ import { buildInternalHttpServer } from '../api/internal-http.server.js';
 import { systemClock, type Clock } from '../ports/clock.js';
 import type { ReadinessCheck } from '../ports/readiness-check.js';
 import { createLifecycleServices } from '../services/lifecycle-services.js';
+import { createReconcileServices } from '../services/reconcile/reconcile-services.js';
 import type { BackgroundWorker } from '../workers/background-worker.js';
 import { ContainerCleanupWorker } from '../workers/container-cleanup/container-cleanup.worker.js';
 import { DockerEventsWorker } from '../workers/docker-events/docker-events.worker.js';
@@ -122,12 +123,23 @@ export async function startRtm(config: RtmConfig, logger: Logger, overrides: Rtm
       lifecycleSettingsFromConfig(config),
     );
 
-    const reconciler = new ReconcilerWorker({
+    const reconcile = createReconcileServices({
       ...common,
       docker,
+      pendingOperations,
       publisher: healthEvents,
+      intents: containerIntents,
       stateDirectories,
-      settings: { intervalMs: config.reconcile.intervalMs, graceMs: config.reconcile.graceMs, enginePort: config.container.enginePort },
+      settings: { graceMs: config.reconcile.graceMs, enginePort: config.container.enginePort },
+    });
+    const reconciler = new ReconcilerWorker({
+      docker,
+      records,
+      pendingOperations,
+      reconcile: reconcile.game,
+      clock,
+      logger,
+      settings: { intervalMs: config.reconcile.intervalMs },
     });
     const consumerSettings = {
       blockMs: config.streams.blockMs,
@@ -157,6 +169,7 @@ export async function startRtm(config: RtmConfig, logger: Logger, overrides: Rtm
         docker,
         publisher: healthEvents,
         intents: containerIntents,
+        vanished: reconcile.vanished,
         settings: { reconnectMaxMs: config.health.eventsReconnectMaxMs },
       }),
       new HealthProbeWorker({
@@ -235,7 +248,7 @@ export async function startRtm(config: RtmConfig, logger: Logger, overrides: Rtm
       let delay = 500;
       while (!shutdownSignal.signal.aborted) {
         try {
-          const report = await reconciler.reconcileOnce();
+          const report = await reconciler.reconcileOnce({ startup: true });
           logger.info({ report }, 'startup reconcile done');
           break;
         } catch (err) {

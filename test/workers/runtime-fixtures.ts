@@ -13,7 +13,8 @@ import { FakeGameLeases } from '../fakes/coordination.fake.js';
 import { FakeDockerRuntime, type FakeContainer } from '../fakes/docker-runtime.fake.js';
 import { FakeStateDirectories, ManualClock } from '../fakes/misc.fake.js';
 import { FakeHealthEventPublisher } from '../fakes/publishers.fake.js';
-import { FakeHealthSnapshotStore, FakeOperationLogStore, FakeRuntimeRecordStore } from '../fakes/stores.fake.js';
+import { createReconcileServices } from '../../src/services/reconcile/reconcile-services.js';
+import { FakeHealthSnapshotStore, FakeOperationLogStore, FakePendingOperationStore, FakeRuntimeRecordStore } from '../fakes/stores.fake.js';
 
 export const IMAGE = 'galaxy/game-test:1.0.0';
 export const silentLogger = pino({ level: 'silent' });
@@ -48,13 +49,17 @@ export function createWorld(clock = new ManualClock()) {
   return world;
 }
 
+/** The reconcile grace of the worlds' services. */
+export const WORLD_GRACE_MS = 30_000;
+
 function buildWorld(clock: ManualClock) {
   const snapshots = new FakeHealthSnapshotStore();
-  return {
+  const parts = {
     clock,
     docker: new FakeDockerRuntime(),
     records: new FakeRuntimeRecordStore(),
     operationLog: new FakeOperationLogStore(),
+    pendingOperations: new FakePendingOperationStore(),
     snapshots,
     publisher: new FakeHealthEventPublisher(snapshots),
     leases: new FakeGameLeases(),
@@ -63,6 +68,8 @@ function buildWorld(clock: ManualClock) {
     metrics: noopMetrics,
     logger: silentLogger,
   };
+  const reconcile = createReconcileServices({ ...parts, settings: { graceMs: WORLD_GRACE_MS, enginePort: 8080 } });
+  return { ...parts, reconcile: reconcile.game, vanished: reconcile.vanished };
 }
 export type World = ReturnType<typeof buildWorld>;
 

@@ -12,13 +12,10 @@ import type { RuntimeRecord } from '../../domain/runtime-record.js';
 import type { Clock } from '../../ports/clock.js';
 import type { ContainerIntents } from '../../ports/container-intents.js';
 import type { ContainerInfo, DockerEvent, DockerRuntime } from '../../ports/docker-runtime.js';
-import type { GameLeases } from '../../ports/game-lease.js';
-import type { Metrics } from '../../ports/metrics.js';
-import type { OperationLogStore } from '../../ports/operation-log.store.js';
 import type { HealthEventPublisher } from '../../ports/publishers.js';
 import type { RuntimeRecordStore } from '../../ports/runtime-record.store.js';
+import type { VanishedRuntimeService } from '../../services/reconcile/vanished-runtime.service.js';
 import type { BackgroundWorker } from '../background-worker.js';
-import { VanishedRuntimeDisposer } from '../reconciler/vanished-runtime.disposer.js';
 import { runningRecords } from '../running-records.js';
 
 export interface DockerEventsSettings {
@@ -32,12 +29,11 @@ export interface DockerEventsSettings {
 
 export interface DockerEventsWorkerDeps {
   docker: Pick<DockerRuntime, 'events' | 'inspectContainer'>;
-  records: Pick<RuntimeRecordStore, 'get' | 'list' | 'updateStatus'>;
-  operationLog: OperationLogStore;
+  records: Pick<RuntimeRecordStore, 'get' | 'list'>;
   publisher: HealthEventPublisher;
   intents: ContainerIntents;
-  leases: GameLeases;
-  metrics: Metrics;
+  /** The removal of a vanished runtime: a service (services/reconcile/), this worker only triggers it. */
+  vanished: Pick<VanishedRuntimeService, 'containerVanished'>;
   clock: Clock;
   logger: Logger;
   settings: DockerEventsSettings;
@@ -71,7 +67,6 @@ class BoundedKeySet {
 export class DockerEventsWorker implements BackgroundWorker {
   readonly name = 'docker-events';
   private readonly log: Logger;
-  private readonly disposer: VanishedRuntimeDisposer;
   private abort: AbortController | null = null;
   private loop: Promise<void> | null = null;
   /** Newest daemon time seen, for `since` on reconnect. */
@@ -86,14 +81,6 @@ export class DockerEventsWorker implements BackgroundWorker {
 
   constructor(private readonly deps: DockerEventsWorkerDeps) {
     this.log = deps.logger.child({ worker: this.name });
-    this.disposer = new VanishedRuntimeDisposer({
-      records: deps.records,
-      operationLog: deps.operationLog,
-      publisher: deps.publisher,
-      metrics: deps.metrics,
-      clock: deps.clock,
-      logger: this.log,
-    });
   }
 
   /** How many times the stream was opened (tests and diagnostics). */
@@ -250,8 +237,8 @@ export class DockerEventsWorker implements BackgroundWorker {
 
   /**
    * The container is gone. Only a `running` record pointing at it, removed by someone other
-   * than RTM, is a disappearance; it is disposed under the game's lease, or left to the
-   * reconciler when an operation holds the lease.
+   * than RTM, is a disappearance; the service disposes it under the game's lease, or
+   * leaves it to the reconciler when an operation holds the lease.
    */
   private async onVanished(gameId: string, containerId: string): Promise<void> {
     const record = await this.currentRecord(gameId, containerId);
@@ -261,18 +248,7 @@ export class DockerEventsWorker implements BackgroundWorker {
       log.info('container removed by RTM itself; not a disappearance');
       return;
     }
-    const lease = await this.deps.leases.tryAcquire(gameId);
-    if (!lease) {
-      log.info('game lease busy; leaving the vanished container to the reconciler');
-      return;
-    }
-    try {
-      const fresh = await this.deps.records.get(gameId);
-      if (!fresh || fresh.status !== 'running' || fresh.currentContainerId !== containerId) return;
-      await this.disposer.dispose(fresh, containerId, 'docker_event');
-    } finally {
-      await lease.release().catch((err: unknown) => log.warn({ err }, 'lease release failed'));
-    }
+    await this.deps.vanished.containerVanished({ gameId, containerId, source: 'docker_event' });
   }
 
   /**

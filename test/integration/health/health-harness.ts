@@ -17,6 +17,7 @@ import { ContainerIntentsRegistry } from '../../../src/adapters/memory/container
 import { createRtmDatabase } from '../../../src/adapters/postgres/database.js';
 import { PostgresHealthSnapshotStore } from '../../../src/adapters/postgres/health-snapshot.store.js';
 import { PostgresOperationLogStore } from '../../../src/adapters/postgres/operation-log.store.js';
+import { createReconcileServices, type ReconcileServices } from '../../../src/services/reconcile/reconcile-services.js';
 import { PostgresPendingOperationStore } from '../../../src/adapters/postgres/pending-operation.store.js';
 import { PostgresRuntimeRecordStore } from '../../../src/adapters/postgres/runtime-record.store.js';
 import { RedisGameLeases } from '../../../src/adapters/redis/game-lease.adapter.js';
@@ -117,12 +118,16 @@ export interface HealthHarness {
   docker: ScopedDockerRuntime;
   records: PostgresRuntimeRecordStore;
   operationLog: PostgresOperationLogStore;
+  pendingOperations: PostgresPendingOperationStore;
   snapshots: PostgresHealthSnapshotStore;
   publisher: RedisHealthEventPublisher;
   leases: RedisGameLeases;
   intents: ContainerIntentsRegistry;
   stateDirectories: FsStateDirectories;
   services: LifecycleServices;
+  /** The reconcile services over the harness's parts (the events worker's removal uses `vanished`). */
+  reconcileServices(graceMs: number): ReconcileServices;
+  vanished: ReconcileServices['vanished'];
   metrics: typeof noopMetrics;
   clock: typeof systemClock;
   logger: pino.Logger;
@@ -158,6 +163,7 @@ export async function createHealthHarness(opts: { logLevel?: pino.Level } = {}):
   const scoped = new ScopedDockerRuntime(real, games);
   const records = new PostgresRuntimeRecordStore(kysely);
   const operationLog = new PostgresOperationLogStore(kysely);
+  const pendingOperations = new PostgresPendingOperationStore(kysely);
   const snapshots = new PostgresHealthSnapshotStore(kysely);
   const publisher = new RedisHealthEventPublisher(redis, stream, snapshots, noopMetrics);
   const leases = new RedisGameLeases(redis, { keyPrefix: prefix, ttlMs: 15_000 }, logger);
@@ -169,7 +175,7 @@ export async function createHealthHarness(opts: { logLevel?: pino.Level } = {}):
       docker: scoped,
       records,
       operationLog,
-      pendingOperations: new PostgresPendingOperationStore(kysely),
+      pendingOperations,
       leases,
       stateDirectories,
       healthEvents: publisher,
@@ -218,6 +224,22 @@ export async function createHealthHarness(opts: { logLevel?: pino.Level } = {}):
     return out;
   };
 
+  const reconcileServices = (graceMs: number): ReconcileServices =>
+    createReconcileServices({
+      docker: scoped,
+      records,
+      operationLog,
+      pendingOperations,
+      publisher,
+      intents,
+      leases,
+      stateDirectories,
+      metrics: noopMetrics,
+      clock: systemClock,
+      logger,
+      settings: { graceMs, enginePort: 8080 },
+    });
+
   const harness: HealthHarness = {
     db,
     redis,
@@ -226,6 +248,9 @@ export async function createHealthHarness(opts: { logLevel?: pino.Level } = {}):
     docker: scoped,
     records,
     operationLog,
+    pendingOperations,
+    reconcileServices,
+    vanished: reconcileServices(30_000).vanished,
     snapshots,
     publisher,
     leases,
