@@ -92,7 +92,8 @@ class GamePass {
     record = await this.repairRecord(record);
     if (this.request.pending && !this.outcome.failed) {
       const final = await storeStep('reading the runtime record', () => this.deps.records.get(gameId));
-      this.track(await this.ops.closeInterrupted(this.lease, this.request.pending, final), 'closedInterrupted');
+      if (await this.ops.closeInterrupted(this.lease, this.request.pending, final)) this.outcome.actions.push('closedInterrupted');
+      else this.outcome.failed = true;
     }
     return this.outcome;
   }

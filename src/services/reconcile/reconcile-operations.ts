@@ -18,7 +18,7 @@ import type { HealthEventPublisher } from '../../ports/publishers.js';
 import type { RuntimeRecordStore } from '../../ports/runtime-record.store.js';
 import type { StateDirectories } from '../../ports/state-directory.js';
 import type { OperationContext } from '../operation-context.js';
-import { OperationFailure, describeError, dockerStep } from '../pipeline/operation-failure.js';
+import { OperationFailure, describeError, dockerStep, storeStep } from '../pipeline/operation-failure.js';
 import { OperationPipeline, writeRecord } from '../pipeline/operation-pipeline.js';
 
 /** Which path noticed a disappearance; published as `details.source`. */
@@ -154,8 +154,12 @@ export class ReconcileOperations {
     });
   }
 
-  /** The outer row of a restart/patch whose process died before writing it. */
-  async closeInterrupted(lease: GameLease, marker: PendingOperation, record: RuntimeRecord | null): Promise<OperationResult> {
+  /**
+   * The outer row of a restart/patch whose process died before writing it: a failure
+   * (`internal_error`, details.interrupted). True once the row is written and the marker
+   * cleared; false when the row could not be written (the marker stays for next pass).
+   */
+  async closeInterrupted(lease: GameLease, marker: PendingOperation, record: RuntimeRecord | null): Promise<boolean> {
     const result = await this.pipeline.run({
       gameId: marker.gameId,
       opKind: marker.opKind,
@@ -173,11 +177,10 @@ export class ReconcileOperations {
         );
       },
     });
+    if (result.errorCode !== 'internal_error') return false;
     // After the row: a crash in between only repeats the row, never loses it.
-    await this.deps.pendingOperations.end(marker.gameId, marker.correlationId).catch((err: unknown) =>
-      this.deps.logger.warn({ game_id: marker.gameId, err: describeError(err) }, 'clearing the interrupted marker failed; closed again next pass'),
-    );
-    return result;
+    await storeStep('clearing the interrupted marker', () => this.deps.pendingOperations.end(marker.gameId, marker.correlationId));
+    return true;
   }
 
   private async publishDisappeared(gameId: string, containerId: string, source: DisappearanceSource, at: Date, log: Logger): Promise<void> {
