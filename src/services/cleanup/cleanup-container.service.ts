@@ -12,7 +12,7 @@ import type { OperationLogStore } from '../../ports/operation-log.store.js';
 import type { RuntimeRecordStore } from '../../ports/runtime-record.store.js';
 import { pickContext, type OperationContext } from '../operation-context.js';
 import { OperationFailure, classifyFault, storeStep } from '../pipeline/operation-failure.js';
-import { OperationPipeline, writeRecord } from '../pipeline/operation-pipeline.js';
+import { OperationPipeline, changeStatus } from '../pipeline/operation-pipeline.js';
 import type { RecordedOperation } from '../pipeline/operation-recorder.js';
 
 export interface CleanupContainerInput extends OperationContext {
@@ -58,17 +58,8 @@ export class CleanupContainerService {
 
     const containerId = found.currentContainerId;
     if (containerId !== null) await this.removeContainer(containerId);
-    const removed = await writeRecord(lease, { from: 'stopped', to: 'removed', by: 'cleanup' }, () =>
-      this.deps.records.updateStatus({
-        gameId,
-        expectedContainerId: containerId,
-        expectedStatus: 'stopped',
-        to: 'removed',
-        at: this.deps.clock.now(),
-      }),
-    );
-    if (removed === null) throw new OperationFailure('conflict', 'the runtime record changed during cleanup; it was not overwritten');
-    return succeeded(removed);
+    const at = this.deps.clock.now();
+    return succeeded(await changeStatus(lease, this.deps.records, { gameId, containerId, from: 'stopped', to: 'removed', by: 'cleanup', at }));
   }
 
   /**

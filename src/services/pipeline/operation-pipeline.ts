@@ -10,6 +10,7 @@ import type { RuntimeRecord, RuntimeStatus } from '../../domain/runtime-record.j
 import { isTransitionAllowed, type TransitionCause } from '../../domain/runtime-transitions.js';
 import type { GameLease, GameLeases } from '../../ports/game-lease.js';
 import type { PendingOperationStore } from '../../ports/pending-operation.store.js';
+import type { RuntimeRecordStore } from '../../ports/runtime-record.store.js';
 import type { OperationContext } from '../operation-context.js';
 import { LeaseRunner, assertLeaseHeld } from './lease-runner.js';
 import { OperationFailure, asOperationFailure, describeError, storeStep } from './operation-failure.js';
@@ -139,4 +140,25 @@ export async function writeRecord<T extends RuntimeRecord | null>(lease: GameLea
     );
   assertLeaseHeld(lease);
   return storeStep('writing the runtime record', write);
+}
+
+export interface StatusChange extends RecordWrite {
+  from: RuntimeStatus;
+  gameId: string;
+  /** The compare-and-swap guard: the container the record must still name. */
+  containerId: string | null;
+  at: Date;
+}
+
+/**
+ * A status-only write (stop, cleanup, mark stopped, dispose): checked like every write,
+ * compare-and-swap on container and status. A missed swap means someone changed the record
+ * since it was read: `conflict`, nothing overwritten.
+ */
+export async function changeStatus(lease: GameLease, records: Pick<RuntimeRecordStore, 'updateStatus'>, change: StatusChange): Promise<RuntimeRecord> {
+  const changed = await writeRecord(lease, change, () =>
+    records.updateStatus({ gameId: change.gameId, expectedContainerId: change.containerId, expectedStatus: change.from, to: change.to, at: change.at }),
+  );
+  if (changed === null) throw new OperationFailure('conflict', `the runtime record changed during ${change.by}; it was not overwritten`);
+  return changed;
 }

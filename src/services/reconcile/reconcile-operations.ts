@@ -19,7 +19,7 @@ import type { RuntimeRecordStore } from '../../ports/runtime-record.store.js';
 import type { StateDirectories } from '../../ports/state-directory.js';
 import type { OperationContext } from '../operation-context.js';
 import { OperationFailure, describeError, dockerStep, storeStep } from '../pipeline/operation-failure.js';
-import { OperationPipeline, writeRecord } from '../pipeline/operation-pipeline.js';
+import { OperationPipeline, changeStatus, writeRecord } from '../pipeline/operation-pipeline.js';
 
 /** Which path noticed a disappearance; published as `details.source`. */
 export type DisappearanceSource = 'docker_event' | 'reconcile';
@@ -95,11 +95,8 @@ export class ReconcileOperations {
       act: async (op) => {
         op.containerId = info.id;
         op.found = record;
-        const stopped = await writeRecord(lease, { from: 'running', to: 'stopped', by: 'reconcile_mark_stopped' }, () =>
-          this.deps.records.updateStatus({ gameId: record.gameId, expectedContainerId: info.id, expectedStatus: 'running', to: 'stopped', at: this.deps.clock.now() }),
-        );
-        if (stopped === null) throw new OperationFailure('conflict', 'the runtime record changed under the lease; it was not overwritten');
-        return succeeded(stopped);
+        const at = this.deps.clock.now();
+        return succeeded(await changeStatus(lease, this.deps.records, { gameId: record.gameId, containerId: info.id, from: 'running', to: 'stopped', by: 'reconcile_mark_stopped', at }));
       },
     });
   }
@@ -121,12 +118,9 @@ export class ReconcileOperations {
       act: async (op) => {
         op.containerId = containerId;
         op.found = record;
-        const removed = await writeRecord(lease, { from, to: 'removed', by: 'reconcile_dispose' }, () =>
-          this.deps.records.updateStatus({ gameId: record.gameId, expectedContainerId: containerId, expectedStatus: from, to: 'removed', at: this.deps.clock.now() }),
-        );
-        if (removed === null) throw new OperationFailure('conflict', 'the runtime record changed under the lease; it was not overwritten');
-        op.written = removed;
-        return succeeded(removed);
+        const at = this.deps.clock.now();
+        op.written = await changeStatus(lease, this.deps.records, { gameId: record.gameId, containerId, from, to: 'removed', by: 'reconcile_dispose', at });
+        return succeeded(op.written);
       },
       after: async (_result, op) => {
         if (op.written === null || from !== 'running' || containerId === null) return;

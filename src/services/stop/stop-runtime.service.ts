@@ -12,7 +12,7 @@ import type { OperationLogStore } from '../../ports/operation-log.store.js';
 import type { RuntimeRecordStore } from '../../ports/runtime-record.store.js';
 import { pickContext, type OperationContext } from '../operation-context.js';
 import { OperationFailure, classifyFault, storeStep } from '../pipeline/operation-failure.js';
-import { OperationPipeline, writeRecord } from '../pipeline/operation-pipeline.js';
+import { OperationPipeline, changeStatus } from '../pipeline/operation-pipeline.js';
 import type { RecordedOperation } from '../pipeline/operation-recorder.js';
 
 export interface StopRuntimeInput extends OperationContext {
@@ -80,17 +80,8 @@ export class StopRuntimeService {
     const containerId = found.currentContainerId;
     if (containerId !== null) await this.stopContainer(containerId, op);
 
-    const stopped = await writeRecord(lease, { from: 'running', to: 'stopped', by: 'stop' }, () =>
-      this.deps.records.updateStatus({
-        gameId,
-        expectedContainerId: containerId,
-        expectedStatus: 'running',
-        to: 'stopped',
-        at: this.deps.clock.now(),
-      }),
-    );
-    if (stopped === null) throw new OperationFailure('conflict', 'the runtime record changed while stopping; it was not overwritten');
-    return succeeded(stopped);
+    const at = this.deps.clock.now();
+    return succeeded(await changeStatus(lease, this.deps.records, { gameId, containerId, from: 'running', to: 'stopped', by: 'stop', at }));
   }
 
   private async stopContainer(containerId: string, op: RecordedOperation): Promise<void> {
