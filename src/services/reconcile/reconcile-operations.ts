@@ -14,9 +14,9 @@ import type { GameLease, GameLeases } from '../../ports/game-lease.js';
 import type { Metrics } from '../../ports/metrics.js';
 import type { OperationLogStore } from '../../ports/operation-log.store.js';
 import type { PendingOperation, PendingOperationStore } from '../../ports/pending-operation.store.js';
-import type { HealthEventPublisher } from '../../ports/publishers.js';
 import type { RuntimeRecordStore } from '../../ports/runtime-record.store.js';
 import type { StateDirectories } from '../../ports/state-directory.js';
+import type { HealthEventRecorder } from '../health/record-health-event.service.js';
 import type { OperationContext } from '../operation-context.js';
 import { OperationFailure, describeError, dockerStep, storeStep } from '../pipeline/operation-failure.js';
 import { OperationPipeline, changeStatus, writeRecord } from '../pipeline/operation-pipeline.js';
@@ -29,8 +29,8 @@ export interface ReconcileOperationsDeps {
   records: Pick<RuntimeRecordStore, 'get' | 'upsert' | 'updateStatus'>;
   operationLog: OperationLogStore;
   pendingOperations: PendingOperationStore;
-  /** container_disappeared goes out through it. */
-  publisher: HealthEventPublisher;
+  /** container_disappeared goes out through it (snapshot, stream, metric). */
+  health: HealthEventRecorder;
   intents: ContainerIntents;
   leases: GameLeases;
   stateDirectories: Pick<StateDirectories, 'pathFor'>;
@@ -179,7 +179,7 @@ export class ReconcileOperations {
 
   private async publishDisappeared(gameId: string, containerId: string, source: DisappearanceSource, at: Date, log: Logger): Promise<void> {
     try {
-      await this.deps.publisher.publish({ gameId, containerId, eventType: 'container_disappeared', occurredAt: at, details: { source } });
+      await this.deps.health.record({ gameId, containerId, eventType: 'container_disappeared', occurredAt: at, details: { source } });
     } catch (err) {
       log.error({ err: describeError(err) }, 'could not publish container_disappeared');
     }

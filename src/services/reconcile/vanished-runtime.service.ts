@@ -13,6 +13,8 @@ export interface ContainerVanished {
   source: DisappearanceSource;
 }
 
+export type VanishedOutcome = 'disposed' | 'unchanged' | 'busy' | 'failed';
+
 export class VanishedRuntimeService {
   constructor(
     private readonly operations: ReconcileOperations,
@@ -21,27 +23,29 @@ export class VanishedRuntimeService {
   ) {}
 
   /**
-   * True when this call disposed the record. False when the record no longer names the
-   * container as running, or an operation holds the lease (the reconciler catches up).
+   * `disposed`: this call made the transition (row, container_disappeared). `unchanged`: the
+   * record no longer names the container as running. `busy`: an operation holds the lease
+   * (the reconciler catches up). `failed`: a store or lease fault (logged; the caller may
+   * re-derive it later, e.g. by a resync).
    */
-  async containerVanished(event: ContainerVanished): Promise<boolean> {
+  async containerVanished(event: ContainerVanished): Promise<VanishedOutcome> {
     const log = this.logger.child({ game_id: event.gameId, container_id: event.containerId });
     try {
-      return await this.operations.pipeline.withLease(
+      return await this.operations.pipeline.withLease<VanishedOutcome>(
         event.gameId,
         async (lease) => {
           const fresh = await storeStep('reading the runtime record', () => this.records.get(event.gameId));
-          if (!fresh || fresh.status !== 'running' || fresh.currentContainerId !== event.containerId) return false;
-          return (await this.operations.disposeVanished(lease, fresh, event.source)).outcome === 'success';
+          if (!fresh || fresh.status !== 'running' || fresh.currentContainerId !== event.containerId) return 'unchanged';
+          return (await this.operations.disposeVanished(lease, fresh, event.source)).outcome === 'success' ? 'disposed' : 'failed';
         },
         async (failure) => {
           log.info({ error_code: failure.code }, 'game lease not available; leaving the vanished container to the reconciler');
-          return false;
+          return failure.code === 'conflict' ? 'busy' : 'failed';
         },
       );
     } catch (err) {
-      log.error({ err: describeError(err) }, 'disposing the vanished runtime failed; the reconciler retries');
-      return false;
+      log.error({ err: describeError(err) }, 'disposing the vanished runtime failed');
+      return 'failed';
     }
   }
 }

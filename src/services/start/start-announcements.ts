@@ -9,7 +9,8 @@ import type { OperationResult } from '../../domain/operation-result.js';
 import type { RuntimeRecord } from '../../domain/runtime-record.js';
 import type { Clock } from '../../ports/clock.js';
 import type { LobbyClient } from '../../ports/lobby-client.js';
-import type { HealthEventPublisher, NotificationIntentPublisher, NotificationIntentType } from '../../ports/publishers.js';
+import type { NotificationIntentPublisher, NotificationIntentType } from '../../ports/publishers.js';
+import type { HealthEventRecorder } from '../health/record-health-event.service.js';
 import { describeError } from '../pipeline/operation-failure.js';
 import type { RecordedOperation } from '../pipeline/operation-recorder.js';
 
@@ -21,7 +22,7 @@ const INTENT_BY_CODE: Partial<Record<string, NotificationIntentType>> = {
 };
 
 export interface StartAnnouncementsDeps {
-  healthEvents: HealthEventPublisher;
+  healthEvents: HealthEventRecorder;
   notificationIntents: NotificationIntentPublisher;
   lobby: LobbyClient | null;
   clock: Clock;
@@ -38,14 +39,14 @@ export class StartAnnouncements {
 
   private async started(record: RuntimeRecord, op: RecordedOperation): Promise<void> {
     try {
-      await this.deps.healthEvents.publish({
+      await this.deps.healthEvents.record({
         gameId: record.gameId,
         containerId: record.currentContainerId ?? '',
         eventType: 'container_started',
         occurredAt: this.deps.clock.now(),
         details: { image_ref: record.currentImageRef },
       });
-      // Counted by the publisher (rtmanager_health_events_total), like every other event.
+      // Counted by the health service (rtmanager_health_events_total), like every other event.
     } catch (err) {
       op.log.error({ err: describeError(err) }, 'publishing container_started failed');
     }

@@ -19,9 +19,10 @@ import type { GameLease, GameLeases } from '../../ports/game-lease.js';
 import type { LobbyClient } from '../../ports/lobby-client.js';
 import type { Metrics } from '../../ports/metrics.js';
 import type { OperationLogStore } from '../../ports/operation-log.store.js';
-import type { HealthEventPublisher, NotificationIntentPublisher } from '../../ports/publishers.js';
+import type { NotificationIntentPublisher } from '../../ports/publishers.js';
 import type { RuntimeRecordStore } from '../../ports/runtime-record.store.js';
 import type { StateDirectories } from '../../ports/state-directory.js';
+import type { HealthEventRecorder } from '../health/record-health-event.service.js';
 import { pickContext, type OperationContext } from '../operation-context.js';
 import { assertLeaseHeld } from '../pipeline/lease-runner.js';
 import { OperationFailure, classifyFault, describeError, dockerStep, storeStep } from '../pipeline/operation-failure.js';
@@ -50,7 +51,7 @@ export interface StartRuntimeDeps {
   operationLog: OperationLogStore;
   leases: GameLeases;
   stateDirectories: StateDirectories;
-  healthEvents: HealthEventPublisher;
+  healthEvents: HealthEventRecorder;
   notificationIntents: NotificationIntentPublisher;
   containerIntents: ContainerIntents;
   /** Diagnostics only; null when RTMANAGER_LOBBY_BASE_URL is not set. */

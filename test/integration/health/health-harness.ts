@@ -29,6 +29,7 @@ import { systemClock } from '../../../src/ports/clock.js';
 import type { ContainerSummary, DockerEvent, DockerEventsQuery, DockerRuntime } from '../../../src/ports/docker-runtime.js';
 import { noopMetrics } from '../../../src/ports/metrics.js';
 import type { NotificationIntent, NotificationIntentPublisher } from '../../../src/ports/publishers.js';
+import { RecordHealthEventService } from '../../../src/services/health/record-health-event.service.js';
 import { createLifecycleServices, type LifecycleServices } from '../../../src/services/lifecycle-services.js';
 import {
   createTestDatabase,
@@ -121,6 +122,8 @@ export interface HealthHarness {
   pendingOperations: PostgresPendingOperationStore;
   snapshots: PostgresHealthSnapshotStore;
   publisher: RedisHealthEventPublisher;
+  /** The health service the workers and operations record through (snapshot + stream). */
+  health: RecordHealthEventService;
   leases: RedisGameLeases;
   intents: ContainerIntentsRegistry;
   stateDirectories: FsStateDirectories;
@@ -165,7 +168,8 @@ export async function createHealthHarness(opts: { logLevel?: pino.Level } = {}):
   const operationLog = new PostgresOperationLogStore(kysely);
   const pendingOperations = new PostgresPendingOperationStore(kysely);
   const snapshots = new PostgresHealthSnapshotStore(kysely);
-  const publisher = new RedisHealthEventPublisher(redis, stream, snapshots, noopMetrics);
+  const publisher = new RedisHealthEventPublisher(redis, stream);
+  const health = new RecordHealthEventService({ snapshots, stream: publisher, metrics: noopMetrics, logger });
   const leases = new RedisGameLeases(redis, { keyPrefix: prefix, ttlMs: 15_000 }, logger);
   const intents = new ContainerIntentsRegistry();
   // World-writable: the engine runs as a non-root uid.
@@ -178,7 +182,7 @@ export async function createHealthHarness(opts: { logLevel?: pino.Level } = {}):
       pendingOperations,
       leases,
       stateDirectories,
-      healthEvents: publisher,
+      healthEvents: health,
       notificationIntents: new DiscardingIntentPublisher(),
       containerIntents: intents,
       lobby: null,
@@ -230,7 +234,7 @@ export async function createHealthHarness(opts: { logLevel?: pino.Level } = {}):
       records,
       operationLog,
       pendingOperations,
-      publisher,
+      health,
       intents,
       leases,
       stateDirectories,
@@ -253,6 +257,7 @@ export async function createHealthHarness(opts: { logLevel?: pino.Level } = {}):
     vanished: reconcileServices(30_000).vanished,
     snapshots,
     publisher,
+    health,
     leases,
     intents,
     stateDirectories,
@@ -291,6 +296,7 @@ export async function createHealthHarness(opts: { logLevel?: pino.Level } = {}):
       });
     },
     async close() {
+      await health.stop();
       for (const gameId of games) await real.removeContainer(containerNameFor(gameId), { force: true }).catch(() => undefined);
       await deleteKeysWithPrefix(redis, prefix);
       redis.disconnect();
