@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { ResourceLimits } from '../domain/container-spec.js';
 import { parseCpus, parseMemory, parsePidsLimit } from '../domain/container-spec.js';
 
-export type ImagePullPolicy = 'always' | 'if_not_present' | 'never';
+import { IMAGE_PULL_POLICIES, type ImagePullPolicy } from '../domain/image-pull-policy.js';
 export type ProbeTarget = 'dns' | 'container_ip' | 'auto';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 
@@ -199,7 +199,7 @@ export function loadConfig(env: Env): RtmConfig {
       network,
       apiTimeoutMs: r.seconds('RTMANAGER_DOCKER_API_TIMEOUT', 30, { min: 0.1 }),
       pullTimeoutMs: r.seconds('RTMANAGER_IMAGE_PULL_TIMEOUT', 300, { min: 1 }),
-      pullPolicy: r.oneOf('RTMANAGER_IMAGE_PULL_POLICY', ['always', 'if_not_present', 'never'] as const, 'if_not_present'),
+      pullPolicy: r.oneOf('RTMANAGER_IMAGE_PULL_POLICY', IMAGE_PULL_POLICIES, 'if_not_present'),
       imageAllowlist: r.list('RTMANAGER_IMAGE_ALLOWLIST'),
     },
     postgres: { url: postgresUrl, poolMax: r.number('RTMANAGER_POSTGRES_POOL_MAX', 10, { min: 1, max: 200 }) },

@@ -18,6 +18,7 @@ import { runMigrations } from '../adapters/postgres/migrator.js';
 import { PostgresOperationLogStore } from '../adapters/postgres/operation-log.store.js';
 import { PostgresPendingOperationStore } from '../adapters/postgres/pending-operation.store.js';
 import { PostgresHealthCheck } from '../adapters/postgres/postgres-health.check.js';
+import { PostgresRuntimeReadStore } from '../adapters/postgres/runtime-read.store.js';
 import { PostgresRuntimeRecordStore } from '../adapters/postgres/runtime-record.store.js';
 import { RedisGameLeases } from '../adapters/redis/game-lease.adapter.js';
 import { RedisHealthEventPublisher } from '../adapters/redis/health-event.publisher.js';
@@ -229,7 +230,7 @@ export async function startRtm(config: RtmConfig, logger: Logger, overrides: Rtm
     const server = buildInternalHttpServer({
       logger,
       services: { start, stop, restart, patch, cleanup },
-      records,
+      reads: new PostgresRuntimeReadStore(db),
       operations: operationLog,
       snapshots,
       apiTokens: config.auth.internalApiTokens,

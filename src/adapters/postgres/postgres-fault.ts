@@ -1,7 +1,8 @@
-// PostgreSQL faults, classified once for every store: unreachable, shutting down, out of
-// connections or timed out -> DependencyUnavailable('postgres'); anything else (a SQL
-// error, a constraint, a bug) passes through unchanged. Applied to every query by the
-// Kysely dialect in database.ts.
+// PostgreSQL faults, classified once: unreachable, shutting down, out of connections or
+// timed out -> DependencyUnavailable('postgres'); anything else (a SQL error, a
+// constraint, a bug) passes through unchanged and reaches callers as a bug (internal_error).
+// Applied to every query by the Kysely driver (database.ts); the stores' own
+// `classifyPostgresFaults` wrap names the call and never wraps twice.
 import { DependencyUnavailable } from '../../ports/infrastructure-fault.js';
 import { isConnectionFault, type ConnectionFaultSigns } from '../connection-fault.js';
 
@@ -12,15 +13,21 @@ const POSTGRES_SIGNS: ConnectionFaultSigns = {
   messages: [
     /connection terminated/i,
     /timeout exceeded when trying to connect/i,
+    /connection timeout/i,
     /not queryable/i,
     /the database system is (starting up|shutting down)/i,
     /cannot use a pool after calling end/i,
   ],
 };
 
-export function toPostgresFault(err: unknown): unknown {
+/** True when `err` (or anything in its cause chain / AggregateError) says PostgreSQL is unreachable. */
+export function isPostgresUnreachable(err: unknown): boolean {
+  return err instanceof DependencyUnavailable ? err.dependency === 'postgres' : isConnectionFault(err, POSTGRES_SIGNS);
+}
+
+export function toPostgresFault(err: unknown, what = 'PostgreSQL call'): unknown {
   if (err instanceof DependencyUnavailable || !isConnectionFault(err, POSTGRES_SIGNS)) return err;
-  return new DependencyUnavailable('postgres', `PostgreSQL unavailable: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  return new DependencyUnavailable('postgres', `${what}: PostgreSQL unavailable: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
 }
 
 /** Runs one driver call, rethrowing its failure classified. */
@@ -30,4 +37,11 @@ export async function classifyingPostgresFaults<T>(call: () => Promise<T>): Prom
   } catch (err) {
     throw toPostgresFault(err);
   }
+}
+
+/** Runs one store call; an unreachable PostgreSQL is rethrown as DependencyUnavailable. */
+export function classifyPostgresFaults<T>(what: string, work: () => Promise<T>): Promise<T> {
+  return work().catch((err: unknown) => {
+    throw toPostgresFault(err, what);
+  });
 }

@@ -1,5 +1,6 @@
 // start (CONTRACT §4): bring a game's engine container up on the image the producer
 // named. Failure table and decisions: docs/services.md "start".
+import type { ImagePullPolicy } from '../../domain/image-pull-policy.js';
 import type { Logger } from 'pino';
 import {
   OWNER_LABEL,
@@ -36,7 +37,6 @@ export interface StartRuntimeInput extends OperationContext {
   imageRef: string;
 }
 
-export type ImagePullPolicy = 'always' | 'if_not_present' | 'never';
 
 export interface StartRuntimeSettings {
   pullPolicy: ImagePullPolicy;

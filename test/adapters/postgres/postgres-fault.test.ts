@@ -1,77 +1,62 @@
-// Faults classified once, at the adapters (issue 8 item 4): an unreachable PostgreSQL or
-// Redis is a DependencyUnavailable; a SQL error is not (it passes through as a bug).
-import { Redis } from 'ioredis';
+// Which pg / pg-pool errors mean "PostgreSQL unreachable" (DependencyUnavailable) and which
+// are bugs, and the REST reads against a server that is not there. A real SQL bug:
+// stores.contract.test.ts.
 import pg from 'pg';
-import pino from 'pino';
-import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createRtmDatabase } from '../../../src/adapters/postgres/database.js';
+import { PostgresHealthSnapshotStore } from '../../../src/adapters/postgres/health-snapshot.store.js';
 import { PostgresOperationLogStore } from '../../../src/adapters/postgres/operation-log.store.js';
+import { PostgresRuntimeReadStore } from '../../../src/adapters/postgres/runtime-read.store.js';
 import { PostgresRuntimeRecordStore } from '../../../src/adapters/postgres/runtime-record.store.js';
-import { toPostgresFault } from '../../../src/adapters/postgres/postgres-fault.js';
-import { RedisGameLeases } from '../../../src/adapters/redis/game-lease.adapter.js';
-import { DependencyUnavailable, isDependencyUnavailable } from '../../../src/ports/infrastructure-fault.js';
-import { createTestDatabase, type TestDatabase } from '../../support/test-env.js';
-import { anEntry } from './store-contracts.js';
+import { classifyPostgresFaults, isPostgresUnreachable } from '../../../src/adapters/postgres/postgres-fault.js';
+import { isDependencyUnavailable } from '../../../src/ports/infrastructure-fault.js';
 
-// Nothing listens on port 1 of the loopback: connections are refused at once.
-const CLOSED_PORT_URL = 'postgres://postgres@127.0.0.1:1/postgres';
+const coded = (message: string, code: string) => Object.assign(new Error(message), { code });
 
-describe('PostgreSQL faults', () => {
-  let testDb: TestDatabase;
-
-  beforeAll(async () => {
-    testDb = await createTestDatabase();
+describe('isPostgresUnreachable', () => {
+  it.each([
+    ['socket refused', coded('connect ECONNREFUSED 127.0.0.1:5432', 'ECONNREFUSED'), true],
+    ['SQLSTATE 57P01 admin shutdown', coded('terminating connection due to administrator command', '57P01'), true],
+    ['SQLSTATE 08006 connection failure', coded('connection failure', '08006'), true],
+    ['SQLSTATE 53300 too many connections', coded('sorry, too many clients already', '53300'), true],
+    ['pg-pool connect timeout', new Error('timeout exceeded when trying to connect'), true],
+    ['pg connection terminated', new Error('Connection terminated unexpectedly'), true],
+    ['wrapped in cause and AggregateError', new Error('query failed', { cause: new AggregateError([coded('x', 'ECONNREFUSED')]) }), true],
+    ['SQLSTATE 42P01 undefined table', coded('relation does not exist', '42P01'), false],
+    ['SQLSTATE 23505 unique violation', coded('duplicate key', '23505'), false],
+    ['a TypeError', new TypeError('x is undefined'), false],
+    ['null', null, false],
+  ] as const)('%s -> %s', (_name, err, unreachable) => {
+    expect(isPostgresUnreachable(err)).toBe(unreachable);
   });
 
-  afterAll(async () => {
-    await testDb?.drop();
+  it('classifyPostgresFaults wraps only the unreachable ones, keeping the cause', async () => {
+    const refused = coded('connect ECONNREFUSED', 'ECONNREFUSED');
+    const wrapped = await classifyPostgresFaults('a read', () => Promise.reject(refused)).catch((e: unknown) => e);
+    expect(isDependencyUnavailable(wrapped, 'postgres')).toBe(true);
+    expect((wrapped as Error).cause).toBe(refused);
+    const bug = coded('syntax error', '42601');
+    await expect(classifyPostgresFaults('a read', () => Promise.reject(bug))).rejects.toBe(bug);
   });
 
-  it('an unreachable server: every store call throws DependencyUnavailable(postgres)', async () => {
-    const db = createRtmDatabase(new pg.Pool({ connectionString: CLOSED_PORT_URL, connectionTimeoutMillis: 2_000 }));
+  it('PostgreSQL unreachable: every REST read throws DependencyUnavailable(postgres)', async () => {
+    // Port 1 on loopback: nothing listens, the driver gets ECONNREFUSED.
+    const pool = new pg.Pool({ host: '127.0.0.1', port: 1, user: 'x', database: 'x', connectionTimeoutMillis: 2_000 });
+    const down = createRtmDatabase(pool);
     try {
-      const calls = [() => new PostgresRuntimeRecordStore(db).get('g1'), () => new PostgresOperationLogStore(db).append(anEntry({ gameId: 'g1' }))];
-      for (const call of calls) {
-        const err = await call().then(() => null, (e: unknown) => e);
+      const reads = [
+        () => new PostgresRuntimeReadStore(down).get('g1'),
+        () => new PostgresRuntimeReadStore(down).list({ limit: 5 }),
+        () => new PostgresRuntimeRecordStore(down).get('g1'),
+        () => new PostgresHealthSnapshotStore(down).get('g1'),
+        () => new PostgresOperationLogStore(down).listByGame('g1', 5),
+      ];
+      for (const read of reads) {
+        const err = await read().then(() => null, (e: unknown) => e);
         expect(isDependencyUnavailable(err, 'postgres'), String(err)).toBe(true);
       }
     } finally {
-      await db.destroy();
-    }
-  });
-
-  it('a SQL error is not an outage: it passes through unchanged with its SQLSTATE', async () => {
-    const db = createRtmDatabase(testDb.pool);
-    const err = await sql`SELECT * FROM rtmanager.no_such_table`.execute(db).then(() => null, (e: unknown) => e);
-    expect(err).not.toBeInstanceOf(DependencyUnavailable);
-    expect((err as { code?: string }).code).toBe('42P01');
-  });
-
-  it.each([
-    ['connection exception (class 08)', Object.assign(new Error('x'), { code: '08006' }), true],
-    ['admin shutdown (57P01)', Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }), true],
-    ['too many connections (class 53)', Object.assign(new Error('x'), { code: '53300' }), true],
-    ['pool connect timeout', new Error('timeout exceeded when trying to connect'), true],
-    ['socket error in a cause chain', new Error('wrapped', { cause: Object.assign(new Error('x'), { code: 'ECONNRESET' }) }), true],
-    ['unique violation (23505)', Object.assign(new Error('duplicate key'), { code: '23505' }), false],
-    ['syntax error (42601)', Object.assign(new Error('syntax error'), { code: '42601' }), false],
-    ['a plain bug', new TypeError('undefined is not a function'), false],
-  ])('%s -> unavailable: %s', (_name, err, unavailable) => {
-    expect(isDependencyUnavailable(toPostgresFault(err), 'postgres')).toBe(unavailable);
-  });
-});
-
-describe('Redis faults (game lease)', () => {
-  it('an unreachable Redis: tryAcquire throws DependencyUnavailable(redis)', async () => {
-    const redis = new Redis('redis://127.0.0.1:1', { maxRetriesPerRequest: 0, retryStrategy: () => null, lazyConnect: true });
-    redis.on('error', () => undefined);
-    try {
-      const leases = new RedisGameLeases(redis, { keyPrefix: 'it-fault:', ttlMs: 1_000 }, pino({ level: 'silent' }));
-      const err = await leases.tryAcquire('g1').then(() => null, (e: unknown) => e);
-      expect(isDependencyUnavailable(err, 'redis'), String(err)).toBe(true);
-    } finally {
-      redis.disconnect();
+      await pool.end();
     }
   });
 });
