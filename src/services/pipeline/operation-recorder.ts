@@ -6,13 +6,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { OpKind } from '../../domain/operation.js';
-import { failed, succeeded, type OperationResult } from '../../domain/operation-result.js';
+import { failed, isRetryableResult, succeeded, type OperationResult } from '../../domain/operation-result.js';
 import type { RuntimeRecord } from '../../domain/runtime-record.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Metrics } from '../../ports/metrics.js';
 import type { OperationLogStore } from '../../ports/operation-log.store.js';
 import type { OperationContext } from '../operation-context.js';
-import { RETRYABLE_CODES, describeError, type OperationFailure } from './operation-failure.js';
+import { describeError, type OperationFailure } from './operation-failure.js';
 
 export interface OperationRecorderDeps {
   operationLog: OperationLogStore;
@@ -28,11 +28,6 @@ export interface OperationScope {
   imageRef?: string | null;
   /** When the operation began, if not now (an interrupted restart closed by reconcile). */
   startedAt?: Date;
-}
-
-/** Would the same request succeed later? An outage or a lease held elsewhere. */
-export function isRetryable(result: OperationResult): boolean {
-  return result.outcome === 'failure' && (result.retryable === true || (result.errorCode !== null && RETRYABLE_CODES.has(result.errorCode as never)));
 }
 
 export class OperationRecorder {
@@ -89,7 +84,7 @@ export class RecordedOperation {
     if (this.finished) throw new Error(`operation ${this.scope.opKind} on ${this.scope.gameId} finished twice`);
     this.finished = true;
     const { context } = this.scope;
-    if (isRetryable(result) && context.deferRetryable === true) {
+    if (isRetryableResult(result) && context.deferRetryable === true) {
       this.log.info({ error_code: result.errorCode, retries: context.retries ?? 0 }, `${this.scope.opKind} deferred: retryable outcome, the caller retries`);
       return { ...result, retryable: true };
     }
