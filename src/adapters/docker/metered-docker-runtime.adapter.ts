@@ -1,10 +1,12 @@
 // DockerRuntime decorator that measures every Docker API call for the Metrics port:
 // rtmanager_docker_api_request_duration_seconds{operation} (its _count counts calls) and
-// rtmanager_docker_api_errors_total{operation,reason}, reason = the DockerError kind. The
+// rtmanager_docker_api_errors_total{operation,reason}, reason = `unavailable` (no answer) or the
+// DockerError kind the daemon refused with. The
 // events stream is long-lived: its connection state and reconnects are reported by the
 // events worker instead (rtmanager_docker_events_*).
 import type { ContainerSpec } from '../../domain/container-spec.js';
 import { DockerError, type DockerEvent, type DockerEventsQuery, type DockerRuntime } from '../../ports/docker-runtime.js';
+import { isDependencyUnavailable } from '../../ports/infrastructure-fault.js';
 import type { Metrics } from '../../ports/metrics.js';
 
 /** The `operation` label of each call (docs/observability.md). */
@@ -73,7 +75,7 @@ export class MeteredDockerRuntime implements DockerRuntime {
     try {
       return await call();
     } catch (err) {
-      reason = err instanceof DockerError ? err.kind : 'other';
+      reason = isDependencyUnavailable(err, 'docker') ? 'unavailable' : err instanceof DockerError ? err.kind : 'other';
       throw err;
     } finally {
       this.metrics.dockerCallCompleted(DOCKER_OPERATIONS[method], (this.now() - started) / 1000, reason);

@@ -13,14 +13,12 @@ import type { RuntimeRecord } from '../../domain/runtime-record.js';
 import type { Clock } from '../../ports/clock.js';
 import type { ContainerIntents } from '../../ports/container-intents.js';
 import type { DockerEvent, DockerRuntime } from '../../ports/docker-runtime.js';
-import type { GameLeases } from '../../ports/game-lease.js';
-import type { Metrics } from '../../ports/metrics.js';
-import type { OperationLogStore } from '../../ports/operation-log.store.js';
+import { noopMetrics, type Metrics } from '../../ports/metrics.js';
 import type { RuntimeRecordStore } from '../../ports/runtime-record.store.js';
 import type { HealthEventRecorder } from '../../services/health/record-health-event.service.js';
+import type { VanishedRuntimeService } from '../../services/reconcile/vanished-runtime.service.js';
 import { Backoff } from '../../timing/backoff.policy.js';
 import type { BackgroundWorker } from '../background-worker.js';
-import { VanishedRuntimeDisposer } from '../reconciler/vanished-runtime.disposer.js';
 import { BoundedKeySet } from './bounded-key-set.js';
 import { waitForDaemon } from './daemon-wait.js';
 import { ExitReporter } from './exit-reporter.js';
@@ -43,12 +41,13 @@ export interface DockerEventsSettings {
 
 export interface DockerEventsWorkerDeps {
   docker: Pick<DockerRuntime, 'events' | 'inspectContainer' | 'ping'>;
-  records: Pick<RuntimeRecordStore, 'get' | 'list' | 'updateStatus'>;
-  operationLog: OperationLogStore;
+  records: Pick<RuntimeRecordStore, 'get' | 'list'>;
   health: HealthEventRecorder;
   intents: ContainerIntents;
-  leases: GameLeases;
-  metrics: Metrics;
+  /** The removal of a vanished runtime: a service (services/reconcile/), this worker only triggers it. */
+  vanished: Pick<VanishedRuntimeService, 'containerVanished'>;
+  /** rtmanager_docker_events_connected / _reconnects_total; none when absent. */
+  metrics?: Pick<Metrics, 'dockerEventsConnected' | 'dockerEventsReconnecting'>;
   clock: Clock;
   logger: Logger;
   settings: DockerEventsSettings;
@@ -64,7 +63,6 @@ const SEEN_EVENTS_CAPACITY = 4096;
 export class DockerEventsWorker implements BackgroundWorker {
   readonly name = 'docker-events';
   private readonly log: Logger;
-  private readonly disposer: VanishedRuntimeDisposer;
   private readonly exits: ExitReporter;
   private readonly reconnect: Backoff;
   private abort: AbortController | null = null;
@@ -81,14 +79,6 @@ export class DockerEventsWorker implements BackgroundWorker {
 
   constructor(private readonly deps: DockerEventsWorkerDeps) {
     this.log = deps.logger.child({ worker: this.name });
-    this.disposer = new VanishedRuntimeDisposer({
-      records: deps.records,
-      operationLog: deps.operationLog,
-      health: deps.health,
-      metrics: deps.metrics,
-      clock: deps.clock,
-      logger: this.log,
-    });
     this.exits = new ExitReporter({ health: deps.health, intents: deps.intents, clock: deps.clock, logger: this.log });
     this.resync = new RunningRecordsResync({
       records: deps.records,
@@ -133,10 +123,10 @@ export class DockerEventsWorker implements BackgroundWorker {
     while (!signal.aborted) {
       if (this.lastEventTimeNano !== null) since = Number(this.lastEventTimeNano / NANOS_PER_SECOND);
       await this.consume(since, broke, signal);
-      this.deps.metrics.dockerEventsConnected(false);
+      (this.deps.metrics ?? noopMetrics).dockerEventsConnected(false);
       if (signal.aborted) break;
       broke = true;
-      this.deps.metrics.dockerEventsReconnecting();
+      (this.deps.metrics ?? noopMetrics).dockerEventsReconnecting();
       // failedAttempts and the backoff were reset if the connection stayed up a while.
       const waitMs = this.reconnect.next();
       this.failedAttempts += 1;
@@ -161,7 +151,7 @@ export class DockerEventsWorker implements BackgroundWorker {
     const becameHealthy = () => {
       if (healthy) return;
       healthy = true;
-      this.deps.metrics.dockerEventsConnected(true);
+      (this.deps.metrics ?? noopMetrics).dockerEventsConnected(true);
       this.failedAttempts = 0;
       this.reconnect.reset();
       if (afterBreak) this.requestResync('reconnected');
@@ -256,8 +246,8 @@ export class DockerEventsWorker implements BackgroundWorker {
 
   /**
    * The container is gone. Only a `running` record pointing at it, removed by someone other
-   * than RTM, is a disappearance; it is disposed under the game's lease, or left to the
-   * reconciler when an operation holds the lease.
+   * than RTM, is a disappearance; the service disposes it under the game's lease, or
+   * leaves it to the reconciler when an operation holds the lease.
    */
   private async onVanished(gameId: string, containerId: string): Promise<void> {
     const record = await this.currentRecord(gameId, containerId);
@@ -267,18 +257,9 @@ export class DockerEventsWorker implements BackgroundWorker {
       log.info('container removed by RTM itself; not a disappearance');
       return;
     }
-    const lease = await this.deps.leases.tryAcquire(gameId);
-    if (!lease) {
-      log.info('game lease busy; leaving the vanished container to the reconciler');
-      return;
-    }
-    try {
-      const fresh = await this.deps.records.get(gameId);
-      if (!fresh || fresh.status !== 'running' || fresh.currentContainerId !== containerId) return;
-      await this.disposer.dispose(fresh, containerId, 'docker_event');
-    } finally {
-      await lease.release().catch((err: unknown) => log.warn({ err }, 'lease release failed'));
-    }
+    const outcome = await this.deps.vanished.containerVanished({ gameId, containerId, source: 'docker_event' });
+    // A store down: what this event meant is re-derived by a resync once it answers.
+    if (outcome === 'failed') this.requestResync('event_failed');
   }
 
   /** One running record's container, as a resync sees it. */
