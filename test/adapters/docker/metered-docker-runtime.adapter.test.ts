@@ -26,13 +26,13 @@ describe('MeteredDockerRuntime', () => {
     ]);
   });
 
-  it('counts a failure by the DockerError kind and rethrows the same error', async () => {
+  it('counts a failure by the DockerError kind (unavailable for an unreachable daemon) and rethrows the same error', async () => {
     const { docker, metrics, runtime } = metered();
     const refused = new DockerError('conflict', 'name in use');
     docker.failOn.createContainer = refused;
     await expect(runtime.createContainer({ name: 'galaxy-game-g1' } as never)).rejects.toBe(refused);
     docker.down = true;
-    await expect(runtime.ping()).rejects.toMatchObject({ kind: 'unavailable' });
+    await expect(runtime.ping()).rejects.toMatchObject({ name: 'DependencyUnavailable', dependency: 'docker' });
     docker.down = false;
     docker.failOn.listOwnedContainers = new Error('bug');
     await expect(runtime.listOwnedContainers()).rejects.toThrow('bug');
