@@ -65,4 +65,18 @@ export class NoopMetrics implements Metrics {
   leaseConflict(_opKind: OpKind): void {}
 }
 
-export const noopMetrics: Metrics = new NoopMetrics();
+/** A plain object (spreadable: `{ ...noopMetrics, jobRetried }`), unlike a class instance. */
+export const noopMetrics: Metrics = {
+  operationCompleted() {},
+  healthEventPublished() {},
+  healthEventDropped() {},
+  streamLag() {},
+  streamEntryRejected() {},
+  jobRetried() {},
+  httpRequestCompleted() {},
+  dockerCallCompleted() {},
+  dockerEventsConnected() {},
+  dockerEventsReconnecting() {},
+  reconcileActionTaken() {},
+  leaseConflict() {},
+};
