@@ -31,6 +31,8 @@ export interface RtmConfig {
     batchSize: number;
     /** Jobs for different games run concurrently up to this bound. */
     jobConcurrency: number;
+    /** A job older than this is answered with its next outcome, even a retryable failure; null = never. */
+    jobMaxAgeMs: number | null;
   };
   container: {
     enginePort: number;
@@ -151,6 +153,12 @@ function parseHostPort(v: string): { host: string; port: number } | null {
   return { host: host === '' ? '0.0.0.0' : host, port };
 }
 
+/** Seconds > 0 (fractions allowed) -> milliseconds. */
+function parsePositiveSeconds(v: string): number | null {
+  const n = Number(v);
+  return Number.isFinite(n) && n > 0 ? Math.round(n * 1000) : null;
+}
+
 function parseId(v: string): number | null {
   return /^[0-9]{1,10}$/.test(v) ? Number(v) : null;
 }
@@ -213,6 +221,7 @@ export function loadConfig(env: Env): RtmConfig {
       blockMs: r.seconds('RTMANAGER_STREAM_BLOCK', 2, { min: 0.05 }),
       batchSize: r.number('RTMANAGER_STREAM_BATCH_SIZE', 32, { min: 1, max: 1000 }),
       jobConcurrency: r.number('RTMANAGER_JOB_CONCURRENCY', 4, { min: 1, max: 64 }),
+      jobMaxAgeMs: r.parsed<number | null>('RTMANAGER_JOB_MAX_AGE', null, parsePositiveSeconds, 'seconds > 0 (fractions allowed)'),
     },
     container: {
       enginePort: r.number('RTMANAGER_ENGINE_PORT', 8080, { min: 1, max: 65535 }),

@@ -55,6 +55,7 @@ export class RecordingMetrics implements Metrics {
   healthEventDropped(): void {}
   streamLag(): void {}
   streamEntryRejected(): void {}
+  jobRetried(): void {}
 }
 
 export interface HarnessOptions {
