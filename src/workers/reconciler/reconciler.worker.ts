@@ -28,6 +28,8 @@ export interface ReconcilerSettings {
   /** Containers younger than this are not drift yet (an operation may be finishing). */
   graceMs: number;
   enginePort: number;
+  /** Games reconciled at once (each under its own lease); default 16. */
+  concurrency?: number;
 }
 
 export interface ReconcilerDeps {
@@ -62,6 +64,8 @@ export interface ReconcileReport {
 // Clearly stopped. `paused`, `restarting` and `removing` are transient or deliberate
 // states that the inspect worker reports; the reconciler does not rewrite the record for them.
 const NOT_RUNNING_STATES: readonly ContainerState[] = ['exited', 'dead', 'created'];
+
+const DEFAULT_CONCURRENCY = 16;
 
 type GameOutcome = 'adopted' | 'disposed' | 'markedStopped' | 'skippedGrace' | 'none';
 
@@ -123,29 +127,19 @@ export class ReconcilerWorker implements BackgroundWorker {
     const games = new Set<string>(running.map((r) => r.gameId));
     for (const [gameId, list] of byGame) if (list.some((c) => c.state === 'running')) games.add(gameId);
 
-    for (const gameId of [...games].sort()) {
-      const lease = await this.deps.leases.tryAcquire(gameId).catch((err: unknown) => {
-        this.log.warn({ err, game_id: gameId }, 'lease acquisition failed');
-        return undefined;
-      });
-      if (lease === undefined) {
-        report.failed.push(gameId);
-        continue;
+    // Games are independent (each under its own lease): a few at once, so a cold start
+    // with hundreds to adopt is not a few hundred round trips in a row.
+    const queue = [...games].sort();
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      while (next < queue.length) {
+        const gameId = queue[next++] as string;
+        await this.reconcileUnderLease(gameId, byGame.get(gameId) ?? [], report);
       }
-      if (lease === null) {
-        report.skippedBusy.push(gameId);
-        continue;
-      }
-      try {
-        const outcome = await this.reconcileGame(gameId, byGame.get(gameId) ?? []);
-        if (outcome !== 'none') report[outcome].push(gameId);
-      } catch (err) {
-        report.failed.push(gameId);
-        this.log.error({ err, game_id: gameId }, 'reconcile of one game failed');
-      } finally {
-        await lease.release().catch((err: unknown) => this.log.warn({ err, game_id: gameId }, 'lease release failed'));
-      }
-    }
+    };
+    const lanes = Math.max(1, Math.min(this.deps.settings.concurrency ?? DEFAULT_CONCURRENCY, queue.length));
+    await Promise.all(Array.from({ length: lanes }, lane));
+    for (const list of [report.adopted, report.disposed, report.markedStopped, report.skippedBusy, report.skippedGrace, report.failed]) list.sort();
     report.durationMs = Date.now() - started;
     const changed = report.adopted.length + report.disposed.length + report.markedStopped.length;
     this.log[changed > 0 || report.failed.length > 0 ? 'info' : 'debug'](
@@ -153,6 +147,24 @@ export class ReconcilerWorker implements BackgroundWorker {
       'reconcile pass finished',
     );
     return report;
+  }
+
+  private async reconcileUnderLease(gameId: string, listed: ContainerSummary[], report: ReconcileReport): Promise<void> {
+    const lease = await this.deps.leases.tryAcquire(gameId).catch((err: unknown) => {
+      this.log.warn({ err, game_id: gameId }, 'lease acquisition failed');
+      return undefined;
+    });
+    if (lease === undefined) return void report.failed.push(gameId);
+    if (lease === null) return void report.skippedBusy.push(gameId);
+    try {
+      const outcome = await this.reconcileGame(gameId, listed);
+      if (outcome !== 'none') report[outcome].push(gameId);
+    } catch (err) {
+      report.failed.push(gameId);
+      this.log.error({ err, game_id: gameId }, 'reconcile of one game failed');
+    } finally {
+      await lease.release().catch((err: unknown) => this.log.warn({ err, game_id: gameId }, 'lease release failed'));
+    }
   }
 
   /** Under the game's lease: re-read, re-inspect, act on at most one drift. */
