@@ -204,13 +204,23 @@ export class HealthProbeWorker implements BackgroundWorker {
       return { ok: false, target: 'unresolved', error: `target lookup failed: ${errorText(err)}` };
     }
     const target = `${base}/healthz`;
+    // One controller per probe, cut by its timeout or the worker's stop. Not
+    // AbortSignal.any([AbortSignal.timeout(), signal]): on Node 20 each composite stays
+    // referenced from the worker's long-lived signal, a steady RSS climb at 200 probes/s.
+    const probe = new AbortController();
+    const timer = setTimeout(() => probe.abort(new DOMException(`timeout after ${settings.timeoutMs}ms`, 'TimeoutError')), settings.timeoutMs);
+    const onStop = () => probe.abort(signal.reason);
+    signal.addEventListener('abort', onStop, { once: true });
     try {
-      const res = await this.fetch(target, { signal: AbortSignal.any([AbortSignal.timeout(settings.timeoutMs), signal]) });
+      const res = await this.fetch(target, { signal: probe.signal });
       await res.body?.cancel().catch(() => undefined);
       return res.ok ? { ok: true, target } : { ok: false, target, error: `HTTP ${res.status}` };
     } catch (err) {
       const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError') && !signal.aborted;
       return { ok: false, target, error: timedOut ? `timeout after ${settings.timeoutMs}ms` : errorText(err) };
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onStop);
     }
   }
 
