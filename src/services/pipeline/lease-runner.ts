@@ -1,0 +1,54 @@
+// The per-game lease around a whole operation (CONTRACT §4). restart and patch take it
+// once and pass it to the inner stop/start (`runHeld`, the pipeline's `heldLease`), so no other operation can slip in
+// between their steps.
+import type { Logger } from 'pino';
+import type { GameLease, GameLeases } from '../../ports/game-lease.js';
+import { OperationFailure, classifyFault, describeError } from './operation-failure.js';
+
+export class LeaseRunner {
+  constructor(
+    private readonly leases: GameLeases,
+    private readonly logger: Logger,
+  ) {}
+
+  /**
+   * Runs `body` while holding the game's lease. When the lease cannot be taken (held by
+   * someone else: `conflict`; Redis down: `service_unavailable`) `refused` answers instead.
+   * The lease is released whatever happens.
+   */
+  async run<T>(
+    gameId: string,
+    body: (lease: GameLease) => Promise<T>,
+    refused: (failure: OperationFailure) => Promise<T>,
+  ): Promise<T> {
+    let lease: GameLease | null;
+    try {
+      lease = await this.leases.tryAcquire(gameId);
+    } catch (err) {
+      return refused(classifyFault(err, 'acquiring the game lease'));
+    }
+    if (lease === null)
+      return refused(new OperationFailure('conflict', `another operation on game ${gameId} is in progress`, { retryable: true }));
+    try {
+      return await body(lease);
+    } finally {
+      try {
+        await lease.release();
+      } catch (err) {
+        // The lease expires on its own; a failed release only delays the next operation.
+        this.logger.warn({ game_id: gameId, err: describeError(err) }, 'releasing the game lease failed');
+      }
+    }
+  }
+}
+
+/**
+ * Checked before every write of the runtime record: once the lease is lost another
+ * operation may be acting on the game, so this one must not overwrite what it did.
+ */
+export function assertLeaseHeld(lease: GameLease): void {
+  if (lease.isLost())
+    throw new OperationFailure('conflict', 'the game lease was lost during the operation; the runtime record was not changed', {
+      retryable: true,
+    });
+}
