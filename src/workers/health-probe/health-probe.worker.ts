@@ -5,7 +5,7 @@
 // start) are not counted. docs/workers.md.
 import { lookup } from 'node:dns/promises';
 import type { Logger } from 'pino';
-import type { ProbeTarget } from '../../app/config.js';
+import type { ProbeTarget } from '../../domain/probe-target.js';
 import { containerNameFor, engineEndpointFor, type RuntimeRecord } from '../../domain/runtime-record.js';
 import type { DockerRuntime } from '../../ports/docker-runtime.js';
 import type { Clock } from '../../ports/clock.js';
