@@ -4,7 +4,7 @@
 // probe reaches the engine by its DNS name (RTMANAGER_PROBE_TARGET=dns) → a failing /healthz
 // gives probe_failed, a healthy one probe_recovered → stop → SIGTERM to the container exits 0.
 import { execFileSync } from 'node:child_process';
-import { chownSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { chownSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Dockerode from 'dockerode';
@@ -121,7 +121,8 @@ describe('RTM image', () => {
   it('is non-root, runs node behind tini, and declares a HEALTHCHECK', async () => {
     const image = await docker.getImage(IMAGE).inspect();
     expect(image.Config.User).toBe(`${RTM_UID}:${RTM_UID}`);
-    expect(image.Config.Entrypoint?.slice(0, 3)).toEqual(['/sbin/tini', '--', '/usr/bin/node']);
+    const nodeFlags = readFileSync(path.join(projectRoot(), 'scripts/node-flags'), 'utf8').trim().split(/\s+/);
+    expect(image.Config.Entrypoint).toEqual(['/sbin/tini', '--', '/usr/bin/node', ...nodeFlags, '/app/dist/src/main.js']);
     expect(image.Config.Healthcheck?.Test).toEqual(['CMD', '/usr/bin/node', '/app/dist/src/main.js', 'healthcheck']);
     process.stdout.write(`rtm image size: ${Math.round(image.Size / 1024 / 1024)} MB\n`);
   });
