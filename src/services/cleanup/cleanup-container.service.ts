@@ -1,33 +1,25 @@
 // cleanup (CONTRACT §4, §8): remove a stopped game's container and record `removed`.
 // Called by REST and by the TTL cleanup worker (op_source auto_ttl). Never touches the
 // game's state directory. Failure table: docs/services.md "cleanup".
-import type { Logger } from 'pino';
 import { succeeded, type OperationResult } from '../../domain/operation-result.js';
-import type { Clock } from '../../ports/clock.js';
 import type { ContainerIntents } from '../../ports/container-intents.js';
 import { DockerError, type DockerRuntime } from '../../ports/docker-runtime.js';
-import type { GameLease, GameLeases } from '../../ports/game-lease.js';
-import type { Metrics } from '../../ports/metrics.js';
-import type { OperationLogStore } from '../../ports/operation-log.store.js';
+import type { GameLease } from '../../ports/game-lease.js';
 import type { RuntimeRecordStore } from '../../ports/runtime-record.store.js';
 import { pickContext, type OperationContext } from '../operation-context.js';
 import { OperationFailure, classifyFault, storeStep } from '../pipeline/operation-failure.js';
-import { OperationPipeline, changeStatus } from '../pipeline/operation-pipeline.js';
+import { OperationPipeline, changeStatus, type OperationPipelineDeps } from '../pipeline/operation-pipeline.js';
 import type { RecordedOperation } from '../pipeline/operation-recorder.js';
 
 export interface CleanupContainerInput extends OperationContext {
   gameId: string;
 }
 
-export interface CleanupContainerDeps {
+/** The pipeline's own deps (op log, lease, metrics, clock, logger) plus what the container work needs. */
+export interface CleanupContainerDeps extends OperationPipelineDeps {
   docker: DockerRuntime;
   records: RuntimeRecordStore;
-  operationLog: OperationLogStore;
-  leases: GameLeases;
   containerIntents: ContainerIntents;
-  metrics: Metrics;
-  clock: Clock;
-  logger: Logger;
 }
 
 export class CleanupContainerService {

@@ -1,18 +1,14 @@
 // stop (CONTRACT §4): graceful docker stop, record `stopped`, keep the container (logs,
 // TTL cleanup). Failure table and decisions: docs/services.md "stop".
-import type { Logger } from 'pino';
 import { STOP_REASONS, type StopReason } from '../../domain/operation.js';
 import { succeeded, type OperationResult } from '../../domain/operation-result.js';
-import type { Clock } from '../../ports/clock.js';
 import type { ContainerIntents } from '../../ports/container-intents.js';
 import { DockerError, type DockerRuntime } from '../../ports/docker-runtime.js';
-import type { GameLease, GameLeases } from '../../ports/game-lease.js';
-import type { Metrics } from '../../ports/metrics.js';
-import type { OperationLogStore } from '../../ports/operation-log.store.js';
+import type { GameLease } from '../../ports/game-lease.js';
 import type { RuntimeRecordStore } from '../../ports/runtime-record.store.js';
 import { pickContext, type OperationContext } from '../operation-context.js';
 import { OperationFailure, classifyFault, storeStep } from '../pipeline/operation-failure.js';
-import { OperationPipeline, changeStatus } from '../pipeline/operation-pipeline.js';
+import { OperationPipeline, changeStatus, type OperationPipelineDeps } from '../pipeline/operation-pipeline.js';
 import type { RecordedOperation } from '../pipeline/operation-recorder.js';
 
 export interface StopRuntimeInput extends OperationContext {
@@ -28,15 +24,11 @@ export interface StopRuntimeSettings {
   stopTimeoutSeconds: number;
 }
 
-export interface StopRuntimeDeps {
+/** The pipeline's own deps (op log, lease, metrics, clock, logger) plus what the container work needs. */
+export interface StopRuntimeDeps extends OperationPipelineDeps {
   docker: DockerRuntime;
   records: RuntimeRecordStore;
-  operationLog: OperationLogStore;
-  leases: GameLeases;
   containerIntents: ContainerIntents;
-  metrics: Metrics;
-  clock: Clock;
-  logger: Logger;
   settings: StopRuntimeSettings;
 }
 
