@@ -1,7 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: `unit` (fakes, fast, parallel) and `integration` (real Docker, PostgreSQL,
-// Redis; one file at a time because they share one daemon and the game network).
+// Three projects: `unit` (fakes, fast, parallel), `integration` (real Docker, PostgreSQL,
+// Redis; one file at a time because they share one daemon and the game network) and
+// `faults` (outages of private servers and SIGKILLs of the real RTM process; minutes, so
+// `npm run test:faults`, not part of `npm test`).
 export default defineConfig({
   test: {
     projects: [
@@ -9,7 +11,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/integration/**', 'test/adapters/**', 'node_modules/**'],
+          exclude: ['test/integration/**', 'test/adapters/**', 'test/faults/**', 'node_modules/**'],
           testTimeout: 10_000,
         },
       },
@@ -20,6 +22,16 @@ export default defineConfig({
           fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 120_000,
+          globalSetup: ['test/support/global-setup.ts'],
+        },
+      },
+      {
+        test: {
+          name: 'faults',
+          include: ['test/faults/**/*.test.ts'],
+          fileParallelism: false,
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
           globalSetup: ['test/support/global-setup.ts'],
         },
       },
