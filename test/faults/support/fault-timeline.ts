@@ -83,10 +83,13 @@ export class FaultTimeline {
     this.polling = false;
     await this.poller;
     const t0 = this.faultAt ?? Date.now();
-    const firstLog = this.rtmLogs().find((l) => typeof l.time === 'number' && l.time >= t0 && Number(l.level) >= 40);
+    const firstLog = this.rtmLogs()
+      .map((l) => ({ l, at: logTime(l) }))
+      .find(({ l, at }) => at !== null && at >= t0 && WARN_LEVELS.has(String(l.level)));
     if (firstLog) {
-      this.mark(`first RTM ${Number(firstLog.level) >= 50 ? 'error' : 'warn'} log: ${String(firstLog.msg)}`, Number(firstLog.time));
-      if (this.firstErrorAt === null || Number(firstLog.time) < this.firstErrorAt) this.firstErrorAt = Number(firstLog.time);
+      const { l, at } = firstLog;
+      this.mark(`first RTM ${String(l.level)} log: ${String(l.msg)}${l.err ? ` (${errText(l.err)})` : ''}`, at!);
+      if (this.firstErrorAt === null || at! < this.firstErrorAt) this.firstErrorAt = at;
     }
     if (jobsAnsweredAtMs !== null) this.mark('all jobs answered', jobsAnsweredAtMs);
     const rel = (t: number | null) => (t === null ? null : t - t0);
@@ -113,6 +116,19 @@ export class FaultTimeline {
     writeFileSync(path.join(dir, `${this.kind.replace(/[^a-z0-9-]+/gi, '-')}.json`), `${JSON.stringify(summary, null, 2)}\n`);
     return summary;
   }
+}
+
+const WARN_LEVELS = new Set(['warn', 'error', 'fatal', '40', '50', '60']);
+
+/** pino writes `time` as ISO text (RTM's logger) or epoch ms (pino's default). */
+function logTime(l: Record<string, unknown>): number | null {
+  const t = typeof l.time === 'number' ? l.time : typeof l.time === 'string' ? Date.parse(l.time) : NaN;
+  return Number.isFinite(t) ? t : null;
+}
+
+function errText(err: unknown): string {
+  const e = err as { message?: string; code?: string } | string;
+  return (typeof e === 'string' ? e : (e.code ?? e.message ?? '')).slice(0, 120);
 }
 
 function secs(ms: number | null): string {
