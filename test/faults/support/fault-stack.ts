@@ -2,6 +2,7 @@
 // (so every outage is this suite's alone), and the real RTM process in front of them, which a
 // scenario can SIGKILL and start again on the same database, Redis prefix and state root.
 import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { runMigrations } from '../../../src/adapters/postgres/migrator.js';
@@ -141,6 +142,8 @@ export class Scenario {
   async dispose(): Promise<void> {
     await this.stopRtm().catch(() => undefined);
     this.removeContainers();
+    // The state root is this scenario's own temp dir (rtmEnv); RTM never deletes state dirs.
+    rmSync(this.env.RTMANAGER_GAME_STATE_ROOT!, { recursive: true, force: true });
     await this.redis.quit().catch(() => this.redis.disconnect());
     await this.pool.end().catch(() => undefined);
     this.unregisterExit();
