@@ -8,8 +8,10 @@
 // Prints one table; exits 1 when a check fails. Everything it made is removed on success,
 // error and SIGINT (the private servers' and the scenario's exit guards). Not run by CI.
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { projectRoot } from '../src/app/project-root.js';
 import { Scenario, startFaultStack, type FaultStack } from '../test/faults/support/fault-stack.js';
 import { LobbyStandIn, rest, readyz } from '../test/faults/support/lobby-stand-in.js';
 import { OUTAGE_MS } from '../test/faults/support/outage-run.js';
@@ -83,8 +85,12 @@ async function randomOperation(s: Scenario, lobby: LobbyStandIn, games: readonly
 function killRandomEngine(games: readonly string[]): void {
   const running = ownedContainers(games).filter((c) => c.running);
   if (running.length === 0) return;
-  execFileSync('docker', ['kill', pick(running).id], { stdio: 'ignore' });
-  count('engine killed');
+  try {
+    execFileSync('docker', ['kill', pick(running).id], { stdio: 'ignore' });
+    count('engine killed');
+  } catch {
+    count('engine kill raced an operation'); // it stopped or went away meanwhile
+  }
 }
 
 async function pollUntil(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
@@ -108,6 +114,11 @@ async function main(): Promise<number> {
     const games = Array.from({ length: GAMES }, (_, i) => scenario.game(`soak${i}`));
     const rtm = await s.startRtm();
     const pid = rtm.child.pid!;
+    let rtmExit: string | null = null;
+    void rtm.exited.then(({ code, signal }) => {
+      const last = rtm.logs.filter((l) => ['error', 'fatal'].includes(String(l.level))).slice(-3).map((l) => `${String(l.msg)} ${JSON.stringify(l.err ?? '').slice(0, 300)}`);
+      rtmExit = `exited code=${code} signal=${signal} at +${((Date.now() - startedAt) / 1000).toFixed(0)}s; last errors: ${last.join(' | ')}; stderr: ${rtm.stderr.join('').slice(-500)}`;
+    });
     const startedAt = Date.now();
     const endAt = startedAt + MINUTES * 60_000;
     const samples: Sample[] = [];
@@ -178,6 +189,7 @@ async function main(): Promise<number> {
 
     const rows: Array<[string, string, boolean | null]> = [
       ['duration', `${MINUTES} min, ${GAMES} games, ${CONCURRENCY} callers`, null],
+      ['RTM process alive', rtmExit ?? 'yes', rtmExit === null],
       ['jobs submitted', String(lobby.jobs.length), null],
       ['jobs answered exactly once', `${lobby.jobs.length - jobs.problems.length}/${lobby.jobs.length}${answered ? '' : ' (settle deadline passed)'}`, jobs.problems.length === 0],
       ['job failures by code', [...failures].map(([k, v]) => `${k}=${v}`).join(' ') || 'none', null],
@@ -193,6 +205,10 @@ async function main(): Promise<number> {
     const w = Math.max(...rows.map((r) => r[0].length));
     process.stdout.write(`\n| ${'check'.padEnd(w)} | result | ok |\n| ${'-'.repeat(w)} | --- | --- |\n`);
     for (const [k, v, ok] of rows) process.stdout.write(`| ${k.padEnd(w)} | ${v} | ${ok === null ? '' : ok ? 'yes' : 'NO'} |\n`);
+    const logFile = path.join(projectRoot(), '.tmp', `soak-rtm-${new Date(startedAt).toISOString().replace(/[:.]/g, '-')}.jsonl`);
+    mkdirSync(path.dirname(logFile), { recursive: true });
+    writeFileSync(logFile, `${[...rtm.logs.map((l) => JSON.stringify(l)), ...rtm.stderr.map((e) => JSON.stringify({ stderr: e }))].join('\n')}\n`);
+    process.stdout.write(`\nRTM's log lines: ${logFile}\n`);
     if (jobs.problems.length > 0) process.stdout.write(`\njob problems (first 10):\n  ${jobs.problems.slice(0, 10).join('\n  ')}\n`);
     return rows.some((r) => r[2] === false) ? 1 : 0;
   } finally {
