@@ -12,7 +12,7 @@ import { startPrivatePostgres, type PrivatePostgres } from '../../support/privat
 import { startPrivateRedis, type PrivateRedis } from '../../support/private-redis.js';
 import { onProcessExit } from '../../support/private-server.js';
 import { buildDist, rtmEnv, spawnRtm, type RtmProcess } from '../../support/rtm-process.js';
-import { testGameId, testRedisPrefix } from '../../support/test-env.js';
+import { TEST_GAME_PREFIX, testRedisPrefix, uniqueSuffix } from '../../support/test-env.js';
 import path from 'node:path';
 
 /**
@@ -69,6 +69,8 @@ export class Scenario {
   rtm: RtmProcess | null = null;
   readonly games: string[] = [];
   readonly prefix: string;
+  /** RTM (through the proxy) sees only the owned containers of this scenario's games. */
+  readonly gamePrefix = `${TEST_GAME_PREFIX}f${uniqueSuffix(3)}-`;
   readonly env: Record<string, string>;
   readonly pool: pg.Pool;
   readonly redis: Redis;
@@ -87,6 +89,7 @@ export class Scenario {
       RTMANAGER_DOCKER_HOST: stack.docker.url,
       ...overrides,
     });
+    stack.docker.scope = this.gamePrefix;
     this.pool = new pg.Pool({ connectionString: dbUrl, max: 3, connectionTimeoutMillis: 2_000 });
     this.pool.on('error', () => undefined);
     this.redis = new Redis(stack.redis.url, { maxRetriesPerRequest: 1, retryStrategy: () => 200 });
@@ -105,8 +108,10 @@ export class Scenario {
     return s;
   }
 
+  /** `it-f<scenario token>-<label>`: unique per scenario, and the proxy's scope prefix. */
   game(label: string): string {
-    const id = testGameId(`f${label}`);
+    const id = `${this.gamePrefix}${label}`.slice(0, 51).replace(/-+$/, '');
+    if (this.games.includes(id)) throw new Error(`game ${id} already used in this scenario`);
     this.games.push(id);
     return id;
   }
