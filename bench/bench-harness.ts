@@ -31,6 +31,7 @@ import { resourceLimitsFromLabels, type ResourceLimits } from '../src/domain/con
 import { containerNameFor } from '../src/domain/runtime-record.js';
 import { systemClock } from '../src/ports/clock.js';
 import { noopMetrics } from '../src/ports/metrics.js';
+import { RecordHealthEventService } from '../src/services/health/record-health-event.service.js';
 import { createLifecycleServices, type LifecycleServices, type LifecycleSettings } from '../src/services/lifecycle-services.js';
 import { PortTimings } from './port-timings.js';
 
@@ -156,7 +157,12 @@ export async function createBenchHarness(log: (line: string) => void): Promise<B
         stateDirectories: timings.wrap('stateDirectories', stateDirectories),
         healthEvents: timings.wrap(
           'healthEvents',
-          new RedisHealthEventPublisher(redis, config.streams.healthEvents, timedSnapshots, noopMetrics),
+          new RecordHealthEventService({
+            snapshots: timedSnapshots,
+            stream: new RedisHealthEventPublisher(redis, config.streams.healthEvents),
+            metrics: noopMetrics,
+            logger,
+          }),
         ),
         notificationIntents: new RedisNotificationIntentPublisher(redis, config.streams.notificationIntents),
         containerIntents: new ContainerIntentsRegistry(),

@@ -47,6 +47,7 @@ export interface RtmConfig {
     probeIntervalMs: number;
     probeTimeoutMs: number;
     probeFailuresThreshold: number;
+    probeStartPeriodMs: number;
     probeTarget: ProbeTarget;
     probeConcurrency: number;
     inspectIntervalMs: number;
@@ -232,6 +233,7 @@ export function loadConfig(env: Env): RtmConfig {
       probeIntervalMs: r.seconds('RTMANAGER_PROBE_INTERVAL', 10, { min: 0.05 }),
       probeTimeoutMs: r.seconds('RTMANAGER_PROBE_TIMEOUT', 2, { min: 0.05 }),
       probeFailuresThreshold: r.number('RTMANAGER_PROBE_FAILURES_THRESHOLD', 3, { min: 1, max: 1000 }),
+      probeStartPeriodMs: r.seconds('RTMANAGER_PROBE_START_PERIOD', 0, { min: 0 }),
       probeTarget: r.oneOf('RTMANAGER_PROBE_TARGET', ['dns', 'container_ip', 'auto'] as const, 'auto'),
       probeConcurrency: r.number('RTMANAGER_PROBE_CONCURRENCY', 16, { min: 1, max: 256 }),
       inspectIntervalMs: r.seconds('RTMANAGER_INSPECT_INTERVAL', 30, { min: 0.05 }),

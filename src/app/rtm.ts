@@ -30,6 +30,7 @@ import { RTM_TRACER_NAME, startTracing } from '../adapters/telemetry/tracing.js'
 import { buildInternalHttpServer } from '../api/internal-http.server.js';
 import { systemClock, type Clock } from '../ports/clock.js';
 import type { ReadinessCheck } from '../ports/readiness-check.js';
+import { RecordHealthEventService } from '../services/health/record-health-event.service.js';
 import { createLifecycleServices } from '../services/lifecycle-services.js';
 import type { BackgroundWorker } from '../workers/background-worker.js';
 import { ContainerCleanupWorker } from '../workers/container-cleanup/container-cleanup.worker.js';
@@ -101,7 +102,8 @@ export async function startRtm(config: RtmConfig, logger: Logger, overrides: Rtm
     const snapshots = new PostgresHealthSnapshotStore(db);
     const metrics = new PrometheusMetrics(() => records.countByStatus(), logger);
     const leases = new RedisGameLeases(redis, { keyPrefix: config.redis.keyPrefix, ttlMs: config.coordination.leaseTtlMs }, logger);
-    const healthEvents = new RedisHealthEventPublisher(redis, config.streams.healthEvents, snapshots, metrics);
+    const healthEvents = new RecordHealthEventService({ snapshots, stream: new RedisHealthEventPublisher(redis, config.streams.healthEvents), metrics, logger });
+    closers.push(() => healthEvents.stop());
     const notificationIntents = new RedisNotificationIntentPublisher(redis, config.streams.notificationIntents);
     const jobResults = new RedisJobResultPublisher(redis, config.streams.jobResults);
     const offsets = new RedisStreamOffsetStore(redis, { keyPrefix: config.redis.keyPrefix });
@@ -123,7 +125,7 @@ export async function startRtm(config: RtmConfig, logger: Logger, overrides: Rtm
     const reconciler = new ReconcilerWorker({
       ...common,
       docker,
-      publisher: healthEvents,
+      health: healthEvents,
       stateDirectories,
       settings: { intervalMs: config.reconcile.intervalMs, graceMs: config.reconcile.graceMs, enginePort: config.container.enginePort },
     });
@@ -153,27 +155,28 @@ export async function startRtm(config: RtmConfig, logger: Logger, overrides: Rtm
       new DockerEventsWorker({
         ...common,
         docker,
-        publisher: healthEvents,
+        health: healthEvents,
         intents: containerIntents,
         settings: { reconnectMaxMs: config.health.eventsReconnectMaxMs },
       }),
       new HealthProbeWorker({
         records,
         docker,
-        publisher: healthEvents,
+        health: healthEvents,
         clock,
         logger,
         settings: {
           intervalMs: config.health.probeIntervalMs,
           timeoutMs: config.health.probeTimeoutMs,
           failuresThreshold: config.health.probeFailuresThreshold,
+          startPeriodMs: config.health.probeStartPeriodMs,
           target: config.health.probeTarget,
           concurrency: config.health.probeConcurrency,
           network: config.docker.network,
           enginePort: config.container.enginePort,
         },
       }),
-      new DockerInspectWorker({ records, docker, publisher: healthEvents, clock, logger, settings: { intervalMs: config.health.inspectIntervalMs } }),
+      new DockerInspectWorker({ records, docker, health: healthEvents, clock, logger, settings: { intervalMs: config.health.inspectIntervalMs } }),
       new ContainerCleanupWorker({
         records,
         cleanup,

@@ -5,6 +5,8 @@ import type { OpKind, Outcome } from '../domain/operation.js';
 export interface Metrics {
   operationCompleted(opKind: OpKind, outcome: Outcome, durationSeconds: number): void;
   healthEventPublished(eventType: HealthEventType): void;
+  /** A queued health event given up because the outage buffer was full. */
+  healthEventDropped(eventType: HealthEventType): void;
   streamLag(consumer: string, lagSeconds: number): void;
   streamEntryRejected(consumer: string, reason: string): void;
 }
@@ -12,6 +14,7 @@ export interface Metrics {
 export const noopMetrics: Metrics = {
   operationCompleted() {},
   healthEventPublished() {},
+  healthEventDropped() {},
   streamLag() {},
   streamEntryRejected() {},
 };

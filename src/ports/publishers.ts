@@ -21,8 +21,12 @@ export interface JobResultPublisher {
   publish(result: JobResult): Promise<string>;
 }
 
+/**
+ * The runtime:health_events stream alone. Producers do not call it: they record through the
+ * health service, which also upserts the snapshot and counts the event.
+ */
 export interface HealthEventPublisher {
-  /** XADD to runtime:health_events and upsert health_snapshots. */
+  /** Appends one entry; rejects when the stream cannot be written (nothing appended). */
   publish(event: HealthEvent): Promise<void>;
 }
 

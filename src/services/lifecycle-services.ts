@@ -9,7 +9,8 @@ import type { GameLeases } from '../ports/game-lease.js';
 import type { LobbyClient } from '../ports/lobby-client.js';
 import type { Metrics } from '../ports/metrics.js';
 import type { OperationLogStore } from '../ports/operation-log.store.js';
-import type { HealthEventPublisher, NotificationIntentPublisher } from '../ports/publishers.js';
+import type { NotificationIntentPublisher } from '../ports/publishers.js';
+import type { HealthEventRecorder } from './health/record-health-event.service.js';
 import type { RuntimeRecordStore } from '../ports/runtime-record.store.js';
 import type { StateDirectories } from '../ports/state-directory.js';
 import { CleanupContainerService } from './cleanup/cleanup-container.service.js';
@@ -24,7 +25,7 @@ export interface LifecyclePorts {
   operationLog: OperationLogStore;
   leases: GameLeases;
   stateDirectories: StateDirectories;
-  healthEvents: HealthEventPublisher;
+  healthEvents: HealthEventRecorder;
   notificationIntents: NotificationIntentPublisher;
   containerIntents: ContainerIntents;
   lobby: LobbyClient | null;

@@ -81,6 +81,12 @@ describe('loadConfig', () => {
     expect(c.cleanup.retentionMs).toBe(864);
   });
 
+  it('reads the probe boot grace in seconds, none by default, and refuses a negative one', () => {
+    expect(loadConfig(minimal).health.probeStartPeriodMs).toBe(0);
+    expect(loadConfig({ ...minimal, RTMANAGER_PROBE_START_PERIOD: '45' }).health.probeStartPeriodMs).toBe(45_000);
+    expect(problemsOf({ ...minimal, RTMANAGER_PROBE_START_PERIOD: '-1' })).toEqual([expect.stringContaining('RTMANAGER_PROBE_START_PERIOD')]);
+  });
+
   it('parses lists, tokens, the prefix and the listener address', () => {
     const c = loadConfig({
       ...minimal,

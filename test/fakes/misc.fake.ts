@@ -1,7 +1,10 @@
 import path from 'node:path';
 import { isValidGameId } from '../../src/domain/game-id.js';
+import type { HealthEventType } from '../../src/domain/health.js';
+import type { OpKind, Outcome } from '../../src/domain/operation.js';
 import type { Clock } from '../../src/ports/clock.js';
 import type { LobbyClient, LobbyGameRecord } from '../../src/ports/lobby-client.js';
+import type { Metrics } from '../../src/ports/metrics.js';
 import type { StateDirectories } from '../../src/ports/state-directory.js';
 
 export class ManualClock implements Clock {
@@ -44,5 +47,33 @@ export class FakeLobbyClient implements LobbyClient {
   async getGame(gameId: string): Promise<LobbyGameRecord | null> {
     if (this.down) throw new Error('lobby unreachable');
     return this.games.get(gameId) ?? null;
+  }
+}
+
+/**
+ * Metrics that remember what was reported, with the Prometheus adapter's semantics (the
+ * metrics contract suite in test/adapters/telemetry runs against both): counters add up,
+ * the lag gauge keeps the last value and never goes below zero.
+ */
+export class FakeMetrics implements Metrics {
+  readonly operations: Array<{ opKind: OpKind; outcome: Outcome; seconds: number }> = [];
+  readonly healthEvents: HealthEventType[] = [];
+  readonly droppedHealthEvents: HealthEventType[] = [];
+  readonly lag = new Map<string, number>();
+  readonly rejected: Array<{ consumer: string; reason: string }> = [];
+  operationCompleted(opKind: OpKind, outcome: Outcome, seconds: number): void {
+    this.operations.push({ opKind, outcome, seconds });
+  }
+  healthEventPublished(eventType: HealthEventType): void {
+    this.healthEvents.push(eventType);
+  }
+  healthEventDropped(eventType: HealthEventType): void {
+    this.droppedHealthEvents.push(eventType);
+  }
+  streamLag(consumer: string, lagSeconds: number): void {
+    this.lag.set(consumer, Math.max(0, lagSeconds));
+  }
+  streamEntryRejected(consumer: string, reason: string): void {
+    this.rejected.push({ consumer, reason });
   }
 }

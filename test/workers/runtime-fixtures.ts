@@ -9,6 +9,7 @@ import { ContainerIntentsRegistry } from '../../src/adapters/memory/container-in
 import { GAME_ID_LABEL, IMAGE_REF_LABEL, OWNER_LABEL, OWNER_VALUE } from '../../src/domain/container-spec.js';
 import { containerNameFor, engineEndpointFor, type RuntimeRecord, type RuntimeStatus } from '../../src/domain/runtime-record.js';
 import { noopMetrics } from '../../src/ports/metrics.js';
+import { RecordHealthEventService } from '../../src/services/health/record-health-event.service.js';
 import { FakeGameLeases } from '../fakes/coordination.fake.js';
 import { FakeDockerRuntime, type FakeContainer } from '../fakes/docker-runtime.fake.js';
 import { FakeStateDirectories, ManualClock } from '../fakes/misc.fake.js';
@@ -50,13 +51,15 @@ export function createWorld(clock = new ManualClock()) {
 
 function buildWorld(clock: ManualClock) {
   const snapshots = new FakeHealthSnapshotStore();
+  const publisher = new FakeHealthEventPublisher();
   return {
     clock,
     docker: new FakeDockerRuntime(),
     records: new FakeRuntimeRecordStore(),
     operationLog: new FakeOperationLogStore(),
     snapshots,
-    publisher: new FakeHealthEventPublisher(snapshots),
+    publisher,
+    health: new RecordHealthEventService({ snapshots, stream: publisher, metrics: noopMetrics, logger: silentLogger }),
     leases: new FakeGameLeases(),
     intents: new ContainerIntentsRegistry(),
     stateDirectories: new FakeStateDirectories(),

@@ -1,15 +1,8 @@
-// runtime:health_events (CONTRACT §6, §7): every event upserts the game's health snapshot
-// and is appended to the stream.
-//
-// Order: snapshot first, so whoever reacts to the stream entry and reads the runtime
-// already sees the new health. Both sinks are attempted even when the first fails (a
-// PostgreSQL blip must not hide an event from stream readers, nor a Redis blip from the
-// REST view); then the first failure is thrown so the worker logs it. The metric counts
-// events that reached the stream.
+// runtime:health_events (CONTRACT §6, §7): one XADD per event, nothing else. The snapshot
+// upsert, the metric and the retry during an outage belong to the health service
+// (src/services/health/record-health-event.service.ts).
 import type { Redis } from 'ioredis';
 import type { HealthEvent } from '../../domain/health.js';
-import type { HealthSnapshotStore } from '../../ports/health-snapshot.store.js';
-import type { Metrics } from '../../ports/metrics.js';
 import type { HealthEventPublisher } from '../../ports/publishers.js';
 
 export class RedisHealthEventPublisher implements HealthEventPublisher {
@@ -17,31 +10,10 @@ export class RedisHealthEventPublisher implements HealthEventPublisher {
     private readonly redis: Redis,
     /** `config.streams.healthEvents` (already prefixed). */
     private readonly stream: string,
-    private readonly snapshots: HealthSnapshotStore,
-    private readonly metrics: Metrics,
   ) {}
 
   async publish(event: HealthEvent): Promise<void> {
-    const failures: unknown[] = [];
-    try {
-      await this.snapshots.upsert({
-        gameId: event.gameId,
-        containerId: event.containerId,
-        eventType: event.eventType,
-        details: event.details,
-        observedAt: event.occurredAt,
-      });
-    } catch (err) {
-      failures.push(err);
-    }
-    try {
-      await this.redis.xadd(this.stream, '*', ...healthEventFields(event));
-      this.metrics.healthEventPublished(event.eventType);
-    } catch (err) {
-      failures.push(err);
-    }
-    if (failures.length === 1) throw failures[0];
-    if (failures.length > 1) throw new AggregateError(failures, 'health event: snapshot upsert and stream append both failed');
+    await this.redis.xadd(this.stream, '*', ...healthEventFields(event));
   }
 }
 

@@ -24,6 +24,7 @@ export class PrometheusMetrics implements Metrics {
   private readonly operations: Counter<'op_kind' | 'outcome'>;
   private readonly operationDuration: Histogram<'op_kind'>;
   private readonly healthEvents: Counter<'event_type'>;
+  private readonly droppedHealthEvents: Counter<'event_type'>;
   private readonly streamLagGauge: Gauge<'consumer'>;
   private readonly rejectedEntries: Counter<'consumer' | 'reason'>;
 
@@ -45,6 +46,12 @@ export class PrometheusMetrics implements Metrics {
     this.healthEvents = new Counter({
       name: 'rtmanager_health_events_total',
       help: 'Health events published to runtime:health_events, by type.',
+      labelNames: ['event_type'],
+      registers,
+    });
+    this.droppedHealthEvents = new Counter({
+      name: 'rtmanager_health_events_dropped_total',
+      help: 'Health events given up during a store outage because the buffer was full, by type.',
       labelNames: ['event_type'],
       registers,
     });
@@ -88,6 +95,10 @@ export class PrometheusMetrics implements Metrics {
 
   healthEventPublished(eventType: HealthEventType): void {
     this.healthEvents.inc({ event_type: eventType });
+  }
+
+  healthEventDropped(eventType: HealthEventType): void {
+    this.droppedHealthEvents.inc({ event_type: eventType });
   }
 
   streamLag(consumer: string, lagSeconds: number): void {

@@ -22,12 +22,12 @@ import type { LobbyClient } from '../../ports/lobby-client.js';
 import type { Metrics } from '../../ports/metrics.js';
 import type { OperationLogStore } from '../../ports/operation-log.store.js';
 import type {
-  HealthEventPublisher,
   NotificationIntentPublisher,
   NotificationIntentType,
 } from '../../ports/publishers.js';
 import type { RuntimeRecordStore } from '../../ports/runtime-record.store.js';
 import type { StateDirectories } from '../../ports/state-directory.js';
+import type { HealthEventRecorder } from '../health/record-health-event.service.js';
 import { LeaseRunner, assertLeaseHeld, type HeldContext } from '../shared/lease-runner.js';
 import {
   OperationFailure,
@@ -61,7 +61,7 @@ export interface StartRuntimeDeps {
   operationLog: OperationLogStore;
   leases: GameLeases;
   stateDirectories: StateDirectories;
-  healthEvents: HealthEventPublisher;
+  healthEvents: HealthEventRecorder;
   notificationIntents: NotificationIntentPublisher;
   containerIntents: ContainerIntents;
   /** Diagnostics only; null when RTMANAGER_LOBBY_BASE_URL is not set. */
@@ -313,14 +313,14 @@ export class StartRuntimeService {
 
   private async publishStarted(record: RuntimeRecord, imageRef: string, op: RecordedOperation): Promise<void> {
     try {
-      await this.deps.healthEvents.publish({
+      await this.deps.healthEvents.record({
         gameId: record.gameId,
         containerId: record.currentContainerId ?? '',
         eventType: 'container_started',
         occurredAt: this.deps.clock.now(),
         details: { image_ref: imageRef },
       });
-      // Counted by the publisher (rtmanager_health_events_total), like every other event.
+      // Counted by the health service (rtmanager_health_events_total), like every other event.
     } catch (err) {
       // The game is up and recorded; a lost event is not a failed start.
       op.log.error({ err: describeError(err) }, 'publishing container_started failed');

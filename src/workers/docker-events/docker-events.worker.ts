@@ -1,25 +1,30 @@
 // Docker events listener (CONTRACT §7): turns the owned containers' `die`, `oom` and
 // `destroy` events into `container_exited`, `container_oom` and `container_disappeared`.
-// The stream breaking is not a crash: the listener reconnects with backoff, resumes with
-// `since` = the last event it saw (dropping the few it sees twice), and then re-inspects
-// the running records' containers to catch what the daemon no longer replays
-// (e.g. after a daemon restart). Rules and their reasons: docs/workers.md.
-import { setTimeout as delay } from 'node:timers/promises';
+// The stream breaking is not a crash: the listener reconnects with backoff (cut short when
+// the daemon answers a ping again), resumes with `since` = the last event it saw (dropping
+// the few it sees twice), and resyncs: it re-inspects the running records' containers to
+// catch what the daemon no longer replays (e.g. after a daemon restart). An event it could
+// not handle (PostgreSQL down) also triggers a resync, retried until the stores answer, so a
+// death during an outage is reported once they are back. Rules: docs/workers.md.
 import type { Logger } from 'pino';
 import { GAME_ID_LABEL, OWNER_LABEL, OWNER_VALUE } from '../../domain/container-spec.js';
 import { isValidGameId } from '../../domain/game-id.js';
 import type { RuntimeRecord } from '../../domain/runtime-record.js';
 import type { Clock } from '../../ports/clock.js';
 import type { ContainerIntents } from '../../ports/container-intents.js';
-import type { ContainerInfo, DockerEvent, DockerRuntime } from '../../ports/docker-runtime.js';
+import type { DockerEvent, DockerRuntime } from '../../ports/docker-runtime.js';
 import type { GameLeases } from '../../ports/game-lease.js';
 import type { Metrics } from '../../ports/metrics.js';
 import type { OperationLogStore } from '../../ports/operation-log.store.js';
-import type { HealthEventPublisher } from '../../ports/publishers.js';
 import type { RuntimeRecordStore } from '../../ports/runtime-record.store.js';
+import type { HealthEventRecorder } from '../../services/health/record-health-event.service.js';
+import { Backoff } from '../../timing/backoff.policy.js';
 import type { BackgroundWorker } from '../background-worker.js';
 import { VanishedRuntimeDisposer } from '../reconciler/vanished-runtime.disposer.js';
-import { runningRecords } from '../running-records.js';
+import { BoundedKeySet } from './bounded-key-set.js';
+import { waitForDaemon } from './daemon-wait.js';
+import { ExitReporter } from './exit-reporter.js';
+import { RunningRecordsResync, type ResyncReason } from './running-records.resync.js';
 
 export interface DockerEventsSettings {
   /** Backoff cap between reconnect attempts (config.health.eventsReconnectMaxMs). */
@@ -28,13 +33,19 @@ export interface DockerEventsSettings {
   reconnectInitialMs?: number;
   /** Consecutive failed attempts after which problem() reports the stream as down. */
   problemAfterAttempts?: number;
+  /** A connection open this long without breaking counts as healthy again (default 1 s). */
+  healthyAfterMs?: number;
+  /** How often the daemon is pinged while waiting to reconnect (default 1 s). */
+  pingEveryMs?: number;
+  /** Cap of the retry pacing of a resync that failed (stores down; default 2 s). */
+  resyncRetryMaxMs?: number;
 }
 
 export interface DockerEventsWorkerDeps {
-  docker: Pick<DockerRuntime, 'events' | 'inspectContainer'>;
+  docker: Pick<DockerRuntime, 'events' | 'inspectContainer' | 'ping'>;
   records: Pick<RuntimeRecordStore, 'get' | 'list' | 'updateStatus'>;
   operationLog: OperationLogStore;
-  publisher: HealthEventPublisher;
+  health: HealthEventRecorder;
   intents: ContainerIntents;
   leases: GameLeases;
   metrics: Metrics;
@@ -45,55 +56,47 @@ export interface DockerEventsWorkerDeps {
 
 const NANOS_PER_SECOND = 1_000_000_000n;
 const DEFAULT_RECONNECT_INITIAL_MS = 250;
+const DEFAULT_HEALTHY_AFTER_MS = 1_000;
+const DEFAULT_PING_EVERY_MS = 1_000;
+const DEFAULT_RESYNC_RETRY_MAX_MS = 2_000;
 const SEEN_EVENTS_CAPACITY = 4096;
-const REPORTED_MARKS_CAPACITY = 20_000;
-
-/** Insertion-ordered set that forgets its oldest keys beyond a capacity. */
-class BoundedKeySet {
-  private readonly keys = new Set<string>();
-  constructor(private readonly capacity: number) {}
-  has(key: string): boolean {
-    return this.keys.has(key);
-  }
-  add(key: string): void {
-    this.keys.delete(key);
-    this.keys.add(key);
-    while (this.keys.size > this.capacity) {
-      const oldest = this.keys.values().next().value as string;
-      this.keys.delete(oldest);
-    }
-  }
-  delete(key: string): void {
-    this.keys.delete(key);
-  }
-}
 
 export class DockerEventsWorker implements BackgroundWorker {
   readonly name = 'docker-events';
   private readonly log: Logger;
   private readonly disposer: VanishedRuntimeDisposer;
+  private readonly exits: ExitReporter;
+  private readonly reconnect: Backoff;
   private abort: AbortController | null = null;
   private loop: Promise<void> | null = null;
   /** Newest daemon time seen, for `since` on reconnect. */
   private lastEventTimeNano: bigint | null = null;
   /** Events already handled, by (time, container, action): the overlap after a reconnect. */
   private readonly seenEvents = new BoundedKeySet(SEEN_EVENTS_CAPACITY);
-  /** Containers whose current exit / OOM was already reported (by an event or a resync). */
-  private readonly exitReported = new BoundedKeySet(REPORTED_MARKS_CAPACITY);
-  private readonly oomReported = new BoundedKeySet(REPORTED_MARKS_CAPACITY);
   private failedAttempts = 0;
   private connections = 0;
+  /** Event handling and resync run one at a time, so the two never report one exit twice. */
+  private serial: Promise<unknown> = Promise.resolve();
+  private readonly resync: RunningRecordsResync;
 
   constructor(private readonly deps: DockerEventsWorkerDeps) {
     this.log = deps.logger.child({ worker: this.name });
     this.disposer = new VanishedRuntimeDisposer({
       records: deps.records,
       operationLog: deps.operationLog,
-      publisher: deps.publisher,
+      health: deps.health,
       metrics: deps.metrics,
       clock: deps.clock,
       logger: this.log,
     });
+    this.exits = new ExitReporter({ health: deps.health, intents: deps.intents, clock: deps.clock, logger: this.log });
+    this.resync = new RunningRecordsResync({
+      records: deps.records,
+      checkOne: (gameId, containerId) => this.inTurn(() => this.resyncOne(gameId, containerId)),
+      retry: { initialMs: deps.settings.reconnectInitialMs ?? DEFAULT_RECONNECT_INITIAL_MS, maxMs: deps.settings.resyncRetryMaxMs ?? DEFAULT_RESYNC_RETRY_MAX_MS },
+      logger: this.log,
+    });
+    this.reconnect = new Backoff({ initialMs: deps.settings.reconnectInitialMs ?? DEFAULT_RECONNECT_INITIAL_MS, maxMs: deps.settings.reconnectMaxMs });
   }
 
   /** How many times the stream was opened (tests and diagnostics). */
@@ -111,6 +114,7 @@ export class DockerEventsWorker implements BackgroundWorker {
     if (!this.abort) return;
     this.abort.abort();
     await this.loop;
+    await this.resync.idle();
     this.abort = null;
     this.loop = null;
   }
@@ -122,28 +126,27 @@ export class DockerEventsWorker implements BackgroundWorker {
 
   private async run(signal: AbortSignal): Promise<void> {
     const { settings, clock } = this.deps;
-    const initialMs = settings.reconnectInitialMs ?? DEFAULT_RECONNECT_INITIAL_MS;
     // First connection: replay from the start of this second, so a death between the
     // startup reconcile and this subscription is not lost.
     let since = Math.floor(clock.now().getTime() / 1000);
-    let reconnecting = false;
+    let broke = false;
     while (!signal.aborted) {
       if (this.lastEventTimeNano !== null) since = Number(this.lastEventTimeNano / NANOS_PER_SECOND);
-      if (reconnecting) await this.resync(signal);
+      await this.consume(since, broke, signal);
       if (signal.aborted) break;
-      await this.consume(since, signal);
-      if (signal.aborted) break;
-      // failedAttempts was cleared if the connection delivered something or stayed up a while.
-      const waitMs = Math.min(settings.reconnectMaxMs, initialMs * 2 ** Math.min(this.failedAttempts, 30));
+      broke = true;
+      // failedAttempts and the backoff were reset if the connection stayed up a while.
+      const waitMs = this.reconnect.next();
       this.failedAttempts += 1;
       this.log.warn({ since, retry_in_ms: waitMs, attempt: this.failedAttempts }, 'docker events stream broke; reconnecting');
-      await delay(waitMs, undefined, { signal, ref: false }).catch(() => undefined);
-      reconnecting = true;
+      const waited = await waitForDaemon({ waitMs, ping: () => this.deps.docker.ping(), pingEveryMs: settings.pingEveryMs ?? DEFAULT_PING_EVERY_MS, signal });
+      // The backoff itself is reset only once a connection stays up (becameHealthy).
+      if (waited === 'daemon_answers') this.log.info({ attempt: this.failedAttempts }, 'docker daemon answers again; reconnecting now');
     }
   }
 
   /** One connection: returns when the stream ends, throws or the worker stops. */
-  private async consume(since: number, signal: AbortSignal): Promise<void> {
+  private async consume(since: number, afterBreak: boolean, signal: AbortSignal): Promise<void> {
     let onAbort: () => void = () => undefined;
     const stopped = new Promise<'stopped'>((resolve) => {
       onAbort = () => resolve('stopped');
@@ -151,9 +154,17 @@ export class DockerEventsWorker implements BackgroundWorker {
       signal.addEventListener('abort', onAbort, { once: true });
     });
     let iterator: AsyncIterator<DockerEvent> | null = null;
-    // A connection that stays open a while is healthy even when idle: clear the failure count.
-    const healthy = setTimeout(() => (this.failedAttempts = 0), this.deps.settings.reconnectMaxMs);
-    healthy.unref();
+    let healthy = false;
+    // Connected and not broken for a moment (or an event arrived): the stream is back.
+    const becameHealthy = () => {
+      if (healthy) return;
+      healthy = true;
+      this.failedAttempts = 0;
+      this.reconnect.reset();
+      if (afterBreak) this.requestResync('reconnected');
+    };
+    const settle = setTimeout(becameHealthy, this.deps.settings.healthyAfterMs ?? DEFAULT_HEALTHY_AFTER_MS);
+    settle.unref();
     try {
       this.connections += 1;
       iterator = this.deps.docker.events({ since, signal })[Symbol.asyncIterator]();
@@ -161,16 +172,31 @@ export class DockerEventsWorker implements BackgroundWorker {
         // Raced against stop so a stream that ignores its signal cannot hold shutdown.
         const next = await Promise.race([iterator.next(), stopped]);
         if (next === 'stopped' || next.done) break;
-        this.failedAttempts = 0;
-        await this.onEvent(next.value);
+        becameHealthy();
+        await this.handle(next.value);
       }
     } catch (err) {
       if (!signal.aborted) this.log.warn({ err }, 'docker events stream failed');
     } finally {
-      clearTimeout(healthy);
+      clearTimeout(settle);
       signal.removeEventListener('abort', onAbort);
       iterator?.return?.().catch(() => undefined);
     }
+  }
+
+  private requestResync(reason: ResyncReason): void {
+    if (this.abort) this.resync.request(reason, this.abort.signal);
+  }
+
+  /** Runs `work` after whatever event or resync step is in progress. */
+  private inTurn<T>(work: () => Promise<T>): Promise<T> {
+    const turn = this.serial.then(work);
+    this.serial = turn.catch(() => undefined);
+    return turn;
+  }
+
+  private handle(e: DockerEvent): Promise<void> {
+    return this.inTurn(() => this.onEvent(e));
   }
 
   private async onEvent(e: DockerEvent): Promise<void> {
@@ -183,22 +209,21 @@ export class DockerEventsWorker implements BackgroundWorker {
     try {
       switch (e.action) {
         case 'start':
-          this.exitReported.delete(e.containerId);
-          this.oomReported.delete(e.containerId);
-          return;
+          return this.exits.forget(e.containerId);
         case 'die':
           return await this.onDie(gameId, e);
         case 'oom':
           return await this.onOom(gameId, e);
         case 'destroy':
-          this.exitReported.delete(e.containerId);
-          this.oomReported.delete(e.containerId);
+          this.exits.forget(e.containerId);
           return await this.onVanished(gameId, e.containerId);
         default:
           return;
       }
     } catch (err) {
-      this.log.error({ err, game_id: gameId, container_id: e.containerId, action: e.action }, 'could not handle docker event');
+      // Most likely PostgreSQL is down: what this event meant is re-derived by a resync.
+      this.log.error({ err, game_id: gameId, container_id: e.containerId, action: e.action }, 'could not handle docker event; resync scheduled');
+      this.requestResync('event_failed');
     }
   }
 
@@ -213,39 +238,17 @@ export class DockerEventsWorker implements BackgroundWorker {
   }
 
   private async onDie(gameId: string, e: DockerEvent): Promise<void> {
-    if (this.exitReported.has(e.containerId)) return;
+    if (this.exits.isExitReported(e.containerId)) return;
     if (!(await this.currentRecord(gameId, e.containerId))) return;
     let exitCode = e.exitCode;
     if (exitCode === null) exitCode = (await this.deps.docker.inspectContainer(e.containerId))?.exitCode ?? null;
-    await this.publishExited(gameId, e.containerId, exitCode, nanosToDate(e.timeNano));
+    await this.exits.exited(gameId, e.containerId, exitCode, nanosToDate(e.timeNano));
   }
 
   private async onOom(gameId: string, e: DockerEvent): Promise<void> {
-    if (this.oomReported.has(e.containerId)) return;
+    if (this.exits.isOomReported(e.containerId)) return;
     if (!(await this.currentRecord(gameId, e.containerId))) return;
-    await this.publishOom(gameId, e.containerId, nanosToDate(e.timeNano));
-  }
-
-  private async publishExited(gameId: string, containerId: string, reportedExitCode: number | null, at: Date): Promise<void> {
-    const { intents } = this.deps;
-    // The schema wants an integer; -1 stands for "Docker reported none" (not seen in practice).
-    const exitCode = reportedExitCode ?? -1;
-    const requestedByRtm = intents.isExpected(containerId, 'stop') || intents.isExpected(containerId, 'remove');
-    await this.deps.publisher.publish({
-      gameId,
-      containerId,
-      eventType: 'container_exited',
-      occurredAt: at,
-      details: { exit_code: exitCode, requested_by_rtm: requestedByRtm },
-    });
-    this.exitReported.add(containerId);
-    this.log.info({ game_id: gameId, container_id: containerId, exit_code: exitCode, requested_by_rtm: requestedByRtm }, 'container exited');
-  }
-
-  private async publishOom(gameId: string, containerId: string, at: Date): Promise<void> {
-    await this.deps.publisher.publish({ gameId, containerId, eventType: 'container_oom', occurredAt: at, details: {} });
-    this.oomReported.add(containerId);
-    this.log.warn({ game_id: gameId, container_id: containerId }, 'container killed by the OOM killer');
+    await this.exits.oom(gameId, e.containerId, nanosToDate(e.timeNano));
   }
 
   /**
@@ -275,43 +278,13 @@ export class DockerEventsWorker implements BackgroundWorker {
     }
   }
 
-  /**
-   * After a reconnect: what happened to the running records' containers while the stream
-   * was down, in case the daemon cannot replay it. Marks keep this and the replayed events
-   * from reporting the same exit twice.
-   */
-  private async resync(signal: AbortSignal): Promise<void> {
-    let checked = 0;
-    try {
-      for await (const record of runningRecords(this.deps.records)) {
-        if (signal.aborted) return;
-        const containerId = record.currentContainerId;
-        if (!containerId) continue;
-        checked += 1;
-        try {
-          const info = await this.deps.docker.inspectContainer(containerId);
-          await this.resyncOne(record.gameId, containerId, info);
-        } catch (err) {
-          this.log.warn({ err, game_id: record.gameId, container_id: containerId }, 'resync of one container failed');
-        }
-      }
-      this.log.info({ checked }, 'resynced running records after reconnect');
-    } catch (err) {
-      this.log.warn({ err }, 'resync after reconnect failed; the reconciler and inspect worker will catch up');
-    }
-  }
-
-  private async resyncOne(gameId: string, containerId: string, info: ContainerInfo | null): Promise<void> {
+  /** One running record's container, as a resync sees it. */
+  private async resyncOne(gameId: string, containerId: string): Promise<void> {
+    const info = await this.deps.docker.inspectContainer(containerId);
     if (info === null) return this.onVanished(gameId, containerId);
-    if (info.state === 'running' || info.state === 'restarting' || info.state === 'paused') {
-      this.exitReported.delete(containerId);
-      this.oomReported.delete(containerId);
-      return;
-    }
-    if (info.state !== 'exited' && info.state !== 'dead') return;
-    const at = info.finishedAt ?? this.deps.clock.now();
-    if (info.oomKilled && !this.oomReported.has(containerId)) await this.publishOom(gameId, containerId, at);
-    if (!this.exitReported.has(containerId)) await this.publishExited(gameId, containerId, info.exitCode, at);
+    // The record may have changed since it was listed (an operation ran in between).
+    if (!(await this.currentRecord(gameId, containerId))) return;
+    await this.exits.fromInspect(gameId, containerId, info);
   }
 }
 

@@ -6,8 +6,8 @@ import type { Logger } from 'pino';
 import type { RuntimeRecord } from '../../domain/runtime-record.js';
 import type { Clock } from '../../ports/clock.js';
 import type { DockerRuntime } from '../../ports/docker-runtime.js';
-import type { HealthEventPublisher } from '../../ports/publishers.js';
 import type { RuntimeRecordStore } from '../../ports/runtime-record.store.js';
+import type { HealthEventRecorder } from '../../services/health/record-health-event.service.js';
 import type { BackgroundWorker } from '../background-worker.js';
 import { PeriodicTask } from '../periodic-task.js';
 import { listRunningRecords } from '../running-records.js';
@@ -19,7 +19,7 @@ export interface DockerInspectSettings {
 export interface DockerInspectWorkerDeps {
   records: Pick<RuntimeRecordStore, 'list'>;
   docker: Pick<DockerRuntime, 'inspectContainer'>;
-  publisher: HealthEventPublisher;
+  health: HealthEventRecorder;
   clock: Clock;
   logger: Logger;
   settings: DockerInspectSettings;
@@ -102,7 +102,7 @@ export class DockerInspectWorker implements BackgroundWorker {
   }
 
   private async publish(record: RuntimeRecord, containerId: string, details: Record<string, unknown>): Promise<void> {
-    await this.deps.publisher.publish({
+    await this.deps.health.record({
       gameId: record.gameId,
       containerId,
       eventType: 'inspect_unhealthy',

@@ -1,14 +1,17 @@
 // HTTP probe of every running engine's /healthz (CONTRACT §7) with hysteresis: one
 // `probe_failed` when consecutive failures reach the threshold, one `probe_recovered` on
-// the first success after it, nothing per individual failure. docs/workers.md.
+// the first success after it, nothing per individual failure. Like Docker's --start-period,
+// failures of a booting engine (before its first success, within `startPeriodMs` of its
+// start) are not counted. docs/workers.md.
 import { lookup } from 'node:dns/promises';
 import type { Logger } from 'pino';
 import type { ProbeTarget } from '../../app/config.js';
 import { containerNameFor, engineEndpointFor, type RuntimeRecord } from '../../domain/runtime-record.js';
 import type { DockerRuntime } from '../../ports/docker-runtime.js';
-import type { HealthEventPublisher } from '../../ports/publishers.js';
-import type { RuntimeRecordStore } from '../../ports/runtime-record.store.js';
 import type { Clock } from '../../ports/clock.js';
+import type { RuntimeRecordStore } from '../../ports/runtime-record.store.js';
+import type { HealthEventRecorder } from '../../services/health/record-health-event.service.js';
+import { withDeadline } from '../../timing/deadline.js';
 import type { BackgroundWorker } from '../background-worker.js';
 import { PeriodicTask } from '../periodic-task.js';
 import { listRunningRecords } from '../running-records.js';
@@ -17,6 +20,8 @@ export interface HealthProbeSettings {
   intervalMs: number;
   timeoutMs: number;
   failuresThreshold: number;
+  /** Boot grace after the record's start (RTMANAGER_PROBE_START_PERIOD); 0 = none. */
+  startPeriodMs?: number;
   target: ProbeTarget;
   concurrency: number;
   /** The game network, whose container IP is probed in `container_ip` mode. */
@@ -34,7 +39,7 @@ export type FetchLike = (url: string, init: { signal: AbortSignal }) => Promise<
 export interface HealthProbeWorkerDeps {
   records: Pick<RuntimeRecordStore, 'list'>;
   docker: Pick<DockerRuntime, 'inspectContainer'>;
-  publisher: HealthEventPublisher;
+  health: HealthEventRecorder;
   clock: Clock;
   logger: Logger;
   settings: HealthProbeSettings;
@@ -47,6 +52,8 @@ interface ProbeState {
   consecutiveFailures: number;
   /** probe_failed was published for the current failure streak. */
   failedReported: boolean;
+  /** The engine answered at least once: its boot grace is over. */
+  answeredOnce: boolean;
   /** `auto` decision, made once per container. */
   mode: 'dns' | 'container_ip' | null;
 }
@@ -55,18 +62,11 @@ type ProbeOutcome = { ok: true; target: string } | { ok: false; target: string; 
 
 const DEFAULT_DNS_LOOKUP_TIMEOUT_MS = 1000;
 
-export const dnsResolver: HostResolver = async (hostname, timeoutMs) => {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), timeoutMs);
-    timer.unref();
-  });
-  try {
-    return await Promise.race([lookup(hostname).then(() => true, () => false), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-};
+export const dnsResolver: HostResolver = (hostname, timeoutMs) =>
+  withDeadline(lookup(hostname), timeoutMs, () => new Error(`dns lookup of ${hostname} timed out`)).then(
+    () => true,
+    () => false,
+  );
 
 export class HealthProbeWorker implements BackgroundWorker {
   readonly name = 'health-probe';
@@ -123,16 +123,16 @@ export class HealthProbeWorker implements BackgroundWorker {
     let state = this.states.get(record.gameId);
     if (!state || state.containerId !== containerId) {
       // A new container (restart, patch) starts a fresh streak.
-      state = { containerId, consecutiveFailures: 0, failedReported: false, mode: null };
+      state = { containerId, consecutiveFailures: 0, failedReported: false, answeredOnce: false, mode: null };
       this.states.set(record.gameId, state);
     }
     const outcome = await this.probe(record, state, signal);
     if (signal.aborted) return;
-    const { publisher, clock, settings } = this.deps;
+    const { health, clock, settings } = this.deps;
     const log = this.log.child({ game_id: record.gameId, container_id: containerId });
     if (outcome.ok) {
       if (state.failedReported) {
-        await publisher.publish({
+        await health.record({
           gameId: record.gameId,
           containerId,
           eventType: 'probe_recovered',
@@ -143,13 +143,18 @@ export class HealthProbeWorker implements BackgroundWorker {
       }
       state.consecutiveFailures = 0;
       state.failedReported = false;
+      state.answeredOnce = true;
+      return;
+    }
+    if (this.inBootGrace(record, state)) {
+      log.debug({ error: outcome.error }, 'engine healthz failing while booting (start period); not counted');
       return;
     }
     state.consecutiveFailures += 1;
     log.debug({ consecutive_failures: state.consecutiveFailures, error: outcome.error }, 'engine healthz probe failed');
     // `>=` rather than `===`: if publishing failed at the threshold, the next failure retries it.
     if (state.consecutiveFailures >= settings.failuresThreshold && !state.failedReported) {
-      await publisher.publish({
+      await health.record({
         gameId: record.gameId,
         containerId,
         eventType: 'probe_failed',
@@ -159,6 +164,13 @@ export class HealthProbeWorker implements BackgroundWorker {
       state.failedReported = true;
       log.warn({ consecutive_failures: state.consecutiveFailures, error: outcome.error }, 'engine healthz failing');
     }
+  }
+
+  /** Docker's --start-period: before the first success, failures within the period after the start do not count. */
+  private inBootGrace(record: RuntimeRecord, state: ProbeState): boolean {
+    const periodMs = this.deps.settings.startPeriodMs ?? 0;
+    if (periodMs <= 0 || state.answeredOnce || record.startedAt === null) return false;
+    return this.deps.clock.now().getTime() - record.startedAt.getTime() < periodMs;
   }
 
   private async probe(record: RuntimeRecord, state: ProbeState, signal: AbortSignal): Promise<ProbeOutcome> {

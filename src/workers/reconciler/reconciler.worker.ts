@@ -14,7 +14,7 @@ import type { ContainerInfo, ContainerState, ContainerSummary, DockerRuntime } f
 import type { GameLeases } from '../../ports/game-lease.js';
 import type { Metrics } from '../../ports/metrics.js';
 import type { OperationLogStore } from '../../ports/operation-log.store.js';
-import type { HealthEventPublisher } from '../../ports/publishers.js';
+import type { HealthEventRecorder } from '../../services/health/record-health-event.service.js';
 import type { RuntimeRecordStore } from '../../ports/runtime-record.store.js';
 import type { StateDirectories } from '../../ports/state-directory.js';
 import type { BackgroundWorker } from '../background-worker.js';
@@ -34,7 +34,7 @@ export interface ReconcilerDeps {
   docker: Pick<DockerRuntime, 'listOwnedContainers' | 'inspectContainer'>;
   records: Pick<RuntimeRecordStore, 'get' | 'list' | 'upsert' | 'updateStatus'>;
   operationLog: OperationLogStore;
-  publisher: HealthEventPublisher;
+  health: HealthEventRecorder;
   leases: GameLeases;
   stateDirectories: Pick<StateDirectories, 'pathFor'>;
   metrics: Metrics;
@@ -79,7 +79,7 @@ export class ReconcilerWorker implements BackgroundWorker {
     this.disposer = new VanishedRuntimeDisposer({
       records: deps.records,
       operationLog: deps.operationLog,
-      publisher: deps.publisher,
+      health: deps.health,
       metrics: deps.metrics,
       clock: deps.clock,
       logger: this.log,

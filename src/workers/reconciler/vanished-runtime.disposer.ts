@@ -7,7 +7,7 @@ import type { RuntimeRecord } from '../../domain/runtime-record.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Metrics } from '../../ports/metrics.js';
 import type { OperationLogStore } from '../../ports/operation-log.store.js';
-import type { HealthEventPublisher } from '../../ports/publishers.js';
+import type { HealthEventRecorder } from '../../services/health/record-health-event.service.js';
 import type { RuntimeRecordStore } from '../../ports/runtime-record.store.js';
 import { ReconcileOperationLog, type ReconcileRow } from './reconcile-operation.log.js';
 
@@ -17,7 +17,7 @@ export type DisappearanceSource = 'docker_event' | 'reconcile';
 export interface VanishedRuntimeDisposerDeps {
   records: Pick<RuntimeRecordStore, 'updateStatus'>;
   operationLog: OperationLogStore;
-  publisher: HealthEventPublisher;
+  health: HealthEventRecorder;
   metrics: Metrics;
   clock: Clock;
   logger: Logger;
@@ -36,7 +36,7 @@ export class VanishedRuntimeDisposer {
    * when the record changed in between (someone else acted; nothing is published).
    */
   async dispose(record: RuntimeRecord, containerId: string, source: DisappearanceSource): Promise<boolean> {
-    const { records, publisher, clock } = this.deps;
+    const { records, health, clock } = this.deps;
     const log = this.deps.logger.child({ game_id: record.gameId, op_kind: 'reconcile_dispose', container_id: containerId });
     const startedAt = clock.now();
     const row: ReconcileRow = {
@@ -71,7 +71,7 @@ export class VanishedRuntimeDisposer {
       log.error({ err }, 'could not append the reconcile_dispose operation_log row');
     }
     try {
-      await publisher.publish({
+      await health.record({
         gameId: record.gameId,
         containerId,
         eventType: 'container_disappeared',

@@ -4,10 +4,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { RedisHealthEventPublisher } from '../../../src/adapters/redis/health-event.publisher.js';
 import { RedisJobResultPublisher } from '../../../src/adapters/redis/job-result.publisher.js';
 import { RedisNotificationIntentPublisher } from '../../../src/adapters/redis/notification-intent.publisher.js';
-import type { HealthEvent, HealthEventType, HealthSnapshot } from '../../../src/domain/health.js';
-import type { HealthSnapshotStore } from '../../../src/ports/health-snapshot.store.js';
-import { noopMetrics, type Metrics } from '../../../src/ports/metrics.js';
-import { FakeHealthSnapshotStore } from '../../fakes/stores.fake.js';
+import type { HealthEvent } from '../../../src/domain/health.js';
 import { testGameId, testRedisPrefix } from '../../support/test-env.js';
 import { connectTestRedis, deleteKeysWithPrefix } from './redis-test-support.js';
 
@@ -38,16 +35,6 @@ function asRecord(flat: string[]): Record<string, string> {
 }
 
 const names = (flat: string[]): string[] => flat.filter((_, i) => i % 2 === 0);
-
-class RecordingMetrics implements Metrics {
-  readonly healthEvents: HealthEventType[] = [];
-  operationCompleted = noopMetrics.operationCompleted;
-  streamLag = noopMetrics.streamLag;
-  streamEntryRejected = noopMetrics.streamEntryRejected;
-  healthEventPublished(t: HealthEventType): void {
-    this.healthEvents.push(t);
-  }
-}
 
 describe('RedisJobResultPublisher', () => {
   it('appends a success with every contract field, in order, and returns the entry id', async () => {
@@ -137,12 +124,12 @@ describe('RedisHealthEventPublisher', () => {
     ...over,
   });
 
-  it('upserts the snapshot, appends the contract fields, counts the event', async () => {
+  // The snapshot upsert and the metric moved to the health service (issue 8 item 7); their
+  // assertions are in test/services/health/record-health-event.service.test.ts.
+  it('appends the contract fields, in order, and nothing else', async () => {
     const stream = `${prefix}runtime:health_events`;
-    const snapshots = new FakeHealthSnapshotStore();
-    const metrics = new RecordingMetrics();
     const game = testGameId('he');
-    await new RedisHealthEventPublisher(redis, stream, snapshots, metrics).publish(event(game));
+    await new RedisHealthEventPublisher(redis, stream).publish(event(game));
 
     const entries = await readAll(stream);
     expect(entries).toHaveLength(1);
@@ -152,63 +139,20 @@ describe('RedisHealthEventPublisher', () => {
     expect(fields).toMatchObject({ game_id: game, container_id: 'c0ffee', event_type: 'container_exited', occurred_at_ms: '1700000001000' });
     expect(fields.occurred_at_ms).toMatch(/^\d+$/);
     expect(JSON.parse(fields.details!)).toEqual({ exit_code: 137, oom_killed: false, nested: { a: [1, 'two'] } });
-
-    const snapshot: HealthSnapshot | null = await snapshots.get(game);
-    expect(snapshot).toEqual({
-      gameId: game,
-      containerId: 'c0ffee',
-      eventType: 'container_exited',
-      details: { exit_code: 137, oom_killed: false, nested: { a: [1, 'two'] } },
-      observedAt: new Date(1_700_000_001_000),
-    });
-    expect(metrics.healthEvents).toEqual(['container_exited']);
+    expect(await redis.keys(`${prefix}*`)).toEqual([stream]);
   });
 
   it('writes empty details as "{}"', async () => {
     const stream = `${prefix}runtime:health_events`;
-    await new RedisHealthEventPublisher(redis, stream, new FakeHealthSnapshotStore(), noopMetrics).publish(
-      event('g2', { eventType: 'probe_recovered', details: {} }),
-    );
+    await new RedisHealthEventPublisher(redis, stream).publish(event('g2', { eventType: 'probe_recovered', details: {} }));
     const [[, flat]] = (await readAll(stream)) as [[string, string[]]];
     expect(asRecord(flat).details).toBe('{}');
   });
 
-  it('still appends the event when the snapshot upsert fails, then throws that failure', async () => {
-    const stream = `${prefix}runtime:health_events`;
-    const broken: HealthSnapshotStore = {
-      upsert: async () => {
-        throw new Error('postgres down');
-      },
-      get: async () => null,
-    };
-    const metrics = new RecordingMetrics();
-    await expect(new RedisHealthEventPublisher(redis, stream, broken, metrics).publish(event('g3'))).rejects.toThrow('postgres down');
-    expect(await redis.xlen(stream)).toBe(1);
-    expect(metrics.healthEvents).toEqual(['container_exited']);
-  });
-
-  it('still upserts the snapshot when the append fails, then throws; the event is not counted', async () => {
+  it('rejects when the append fails', async () => {
     const stream = `${prefix}runtime:health_events`;
     await redis.set(stream, 'not a stream');
-    const snapshots = new FakeHealthSnapshotStore();
-    const metrics = new RecordingMetrics();
-    await expect(new RedisHealthEventPublisher(redis, stream, snapshots, metrics).publish(event('g4'))).rejects.toThrow(/WRONGTYPE/);
-    expect((await snapshots.get('g4'))?.eventType).toBe('container_exited');
-    expect(metrics.healthEvents).toEqual([]);
-  });
-
-  it('throws one AggregateError when both sinks fail', async () => {
-    const stream = `${prefix}runtime:health_events`;
-    await redis.set(stream, 'not a stream');
-    const broken: HealthSnapshotStore = {
-      upsert: async () => {
-        throw new Error('postgres down');
-      },
-      get: async () => null,
-    };
-    const err = await new RedisHealthEventPublisher(redis, stream, broken, noopMetrics).publish(event('g5')).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(AggregateError);
-    expect((err as AggregateError).errors).toHaveLength(2);
+    await expect(new RedisHealthEventPublisher(redis, stream).publish(event('g4'))).rejects.toThrow(/WRONGTYPE/);
   });
 });
 

@@ -2,6 +2,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { PrometheusMetrics } from '../../../src/adapters/telemetry/prometheus.metrics.js';
 import type { RuntimeStatus } from '../../../src/domain/runtime-record.js';
+import { describeMetricsContract } from './metrics.contract.js';
 
 const silent = pino({ level: 'silent' });
 
@@ -85,4 +86,33 @@ describe('PrometheusMetrics', () => {
     metrics.streamLag('stop_jobs', -0.3);
     expect((await metrics.render()).body).toContain('rtmanager_stream_lag_seconds{consumer="stop_jobs"} 0');
   });
+});
+
+/** Reads a value of the adapter's own registry, by metric name and labels. */
+async function valueOf(metrics: PrometheusMetrics, name: string, labels: Record<string, string>, metricName = name): Promise<number | undefined> {
+  const metric = metrics.registry.getSingleMetric(name);
+  if (!metric) throw new Error(`metric ${name} is not registered`);
+  const { values } = await metric.get();
+  const wanted = values.filter(
+    (v) => ((v as { metricName?: string }).metricName ?? name) === metricName && Object.entries(labels).every(([k, l]) => v.labels[k] === l),
+  );
+  return wanted[0]?.value;
+}
+
+describeMetricsContract('PrometheusMetrics', () => {
+  const metrics = new PrometheusMetrics(async () => counts(0, 0, 0), silent, { defaultMetrics: false });
+  return {
+    metrics,
+    read: {
+      operations: async (op_kind, outcome) => (await valueOf(metrics, 'rtmanager_operations_total', { op_kind, outcome })) ?? 0,
+      durations: async (op_kind) => ({
+        count: (await valueOf(metrics, 'rtmanager_operation_duration_seconds', { op_kind }, 'rtmanager_operation_duration_seconds_count')) ?? 0,
+        sum: (await valueOf(metrics, 'rtmanager_operation_duration_seconds', { op_kind }, 'rtmanager_operation_duration_seconds_sum')) ?? 0,
+      }),
+      healthEvents: async (event_type) => (await valueOf(metrics, 'rtmanager_health_events_total', { event_type })) ?? 0,
+      droppedHealthEvents: async (event_type) => (await valueOf(metrics, 'rtmanager_health_events_dropped_total', { event_type })) ?? 0,
+      streamLag: (consumer) => valueOf(metrics, 'rtmanager_stream_lag_seconds', { consumer }),
+      rejected: async (consumer, reason) => (await valueOf(metrics, 'rtmanager_stream_entries_rejected_total', { consumer, reason })) ?? 0,
+    },
+  };
 });

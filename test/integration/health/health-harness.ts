@@ -27,6 +27,7 @@ import { systemClock } from '../../../src/ports/clock.js';
 import type { ContainerSummary, DockerEvent, DockerEventsQuery, DockerRuntime } from '../../../src/ports/docker-runtime.js';
 import { noopMetrics } from '../../../src/ports/metrics.js';
 import type { NotificationIntent, NotificationIntentPublisher } from '../../../src/ports/publishers.js';
+import { RecordHealthEventService } from '../../../src/services/health/record-health-event.service.js';
 import { createLifecycleServices, type LifecycleServices } from '../../../src/services/lifecycle-services.js';
 import {
   createTestDatabase,
@@ -118,6 +119,8 @@ export interface HealthHarness {
   operationLog: PostgresOperationLogStore;
   snapshots: PostgresHealthSnapshotStore;
   publisher: RedisHealthEventPublisher;
+  /** The health service the workers and operations record through (snapshot + stream). */
+  health: RecordHealthEventService;
   leases: RedisGameLeases;
   intents: ContainerIntentsRegistry;
   stateDirectories: FsStateDirectories;
@@ -158,7 +161,8 @@ export async function createHealthHarness(opts: { logLevel?: pino.Level } = {}):
   const records = new PostgresRuntimeRecordStore(kysely);
   const operationLog = new PostgresOperationLogStore(kysely);
   const snapshots = new PostgresHealthSnapshotStore(kysely);
-  const publisher = new RedisHealthEventPublisher(redis, stream, snapshots, noopMetrics);
+  const publisher = new RedisHealthEventPublisher(redis, stream);
+  const health = new RecordHealthEventService({ snapshots, stream: publisher, metrics: noopMetrics, logger });
   const leases = new RedisGameLeases(redis, { keyPrefix: prefix, ttlMs: 15_000 }, logger);
   const intents = new ContainerIntentsRegistry();
   // World-writable: the engine runs as a non-root uid.
@@ -170,7 +174,7 @@ export async function createHealthHarness(opts: { logLevel?: pino.Level } = {}):
       operationLog,
       leases,
       stateDirectories,
-      healthEvents: publisher,
+      healthEvents: health,
       notificationIntents: new DiscardingIntentPublisher(),
       containerIntents: intents,
       lobby: null,
@@ -226,6 +230,7 @@ export async function createHealthHarness(opts: { logLevel?: pino.Level } = {}):
     operationLog,
     snapshots,
     publisher,
+    health,
     leases,
     intents,
     stateDirectories,
@@ -264,6 +269,7 @@ export async function createHealthHarness(opts: { logLevel?: pino.Level } = {}):
       });
     },
     async close() {
+      await health.stop();
       for (const gameId of games) await real.removeContainer(containerNameFor(gameId), { force: true }).catch(() => undefined);
       await deleteKeysWithPrefix(redis, prefix);
       redis.disconnect();

@@ -28,7 +28,7 @@ describe('HTTP probe and inspect (real engines)', () => {
     await h?.close();
   });
 
-  function startProbe(target: 'auto' | 'container_ip' = 'auto'): HealthProbeWorker {
+  function startProbe(target: 'auto' | 'container_ip' = 'auto', startPeriodMs = 0): HealthProbeWorker {
     const probe = new HealthProbeWorker({
       ...h,
       settings: {
@@ -40,6 +40,7 @@ describe('HTTP probe and inspect (real engines)', () => {
         network: TEST_DOCKER_NETWORK,
         enginePort: 8080,
         dnsLookupTimeoutMs: 300,
+        startPeriodMs,
       },
     });
     workers.push(probe);
@@ -103,5 +104,33 @@ describe('HTTP probe and inspect (real engines)', () => {
     const e = await h.waitForEvent(gameId, 'inspect_unhealthy', { match: (x) => x.details.reason === 'restart_count_grew' });
     expect(e).toMatchObject({ container_id: containerId, details: { reason: 'restart_count_grew', restart_count: 1, previous_restart_count: 0 } });
     expect((await h.docker.inspectContainer(containerId))?.running).toBe(true);
+  });
+
+  describe('boot grace (RTMANAGER_PROBE_START_PERIOD)', () => {
+    const START_PERIOD_MS = 3_000;
+
+    it('an engine failing from its start is not reported before the start period is over', async () => {
+      const gameId = h.newGameId('grace');
+      const record = await h.startEngine(gameId);
+      await h.control(gameId, '/control/healthz?mode=fail');
+      startProbe('container_ip', START_PERIOD_MS);
+      const failed = await h.waitForEvent(gameId, 'probe_failed');
+      // Without the grace it would come after THRESHOLD intervals (~0.5 s).
+      expect(failed.occurred_at_ms).toBeGreaterThanOrEqual(record.startedAt!.getTime() + START_PERIOD_MS);
+      expect(failed.details).toMatchObject({ consecutive_failures: THRESHOLD, last_error: 'HTTP 500' });
+    });
+
+    it('the first success ends the grace: a failure right after it counts at once', async () => {
+      const gameId = h.newGameId('graceok');
+      const record = await h.startEngine(gameId);
+      const longPeriodMs = 120_000;
+      startProbe('container_ip', longPeriodMs);
+      // One round while the engine answers: the probe's first success, before it starts failing.
+      const probe = workers[workers.length - 1] as HealthProbeWorker;
+      await probe.probeRound();
+      await h.control(gameId, '/control/healthz?mode=fail');
+      const failed = await h.waitForEvent(gameId, 'probe_failed');
+      expect(failed.occurred_at_ms).toBeLessThan(record.startedAt!.getTime() + longPeriodMs);
+    });
   });
 });

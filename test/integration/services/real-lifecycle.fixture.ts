@@ -20,6 +20,7 @@ import { RedisNotificationIntentPublisher } from '../../../src/adapters/redis/no
 import { containerNameFor } from '../../../src/domain/runtime-record.js';
 import { systemClock } from '../../../src/ports/clock.js';
 import { noopMetrics } from '../../../src/ports/metrics.js';
+import { RecordHealthEventService } from '../../../src/services/health/record-health-event.service.js';
 import { createLifecycleServices, type LifecycleServices } from '../../../src/services/lifecycle-services.js';
 import {
   createTestDatabase,
@@ -57,7 +58,7 @@ export async function createRealLifecycle() {
       operationLog,
       leases: new RedisGameLeases(redis, { keyPrefix: prefix, ttlMs: 30_000 }, logger),
       stateDirectories,
-      healthEvents: new RedisHealthEventPublisher(redis, healthStream, snapshots, noopMetrics),
+      healthEvents: new RecordHealthEventService({ snapshots, stream: new RedisHealthEventPublisher(redis, healthStream), metrics: noopMetrics, logger }),
       notificationIntents: new RedisNotificationIntentPublisher(redis, intentStream),
       containerIntents: new ContainerIntentsRegistry(),
       lobby: null,

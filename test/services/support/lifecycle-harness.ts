@@ -3,8 +3,10 @@
 import pino from 'pino';
 import type { OpKind, Outcome } from '../../../src/domain/operation.js';
 import type { HealthEventType } from '../../../src/domain/health.js';
-import type { ContainerIntentAction, ContainerIntents } from '../../../src/ports/container-intents.js';
-import type { Metrics } from '../../../src/ports/metrics.js';
+import { ContainerIntentsRegistry } from '../../../src/adapters/memory/container-intents.registry.js';
+import type { ContainerIntentAction } from '../../../src/ports/container-intents.js';
+import { noopMetrics, type Metrics } from '../../../src/ports/metrics.js';
+import { RecordHealthEventService } from '../../../src/services/health/record-health-event.service.js';
 import {
   createLifecycleServices,
   type LifecycleServices,
@@ -15,7 +17,7 @@ import { FakeGameLeases } from '../../fakes/coordination.fake.js';
 import { FakeDockerRuntime } from '../../fakes/docker-runtime.fake.js';
 import { FakeLobbyClient, FakeStateDirectories, ManualClock } from '../../fakes/misc.fake.js';
 import { FakeHealthEventPublisher, FakeNotificationIntentPublisher } from '../../fakes/publishers.fake.js';
-import { FakeOperationLogStore, FakeRuntimeRecordStore } from '../../fakes/stores.fake.js';
+import { FakeHealthSnapshotStore, FakeOperationLogStore, FakeRuntimeRecordStore } from '../../fakes/stores.fake.js';
 
 export const IMAGE = 'galaxy/game:1.0.0';
 export const IMAGE_PATCH = 'galaxy/game:1.0.1';
@@ -23,15 +25,21 @@ export const IMAGE_MINOR = 'galaxy/game:1.1.0';
 export const DEFAULT_LIMITS = { cpus: 1, memoryBytes: 512 * 1024 ** 2, pidsLimit: 512 };
 export const STATE_ROOT = '/srv/galaxy-state';
 
-/** Remembers each declaration together with how many Docker calls had happened by then. */
-export class RecordingContainerIntents implements ContainerIntents {
+/**
+ * The real registry's rules (the ContainerIntents contract suite runs against both), and
+ * each declaration remembered with how many Docker calls had happened by then.
+ */
+export class RecordingContainerIntents extends ContainerIntentsRegistry {
   readonly declared: Array<{ containerId: string; action: ContainerIntentAction; dockerCallIndex: number }> = [];
-  constructor(private readonly docker: FakeDockerRuntime) {}
-  expect(containerId: string, action: ContainerIntentAction): void {
-    this.declared.push({ containerId, action, dockerCallIndex: this.docker.calls.length });
+  constructor(
+    private readonly docker: FakeDockerRuntime,
+    opts: { ttlMs?: number; now?: () => number } = {},
+  ) {
+    super(opts.ttlMs, opts.now);
   }
-  isExpected(containerId: string, action: ContainerIntentAction): boolean {
-    return this.declared.some((d) => d.containerId === containerId && d.action === action);
+  override expect(containerId: string, action: ContainerIntentAction): void {
+    this.declared.push({ containerId, action, dockerCallIndex: this.docker.calls.length });
+    super.expect(containerId, action);
   }
 }
 
@@ -44,6 +52,7 @@ export class RecordingMetrics implements Metrics {
   healthEventPublished(eventType: HealthEventType): void {
     this.healthEvents.push(eventType);
   }
+  healthEventDropped(): void {}
   streamLag(): void {}
   streamEntryRejected(): void {}
 }
@@ -62,10 +71,10 @@ export function createHarness(opts: HarnessOptions = {}) {
   const stateDirectories = new FakeStateDirectories(STATE_ROOT);
   const healthEvents = new FakeHealthEventPublisher();
   const notificationIntents = new FakeNotificationIntentPublisher();
-  const containerIntents = new RecordingContainerIntents(docker);
+  const clock = new ManualClock();
+  const containerIntents = new RecordingContainerIntents(docker, { now: () => clock.now().getTime() });
   const lobby = new FakeLobbyClient();
   const metrics = new RecordingMetrics();
-  const clock = new ManualClock();
   const logger = pino({ level: 'silent' });
   const settings: LifecycleSettings = {
     start: {
@@ -88,7 +97,9 @@ export function createHarness(opts: HarnessOptions = {}) {
       operationLog,
       leases,
       stateDirectories,
-      healthEvents,
+      // The real health service over fakes; its own metric is not this harness's concern
+      // (the assertions on `metrics.healthEvents` check the lifecycle services never count).
+      healthEvents: new RecordHealthEventService({ snapshots: new FakeHealthSnapshotStore(), stream: healthEvents, metrics: noopMetrics, logger }),
       notificationIntents,
       containerIntents,
       lobby: opts.withLobby === false ? null : lobby,

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DockerEvent, DockerEventsQuery } from '../../../src/ports/docker-runtime.js';
-import { DockerEventsWorker } from '../../../src/workers/docker-events/docker-events.worker.js';
+import { DockerEventsWorker, type DockerEventsSettings } from '../../../src/workers/docker-events/docker-events.worker.js';
 import { eventually } from '../../support/test-env.js';
 import { addGame, createWorld, expectPublishedEventsMatchSchema, ownerLabels, type World } from '../runtime-fixtures.js';
 
-function makeWorker(world: World, docker: DockerEventsWorkerDocker = world.docker, settings = { reconnectMaxMs: 40, reconnectInitialMs: 5 }) {
+function makeWorker(world: World, docker: DockerEventsWorkerDocker = world.docker, settings: DockerEventsSettings = { reconnectMaxMs: 40, reconnectInitialMs: 5 }) {
   return new DockerEventsWorker({ ...world, docker, settings });
 }
 type DockerEventsWorkerDocker = ConstructorParameters<typeof DockerEventsWorker>[0]['docker'];
@@ -27,6 +27,10 @@ class ScriptedEvents {
     return {
       inspectContainer: (id) => this.world.docker.inspectContainer(id),
       events: (q) => this.open(q),
+      // The daemon answers pings unless connections are refused (daemon down).
+      ping: async () => {
+        if (this.refuse) throw this.refuse;
+      },
     };
   }
 
@@ -191,7 +195,9 @@ describe('DockerEventsWorker', () => {
       expect((await world.records.get('g1'))?.status).toBe('stopped');
     });
 
-    it('one event failing to publish does not stop the listener', async () => {
+    // Issue 9 item 3 changed this: the failed event is no longer lost but queued by the
+    // health service and published once Redis answers, ahead of the next one.
+    it('one event failing to publish does not stop the listener, and is published after the retry, in order', async () => {
       const world = createWorld();
       const a = await addGame(world, 'g1');
       const b = await addGame(world, 'g2');
@@ -205,8 +211,8 @@ describe('DockerEventsWorker', () => {
       await settleSubscription();
       world.docker.exit(a.id, 1);
       world.docker.exit(b.id, 2);
-      const [e] = await eventually(() => nonEmpty(world.publisher.ofType('container_exited')));
-      expect(e?.gameId).toBe('g2');
+      const exited = await eventually(() => (world.publisher.ofType('container_exited').length === 2 ? world.publisher.ofType('container_exited') : undefined));
+      expect(exited.map((e) => e.gameId)).toEqual(['g1', 'g2']);
     });
   });
 
@@ -317,11 +323,61 @@ describe('DockerEventsWorker', () => {
     });
   });
 
+  describe('outages (issue 9 items 3 and 4)', () => {
+    /** PostgreSQL down for the listener: record reads fail until `up()`. */
+    function storesDown(world: World) {
+      const get = world.records.get.bind(world.records);
+      const list = world.records.list.bind(world.records);
+      let down = true;
+      world.records.get = async (id) => (down ? Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:5432')) : get(id));
+      world.records.list = async (q) => (down ? Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:5432')) : list(q));
+      return { up: () => (down = false) };
+    }
+
+    it('a death while PostgreSQL is down is published once PostgreSQL answers, exactly once', async () => {
+      const world = createWorld();
+      const c = await addGame(world, 'g1');
+      const events = new ScriptedEvents(world);
+      started(makeWorker(world, events.docker, { reconnectMaxMs: 40, reconnectInitialMs: 5 }));
+      await eventually(() => (events.connections.length === 1 ? true : undefined));
+      const pg = storesDown(world);
+      Object.assign(world.docker.containers.get(c.id)!, { state: 'exited', exitCode: 137, finishedAt: new Date('2026-01-01T00:00:07Z') });
+      events.current().push(event('die', c.id, 'g1', T0, 137));
+      await settleSubscription();
+      expect(world.publisher.published).toEqual([]);
+      pg.up();
+      const [e] = await eventually(() => nonEmpty(world.publisher.ofType('container_exited')));
+      expect(e).toMatchObject({ gameId: 'g1', containerId: c.id, details: { exit_code: 137, requested_by_rtm: false } });
+      // A later replay of the same die is not news, nor is a second resync.
+      events.current().push(event('die', c.id, 'g1', T0 + 1n, 137));
+      await settleSubscription();
+      expect(world.publisher.ofType('container_exited')).toHaveLength(1);
+    });
+
+    it('reconnects as soon as the daemon answers a ping again, and problem() clears without waiting out the backoff', async () => {
+      const world = createWorld();
+      const events = new ScriptedEvents(world);
+      // A long backoff step, as after a long outage; only the ping can cut it short.
+      const worker = started(
+        makeWorker(world, events.docker, { reconnectMaxMs: 60_000, reconnectInitialMs: 60_000, problemAfterAttempts: 1, pingEveryMs: 10, healthyAfterMs: 30 }),
+      );
+      await eventually(() => (events.connections.length === 1 ? true : undefined));
+      events.refuse = new Error('connect ECONNREFUSED /var/run/docker.sock');
+      events.current().fail(new Error('socket hang up'));
+      await eventually(() => (worker.problem() ? true : undefined));
+      const before = events.connections.length;
+      events.refuse = null;
+      await eventually(() => (events.connections.length > before ? true : undefined), { timeoutMs: 5_000, message: 'no reconnect after the daemon answered' });
+      await eventually(() => (worker.problem() === null ? true : undefined), { timeoutMs: 5_000, message: 'problem() still set after the daemon answered' });
+    });
+  });
+
   it('stop() returns even when the stream ignores its abort signal', async () => {
     const world = createWorld();
     let connected = false;
     const deaf: DockerEventsWorkerDocker = {
       inspectContainer: async () => null,
+      ping: async () => undefined,
       events: () => ({
         [Symbol.asyncIterator]: () => ({
           next: () => ((connected = true), new Promise<IteratorResult<DockerEvent>>(() => undefined)),

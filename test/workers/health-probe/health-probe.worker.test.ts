@@ -220,4 +220,38 @@ describe('HealthProbeWorker', () => {
     expect(engines.requested.length).toBe(after);
     expect(engines.inFlight).toBe(0);
   });
+
+  describe('boot grace (RTMANAGER_PROBE_START_PERIOD)', () => {
+    it('failures within the start period before the first success are not counted; after it they are', async () => {
+      const { world, engines, worker } = setup({ startPeriodMs: 30_000 });
+      await addGame(world, 'g1'); // started at the clock's now
+      engines.modes.set(dnsUrl('g1'), 'fail');
+      await rounds(worker, 5);
+      expect(world.publisher.published).toEqual([]);
+      world.clock.advance(30_000);
+      await rounds(worker, 2);
+      expect(world.publisher.published).toEqual([]);
+      await rounds(worker, 1);
+      expect(world.publisher.published).toHaveLength(1);
+      expect(world.publisher.published[0]).toMatchObject({ eventType: 'probe_failed', details: { consecutive_failures: 3 } });
+    });
+
+    it('the first success ends the grace: later failures count at once', async () => {
+      const { world, engines, worker } = setup({ startPeriodMs: 30_000 });
+      await addGame(world, 'g1');
+      engines.modes.set(dnsUrl('g1'), 'ok');
+      await rounds(worker, 1);
+      engines.modes.set(dnsUrl('g1'), 'fail');
+      await rounds(worker, 3);
+      expect(types(world)).toEqual(['probe_failed']);
+    });
+
+    it('0 (the default) means no grace', async () => {
+      const { world, engines, worker } = setup();
+      await addGame(world, 'g1');
+      engines.modes.set(dnsUrl('g1'), 'fail');
+      await rounds(worker, 3);
+      expect(types(world)).toEqual(['probe_failed']);
+    });
+  });
 });

@@ -67,6 +67,7 @@ export class RecordingMetrics implements Metrics {
   readonly rejections: Array<{ consumer: string; reason: string }> = [];
   operationCompleted(): void {}
   healthEventPublished(): void {}
+  healthEventDropped(): void {}
   streamLag(consumer: string, seconds: number): void {
     this.lags.push({ consumer, seconds });
   }

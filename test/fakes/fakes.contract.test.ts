@@ -1,0 +1,50 @@
+// Every fake of this folder against the contract suite its real adapter passes (unit
+// project; the real adapters run the same suites in test/adapters).
+import { describeContainerIntentsContract } from '../adapters/memory/container-intents.contract.js';
+import {
+  describeHealthEventPublisherContract,
+  describeJobResultPublisherContract,
+  describeNotificationIntentPublisherContract,
+  type PublisherWorld,
+} from '../adapters/redis/publishers.contract.js';
+import { describeMetricsContract } from '../adapters/telemetry/metrics.contract.js';
+import { RecordingContainerIntents } from '../services/support/lifecycle-harness.js';
+import { FakeDockerRuntime } from './docker-runtime.fake.js';
+import { FakeMetrics } from './misc.fake.js';
+import { FakeHealthEventPublisher, FakeJobResultPublisher, FakeNotificationIntentPublisher } from './publishers.fake.js';
+
+function fakeWorld<T, P extends { published: T[]; down: Error | null }>(publisher: P): PublisherWorld<P, T> {
+  return {
+    publisher,
+    readBack: async () => structuredClone(publisher.published),
+    breakSink: async () => {
+      publisher.down = new Error('Connection is closed.');
+    },
+    teardown: async () => {},
+  };
+}
+
+describeJobResultPublisherContract('FakeJobResultPublisher', async () => fakeWorld(new FakeJobResultPublisher()));
+describeHealthEventPublisherContract('FakeHealthEventPublisher', async () => fakeWorld(new FakeHealthEventPublisher()));
+describeNotificationIntentPublisherContract('FakeNotificationIntentPublisher', async () => fakeWorld(new FakeNotificationIntentPublisher()));
+
+describeMetricsContract('FakeMetrics', () => {
+  const metrics = new FakeMetrics();
+  const count = <T>(list: T[], match: (x: T) => boolean) => list.filter(match).length;
+  return {
+    metrics,
+    read: {
+      operations: async (opKind, outcome) => count(metrics.operations, (o) => o.opKind === opKind && o.outcome === outcome),
+      durations: async (opKind) => {
+        const of = metrics.operations.filter((o) => o.opKind === opKind);
+        return { count: of.length, sum: of.reduce((s, o) => s + o.seconds, 0) };
+      },
+      healthEvents: async (type) => count(metrics.healthEvents, (t) => t === type),
+      droppedHealthEvents: async (type) => count(metrics.droppedHealthEvents, (t) => t === type),
+      streamLag: async (consumer) => metrics.lag.get(consumer),
+      rejected: async (consumer, reason) => count(metrics.rejected, (r) => r.consumer === consumer && r.reason === reason),
+    },
+  };
+});
+
+describeContainerIntentsContract('RecordingContainerIntents', ({ ttlMs, now }) => new RecordingContainerIntents(new FakeDockerRuntime(), { ttlMs, now }));
