@@ -121,7 +121,7 @@ export async function runOutage(s: Scenario, kind: OutageKind): Promise<OutageOu
   exitedEvents = (await lobby.healthEvents([games.dies])).filter((e) => e.event_type === 'container_exited' && e.container_id === diedContainer);
 
   const metricsAfter = await metricsLines(s);
-  timeline.facts.health_events_of_dead_engine = (await lobby.healthEvents([games.dies])).map((e) => `${e.event_type} ${e.container_id.slice(0, 12)}`);
+  timeline.facts.health_events_of_dead_engine = (await lobby.healthEvents([games.dies])).map((e) => `${e.event_type} ${(e.container_id ?? "").slice(0, 12)}`);
   timeline.facts.rest_during = `${restDuring.status} ${restDuring.code} in ${restDuring.ms} ms`;
   timeline.facts.readyz_recovered = recoveredAt !== null;
   timeline.facts.container_exited_published = exitedEvents.length;
