@@ -20,6 +20,7 @@ import { PostgresHealthSnapshotStore } from '../src/adapters/postgres/health-sna
 import { runMigrations } from '../src/adapters/postgres/migrator.js';
 import { PostgresOperationLogStore } from '../src/adapters/postgres/operation-log.store.js';
 import { PostgresRuntimeRecordStore } from '../src/adapters/postgres/runtime-record.store.js';
+import { PostgresRuntimeReadStore } from '../src/adapters/postgres/runtime-read.store.js';
 import { RedisGameLeases } from '../src/adapters/redis/game-lease.adapter.js';
 import { RedisHealthEventPublisher } from '../src/adapters/redis/health-event.publisher.js';
 import { RedisNotificationIntentPublisher } from '../src/adapters/redis/notification-intent.publisher.js';
@@ -33,17 +34,10 @@ import { systemClock } from '../src/ports/clock.js';
 import { noopMetrics } from '../src/ports/metrics.js';
 import { RecordHealthEventService } from '../src/services/health/record-health-event.service.js';
 import { createLifecycleServices, type LifecycleServices, type LifecycleSettings } from '../src/services/lifecycle-services.js';
+import { DOCKER_HOST, DOCKER_NETWORK, ENGINE_UID, POSTGRES_URL, REDIS_URL, adminQuery } from './bench-servers.js';
 import { PortTimings } from './port-timings.js';
 
-// The same servers and overrides as the real-part tests (docs/integration-tests.md).
-const POSTGRES_URL = process.env.RTM_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const REDIS_URL = process.env.RTM_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
-const DOCKER_NETWORK = process.env.RTM_TEST_DOCKER_NETWORK ?? 'galaxy-net';
-const DOCKER_HOST = process.env.RTM_TEST_DOCKER_HOST ?? 'unix:///var/run/docker.sock';
-
 export const BENCH_IMAGE = process.env.RTM_BENCH_IMAGE ?? 'galaxy/game-test:1.0.0';
-/** The test engine runs as this uid (engine/Dockerfile): its state dir is chowned to it. */
-const ENGINE_UID = 10001;
 
 export interface BenchHarness {
   readonly runId: string;
@@ -177,9 +171,10 @@ export async function createBenchHarness(log: (line: string) => void): Promise<B
     const server = buildInternalHttpServer({
       logger,
       services,
-      records,
+      // Timed too: the REST rows' round trips are counted from these (lifecycle.scenario.ts).
+      reads: timings.wrap('reads', new PostgresRuntimeReadStore(db)),
       operations: operationLog,
-      snapshots,
+      snapshots: timedSnapshots,
       apiTokens: [],
       readiness: async () => ({ ready: true, checks: {} }),
       metrics: { render: async () => ({ contentType: 'text/plain', body: '' }) },
@@ -209,16 +204,6 @@ export async function createBenchHarness(log: (line: string) => void): Promise<B
   } catch (err) {
     await close();
     throw err;
-  }
-}
-
-async function adminQuery(sql: string): Promise<void> {
-  const admin = new pg.Client({ connectionString: POSTGRES_URL });
-  await admin.connect();
-  try {
-    await admin.query(sql);
-  } finally {
-    await admin.end();
   }
 }
 

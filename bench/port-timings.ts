@@ -7,14 +7,20 @@ export type PortTimingWindow = Map<string, number>;
 
 export class PortTimings {
   private window: PortTimingWindow | null = null;
+  private calls: string[] = [];
+  /** The calls of the last closed window, in the order they were made. */
+  lastSequence: string[] = [];
 
   open(): void {
     this.window = new Map();
+    this.calls = [];
   }
 
   close(): PortTimingWindow {
     const window = this.window ?? new Map<string, number>();
     this.window = null;
+    this.lastSequence = this.calls;
+    this.calls = [];
     return window;
   }
 
@@ -29,8 +35,14 @@ export class PortTimings {
         if (typeof value !== 'function' || typeof prop !== 'string') return value;
         return (...args: unknown[]) => {
           const started = performance.now();
+          // Noted before the call (a call made inside it comes after); dropped again when
+          // the method turns out synchronous: only async calls are round trips.
+          const at = this.window ? this.calls.push(`${portName}.${prop}`) - 1 : -1;
           const result: unknown = (value as (...a: unknown[]) => unknown).apply(obj, args);
-          if (!(result instanceof Promise)) return result;
+          if (!(result instanceof Promise)) {
+            if (at >= 0) this.calls.splice(at, 1);
+            return result;
+          }
           return result.then(
             (resolved: unknown) => {
               this.add(`${portName}.${prop}`, performance.now() - started);

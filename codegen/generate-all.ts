@@ -11,6 +11,7 @@ import { modelsFiles, STREAM_TYPE_IMPORTS, streamIndexExtra, streamValidatorModu
 import { generateTsRestContract } from './ts-rest-contract.generator.js';
 import { REST_TYPE_IMPORTS, restValidatorModules } from './validator-catalog.js';
 import { generateValidators } from './validators.generator.js';
+import { generateVocabularies } from './vocabularies.generator.js';
 
 export interface GenerateOptions {
   /** PostgreSQL server for generated/db/types.ts, or null to skip that file. */
@@ -30,6 +31,7 @@ export async function generateAll(options: GenerateOptions): Promise<GeneratedFi
       [...REST_TYPE_IMPORTS, ...STREAM_TYPE_IMPORTS],
       streamIndexExtra(),
     ),
+    ...generateVocabularies(openapi, jobs, health),
   ];
   for (const spec of modelsFiles(jobs, health)) files.push(...(await generateModels(spec)));
   if (options.postgresUrl !== null) files.push(...(await generateDbTypes(options.postgresUrl)));

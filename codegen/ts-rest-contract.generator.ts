@@ -32,8 +32,15 @@ function route(op: OpenApiOperation): string {
   }
   const query = op.parameters.filter((p) => p.in === 'query');
   if (query.length > 0) {
-    // Wire form: every query value is a string until validated and coerced.
-    lines.push(`    query: c.type<${objectType(query.map((p) => ({ name: p.name, required: p.required, type: 'string' })))}>(),`);
+    // Handlers see the query as the guard leaves it: validated, coerced, defaults applied.
+    const defaulted = query.filter((p) => p.schema.default !== undefined).map((p) => `'${p.name}'`);
+    const type = `NonNullable<Operations['${op.operationId}']['parameters']['query']>`;
+    lines.push(`    query: c.type<${defaulted.length > 0 ? `WithDefaults<${type}, ${defaulted.join(' | ')}>` : type}>(),`);
+  }
+  const caller = callerHeader(op);
+  if (caller !== 'none') {
+    // Node lower-cases header names; the guard admits only the spec's GalaxyCaller values.
+    lines.push(`    headers: c.type<{ 'x-galaxy-caller'${caller === 'required' ? '' : '?'}: Schemas['GalaxyCaller'] }>(),`);
   }
   if (op.requestBodySchema !== null) {
     lines.push(`    body: c.type<Schemas['${op.requestBodySchema}']>(),`);
@@ -64,9 +71,11 @@ export function generateTsRestContract(document: OpenApiDocument): GeneratedFile
   const operations = document.operations();
   const content = `${generatedHeader('ts-rest-contract.generator.ts', OPENAPI_SPEC)}
 import { initContract } from '@ts-rest/core';
-import type { components } from './types.js';
+import type { components, operations as Operations } from './types.js';
 
 type Schemas = components['schemas'];
+/** A validated query: parameters with a spec default are always present. */
+type WithDefaults<T, K extends keyof T> = T & Required<Pick<T, K>>;
 
 const c = initContract();
 

@@ -179,4 +179,12 @@ if [ "$QUIET" = 1 ]; then
 else
   bash "$ROOT/scripts/build-engine-image.sh"
 fi
+# --- the bench's light engine image (npm run bench; busybox httpd FROM scratch) -----------
+# A scratch image needs the static build (ldd fails on a static binary).
+if [ ! -x /bin/busybox ] || ldd /bin/busybox >/dev/null 2>&1; then apt_install busybox-static; fi
+if [ "$QUIET" = 1 ]; then
+  bash "$ROOT/scripts/build-bench-image.sh" --quiet
+else
+  bash "$ROOT/scripts/build-bench-image.sh"
+fi
 say "ready"

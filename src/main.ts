@@ -3,6 +3,7 @@
 import { ConfigError, loadConfig } from './app/config.js';
 import { createLogger } from './app/logger.js';
 import { startRtm } from './app/rtm.js';
+import { settlesWithin } from './timing/deadline.js';
 
 async function main(): Promise<void> {
   let config;
@@ -30,21 +31,22 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    const hardStop = setTimeout(() => {
-      logger.error({ timeout_ms: config.lifecycle.shutdownTimeoutMs }, 'shutdown timeout reached; abandoning in-flight work');
-      process.exit(1);
-    }, config.lifecycle.shutdownTimeoutMs);
-    hardStop.unref();
-    rtm.stop().then(
-      () => {
-        logger.info('stopped');
-        process.exit(0);
-      },
+    const stopped = rtm.stop().then(
+      () => 0,
       (err: unknown) => {
         logger.error({ err }, 'shutdown failed');
-        process.exit(1);
+        return 1;
       },
     );
+    void settlesWithin(stopped, config.lifecycle.shutdownTimeoutMs).then(async (inTime) => {
+      if (!inTime) {
+        logger.error({ timeout_ms: config.lifecycle.shutdownTimeoutMs }, 'shutdown timeout reached; abandoning in-flight work');
+        process.exit(1);
+      }
+      const code = await stopped;
+      if (code === 0) logger.info('stopped');
+      process.exit(code);
+    });
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));

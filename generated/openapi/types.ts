@@ -233,7 +233,12 @@ export interface components {
         OpSource: "lobby_stream" | "gm_rest" | "admin_rest" | "auto_ttl" | "auto_reconcile";
         /** @enum {string} */
         Outcome: "success" | "failure";
-        /** @enum {string} */
+        /**
+         * @description The contract's error codes (CONTRACT §5). `x-rtm-http-status` is the one code →
+         *     HTTP status table: the REST edge answers each code with this status, and every
+         *     response listing a code in `x-rtm-error-codes` must have it (codegen checks).
+         * @enum {string}
+         */
         ErrorCode: "invalid_request" | "unauthorized" | "image_ref_not_allowed" | "not_found" | "conflict" | "image_ref_not_semver" | "semver_patch_only" | "start_config_invalid" | "internal_error" | "image_pull_failed" | "container_start_failed" | "service_unavailable" | "docker_unavailable";
         /**
          * @description An error code, or `replay_no_op` for a successful idempotent replay.

@@ -1,16 +1,12 @@
-// The one place where outcomes and faults become HTTP: contract error envelope
-// `{ error: { code, message } }` with the status of src/domain/error-codes.ts.
+// The one place where exceptions and framework errors become HTTP: the contract envelope
+// `{ error: { code, message } }` with the status of the spec's code table. Faults are
+// classified by the adapters (DependencyUnavailable, src/ports/infrastructure-fault.ts);
+// this edge reads that classification and nothing else: any other exception is a bug.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { Socket } from 'node:net';
 import { HTTP_STATUS_BY_ERROR_CODE, type ErrorCode } from '../domain/error-codes.js';
-import { DockerError } from '../ports/docker-runtime.js';
-
-export interface ErrorEnvelope {
-  error: { code: ErrorCode; message: string };
-}
-
-export function envelope(code: ErrorCode, message: string): ErrorEnvelope {
-  return { error: { code, message } };
-}
+import { isDependencyUnavailable } from '../ports/infrastructure-fault.js';
+import { envelope, publicMessage } from './contract-answers.js';
 
 export function sendError(reply: FastifyReply, code: ErrorCode, message: string): FastifyReply {
   return reply.status(HTTP_STATUS_BY_ERROR_CODE[code]).type('application/json').send(envelope(code, message));
@@ -28,23 +24,16 @@ export class InvalidRequestError extends Error {
   }
 }
 
-/** Fault codes whose details stay in the logs: callers get these messages instead. */
-const GENERIC_FAULT_MESSAGES: Partial<Record<ErrorCode, string>> = {
-  internal_error: 'internal error',
-  service_unavailable: 'service temporarily unavailable, retry later',
-  docker_unavailable: 'docker daemon unavailable, retry later',
-};
-
-/** The message a caller sees for an error code: generic for faults, the detail otherwise. */
-export function publicMessage(code: ErrorCode, detail: string): string {
-  return GENERIC_FAULT_MESSAGES[code] ?? detail;
+/** Exception -> error code: the adapters' classification, else a bug. */
+export function faultErrorCode(err: unknown): 'service_unavailable' | 'docker_unavailable' | 'internal_error' {
+  if (!isDependencyUnavailable(err)) return 'internal_error';
+  return err.dependency === 'docker' ? 'docker_unavailable' : 'service_unavailable';
 }
 
 /**
  * Root error handler: anything that escaped a handler. Client mistakes fastify (or our
  * body parser) detects before our code runs (bad JSON, wrong content type, body too
- * large) are invalid_request; infrastructure faults become service_unavailable /
- * docker_unavailable and anything else internal_error, with the detail logged, never sent.
+ * large) are invalid_request; faults get their code, with the detail logged, never sent.
  */
 export function handleUnexpectedError(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   if (isClientError(err)) {
@@ -65,77 +54,50 @@ function isClientError(err: FastifyError): boolean {
   return typeof err.code === 'string' && err.code.startsWith('FST_ERR_') && typeof status === 'number' && status >= 400 && status < 500;
 }
 
+const CLIENT_ERROR_MESSAGES: Readonly<Record<string, string>> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported content type: send application/json',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'request body too large',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'empty JSON body',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'request body is not valid JSON',
+  // Routing errors (fastify's frameworkErrors): the message never echoes the path.
+  FST_ERR_BAD_URL: 'the request path is not valid URL encoding',
+  FST_ERR_MAX_PARAM_LENGTH: 'a path parameter is too long',
+};
+
 function clientErrorMessage(err: FastifyError): string {
-  switch (err.code) {
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return 'unsupported content type: send application/json';
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return 'request body too large';
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return 'empty JSON body';
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return 'request body is not valid JSON';
-    default:
-      return err.message;
-  }
+  return CLIENT_ERROR_MESSAGES[err.code] ?? err.message;
 }
 
-// Socket-level failures reaching PostgreSQL or Redis (node system error codes).
-const UNREACHABLE_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EPIPE',
-]);
-
-// pg / pg-pool / ioredis failures that carry no code, recognised by their fixed messages.
-const UNAVAILABLE_MESSAGES = [
-  /connection terminated/i,
-  /timeout exceeded when trying to connect/i,
-  /not queryable/i,
-  /connection is closed/i,
-  /the database system is (starting up|shutting down)/i,
-];
+/**
+ * fastify's `frameworkErrors`: errors of routing, before any route (and its hooks) runs —
+ * a path that is not valid URL encoding, a parameter over maxParamLength. Answered as
+ * invalid_request (the code table's 400, not fastify's 414).
+ */
+export function handleFrameworkError(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  request.log.info({ err: { code: err.code } }, 'rejected request');
+  void sendError(reply, 'invalid_request', clientErrorMessage(err));
+}
 
 /**
- * Fault -> error code. PostgreSQL/Redis unreachable: `service_unavailable` (SQLSTATE
- * class 08 connection exception, 53 insufficient resources, 57P0x shutdown; socket
- * errors; pg-pool / ioredis connection messages). Docker daemon unreachable:
- * `docker_unavailable`. Anything else is a bug: `internal_error`. Looks through `cause`
- * chains and AggregateErrors, as drivers wrap socket errors.
+ * fastify's `clientErrorHandler`: what node's HTTP parser refuses (malformed request line
+ * or headers, headers over the size limit, a request that took too long) never reaches
+ * fastify's routing. Where the socket can still take an answer it gets the envelope,
+ * `invalid_request` with the table's 400, then the connection is closed.
  */
-export function faultErrorCode(err: unknown): 'service_unavailable' | 'docker_unavailable' | 'internal_error' {
-  const seen = new Set<unknown>();
-  const queue: unknown[] = [err];
-  let unavailable = false;
-  while (queue.length > 0 && seen.size < 16) {
-    const e = queue.shift();
-    if (e === null || typeof e !== 'object' || seen.has(e)) continue;
-    seen.add(e);
-    if (e instanceof DockerError) {
-      if (e.kind === 'unavailable') return 'docker_unavailable';
-      continue;
-    }
-    const { code, name, message, cause, errors } = e as {
-      code?: unknown;
-      name?: unknown;
-      message?: unknown;
-      cause?: unknown;
-      errors?: unknown;
-    };
-    if (typeof code === 'string') {
-      if (UNREACHABLE_CODES.has(code)) unavailable = true;
-      if (/^[0-9A-Z]{5}$/.test(code) && (code.startsWith('08') || code.startsWith('53') || code.startsWith('57P'))) unavailable = true;
-    }
-    if (name === 'MaxRetriesPerRequestError') unavailable = true;
-    if (typeof message === 'string' && UNAVAILABLE_MESSAGES.some((m) => m.test(message))) unavailable = true;
-    if (cause !== undefined) queue.push(cause);
-    if (Array.isArray(errors)) queue.push(...(errors as unknown[]));
+export function handleHttpParserError(this: { log: FastifyRequest['log'] }, err: NodeJS.ErrnoException, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  this.log.info({ err: { code: err.code } }, 'rejected malformed HTTP request');
+  if (socket.writable) {
+    const message =
+      err.code === 'HPE_HEADER_OVERFLOW'
+        ? 'request line and headers too large'
+        : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? 'request not received in time'
+          : 'malformed HTTP request';
+    const body = JSON.stringify(envelope('invalid_request', message));
+    socket.write(
+      `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
   }
-  return unavailable ? 'service_unavailable' : 'internal_error';
+  socket.destroy(err);
 }

@@ -1,27 +1,24 @@
-// Handlers of every operation of the internal REST contract (CONTRACT §5). Requests
-// reach them already authorised and validated (internal-request.guard.ts); they call a
-// store or a lifecycle service and shape the answer. Store faults are not caught here:
-// they reach the root error handler, the one place that maps faults to codes.
-import type { ServerInferResponses } from '@ts-rest/core';
+// Handlers of every operation of the internal REST contract (CONTRACT §5), typed by the
+// generated ts-rest contract. Requests reach them authorised and validated: the guard
+// (internal-request.guard.ts) leaves params, query (coerced, defaults applied), headers
+// and body in the contract's types, so handlers read them as given. Store faults are not
+// caught here: they reach the root error handler, the one place that maps faults to codes.
 import { initServer } from '@ts-rest/fastify';
 import type { FastifyRequest } from 'fastify';
-import type { Logger } from 'pino';
-import { rtmInternalContract, type RtmInternalContract, type RtmOperationId } from '../../generated/openapi/contract.js';
-import type { ReadinessReport } from '../ports/readiness-check.js';
+import { rtmInternalContract, type RtmInternalContract } from '../../generated/openapi/contract.js';
 import { HTTP_STATUS_BY_ERROR_CODE, isErrorCode, type ErrorCode } from '../domain/error-codes.js';
-import type { OpSource, StopReason } from '../domain/operation.js';
 import type { OperationResult } from '../domain/operation-result.js';
-import type { RuntimeStatus } from '../domain/runtime-record.js';
+import type { ReadinessReport } from '../ports/readiness-check.js';
 import type { HealthSnapshotStore } from '../ports/health-snapshot.store.js';
 import type { OperationLogStore } from '../ports/operation-log.store.js';
-import type { RuntimeRecordStore } from '../ports/runtime-record.store.js';
+import type { RuntimeReadStore } from '../ports/runtime-read.store.js';
 import type { CleanupContainerInput } from '../services/cleanup/cleanup-container.service.js';
 import type { PatchRuntimeInput } from '../services/patch/patch-runtime.service.js';
 import type { RestartRuntimeInput } from '../services/restart/restart-runtime.service.js';
 import type { StartRuntimeInput } from '../services/start/start-runtime.service.js';
 import type { StopRuntimeInput } from '../services/stop/stop-runtime.service.js';
-import { envelope, publicMessage } from './error-envelope.js';
-import type { ValidatedRequest } from './internal-request.guard.js';
+import { errorAnswer, publicMessage } from './contract-answers.js';
+import { opSourceOf } from './internal-request.guard.js';
 import { decodeCursor, encodeCursor, operationView, readyzView, runtimeView } from './runtime-view.js';
 
 /** What the REST edge needs of each lifecycle service (the real classes satisfy it). */
@@ -35,142 +32,109 @@ export interface InternalApiServices {
 
 export interface InternalApiRouterDeps {
   services: InternalApiServices;
-  records: RuntimeRecordStore;
+  reads: RuntimeReadStore;
   operations: OperationLogStore;
   snapshots: HealthSnapshotStore;
   readiness: () => Promise<ReadinessReport>;
-  /** The guard's output for a request (set in preHandler, before any handler runs). */
-  validated: (request: FastifyRequest) => ValidatedRequest;
   /** Runs a handler's work inside the request's trace span, so service/Docker spans nest under it. */
   inRequestSpan: <T>(request: FastifyRequest, work: () => Promise<T>) => Promise<T>;
 }
 
-type Answer<K extends RtmOperationId> = ServerInferResponses<RtmInternalContract[K]>;
+type MutationId = 'internalStartRuntime' | 'internalStopRuntime' | 'internalRestartRuntime' | 'internalPatchRuntime' | 'internalCleanupRuntimeContainer';
 
-/**
- * An error envelope as the answer of route K. The status comes from the contract's
- * code table; the conformance tests check that every code a route answers is declared
- * for it in the spec (route metadata `errorCodes`), which the types cannot express.
- */
-function errorAnswer<K extends RtmOperationId>(code: ErrorCode, message: string): Answer<K> {
-  return { status: HTTP_STATUS_BY_ERROR_CODE[code], body: envelope(code, message) } as unknown as Answer<K>;
-}
+// Stateless: ts-rest's typed identity helpers (route/router), no server state.
+const s = initServer();
+const c = rtmInternalContract;
 
 export function createInternalApiRouter(deps: InternalApiRouterDeps) {
-  const s = initServer();
+  return s.router(c, { ...readRoutes(deps), ...mutationRoutes(deps), ...probeRoutes(deps) });
+}
 
-  const withHealth = async (record: Parameters<typeof runtimeView>[0]) =>
-    runtimeView(record, await deps.snapshots.get(record.gameId));
-
-  /** A lifecycle Result -> 200 MutationResponse or the error envelope of its code. */
-  async function mutationAnswer<K extends RtmOperationId>(request: FastifyRequest, result: OperationResult): Promise<Answer<K>> {
-    if (result.outcome === 'success') {
-      const runtime = result.record ? await withHealth(result.record) : null;
-      return { status: 200, body: { runtime, error_code: result.errorCode === 'replay_no_op' ? 'replay_no_op' : null } } as unknown as Answer<K>;
-    }
-    const code: ErrorCode = isErrorCode(result.errorCode) ? result.errorCode : 'internal_error';
-    const detail = result.errorMessage ?? code;
-    const log = request.log as Logger;
-    if (HTTP_STATUS_BY_ERROR_CODE[code] >= 500) log.warn({ error_code: code, error_message: detail }, 'operation failed');
-    else log.info({ error_code: code, error_message: detail }, 'operation refused');
-    return errorAnswer<K>(code, publicMessage(code, detail));
-  }
-
-  let lastReadiness: string | null = null;
-
-  const gameIdOf = (v: ValidatedRequest): string => {
-    // The guard guarantees it on every route with a {game_id} path parameter.
-    if (v.gameId === null) throw new Error(`route ${v.operationId} has no game_id`);
-    return v.gameId;
-  };
-  const opSourceOf = (v: ValidatedRequest): OpSource => {
-    if (v.opSource === null) throw new Error(`route ${v.operationId} requires X-Galaxy-Caller`);
-    return v.opSource;
-  };
-
-  return s.router(rtmInternalContract, {
-    internalListRuntimes: async ({ request }) => {
-      const { query } = deps.validated(request);
-      const limit = query.limit as number;
+function readRoutes(deps: InternalApiRouterDeps) {
+  return {
+    internalListRuntimes: s.route(c.internalListRuntimes, async ({ query }) => {
       let afterGameId: string | undefined;
-      if (typeof query.cursor === 'string') {
+      if (query.cursor !== undefined) {
         const decoded = decodeCursor(query.cursor);
-        if (decoded === null) return errorAnswer<'internalListRuntimes'>('invalid_request', 'cursor is not one this API issued');
+        if (decoded === null) return errorAnswer(c.internalListRuntimes, 'invalid_request', 'cursor is not one this API issued');
         afterGameId = decoded;
       }
       // One extra row tells whether another page exists.
-      const rows = await deps.records.list({
-        limit: limit + 1,
-        ...(query.status !== undefined ? { status: query.status as RuntimeStatus } : {}),
+      const rows = await deps.reads.list({
+        limit: query.limit + 1,
+        ...(query.status !== undefined ? { status: query.status } : {}),
         ...(afterGameId !== undefined ? { afterGameId } : {}),
       });
-      const page = rows.slice(0, limit);
+      const page = rows.slice(0, query.limit);
       const last = page[page.length - 1];
-      const items = await Promise.all(page.map(withHealth));
-      return { status: 200, body: { items, next_cursor: rows.length > limit && last ? encodeCursor(last.gameId) : null } };
-    },
+      const items = page.map((r) => runtimeView(r.record, r.health));
+      return { status: 200, body: { items, next_cursor: rows.length > query.limit && last ? encodeCursor(last.record.gameId) : null } };
+    }),
 
-    internalGetRuntime: async ({ request }) => {
-      const gameId = gameIdOf(deps.validated(request));
-      const record = await deps.records.get(gameId);
-      if (!record) return errorAnswer<'internalGetRuntime'>('not_found', `no runtime record for game ${gameId}`);
-      return { status: 200, body: await withHealth(record) };
-    },
+    internalGetRuntime: s.route(c.internalGetRuntime, async ({ params }) => {
+      const found = await deps.reads.get(params.game_id);
+      if (!found) return errorAnswer(c.internalGetRuntime, 'not_found', `no runtime record for game ${params.game_id}`);
+      return { status: 200, body: runtimeView(found.record, found.health) };
+    }),
 
     // A game without a record answers 200 with what the log holds (a failed first start
     // leaves rows but no record), possibly an empty list.
-    internalListRuntimeOperations: async ({ request }) => {
-      const v = deps.validated(request);
-      const rows = await deps.operations.listByGame(gameIdOf(v), v.query.limit as number);
+    internalListRuntimeOperations: s.route(c.internalListRuntimeOperations, async ({ params, query }) => {
+      const rows = await deps.operations.listByGame(params.game_id, query.limit);
       return { status: 200, body: { items: rows.map(operationView) } };
-    },
+    }),
+  };
+}
 
-    internalStartRuntime: async ({ request }) => {
-      const v = deps.validated(request);
-      const body = v.body as { image_ref: string };
-      const result = await deps.inRequestSpan(request, () =>
-        deps.services.start.execute({ gameId: gameIdOf(v), imageRef: body.image_ref, opSource: opSourceOf(v) }),
-      );
-      return mutationAnswer<'internalStartRuntime'>(request, result);
-    },
+function mutationRoutes(deps: InternalApiRouterDeps) {
+  /** Runs a lifecycle operation in the request's span and answers its Result. */
+  const mutate = async <K extends MutationId>(route: RtmInternalContract[K], request: FastifyRequest, run: () => Promise<OperationResult>) =>
+    mutationAnswer(deps, route, request, await deps.inRequestSpan(request, run));
+  const { services } = deps;
+  return {
+    internalStartRuntime: s.route(c.internalStartRuntime, async ({ params, headers, body, request }) =>
+      mutate(c.internalStartRuntime, request, () =>
+        services.start.execute({ gameId: params.game_id, imageRef: body.image_ref, opSource: opSourceOf(headers['x-galaxy-caller']) }),
+      ),
+    ),
+    internalStopRuntime: s.route(c.internalStopRuntime, async ({ params, headers, body, request }) =>
+      mutate(c.internalStopRuntime, request, () =>
+        services.stop.execute({ gameId: params.game_id, reason: body.reason, opSource: opSourceOf(headers['x-galaxy-caller']) }),
+      ),
+    ),
+    internalRestartRuntime: s.route(c.internalRestartRuntime, async ({ params, headers, request }) =>
+      mutate(c.internalRestartRuntime, request, () => services.restart.execute({ gameId: params.game_id, opSource: opSourceOf(headers['x-galaxy-caller']) })),
+    ),
+    internalPatchRuntime: s.route(c.internalPatchRuntime, async ({ params, headers, body, request }) =>
+      mutate(c.internalPatchRuntime, request, () =>
+        services.patch.execute({ gameId: params.game_id, imageRef: body.image_ref, opSource: opSourceOf(headers['x-galaxy-caller']) }),
+      ),
+    ),
+    internalCleanupRuntimeContainer: s.route(c.internalCleanupRuntimeContainer, async ({ params, headers, request }) =>
+      mutate(c.internalCleanupRuntimeContainer, request, () => services.cleanup.execute({ gameId: params.game_id, opSource: opSourceOf(headers['x-galaxy-caller']) })),
+    ),
+  };
+}
 
-    internalStopRuntime: async ({ request }) => {
-      const v = deps.validated(request);
-      const body = v.body as { reason: StopReason };
-      const result = await deps.inRequestSpan(request, () =>
-        deps.services.stop.execute({ gameId: gameIdOf(v), reason: body.reason, opSource: opSourceOf(v) }),
-      );
-      return mutationAnswer<'internalStopRuntime'>(request, result);
-    },
+/** A lifecycle Result -> 200 MutationResponse (with the latest health) or the error envelope of its code. */
+async function mutationAnswer<K extends MutationId>(deps: InternalApiRouterDeps, route: RtmInternalContract[K], request: FastifyRequest, result: OperationResult) {
+  if (result.outcome === 'success') {
+    const runtime = result.record ? runtimeView(result.record, await deps.snapshots.get(result.record.gameId)) : null;
+    return { status: 200 as const, body: { runtime, error_code: result.errorCode === 'replay_no_op' ? ('replay_no_op' as const) : null } };
+  }
+  const code: ErrorCode = isErrorCode(result.errorCode) ? result.errorCode : 'internal_error';
+  const detail = result.errorMessage ?? code;
+  if (HTTP_STATUS_BY_ERROR_CODE[code] >= 500) request.log.warn({ error_code: code, error_message: detail }, 'operation failed');
+  else request.log.info({ error_code: code, error_message: detail }, 'operation refused');
+  return errorAnswer(route, code, publicMessage(code, detail));
+}
 
-    internalRestartRuntime: async ({ request }) => {
-      const v = deps.validated(request);
-      const result = await deps.inRequestSpan(request, () =>
-        deps.services.restart.execute({ gameId: gameIdOf(v), opSource: opSourceOf(v) }),
-      );
-      return mutationAnswer<'internalRestartRuntime'>(request, result);
-    },
+function probeRoutes(deps: InternalApiRouterDeps) {
+  let lastReadiness: string | null = null;
+  return {
+    internalHealthz: s.route(c.internalHealthz, async () => ({ status: 200, body: { status: 'ok' as const } })),
 
-    internalPatchRuntime: async ({ request }) => {
-      const v = deps.validated(request);
-      const body = v.body as { image_ref: string };
-      const result = await deps.inRequestSpan(request, () =>
-        deps.services.patch.execute({ gameId: gameIdOf(v), imageRef: body.image_ref, opSource: opSourceOf(v) }),
-      );
-      return mutationAnswer<'internalPatchRuntime'>(request, result);
-    },
-
-    internalCleanupRuntimeContainer: async ({ request }) => {
-      const v = deps.validated(request);
-      const result = await deps.inRequestSpan(request, () =>
-        deps.services.cleanup.execute({ gameId: gameIdOf(v), opSource: opSourceOf(v) }),
-      );
-      return mutationAnswer<'internalCleanupRuntimeContainer'>(request, result);
-    },
-
-    internalHealthz: async () => ({ status: 200, body: { status: 'ok' } }),
-
-    internalReadyz: async ({ request }) => {
+    internalReadyz: s.route(c.internalReadyz, async ({ request }) => {
       let report: ReadinessReport;
       try {
         report = await deps.readiness();
@@ -187,6 +151,6 @@ export function createInternalApiRouter(deps: InternalApiRouterDeps) {
         request.log.warn({ status: body.status, checks: body.checks, other_problems: otherProblems }, 'readiness changed');
       }
       return body.status === 'ready' ? { status: 200, body } : { status: 503, body };
-    },
-  });
+    }),
+  };
 }

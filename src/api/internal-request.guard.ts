@@ -13,24 +13,30 @@ import {
   validateStopRuntimeRequest,
   type Validator,
 } from '../../generated/validators/index.js';
+import { GALAXY_CALLERS } from '../../generated/vocabularies.js';
 import { isValidGameId } from '../domain/game-id.js';
+import { parseImageRef } from '../domain/image-ref.js';
 import type { OpSource } from '../domain/operation.js';
 
+type GalaxyCaller = (typeof GALAXY_CALLERS)[number];
+
 /** X-Galaxy-Caller value -> op_source of the operation it triggers. */
-export const OP_SOURCE_BY_CALLER: Readonly<Record<string, OpSource>> = {
+const OP_SOURCE_BY_CALLER: Readonly<Record<GalaxyCaller, OpSource>> = {
   game_master: 'gm_rest',
   admin_service: 'admin_rest',
 };
 
+export function opSourceOf(caller: GalaxyCaller): OpSource {
+  return OP_SOURCE_BY_CALLER[caller];
+}
+
+function isGalaxyCaller(value: unknown): value is GalaxyCaller {
+  return typeof value === 'string' && (GALAXY_CALLERS as readonly string[]).includes(value);
+}
+
+/** What the guard hands on: query with defaults applied and coerced, body defaulted. */
 export interface ValidatedRequest {
-  operationId: RtmOperationId;
-  /** Null on routes without a game_id path parameter. */
-  gameId: string | null;
-  /** From X-Galaxy-Caller; null when the header is optional and absent. */
-  opSource: OpSource | null;
-  /** Validated query with defaults applied (`limit`). */
-  query: Record<string, unknown>;
-  /** Validated body; `{}` for a restart sent without one. */
+  query: Record<string, unknown> | undefined;
   body: unknown;
 }
 
@@ -69,63 +75,75 @@ export interface RawRequest {
 }
 
 export function guardInternalRequest(meta: RtmRouteMetadata, raw: RawRequest): GuardResult {
-  const params = (raw.params ?? {}) as Record<string, unknown>;
-  let gameId: string | null = null;
-  if ('game_id' in params) {
-    if (!isValidGameId(params.game_id))
-      return reject('game_id must be 1-51 characters of a-z, 0-9 and "-", starting and ending with a letter or digit');
-    gameId = params.game_id;
-  }
-
-  let opSource: OpSource | null = null;
-  if (meta.callerHeader !== 'none') {
-    const caller = raw.headers['x-galaxy-caller'];
-    if (caller === undefined) {
-      if (meta.callerHeader === 'required') return reject(`X-Galaxy-Caller header is required (${callerList()})`);
-    } else {
-      const source = typeof caller === 'string' ? OP_SOURCE_BY_CALLER[caller] : undefined;
-      if (source === undefined) return reject(`X-Galaxy-Caller must be one of ${callerList()}`);
-      opSource = source;
-    }
-  }
-
-  const query = { ...((raw.query ?? {}) as Record<string, unknown>) };
-  const queryRule = QUERY_RULES[meta.operationId];
-  const unknownParams = Object.keys(query).filter((k) => !(queryRule?.known ?? []).includes(k));
-  if (unknownParams.length > 0)
-    return reject(
-      queryRule
-        ? `unknown query parameter ${quoted(unknownParams)}; allowed: ${queryRule.known.join(', ')}`
-        : `this operation takes no query parameters (got ${quoted(unknownParams)})`,
-    );
-  // The query validator coerces strings and applies defaults in place: it gets a copy.
-  if (queryRule && !queryRule.validator(query)) return reject(describeErrors('query', queryRule.validator.errors));
-
-  const bodyRule = BODY_RULES[meta.operationId];
-  let body = raw.body;
-  if (!bodyRule) {
-    if (body !== undefined) return reject('this operation takes no request body');
-  } else {
-    if (body === undefined) {
-      if (!bodyRule.whenAbsent) return reject('a JSON request body is required');
-      body = bodyRule.whenAbsent();
-    }
-    if (!bodyRule.validator(body)) return reject(describeErrors('body', bodyRule.validator.errors));
-  }
-
-  return { ok: true, value: { operationId: meta.operationId, gameId, opSource, query, body } };
+  const problem = gameIdProblem(raw.params) ?? callerProblem(meta, raw.headers);
+  if (problem !== null) return reject(problem);
+  const query = checkQuery(meta.operationId, raw.query);
+  if (!query.ok) return query;
+  const body = checkBody(meta.operationId, raw.body);
+  if (!body.ok) return body;
+  return { ok: true, value: { query: query.value, body: body.value } };
 }
 
-function reject(message: string): GuardResult {
+type Checked<T> = { ok: true; value: T } | { ok: false; message: string };
+
+function gameIdProblem(rawParams: unknown): string | null {
+  const params = (rawParams ?? {}) as Record<string, unknown>;
+  if (!('game_id' in params) || isValidGameId(params.game_id)) return null;
+  return 'game_id must be 1-51 characters of a-z, 0-9 and "-", starting and ending with a letter or digit';
+}
+
+function callerProblem(meta: RtmRouteMetadata, headers: RawRequest['headers']): string | null {
+  if (meta.callerHeader === 'none') return null;
+  const caller = headers['x-galaxy-caller'];
+  if (caller === undefined) return meta.callerHeader === 'required' ? `X-Galaxy-Caller header is required (${callerList()})` : null;
+  return isGalaxyCaller(caller) ? null : `X-Galaxy-Caller must be one of ${callerList()}`;
+}
+
+function checkQuery(operationId: RtmOperationId, rawQuery: unknown): Checked<Record<string, unknown> | undefined> {
+  const rule = QUERY_RULES[operationId];
+  const query = { ...((rawQuery ?? {}) as Record<string, unknown>) };
+  const unknownParams = Object.keys(query).filter((k) => !(rule?.known ?? []).includes(k));
+  if (unknownParams.length > 0)
+    return reject(
+      rule
+        ? `unknown query parameter ${quoted(unknownParams)}; allowed: ${rule.known.join(', ')}`
+        : `this operation takes no query parameters (got ${quoted(unknownParams)})`,
+    );
+  if (!rule) return { ok: true, value: undefined };
+  // The query validator coerces strings and applies defaults in place: it gets a copy.
+  if (!rule.validator(query)) return reject(describeErrors('query', rule.validator.errors));
+  return { ok: true, value: query };
+}
+
+function checkBody(operationId: RtmOperationId, rawBody: unknown): Checked<unknown> {
+  const rule = BODY_RULES[operationId];
+  if (!rule) return rawBody === undefined ? { ok: true, value: undefined } : reject('this operation takes no request body');
+  let body = rawBody;
+  if (body === undefined) {
+    if (!rule.whenAbsent) return reject('a JSON request body is required');
+    body = rule.whenAbsent();
+  }
+  if (!rule.validator(body)) return reject(describeErrors('body', rule.validator.errors));
+  // The schema bounds image_ref's length; the reference grammar is the domain's.
+  if (typeof body === 'object' && body !== null && 'image_ref' in body && parseImageRef(body.image_ref) === null)
+    return reject('body.image_ref: must be a Docker image reference with a lower-case repository (e.g. galaxy/game:1.2.3)');
+  return { ok: true, value: body };
+}
+
+function reject(message: string): { ok: false; message: string } {
   return { ok: false, message };
 }
 
 function callerList(): string {
-  return Object.keys(OP_SOURCE_BY_CALLER).join(', ');
+  return GALAXY_CALLERS.join(', ');
 }
 
+/**
+ * Unknown parameter names as echoed (and logged): a short identifier is a typo worth
+ * naming (`lmit`); anything else may be a token pasted as a bare key (`?<token>`).
+ */
 function quoted(names: string[]): string {
-  return names.map((n) => JSON.stringify(n.slice(0, 64))).join(', ');
+  return names.map((n) => (/^[A-Za-z_][A-Za-z0-9_]{0,23}$/.test(n) ? JSON.stringify(n) : '(not shown)')).join(', ');
 }
 
 /**

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { ResourceLimits } from '../domain/container-spec.js';
 import { parseCpus, parseMemory, parsePidsLimit } from '../domain/container-spec.js';
 
-export type ImagePullPolicy = 'always' | 'if_not_present' | 'never';
+import { IMAGE_PULL_POLICIES, type ImagePullPolicy } from '../domain/image-pull-policy.js';
 export type ProbeTarget = 'dns' | 'container_ip' | 'auto';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 
@@ -31,6 +31,8 @@ export interface RtmConfig {
     batchSize: number;
     /** Jobs for different games run concurrently up to this bound. */
     jobConcurrency: number;
+    /** A job older than this is answered with its next outcome, even a retryable failure; null = never. */
+    jobMaxAgeMs: number | null;
   };
   container: {
     enginePort: number;
@@ -151,6 +153,12 @@ function parseHostPort(v: string): { host: string; port: number } | null {
   return { host: host === '' ? '0.0.0.0' : host, port };
 }
 
+/** Seconds > 0 (fractions allowed) -> milliseconds. */
+function parsePositiveSeconds(v: string): number | null {
+  const n = Number(v);
+  return Number.isFinite(n) && n > 0 ? Math.round(n * 1000) : null;
+}
+
 function parseId(v: string): number | null {
   return /^[0-9]{1,10}$/.test(v) ? Number(v) : null;
 }
@@ -199,7 +207,7 @@ export function loadConfig(env: Env): RtmConfig {
       network,
       apiTimeoutMs: r.seconds('RTMANAGER_DOCKER_API_TIMEOUT', 30, { min: 0.1 }),
       pullTimeoutMs: r.seconds('RTMANAGER_IMAGE_PULL_TIMEOUT', 300, { min: 1 }),
-      pullPolicy: r.oneOf('RTMANAGER_IMAGE_PULL_POLICY', ['always', 'if_not_present', 'never'] as const, 'if_not_present'),
+      pullPolicy: r.oneOf('RTMANAGER_IMAGE_PULL_POLICY', IMAGE_PULL_POLICIES, 'if_not_present'),
       imageAllowlist: r.list('RTMANAGER_IMAGE_ALLOWLIST'),
     },
     postgres: { url: postgresUrl, poolMax: r.number('RTMANAGER_POSTGRES_POOL_MAX', 10, { min: 1, max: 200 }) },
@@ -213,6 +221,7 @@ export function loadConfig(env: Env): RtmConfig {
       blockMs: r.seconds('RTMANAGER_STREAM_BLOCK', 2, { min: 0.05 }),
       batchSize: r.number('RTMANAGER_STREAM_BATCH_SIZE', 32, { min: 1, max: 1000 }),
       jobConcurrency: r.number('RTMANAGER_JOB_CONCURRENCY', 4, { min: 1, max: 64 }),
+      jobMaxAgeMs: r.parsed<number | null>('RTMANAGER_JOB_MAX_AGE', null, parsePositiveSeconds, 'seconds > 0 (fractions allowed)'),
     },
     container: {
       enginePort: r.number('RTMANAGER_ENGINE_PORT', 8080, { min: 1, max: 65535 }),

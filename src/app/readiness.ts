@@ -1,32 +1,32 @@
 // /readyz: PostgreSQL, Redis, Docker and the game network all answer (CONTRACT §5), plus
 // whatever problems the running components report (startup reconcile pending, a consumer
-// that lost Redis).
-
+// that lost Redis). Each dependency check is bounded, so a dead server cannot hang /readyz.
+import type { DockerRuntime } from '../ports/docker-runtime.js';
 import type { ReadinessCheck, ReadinessReport } from '../ports/readiness-check.js';
+import { withDeadline } from '../timing/deadline.js';
+import type { BackgroundWorker } from '../workers/background-worker.js';
 
 export type { ReadinessCheck, ReadinessReport };
 
+export const READINESS_CHECK_TIMEOUT_MS = 2_000;
+
+export interface ComponentProblem {
+  name: string;
+  problem: string;
+}
 
 export async function evaluateReadiness(
   checks: readonly ReadinessCheck[],
-  componentProblems: () => Array<{ name: string; problem: string }>,
-  timeoutMs: number,
+  componentProblems: () => ComponentProblem[],
+  timeoutMs: number = READINESS_CHECK_TIMEOUT_MS,
 ): Promise<ReadinessReport> {
   const results = await Promise.all(
     checks.map(async (c) => {
-      let timer: NodeJS.Timeout | undefined;
       try {
-        await Promise.race([
-          c.check(),
-          new Promise<never>((_, reject) => {
-            timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-          }),
-        ]);
+        await withDeadline(c.check(), timeoutMs, () => new Error(`no answer within ${timeoutMs} ms`));
         return [c.name, { ok: true }] as const;
       } catch (err) {
         return [c.name, { ok: false, error: err instanceof Error ? err.message : String(err) }] as const;
-      } finally {
-        clearTimeout(timer);
       }
     }),
   );
@@ -40,4 +40,46 @@ export async function evaluateReadiness(
     report.ready = false;
   }
   return report;
+}
+
+/** The four dependency checks, in the order /readyz lists them. */
+export function dependencyChecks(deps: {
+  postgres: () => Promise<void>;
+  redis: ReadinessCheck;
+  docker: Pick<DockerRuntime, 'ping' | 'networkExists'>;
+  network: string;
+}): ReadinessCheck[] {
+  return [
+    { name: 'postgres', check: deps.postgres },
+    deps.redis,
+    { name: 'docker', check: () => deps.docker.ping() },
+    {
+      name: 'network',
+      check: async () => {
+        if (!(await deps.docker.networkExists(deps.network)))
+          throw new Error(`docker network ${deps.network} does not exist (RTMANAGER_DOCKER_NETWORK)`);
+      },
+    },
+  ];
+}
+
+/** Problems of the components: the startup reconcile until it is done, then each running worker's. */
+export class ComponentHealth {
+  private startupDone = false;
+  private running: readonly BackgroundWorker[] = [];
+
+  started(workers: readonly BackgroundWorker[]): void {
+    this.startupDone = true;
+    this.running = workers;
+  }
+
+  problems(): ComponentProblem[] {
+    const problems: ComponentProblem[] = [];
+    if (!this.startupDone) problems.push({ name: 'startup_reconcile', problem: 'startup reconcile has not completed yet' });
+    for (const w of this.running) {
+      const p = w.problem?.();
+      if (p) problems.push({ name: w.name, problem: p });
+    }
+    return problems;
+  }
 }

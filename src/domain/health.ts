@@ -1,15 +1,13 @@
 // Health events (CONTRACT §7). Each event type has exactly one producing owner; see docs/workers.md.
 
-export const HEALTH_EVENT_TYPES = [
-  'container_started',
-  'container_exited',
-  'container_oom',
-  'container_disappeared',
-  'probe_failed',
-  'probe_recovered',
-  'inspect_unhealthy',
-] as const;
+import { HEALTH_EVENT_TYPES } from '../../generated/vocabularies.js';
+
+export { HEALTH_EVENT_TYPES };
 export type HealthEventType = (typeof HEALTH_EVENT_TYPES)[number];
+
+export function isHealthEventType(value: unknown): value is HealthEventType {
+  return typeof value === 'string' && (HEALTH_EVENT_TYPES as readonly string[]).includes(value);
+}
 
 export interface HealthEvent {
   gameId: string;

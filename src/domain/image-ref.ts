@@ -1,9 +1,15 @@
 // image_ref parsing: a Docker reference (distribution/reference grammar) and, for patch,
-// the semver carried by its tag. RTM never resolves versions; it only reads what the
-// producer wrote.
+// the semver carried by its tag. The one check of image_ref: the REST guard and the
+// start-jobs decoder apply it before anything else happens, the services again. RTM never
+// resolves versions; it only reads what the producer wrote.
 
 const domainComponent = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
-const domain = `${domainComponent}(?:\\.${domainComponent})*(?::[0-9]+)?`;
+const port = '(?::[0-9]+)';
+// Docker reads a first component as a registry host only when it contains "." or ":" or
+// is "localhost"; anything else is a path component of a Docker Hub repository and must be
+// lower-case (CONTRACT §5). So `UPPER/x` is refused here rather than sent to a registry
+// host named "UPPER" (Docker's normaliser would try that, and the pull would fail).
+const domain = `(?:localhost${port}?|${domainComponent}(?:\\.${domainComponent})+${port}?|${domainComponent}${port})`;
 const alnum = '[a-z0-9]+';
 const separator = '(?:[._]|__|[-]+)';
 const pathComponent = `${alnum}(?:${separator}${alnum})*`;

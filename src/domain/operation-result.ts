@@ -17,6 +17,19 @@ export interface OperationResult {
   retryable?: boolean;
 }
 
+/** Failure codes that always describe a passing state: PostgreSQL/Redis or Docker unreachable. */
+const UNAVAILABLE_CODES: ReadonlySet<string> = new Set(['service_unavailable', 'docker_unavailable']);
+
+/**
+ * A failure that describes a passing state rather than the request: a dependency unreachable,
+ * or the game's lease held by another operation (marked `retryable`). The same request may
+ * succeed later; a conflict of state (another image running) is not retryable.
+ */
+export function isRetryableResult(result: OperationResult): boolean {
+  if (result.outcome !== 'failure') return false;
+  return result.retryable === true || (result.errorCode !== null && UNAVAILABLE_CODES.has(result.errorCode));
+}
+
 export function succeeded(record: RuntimeRecord | null, replay = false): OperationResult {
   return { outcome: 'success', errorCode: replay ? 'replay_no_op' : null, errorMessage: null, record };
 }

@@ -1,24 +1,12 @@
-// Operation log vocabulary (CONTRACT §4, §9).
+// Operation log vocabulary (CONTRACT §4, §9); the lists come from the OpenAPI enums
+// (generated/vocabularies.ts).
 
-export const OP_KINDS = [
-  'start',
-  'stop',
-  'restart',
-  'patch',
-  'cleanup_container',
-  'reconcile_adopt',
-  'reconcile_dispose',
-  'reconcile_mark_stopped',
-] as const;
+import { OP_KINDS, OP_SOURCES, OUTCOMES, STOP_REASONS } from '../../generated/vocabularies.js';
+
+export { OP_KINDS, OP_SOURCES, OUTCOMES, STOP_REASONS };
 export type OpKind = (typeof OP_KINDS)[number];
-
-export const OP_SOURCES = ['lobby_stream', 'gm_rest', 'admin_rest', 'auto_ttl', 'auto_reconcile'] as const;
 export type OpSource = (typeof OP_SOURCES)[number];
-
-export const OUTCOMES = ['success', 'failure'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
-
-export const STOP_REASONS = ['orphan_cleanup', 'cancelled', 'finished', 'admin_request', 'timeout'] as const;
 export type StopReason = (typeof STOP_REASONS)[number];
 
 import type { ResultCode } from './error-codes.js';

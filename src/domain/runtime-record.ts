@@ -1,6 +1,8 @@
 // The runtime record: RTM's durable memory of one game's engine container.
 
-export const RUNTIME_STATUSES = ['running', 'stopped', 'removed'] as const;
+import { RUNTIME_STATUSES } from '../../generated/vocabularies.js';
+
+export { RUNTIME_STATUSES };
 export type RuntimeStatus = (typeof RUNTIME_STATUSES)[number];
 
 export function isRuntimeStatus(value: unknown): value is RuntimeStatus {

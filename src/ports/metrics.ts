@@ -9,6 +9,8 @@ export interface Metrics {
   healthEventDropped(eventType: HealthEventType): void;
   streamLag(consumer: string, lagSeconds: number): void;
   streamEntryRejected(consumer: string, reason: string): void;
+  /** A Lobby job was called again after a retryable outcome (an outage, a busy lease) or a throw. */
+  jobRetried(jobKind: 'start' | 'stop'): void;
 }
 
 export const noopMetrics: Metrics = {
@@ -17,4 +19,5 @@ export const noopMetrics: Metrics = {
   healthEventDropped() {},
   streamLag() {},
   streamEntryRejected() {},
+  jobRetried() {},
 };

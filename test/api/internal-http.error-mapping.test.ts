@@ -5,6 +5,7 @@ import { faultErrorCode } from '../../src/api/error-envelope.js';
 import { ERROR_CODES, HTTP_STATUS_BY_ERROR_CODE, type ErrorCode } from '../../src/domain/error-codes.js';
 import { failed, type OperationResult } from '../../src/domain/operation-result.js';
 import { DockerError } from '../../src/ports/docker-runtime.js';
+import { DependencyUnavailable } from '../../src/ports/infrastructure-fault.js';
 import { createApiHarness } from './support/api-harness.js';
 
 const BASE = '/api/v1/internal/runtimes';
@@ -45,24 +46,6 @@ describe('service failure codes', () => {
     expect([res.statusCode, body.error.code]).toEqual([401, 'unauthorized']);
   });
 
-  it('every error code has its contract status', () => {
-    expect(HTTP_STATUS_BY_ERROR_CODE).toEqual({
-      invalid_request: 400,
-      unauthorized: 401,
-      image_ref_not_allowed: 403,
-      not_found: 404,
-      conflict: 409,
-      image_ref_not_semver: 422,
-      semver_patch_only: 422,
-      start_config_invalid: 422,
-      internal_error: 500,
-      image_pull_failed: 502,
-      container_start_failed: 502,
-      service_unavailable: 503,
-      docker_unavailable: 503,
-    });
-  });
-
   it('a failure without a known code is an internal_error', async () => {
     const weird: OperationResult = { outcome: 'failure', errorCode: 'replay_no_op', errorMessage: 'odd', record: null };
     const a = createApiHarness({ services: { start: stub(weird) } });
@@ -71,18 +54,21 @@ describe('service failure codes', () => {
   });
 });
 
+// Behaviour change (issue 8 item 4): the edge no longer reads driver messages. Adapters
+// classify (DependencyUnavailable, src/ports/infrastructure-fault.ts; the PostgreSQL reads:
+// test/adapters/postgres/postgres-fault.test.ts); any other exception is a bug.
 describe('faults thrown at the edge', () => {
-  const pgDown = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED', errno: -111, syscall: 'connect' });
-  const pgAdminShutdown = Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01', severity: 'FATAL' });
-  const poolTimeout = new Error('timeout exceeded when trying to connect');
-  const wrapped = new Error('query failed', { cause: new AggregateError([pgDown], 'all attempts failed') });
+  const pgDown = new DependencyUnavailable('postgres', 'runtime read: PostgreSQL unavailable', {
+    cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),
+  });
+  const rawDriverError = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED', errno: -111, syscall: 'connect' });
+  const sqlBug = Object.assign(new Error('relation rtmanager.runtime_recs does not exist'), { code: '42P01' });
   const bug = new TypeError("Cannot read properties of undefined (reading 'gameId') secret-ish detail");
 
   it.each([
-    ['PostgreSQL refused', pgDown, 'service_unavailable', 503],
-    ['PostgreSQL shutting down (SQLSTATE 57P01)', pgAdminShutdown, 'service_unavailable', 503],
-    ['pool timeout', poolTimeout, 'service_unavailable', 503],
-    ['wrapped socket error', wrapped, 'service_unavailable', 503],
+    ['PostgreSQL unavailable (classified by the adapter)', pgDown, 'service_unavailable', 503],
+    ['an unclassified driver error', rawDriverError, 'internal_error', 500],
+    ['a SQL bug', sqlBug, 'internal_error', 500],
     ['a bug', bug, 'internal_error', 500],
   ] as const)('a store throwing %s -> %s', async (_name, err, code, status) => {
     const a = createApiHarness();
@@ -104,7 +90,7 @@ describe('faults thrown at the edge', () => {
     expect(a.logs.text()).toContain(err.message);
   });
 
-  it('the operation log store throwing -> service_unavailable', async () => {
+  it('the operation log store unavailable -> service_unavailable', async () => {
     const a = createApiHarness();
     a.operationLog.listByGame = async () => {
       throw pgDown;
@@ -113,16 +99,21 @@ describe('faults thrown at the edge', () => {
     expect([res.statusCode, body.error]).toEqual([503, { code: 'service_unavailable', message: 'service temporarily unavailable, retry later' }]);
   });
 
-  it('a service throwing a Docker "unavailable" error -> docker_unavailable; any other throw -> internal_error', async () => {
+  it('a service throwing DependencyUnavailable(docker) -> docker_unavailable; redis -> service_unavailable; any other throw -> internal_error', async () => {
     const docker = createApiHarness({
       services: {
         stop: stub(async () => {
-          throw new DockerError('unavailable', 'connect ENOENT /var/run/docker.sock');
+          throw new DependencyUnavailable('docker', 'connect ENOENT /var/run/docker.sock');
+        }),
+        restart: stub(async () => {
+          throw new DependencyUnavailable('redis', 'lease: Redis unavailable');
         }),
       },
     });
     const d = await docker.call('internalStopRuntime', { method: 'POST', url: `${BASE}/g1/stop`, headers: GM, payload: { reason: 'finished' } });
     expect([d.res.statusCode, d.body.error]).toEqual([503, { code: 'docker_unavailable', message: 'docker daemon unavailable, retry later' }]);
+    const r = await docker.call('internalRestartRuntime', { method: 'POST', url: `${BASE}/g1/restart`, headers: GM });
+    expect([r.res.statusCode, r.body.error.code]).toEqual([503, 'service_unavailable']);
 
     const thrown = createApiHarness({
       services: {
@@ -151,16 +142,12 @@ describe('faults thrown at the edge', () => {
 });
 
 describe('faultErrorCode', () => {
-  const named = (name: string, message: string) => Object.assign(new Error(message), { name });
   it.each([
-    ['ioredis MaxRetriesPerRequestError', named('MaxRetriesPerRequestError', 'Reached the max retries per request limit'), 'service_unavailable'],
-    ['ioredis closed connection', new Error('Connection is closed.'), 'service_unavailable'],
-    ['pg connection terminated', new Error('Connection terminated unexpectedly'), 'service_unavailable'],
-    ['SQLSTATE 08006 connection failure', Object.assign(new Error('connection failure'), { code: '08006' }), 'service_unavailable'],
-    ['SQLSTATE 53300 too many connections', Object.assign(new Error('sorry, too many clients already'), { code: '53300' }), 'service_unavailable'],
-    ['SQLSTATE 42P01 undefined table (a bug, not an outage)', Object.assign(new Error('relation does not exist'), { code: '42P01' }), 'internal_error'],
-    ['Docker unavailable', new DockerError('unavailable', 'socket hang up'), 'docker_unavailable'],
-    ['Docker refusing (not an outage)', new DockerError('conflict', 'name in use', 409), 'internal_error'],
+    ['PostgreSQL unavailable', new DependencyUnavailable('postgres', 'x'), 'service_unavailable'],
+    ['Redis unavailable', new DependencyUnavailable('redis', 'x'), 'service_unavailable'],
+    ['Docker unavailable', new DependencyUnavailable('docker', 'x'), 'docker_unavailable'],
+    ['a driver error nobody classified', Object.assign(new Error('Connection terminated unexpectedly'), { code: '08006' }), 'internal_error'],
+    ['a Docker error the service did not map', new DockerError('unavailable', 'socket hang up'), 'internal_error'],
     ['a string', 'boom', 'internal_error'],
     ['null', null, 'internal_error'],
   ] as const)('%s -> %s', (_name, err, code) => {

@@ -103,6 +103,15 @@ describe('loadConfig', () => {
     expect(c.container.stateDirMode).toBe(0o700);
   });
 
+  it('reads RTMANAGER_JOB_MAX_AGE as seconds; unset is off; zero, negative or text is refused', () => {
+    expect(loadConfig(minimal).streams.jobMaxAgeMs).toBeNull();
+    expect(loadConfig({ ...minimal, RTMANAGER_JOB_MAX_AGE: '90' }).streams.jobMaxAgeMs).toBe(90_000);
+    expect(loadConfig({ ...minimal, RTMANAGER_JOB_MAX_AGE: '0.5' }).streams.jobMaxAgeMs).toBe(500);
+    expect(loadConfig({ ...minimal, RTMANAGER_JOB_MAX_AGE: '' }).streams.jobMaxAgeMs).toBeNull(); // empty = unset, as for every variable
+    for (const bad of ['0', '-3', 'soon'])
+      expect(problemsOf({ ...minimal, RTMANAGER_JOB_MAX_AGE: bad }), bad).toEqual([expect.stringMatching(/^RTMANAGER_JOB_MAX_AGE=.* is invalid/)]);
+  });
+
   it('refuses a probe timeout longer than the interval', () => {
     expect(problemsOf({ ...minimal, RTMANAGER_PROBE_INTERVAL: '1', RTMANAGER_PROBE_TIMEOUT: '2' })).toEqual([
       'RTMANAGER_PROBE_TIMEOUT must not exceed RTMANAGER_PROBE_INTERVAL',

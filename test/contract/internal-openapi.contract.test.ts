@@ -275,6 +275,8 @@ describe('internal OpenAPI document', () => {
       for (const code of REQUIRED_ERROR_CODES[operationId] ?? []) expect([...codes], operationId).toContain(code);
     }
     expect([...everyCode].sort()).toEqual(Object.keys(HTTP_BY_ERROR_CODE).sort());
+    // The one code -> status table the REST edge is generated from.
+    expect(schema('ErrorCode')['x-rtm-http-status']).toEqual(HTTP_BY_ERROR_CODE);
   });
 
   it('answers mutations 200 with {runtime, error_code: replay_no_op | null}', () => {

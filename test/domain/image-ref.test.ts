@@ -14,8 +14,10 @@ describe('parseImageRef', () => {
     [`galaxy/game:1.0.0@${SHA}`, 'galaxy/game', '1.0.0', SHA],
     ['galaxy/game-test:1.0.0-smallmem', 'galaxy/game-test', '1.0.0-smallmem', null],
     ['galaxy__x/game_y.z:latest', 'galaxy__x/game_y.z', 'latest', null],
-    // Like Docker: an uppercase first component is read as a registry host, not a path.
-    ['Registry/game:1.0.0', 'Registry/game', '1.0.0', null],
+    // A registry host is recognised by "." or ":" or "localhost"; it may be upper-case.
+    ['Registry.Example.com/game:1.0.0', 'Registry.Example.com/game', '1.0.0', null],
+    ['REGISTRY:5000/game', 'REGISTRY:5000/game', null, null],
+    ['localhost/game:1', 'localhost/game', '1', null],
   ])('parses %s', (raw, repository, tag, digest) => {
     expect(parseImageRef(raw)).toEqual({ raw, repository, tag, digest });
   });
@@ -24,6 +26,10 @@ describe('parseImageRef', () => {
     ['', 'empty'],
     ['galaxy/Game:1.0.0', 'uppercase repository path'],
     ['GAME:1.0.0', 'uppercase single-component repository'],
+    // Behaviour change (issue 9 item 7): an upper-case first component without "." or ":"
+    // is a repository path, not a registry host.
+    ['UPPER/x', 'uppercase first path component'],
+    ['Registry/game:1.0.0', 'uppercase first path component with a tag'],
     ['galaxy/game:', 'empty tag'],
     ['galaxy/game:-bad', 'tag starting with a hyphen'],
     [`galaxy/game:${'x'.repeat(129)}`, 'tag longer than 128'],

@@ -43,6 +43,7 @@ describeMetricsContract('FakeMetrics', () => {
       droppedHealthEvents: async (type) => count(metrics.droppedHealthEvents, (t) => t === type),
       streamLag: async (consumer) => metrics.lag.get(consumer),
       rejected: async (consumer, reason) => count(metrics.rejected, (r) => r.consumer === consumer && r.reason === reason),
+      jobRetries: async (jobKind) => count(metrics.jobRetries, (k) => k === jobKind),
     },
   };
 });

@@ -61,6 +61,7 @@ export class FakeMetrics implements Metrics {
   readonly droppedHealthEvents: HealthEventType[] = [];
   readonly lag = new Map<string, number>();
   readonly rejected: Array<{ consumer: string; reason: string }> = [];
+  readonly jobRetries: Array<'start' | 'stop'> = [];
   operationCompleted(opKind: OpKind, outcome: Outcome, seconds: number): void {
     this.operations.push({ opKind, outcome, seconds });
   }
@@ -75,5 +76,8 @@ export class FakeMetrics implements Metrics {
   }
   streamEntryRejected(consumer: string, reason: string): void {
     this.rejected.push({ consumer, reason });
+  }
+  jobRetried(jobKind: 'start' | 'stop'): void {
+    this.jobRetries.push(jobKind);
   }
 }

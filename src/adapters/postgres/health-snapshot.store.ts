@@ -1,17 +1,14 @@
 // health_snapshots over Kysely: one row per game, the newest observation wins.
 import type { Insertable, Kysely, Selectable } from 'kysely';
 import type { DB, HealthSnapshots } from '../../../generated/db/types.js';
-import type { HealthEventType, HealthSnapshot } from '../../domain/health.js';
-import { HEALTH_EVENT_TYPES } from '../../domain/health.js';
+import type { HealthSnapshot } from '../../domain/health.js';
+import { isHealthEventType } from '../../domain/health.js';
 import type { HealthSnapshotStore } from '../../ports/health-snapshot.store.js';
 import { RTM_SCHEMA } from './database.js';
+import { classifyPostgresFaults } from './postgres-fault.js';
 import { storableJson } from './storable-text.js';
 
 type HealthSnapshotRow = Selectable<HealthSnapshots>;
-
-function isHealthEventType(value: string): value is HealthEventType {
-  return (HEALTH_EVENT_TYPES as readonly string[]).includes(value);
-}
 
 export function healthSnapshotFromRow(row: HealthSnapshotRow): HealthSnapshot {
   if (!isHealthEventType(row.event_type)) {
@@ -69,7 +66,9 @@ export class PostgresHealthSnapshotStore implements HealthSnapshotStore {
   }
 
   async get(gameId: string): Promise<HealthSnapshot | null> {
-    const row = await this.db.selectFrom('health_snapshots').selectAll().where('game_id', '=', gameId).executeTakeFirst();
+    const row = await classifyPostgresFaults('health snapshot read', () =>
+      this.db.selectFrom('health_snapshots').selectAll().where('game_id', '=', gameId).executeTakeFirst(),
+    );
     return row ? healthSnapshotFromRow(row) : null;
   }
 }

@@ -7,6 +7,7 @@ import type { OperationLogEntry, StoredOperationLogEntry } from '../../domain/op
 import { OP_KINDS, OP_SOURCES, OUTCOMES } from '../../domain/operation.js';
 import type { OperationLogStore } from '../../ports/operation-log.store.js';
 import { RTM_SCHEMA } from './database.js';
+import { classifyPostgresFaults } from './postgres-fault.js';
 import { storableJson, storableText } from './storable-text.js';
 
 type OperationLogRow = Selectable<OperationLog>;
@@ -78,13 +79,9 @@ export class PostgresOperationLogStore implements OperationLogStore {
   }
 
   async listByGame(gameId: string, limit: number): Promise<StoredOperationLogEntry[]> {
-    const rows = await this.db
-      .selectFrom('operation_log')
-      .selectAll()
-      .where('game_id', '=', gameId)
-      .orderBy('id', 'desc')
-      .limit(limit)
-      .execute();
+    const rows = await classifyPostgresFaults('operation log read', () =>
+      this.db.selectFrom('operation_log').selectAll().where('game_id', '=', gameId).orderBy('id', 'desc').limit(limit).execute(),
+    );
     return rows.map(operationLogEntryFromRow);
   }
 }

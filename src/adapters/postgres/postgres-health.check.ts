@@ -2,6 +2,7 @@
 // connection (server gone, pool exhausted) must fail readiness quickly, not hang /readyz.
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../../../generated/db/types.js';
+import { withDeadline } from '../../timing/deadline.js';
 
 export class PostgresUnavailableError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -21,17 +22,11 @@ export class PostgresHealthCheck {
     const query = sql`SELECT 1`.execute(this.db);
     // The query cannot be cancelled from here; if it loses the race, swallow its outcome.
     query.catch(() => undefined);
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new PostgresUnavailableError(`postgres did not answer within ${this.timeoutMs} ms`)), this.timeoutMs);
-    });
     try {
-      await Promise.race([query, timeout]);
+      await withDeadline(query, this.timeoutMs, () => new PostgresUnavailableError(`postgres did not answer within ${this.timeoutMs} ms`));
     } catch (err) {
       if (err instanceof PostgresUnavailableError) throw err;
       throw new PostgresUnavailableError(`postgres unreachable: ${(err as Error).message}`, { cause: err });
-    } finally {
-      clearTimeout(timer);
     }
   }
 }

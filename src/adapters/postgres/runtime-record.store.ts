@@ -6,6 +6,7 @@ import { isRuntimeStatus, RUNTIME_STATUSES } from '../../domain/runtime-record.j
 import { ALLOWED_TRANSITIONS } from '../../domain/runtime-transitions.js';
 import type { RuntimeListQuery, RuntimeRecordStore, RuntimeStatusChange } from '../../ports/runtime-record.store.js';
 import { RTM_SCHEMA } from './database.js';
+import { classifyPostgresFaults } from './postgres-fault.js';
 
 type RuntimeRecordRow = Selectable<RuntimeRecords>;
 
@@ -62,7 +63,9 @@ export class PostgresRuntimeRecordStore implements RuntimeRecordStore {
   }
 
   async get(gameId: string): Promise<RuntimeRecord | null> {
-    const row = await this.db.selectFrom('runtime_records').selectAll().where('game_id', '=', gameId).executeTakeFirst();
+    const row = await classifyPostgresFaults('runtime record read', () =>
+      this.db.selectFrom('runtime_records').selectAll().where('game_id', '=', gameId).executeTakeFirst(),
+    );
     return row ? runtimeRecordFromRow(row) : null;
   }
 

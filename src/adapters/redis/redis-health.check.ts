@@ -2,6 +2,7 @@
 // while it reconnects, so without our own deadline a dead Redis would just hang the probe.
 import type { Redis } from 'ioredis';
 import type { ReadinessCheck } from '../../ports/readiness-check.js';
+import { withDeadline } from '../../timing/deadline.js';
 
 export class RedisHealthCheck implements ReadinessCheck {
   readonly name = 'redis';
@@ -12,21 +13,10 @@ export class RedisHealthCheck implements ReadinessCheck {
   ) {}
 
   async check(): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
     const ping = this.redis.ping();
     // The ping may still settle after the deadline; nobody is listening then.
     ping.catch(() => undefined);
-    try {
-      const reply = await Promise.race([
-        ping,
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`redis did not answer PING within ${this.timeoutMs} ms`)), this.timeoutMs);
-          timer.unref();
-        }),
-      ]);
-      if (reply !== 'PONG') throw new Error(`redis answered PING with ${String(reply)}`);
-    } finally {
-      clearTimeout(timer);
-    }
+    const reply = await withDeadline(ping, this.timeoutMs, () => new Error(`redis did not answer PING within ${this.timeoutMs} ms`));
+    if (reply !== 'PONG') throw new Error(`redis answered PING with ${String(reply)}`);
   }
 }

@@ -27,6 +27,7 @@ export class PrometheusMetrics implements Metrics {
   private readonly droppedHealthEvents: Counter<'event_type'>;
   private readonly streamLagGauge: Gauge<'consumer'>;
   private readonly rejectedEntries: Counter<'consumer' | 'reason'>;
+  private readonly jobRetries: Counter<'job_kind'>;
 
   constructor(countRuntimes: RuntimeCounter, logger: Logger, opts: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -65,6 +66,12 @@ export class PrometheusMetrics implements Metrics {
       name: 'rtmanager_stream_entries_rejected_total',
       help: 'Stream entries rejected without a job result (no readable game_id), by consumer and reason.',
       labelNames: ['consumer', 'reason'],
+      registers,
+    });
+    this.jobRetries = new Counter({
+      name: 'rtmanager_job_retries_total',
+      help: 'Lobby jobs called again after a retryable outcome (dependency unreachable, lease busy) or a throw, by job kind.',
+      labelNames: ['job_kind'],
       registers,
     });
     new Gauge({
@@ -107,6 +114,10 @@ export class PrometheusMetrics implements Metrics {
 
   streamEntryRejected(consumer: string, reason: string): void {
     this.rejectedEntries.inc({ consumer, reason });
+  }
+
+  jobRetried(jobKind: 'start' | 'stop'): void {
+    this.jobRetries.inc({ job_kind: jobKind });
   }
 
   /** Body and content type for the /metrics route. */

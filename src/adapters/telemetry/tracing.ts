@@ -2,13 +2,21 @@
 // exporting over OTLP/HTTP is registered as the global provider, so REST, stream and Docker
 // spans created through @opentelemetry/api are exported. Without one, nothing is registered
 // and the API stays a no-op (spans cost almost nothing).
+//
+// The SDK and the OTLP exporter (protobufjs, semantic conventions...) are loaded only when
+// tracing is on: loaded eagerly they cost ~18 MB of RSS and ~150 ms of every cold start
+// (npm run bench, docs/benchmark.md). Synchronously, with require (they are CommonJS), so
+// startTracing stays synchronous and no span of the first milliseconds is lost.
+import { createRequire } from 'node:module';
 import type { Attributes, Span, Tracer } from '@opentelemetry/api';
 import { context, propagation, SpanStatusCode, trace } from '@opentelemetry/api';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import type * as OtlpHttp from '@opentelemetry/exporter-trace-otlp-http';
+import type * as Resources from '@opentelemetry/resources';
+import type * as TraceBase from '@opentelemetry/sdk-trace-base';
+import type * as TraceNode from '@opentelemetry/sdk-trace-node';
 import type { Logger } from 'pino';
+
+const requireSdk = createRequire(import.meta.url);
 
 /** Instrumentation scope name of every span RTM creates. */
 export const RTM_TRACER_NAME = 'rtmanager';
@@ -36,6 +44,10 @@ export function startTracing(settings: TracingSettings, logger: Logger): Tracing
     return { shutdown: async () => {} };
   }
   const url = otlpTracesUrl(settings.otlpEndpoint);
+  const { OTLPTraceExporter } = requireSdk('@opentelemetry/exporter-trace-otlp-http') as typeof OtlpHttp;
+  const { resourceFromAttributes } = requireSdk('@opentelemetry/resources') as typeof Resources;
+  const { BatchSpanProcessor } = requireSdk('@opentelemetry/sdk-trace-base') as typeof TraceBase;
+  const { NodeTracerProvider } = requireSdk('@opentelemetry/sdk-trace-node') as typeof TraceNode;
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ 'service.name': settings.serviceName }),
     spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url }))],

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { OpKind, OpSource } from '../../domain/operation.js';
-import { failed, succeeded, type OperationResult } from '../../domain/operation-result.js';
+import { failed, isRetryableResult, succeeded, type OperationResult } from '../../domain/operation-result.js';
 import type { RuntimeRecord } from '../../domain/runtime-record.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Metrics } from '../../ports/metrics.js';
@@ -24,6 +24,9 @@ export interface OperationScope {
   opSource: OpSource;
   correlationId: string | null;
   imageRef?: string | null;
+  /** See src/services/operation-context.ts: earlier calls of the same job, and whether to defer. */
+  retries?: number;
+  deferRetryable?: boolean;
 }
 
 export class OperationRecorder {
@@ -74,6 +77,12 @@ export class RecordedOperation {
   async finish(result: OperationResult): Promise<OperationResult> {
     if (this.finished) throw new Error(`operation ${this.scope.opKind} on ${this.scope.gameId} finished twice`);
     this.finished = true;
+    if (this.scope.deferRetryable === true && isRetryableResult(result)) {
+      // The caller retries: only the call that ends the job is recorded (OperationContext).
+      this.log.debug({ error_code: result.errorCode, retries: this.scope.retries ?? 0 }, `${this.scope.opKind} deferred: retryable outcome`);
+      return { ...result, retryable: true };
+    }
+    if (this.scope.retries !== undefined) this.details.retries = this.scope.retries;
     const finishedAt = this.deps.clock.now();
     let final = result;
     try {

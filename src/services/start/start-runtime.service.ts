@@ -1,5 +1,6 @@
 // start (CONTRACT §4): bring a game's engine container up on the image the producer
 // named. Failure table and decisions: docs/services.md "start".
+import type { ImagePullPolicy } from '../../domain/image-pull-policy.js';
 import type { Logger } from 'pino';
 import {
   OWNER_LABEL,
@@ -11,7 +12,6 @@ import {
   type ResourceLimits,
 } from '../../domain/container-spec.js';
 import type { ErrorCode } from '../../domain/error-codes.js';
-import type { OpSource } from '../../domain/operation.js';
 import type { OperationResult } from '../../domain/operation-result.js';
 import { containerNameFor, engineEndpointFor, type RuntimeRecord } from '../../domain/runtime-record.js';
 import type { Clock } from '../../ports/clock.js';
@@ -37,16 +37,15 @@ import {
   fromDockerError,
   storeStep,
 } from '../shared/operation-failure.js';
+import type { OperationContext } from '../operation-context.js';
 import { OperationRecorder, type RecordedOperation } from '../shared/operation-recorder.js';
 import { checkImageRef, refuseInvalidGameId } from '../shared/request-validation.js';
 
-export interface StartRuntimeInput {
+export interface StartRuntimeInput extends OperationContext {
   gameId: string;
   imageRef: string;
-  opSource: OpSource;
 }
 
-export type ImagePullPolicy = 'always' | 'if_not_present' | 'never';
 
 export interface StartRuntimeSettings {
   pullPolicy: ImagePullPolicy;
@@ -161,6 +160,8 @@ export class StartRuntimeService {
       opKind: 'start',
       opSource: input.opSource,
       correlationId,
+      retries: input.retries,
+      deferRetryable: input.deferRetryable,
       imageRef: typeof input.imageRef === 'string' ? input.imageRef : null,
     });
   }

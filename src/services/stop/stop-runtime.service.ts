@@ -13,13 +13,13 @@ import type { OperationLogStore } from '../../ports/operation-log.store.js';
 import type { RuntimeRecordStore } from '../../ports/runtime-record.store.js';
 import { LeaseRunner, assertLeaseHeld, type HeldContext } from '../shared/lease-runner.js';
 import { OperationFailure, asOperationFailure, fromDockerError, storeStep } from '../shared/operation-failure.js';
+import type { OperationContext } from '../operation-context.js';
 import { OperationRecorder, type RecordedOperation } from '../shared/operation-recorder.js';
 import { refuseInvalidGameId } from '../shared/request-validation.js';
 
-export interface StopRuntimeInput {
+export interface StopRuntimeInput extends OperationContext {
   gameId: string;
   reason: StopReason;
-  opSource: OpSource;
 }
 
 /** Why an inner stop ran: a caller's reason, or the outer operation that needed it. */
@@ -64,16 +64,16 @@ export class StopRuntimeService {
     return this.leaseRunner.run(
       input.gameId,
       (lease) => this.runHeld(input, { lease, correlationId: null }),
-      (failure) => this.begin(input.gameId, input.reason, input.opSource, null).fail(failure, null),
+      (failure) => this.begin(input.gameId, input.reason, input.opSource, null, input).fail(failure, null),
     );
   }
 
   /** The whole stop under a lease the caller already holds (restart, patch). */
   async runHeld(
-    input: { gameId: string; reason: StopCause; opSource: OpSource },
+    input: OperationContext & { gameId: string; reason: StopCause },
     ctx: HeldContext,
   ): Promise<OperationResult> {
-    const op = this.begin(input.gameId, input.reason, input.opSource, ctx.correlationId);
+    const op = this.begin(input.gameId, input.reason, input.opSource, ctx.correlationId, input);
     let found: RuntimeRecord | null = null;
     try {
       found = await storeStep('reading the runtime record', () => this.deps.records.get(input.gameId));
@@ -122,8 +122,8 @@ export class StopRuntimeService {
     }
   }
 
-  private begin(gameId: string, reason: string, opSource: OpSource, correlationId: string | null): RecordedOperation {
-    const op = this.recorder.begin({ gameId, opKind: 'stop', opSource, correlationId });
+  private begin(gameId: string, reason: string, opSource: OpSource, correlationId: string | null, context?: OperationContext): RecordedOperation {
+    const op = this.recorder.begin({ gameId, opKind: 'stop', opSource, correlationId, retries: context?.retries, deferRetryable: context?.deferRetryable });
     op.details.reason = reason;
     return op;
   }

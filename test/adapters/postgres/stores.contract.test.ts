@@ -1,11 +1,14 @@
 // The three store contracts against real PostgreSQL and against the in-memory fakes.
 import { type Kysely } from 'kysely';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DB } from '../../../generated/db/types.js';
 import { createRtmDatabase } from '../../../src/adapters/postgres/database.js';
 import { PostgresHealthSnapshotStore } from '../../../src/adapters/postgres/health-snapshot.store.js';
 import { PostgresOperationLogStore } from '../../../src/adapters/postgres/operation-log.store.js';
 import { PostgresRuntimeRecordStore } from '../../../src/adapters/postgres/runtime-record.store.js';
+import { PostgresRuntimeReadStore } from '../../../src/adapters/postgres/runtime-read.store.js';
+import { isDependencyUnavailable } from '../../../src/ports/infrastructure-fault.js';
+import { FakeRuntimeReadStore } from '../../fakes/runtime-read.fake.js';
 import { FakeHealthSnapshotStore, FakeOperationLogStore, FakeRuntimeRecordStore } from '../../fakes/stores.fake.js';
 import { createTestDatabase, eventually, type TestDatabase } from '../../support/test-env.js';
 import {
@@ -13,6 +16,7 @@ import {
   describeOperationLogStoreContract,
   describeRuntimeRecordStoreContract,
 } from './store-contracts.js';
+import { describeRuntimeReadStoreContract } from './runtime-read.contract.js';
 
 let testDb: TestDatabase;
 let db: Kysely<DB>;
@@ -84,3 +88,29 @@ describeHealthSnapshotStoreContract('postgres', async () => {
   return new PostgresHealthSnapshotStore(db);
 });
 describeHealthSnapshotStoreContract('fake', async () => new FakeHealthSnapshotStore());
+
+describeRuntimeReadStoreContract('postgres', async () => {
+  await testDb.pool.query('TRUNCATE rtmanager.runtime_records, rtmanager.health_snapshots');
+  return { reads: new PostgresRuntimeReadStore(db), records: new PostgresRuntimeRecordStore(db), snapshots: new PostgresHealthSnapshotStore(db) };
+});
+
+describeRuntimeReadStoreContract('fake', async () => {
+  const records = new FakeRuntimeRecordStore();
+  const snapshots = new FakeHealthSnapshotStore();
+  return { reads: new FakeRuntimeReadStore(records, snapshots), records, snapshots };
+});
+
+describe('RuntimeReadStore faults', () => {
+  it('a SQL bug is rethrown as it is (a bug, not an outage)', async () => {
+    const client = await testDb.pool.connect();
+    try {
+      await client.query('ALTER TABLE rtmanager.health_snapshots RENAME TO health_snapshots_away');
+      const err = await new PostgresRuntimeReadStore(db).get('g1').then(() => null, (e: unknown) => e);
+      expect(err).toMatchObject({ code: '42P01' });
+      expect(isDependencyUnavailable(err)).toBe(false);
+    } finally {
+      await client.query('ALTER TABLE rtmanager.health_snapshots_away RENAME TO health_snapshots');
+      client.release();
+    }
+  });
+});

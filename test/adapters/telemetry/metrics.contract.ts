@@ -14,6 +14,7 @@ export interface MetricsReadout {
   /** Last value set, undefined when never set. */
   streamLag(consumer: string): Promise<number | undefined>;
   rejected(consumer: string, reason: string): Promise<number>;
+  jobRetries(jobKind: 'start' | 'stop'): Promise<number>;
 }
 
 export interface MetricsWorld {
@@ -67,6 +68,15 @@ export function describeMetricsContract(name: string, createWorld: () => Metrics
       expect(await read.rejected('start_jobs', 'missing_game_id')).toBe(2);
       expect(await read.rejected('stop_jobs', 'missing_game_id')).toBe(1);
       expect(await read.rejected('stop_jobs', 'other')).toBe(0);
+    });
+
+    it('counts job retries by job kind', async () => {
+      const { metrics, read } = createWorld();
+      metrics.jobRetried('start');
+      metrics.jobRetried('start');
+      metrics.jobRetried('stop');
+      expect(await read.jobRetries('start')).toBe(2);
+      expect(await read.jobRetries('stop')).toBe(1);
     });
 
     it('two instances share nothing', async () => {

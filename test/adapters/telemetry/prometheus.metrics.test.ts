@@ -19,6 +19,8 @@ describe('PrometheusMetrics', () => {
     metrics.healthEventPublished('probe_failed');
     metrics.streamLag('start_jobs', 2.5);
     metrics.streamEntryRejected('stop_jobs', 'missing_game_id');
+    metrics.jobRetried('start');
+    metrics.jobRetried('start');
 
     const { contentType, body } = await metrics.render();
 
@@ -31,6 +33,7 @@ describe('PrometheusMetrics', () => {
     expect(body).toContain('rtmanager_health_events_total{event_type="probe_failed"} 1');
     expect(body).toContain('rtmanager_stream_lag_seconds{consumer="start_jobs"} 2.5');
     expect(body).toContain('rtmanager_stream_entries_rejected_total{consumer="stop_jobs",reason="missing_game_id"} 1');
+    expect(body).toContain('rtmanager_job_retries_total{job_kind="start"} 2');
     expect(body).toContain('rtmanager_runtimes{status="running"} 3');
     expect(body).toContain('rtmanager_runtimes{status="stopped"} 1');
     expect(body).toContain('rtmanager_runtimes{status="removed"} 0');
@@ -113,6 +116,7 @@ describeMetricsContract('PrometheusMetrics', () => {
       droppedHealthEvents: async (event_type) => (await valueOf(metrics, 'rtmanager_health_events_dropped_total', { event_type })) ?? 0,
       streamLag: (consumer) => valueOf(metrics, 'rtmanager_stream_lag_seconds', { consumer }),
       rejected: async (consumer, reason) => (await valueOf(metrics, 'rtmanager_stream_entries_rejected_total', { consumer, reason })) ?? 0,
+      jobRetries: async (job_kind) => (await valueOf(metrics, 'rtmanager_job_retries_total', { job_kind })) ?? 0,
     },
   };
 });

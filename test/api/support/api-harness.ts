@@ -21,6 +21,7 @@ import { buildInternalHttpServer, type InternalApiServices } from '../../../src/
 import type { ReadinessReport } from '../../../src/app/readiness.js';
 import { HTTP_STATUS_BY_ERROR_CODE, type ErrorCode } from '../../../src/domain/error-codes.js';
 import type { HealthSnapshot } from '../../../src/domain/health.js';
+import { FakeRuntimeReadStore } from '../../fakes/runtime-read.fake.js';
 import { FakeHealthSnapshotStore } from '../../fakes/stores.fake.js';
 import { createHarness, type Harness, type HarnessOptions } from '../../services/support/lifecycle-harness.js';
 
@@ -128,7 +129,7 @@ export function createApiHarness(opts: ApiHarnessOptions = {}) {
       patch: recording('patch'),
       cleanup: recording('cleanup'),
     },
-    records: h.records,
+    reads: new FakeRuntimeReadStore(h.records, snapshots),
     operations: h.operationLog,
     snapshots,
     apiTokens: opts.tokens ?? [],

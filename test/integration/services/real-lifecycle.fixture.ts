@@ -21,7 +21,7 @@ import { containerNameFor } from '../../../src/domain/runtime-record.js';
 import { systemClock } from '../../../src/ports/clock.js';
 import { noopMetrics } from '../../../src/ports/metrics.js';
 import { RecordHealthEventService } from '../../../src/services/health/record-health-event.service.js';
-import { createLifecycleServices, type LifecycleServices } from '../../../src/services/lifecycle-services.js';
+import { createLifecycleServices, type LifecycleServices, type LifecycleSettings } from '../../../src/services/lifecycle-services.js';
 import {
   createTestDatabase,
   deleteKeysWithPrefix,
@@ -33,7 +33,23 @@ import {
 } from '../../support/test-env.js';
 
 /** The test engine runs as this uid (engine/Dockerfile); its state dir is chowned to it. */
-const ENGINE_UID = 10001;
+export const ENGINE_UID = 10001;
+
+/** The lifecycle settings the real-parts tests run with. */
+export const TEST_LIFECYCLE_SETTINGS: LifecycleSettings = {
+  start: {
+    pullPolicy: 'if_not_present',
+    imageAllowlist: [],
+    containerDefaults: {
+      network: TEST_DOCKER_NETWORK,
+      enginePort: 8080,
+      limits: { cpus: 0.5, memoryBytes: 256 * 1024 ** 2, pidsLimit: 128 },
+      logDriver: 'json-file',
+      logOptions: { 'max-size': '1m', 'max-file': '2' },
+    },
+  },
+  stop: { stopTimeoutSeconds: 5 },
+};
 
 export async function createRealLifecycle() {
   const logger = pino({ level: 'silent' });
@@ -66,20 +82,7 @@ export async function createRealLifecycle() {
       clock: systemClock,
       logger,
     },
-    {
-      start: {
-        pullPolicy: 'if_not_present',
-        imageAllowlist: [],
-        containerDefaults: {
-          network: TEST_DOCKER_NETWORK,
-          enginePort: 8080,
-          limits: { cpus: 0.5, memoryBytes: 256 * 1024 ** 2, pidsLimit: 128 },
-          logDriver: 'json-file',
-          logOptions: { 'max-size': '1m', 'max-file': '2' },
-        },
-      },
-      stop: { stopTimeoutSeconds: 5 },
-    },
+    TEST_LIFECYCLE_SETTINGS,
   );
 
   const gameIds = new Set<string>();

@@ -72,4 +72,23 @@ describe('OperationRecorder', () => {
     expect(r.errorMessage).toMatch(/ended with failure \(not_found\) but could not be recorded: pg down/);
     expect(metrics.operations[0]?.outcome).toBe('failure');
   });
+
+  // Stopgap of the agreed OperationContext (the write-path redesign owns the real one).
+  it('with deferRetryable writes no row for a retryable outcome, and the final call writes one row with retries', async () => {
+    const { operationLog, metrics, recorder } = setup();
+    const scope = { gameId: 'g1', opKind: 'start' as const, opSource: 'lobby_stream' as const, correlationId: null };
+    const deferred = await recorder.begin({ ...scope, retries: 0, deferRetryable: true }).finish(failed('service_unavailable', 'pg down'));
+    const busy = await recorder.begin({ ...scope, retries: 1, deferRetryable: true }).finish(failed('conflict', 'lease held', null, true));
+    expect([deferred.retryable, busy.retryable]).toEqual([true, true]);
+    expect(operationLog.entries).toHaveLength(0);
+    expect(metrics.operations).toHaveLength(0);
+
+    const refused = await recorder.begin({ ...scope, retries: 2, deferRetryable: true }).finish(failed('image_pull_failed', 'no such image'));
+    expect(refused.errorCode).toBe('image_pull_failed');
+    await recorder.begin({ ...scope, retries: 3, deferRetryable: false }).finish(failed('service_unavailable', 'pg down'));
+    expect(operationLog.entries.map((e) => [e.errorCode, e.details.retries])).toEqual([
+      ['image_pull_failed', 2],
+      ['service_unavailable', 3],
+    ]);
+  });
 });

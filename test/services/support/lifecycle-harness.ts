@@ -12,7 +12,7 @@ import {
   type LifecycleServices,
   type LifecycleSettings,
 } from '../../../src/services/lifecycle-services.js';
-import type { ImagePullPolicy } from '../../../src/services/start/start-runtime.service.js';
+import type { ImagePullPolicy } from '../../../src/domain/image-pull-policy.js';
 import { FakeGameLeases } from '../../fakes/coordination.fake.js';
 import { FakeDockerRuntime } from '../../fakes/docker-runtime.fake.js';
 import { FakeLobbyClient, FakeStateDirectories, ManualClock } from '../../fakes/misc.fake.js';
@@ -55,6 +55,7 @@ export class RecordingMetrics implements Metrics {
   healthEventDropped(): void {}
   streamLag(): void {}
   streamEntryRejected(): void {}
+  jobRetried(): void {}
 }
 
 export interface HarnessOptions {

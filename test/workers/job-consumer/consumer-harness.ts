@@ -4,11 +4,10 @@
 import { pino } from 'pino';
 import type { OperationResult } from '../../../src/domain/operation-result.js';
 import type { RuntimeRecord } from '../../../src/domain/runtime-record.js';
-import type { Metrics } from '../../../src/ports/metrics.js';
 import type { JobResult, JobResultPublisher } from '../../../src/ports/publishers.js';
 import type { StreamOffsetStore } from '../../../src/ports/stream-offset.store.js';
 import type { JobConsumerDeps, JobConsumerSettings } from '../../../src/workers/job-consumer/stream-job-consumer.js';
-import { ManualClock } from '../../fakes/misc.fake.js';
+import { FakeMetrics, ManualClock } from '../../fakes/misc.fake.js';
 import { FakeStreamReader } from '../../fakes/stream-reader.fake.js';
 
 export const START_STREAM = 'runtime:start_jobs';
@@ -62,17 +61,12 @@ export class RecordingJobResultPublisher implements JobResultPublisher {
   }
 }
 
-export class RecordingMetrics implements Metrics {
+/** FakeMetrics (which passes the Metrics contract) that also keeps every lag reported, in order. */
+export class RecordingMetrics extends FakeMetrics {
   readonly lags: Array<{ consumer: string; seconds: number }> = [];
-  readonly rejections: Array<{ consumer: string; reason: string }> = [];
-  operationCompleted(): void {}
-  healthEventPublished(): void {}
-  healthEventDropped(): void {}
-  streamLag(consumer: string, seconds: number): void {
+  override streamLag(consumer: string, seconds: number): void {
+    super.streamLag(consumer, seconds);
     this.lags.push({ consumer, seconds });
-  }
-  streamEntryRejected(consumer: string, reason: string): void {
-    this.rejections.push({ consumer, reason });
   }
 }
 
@@ -89,9 +83,19 @@ export function deferred<T = void>(): Deferred<T> {
   return { promise, resolve };
 }
 
-/** A service stand-in: records calls and answers through `respond` (replaceable per test). */
+/** How the consumer said it retries a call (the operation context's retry fields). */
+export interface RetryContext {
+  retries?: number;
+  deferRetryable?: boolean;
+}
+
+/**
+ * A service stand-in: records each call's input (without the retry fields, which go to
+ * `contexts`) and answers through `respond` (replaceable per test).
+ */
 export class ScriptedService<I extends { gameId: string }> {
   readonly calls: I[] = [];
+  readonly contexts: RetryContext[] = [];
   readonly finished: I[] = [];
   respond: (input: I) => Promise<OperationResult> = async (input) => ({
     outcome: 'success',
@@ -99,8 +103,11 @@ export class ScriptedService<I extends { gameId: string }> {
     errorMessage: null,
     record: runningRecord(input.gameId, (input as { imageRef?: string }).imageRef ?? 'galaxy/game:1.0.0'),
   });
-  async execute(input: I): Promise<OperationResult> {
+  async execute(call: I & RetryContext): Promise<OperationResult> {
+    const { retries, deferRetryable, ...rest } = call;
+    const input = rest as unknown as I;
     this.calls.push(input);
+    this.contexts.push({ retries, deferRetryable });
     const result = await this.respond(input);
     this.finished.push(input);
     return result;
@@ -164,7 +171,6 @@ export function testSettings(stream: string, overrides: Partial<JobConsumerSetti
     concurrency: 4,
     shutdownTimeoutMs: 2_000,
     backoff: { initialMs: 5, maxMs: 20 },
-    transientRetry: { windowMs: 100, initialDelayMs: 5, maxDelayMs: 10 },
     ...overrides,
   };
 }

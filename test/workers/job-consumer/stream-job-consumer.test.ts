@@ -227,6 +227,23 @@ describe('StreamJobConsumer: infrastructure failures', () => {
     expect(world.results.byJob(id)).toMatchObject({ outcome: 'success', errorCode: null });
   });
 
+  it('answers internal_error (not recorded by the consumer) when the service keeps throwing, and moves on', async () => {
+    const world = new ConsumerWorld();
+    const service = new ScriptedService<StartInput>();
+    service.respond = async (input) => {
+      if (input.gameId === 'buggy') throw new TypeError("cannot read properties of undefined (reading 'id')");
+      return succeeded(runningRecord(input.gameId, input.imageRef));
+    };
+    const bug = world.reader.add(START_STREAM, startJobFields('buggy'));
+    const next = world.reader.add(START_STREAM, startJobFields('buggy-next'));
+    consumerFor(world, service, { maxThrows: 3 }).start();
+
+    await eventually(() => (world.offsets.offsets.get('start_jobs') === next ? true : undefined), fast);
+    expect(service.calledGames.filter((g) => g === 'buggy')).toHaveLength(3);
+    expect(world.results.byJob(bug)).toMatchObject({ outcome: 'failure', errorCode: 'internal_error', errorMessage: expect.stringContaining('reading') });
+    expect(world.results.byJob(next)).toMatchObject({ outcome: 'success' });
+  });
+
   it('retries the same entry when the service throws, never skipping it', async () => {
     const world = new ConsumerWorld();
     const service = new ScriptedService<StartInput>();
@@ -334,16 +351,47 @@ describe('StreamJobConsumer: conflicts', () => {
     expect(world.results.byJob(id)).toMatchObject({ outcome: 'success', errorCode: null });
   });
 
-  it('publishes a lease conflict once the retry window has passed', async () => {
+  // Issue 9 item 1: a retryable outcome no longer ends the job after a window; only a job
+  // older than RTMANAGER_JOB_MAX_AGE is answered, by one final call that records its outcome.
+  it('keeps retrying a lease conflict until the job is older than the max age, then answers it with one recorded call', async () => {
     const world = new ConsumerWorld();
     const service = new ScriptedService<StartInput>();
     service.respond = async () => failed('conflict', 'another operation holds the lease', null, true);
     const id = world.reader.add(START_STREAM, startJobFields('held-long'));
-    consumerFor(world, service, { transientRetry: { windowMs: 60, initialDelayMs: 5, maxDelayMs: 10 } }).start();
+    consumerFor(world, service, { maxAgeMs: 60_000, backoff: { initialMs: 1, maxMs: 2 } }).start();
 
+    await eventually(() => (service.calls.length > 3 ? true : undefined), fast);
+    expect(world.results.published).toHaveLength(0);
+    expect(world.offsets.offsets.get('start_jobs')).toBeUndefined();
+    expect(service.contexts.every((c) => c.deferRetryable === true)).toBe(true);
+
+    world.clock.advance(60_000); // the entry (appended at the stream's "now") is now 60 s old
     await eventually(() => (world.offsets.offsets.get('start_jobs') === id ? true : undefined), fast);
-    expect(service.calls.length).toBeGreaterThan(2);
     expect(world.results.byJob(id)).toMatchObject({ outcome: 'failure', errorCode: 'conflict' });
+    const last = service.contexts.at(-1);
+    expect(last).toEqual({ retries: service.calls.length - 1, deferRetryable: false });
+    expect(service.contexts.filter((c) => c.deferRetryable === false)).toHaveLength(1);
+    expect(world.metrics.jobRetries).toHaveLength(service.calls.length - 1);
+  });
+
+  it('without a max age, waits out any outage: nothing is answered while results stay retryable', async () => {
+    const world = new ConsumerWorld();
+    const service = new ScriptedService<StartInput>();
+    let outage = true;
+    service.respond = async (input) => (outage ? failed('service_unavailable', 'postgres down') : succeeded(runningRecord(input.gameId, input.imageRef)));
+    const id = world.reader.add(START_STREAM, startJobFields('long-outage'));
+    consumerFor(world, service, { backoff: { initialMs: 1, maxMs: 2 } }).start();
+
+    await eventually(() => (service.calls.length > 3 ? true : undefined), fast);
+    world.clock.advance(365 * 24 * 3600_000); // a year: still no give-up without RTMANAGER_JOB_MAX_AGE
+    const calls = service.calls.length;
+    await eventually(() => (service.calls.length > calls + 2 ? true : undefined), fast);
+    expect(world.results.published).toHaveLength(0);
+
+    outage = false;
+    await eventually(() => (world.offsets.offsets.get('start_jobs') === id ? true : undefined), fast);
+    expect(world.results.published.map((r) => [r.jobId, r.outcome])).toEqual([[id, 'success']]);
+    expect(service.contexts.at(-1)).toMatchObject({ retries: service.calls.length - 1, deferRetryable: true });
   });
 
   it('publishes a conflict of state (another image running) at once, without retrying', async () => {
@@ -351,7 +399,7 @@ describe('StreamJobConsumer: conflicts', () => {
     const service = new ScriptedService<StartInput>();
     service.respond = async (input) => failed('conflict', 'runtime runs another image', runningRecord(input.gameId, 'galaxy/game:2.0.0'));
     const id = world.reader.add(START_STREAM, startJobFields('clash'));
-    consumerFor(world, service, { transientRetry: { windowMs: 10_000, initialDelayMs: 1, maxDelayMs: 2 } }).start();
+    consumerFor(world, service, { backoff: { initialMs: 1, maxMs: 2 } }).start();
 
     await eventually(() => (world.offsets.offsets.get('start_jobs') === id ? true : undefined), fast);
     expect(service.calls).toHaveLength(1);
@@ -392,7 +440,7 @@ describe('StreamJobConsumer: other transient results', () => {
     };
     world.results.failTimes = 1;
     const id = world.reader.add(START_STREAM, startJobFields('outage'));
-    consumerFor(world, service, { transientRetry: { windowMs: 0, initialDelayMs: 1, maxDelayMs: 1 } }).start();
+    consumerFor(world, service, { backoff: { initialMs: 1, maxMs: 1 } }).start();
 
     await eventually(() => (world.offsets.offsets.get('start_jobs') === id ? true : undefined), fast);
     expect(service.calls).toHaveLength(2);
@@ -404,7 +452,7 @@ describe('StreamJobConsumer: other transient results', () => {
     const service = new ScriptedService<StartInput>();
     service.respond = async () => failed('conflict', 'another operation on the game is in progress', null, true);
     world.reader.add(START_STREAM, startJobFields('held'));
-    const consumer = consumerFor(world, service, { transientRetry: { windowMs: 60_000, initialDelayMs: 20, maxDelayMs: 20 } });
+    const consumer = consumerFor(world, service, { backoff: { initialMs: 20, maxMs: 20 } });
     consumer.start();
     await eventually(() => (service.calls.length >= 2 ? true : undefined), fast);
 

@@ -100,7 +100,7 @@ describe('StartJobsConsumer', () => {
       expect(result?.errorMessage).toMatch(message);
       expect(result?.gameId).toMatch(/^bad-/);
       expect(service.calledGames).toEqual(['good-after']);
-      expect(world.metrics.rejections).toEqual([]);
+      expect(world.metrics.rejected).toEqual([]);
     });
 
     const rejected: Array<[string, Record<string, string>, string]> = [
@@ -118,7 +118,7 @@ describe('StartJobsConsumer', () => {
 
       await runUntilDone(world, service, good);
 
-      expect(world.metrics.rejections).toEqual([{ consumer: 'start_jobs', reason }]);
+      expect(world.metrics.rejected).toEqual([{ consumer: 'start_jobs', reason }]);
       expect(world.results.published.map((r) => r.gameId)).toEqual(['good-after']);
       expect(service.calledGames).toEqual(['good-after']);
     });

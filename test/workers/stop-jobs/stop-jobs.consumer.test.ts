@@ -19,8 +19,13 @@ function stopService(): ScriptedService<StopInput> {
   return service;
 }
 
-async function runUntilDone(world: ConsumerWorld, service: ScriptedService<StopInput>, lastId: string): Promise<void> {
-  const consumer = new StopJobsConsumer(world.deps(), service, testSettings(STOP_STREAM));
+async function runUntilDone(
+  world: ConsumerWorld,
+  service: ScriptedService<StopInput>,
+  lastId: string,
+  overrides: Parameters<typeof testSettings>[1] = {},
+): Promise<void> {
+  const consumer = new StopJobsConsumer(world.deps(), service, testSettings(STOP_STREAM, overrides));
   consumers.push(consumer);
   consumer.start();
   await eventually(() => (world.offsets.offsets.get('stop_jobs') === lastId ? true : undefined), fast);
@@ -69,14 +74,17 @@ describe('StopJobsConsumer', () => {
     });
   });
 
+  // Issue 9 item 1: docker_unavailable is retried while the job is younger than the max age;
+  // a job already past it (max age 0) is answered with the failure of its one, final call.
   it('publishes a failed stop as a failure result', async () => {
     const world = new ConsumerWorld();
     const service = stopService();
     service.respond = async () => failed('docker_unavailable', 'docker daemon unreachable');
     const id = world.reader.add(STOP_STREAM, stopJobFields('game-2'));
 
-    await runUntilDone(world, service, id);
+    await runUntilDone(world, service, id, { maxAgeMs: 0 });
 
+    expect(service.contexts).toEqual([{ retries: 0, deferRetryable: false }]);
     expect(world.results.byJob(id)).toMatchObject({ outcome: 'failure', errorCode: 'docker_unavailable', errorMessage: 'docker daemon unreachable' });
   });
 
@@ -118,7 +126,7 @@ describe('StopJobsConsumer', () => {
 
     await runUntilDone(world, service, good);
 
-    expect(world.metrics.rejections).toEqual([{ consumer: 'stop_jobs', reason: 'missing_game_id' }]);
+    expect(world.metrics.rejected).toEqual([{ consumer: 'stop_jobs', reason: 'missing_game_id' }]);
     expect(world.results.published.map((r) => r.gameId)).toEqual(['good-after']);
   });
 });

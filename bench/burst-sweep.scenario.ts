@@ -1,0 +1,44 @@
+// The job concurrency sweep (--concurrency-sweep): the start burst at each
+// RTMANAGER_JOB_CONCURRENCY, RTM against raw dockerode at the same concurrency, on a fresh
+// RTM process each time; the containers are removed between settings. The data the
+// default (4) is chosen by: docs/benchmark.md "Job concurrency".
+import type { BenchFlags } from './bench-flags.js';
+import type { BenchRow } from './bench-report.js';
+import type { BenchRun } from './bench-run.js';
+import { DOCKER_NETWORK, REDIS_URL, benchDatabase, benchDocker, benchRedis, benchStateRoot, removeContainersByName } from './bench-servers.js';
+import { FleetObserver } from './fleet-observer.js';
+import { FLEET_ENV, burstRow } from './fleet.scenario.js';
+import { startRtmUnderTest } from './rtm-under-test.js';
+import { startBurst } from './start-burst.js';
+
+export async function sweepScenario(run: BenchRun, flags: BenchFlags, logDir: string): Promise<BenchRow[]> {
+  const docker = benchDocker();
+  const rows: BenchRow[] = [];
+  for (const concurrency of flags.sweep) {
+    const prefix = `bench:${run.runId}:sweep${concurrency}:`;
+    const redis = benchRedis(run, prefix);
+    const { url } = await benchDatabase(run, `sweep${concurrency}`);
+    const stateRoot = await benchStateRoot(run, `sweep${concurrency}`);
+    const names: string[] = [];
+    run.defer(`removing the sweep's containers (concurrency ${concurrency})`, () => removeContainersByName(docker, names, run.log));
+    const observer = new FleetObserver(run, { jobResults: `${prefix}runtime:job_results`, healthEvents: `${prefix}runtime:health_events` });
+    run.defer('stopping the sweep observer', () => observer.stop());
+    await observer.start(docker);
+    const env = { ...FLEET_ENV, RTMANAGER_JOB_CONCURRENCY: String(concurrency) };
+    const rtm = await startRtmUnderTest(run, { label: `sweep-${concurrency}`, postgresUrl: url, redisPrefix: prefix, stateRoot, logDir, env });
+    // At least two blocks, so raw and RTM each go first once.
+    const blockSize = Math.max(8, concurrency);
+    const starts = Math.max(flags.quick ? 16 : 48, 2 * blockSize);
+    run.log(`  sweep: concurrency ${concurrency}, ${starts} starts per side`);
+    const burst = await startBurst(
+      { run, docker, redis, observer, startJobsStream: `${prefix}runtime:start_jobs`, stateRoot, names,
+        rtmEnv: { RTMANAGER_POSTGRES_URL: url, RTMANAGER_REDIS_URL: REDIS_URL, RTMANAGER_DOCKER_NETWORK: DOCKER_NETWORK, RTMANAGER_GAME_STATE_ROOT: stateRoot, ...env } },
+      { total: starts, blockSize, concurrency, gamePrefix: `bench-${run.runId}-c${concurrency}` },
+    );
+    rows.push(burstRow(`sweep_c${concurrency}`, `burst of ${starts}, job concurrency ${concurrency}`, burst, '-', null));
+    await rtm.process.stop();
+    await observer.stop();
+    await removeContainersByName(docker, names, run.log);
+  }
+  return rows;
+}

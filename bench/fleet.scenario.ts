@@ -1,0 +1,163 @@
+// The fleet rows, on one real RTM process with N light engines (galaxy/bench-httpd:1),
+// probe every 1 s (timeout 1 s, threshold 2), in this order: the start burst (RTM vs raw
+// dockerode, alternated), RSS over a window, probe detection (delete an engine's
+// `healthz`), crash detection (`docker kill` -> container_exited vs Docker's `die`), and
+// cold start (fresh records, N owned containers to adopt, spawn -> /readyz 200).
+import { chown, readFile, unlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { BenchFlags } from './bench-flags.js';
+import { side, ratioOf, type BenchRow } from './bench-report.js';
+import type { BenchRun } from './bench-run.js';
+import { DOCKER_NETWORK, ENGINE_UID, REDIS_URL, benchDatabase, benchDocker, benchRedis, benchStateRoot, inParallel, removeContainersByName } from './bench-servers.js';
+import { FleetObserver } from './fleet-observer.js';
+import { startRtmUnderTest, type RtmUnderTestOptions } from './rtm-under-test.js';
+import { slope } from './sample-statistics.js';
+import { startBurst, type BurstOutcome } from './start-burst.js';
+
+export const FLEET_ENV = {
+  RTMANAGER_PROBE_INTERVAL: '1',
+  RTMANAGER_PROBE_TIMEOUT: '1',
+  RTMANAGER_PROBE_FAILURES_THRESHOLD: '2',
+  RTMANAGER_PROBE_TARGET: 'container_ip',
+  RTMANAGER_JOB_CONCURRENCY: '4',
+};
+const DETECTION_DEADLINE_MS = 20_000;
+/** |slope| at or below this over the window counts as flat. */
+export const FLAT_MB_PER_MIN = 2;
+
+/** The startup reconcile's own report (duration, adoptions) from an RTM process log. */
+async function startupReconcile(logFile: string): Promise<Array<{ ms: number; adopted: number }>> {
+  const lines = (await readFile(logFile, 'utf8')).split('\n');
+  const out: Array<{ ms: number; adopted: number }> = [];
+  for (const line of lines) {
+    if (!line.includes('startup reconcile done')) continue;
+    try {
+      const report = (JSON.parse(line) as { report?: { durationMs?: number; adopted?: unknown[] } }).report;
+      out.push({ ms: report?.durationMs ?? NaN, adopted: report?.adopted?.length ?? 0 });
+    } catch {
+      // not JSON: skip
+    }
+  }
+  return out.slice(-1);
+}
+
+export function burstRow(key: string, label: string, burst: BurstOutcome, target: string, maxRatio: number | null): BenchRow {
+  const perStart = (ms: number[]) => ms.map((m, i) => m / (burst.blockSizes[i] ?? 1));
+  const rtm = side('RTM', perStart(burst.rtm.blockMs), burst.rtm.totalMs / 1000);
+  const raw = side('raw dockerode, same body', perStart(burst.raw.blockMs), burst.raw.totalMs / 1000);
+  const ratio = ratioOf(rtm, raw, 'value');
+  return { key, label, unit: 'ms/start per block (value: total s)', rtm, baseline: raw, ratio, compare: 'value', target, holds: maxRatio === null || ratio === null ? null : ratio <= maxRatio };
+}
+
+export async function fleetScenario(run: BenchRun, flags: BenchFlags, logDir: string): Promise<BenchRow[]> {
+  const engines = flags.engines;
+  const docker = benchDocker();
+  const prefix = `bench:${run.runId}:fleet:`;
+  const redis = benchRedis(run, prefix);
+  const { url, pool } = await benchDatabase(run, 'fleet');
+  const stateRoot = await benchStateRoot(run, 'fleet');
+  const names: string[] = [];
+  run.defer(`removing the fleet's containers`, () => removeContainersByName(docker, names, run.log));
+  const streams = { jobResults: `${prefix}runtime:job_results`, healthEvents: `${prefix}runtime:health_events` };
+  const observer = new FleetObserver(run, streams);
+  run.defer('stopping the fleet observer', () => observer.stop());
+  await observer.start(docker);
+
+  const rtmOptions = (label: string): RtmUnderTestOptions => ({
+    label, postgresUrl: url, redisPrefix: prefix, stateRoot, logDir, env: FLEET_ENV, cpuProfDir: flags.cpuProf ? logDir : null,
+  });
+  const rtm = await startRtmUnderTest(run, rtmOptions('fleet'));
+  const rtmEnv = { RTMANAGER_POSTGRES_URL: url, RTMANAGER_REDIS_URL: REDIS_URL, RTMANAGER_DOCKER_NETWORK: DOCKER_NETWORK, RTMANAGER_GAME_STATE_ROOT: stateRoot, ...FLEET_ENV };
+  const rows: BenchRow[] = [];
+
+  run.log(`  fleet: ${engines} start jobs vs raw dockerode, concurrency 4`);
+  const burst = await startBurst(
+    { run, docker, redis, observer, startJobsStream: `${prefix}runtime:start_jobs`, stateRoot, names, rtmEnv },
+    { total: engines, blockSize: flags.quick ? 10 : 25, concurrency: 4, gamePrefix: `bench-${run.runId}` },
+  );
+  rows.push(burstRow('burst', `${engines} start jobs -> ${engines} results (concurrency 4)`, burst, '<= 1.05x raw', 1.05));
+  const fleet = burst.rtmGameIds;
+
+  const windowS = flags.quick ? 15 : 60;
+  run.log(`  fleet: RSS with ${engines} engines over ${windowS} s`);
+  await run.sleep(3_000); // the first probe rounds of the new engines
+  rtm.heapSnapshot(); // --cpu-prof runs: the window's first and last heap, for bench/heap-summary.ts
+  const times: number[] = [];
+  const rss: number[] = [];
+  const t0 = performance.now();
+  for (let i = 0; i <= windowS; i++) {
+    times.push((performance.now() - t0) / 60_000);
+    rss.push(await rtm.rssMb());
+    await run.sleep(1_000);
+  }
+  rtm.heapSnapshot();
+  const perMin = slope(times, rss);
+  const peak = Math.max(...rss);
+  const flat = Math.abs(perMin) <= FLAT_MB_PER_MIN;
+  rows.push({ key: 'rss_fleet', label: `RSS with ${engines} engines, probe 1 s, ${windowS} s`, unit: 'MB (value: peak)', rtm: side('RTM', rss, peak), baseline: null, ratio: null, compare: 'value', target: '<= 150 MB and flat', holds: peak <= 150 && flat });
+  rows.push({ key: 'rss_fleet_slope', label: `  RSS slope over the window`, unit: 'MB/min', rtm: side('RTM', [], perMin), baseline: null, ratio: null, compare: 'value', target: `flat: |slope| <= ${FLAT_MB_PER_MIN}`, holds: flat });
+
+  const probes = flags.quick ? 2 : 5;
+  run.log(`  fleet: probe detection x${probes}`);
+  const probeMs: number[] = [];
+  for (const gameId of fleet.slice(0, probes)) {
+    const healthz = path.join(stateRoot, gameId, 'healthz');
+    const at = performance.now();
+    await unlink(healthz);
+    const seen = await observer.waitFor(`probe_failed of ${gameId}`, DETECTION_DEADLINE_MS, () => observer.healthAfter(gameId, 'probe_failed', at));
+    probeMs.push(seen.at - at);
+    await writeFile(healthz, 'ok\n');
+    await chown(healthz, ENGINE_UID, ENGINE_UID);
+  }
+  const probeSide = side('RTM', probeMs);
+  rows.push({ key: 'probe_detection', label: `probe: 1 of ${engines} fails /healthz -> probe_failed`, unit: 'ms', rtm: probeSide, baseline: null, ratio: null, compare: 'p99', target: '<= 4000 ms', holds: probeSide.summary.max <= 4000 });
+
+  const kills = flags.quick ? 5 : 15;
+  run.log(`  fleet: crash detection x${kills}`);
+  const exitedMs: number[] = [];
+  const dieMs: number[] = [];
+  const victims = fleet.slice(-kills);
+  for (const gameId of victims) {
+    const result = observer.results.get(gameId)?.[0];
+    const containerId = result?.fields.container_id;
+    if (!containerId) throw new Error(`no container id in the job result of ${gameId}`);
+    await run.sleep(200);
+    const at = performance.now();
+    await docker.getContainer(containerId).kill();
+    const exited = await observer.waitFor(`container_exited of ${gameId}`, DETECTION_DEADLINE_MS, () => observer.healthAfter(gameId, 'container_exited', at));
+    const die = await observer.waitFor(`docker die of ${gameId}`, DETECTION_DEADLINE_MS, () => observer.dieAfter(containerId, at));
+    exitedMs.push(exited.at - at);
+    dieMs.push(die - at);
+  }
+  const exitedSide = side('RTM container_exited', exitedMs);
+  const dieSide = side("Docker's own die event", dieMs);
+  rows.push({
+    key: 'crash_detection', label: 'crash: docker kill -> container_exited', unit: 'ms', rtm: exitedSide, baseline: dieSide,
+    ratio: ratioOf(exitedSide, dieSide, 'p99'), compare: 'p99', target: "p99 <= Docker's p99 + 50", holds: exitedSide.summary.p99 <= dieSide.summary.p99 + 50,
+  });
+
+  const colds = flags.quick ? 1 : 2;
+  run.log(`  fleet: cold start with ${engines} owned containers to adopt x${colds}`);
+  await rtm.process.stop();
+  // The killed engines run again, so the cold start has every engine of the fleet to adopt.
+  await inParallel(victims, 4, async (g) => {
+    await docker.getContainer(`galaxy-game-${g}`).start();
+  });
+  const owned = (await docker.listContainers({ filters: { label: ['com.galaxy.owner=rtmanager'], status: ['running'] } })).length;
+  const coldMs: number[] = [];
+  const reconcileMs: Array<{ ms: number; adopted: number }> = [];
+  for (let i = 0; i < colds; i++) {
+    await pool.query('TRUNCATE rtmanager.runtime_records, rtmanager.health_snapshots, rtmanager.operation_log');
+    const cold = await startRtmUnderTest(run, rtmOptions(`cold-${i}`));
+    coldMs.push(cold.readyAfterMs);
+    await cold.process.stop();
+    reconcileMs.push(...(await startupReconcile(cold.process.logFile)));
+  }
+  const coldSide = side('RTM', coldMs);
+  rows.push({
+    key: 'cold_start', label: `cold start to /readyz 200, ${engines} to adopt`, unit: 'ms', rtm: coldSide, baseline: null, ratio: null, compare: 'median', target: '<= 1500 ms',
+    holds: coldSide.summary.median <= 1500,
+    note: `${owned} owned running containers on the daemon (other RTMs' included); startup reconcile ${reconcileMs.map((r) => `${r.ms} ms (${r.adopted} adopted)`).join(', ')} of it`,
+  });
+  return rows;
+}

@@ -1,0 +1,103 @@
+// The real RTM process (node dist/src/main.js, as `npm start` runs it), configured by the
+// environment alone with production defaults plus what a row sets. Its footprint is read
+// from /proc (VmRSS); readiness by polling /readyz.
+import { execFileSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { readFile, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { projectRoot } from '../src/app/project-root.js';
+import type { BenchRun } from './bench-run.js';
+import { DOCKER_HOST, DOCKER_NETWORK, ENGINE_UID, REDIS_URL, freePort, spawnNode, type BenchChild } from './bench-servers.js';
+
+/** Builds dist/ when a source is newer than dist/src/main.js (the check scripts/start.sh makes). */
+export async function ensureDist(log: (line: string) => void): Promise<void> {
+  const root = projectRoot();
+  const main = path.join(root, 'dist', 'src', 'main.js');
+  const newest = async (dir: string): Promise<number> => {
+    let t = 0;
+    for (const e of await readdir(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      t = Math.max(t, e.isDirectory() ? await newest(p) : e.name.endsWith('.ts') ? statSync(p).mtimeMs : 0);
+    }
+    return t;
+  };
+  const sources = Math.max(await newest(path.join(root, 'src')), await newest(path.join(root, 'generated')));
+  if (existsSync(main) && statSync(main).mtimeMs >= sources) return;
+  log('bench: building dist/ (tsc -p tsconfig.build.json)');
+  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+}
+
+export interface RtmUnderTestOptions {
+  label: string;
+  postgresUrl: string;
+  redisPrefix: string;
+  stateRoot: string;
+  logDir: string;
+  env?: Record<string, string>;
+  /** Directory for `node --cpu-prof` output and heap snapshots (SIGUSR2); none = neither. */
+  cpuProfDir?: string | null;
+}
+
+export interface RtmUnderTest {
+  readonly baseUrl: string;
+  readonly process: BenchChild;
+  /** ms from spawn to the first 200 of /readyz. */
+  readonly readyAfterMs: number;
+  rssMb(): Promise<number>;
+  /** Asks for a heap snapshot (only when profiling); it lands in the profile directory. */
+  heapSnapshot(): void;
+}
+
+export async function startRtmUnderTest(run: BenchRun, o: RtmUnderTestOptions, readyDeadlineMs = 120_000): Promise<RtmUnderTest> {
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: process.env.HOME ?? '/root',
+    RTMANAGER_INTERNAL_HTTP_ADDR: `127.0.0.1:${port}`,
+    RTMANAGER_POSTGRES_URL: o.postgresUrl,
+    RTMANAGER_REDIS_URL: REDIS_URL,
+    RTMANAGER_REDIS_KEY_PREFIX: o.redisPrefix,
+    RTMANAGER_DOCKER_HOST: DOCKER_HOST,
+    RTMANAGER_DOCKER_NETWORK: DOCKER_NETWORK,
+    RTMANAGER_GAME_STATE_ROOT: o.stateRoot,
+    RTMANAGER_GAME_STATE_DIR_UID: String(ENGINE_UID),
+    RTMANAGER_GAME_STATE_DIR_GID: String(ENGINE_UID),
+    RTMANAGER_SHUTDOWN_TIMEOUT: '15',
+    ...o.env,
+  };
+  const profiling = o.cpuProfDir
+    ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`, `--cpu-prof-name=${o.label}-${run.runId}.cpuprofile`, `--diagnostic-dir=${o.cpuProfDir}`, '--heapsnapshot-signal=SIGUSR2']
+    : [];
+  // RTM_BENCH_RTM_NODE_FLAGS tries node flags on the RTM under test (e.g. "--max-semi-space-size=1");
+  // RTM_BENCH_NO_SOURCE_MAPS=1 drops --enable-source-maps, which scripts/start.sh passes.
+  const extra = (process.env.RTM_BENCH_RTM_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
+  const sourceMaps = process.env.RTM_BENCH_NO_SOURCE_MAPS === '1' ? [] : ['--enable-source-maps'];
+  const args = [...profiling, ...extra, ...sourceMaps, 'dist/src/main.js'];
+  const t0 = performance.now();
+  const child = await spawnNode(run, `rtm-${o.label}`, args, env, o.logDir);
+  const baseUrl = `http://127.0.0.1:${port}`;
+  await run.until(`RTM ${o.label} /readyz 200 (log ${child.logFile})`, readyDeadlineMs, 10, async () => {
+    if (child.child.exitCode !== null) throw new Error(`RTM ${o.label} exited with ${child.child.exitCode}: see ${child.logFile}`);
+    const res = await fetch(`${baseUrl}/readyz`).catch(() => null);
+    if (res) await res.body?.cancel();
+    return res?.status === 200 ? true : null;
+  });
+  const readyAfterMs = performance.now() - t0;
+  return {
+    baseUrl,
+    process: child,
+    readyAfterMs,
+    rssMb: () => rssMbOf(child.pid),
+    heapSnapshot: () => {
+      if (o.cpuProfDir) child.child.kill('SIGUSR2');
+    },
+  };
+}
+
+/** Resident set size of a process, MB (VmRSS of /proc/pid/status). */
+export async function rssMbOf(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kb = /^VmRSS:\s+([0-9]+) kB/m.exec(status)?.[1];
+  if (kb === undefined) throw new Error(`no VmRSS for pid ${pid}`);
+  return Number(kb) / 1024;
+}

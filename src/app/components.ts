@@ -1,0 +1,131 @@
+// Plain constructor injection of everything RTM runs: adapters over the open clients, the
+// lifecycle services, the background workers and the two Lobby job consumers.
+import type { Logger } from 'pino';
+import { FsStateDirectories } from '../adapters/filesystem/state-directories.adapter.js';
+import { LobbyHttpClient } from '../adapters/lobby/lobby-http.client.js';
+import { ContainerIntentsRegistry } from '../adapters/memory/container-intents.registry.js';
+import { PostgresHealthSnapshotStore } from '../adapters/postgres/health-snapshot.store.js';
+import { PostgresOperationLogStore } from '../adapters/postgres/operation-log.store.js';
+import { PostgresRuntimeReadStore } from '../adapters/postgres/runtime-read.store.js';
+import { PostgresRuntimeRecordStore } from '../adapters/postgres/runtime-record.store.js';
+import { RedisGameLeases } from '../adapters/redis/game-lease.adapter.js';
+import { RedisHealthEventPublisher } from '../adapters/redis/health-event.publisher.js';
+import { RedisJobResultPublisher } from '../adapters/redis/job-result.publisher.js';
+import { RedisNotificationIntentPublisher } from '../adapters/redis/notification-intent.publisher.js';
+import { RedisStreamOffsetStore } from '../adapters/redis/stream-offset.store.js';
+import { RedisStreamReader } from '../adapters/redis/stream-reader.adapter.js';
+import { PrometheusMetrics } from '../adapters/telemetry/prometheus.metrics.js';
+import { withSpan } from '../adapters/telemetry/tracing.js';
+import type { Clock } from '../ports/clock.js';
+import { RecordHealthEventService } from '../services/health/record-health-event.service.js';
+import { createLifecycleServices } from '../services/lifecycle-services.js';
+import { ContainerCleanupWorker } from '../workers/container-cleanup/container-cleanup.worker.js';
+import { DockerEventsWorker } from '../workers/docker-events/docker-events.worker.js';
+import { DockerInspectWorker } from '../workers/docker-inspect/docker-inspect.worker.js';
+import { HealthProbeWorker } from '../workers/health-probe/health-probe.worker.js';
+import type { JobConsumerDeps } from '../workers/job-consumer/stream-job-consumer.js';
+import { ReconcilerWorker } from '../workers/reconciler/reconciler.worker.js';
+import { StartJobsConsumer } from '../workers/start-jobs/start-jobs.consumer.js';
+import { StopJobsConsumer } from '../workers/stop-jobs/stop-jobs.consumer.js';
+import type { Closers } from './closers.js';
+import type { RtmConfig } from './config.js';
+import type { Infrastructure } from './infrastructure.js';
+import { lifecycleSettingsFromConfig } from './lifecycle-settings.js';
+
+export type Adapters = ReturnType<typeof buildAdapters>;
+
+export function buildAdapters(infra: Infrastructure, config: RtmConfig, logger: Logger, closers: Closers) {
+  const { db, redis } = infra;
+  const records = new PostgresRuntimeRecordStore(db);
+  const snapshots = new PostgresHealthSnapshotStore(db);
+  const metrics = new PrometheusMetrics(() => records.countByStatus(), logger);
+  // The health service (snapshot, stream, metric) queues writes while a store is down.
+  const healthEvents = new RecordHealthEventService({ snapshots, stream: new RedisHealthEventPublisher(redis, config.streams.healthEvents), metrics, logger });
+  closers.add(() => healthEvents.stop());
+  return {
+    records,
+    reads: new PostgresRuntimeReadStore(db),
+    operationLog: new PostgresOperationLogStore(db),
+    snapshots,
+    metrics,
+    leases: new RedisGameLeases(redis, { keyPrefix: config.redis.keyPrefix, ttlMs: config.coordination.leaseTtlMs }, logger),
+    healthEvents,
+    notificationIntents: new RedisNotificationIntentPublisher(redis, config.streams.notificationIntents),
+    jobResults: new RedisJobResultPublisher(redis, config.streams.jobResults),
+    offsets: new RedisStreamOffsetStore(redis, { keyPrefix: config.redis.keyPrefix }),
+    stateDirectories: new FsStateDirectories({
+      root: config.container.stateRoot,
+      mode: config.container.stateDirMode,
+      uid: config.container.stateDirUid,
+      gid: config.container.stateDirGid,
+    }),
+    lobby: config.lobby.baseUrl ? new LobbyHttpClient({ baseUrl: config.lobby.baseUrl, timeoutMs: config.lobby.timeoutMs }) : null,
+    containerIntents: new ContainerIntentsRegistry(),
+  };
+}
+
+export function buildServices(infra: Infrastructure, adapters: Adapters, config: RtmConfig, clock: Clock, logger: Logger) {
+  return createLifecycleServices({ ...adapters, docker: infra.docker, clock, logger }, lifecycleSettingsFromConfig(config));
+}
+
+type Services = ReturnType<typeof buildServices>;
+
+export function buildWorkers(infra: Infrastructure, adapters: Adapters, services: Services, config: RtmConfig, clock: Clock, logger: Logger) {
+  const { records, healthEvents: health } = adapters;
+  const { docker } = infra;
+  const common = { records, operationLog: adapters.operationLog, leases: adapters.leases, metrics: adapters.metrics, clock, logger };
+  const probe = config.health;
+  const reconciler = new ReconcilerWorker({
+    ...common,
+    docker,
+    health,
+    stateDirectories: adapters.stateDirectories,
+    settings: { intervalMs: config.reconcile.intervalMs, graceMs: config.reconcile.graceMs, enginePort: config.container.enginePort },
+  });
+  const probeSettings = {
+    intervalMs: probe.probeIntervalMs,
+    timeoutMs: probe.probeTimeoutMs,
+    failuresThreshold: probe.probeFailuresThreshold,
+    startPeriodMs: probe.probeStartPeriodMs,
+    target: probe.probeTarget,
+    concurrency: probe.probeConcurrency,
+    network: config.docker.network,
+    enginePort: config.container.enginePort,
+  };
+  const others = [
+    new DockerEventsWorker({ ...common, docker, health, intents: adapters.containerIntents, settings: { reconnectMaxMs: probe.eventsReconnectMaxMs } }),
+    new HealthProbeWorker({ records, docker, health, clock, logger, settings: probeSettings }),
+    new DockerInspectWorker({ records, docker, health, clock, logger, settings: { intervalMs: probe.inspectIntervalMs } }),
+    new ContainerCleanupWorker({
+      records,
+      cleanup: services.cleanup,
+      clock,
+      logger,
+      settings: { intervalMs: config.cleanup.intervalMs, retentionMs: config.cleanup.retentionMs },
+    }),
+  ];
+  return { reconciler, workers: [reconciler, ...others] };
+}
+
+export function buildConsumers(infra: Infrastructure, adapters: Adapters, services: Services, config: RtmConfig, clock: Clock, logger: Logger) {
+  const settings = {
+    blockMs: config.streams.blockMs,
+    batchSize: config.streams.batchSize,
+    concurrency: config.streams.jobConcurrency,
+    shutdownTimeoutMs: config.lifecycle.shutdownTimeoutMs,
+    maxAgeMs: config.streams.jobMaxAgeMs,
+  };
+  const deps = (name: string): JobConsumerDeps => ({
+    reader: new RedisStreamReader(infra.blockingConnection(name), logger),
+    offsets: adapters.offsets,
+    results: adapters.jobResults,
+    metrics: adapters.metrics,
+    clock,
+    logger,
+    traceJob: (spanName, attributes, fn) => withSpan(infra.tracer, spanName, attributes, fn),
+  });
+  return [
+    new StartJobsConsumer(deps('start-jobs'), services.start, { ...settings, stream: config.streams.startJobs }),
+    new StopJobsConsumer(deps('stop-jobs'), services.stop, { ...settings, stream: config.streams.stopJobs }),
+  ];
+}

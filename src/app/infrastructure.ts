@@ -1,0 +1,57 @@
+// The clients RTM opens at startup: PostgreSQL (migrations applied before anything else),
+// tracing, Redis (one command connection plus one dedicated connection per blocking
+// consumer) and Docker. Every one is registered with the closers.
+import path from 'node:path';
+import { trace, type Tracer } from '@opentelemetry/api';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import type { Logger } from 'pino';
+import type { Kysely } from 'kysely';
+import type { DB } from '../../generated/db/types.js';
+import { createDockerClient } from '../adapters/docker/docker-client.factory.js';
+import { DockerodeRuntime } from '../adapters/docker/docker-runtime.adapter.js';
+import { createRtmDatabase } from '../adapters/postgres/database.js';
+import { runMigrations } from '../adapters/postgres/migrator.js';
+import { RTM_TRACER_NAME, startTracing } from '../adapters/telemetry/tracing.js';
+import type { Closers } from './closers.js';
+import type { RtmConfig } from './config.js';
+import { projectRoot } from './project-root.js';
+
+export interface Infrastructure {
+  db: Kysely<DB>;
+  redis: Redis;
+  /** A Redis connection of its own, for one blocking reader. */
+  blockingConnection(name: string): Redis;
+  docker: DockerodeRuntime;
+  tracer: Tracer;
+}
+
+export async function openInfrastructure(config: RtmConfig, logger: Logger, closers: Closers): Promise<Infrastructure> {
+  // PostgreSQL first: migrations must be applied before any listener opens.
+  const pool = new pg.Pool({ connectionString: config.postgres.url, max: config.postgres.poolMax, connectionTimeoutMillis: 5_000 });
+  pool.on('error', (err) => logger.warn({ err }, 'idle PostgreSQL client error'));
+  const db = createRtmDatabase(pool);
+  closers.add(() => db.destroy());
+  const migrations = await runMigrations(pool, path.join(projectRoot(), 'migrations'));
+  logger.info({ applied: migrations.applied, already_applied: migrations.alreadyApplied.length }, 'migrations applied');
+
+  const tracing = startTracing({ otlpEndpoint: config.telemetry.otlpEndpoint, serviceName: config.telemetry.serviceName }, logger);
+  closers.add(() => tracing.shutdown());
+
+  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 2, connectTimeout: 5_000, lazyConnect: false });
+  redis.on('error', (err) => logger.debug({ err: err.message }, 'redis connection error'));
+  closers.add(async () => void redis.disconnect());
+  const blockingConnection = (name: string): Redis => {
+    const conn = redis.duplicate({ connectionName: `rtmanager-${name}` });
+    conn.on('error', (err) => logger.debug({ err: err.message, connection: name }, 'redis connection error'));
+    closers.add(async () => void conn.disconnect());
+    return conn;
+  };
+
+  const docker = new DockerodeRuntime(createDockerClient(config.docker.host), {
+    apiTimeoutMs: config.docker.apiTimeoutMs,
+    pullTimeoutMs: config.docker.pullTimeoutMs,
+    logger,
+  });
+  return { db, redis, blockingConnection, docker, tracer: trace.getTracer(RTM_TRACER_NAME) };
+}

@@ -1,0 +1,71 @@
+// Runs tasks for different games concurrently, at most `concurrency` at once, and tasks for
+// one game one after another in the order they were scheduled (CONTRACT §6: per-game order).
+// Once the signal aborts, tasks not yet started are skipped: their entries replay next run.
+
+/** FIFO counting semaphore: bounds the tasks in flight across games. */
+class Slots {
+  private free: number;
+  private readonly waiters: Array<() => void> = [];
+  constructor(size: number) {
+    this.free = size;
+  }
+  async acquire(): Promise<void> {
+    if (this.free > 0) {
+      this.free -= 1;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiters.push(resolve));
+  }
+  release(): void {
+    const next = this.waiters.shift();
+    if (next) next();
+    else this.free += 1;
+  }
+}
+
+export class GameScheduler {
+  private readonly slots: Slots;
+  private readonly tails = new Map<string, Promise<void>>();
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(
+    concurrency: number,
+    private readonly signal: AbortSignal,
+    private readonly onCrash: (err: unknown) => void,
+  ) {
+    this.slots = new Slots(concurrency);
+  }
+
+  /** Queue `task` behind every earlier task of `key`; it never rejects (crashes go to onCrash). */
+  schedule(key: string, task: () => Promise<void>): void {
+    const previous = this.tails.get(key) ?? Promise.resolve();
+    const run = previous.then(() => this.inSlot(task));
+    this.tails.set(key, run);
+    this.inFlight.add(run);
+    void run.finally(() => {
+      this.inFlight.delete(run);
+      if (this.tails.get(key) === run) this.tails.delete(key);
+    });
+  }
+
+  /** Resolves once every task scheduled so far has finished or been skipped. */
+  async idle(): Promise<void> {
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  get size(): number {
+    return this.inFlight.size;
+  }
+
+  private async inSlot(task: () => Promise<void>): Promise<void> {
+    if (this.signal.aborted) return;
+    await this.slots.acquire();
+    try {
+      if (!this.signal.aborted) await task();
+    } catch (err) {
+      this.onCrash(err);
+    } finally {
+      this.slots.release();
+    }
+  }
+}

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { ComponentHealth, dependencyChecks, evaluateReadiness } from '../../src/app/readiness.js';
+
+describe('evaluateReadiness', () => {
+  it('is ready only when every check answers in time and no component reports a problem', async () => {
+    const health = new ComponentHealth();
+    const checks = dependencyChecks({
+      postgres: async () => {},
+      redis: { name: 'redis', check: () => new Promise<void>(() => {}) }, // never answers
+      docker: { ping: async () => {}, networkExists: async () => false },
+      network: 'galaxy-net',
+    });
+    const report = await evaluateReadiness(checks, () => health.problems(), 20);
+    expect(report.ready).toBe(false);
+    expect(report.checks).toEqual({
+      postgres: { ok: true },
+      redis: { ok: false, error: 'no answer within 20 ms' },
+      docker: { ok: true },
+      network: { ok: false, error: expect.stringContaining('galaxy-net does not exist') },
+      startup_reconcile: { ok: false, error: 'startup reconcile has not completed yet' },
+    });
+  });
+
+  it('after startup, reports the running workers’ problems by name', async () => {
+    const health = new ComponentHealth();
+    let problem: string | null = 'start_jobs: reading the stream failing since …';
+    health.started([{ name: 'start_jobs_consumer', start() {}, stop: async () => {}, problem: () => problem }]);
+    expect((await evaluateReadiness([], () => health.problems())).checks).toEqual({ start_jobs_consumer: { ok: false, error: problem } });
+    problem = null;
+    expect(await evaluateReadiness([], () => health.problems())).toEqual({ ready: true, checks: {} });
+  });
+});
