@@ -6,6 +6,7 @@
 // dies during it is reported; /readyz follows recovery; records equal Docker afterwards.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Scenario, startFaultStack, type FaultStack } from './support/fault-stack.js';
+import { timelineTable } from './support/fault-timeline.js';
 import { jobRowProblems, runOutage, type OutageKind, type OutageOutcome } from './support/outage-run.js';
 import { describeOps } from './support/world-audit.js';
 
@@ -14,6 +15,7 @@ const READY_AFTER_UNDO_MAX_MS = 10_000;
 
 let stack: FaultStack;
 let scenario: Scenario | null = null;
+const timelines: Array<Record<string, unknown>> = [];
 
 beforeAll(async () => {
   stack = await startFaultStack();
@@ -30,9 +32,11 @@ afterEach(async () => {
 
 afterAll(async () => {
   await stack?.dispose();
+  if (timelines.length > 0) process.stdout.write(`\nfault timelines (fault at +0.00s):\n${timelineTable(timelines)}\n`);
 }, 60_000);
 
 function expectRodeItOut(o: OutageOutcome, restCode: string): void {
+  timelines.push(o.timeline);
   const context = `timeline: ${JSON.stringify(o.timeline, null, 1)}\n  op log:\n  ${describeOps(o.ops)}`;
   expect(o.jobs, `every job answered exactly once, with success\n  ${context}`).toEqual([]);
   expect(jobRowProblems(o), `one op-log row per job outcome\n  ${context}`).toEqual([]);

@@ -131,6 +131,26 @@ function errText(err: unknown): string {
   return (typeof e === 'string' ? e : (e.code ?? e.message ?? '')).slice(0, 120);
 }
 
+/** A markdown table of finished timelines (the runbook's "Faults" table is this output). */
+export function timelineTable(summaries: ReadonlyArray<Record<string, unknown>>): string {
+  const rows = summaries.map((t) =>
+    [
+      t.kind,
+      secs(t.first_error_ms as number | null),
+      secs(t.undone_ms as number | null),
+      `${secs(t.recovered_ms as number | null)} (${secs(t.recovered_after_undo_ms as number | null)} after undo)`,
+      secs(t.jobs_answered_ms as number | null),
+      t.rest_during,
+      t.container_exited_published,
+    ].join(' | '),
+  );
+  return [
+    '| fault | first error | undone | /readyz 200 again | all jobs answered | REST start during | container_exited of the engine that died |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...rows.map((r) => `| ${r} |`),
+  ].join('\n');
+}
+
 function secs(ms: number | null): string {
   return ms === null ? 'n/a' : `+${(ms / 1000).toFixed(2)}s`;
 }
