@@ -11,14 +11,14 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/integration/**', 'test/adapters/**', 'test/faults/**', 'node_modules/**'],
+          exclude: ['test/integration/**', 'test/adapters/**', 'test/property/rest/**', 'test/faults/**', 'node_modules/**'],
           testTimeout: 10_000,
         },
       },
       {
         test: {
           name: 'integration',
-          include: ['test/integration/**/*.test.ts', 'test/adapters/**/*.test.ts'],
+          include: ['test/integration/**/*.test.ts', 'test/adapters/**/*.test.ts', 'test/property/rest/**/*.test.ts'],
           fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 120_000,

@@ -28,7 +28,7 @@ import { buildInternalHttpServer } from '../src/api/internal-http.server.js';
 import { loadConfig, type RtmConfig } from '../src/app/config.js';
 import { lifecycleSettingsFromConfig } from '../src/app/lifecycle-settings.js';
 import { projectRoot } from '../src/app/project-root.js';
-import { resourceLimitsFromLabels, type ResourceLimits } from '../src/domain/container-spec.js';
+import { effectiveCeilings, resourceLimitsFromLabels, type ResourceLimits } from '../src/domain/container-spec.js';
 import { containerNameFor } from '../src/domain/runtime-record.js';
 import { systemClock } from '../src/ports/clock.js';
 import { noopMetrics } from '../src/ports/metrics.js';
@@ -121,7 +121,9 @@ export async function createBenchHarness(log: (line: string) => void): Promise<B
     const client = dockerode;
     const image = await client.getImage(BENCH_IMAGE).inspect().catch(() => null);
     if (image === null) throw new Error(`image ${BENCH_IMAGE} is missing: run scripts/bootstrap.sh (or scripts/build-engine-image.sh)`);
-    const parsedLimits = resourceLimitsFromLabels(image.Config?.Labels ?? {}, config.container.defaultLimits);
+    const host = await new DockerodeRuntime(client, { apiTimeoutMs: 10_000, pullTimeoutMs: 10_000, logger: pino({ level: 'silent' }) }).hostResources();
+    const ceilings = effectiveCeilings(config.container.ceilings, host);
+    const parsedLimits = resourceLimitsFromLabels(image.Config?.Labels ?? {}, config.container.defaultLimits, ceilings);
     if (!parsedLimits.ok) throw new Error(`image ${BENCH_IMAGE} has an invalid label ${parsedLimits.label}`);
     await client.getNetwork(config.docker.network).inspect().catch(() => {
       throw new Error(`docker network ${config.docker.network} does not exist: run scripts/bootstrap.sh`);

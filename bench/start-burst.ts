@@ -10,7 +10,9 @@ import type { Redis } from 'ioredis';
 import { containerCreateOptions } from '../src/adapters/docker/container-create.mapper.js';
 import { loadConfig } from '../src/app/config.js';
 import { lifecycleSettingsFromConfig } from '../src/app/lifecycle-settings.js';
-import { buildContainerSpec, resourceLimitsFromLabels, type ResourceLimits } from '../src/domain/container-spec.js';
+import pino from 'pino';
+import { DockerodeRuntime } from '../src/adapters/docker/docker-runtime.adapter.js';
+import { buildContainerSpec, resolveEngineLaunch, type ResourceLimits } from '../src/domain/container-spec.js';
 import { containerNameFor } from '../src/domain/runtime-record.js';
 import type { BenchRun } from './bench-run.js';
 import { DOCKER_NETWORK, ENGINE_UID, FLEET_IMAGE, inParallel, removeContainersByName } from './bench-servers.js';
@@ -52,9 +54,11 @@ export async function rawCreateBody(setup: BurstSetup): Promise<(gameId: string,
   const defaults = lifecycleSettingsFromConfig(config).start.containerDefaults;
   const image = await setup.docker.getImage(FLEET_IMAGE).inspect().catch(() => null);
   if (image === null) throw new Error(`image ${FLEET_IMAGE} is missing: run scripts/bootstrap.sh (or scripts/build-bench-image.sh)`);
-  const parsed = resourceLimitsFromLabels(image.Config?.Labels ?? {}, config.container.defaultLimits);
-  if (!parsed.ok) throw new Error(`image ${FLEET_IMAGE} has an invalid label ${parsed.label}`);
-  const limits: ResourceLimits = parsed.limits;
+  // Exactly the start service's resolution: labels within the ceilings, the image's user checked.
+  const host = await new DockerodeRuntime(setup.docker, { apiTimeoutMs: 10_000, pullTimeoutMs: 10_000, logger: pino({ level: 'silent' }) }).hostResources();
+  const launch = resolveEngineLaunch({ labels: image.Config?.Labels ?? {}, user: image.Config?.User ?? '' }, defaults, host);
+  if (!launch.ok) throw new Error(`image ${FLEET_IMAGE} cannot be launched: ${launch.message}`);
+  const limits: ResourceLimits = launch.limits;
   if (defaults.network !== DOCKER_NETWORK) throw new Error(`network mismatch: ${defaults.network} vs ${DOCKER_NETWORK}`);
   return (gameId, statePath) => containerCreateOptions(buildContainerSpec({ gameId, imageRef: FLEET_IMAGE, hostStatePath: statePath, limits, defaults }));
 }

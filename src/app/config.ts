@@ -1,8 +1,8 @@
 // The one typed, validated configuration object, built from RTMANAGER_* at startup.
 // Nothing else in src/ reads process.env. Every problem is reported at once, by name.
 import path from 'node:path';
-import type { ResourceLimits } from '../domain/container-spec.js';
-import { parseCpus, parseMemory, parsePidsLimit } from '../domain/container-spec.js';
+import type { ConfiguredCeilings, EngineHardening, ResourceLimits } from '../domain/container-spec.js';
+import { DEFAULT_MAX_PIDS_LIMIT, LIMIT_SETTINGS, parseCpus, parseMemory, parsePidsLimit, runsAsRoot } from '../domain/container-spec.js';
 
 import { IMAGE_PULL_POLICIES, type ImagePullPolicy } from '../domain/image-pull-policy.js';
 export type ProbeTarget = 'dns' | 'container_ip' | 'auto';
@@ -41,6 +41,8 @@ export interface RtmConfig {
     stateDirUid: number | null;
     stateDirGid: number | null;
     defaultLimits: ResourceLimits;
+    ceilings: ConfiguredCeilings;
+    hardening: EngineHardening;
     logDriver: string;
     logOptions: Record<string, string>;
     stopTimeoutSeconds: number;
@@ -139,6 +141,10 @@ class EnvReader {
     return p;
   }
 
+  flag(name: string, fallback: boolean): boolean {
+    return this.oneOf(name, ['true', 'false'] as const, fallback ? 'true' : 'false') === 'true';
+  }
+
   problem(message: string): void {
     this.problems.push(message);
   }
@@ -199,6 +205,11 @@ export function loadConfig(env: Env): RtmConfig {
 
   const dockerHost = r.parsed('RTMANAGER_DOCKER_HOST', 'unix:///var/run/docker.sock', parseUrl(['unix:', 'tcp:', 'http:', 'https:']), 'unix:///path or tcp://host:port');
   const prefix = r.string('RTMANAGER_REDIS_KEY_PREFIX', '');
+  const defaultLimits: ResourceLimits = {
+    cpus: r.parsed('RTMANAGER_DEFAULT_CPUS', 1.0, parseCpus, 'a positive decimal such as 1.0'),
+    memoryBytes: r.parsed('RTMANAGER_DEFAULT_MEMORY', 512 * 1024 ** 2, parseMemory, 'a size such as 512m'),
+    pidsLimit: r.parsed('RTMANAGER_DEFAULT_PIDS_LIMIT', 512, parsePidsLimit, 'a positive integer'),
+  };
 
   const config: RtmConfig = {
     listener,
@@ -229,11 +240,8 @@ export function loadConfig(env: Env): RtmConfig {
       stateDirMode: r.parsed('RTMANAGER_GAME_STATE_DIR_MODE', 0o750, (v) => (/^0?[0-7]{3,4}$/.test(v) ? parseInt(v, 8) : null), 'an octal mode such as 0750'),
       stateDirUid: r.parsed<number | null>('RTMANAGER_GAME_STATE_DIR_UID', null, parseId, 'a numeric uid'),
       stateDirGid: r.parsed<number | null>('RTMANAGER_GAME_STATE_DIR_GID', null, parseId, 'a numeric gid'),
-      defaultLimits: {
-        cpus: r.parsed('RTMANAGER_DEFAULT_CPUS', 1.0, parseCpus, 'a positive decimal such as 1.0'),
-        memoryBytes: r.parsed('RTMANAGER_DEFAULT_MEMORY', 512 * 1024 ** 2, parseMemory, 'a size such as 512m'),
-        pidsLimit: r.parsed('RTMANAGER_DEFAULT_PIDS_LIMIT', 512, parsePidsLimit, 'a positive integer'),
-      },
+      defaultLimits,
+      ...engineConfinement(r, defaultLimits),
       logDriver: r.string('RTMANAGER_CONTAINER_LOG_DRIVER', 'json-file'),
       logOptions: r.parsed('RTMANAGER_CONTAINER_LOG_OPTS', { 'max-size': '10m', 'max-file': '3' }, parseKeyValues, 'key=value,key=value'),
       stopTimeoutSeconds: r.number('RTMANAGER_STOP_TIMEOUT', 10, { min: 0, max: 3600 }),
@@ -274,4 +282,25 @@ export function loadConfig(env: Env): RtmConfig {
     r.problem('RTMANAGER_PROBE_TIMEOUT must not exceed RTMANAGER_PROBE_INTERVAL');
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;
+}
+
+/** Ceilings (defaults within the configured ones; host-derived ones are checked at each start) and hardening (no forced root unless allowed). */
+function engineConfinement(r: EnvReader, defaults: ResourceLimits): { ceilings: ConfiguredCeilings; hardening: EngineHardening } {
+  const ceilings = {
+    cpus: r.parsed<number | null>('RTMANAGER_MAX_CPUS', null, parseCpus, 'a positive decimal such as 2.0'),
+    memoryBytes: r.parsed<number | null>('RTMANAGER_MAX_MEMORY', null, parseMemory, 'a size such as 8g'),
+    pidsLimit: r.parsed('RTMANAGER_MAX_PIDS_LIMIT', DEFAULT_MAX_PIDS_LIMIT, parsePidsLimit, 'a positive integer'),
+  };
+  for (const { key, defaultVar, ceilingVar, show } of LIMIT_SETTINGS) {
+    const ceiling = ceilings[key];
+    if (ceiling !== null && defaults[key] > ceiling) r.problem(`${defaultVar} (${show(defaults[key])}) is above the ceiling ${ceilingVar} (${show(ceiling)})`);
+  }
+  const hardening = {
+    user: r.parsed<string | null>('RTMANAGER_ENGINE_USER', null, (v) => (/^[0-9]{1,10}:[0-9]{1,10}$/.test(v) ? v : null), 'a numeric uid:gid such as 10001:10001'),
+    allowRoot: r.flag('RTMANAGER_ALLOW_ROOT_ENGINES', false),
+    readOnlyRootfs: r.flag('RTMANAGER_ENGINE_READ_ONLY_ROOTFS', false),
+  };
+  if (hardening.user !== null && runsAsRoot(hardening.user) && !hardening.allowRoot)
+    r.problem(`RTMANAGER_ENGINE_USER=${hardening.user} runs engines as root; use a non-root uid:gid or set RTMANAGER_ALLOW_ROOT_ENGINES=true`);
+  return { ceilings, hardening };
 }

@@ -13,6 +13,7 @@ import { DockerodeRuntime } from '../adapters/docker/docker-runtime.adapter.js';
 import { createRtmDatabase } from '../adapters/postgres/database.js';
 import { runMigrations } from '../adapters/postgres/migrator.js';
 import { RTM_TRACER_NAME, startTracing } from '../adapters/telemetry/tracing.js';
+import type { DockerRuntime } from '../ports/docker-runtime.js';
 import type { Closers } from './closers.js';
 import type { RtmConfig } from './config.js';
 import { projectRoot } from './project-root.js';
@@ -22,11 +23,12 @@ export interface Infrastructure {
   redis: Redis;
   /** A Redis connection of its own, for one blocking reader. */
   blockingConnection(name: string): Redis;
-  docker: DockerodeRuntime;
+  docker: DockerRuntime;
   tracer: Tracer;
 }
 
-export async function openInfrastructure(config: RtmConfig, logger: Logger, closers: Closers): Promise<Infrastructure> {
+/** `dockerOverride`: tests only (a Docker port in place of the daemon, e.g. the REST property tests). */
+export async function openInfrastructure(config: RtmConfig, logger: Logger, closers: Closers, dockerOverride?: DockerRuntime): Promise<Infrastructure> {
   // PostgreSQL first: migrations must be applied before any listener opens.
   const pool = new pg.Pool({ connectionString: config.postgres.url, max: config.postgres.poolMax, connectionTimeoutMillis: 5_000 });
   pool.on('error', (err) => logger.warn({ err }, 'idle PostgreSQL client error'));
@@ -48,7 +50,9 @@ export async function openInfrastructure(config: RtmConfig, logger: Logger, clos
     return conn;
   };
 
-  const docker = new DockerodeRuntime(createDockerClient(config.docker.host), {
+  const docker =
+    dockerOverride ??
+    new DockerodeRuntime(createDockerClient(config.docker.host), {
     apiTimeoutMs: config.docker.apiTimeoutMs,
     pullTimeoutMs: config.docker.pullTimeoutMs,
     logger,

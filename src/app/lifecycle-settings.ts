@@ -11,6 +11,8 @@ export function lifecycleSettingsFromConfig(config: RtmConfig): LifecycleSetting
         network: config.docker.network,
         enginePort: config.container.enginePort,
         limits: config.container.defaultLimits,
+        ceilings: config.container.ceilings,
+        hardening: config.container.hardening,
         logDriver: config.container.logDriver,
         logOptions: config.container.logOptions,
       },

@@ -7,6 +7,7 @@ import { PostgresHealthCheck } from '../adapters/postgres/postgres-health.check.
 import { RedisHealthCheck } from '../adapters/redis/redis-health.check.js';
 import { buildInternalHttpServer } from '../api/internal-http.server.js';
 import { systemClock, type Clock } from '../ports/clock.js';
+import type { DockerRuntime } from '../ports/docker-runtime.js';
 import type { BackgroundWorker } from '../workers/background-worker.js';
 import type { ReconcilerWorker } from '../workers/reconciler/reconciler.worker.js';
 import { Closers } from './closers.js';
@@ -27,13 +28,15 @@ export interface RunningRtm {
 
 export interface RtmOverrides {
   clock?: Clock;
+  /** Tests only: a Docker port in place of the daemon (e.g. the REST property tests). */
+  docker?: DockerRuntime;
 }
 
 export async function startRtm(config: RtmConfig, logger: Logger, overrides: RtmOverrides = {}): Promise<RunningRtm> {
   const clock = overrides.clock ?? systemClock;
   const closers = new Closers(logger);
   try {
-    const infra = await openInfrastructure(config, logger, closers);
+    const infra = await openInfrastructure(config, logger, closers, overrides.docker);
     const adapters = buildAdapters(infra, config, logger, closers);
     const services = buildServices(infra, adapters, config, clock, logger);
     const { reconciler, workers } = buildWorkers(infra, adapters, services, config, clock, logger);

@@ -18,10 +18,34 @@ export interface ResourceLimits {
   pidsLimit: number;
 }
 
+/** Operator ceilings as configured: null = the Docker host's own CPUs / memory. */
+export interface ConfiguredCeilings {
+  cpus: number | null;
+  memoryBytes: number | null;
+  pidsLimit: number;
+}
+
+/** What the daemon reports about its host (`docker info` NCPU, MemTotal). */
+export interface HostResources {
+  cpus: number;
+  memoryBytes: number;
+}
+
+export interface EngineHardening {
+  /** `uid:gid` forced on every engine; null runs the image's own USER. */
+  user: string | null;
+  /** Lets an image whose USER is root run (RTMANAGER_ALLOW_ROOT_ENGINES). */
+  allowRoot: boolean;
+  /** Read-only root filesystem with a tmpfs /tmp; the state bind mount stays writable. */
+  readOnlyRootfs: boolean;
+}
+
 export interface ContainerDefaults {
   network: string;
   enginePort: number;
   limits: ResourceLimits;
+  ceilings: ConfiguredCeilings;
+  hardening: EngineHardening;
   logDriver: string;
   logOptions: Record<string, string>;
 }
@@ -37,13 +61,17 @@ export interface ContainerSpec {
   stateBind: { hostPath: string; containerPath: string };
   exposedPort: number;
   limits: ResourceLimits;
+  /** null: the image's own USER (checked not to be root unless allowed). */
+  user: string | null;
+  readOnlyRootfs: boolean;
   logDriver: string;
   logOptions: Record<string, string>;
 }
 
 export type LabelParseResult =
   | { ok: true; limits: ResourceLimits }
-  | { ok: false; label: string; value: string; reason: string };
+  /** `label` names the image label (or the RTMANAGER_DEFAULT_* variable) at fault. */
+  | { ok: false; label: string; value: string; reason: string; message: string };
 
 const MEMORY_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
 
@@ -58,7 +86,8 @@ export function parseMemory(value: string): number | null {
 export function parseCpus(value: string): number | null {
   if (!/^[0-9]+(\.[0-9]+)?$/.test(value.trim())) return null;
   const cpus = Number(value);
-  return cpus > 0 && cpus <= 1024 ? cpus : null;
+  // Docker's floor is 0.01 CPU (NanoCpus 1e7): below it the daemon refuses the create.
+  return cpus >= 0.01 && cpus <= 1024 ? cpus : null;
 }
 
 export function parsePidsLimit(value: string): number | null {
@@ -67,26 +96,114 @@ export function parsePidsLimit(value: string): number | null {
   return n >= 1 && Number.isSafeInteger(n) ? n : null;
 }
 
-/** Resource limits from image labels, config defaults where a label is absent. */
+export interface LimitSetting {
+  key: keyof ResourceLimits;
+  label: string;
+  parse: (value: string) => number | null;
+  expected: string;
+  defaultVar: string;
+  ceilingVar: string;
+  show: (n: number) => string;
+}
+
+/** The three limits, their label, their config variables and how each is shown. */
+export const LIMIT_SETTINGS: readonly LimitSetting[] = [
+  {
+    key: 'cpus',
+    label: CPU_QUOTA_LABEL,
+    parse: parseCpus,
+    expected: 'a decimal number of CPUs from 0.01, e.g. 1.0',
+    defaultVar: 'RTMANAGER_DEFAULT_CPUS',
+    ceilingVar: 'RTMANAGER_MAX_CPUS',
+    show: (n: number) => `${n} CPUs`,
+  },
+  {
+    key: 'memoryBytes',
+    label: MEMORY_LABEL,
+    parse: parseMemory,
+    expected: 'a size such as 512m (at least 6m)',
+    defaultVar: 'RTMANAGER_DEFAULT_MEMORY',
+    ceilingVar: 'RTMANAGER_MAX_MEMORY',
+    show: (n: number) => `${n} bytes (${(n / 1024 ** 3).toFixed(2)} GiB)`,
+  },
+  {
+    key: 'pidsLimit',
+    label: PIDS_LIMIT_LABEL,
+    parse: parsePidsLimit,
+    expected: 'a positive integer',
+    defaultVar: 'RTMANAGER_DEFAULT_PIDS_LIMIT',
+    ceilingVar: 'RTMANAGER_MAX_PIDS_LIMIT',
+    show: (n: number) => `${n} pids`,
+  },
+];
+
+export const DEFAULT_MAX_PIDS_LIMIT = 32768;
+
+/** The ceilings in force: the configured ones, the Docker host's CPUs and memory otherwise. */
+export function effectiveCeilings(configured: ConfiguredCeilings, host: HostResources): ResourceLimits {
+  return {
+    cpus: configured.cpus ?? host.cpus,
+    memoryBytes: configured.memoryBytes ?? host.memoryBytes,
+    pidsLimit: configured.pidsLimit,
+  };
+}
+
+/**
+ * Resource limits from image labels, config defaults where a label is absent; every
+ * resulting limit (label or default) must stay within its ceiling.
+ */
 export function resourceLimitsFromLabels(
   labels: Record<string, string> | null | undefined,
   defaults: ResourceLimits,
+  ceilings: ResourceLimits,
 ): LabelParseResult {
   const l = labels ?? {};
   const limits = { ...defaults };
-  const checks: Array<[string, (v: string) => number | null, keyof ResourceLimits, string]> = [
-    [CPU_QUOTA_LABEL, parseCpus, 'cpus', 'expected a positive decimal number of CPUs, e.g. 1.0'],
-    [MEMORY_LABEL, parseMemory, 'memoryBytes', 'expected a size such as 512m (at least 6m)'],
-    [PIDS_LIMIT_LABEL, parsePidsLimit, 'pidsLimit', 'expected a positive integer'],
-  ];
-  for (const [label, parse, key, reason] of checks) {
-    const raw = l[label];
-    if (raw === undefined) continue;
-    const parsed = parse(raw);
-    if (parsed === null) return { ok: false, label, value: raw, reason };
-    limits[key] = parsed;
+  for (const setting of LIMIT_SETTINGS) {
+    const raw = l[setting.label];
+    const parsed = raw === undefined ? defaults[setting.key] : setting.parse(raw);
+    const source = raw === undefined ? { label: setting.defaultVar, value: String(parsed) } : { label: setting.label, value: raw };
+    const shown = `${raw === undefined ? 'the default' : 'image label'} ${source.label}=${JSON.stringify(source.value)}`;
+    if (parsed === null) {
+      const reason = `expected ${setting.expected}`;
+      return { ok: false, ...source, reason, message: `${shown} is invalid: ${reason}` };
+    }
+    const ceiling = ceilings[setting.key];
+    if (parsed > ceiling) {
+      const reason = `${setting.show(parsed)} is above the ceiling ${setting.ceilingVar}=${setting.show(ceiling)}`;
+      return { ok: false, ...source, reason, message: `${shown} is refused: ${reason}` };
+    }
+    limits[setting.key] = parsed;
   }
   return { ok: true, limits };
+}
+
+/** Docker runs an image with an empty USER, `root`, uid 0 or `0:<gid>` as root. */
+export function runsAsRoot(user: string): boolean {
+  const name = user.trim().split(':')[0] ?? '';
+  return name === '' || name === 'root' || /^0+$/.test(name);
+}
+
+/** null when the engine may run as the user it would get; else why not. */
+export function rootRefusal(imageUser: string, hardening: EngineHardening): string | null {
+  const effective = hardening.user ?? imageUser;
+  if (hardening.allowRoot || !runsAsRoot(effective)) return null;
+  const shown = imageUser.trim() === '' ? 'no USER (root)' : `USER ${JSON.stringify(imageUser)}`;
+  return `the image would run as root (${shown}): set RTMANAGER_ENGINE_USER to a non-root uid:gid, or RTMANAGER_ALLOW_ROOT_ENGINES=true`;
+}
+
+export type EngineLaunchResult = { ok: true; limits: ResourceLimits } | { ok: false; message: string };
+
+/** Everything the image decides about its container, checked before anything is created. */
+export function resolveEngineLaunch(
+  image: { labels: Record<string, string>; user: string },
+  defaults: ContainerDefaults,
+  host: HostResources,
+): EngineLaunchResult {
+  const refusal = rootRefusal(image.user, defaults.hardening);
+  if (refusal !== null) return { ok: false, message: refusal };
+  const parsed = resourceLimitsFromLabels(image.labels, defaults.limits, effectiveCeilings(defaults.ceilings, host));
+  return parsed.ok ? parsed : { ok: false, message: parsed.message };
 }
 
 export function buildContainerSpec(args: {
@@ -111,6 +228,8 @@ export function buildContainerSpec(args: {
     stateBind: { hostPath: args.hostStatePath, containerPath: CONTAINER_STATE_PATH },
     exposedPort: args.defaults.enginePort,
     limits: args.limits,
+    user: args.defaults.hardening.user,
+    readOnlyRootfs: args.defaults.hardening.readOnlyRootfs,
     logDriver: args.defaults.logDriver,
     logOptions: args.defaults.logOptions,
   };

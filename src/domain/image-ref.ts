@@ -51,7 +51,10 @@ export function parseSemverTag(tagValue: string | null): SemVer | null {
   if (!tagValue) return null;
   const m = SEMVER_TAG.exec(tagValue);
   if (!m) return null;
-  return { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3]), prerelease: m[4] ?? null };
+  const [major, minor, patch] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  // Beyond 2^53 a Number rounds: two different majors would compare equal in patch's check.
+  if (![major, minor, patch].every(Number.isSafeInteger)) return null;
+  return { major, minor, patch, prerelease: m[4] ?? null };
 }
 
 /** Allowlist check (CONTRACT §2): an empty list allows everything. */

@@ -1,4 +1,4 @@
-import type { ContainerSpec } from '../domain/container-spec.js';
+import type { ContainerSpec, HostResources } from '../domain/container-spec.js';
 
 /**
  * The narrow Docker surface RTM uses. Every call has a timeout inside the adapter.
@@ -28,6 +28,8 @@ export class DockerError extends Error {
 export interface ImageInfo {
   id: string;
   labels: Record<string, string>;
+  /** The image's USER (Config.User); "" when it has none, i.e. it runs as root. */
+  user: string;
 }
 
 export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
@@ -78,6 +80,8 @@ export interface DockerEventsQuery {
 
 export interface DockerRuntime {
   ping(): Promise<void>;
+  /** The daemon host's CPUs and memory (`docker info`); the adapter may cache it between outages. */
+  hostResources(): Promise<HostResources>;
   networkExists(name: string): Promise<boolean>;
   /** null when the image is not present locally. */
   inspectImage(ref: string): Promise<ImageInfo | null>;

@@ -118,3 +118,51 @@ describe('loadConfig', () => {
     ]);
   });
 });
+
+describe('loadConfig: engine ceilings and hardening (issue 9 items 6, 9)', () => {
+  it('defaults: CPU and memory ceilings from the Docker host (null), 32768 pids, image user, root refused, writable rootfs', () => {
+    const c = loadConfig(minimal);
+    expect(c.container.ceilings).toEqual({ cpus: null, memoryBytes: null, pidsLimit: 32768 });
+    expect(c.container.hardening).toEqual({ user: null, allowRoot: false, readOnlyRootfs: false });
+  });
+
+  it('reads the ceilings and the hardening switches', () => {
+    const c = loadConfig({
+      ...minimal,
+      RTMANAGER_MAX_CPUS: '1.5',
+      RTMANAGER_MAX_MEMORY: '4g',
+      RTMANAGER_MAX_PIDS_LIMIT: '1024',
+      RTMANAGER_ENGINE_USER: '10001:10001',
+      RTMANAGER_ALLOW_ROOT_ENGINES: 'true',
+      RTMANAGER_ENGINE_READ_ONLY_ROOTFS: 'true',
+    });
+    expect(c.container.ceilings).toEqual({ cpus: 1.5, memoryBytes: 4 * 1024 ** 3, pidsLimit: 1024 });
+    expect(c.container.hardening).toEqual({ user: '10001:10001', allowRoot: true, readOnlyRootfs: true });
+  });
+
+  it.each([
+    [{ RTMANAGER_MAX_CPUS: 'many' }, 'RTMANAGER_MAX_CPUS=many'],
+    [{ RTMANAGER_MAX_MEMORY: '1.5g' }, 'RTMANAGER_MAX_MEMORY=1.5g'],
+    [{ RTMANAGER_MAX_PIDS_LIMIT: '0' }, 'RTMANAGER_MAX_PIDS_LIMIT=0'],
+    [{ RTMANAGER_ENGINE_USER: 'nobody' }, 'RTMANAGER_ENGINE_USER=nobody'],
+    [{ RTMANAGER_ENGINE_USER: '1000' }, 'RTMANAGER_ENGINE_USER=1000'],
+    [{ RTMANAGER_ALLOW_ROOT_ENGINES: 'yes' }, 'RTMANAGER_ALLOW_ROOT_ENGINES=yes'],
+    [{ RTMANAGER_ENGINE_READ_ONLY_ROOTFS: '1' }, 'RTMANAGER_ENGINE_READ_ONLY_ROOTFS=1'],
+  ])('refuses %j by name', (env, named) => {
+    expect(problemsOf({ ...minimal, ...env }).some((p) => p.startsWith(named))).toBe(true);
+  });
+
+  it.each([
+    [{ RTMANAGER_MAX_CPUS: '0.5' }, 'RTMANAGER_DEFAULT_CPUS (1 CPUs) is above the ceiling RTMANAGER_MAX_CPUS (0.5 CPUs)'],
+    [{ RTMANAGER_MAX_MEMORY: '256m' }, 'RTMANAGER_DEFAULT_MEMORY'],
+    [{ RTMANAGER_MAX_PIDS_LIMIT: '100' }, 'RTMANAGER_DEFAULT_PIDS_LIMIT (512 pids) is above the ceiling RTMANAGER_MAX_PIDS_LIMIT (100 pids)'],
+    [{ RTMANAGER_DEFAULT_PIDS_LIMIT: '40000' }, 'RTMANAGER_DEFAULT_PIDS_LIMIT (40000 pids) is above the ceiling RTMANAGER_MAX_PIDS_LIMIT (32768 pids)'],
+  ])('refuses defaults above the configured ceilings: %j', (env, message) => {
+    expect(problemsOf({ ...minimal, ...env }).some((p) => p.startsWith(message))).toBe(true);
+  });
+
+  it('refuses a forced root user unless root engines are allowed', () => {
+    expect(problemsOf({ ...minimal, RTMANAGER_ENGINE_USER: '0:0' }).some((p) => p.includes('runs engines as root'))).toBe(true);
+    expect(loadConfig({ ...minimal, RTMANAGER_ENGINE_USER: '0:0', RTMANAGER_ALLOW_ROOT_ENGINES: 'true' }).container.hardening.user).toBe('0:0');
+  });
+});

@@ -1,7 +1,7 @@
 // In-memory Docker. Models images, containers (by id and unique name) and an event feed.
 // Failure injection: `failOn[method] = DockerError` makes the next call of that method throw.
 import { randomBytes } from 'node:crypto';
-import type { ContainerSpec } from '../../src/domain/container-spec.js';
+import type { ContainerSpec, HostResources } from '../../src/domain/container-spec.js';
 import {
   DockerError,
   type ContainerInfo,
@@ -42,9 +42,12 @@ export class FakeDockerRuntime implements DockerRuntime {
   private readonly listeners = new Set<(e: DockerEvent) => void>();
   private ipCounter = 2;
   down = false;
+  /** What `docker info` reports (the default CPU and memory ceilings). */
+  host: HostResources = { cpus: 4, memoryBytes: 16 * 1024 ** 3 };
 
-  addImage(ref: string, labels: Record<string, string> = {}): void {
-    this.images.set(ref, { id: `sha256:${randomBytes(32).toString('hex')}`, labels });
+  /** user: the image's USER; non-root unless a test says otherwise ("" runs as root). */
+  addImage(ref: string, labels: Record<string, string> = {}, user = '10001:10001'): void {
+    this.images.set(ref, { id: `sha256:${randomBytes(32).toString('hex')}`, labels, user });
   }
 
   /** Adds a container as if created outside RTM (or left over). */
@@ -125,6 +128,11 @@ export class FakeDockerRuntime implements DockerRuntime {
 
   async ping(): Promise<void> {
     this.record('ping', []);
+  }
+
+  async hostResources(): Promise<HostResources> {
+    this.record('hostResources', []);
+    return { ...this.host };
   }
 
   async networkExists(name: string): Promise<boolean> {

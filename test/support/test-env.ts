@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import pg from 'pg';
 import { runMigrations } from '../../src/adapters/postgres/migrator.js';
 import { projectRoot } from '../../src/app/project-root.js';
+import { DEFAULT_MAX_PIDS_LIMIT, type ConfiguredCeilings, type EngineHardening } from '../../src/domain/container-spec.js';
 
 export const TEST_POSTGRES_URL = process.env.RTM_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const TEST_REDIS_URL = process.env.RTM_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
@@ -103,3 +104,7 @@ export async function eventually<T>(
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 100));
   }
 }
+
+/** Engine ceilings and hardening as RTM's config defaults them (CPU and memory ceilings from the Docker host). */
+export const TEST_CEILINGS: ConfiguredCeilings = { cpus: null, memoryBytes: null, pidsLimit: DEFAULT_MAX_PIDS_LIMIT };
+export const TEST_HARDENING: EngineHardening = { user: null, allowRoot: false, readOnlyRootfs: false };

@@ -6,11 +6,10 @@ import type { Readable } from 'node:stream';
 import { SpanKind, SpanStatusCode, trace, type Attributes, type Tracer } from '@opentelemetry/api';
 import type Dockerode from 'dockerode';
 import type { Logger } from 'pino';
-import { OWNER_LABEL, OWNER_VALUE, type ContainerSpec } from '../../domain/container-spec.js';
+import { OWNER_LABEL, OWNER_VALUE, type ContainerSpec, type HostResources } from '../../domain/container-spec.js';
 import {
   DockerError,
   type ContainerInfo,
-  type ContainerState,
   type ContainerSummary,
   type DockerEvent,
   type DockerEventsQuery,
@@ -20,6 +19,7 @@ import {
 import { containerCreateOptions } from './container-create.mapper.js';
 import { decodeDockerEvent, parseEventLine, WATCHED_EVENT_ACTIONS } from './docker-event.decoder.js';
 import { dockerStatusOf, toDockerError } from './docker-error.mapper.js';
+import { containerInfoOf, containerSummaryOf, hostResourcesOf, imageInfoOf, pullFailureOf } from './docker-inspect.mapper.js';
 import { decodeNdjson } from './ndjson-stream.decoder.js';
 
 export { createDockerClient, dockerClientOptions } from './docker-client.factory.js';
@@ -33,15 +33,13 @@ export interface DockerodeRuntimeOptions {
 }
 
 const OWNER_FILTER = `${OWNER_LABEL}=${OWNER_VALUE}`;
-/** Docker's "never" timestamp (State.StartedAt of a never-started container). */
-const ZERO_TIME_PREFIX = '0001-01-01';
-const CONTAINER_STATES: readonly ContainerState[] = ['created', 'running', 'paused', 'restarting', 'removing', 'exited', 'dead'];
 
 type StatusCodes = Record<number, string | boolean>;
 
 export class DockerodeRuntime implements DockerRuntime {
   private readonly tracer: Tracer = trace.getTracer('rtmanager.docker');
   private readonly logger: Logger;
+  private hostResourcesRead: Promise<HostResources> | null = null;
 
   constructor(
     private readonly docker: Dockerode,
@@ -53,6 +51,21 @@ export class DockerodeRuntime implements DockerRuntime {
   async ping(): Promise<void> {
     // Docker.ping takes no options (no abort signal): dial directly.
     await this.call('ping', {}, this.options.apiTimeoutMs, (signal) => this.dial('/_ping', signal, { 200: true, 500: 'server error' }));
+  }
+
+  /**
+   * Read once, then cached until a call finds the daemon unavailable: the next read after
+   * an outage sees the daemon as it came back (restarted elsewhere, resized).
+   */
+  async hostResources(): Promise<HostResources> {
+    this.hostResourcesRead ??= this.call('hostResources', {}, this.options.apiTimeoutMs, async (signal) =>
+      hostResourcesOf(await this.dial<{ NCPU?: unknown; MemTotal?: unknown }>('/info', signal, { 200: true, 500: 'server error' })),
+    );
+    const read = this.hostResourcesRead;
+    read.catch(() => {
+      if (this.hostResourcesRead === read) this.hostResourcesRead = null;
+    });
+    return read;
   }
 
   async networkExists(name: string): Promise<boolean> {
@@ -79,7 +92,7 @@ export class DockerodeRuntime implements DockerRuntime {
         if (dockerStatusOf(err) === 404) return null;
         throw err;
       }
-      return { id: raw.Id, labels: { ...(raw.Config?.Labels ?? {}) } };
+      return imageInfoOf(raw);
     });
   }
 
@@ -164,13 +177,7 @@ export class DockerodeRuntime implements DockerRuntime {
     const raw = await this.call('listOwnedContainers', {}, this.options.apiTimeoutMs, (abortSignal) =>
       this.docker.listContainers({ all: true, filters: { label: [OWNER_FILTER] }, abortSignal }),
     );
-    return raw.map((c) => ({
-      id: c.Id,
-      name: (c.Names?.[0] ?? '').replace(/^\//, ''),
-      labels: { ...(c.Labels ?? {}) },
-      state: containerStateOf(c.State),
-      createdAt: new Date(c.Created * 1000),
-    }));
+    return raw.map(containerSummaryOf);
   }
 
   /**
@@ -237,6 +244,7 @@ export class DockerodeRuntime implements DockerRuntime {
         return await Promise.race([attempt, deadline]);
       } catch (err) {
         const mapped = toDockerError(err, method);
+        if (mapped.kind === 'unavailable') this.hostResourcesRead = null;
         span.setAttribute('docker.error_kind', mapped.kind);
         span.recordException(mapped);
         span.setStatus({ code: SpanStatusCode.ERROR, message: mapped.message });
@@ -253,47 +261,4 @@ export class DockerodeRuntime implements DockerRuntime {
       this.docker.modem.dial({ path, method: 'GET', abortSignal, statusCodes }, (err, data) => (err ? reject(err) : resolve(data as T)));
     });
   }
-}
-
-function pullFailureOf(message: unknown): string | null {
-  if (!message || typeof message !== 'object') return null;
-  const m = message as { error?: unknown; errorDetail?: { message?: unknown } };
-  if (typeof m.errorDetail?.message === 'string') return m.errorDetail.message;
-  if (typeof m.error === 'string') return m.error;
-  return null;
-}
-
-function containerStateOf(value: unknown): ContainerState {
-  return CONTAINER_STATES.find((s) => s === value) ?? 'dead';
-}
-
-function dateOf(value: unknown): Date | null {
-  if (typeof value !== 'string' || value === '' || value.startsWith(ZERO_TIME_PREFIX)) return null;
-  const d = new Date(value);
-  return Number.isNaN(d.getTime()) ? null : d;
-}
-
-function containerInfoOf(raw: Dockerode.ContainerInspectInfo): ContainerInfo {
-  const state = containerStateOf(raw.State?.Status);
-  const running = raw.State?.Running === true;
-  const networkIps: Record<string, string> = {};
-  for (const [network, settings] of Object.entries(raw.NetworkSettings?.Networks ?? {})) {
-    // A stopped container keeps its endpoint entry with an empty address.
-    if (settings?.IPAddress) networkIps[network] = settings.IPAddress;
-  }
-  return {
-    id: raw.Id,
-    name: raw.Name.replace(/^\//, ''),
-    image: raw.Config?.Image ?? raw.Image,
-    labels: { ...(raw.Config?.Labels ?? {}) },
-    state,
-    running,
-    // Docker reports 0 before the first exit; the port says "no exit code yet".
-    exitCode: state === 'created' || running ? null : (raw.State?.ExitCode ?? null),
-    oomKilled: raw.State?.OOMKilled === true,
-    restartCount: raw.RestartCount ?? 0,
-    startedAt: dateOf(raw.State?.StartedAt),
-    finishedAt: dateOf(raw.State?.FinishedAt),
-    networkIps,
-  };
 }

@@ -6,9 +6,10 @@ import {
   OWNER_LABEL,
   OWNER_VALUE,
   buildContainerSpec,
-  resourceLimitsFromLabels,
+  resolveEngineLaunch,
   type ContainerDefaults,
   type ContainerSpec,
+  type HostResources,
   type ResourceLimits,
 } from '../../domain/container-spec.js';
 import type { ErrorCode } from '../../domain/error-codes.js';
@@ -127,7 +128,8 @@ export class StartRuntimeService {
       this.logLobbyView(input.gameId, op.log);
 
       const image = await this.ensureImage(input.imageRef, op);
-      const limits = this.limitsFrom(image);
+      const host = await dockerStep('reading the Docker host resources', 'container_start_failed', () => this.deps.docker.hostResources());
+      const limits = this.limitsFrom(image, host);
       op.details.limits = { cpus: limits.cpus, memory_bytes: limits.memoryBytes, pids_limit: limits.pidsLimit };
       const statePath = await this.ensureStateDirectory(input.gameId);
       await this.clearLeftoverContainer(input.gameId, op);
@@ -205,11 +207,11 @@ export class StartRuntimeService {
     return info;
   }
 
-  private limitsFrom(image: ImageInfo): ResourceLimits {
-    const parsed = resourceLimitsFromLabels(image.labels, this.deps.settings.containerDefaults.limits);
-    if (!parsed.ok)
-      throw new OperationFailure('start_config_invalid', `image label ${parsed.label}=${JSON.stringify(parsed.value)} is invalid: ${parsed.reason}`);
-    return parsed.limits;
+  /** Root refusal and ceilings (domain rules), before anything is created. */
+  private limitsFrom(image: ImageInfo, host: HostResources): ResourceLimits {
+    const launch = resolveEngineLaunch(image, this.deps.settings.containerDefaults, host);
+    if (!launch.ok) throw new OperationFailure('start_config_invalid', launch.message);
+    return launch.limits;
   }
 
   private async ensureStateDirectory(gameId: string): Promise<string> {

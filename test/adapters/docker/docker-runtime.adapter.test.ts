@@ -9,7 +9,16 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createDockerClient, DockerodeRuntime } from '../../../src/adapters/docker/docker-runtime.adapter.js';
 import { buildContainerSpec, CONTAINER_STATE_PATH } from '../../../src/domain/container-spec.js';
 import { DockerError, type DockerRuntime } from '../../../src/ports/docker-runtime.js';
-import { ENGINE_IMAGE, eventually, MISSING_IMAGE, TEST_DOCKER_HOST, TEST_DOCKER_NETWORK, uniqueSuffix } from '../../support/test-env.js';
+import {
+  ENGINE_IMAGE,
+  eventually,
+  MISSING_IMAGE,
+  TEST_CEILINGS,
+  TEST_DOCKER_HOST,
+  TEST_DOCKER_NETWORK,
+  TEST_HARDENING,
+  uniqueSuffix,
+} from '../../support/test-env.js';
 import { collectEvents, EngineContainers, TEST_LIMITS, TEST_LOG_OPTIONS } from './engine-containers.fixture.js';
 
 const silent = pino({ level: 'silent' });
@@ -85,6 +94,10 @@ describe('DockerodeRuntime against the real daemon', () => {
     expect(hc.SecurityOpt).toEqual(['no-new-privileges:true']);
     expect(hc.Init).toBe(true);
     expect(hc.ReadonlyRootfs).toBe(false);
+    expect(hc.Tmpfs ?? {}).toEqual({});
+    expect(hc.CgroupnsMode).toBe('private');
+    // No forced user: the image's own (non-root) USER applies.
+    expect(raw.Config.User).toBe('10001:10001');
     expect(hc.RestartPolicy).toMatchObject({ Name: 'no' });
     expect(hc.AutoRemove).toBe(false);
     expect(hc.LogConfig).toEqual({ Type: 'json-file', Config: TEST_LOG_OPTIONS });
@@ -108,9 +121,15 @@ describe('DockerodeRuntime against the real daemon', () => {
     expect(state.hostname).toBe(spec.name);
   });
 
-  it('inspectImage reads the image labels (Config.Labels)', async () => {
+  it('inspectImage reads the image labels (Config.Labels) and its USER', async () => {
     const info = await runtime.inspectImage(ENGINE_IMAGE);
     expect(info?.labels).toMatchObject({ 'com.galaxy.cpu_quota': '1.0', 'com.galaxy.memory': '256m', 'com.galaxy.pids_limit': '128' });
+    expect(info?.user).toBe('10001:10001');
+  });
+
+  it('hostResources is what `docker info` reports (NCPU, MemTotal)', async () => {
+    const info = JSON.parse(execFileSync('docker', ['info', '--format', '{{json .}}'], { encoding: 'utf8' })) as { NCPU: number; MemTotal: number };
+    expect(await runtime.hostResources()).toEqual({ cpus: info.NCPU, memoryBytes: info.MemTotal });
   });
 
   it('graceful stop is quick thanks to Init: the engine gets the SIGTERM', async () => {
@@ -273,7 +292,7 @@ describe('DockerodeRuntime when the daemon is not there', () => {
         imageRef: ENGINE_IMAGE,
         hostStatePath: '/nonexistent/rtm-silent-daemon',
         limits: TEST_LIMITS,
-        defaults: { network: TEST_DOCKER_NETWORK, enginePort: 8080, limits: TEST_LIMITS, logDriver: 'json-file', logOptions: TEST_LOG_OPTIONS },
+        defaults: { network: TEST_DOCKER_NETWORK, enginePort: 8080, limits: TEST_LIMITS, ceilings: TEST_CEILINGS, hardening: TEST_HARDENING, logDriver: 'json-file', logOptions: TEST_LOG_OPTIONS },
       });
       const all: Array<[string, (r: DockerRuntime) => Promise<unknown>, number]> = [
         ...calls.map(([n, c]) => [n, c, apiTimeoutMs] as [string, (r: DockerRuntime) => Promise<unknown>, number]),

@@ -53,6 +53,14 @@ export function describeDockerRuntimeContract(name: string, makeHarness: () => P
       const info = await h.runtime.inspectImage(h.image);
       expect(info?.id).toMatch(/^sha256:[0-9a-f]{64}$/);
       expect(typeof info?.labels).toBe('object');
+      expect(typeof info?.user).toBe('string');
+    });
+
+    it('hostResources: the host has at least one CPU and some memory, and says so twice alike', async () => {
+      const first = await h.runtime.hostResources();
+      expect(first.cpus).toBeGreaterThanOrEqual(1);
+      expect(first.memoryBytes).toBeGreaterThan(6 * 1024 ** 2);
+      expect(await h.runtime.hostResources()).toEqual(first);
     });
 
     it('createContainer on a missing image is not_found', async () => {

@@ -3,9 +3,9 @@
 import { mkdtemp, chmod, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { buildContainerSpec, OWNER_LABEL, type ContainerSpec } from '../../../src/domain/container-spec.js';
+import { buildContainerSpec, OWNER_LABEL, type ContainerSpec, type EngineHardening } from '../../../src/domain/container-spec.js';
 import type { DockerEvent, DockerRuntime } from '../../../src/ports/docker-runtime.js';
-import { testGameId, TEST_DOCKER_NETWORK } from '../../support/test-env.js';
+import { testGameId, TEST_CEILINGS, TEST_DOCKER_NETWORK, TEST_HARDENING } from '../../support/test-env.js';
 
 export const TEST_LIMITS = { cpus: 0.5, memoryBytes: 128 * 1024 * 1024, pidsLimit: 64 };
 export const TEST_LOG_OPTIONS = { 'max-size': '1m', 'max-file': '2' };
@@ -28,14 +28,17 @@ export class EngineContainers {
   }
 
   /** The contract's spec for a fresh test game; `owned: false` drops the owner label. */
-  async spec(image: string, opts: { owned?: boolean; label?: string } = {}): Promise<ContainerSpec & { gameId: string }> {
+  async spec(
+    image: string,
+    opts: { owned?: boolean; label?: string; hardening?: Partial<EngineHardening> } = {},
+  ): Promise<ContainerSpec & { gameId: string }> {
     const gameId = testGameId(opts.label ?? 'dock');
     const spec = buildContainerSpec({
       gameId,
       imageRef: image,
       hostStatePath: await this.stateDir(),
       limits: TEST_LIMITS,
-      defaults: { network: this.network, enginePort: 8080, limits: TEST_LIMITS, logDriver: 'json-file', logOptions: TEST_LOG_OPTIONS },
+      defaults: { network: this.network, enginePort: 8080, limits: TEST_LIMITS, ceilings: TEST_CEILINGS, hardening: { ...TEST_HARDENING, ...opts.hardening }, logDriver: 'json-file', logOptions: TEST_LOG_OPTIONS },
     });
     if (opts.owned === false) delete spec.labels[OWNER_LABEL];
     this.names.add(spec.name);

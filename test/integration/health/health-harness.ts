@@ -40,6 +40,8 @@ import {
   testGameId,
   testRedisPrefix,
   type TestDatabase,
+  TEST_CEILINGS,
+  TEST_HARDENING,
 } from '../../support/test-env.js';
 
 export const TEST_LIMITS = { cpus: 0.5, memoryBytes: 128 * 1024 * 1024, pidsLimit: 64 };
@@ -74,6 +76,7 @@ export class ScopedDockerRuntime implements DockerRuntime {
   ) {}
 
   ping = () => this.real.ping();
+  hostResources = () => this.real.hostResources();
   networkExists = (name: string) => this.real.networkExists(name);
   inspectImage = (ref: string) => this.real.inspectImage(ref);
   pullImage = (ref: string) => this.real.pullImage(ref);
@@ -186,7 +189,7 @@ export async function createHealthHarness(opts: { logLevel?: pino.Level } = {}):
       start: {
         pullPolicy: 'never',
         imageAllowlist: [],
-        containerDefaults: { network: TEST_DOCKER_NETWORK, enginePort: 8080, limits: TEST_LIMITS, logDriver: 'json-file', logOptions: { 'max-size': '1m', 'max-file': '2' } },
+        containerDefaults: { network: TEST_DOCKER_NETWORK, enginePort: 8080, limits: TEST_LIMITS, ceilings: TEST_CEILINGS, hardening: TEST_HARDENING, logDriver: 'json-file', logOptions: { 'max-size': '1m', 'max-file': '2' } },
       },
       stop: { stopTimeoutSeconds: 5 },
     },

@@ -17,6 +17,7 @@ import { PostgresRuntimeRecordStore } from '../../../src/adapters/postgres/runti
 import { RedisGameLeases } from '../../../src/adapters/redis/game-lease.adapter.js';
 import { RedisHealthEventPublisher } from '../../../src/adapters/redis/health-event.publisher.js';
 import { RedisNotificationIntentPublisher } from '../../../src/adapters/redis/notification-intent.publisher.js';
+import type { ConfiguredCeilings, EngineHardening } from '../../../src/domain/container-spec.js';
 import { containerNameFor } from '../../../src/domain/runtime-record.js';
 import { systemClock } from '../../../src/ports/clock.js';
 import { noopMetrics } from '../../../src/ports/metrics.js';
@@ -30,6 +31,8 @@ import {
   TEST_DOCKER_HOST,
   TEST_DOCKER_NETWORK,
   TEST_REDIS_URL,
+  TEST_CEILINGS,
+  TEST_HARDENING,
 } from '../../support/test-env.js';
 
 /** The test engine runs as this uid (engine/Dockerfile); its state dir is chowned to it. */
@@ -44,6 +47,8 @@ export const TEST_LIFECYCLE_SETTINGS: LifecycleSettings = {
       network: TEST_DOCKER_NETWORK,
       enginePort: 8080,
       limits: { cpus: 0.5, memoryBytes: 256 * 1024 ** 2, pidsLimit: 128 },
+      ceilings: TEST_CEILINGS,
+      hardening: TEST_HARDENING,
       logDriver: 'json-file',
       logOptions: { 'max-size': '1m', 'max-file': '2' },
     },
@@ -51,7 +56,7 @@ export const TEST_LIFECYCLE_SETTINGS: LifecycleSettings = {
   stop: { stopTimeoutSeconds: 5 },
 };
 
-export async function createRealLifecycle() {
+export async function createRealLifecycle(opts: { ceilings?: Partial<ConfiguredCeilings>; hardening?: Partial<EngineHardening> } = {}) {
   const logger = pino({ level: 'silent' });
   const database = await createTestDatabase();
   const db = createRtmDatabase(database.pool);
@@ -82,7 +87,17 @@ export async function createRealLifecycle() {
       clock: systemClock,
       logger,
     },
-    TEST_LIFECYCLE_SETTINGS,
+    {
+      ...TEST_LIFECYCLE_SETTINGS,
+      start: {
+        ...TEST_LIFECYCLE_SETTINGS.start,
+        containerDefaults: {
+          ...TEST_LIFECYCLE_SETTINGS.start.containerDefaults,
+          ceilings: { ...TEST_CEILINGS, ...opts.ceilings },
+          hardening: { ...TEST_HARDENING, ...opts.hardening },
+        },
+      },
+    },
   );
 
   const gameIds = new Set<string>();

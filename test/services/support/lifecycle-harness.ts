@@ -1,6 +1,7 @@
 // All five lifecycle services wired to the in-memory fakes, plus the observations the
 // service tests assert on (op-log rows, intents, events, metrics, Docker calls).
 import pino from 'pino';
+import type { ConfiguredCeilings, EngineHardening } from '../../../src/domain/container-spec.js';
 import type { OpKind, Outcome } from '../../../src/domain/operation.js';
 import type { HealthEventType } from '../../../src/domain/health.js';
 import { ContainerIntentsRegistry } from '../../../src/adapters/memory/container-intents.registry.js';
@@ -18,6 +19,7 @@ import { FakeDockerRuntime } from '../../fakes/docker-runtime.fake.js';
 import { FakeLobbyClient, FakeStateDirectories, ManualClock } from '../../fakes/misc.fake.js';
 import { FakeHealthEventPublisher, FakeNotificationIntentPublisher } from '../../fakes/publishers.fake.js';
 import { FakeHealthSnapshotStore, FakeOperationLogStore, FakeRuntimeRecordStore } from '../../fakes/stores.fake.js';
+import { TEST_CEILINGS, TEST_HARDENING } from '../../support/test-env.js';
 
 export const IMAGE = 'galaxy/game:1.0.0';
 export const IMAGE_PATCH = 'galaxy/game:1.0.1';
@@ -62,6 +64,8 @@ export interface HarnessOptions {
   pullPolicy?: ImagePullPolicy;
   allowlist?: string[];
   withLobby?: boolean;
+  ceilings?: Partial<ConfiguredCeilings>;
+  hardening?: Partial<EngineHardening>;
 }
 
 export function createHarness(opts: HarnessOptions = {}) {
@@ -85,6 +89,8 @@ export function createHarness(opts: HarnessOptions = {}) {
         network: 'galaxy-net',
         enginePort: 8080,
         limits: DEFAULT_LIMITS,
+        ceilings: { ...TEST_CEILINGS, ...opts.ceilings },
+        hardening: { ...TEST_HARDENING, ...opts.hardening },
         logDriver: 'json-file',
         logOptions: { 'max-size': '10m' },
       },
