@@ -66,6 +66,7 @@ export async function startDockerSocketProxy(opts: { socketPath?: string; port?:
   let scope: string | null = opts.scope ?? null;
 
   const track = (s: net.Socket) => {
+    if (sockets.has(s)) return; // a kept-alive upstream socket serves many requests
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   };
