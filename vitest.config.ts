@@ -1,4 +1,12 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+
+// Tests import the workspace packages by name; they run against the sources, not a build.
+const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+const alias = {
+  '@galaxy/rtmanager-client/streams': source('./packages/rtmanager-client/src/streams.ts'),
+  '@galaxy/rtmanager-client': source('./packages/rtmanager-client/src/index.ts'),
+};
 
 // Three projects: `unit` (fakes, fast, parallel), `integration` (real Docker, PostgreSQL,
 // Redis; one file at a time because they share one daemon and the game network) and
@@ -8,14 +16,16 @@ export default defineConfig({
   test: {
     projects: [
       {
+        resolve: { alias },
         test: {
           name: 'unit',
-          include: ['test/**/*.test.ts'],
-          exclude: ['test/integration/**', 'test/adapters/**', 'test/property/rest/**', 'test/faults/**', 'node_modules/**'],
+          include: ['test/**/*.test.ts', 'packages/*/test/**/*.test.ts'],
+          exclude: ['test/integration/**', 'test/adapters/**', 'test/property/rest/**', 'test/faults/**', '**/node_modules/**'],
           testTimeout: 10_000,
         },
       },
       {
+        resolve: { alias },
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts', 'test/adapters/**/*.test.ts', 'test/property/rest/**/*.test.ts'],
@@ -26,6 +36,7 @@ export default defineConfig({
         },
       },
       {
+        resolve: { alias },
         test: {
           name: 'faults',
           include: ['test/faults/**/*.test.ts'],

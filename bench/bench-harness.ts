@@ -179,6 +179,9 @@ export async function createBenchHarness(log: (line: string) => void): Promise<B
       snapshots: timedSnapshots,
       apiTokens: [],
       readiness: async () => ({ ready: true, checks: {} }),
+      diagnostics: async () => {
+        throw new Error('diagnostics are not part of the benchmark');
+      },
       metrics: { render: async () => ({ contentType: 'text/plain', body: '' }) },
     });
     await server.listen({ host: '127.0.0.1', port: 0 });

@@ -1,6 +1,7 @@
 // `npm run codegen:check`: regenerates everything in memory and fails (exit 1) when any
 // file under generated/ differs, is missing, or is not produced by codegen any more.
 // Same environment as run.ts; with RTM_CODEGEN_SKIP_DB=1 generated/db/types.ts is not checked.
+// Also fails when the specs' and packages' versions drift (codegen/version-alignment.ts).
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -8,6 +9,7 @@ import { codegenOptionsFromEnv } from './codegen-options.js';
 import { listFiles } from './generated-tree.js';
 import { generateAll } from './generate-all.js';
 import { GENERATED_DIR } from './spec-files.js';
+import { collectVersions, versionDrift } from './version-alignment.js';
 
 const options = codegenOptionsFromEnv(process.env);
 const fresh = await generateAll(options);
@@ -30,6 +32,12 @@ for (const relative of await listFiles(GENERATED_DIR)) {
   if (expected.has(relative)) continue;
   if (options.postgresUrl === null && relative === 'db/types.ts') continue;
   problems.push(`unexpected generated/${relative} (not produced by codegen)`);
+}
+
+const drift = versionDrift(await collectVersions());
+if (drift.length > 0) {
+  process.stderr.write(`codegen:check: versions drift (they move together, see docs/client.md):\n${drift.map((p) => `  ${p}`).join('\n')}\n`);
+  process.exit(1);
 }
 
 if (problems.length > 0) {

@@ -1,5 +1,6 @@
 // Runs every generator and returns the complete generated/ tree as a list of files.
 import { generateApiClient } from './api-client.generator.js';
+import { generateClientOperations } from './client-operations.generator.js';
 import { loadAsyncApi } from './asyncapi-document.js';
 import { generateModels } from './asyncapi-models.generator.js';
 import { generateDbTypes } from './db-types.generator.js';
@@ -26,6 +27,7 @@ export async function generateAll(options: GenerateOptions): Promise<GeneratedFi
     ...(await generateOpenApiTypes()),
     ...generateTsRestContract(openapi),
     ...generateApiClient(),
+    ...generateClientOperations(openapi),
     ...generateValidators(
       [...restValidatorModules(openapi), ...streamValidatorModules(jobs, health)],
       [...REST_TYPE_IMPORTS, ...STREAM_TYPE_IMPORTS],

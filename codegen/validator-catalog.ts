@@ -13,6 +13,7 @@ const REST_RESPONSES = [
   'ErrorEnvelope',
   'HealthzResponse',
   'ReadyzResponse',
+  'Diagnostics',
 ];
 /** operationId → exported query validator name. */
 const REST_QUERIES: Record<string, string> = {

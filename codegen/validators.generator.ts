@@ -6,6 +6,7 @@ import { Ajv, type Options } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import standaloneModule from 'ajv/dist/standalone/index.js';
 import { finalizeContent, generatedHeader, type GeneratedFile } from './generated-file.js';
+import { requiresToImports } from './esm-standalone.js';
 import { bundleComponentSchema } from './schema-bundle.js';
 
 // Both packages are CommonJS with `exports.default`; under NodeNext the default import is the module object.
@@ -68,12 +69,8 @@ function moduleSource(module: ValidatorModule): string {
   }
   let code = standaloneCode(ajv, refs);
   const header = generatedHeader('validators.generator.ts (ajv standalone)', module.source) + '// @ts-nocheck\n';
-  // The standalone output is ESM except for require() of format and runtime helpers.
-  const preamble = code.includes('require(')
-    ? "import { createRequire } from 'node:module';\nconst require = createRequire(import.meta.url);\n"
-    : '';
-  code = code.replace(/^"use strict";\s*/, '');
-  return finalizeContent(`${header}${preamble}${code}`);
+  code = requiresToImports(code.replace(/^"use strict";\s*/, ''));
+  return finalizeContent(`${header}${code}`);
 }
 
 function indexSource(modules: ValidatorModule[], typeImports: string[], extra: string): string {

@@ -207,6 +207,23 @@ export const rtmInternalContract = c.router(
         errorCodes: { 400: ['invalid_request'], 401: ['unauthorized'], 404: ['not_found'], 409: ['conflict'], 500: ['internal_error'], 503: ['service_unavailable', 'docker_unavailable'] },
       } as const,
     },
+    internalGetDiagnostics: {
+      method: 'GET',
+      path: '/api/v1/internal/diagnostics',
+      summary: "Versions of RTM and its dependencies, and runtime counts by status (for operators; never a secret)",
+      responses: {
+        200: c.type<Schemas['Diagnostics']>(),
+        401: c.type<Schemas['ErrorEnvelope']>(),
+        500: c.type<Schemas['ErrorEnvelope']>(),
+        503: c.type<Schemas['ErrorEnvelope']>(),
+      },
+      metadata: {
+        operationId: 'internalGetDiagnostics',
+        callerHeader: 'none',
+        bearerAuth: true,
+        errorCodes: { 401: ['unauthorized'], 500: ['internal_error'], 503: ['service_unavailable', 'docker_unavailable'] },
+      } as const,
+    },
     internalHealthz: {
       method: 'GET',
       path: '/healthz',
@@ -251,6 +268,7 @@ export const RTM_OPERATION_IDS = [
   'internalRestartRuntime',
   'internalPatchRuntime',
   'internalCleanupRuntimeContainer',
+  'internalGetDiagnostics',
   'internalHealthz',
   'internalReadyz',
 ] as const;

@@ -178,6 +178,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/internal/diagnostics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Versions of RTM and its dependencies, and runtime counts by status (for operators; never a secret)
+         * @description Each dependency's version is asked with a short deadline; an unreachable one is
+         *     reported with `version: null` and a reason, so the answer stays useful during an
+         *     outage. No URL, credential or token is ever part of the answer.
+         */
+        get: operations["internalGetDiagnostics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -332,6 +354,29 @@ export interface components {
                 code: components["schemas"]["ErrorCode"];
                 message: string;
             };
+        };
+        Diagnostics: {
+            rtm: {
+                /** @description RTM's release (the same version as this document's info.version). */
+                version: string;
+                node_version: string;
+                uptime_s: number;
+            };
+            postgres: components["schemas"]["DependencyVersion"];
+            redis: components["schemas"]["DependencyVersion"];
+            docker: components["schemas"]["DependencyVersion"];
+            /** @description Runtime records by status (from PostgreSQL). */
+            runtimes: {
+                running: number;
+                stopped: number;
+                removed: number;
+            };
+        };
+        DependencyVersion: {
+            /** @description The server's version, or null when it did not answer. */
+            version: string | null;
+            /** @description Why the version is null (e.g. "no answer within 2000 ms"); null otherwise. */
+            error: string | null;
         };
         HealthzResponse: {
             /** @enum {string} */
@@ -749,6 +794,29 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    internalGetDiagnostics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The diagnostics snapshot. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Diagnostics"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };

@@ -32,6 +32,7 @@ export const validateOperationList = restResponsesValidators.validateOperationLi
 export const validateErrorEnvelope = restResponsesValidators.validateErrorEnvelope as unknown as Validator<components['schemas']['ErrorEnvelope']>;
 export const validateHealthzResponse = restResponsesValidators.validateHealthzResponse as unknown as Validator<components['schemas']['HealthzResponse']>;
 export const validateReadyzResponse = restResponsesValidators.validateReadyzResponse as unknown as Validator<components['schemas']['ReadyzResponse']>;
+export const validateDiagnostics = restResponsesValidators.validateDiagnostics as unknown as Validator<components['schemas']['Diagnostics']>;
 
 // rest-query-list-runtimes.ts (api/internal-openapi.yaml; coerces strings and applies defaults in place)
 export const validateListRuntimesQuery = restQueryListRuntimesValidators.validateListRuntimesQuery as unknown as Validator<NonNullable<operations['internalListRuntimes']['parameters']['query']> & { limit: number }>;

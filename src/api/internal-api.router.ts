@@ -8,6 +8,7 @@ import type { FastifyRequest } from 'fastify';
 import { rtmInternalContract, type RtmInternalContract } from '../../generated/openapi/contract.js';
 import { HTTP_STATUS_BY_ERROR_CODE, isErrorCode, type ErrorCode } from '../domain/error-codes.js';
 import type { OperationResult } from '../domain/operation-result.js';
+import type { DiagnosticsReport } from '../ports/diagnostics.js';
 import type { ReadinessReport } from '../ports/readiness-check.js';
 import type { HealthSnapshotStore } from '../ports/health-snapshot.store.js';
 import type { OperationLogStore } from '../ports/operation-log.store.js';
@@ -36,6 +37,8 @@ export interface InternalApiRouterDeps {
   operations: OperationLogStore;
   snapshots: HealthSnapshotStore;
   readiness: () => Promise<ReadinessReport>;
+  /** Versions and counts for operators (rtmctl diagnostics); rejects on a store fault. */
+  diagnostics: () => Promise<DiagnosticsReport>;
   /** Runs a handler's work inside the request's trace span, so service/Docker spans nest under it. */
   inRequestSpan: <T>(request: FastifyRequest, work: () => Promise<T>) => Promise<T>;
 }
@@ -132,6 +135,7 @@ async function mutationAnswer<K extends MutationId>(deps: InternalApiRouterDeps,
 function probeRoutes(deps: InternalApiRouterDeps) {
   let lastReadiness: string | null = null;
   return {
+    internalGetDiagnostics: s.route(c.internalGetDiagnostics, async () => ({ status: 200 as const, body: await deps.diagnostics() })),
     internalHealthz: s.route(c.internalHealthz, async () => ({ status: 200, body: { status: 'ok' as const } })),
 
     internalReadyz: s.route(c.internalReadyz, async ({ request }) => {

@@ -9,6 +9,7 @@ import type { Tracer } from '@opentelemetry/api';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { rtmInternalContract } from '../../generated/openapi/contract.js';
+import type { DiagnosticsReport } from '../ports/diagnostics.js';
 import type { ReadinessReport } from '../ports/readiness-check.js';
 import type { HealthSnapshotStore } from '../ports/health-snapshot.store.js';
 import type { OperationLogStore } from '../ports/operation-log.store.js';
@@ -31,6 +32,7 @@ export interface InternalHttpServerDeps {
   /** RTMANAGER_INTERNAL_API_TOKENS; empty = the internal API is open. */
   apiTokens: readonly string[];
   readiness: () => Promise<ReadinessReport>;
+  diagnostics: () => Promise<DiagnosticsReport>;
   metrics: { render(): Promise<{ contentType: string; body: string }> };
   tracer?: Tracer;
   /** Largest accepted request body; the API's bodies are tiny. Default 64 KiB. */
@@ -79,6 +81,7 @@ export function buildInternalHttpServer(deps: InternalHttpServerDeps): FastifyIn
     operations: deps.operations,
     snapshots: deps.snapshots,
     readiness: deps.readiness,
+    diagnostics: deps.diagnostics,
     inRequestSpan: (request, work) => tracing.inSpan(request, work),
   });
   app.register(async (child) => {

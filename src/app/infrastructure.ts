@@ -3,6 +3,7 @@
 // consumer) and Docker. Every one is registered with the closers.
 import path from 'node:path';
 import { trace, type Tracer } from '@opentelemetry/api';
+import type Dockerode from 'dockerode';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import type { Logger } from 'pino';
@@ -24,6 +25,8 @@ export interface Infrastructure {
   /** A Redis connection of its own, for one blocking reader. */
   blockingConnection(name: string): Redis;
   docker: DockerRuntime;
+  /** A raw client of the configured daemon, for the diagnostics' version call. */
+  dockerClient: Dockerode;
   tracer: Tracer;
 }
 
@@ -50,12 +53,13 @@ export async function openInfrastructure(config: RtmConfig, logger: Logger, clos
     return conn;
   };
 
+  const dockerClient = createDockerClient(config.docker.host);
   const docker =
     dockerOverride ??
-    new DockerodeRuntime(createDockerClient(config.docker.host), {
+    new DockerodeRuntime(dockerClient, {
     apiTimeoutMs: config.docker.apiTimeoutMs,
     pullTimeoutMs: config.docker.pullTimeoutMs,
     logger,
   });
-  return { db, redis, blockingConnection, docker, tracer: trace.getTracer(RTM_TRACER_NAME) };
+  return { db, redis, blockingConnection, docker, dockerClient, tracer: trace.getTracer(RTM_TRACER_NAME) };
 }

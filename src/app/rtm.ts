@@ -11,6 +11,7 @@ import type { DockerRuntime } from '../ports/docker-runtime.js';
 import type { BackgroundWorker } from '../workers/background-worker.js';
 import type { ReconcilerWorker } from '../workers/reconciler/reconciler.worker.js';
 import { Closers } from './closers.js';
+import { diagnosticsOf } from './diagnostics.js';
 import { buildAdapters, buildConsumers, buildServices, buildWorkers } from './components.js';
 import type { RtmConfig } from './config.js';
 import { openInfrastructure } from './infrastructure.js';
@@ -53,6 +54,7 @@ export async function startRtm(config: RtmConfig, logger: Logger, overrides: Rtm
       snapshots: adapters.snapshots,
       apiTokens: config.auth.internalApiTokens,
       readiness: () => evaluateReadiness(checks, () => health.problems()),
+      diagnostics: diagnosticsOf(infra, clock),
       metrics: adapters.metrics,
       tracer: infra.tracer,
     });

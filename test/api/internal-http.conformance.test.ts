@@ -85,6 +85,20 @@ const SAMPLES: Record<RtmOperationId, Sample> = {
       expect(a.rows('g-clean').map((r) => [r.opKind, r.opSource])).toEqual([['cleanup_container', 'admin_rest']]);
     },
   },
+  internalGetDiagnostics: {
+    prepare: async (a) => {
+      await a.seedRunning('g-diag-1');
+      await a.seedStopped('g-diag-2');
+    },
+    request: { method: 'GET', url: '/api/v1/internal/diagnostics' },
+    check: (_a, body) =>
+      expect(body).toMatchObject({
+        rtm: { version: '0.0.0-test', node_version: process.versions.node },
+        docker: { version: 'fake', error: null },
+        postgres: { version: null, error: 'not wired' },
+        runtimes: { running: 1, stopped: 1, removed: 0 },
+      }),
+  },
   internalHealthz: {
     prepare: async () => {},
     request: { method: 'GET', url: '/healthz' },

@@ -12,6 +12,7 @@ const ROUTES: Record<string, [method: string, path: string, callerHeader: string
   internalRestartRuntime: ['POST', '/api/v1/internal/runtimes/:game_id/restart', 'required'],
   internalPatchRuntime: ['POST', '/api/v1/internal/runtimes/:game_id/patch', 'required'],
   internalCleanupRuntimeContainer: ['DELETE', '/api/v1/internal/runtimes/:game_id/container', 'required'],
+  internalGetDiagnostics: ['GET', '/api/v1/internal/diagnostics', 'none'],
   internalHealthz: ['GET', '/healthz', 'none'],
   internalReadyz: ['GET', '/readyz', 'none'],
 };

@@ -19,6 +19,8 @@ const OPERATIONS: ReadonlyArray<[operationId: string, method: string, path: stri
   ['internalRestartRuntime', 'post', '/api/v1/internal/runtimes/{game_id}/restart'],
   ['internalPatchRuntime', 'post', '/api/v1/internal/runtimes/{game_id}/patch'],
   ['internalCleanupRuntimeContainer', 'delete', '/api/v1/internal/runtimes/{game_id}/container'],
+  // Additive operator endpoint (issue 10, rtmctl diagnostics); not one CONTRACT §5 fixes.
+  ['internalGetDiagnostics', 'get', '/api/v1/internal/diagnostics'],
   ['internalHealthz', 'get', '/healthz'],
   ['internalReadyz', 'get', '/readyz'],
 ];

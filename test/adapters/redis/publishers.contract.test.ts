@@ -5,7 +5,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { RedisHealthEventPublisher } from '../../../src/adapters/redis/health-event.publisher.js';
 import { RedisJobResultPublisher } from '../../../src/adapters/redis/job-result.publisher.js';
 import { RedisNotificationIntentPublisher } from '../../../src/adapters/redis/notification-intent.publisher.js';
-import { decodeHealthEvent, decodeJobResult, decodeNotificationIntent, type Decoded } from '../../../src/client/streams.js';
+import { decodeHealthEvent, decodeJobResult, decodeNotificationIntent, type Decoded } from '../../../packages/rtmanager-client/src/streams.js';
 import type { HealthEvent } from '../../../src/domain/health.js';
 import type { JobResult, NotificationIntent, NotificationIntentType } from '../../../src/ports/publishers.js';
 import { testRedisPrefix } from '../../support/test-env.js';

@@ -8,6 +8,7 @@ import { Writable } from 'node:stream';
 import { expect } from 'vitest';
 import { rtmInternalContract, type RtmOperationId, type RtmRouteMetadata } from '../../../generated/openapi/contract.js';
 import {
+  validateDiagnostics,
   validateErrorEnvelope,
   validateHealthzResponse,
   validateMutationResponse,
@@ -18,7 +19,9 @@ import {
   type Validator,
 } from '../../../generated/validators/index.js';
 import { buildInternalHttpServer, type InternalApiServices } from '../../../src/api/internal-http.server.js';
+import { collectDiagnostics } from '../../../src/app/diagnostics.js';
 import type { ReadinessReport } from '../../../src/app/readiness.js';
+import type { DiagnosticsReport } from '../../../src/ports/diagnostics.js';
 import { HTTP_STATUS_BY_ERROR_CODE, type ErrorCode } from '../../../src/domain/error-codes.js';
 import type { HealthSnapshot } from '../../../src/domain/health.js';
 import { FakeRuntimeReadStore } from '../../fakes/runtime-read.fake.js';
@@ -34,6 +37,7 @@ const SUCCESS_VALIDATORS: Record<RtmOperationId, Validator<unknown>> = {
   internalRestartRuntime: validateMutationResponse,
   internalPatchRuntime: validateMutationResponse,
   internalCleanupRuntimeContainer: validateMutationResponse,
+  internalGetDiagnostics: validateDiagnostics,
   internalHealthz: validateHealthzResponse,
   internalReadyz: validateReadyzResponse,
 };
@@ -99,6 +103,7 @@ export interface ApiHarnessOptions extends HarnessOptions {
   /** Replace some real services with stubs. */
   services?: Partial<InternalApiServices>;
   readiness?: () => Promise<ReadinessReport>;
+  diagnostics?: () => Promise<DiagnosticsReport>;
   tracer?: Tracer;
 }
 
@@ -134,6 +139,21 @@ export function createApiHarness(opts: ApiHarnessOptions = {}) {
     snapshots,
     apiTokens: opts.tokens ?? [],
     readiness: opts.readiness ?? (async () => ALL_READY),
+    diagnostics:
+      opts.diagnostics ??
+      (() =>
+        collectDiagnostics({
+          rtmVersion: '0.0.0-test',
+          startedAtMs: Date.now(),
+          now: () => Date.now(),
+          versions: [{ name: 'docker', version: async () => 'fake' }],
+          countByStatus: async () => {
+            const counts: Partial<Record<string, number>> = {};
+            for (const r of await h.records.list({ limit: 10_000 })) counts[r.status] = (counts[r.status] ?? 0) + 1;
+            return counts;
+          },
+          timeoutMs: 1_000,
+        })),
     metrics: { render: async () => ({ contentType: 'text/plain; version=0.0.4; charset=utf-8', body: metricsBody }) },
     ...(tracer ? { tracer } : {}),
   });

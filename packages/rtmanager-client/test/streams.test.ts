@@ -1,9 +1,9 @@
-// The stream helpers of @galaxy/rtmanager/streams against what RTM itself writes (the
+// The stream helpers of @galaxy/rtmanager-client/streams against what RTM itself writes (the
 // Redis adapters' field encoders) and what it reads (the AsyncAPI validators).
 import { describe, expect, it } from 'vitest';
-import { healthEventFields } from '../../src/adapters/redis/health-event.publisher.js';
-import { jobResultFields } from '../../src/adapters/redis/job-result.publisher.js';
-import { notificationIntentFields } from '../../src/adapters/redis/notification-intent.publisher.js';
+import { healthEventFields } from '../../../src/adapters/redis/health-event.publisher.js';
+import { jobResultFields } from '../../../src/adapters/redis/job-result.publisher.js';
+import { notificationIntentFields } from '../../../src/adapters/redis/notification-intent.publisher.js';
 import {
   RTM_STREAMS,
   StreamPayloadError,
@@ -17,7 +17,7 @@ import {
   rtmStreams,
   validateRuntimeStartJob,
   validateRuntimeStopJob,
-} from '../../src/client/streams.js';
+} from '../src/streams.js';
 
 const AT = new Date('2026-03-01T12:00:00.000Z');
 

@@ -1,10 +1,10 @@
-// The typed REST client (src/client/index.ts) against a real server over HTTP: every
+// The typed REST client (packages/rtmanager-client/src/index.ts) against a real server over HTTP: every
 // convenience method, results instead of throws, headers, and non-envelope errors.
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createRtmClient, type RtmClient } from '../../src/client/index.js';
-import { createApiHarness, type ApiHarness } from '../api/support/api-harness.js';
-import { IMAGE, IMAGE_PATCH } from '../services/support/lifecycle-harness.js';
+import { createRtmClient, type RtmClient } from '../src/index.js';
+import { createApiHarness, type ApiHarness } from '../../../test/api/support/api-harness.js';
+import { IMAGE, IMAGE_PATCH } from '../../../test/services/support/lifecycle-harness.js';
 
 const open: ApiHarness[] = [];
 afterEach(async () => {
@@ -77,8 +77,33 @@ describe('createRtmClient', () => {
     for (const [status, code] of answers) {
       const fetchStub: typeof fetch = async () => new Response('<html>Bad Gateway</html>', { status, headers: { 'content-type': 'text/html' } });
       const client = createRtmClient({ baseUrl: 'http://rtm.invalid', fetch: fetchStub });
-      expect(await client.listRuntimes()).toEqual({ ok: false, status, error: { code, message: `HTTP ${status} without an RTM error envelope` } });
+      // getRuntime lists 404 not_found; the other statuses without a listed code are unexpected answers.
+      expect(await client.getRuntime('g1')).toEqual({ ok: false, status, error: { code, message: `HTTP ${status} without an RTM error envelope` } });
     }
+  });
+
+  it('an answer the spec does not list for the operation is an unexpected answer, not a listed code', async () => {
+    const envelope = (status: number, code: string) => async () =>
+      new Response(JSON.stringify({ error: { code, message: 'm' } }), { status, headers: { 'content-type': 'application/json' } });
+    // listRuntimes lists no 404 and no conflict: both come back as internal_error, with the status received.
+    const notListed = await createRtmClient({ baseUrl: 'http://rtm.invalid', fetch: envelope(404, 'not_found') }).listRuntimes();
+    expect(notListed).toEqual({ ok: false, status: 404, error: { code: 'internal_error', message: 'HTTP 404 not_found is not an answer the spec lists for internalListRuntimes: m' } });
+    const wrongStatus = await createRtmClient({ baseUrl: 'http://rtm.invalid', fetch: envelope(502, 'conflict') }).stop('g1', 'finished');
+    expect(wrongStatus).toMatchObject({ ok: false, status: 502, error: { code: 'service_unavailable' } });
+    // A listed answer narrows: on getRuntime, 404 is not_found (or an unexpected answer).
+    const listed = await createRtmClient({ baseUrl: 'http://rtm.invalid', fetch: envelope(404, 'not_found') }).getRuntime('g1');
+    if (!listed.ok && listed.status === 404) {
+      const code: 'not_found' | 'internal_error' | 'service_unavailable' = listed.error.code;
+      expect(code).toBe('not_found');
+    } else expect.unreachable();
+  });
+
+  it('answers readiness either way, diagnostics and liveness', async () => {
+    const { baseUrl } = await serve({ readiness: async () => ({ ready: false, checks: { postgres: { ok: false, error: 'down' } } }) });
+    const client = createRtmClient({ baseUrl });
+    expect(await client.readyz()).toMatchObject({ ok: true, status: 503, data: { status: 'not_ready', checks: { postgres: { ok: false } } } });
+    expect(await client.healthz()).toEqual({ ok: true, status: 200, data: { status: 'ok' } });
+    expect(await client.diagnostics()).toMatchObject({ ok: true, status: 200, data: { rtm: { version: '0.0.0-test' }, runtimes: { running: 0 } } });
   });
 
   it('rejects when RTM cannot be reached at all', async () => {

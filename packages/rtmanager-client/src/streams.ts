@@ -1,4 +1,4 @@
-// `@galaxy/rtmanager/streams`: what Game Lobby and other stream producers/consumers need to
+// `@galaxy/rtmanager-client/streams`: what Game Lobby and other stream producers/consumers need to
 // talk to RTM over Redis Streams (CONTRACT §6): the stream names, the wire payload types
 // (generated from api/*-asyncapi.yaml), their validators, and small encode/decode helpers
 // between the flat string fields of a stream entry and typed values. No Redis client here:
@@ -10,7 +10,7 @@ import type {
   HealthEventType,
   RuntimeAdminIntentPayload,
   RuntimeNotificationIntent,
-} from '../../generated/models/runtime-health.js';
+} from '../../../generated/models/runtime-health.js';
 import type {
   JobKind,
   JobOutcome,
@@ -18,7 +18,7 @@ import type {
   RuntimeStartJobPayload,
   RuntimeStopJobPayload,
   StopReason,
-} from '../../generated/models/runtime-jobs.js';
+} from '../../../generated/models/runtime-jobs.js';
 import {
   HEALTH_EVENT_DETAILS_VALIDATORS,
   NOTIFICATION_INTENT_VALIDATORS,
@@ -27,10 +27,10 @@ import {
   validateRuntimeJobResult,
   validateRuntimeStartJob,
   validateRuntimeStopJob,
-} from '../../generated/validators/index.js';
+} from '../../../generated/validators/index.js';
 
-export type * from '../../generated/models/runtime-jobs.js';
-export type * from '../../generated/models/runtime-health.js';
+export type * from '../../../generated/models/runtime-jobs.js';
+export type * from '../../../generated/models/runtime-health.js';
 export {
   HEALTH_EVENT_DETAILS_VALIDATORS,
   NOTIFICATION_INTENT_VALIDATORS,
@@ -45,7 +45,7 @@ export {
   validateRuntimeStopJob,
   type ValidationError,
   type Validator,
-} from '../../generated/validators/index.js';
+} from '../../../generated/validators/index.js';
 
 /** Stream names of CONTRACT §6, without a key prefix. */
 export const RTM_STREAMS = {

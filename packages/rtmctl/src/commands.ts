@@ -1,0 +1,64 @@
+// Every rtmctl command: its words, arguments, options, one-line summary and handler. The
+// --help texts and docs/client.md's CLI reference are written from this table.
+import type { OptionSpec } from './command-line.js';
+import { diagnostics } from './diagnostics-command.js';
+import { cleanup, patch, restart, runtimesGet, runtimesLs, runtimesOps, start, stop, type CommandContext } from './runtime-commands.js';
+
+export interface Command {
+  words: readonly string[];
+  args: string;
+  summary: string;
+  options: Record<string, OptionSpec>;
+  /** Absent for `events tail`, which talks to Redis instead of the REST API. */
+  run?: (ctx: CommandContext) => Promise<number>;
+}
+
+const CALLER: Record<string, OptionSpec> = {
+  caller: { type: 'string', help: 'X-Galaxy-Caller: admin_service (default) or game_master' },
+};
+
+export const COMMANDS: readonly Command[] = [
+  {
+    words: ['runtimes', 'ls'],
+    args: '',
+    summary: 'list runtimes (removed ones only with --all)',
+    options: {
+      status: { type: 'string', help: 'only runtimes in this status (running, stopped, removed)' },
+      all: { type: 'boolean', help: 'include removed runtimes' },
+    },
+    run: runtimesLs,
+  },
+  { words: ['runtimes', 'get'], args: 'GAME_ID', summary: 'show one runtime with its latest health', options: {}, run: runtimesGet },
+  {
+    words: ['runtimes', 'ops'],
+    args: 'GAME_ID',
+    summary: "show a game's operation log, newest first",
+    options: { limit: { type: 'string', help: 'at most N entries (1..500, default 50)' } },
+    run: runtimesOps,
+  },
+  { words: ['start'], args: 'GAME_ID IMAGE', summary: "start the game's engine container", options: CALLER, run: start },
+  {
+    words: ['stop'],
+    args: 'GAME_ID',
+    summary: "stop the game's engine container (kept until cleanup)",
+    options: { ...CALLER, reason: { type: 'string', help: 'orphan_cleanup, cancelled, finished, admin_request (default) or timeout' } },
+    run: stop,
+  },
+  { words: ['restart'], args: 'GAME_ID', summary: 'recreate the container with the same image', options: CALLER, run: restart },
+  { words: ['patch'], args: 'GAME_ID IMAGE', summary: 'move to another patch version of the image', options: CALLER, run: patch },
+  { words: ['cleanup'], args: 'GAME_ID', summary: "remove a stopped game's container (never its state)", options: CALLER, run: cleanup },
+  {
+    words: ['events', 'tail'],
+    args: '',
+    summary: 'follow runtime:health_events and runtime:job_results live',
+    options: {
+      game: { type: 'string', help: 'only events of this game' },
+      type: { type: 'string', help: 'only these event types, comma-separated (e.g. container_exited,job_result)' },
+      'redis-url': { type: 'string', help: 'Redis URL (default $RTM_REDIS_URL, else redis://127.0.0.1:6379)' },
+      'key-prefix': { type: 'string', help: "RTM's RTMANAGER_REDIS_KEY_PREFIX (default $RTM_REDIS_KEY_PREFIX, else none)" },
+      from: { type: 'string', help: 'start after this entry id (0 = from the beginning); default: only new events' },
+      max: { type: 'string', help: 'exit after N events' },
+    },
+  },
+  { words: ['diagnostics'], args: '', summary: 'readiness, versions of RTM, PostgreSQL, Redis and Docker, runtime counts', options: {}, run: diagnostics },
+];

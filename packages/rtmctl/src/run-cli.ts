@@ -1,0 +1,87 @@
+// rtmctl's main: finds the command, parses its options, builds the client from flags or
+// RTM_URL / RTM_TOKEN, runs it and turns the outcome into an exit code (0 success, 1 failure
+// result or RTM unreachable, 2 usage). The environment is passed in, not read here.
+import { createRtmClient, GALAXY_CALLERS } from '@galaxy/rtmanager-client';
+import { oneOf, parseOptions, UsageError } from './command-line.js';
+import { COMMANDS, type Command } from './commands.js';
+import { eventsTail } from './events-tail.js';
+import { commandHelp, mainHelp } from './help-text.js';
+import type { Output } from './output.js';
+
+export interface CliEnvironment {
+  env: Record<string, string | undefined>;
+  output: Output;
+  signal: AbortSignal;
+  fetch?: typeof fetch;
+}
+
+const DEFAULT_URL = 'http://127.0.0.1:8090';
+
+function findCommand(args: readonly string[]): { command: Command; rest: string[] } | null {
+  for (const command of COMMANDS) {
+    if (command.words.every((w, i) => args[i] === w)) return { command, rest: args.slice(command.words.length) };
+  }
+  return null;
+}
+
+/** "fetch failed" says nothing: name the address and the cause (ECONNREFUSED, ENOTFOUND...). */
+function unreachable(url: string, err: unknown): string {
+  const cause = (err as { cause?: { code?: unknown; message?: unknown } }).cause;
+  const why = typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : (err as Error).message;
+  return `rtmctl: cannot reach RTM at ${url}: ${why}`;
+}
+
+export async function runCli(args: readonly string[], cli: CliEnvironment): Promise<number> {
+  const { output, env } = cli;
+  const found = findCommand(args);
+  if (!found) {
+    if (args.length === 0 || args[0] === '--help' || args[0] === '-h' || args[0] === 'help') {
+      output.out(mainHelp());
+      return args.length === 0 ? 2 : 0;
+    }
+    output.err(`rtmctl: unknown command "${args.join(' ')}"\n\n${mainHelp()}`);
+    return 2;
+  }
+  const { command, rest } = found;
+  let url = DEFAULT_URL;
+  try {
+    const { positionals, options } = parseOptions(rest, command.options);
+    if (options.help === true) {
+      output.out(commandHelp(command));
+      return 0;
+    }
+    if (command.words[0] === 'events') {
+      return await eventsTail(
+        {
+          options,
+          output,
+          signal: cli.signal,
+          redisUrl: (options['redis-url'] as string | undefined) ?? env.RTM_REDIS_URL ?? 'redis://127.0.0.1:6379',
+          keyPrefix: (options['key-prefix'] as string | undefined) ?? env.RTM_REDIS_KEY_PREFIX ?? '',
+        },
+        positionals,
+      );
+    }
+    url = (options.url as string | undefined) ?? env.RTM_URL ?? DEFAULT_URL;
+    const token = (options.token as string | undefined) ?? env.RTM_TOKEN;
+    const caller = oneOf(options.caller, 'caller', GALAXY_CALLERS) ?? 'admin_service';
+    const client = createRtmClient({
+      baseUrl: url,
+      caller,
+      ...(token !== undefined && token !== '' ? { token } : {}),
+      ...(cli.fetch ? { fetch: cli.fetch } : {}),
+    });
+    if (!command.run) throw new Error(`rtmctl ${command.words.join(' ')} has no handler`);
+    return await command.run({ client, positionals, options, output });
+  } catch (err) {
+    if (err instanceof UsageError) {
+      output.err(`rtmctl: ${err.message}\n\n${commandHelp(command)}`);
+      return 2;
+    }
+    if (err instanceof TypeError && /fetch/i.test(err.message)) {
+      output.err(unreachable(url, err));
+      return 1;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,124 @@
+// rtmctl's commands against a real RTM HTTP server (fake Docker/stores behind it): tables
+// and JSON, exit codes 0/1/2, flags and RTM_URL/RTM_TOKEN, --help everywhere, and the
+// one-line error when RTM cannot be reached. `events tail` runs on real Redis in
+// test/integration/packages/consumer.test.ts.
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createApiHarness, type ApiHarness } from '../../../test/api/support/api-harness.js';
+import { IMAGE, IMAGE_PATCH } from '../../../test/services/support/lifecycle-harness.js';
+import { COMMANDS } from '../src/commands.js';
+import { runCli } from '../src/run-cli.js';
+
+const open: ApiHarness[] = [];
+afterEach(async () => {
+  for (const a of open.splice(0)) await a.app.close();
+});
+
+async function serve(opts: Parameters<typeof createApiHarness>[0] = {}) {
+  const api = createApiHarness(opts);
+  open.push(api);
+  api.docker.addImage(IMAGE);
+  api.docker.addImage(IMAGE_PATCH);
+  await api.app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = api.app.server.address() as AddressInfo;
+  return { api, url: `http://127.0.0.1:${port}` };
+}
+
+async function rtmctl(args: string[], env: Record<string, string> = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(args, {
+    env,
+    signal: new AbortController().signal,
+    output: { out: (t) => out.push(t), err: (t) => err.push(t) },
+  });
+  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
+}
+
+describe('rtmctl', () => {
+  it('runs the lifecycle with tables, following RTM_URL', async () => {
+    const { api, url } = await serve();
+    const env = { RTM_URL: url };
+    const started = await rtmctl(['start', 'c1', IMAGE], env);
+    expect(started).toMatchObject({ code: 0, stderr: '' });
+    expect(started.stdout).toMatch(/^game_id:\s+c1$/m);
+    expect(started.stdout).toMatch(/^status:\s+running$/m);
+    expect((await rtmctl(['start', 'c1', IMAGE], env)).stdout).toContain('replay_no_op');
+    expect((await rtmctl(['patch', 'c1', IMAGE_PATCH], env)).stdout).toContain(IMAGE_PATCH);
+    expect((await rtmctl(['restart', 'c1'], env)).code).toBe(0);
+    expect((await rtmctl(['stop', 'c1', '--reason', 'finished'], env)).stdout).toMatch(/^status:\s+stopped$/m);
+    expect((await rtmctl(['cleanup', 'c1'], env)).stdout).toMatch(/^status:\s+removed$/m);
+    expect(api.operationLog.entries.every((e) => e.opSource === 'admin_rest')).toBe(true);
+
+    const ls = await rtmctl(['runtimes', 'ls'], env);
+    expect(ls).toEqual({ code: 0, stdout: 'no runtimes', stderr: '' });
+    const all = await rtmctl(['runtimes', 'ls', '--all'], env);
+    expect(all.stdout.split('\n')[0]).toMatch(/^GAME_ID\s+STATUS\s+IMAGE\s+CONTAINER\s+HEALTH\s+LAST_OP_AT$/);
+    expect(all.stdout.split('\n')[1]).toMatch(/^c1\s+removed\s+/);
+    const ops = await rtmctl(['runtimes', 'ops', 'c1', '--limit', '2'], env);
+    expect(ops.stdout.split('\n').slice(1).map((l) => l.split(/\s+/)[1])).toEqual(['cleanup_container', 'stop']);
+    expect((await rtmctl(['runtimes', 'get', 'c1'], env)).stdout).toMatch(/^status:\s+removed$/m);
+  });
+
+  it('prints JSON with --json, for results and failures alike', async () => {
+    const { url } = await serve();
+    const started = await rtmctl(['start', 'j1', IMAGE, '--json', '--url', url]);
+    expect(JSON.parse(started.stdout)).toMatchObject({ error_code: null, runtime: { game_id: 'j1', status: 'running' } });
+    const list = await rtmctl(['runtimes', 'ls', '--json', '--url', url]);
+    expect(JSON.parse(list.stdout)).toMatchObject([{ game_id: 'j1' }]);
+    const missing = await rtmctl(['runtimes', 'get', 'nope', '--json', '--url', url]);
+    expect(missing.code).toBe(1);
+    expect(JSON.parse(missing.stdout)).toEqual({ status: 404, error: { code: 'not_found', message: 'no runtime record for game nope' } });
+    const diag = await rtmctl(['diagnostics', '--json', '--url', url]);
+    expect(diag.code).toBe(0);
+    expect(JSON.parse(diag.stdout)).toMatchObject({ readiness: { status: 'ready' }, rtm: { version: '0.0.0-test' }, runtimes: { running: 1 } });
+  });
+
+  it('exits 1 with one line for a failure result, and 1 when RTM is not ready', async () => {
+    const { url } = await serve({ readiness: async () => ({ ready: false, checks: { postgres: { ok: false, error: 'down' } } }) });
+    expect(await rtmctl(['runtimes', 'get', 'nope', '--url', url])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'rtmctl: not_found (HTTP 404): no runtime record for game nope',
+    });
+    const diag = await rtmctl(['diagnostics', '--url', url]);
+    expect(diag.code).toBe(1);
+    expect(diag.stdout).toMatch(/^readiness:\s+not_ready$/m);
+    expect(diag.stdout).toMatch(/^postgres\s+no\s+down$/m);
+    expect(diag.stdout).not.toMatch(/127\.0\.0\.1|token/i);
+  });
+
+  it('sends the token from --token or RTM_TOKEN and reports a refusal', async () => {
+    const { url } = await serve({ tokens: ['tok-1'] });
+    expect((await rtmctl(['runtimes', 'ls', '--url', url, '--token', 'tok-1'])).code).toBe(0);
+    expect((await rtmctl(['runtimes', 'ls'], { RTM_URL: url, RTM_TOKEN: 'tok-1' })).code).toBe(0);
+    const refused = await rtmctl(['runtimes', 'ls'], { RTM_URL: url, RTM_TOKEN: 'tok-2' });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^rtmctl: unauthorized \(HTTP 401\)/);
+    expect(refused.stderr).not.toContain('tok-2');
+  });
+
+  it('exits 2 on usage errors and prints help for every command', async () => {
+    expect((await rtmctl([])).code).toBe(2);
+    expect((await rtmctl(['frobnicate'])).code).toBe(2);
+    expect((await rtmctl(['start', 'g1'])).stderr).toMatch(/^rtmctl: expected GAME_ID IMAGE, got g1/);
+    expect((await rtmctl(['stop', 'g1', '--reason', 'bored'])).code).toBe(2);
+    expect((await rtmctl(['runtimes', 'ops', 'g1', '--limit', '0'])).code).toBe(2);
+    expect((await rtmctl(['runtimes', 'ls', '--bogus'])).code).toBe(2);
+    expect((await rtmctl(['--help'])).code).toBe(0);
+    for (const c of COMMANDS) {
+      const help = await rtmctl([...c.words, '--help']);
+      expect(help.code, c.words.join(' ')).toBe(0);
+      expect(help.stdout).toContain(`Usage: rtmctl ${c.words.join(' ')}`);
+    }
+  });
+
+  it('says in one line that RTM cannot be reached', async () => {
+    const { api, url } = await serve();
+    await api.app.close();
+    open.length = 0;
+    const result = await rtmctl(['runtimes', 'ls', '--url', url]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(`rtmctl: cannot reach RTM at ${url}: ECONNREFUSED`);
+  });
+});

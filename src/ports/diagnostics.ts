@@ -1,0 +1,23 @@
+import type { RuntimeStatus } from '../domain/runtime-record.js';
+
+/** A dependency whose server version `rtmctl diagnostics` reports (never its address or credentials). */
+export interface VersionSource {
+  readonly name: 'postgres' | 'redis' | 'docker';
+  /** The server's version string; rejects when the server does not answer. */
+  version(): Promise<string>;
+}
+
+export interface DependencyVersion {
+  version: string | null;
+  /** Why `version` is null; null otherwise. */
+  error: string | null;
+}
+
+/** GET /api/v1/internal/diagnostics (Diagnostics in the OpenAPI spec). */
+export interface DiagnosticsReport {
+  rtm: { version: string; node_version: string; uptime_s: number };
+  postgres: DependencyVersion;
+  redis: DependencyVersion;
+  docker: DependencyVersion;
+  runtimes: Record<RuntimeStatus, number>;
+}
