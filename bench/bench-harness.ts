@@ -19,6 +19,7 @@ import { createRtmDatabase } from '../src/adapters/postgres/database.js';
 import { PostgresHealthSnapshotStore } from '../src/adapters/postgres/health-snapshot.store.js';
 import { runMigrations } from '../src/adapters/postgres/migrator.js';
 import { PostgresOperationLogStore } from '../src/adapters/postgres/operation-log.store.js';
+import { PostgresPendingOperationStore } from '../src/adapters/postgres/pending-operation.store.js';
 import { PostgresRuntimeRecordStore } from '../src/adapters/postgres/runtime-record.store.js';
 import { PostgresRuntimeReadStore } from '../src/adapters/postgres/runtime-read.store.js';
 import { RedisGameLeases } from '../src/adapters/redis/game-lease.adapter.js';
@@ -147,6 +148,7 @@ export async function createBenchHarness(log: (line: string) => void): Promise<B
         docker: timings.wrap('docker', docker),
         records: timings.wrap('records', records),
         operationLog: timings.wrap('operationLog', operationLog),
+        pendingOperations: new PostgresPendingOperationStore(db),
         leases: timings.wrap('leases', leases, (_method, lease) =>
           lease !== null && typeof lease === 'object' ? timings.wrap('lease', lease) : lease,
         ),

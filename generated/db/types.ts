@@ -51,6 +51,15 @@ export interface OperationLog {
   started_at: Timestamp;
 }
 
+export interface PendingOperations {
+  correlation_id: string;
+  game_id: string;
+  image_ref: string | null;
+  op_kind: string;
+  op_source: string;
+  started_at: Timestamp;
+}
+
 export interface RuntimeRecords {
   created_at: Generated<Timestamp>;
   current_container_id: string | null;
@@ -68,5 +77,6 @@ export interface RuntimeRecords {
 export interface DB {
   health_snapshots: HealthSnapshots;
   operation_log: OperationLog;
+  pending_operations: PendingOperations;
   runtime_records: RuntimeRecords;
 }

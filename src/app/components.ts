@@ -6,6 +6,7 @@ import { LobbyHttpClient } from '../adapters/lobby/lobby-http.client.js';
 import { ContainerIntentsRegistry } from '../adapters/memory/container-intents.registry.js';
 import { PostgresHealthSnapshotStore } from '../adapters/postgres/health-snapshot.store.js';
 import { PostgresOperationLogStore } from '../adapters/postgres/operation-log.store.js';
+import { PostgresPendingOperationStore } from '../adapters/postgres/pending-operation.store.js';
 import { PostgresRuntimeReadStore } from '../adapters/postgres/runtime-read.store.js';
 import { PostgresRuntimeRecordStore } from '../adapters/postgres/runtime-record.store.js';
 import { RedisGameLeases } from '../adapters/redis/game-lease.adapter.js';
@@ -19,6 +20,7 @@ import { withSpan } from '../adapters/telemetry/tracing.js';
 import type { Clock } from '../ports/clock.js';
 import { RecordHealthEventService } from '../services/health/record-health-event.service.js';
 import { createLifecycleServices } from '../services/lifecycle-services.js';
+import { createReconcileServices } from '../services/reconcile/reconcile-services.js';
 import { ContainerCleanupWorker } from '../workers/container-cleanup/container-cleanup.worker.js';
 import { DockerEventsWorker } from '../workers/docker-events/docker-events.worker.js';
 import { DockerInspectWorker } from '../workers/docker-inspect/docker-inspect.worker.js';
@@ -46,6 +48,7 @@ export function buildAdapters(infra: Infrastructure, config: RtmConfig, logger: 
     records,
     reads: new PostgresRuntimeReadStore(db),
     operationLog: new PostgresOperationLogStore(db),
+    pendingOperations: new PostgresPendingOperationStore(db),
     snapshots,
     metrics,
     leases: new RedisGameLeases(redis, { keyPrefix: config.redis.keyPrefix, ttlMs: config.coordination.leaseTtlMs }, logger),
@@ -75,12 +78,23 @@ export function buildWorkers(infra: Infrastructure, adapters: Adapters, services
   const { docker } = infra;
   const common = { records, operationLog: adapters.operationLog, leases: adapters.leases, metrics: adapters.metrics, clock, logger };
   const probe = config.health;
-  const reconciler = new ReconcilerWorker({
+  const reconcile = createReconcileServices({
     ...common,
     docker,
+    pendingOperations: adapters.pendingOperations,
     health,
+    intents: adapters.containerIntents,
     stateDirectories: adapters.stateDirectories,
-    settings: { intervalMs: config.reconcile.intervalMs, graceMs: config.reconcile.graceMs, enginePort: config.container.enginePort },
+    settings: { graceMs: config.reconcile.graceMs, enginePort: config.container.enginePort },
+  });
+  const reconciler = new ReconcilerWorker({
+    docker,
+    records,
+    pendingOperations: adapters.pendingOperations,
+    reconcile: reconcile.game,
+    clock,
+    logger,
+    settings: { intervalMs: config.reconcile.intervalMs },
   });
   const probeSettings = {
     intervalMs: probe.probeIntervalMs,
@@ -93,7 +107,7 @@ export function buildWorkers(infra: Infrastructure, adapters: Adapters, services
     enginePort: config.container.enginePort,
   };
   const others = [
-    new DockerEventsWorker({ ...common, docker, health, intents: adapters.containerIntents, settings: { reconnectMaxMs: probe.eventsReconnectMaxMs } }),
+    new DockerEventsWorker({ records, docker, health, intents: adapters.containerIntents, vanished: reconcile.vanished, clock, logger, settings: { reconnectMaxMs: probe.eventsReconnectMaxMs } }),
     new HealthProbeWorker({ records, docker, health, clock, logger, settings: probeSettings }),
     new DockerInspectWorker({ records, docker, health, clock, logger, settings: { intervalMs: probe.inspectIntervalMs } }),
     new ContainerCleanupWorker({

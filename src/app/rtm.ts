@@ -96,7 +96,7 @@ async function startAfterReconcile(
   toStart: readonly BackgroundWorker[],
   ctx: { health: ComponentHealth; running: BackgroundWorker[]; signal: AbortSignal; logger: Logger },
 ): Promise<void> {
-  const reconciled = await retryUntilDone('startup reconcile', () => reconciler.reconcileOnce(), { signal: ctx.signal, logger: ctx.logger });
+  const reconciled = await retryUntilDone('startup reconcile', () => reconciler.reconcileOnce({ startup: true }), { signal: ctx.signal, logger: ctx.logger });
   if (!reconciled.done) return;
   ctx.logger.info({ report: reconciled.value }, 'startup reconcile done');
   ctx.running.push(...toStart);

@@ -1,4 +1,6 @@
-// The allowed status transitions of CONTRACT §3, as data, plus a validator.
+// The allowed status transitions (CONTRACT §3, extended with adoption and the crash
+// repairs of docs/domain-and-ports.md "Transitions"), as data, plus a validator. Binding:
+// every record write goes through the pipeline's writeRecord, which refuses anything else.
 import type { RuntimeStatus } from './runtime-record.js';
 
 export type TransitionCause =
@@ -6,6 +8,7 @@ export type TransitionCause =
   | 'stop'
   | 'restart'
   | 'cleanup'
+  | 'reconcile_adopt'
   | 'reconcile_mark_stopped'
   | 'reconcile_dispose';
 
@@ -17,12 +20,15 @@ export interface AllowedTransition {
 
 /** `from: null` means "no record yet". */
 export const ALLOWED_TRANSITIONS: readonly AllowedTransition[] = [
-  { from: null, to: 'running', by: ['start'] },
-  { from: 'removed', to: 'running', by: ['start'] },
+  { from: null, to: 'running', by: ['start', 'reconcile_adopt'] },
+  { from: 'removed', to: 'running', by: ['start', 'reconcile_adopt'] },
   { from: 'running', to: 'stopped', by: ['stop', 'reconcile_mark_stopped'] },
-  { from: 'stopped', to: 'running', by: ['start', 'restart'] },
-  { from: 'stopped', to: 'removed', by: ['cleanup'] },
+  { from: 'stopped', to: 'running', by: ['start', 'restart', 'reconcile_adopt'] },
+  { from: 'stopped', to: 'removed', by: ['cleanup', 'reconcile_dispose'] },
   { from: 'running', to: 'removed', by: ['reconcile_dispose'] },
+  // The record's container vanished and another owned engine of the game runs: it becomes
+  // the record's container. The only write that keeps the status (it changes the container).
+  { from: 'running', to: 'running', by: ['reconcile_adopt'] },
 ];
 
 export function isTransitionAllowed(

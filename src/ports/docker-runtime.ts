@@ -2,10 +2,12 @@ import type { ContainerSpec, HostResources } from '../domain/container-spec.js';
 
 /**
  * The narrow Docker surface RTM uses. Every call has a timeout inside the adapter.
- * Failures are thrown as DockerError with a kind the services map to contract codes.
+ * A daemon that does not answer (or too late) is a DependencyUnavailable('docker')
+ * (ports/infrastructure-fault.ts); what the daemon refused is a DockerError of a kind the
+ * services map to the step's contract code.
  */
 export type DockerErrorKind =
-  /** Daemon does not answer, or timed out. -> docker_unavailable */
+  /** Not produced by the adapter any more (DependencyUnavailable instead); kept until the REST edge stops reading it. */
   | 'unavailable'
   /** The referenced image / container does not exist. */
   | 'not_found'

@@ -1,28 +1,39 @@
-// Every `running` record, page by page (ascending game_id), for the workers that visit
+// Every record of one status, page by page (ascending game_id), for the workers that visit
 // them all each round. Paging keeps one round's memory bounded on a large fleet.
-import type { RuntimeRecord } from '../domain/runtime-record.js';
+import type { RuntimeRecord, RuntimeStatus } from '../domain/runtime-record.js';
 import type { RuntimeRecordStore } from '../ports/runtime-record.store.js';
 
 export const RUNNING_RECORDS_PAGE_SIZE = 200;
 
-export async function* runningRecords(
+export async function* recordsWithStatus(
   records: Pick<RuntimeRecordStore, 'list'>,
+  status: RuntimeStatus,
   pageSize = RUNNING_RECORDS_PAGE_SIZE,
 ): AsyncGenerator<RuntimeRecord> {
   let afterGameId: string | undefined;
   for (;;) {
-    const page = await records.list({ status: 'running', limit: pageSize, ...(afterGameId ? { afterGameId } : {}) });
+    const page = await records.list({ status, limit: pageSize, ...(afterGameId ? { afterGameId } : {}) });
     for (const r of page) yield r;
     if (page.length < pageSize) return;
     afterGameId = page[page.length - 1]?.gameId;
   }
 }
 
-export async function listRunningRecords(
+/** The `running` records (probe, inspect and events workers). */
+export function runningRecords(records: Pick<RuntimeRecordStore, 'list'>, pageSize = RUNNING_RECORDS_PAGE_SIZE): AsyncGenerator<RuntimeRecord> {
+  return recordsWithStatus(records, 'running', pageSize);
+}
+
+export async function listRecordsWithStatus(
   records: Pick<RuntimeRecordStore, 'list'>,
+  status: RuntimeStatus,
   pageSize = RUNNING_RECORDS_PAGE_SIZE,
 ): Promise<RuntimeRecord[]> {
   const all: RuntimeRecord[] = [];
-  for await (const r of runningRecords(records, pageSize)) all.push(r);
+  for await (const r of recordsWithStatus(records, status, pageSize)) all.push(r);
   return all;
+}
+
+export function listRunningRecords(records: Pick<RuntimeRecordStore, 'list'>, pageSize = RUNNING_RECORDS_PAGE_SIZE): Promise<RuntimeRecord[]> {
+  return listRecordsWithStatus(records, 'running', pageSize);
 }

@@ -6,7 +6,9 @@ import {
   type TransitionCause,
 } from '../../src/domain/runtime-transitions.js';
 
-// CONTRACT §3, written out independently of the implementation's table.
+// CONTRACT §3 plus adoption and the crash repairs (docs/domain-and-ports.md "Transitions";
+// named behaviour change of issue 8: the table binds every write), written out
+// independently of the implementation's table.
 const CONTRACT_TABLE: ReadonlyArray<[RuntimeStatus | null, RuntimeStatus, TransitionCause]> = [
   [null, 'running', 'start'],
   ['removed', 'running', 'start'],
@@ -16,10 +18,15 @@ const CONTRACT_TABLE: ReadonlyArray<[RuntimeStatus | null, RuntimeStatus, Transi
   ['stopped', 'running', 'restart'],
   ['stopped', 'removed', 'cleanup'],
   ['running', 'removed', 'reconcile_dispose'],
+  [null, 'running', 'reconcile_adopt'],
+  ['removed', 'running', 'reconcile_adopt'],
+  ['stopped', 'running', 'reconcile_adopt'],
+  ['running', 'running', 'reconcile_adopt'],
+  ['stopped', 'removed', 'reconcile_dispose'],
 ];
 
 const FROM: ReadonlyArray<RuntimeStatus | null> = [null, ...RUNTIME_STATUSES];
-const CAUSES: readonly TransitionCause[] = ['start', 'stop', 'restart', 'cleanup', 'reconcile_mark_stopped', 'reconcile_dispose'];
+const CAUSES: readonly TransitionCause[] = ['start', 'stop', 'restart', 'cleanup', 'reconcile_adopt', 'reconcile_mark_stopped', 'reconcile_dispose'];
 
 const grid = FROM.flatMap((from) =>
   RUNTIME_STATUSES.flatMap((to) =>
@@ -34,7 +41,7 @@ const grid = FROM.flatMap((from) =>
 
 describe('runtime transitions (CONTRACT §3)', () => {
   it('covers the full from × to × by grid', () => {
-    expect(grid).toHaveLength(4 * 3 * 6);
+    expect(grid).toHaveLength(4 * 3 * 7);
     expect(grid.filter((g) => g.expected)).toHaveLength(CONTRACT_TABLE.length);
   });
 
@@ -47,7 +54,8 @@ describe('runtime transitions (CONTRACT §3)', () => {
     expect([...flattened].sort()).toEqual([...CONTRACT_TABLE].map((r) => [...r] as const).sort());
   });
 
-  it('never allows a status to transition to itself', () => {
-    for (const s of RUNTIME_STATUSES) for (const by of CAUSES) expect(isTransitionAllowed(s, s, by)).toBe(false);
+  it('only adoption keeps a status (running -> running: it replaces the container)', () => {
+    for (const s of RUNTIME_STATUSES)
+      for (const by of CAUSES) expect(isTransitionAllowed(s, s, by)).toBe(s === 'running' && by === 'reconcile_adopt');
   });
 });

@@ -1,5 +1,6 @@
 // In-memory Docker. Models images, containers (by id and unique name) and an event feed.
 // Failure injection: `failOn[method] = DockerError` makes the next call of that method throw.
+import { DependencyUnavailable } from '../../src/ports/infrastructure-fault.js';
 import { randomBytes } from 'node:crypto';
 import type { ContainerSpec, HostResources } from '../../src/domain/container-spec.js';
 import {
@@ -96,7 +97,7 @@ export class FakeDockerRuntime implements DockerRuntime {
 
   private record(method: Method, args: unknown[]): void {
     this.calls.push({ method, args });
-    if (this.down) throw new DockerError('unavailable', 'fake docker daemon is down');
+    if (this.down) throw new DependencyUnavailable('docker', 'fake docker daemon is down');
     const f = this.failOn[method];
     if (f) {
       delete this.failOn[method];

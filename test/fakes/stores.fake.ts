@@ -6,6 +6,7 @@ import type { RuntimeRecord, RuntimeStatus } from '../../src/domain/runtime-reco
 import { ALLOWED_TRANSITIONS } from '../../src/domain/runtime-transitions.js';
 import type { HealthSnapshotStore } from '../../src/ports/health-snapshot.store.js';
 import type { OperationLogStore } from '../../src/ports/operation-log.store.js';
+import type { PendingOperation, PendingOperationStore } from '../../src/ports/pending-operation.store.js';
 import type { RuntimeListQuery, RuntimeRecordStore, RuntimeStatusChange } from '../../src/ports/runtime-record.store.js';
 
 const clone = <T>(v: T): T => structuredClone(v);
@@ -31,7 +32,7 @@ export class FakeRuntimeRecordStore implements RuntimeRecordStore {
     if (change.expectedStatus !== undefined && r.status !== change.expectedStatus) return null;
     // Like the real store: only a §3 transition matches (never status -> same status), which
     // is what leaves exactly one winner among writers with the same expectation.
-    if (!ALLOWED_TRANSITIONS.some((t) => t.from === r.status && t.to === change.to)) return null;
+    if (!ALLOWED_TRANSITIONS.some((t) => t.from === r.status && t.to === change.to && t.from !== t.to)) return null;
     r.status = change.to;
     r.lastOpAt = change.at;
     if (change.to === 'stopped') r.stoppedAt = change.at;
@@ -99,5 +100,29 @@ export class FakeHealthSnapshotStore implements HealthSnapshotStore {
   async get(gameId: string): Promise<HealthSnapshot | null> {
     const s = this.rows.get(gameId);
     return s ? clone(s) : null;
+  }
+}
+
+export class FakePendingOperationStore implements PendingOperationStore {
+  readonly rows = new Map<string, PendingOperation>();
+  /** Set to make every call throw (an unreachable store). */
+  failWith: Error | null = null;
+
+  async begin(marker: PendingOperation): Promise<void> {
+    if (this.failWith) throw this.failWith;
+    this.rows.set(marker.gameId, clone(marker));
+  }
+
+  async end(gameId: string, correlationId: string): Promise<void> {
+    if (this.failWith) throw this.failWith;
+    if (this.rows.get(gameId)?.correlationId === correlationId) this.rows.delete(gameId);
+  }
+
+  async list(limit: number): Promise<PendingOperation[]> {
+    if (this.failWith) throw this.failWith;
+    return [...this.rows.values()]
+      .sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime() || a.gameId.localeCompare(b.gameId))
+      .slice(0, limit)
+      .map(clone);
   }
 }

@@ -14,7 +14,8 @@ import { FakeGameLeases } from '../fakes/coordination.fake.js';
 import { FakeDockerRuntime, type FakeContainer } from '../fakes/docker-runtime.fake.js';
 import { FakeStateDirectories, ManualClock } from '../fakes/misc.fake.js';
 import { FakeHealthEventPublisher } from '../fakes/publishers.fake.js';
-import { FakeHealthSnapshotStore, FakeOperationLogStore, FakeRuntimeRecordStore } from '../fakes/stores.fake.js';
+import { createReconcileServices } from '../../src/services/reconcile/reconcile-services.js';
+import { FakeHealthSnapshotStore, FakeOperationLogStore, FakePendingOperationStore, FakeRuntimeRecordStore } from '../fakes/stores.fake.js';
 
 export const IMAGE = 'galaxy/game-test:1.0.0';
 export const silentLogger = pino({ level: 'silent' });
@@ -49,14 +50,18 @@ export function createWorld(clock = new ManualClock()) {
   return world;
 }
 
+/** The reconcile grace of the worlds' services. */
+export const WORLD_GRACE_MS = 30_000;
+
 function buildWorld(clock: ManualClock) {
   const snapshots = new FakeHealthSnapshotStore();
   const publisher = new FakeHealthEventPublisher();
-  return {
+  const parts = {
     clock,
     docker: new FakeDockerRuntime(),
     records: new FakeRuntimeRecordStore(),
     operationLog: new FakeOperationLogStore(),
+    pendingOperations: new FakePendingOperationStore(),
     snapshots,
     publisher,
     health: new RecordHealthEventService({ snapshots, stream: publisher, metrics: noopMetrics, logger: silentLogger }),
@@ -66,6 +71,8 @@ function buildWorld(clock: ManualClock) {
     metrics: noopMetrics,
     logger: silentLogger,
   };
+  const reconcile = createReconcileServices({ ...parts, settings: { graceMs: WORLD_GRACE_MS, enginePort: 8080 } });
+  return { ...parts, reconcile: reconcile.game, vanished: reconcile.vanished };
 }
 export type World = ReturnType<typeof buildWorld>;
 

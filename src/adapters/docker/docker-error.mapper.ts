@@ -1,7 +1,9 @@
-// One place that turns what dockerode / Node throw into the port's DockerError kinds.
+// One place that turns what dockerode / Node throw into the port's faults.
 // Rule: no HTTP answer at all (a Node system error: refused, missing socket, reset; or our
-// own deadline) means the daemon is unavailable; an HTTP answer is classified by its status.
+// own deadline) means the daemon is unavailable: DependencyUnavailable('docker'); an HTTP
+// answer is the daemon refusing the call: a DockerError classified by its status.
 import { DockerError } from '../../ports/docker-runtime.js';
+import { DependencyUnavailable } from '../../ports/infrastructure-fault.js';
 
 interface RawDockerError {
   statusCode?: unknown;
@@ -25,12 +27,12 @@ export function daemonMessageOf(err: unknown): string {
   return message.replace(/^\(HTTP code \d+\) [^-]*- /, '').trim();
 }
 
-export function toDockerError(err: unknown, what: string): DockerError {
-  if (err instanceof DockerError) return err;
+export function toDockerError(err: unknown, what: string): DockerError | DependencyUnavailable {
+  if (err instanceof DockerError || err instanceof DependencyUnavailable) return err;
   const status = dockerStatusOf(err);
   if (status === undefined) {
     const code = (err as RawDockerError | null)?.code;
-    if (typeof code === 'string') return new DockerError('unavailable', `Docker daemon unreachable during ${what} (${code}: ${daemonMessageOf(err)})`);
+    if (typeof code === 'string') return new DependencyUnavailable('docker', `Docker daemon unreachable during ${what} (${code}: ${daemonMessageOf(err)})`, { cause: err });
     return new DockerError('failed', `${what} failed: ${daemonMessageOf(err)}`);
   }
   const message = daemonMessageOf(err);

@@ -1,6 +1,6 @@
 // DockerRuntime over dockerode. Every call runs under an explicit deadline (dockerode's
 // own `timeout` is a socket idle timeout and would also cut the events stream): when it
-// passes, the HTTP request is aborted and the call fails with DockerError('unavailable').
+// passes, the HTTP request is aborted and the call fails with DependencyUnavailable('docker').
 // Errors are mapped once, in docker-error.mapper.ts. Each call is one OpenTelemetry span.
 import type { Readable } from 'node:stream';
 import { SpanKind, SpanStatusCode, trace, type Attributes, type Tracer } from '@opentelemetry/api';
@@ -18,6 +18,7 @@ import {
 } from '../../ports/docker-runtime.js';
 import { containerCreateOptions } from './container-create.mapper.js';
 import { decodeDockerEvent, parseEventLine, WATCHED_EVENT_ACTIONS } from './docker-event.decoder.js';
+import { DependencyUnavailable } from '../../ports/infrastructure-fault.js';
 import { dockerStatusOf, toDockerError } from './docker-error.mapper.js';
 import { containerInfoOf, containerSummaryOf, hostResourcesOf, imageInfoOf, pullFailureOf } from './docker-inspect.mapper.js';
 import { decodeNdjson } from './ndjson-stream.decoder.js';
@@ -233,7 +234,7 @@ export class DockerodeRuntime implements DockerRuntime {
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
-          reject(new DockerError('unavailable', `Docker daemon did not answer ${method} within ${timeoutMs} ms`));
+          reject(new DependencyUnavailable('docker', `Docker daemon did not answer ${method} within ${timeoutMs} ms`));
           controller.abort();
         }, timeoutMs);
       });
@@ -244,8 +245,8 @@ export class DockerodeRuntime implements DockerRuntime {
         return await Promise.race([attempt, deadline]);
       } catch (err) {
         const mapped = toDockerError(err, method);
-        if (mapped.kind === 'unavailable') this.hostResourcesRead = null;
-        span.setAttribute('docker.error_kind', mapped.kind);
+        if (!(mapped instanceof DockerError)) this.hostResourcesRead = null;
+        span.setAttribute('docker.error_kind', mapped instanceof DockerError ? mapped.kind : 'unavailable');
         span.recordException(mapped);
         span.setStatus({ code: SpanStatusCode.ERROR, message: mapped.message });
         throw mapped;

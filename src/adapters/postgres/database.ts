@@ -1,9 +1,20 @@
 // The Kysely handle the stores share. The composition root owns the pg Pool and builds
 // this once; each store pins schema `rtmanager` itself (RTM_SCHEMA), so the handle passed
 // in may be plain or already `.withSchema(...)`: the stores cannot end up in `public`.
-import { Kysely, PostgresDialect } from 'kysely';
+// Its driver classifies every failure once (postgres-fault.ts): an unreachable database is
+// a DependencyUnavailable, whichever store or query met it.
+import {
+  Kysely,
+  PostgresDialect,
+  type CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  type QueryResult,
+  type TransactionSettings,
+} from 'kysely';
 import type pg from 'pg';
 import type { DB } from '../../../generated/db/types.js';
+import { classifyingPostgresFaults as classified, toPostgresFault } from './postgres-fault.js';
 
 /** Created by the migrations (CONTRACT §9); see docs/postgres-migration.md. */
 export const RTM_SCHEMA = 'rtmanager';
@@ -13,5 +24,62 @@ export const RTM_SCHEMA = 'rtmanager';
  * that once instead of `pool.end()`.
  */
 export function createRtmDatabase(pool: pg.Pool): Kysely<DB> {
-  return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  return new Kysely<DB>({ dialect: new FaultClassifyingPostgresDialect({ pool }) });
+}
+
+class FaultClassifyingPostgresDialect extends PostgresDialect {
+  override createDriver(): Driver {
+    return new FaultClassifyingDriver(super.createDriver());
+  }
+}
+
+class FaultClassifyingConnection implements DatabaseConnection {
+  constructor(readonly inner: DatabaseConnection) {}
+
+  executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    return classified(() => this.inner.executeQuery<R>(query));
+  }
+
+  async *streamQuery<R>(query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
+    try {
+      yield* this.inner.streamQuery<R>(query, chunkSize);
+    } catch (err) {
+      throw toPostgresFault(err);
+    }
+  }
+}
+
+const innerOf = (connection: DatabaseConnection): DatabaseConnection =>
+  connection instanceof FaultClassifyingConnection ? connection.inner : connection;
+
+class FaultClassifyingDriver implements Driver {
+  constructor(private readonly inner: Driver) {}
+
+  init(): Promise<void> {
+    return classified(() => this.inner.init());
+  }
+
+  async acquireConnection(): Promise<DatabaseConnection> {
+    return new FaultClassifyingConnection(await classified(() => this.inner.acquireConnection()));
+  }
+
+  beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
+    return classified(() => this.inner.beginTransaction(innerOf(connection), settings));
+  }
+
+  commitTransaction(connection: DatabaseConnection): Promise<void> {
+    return classified(() => this.inner.commitTransaction(innerOf(connection)));
+  }
+
+  rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    return classified(() => this.inner.rollbackTransaction(innerOf(connection)));
+  }
+
+  releaseConnection(connection: DatabaseConnection): Promise<void> {
+    return this.inner.releaseConnection(innerOf(connection));
+  }
+
+  destroy(): Promise<void> {
+    return this.inner.destroy();
+  }
 }

@@ -47,12 +47,13 @@ export function runtimeRecordToRow(record: RuntimeRecord): Insertable<RuntimeRec
 }
 
 /**
- * The statuses a row may be in for a status update to `to` (CONTRACT §3). No transition
- * goes from a status to itself, which is what makes the CAS single-winner: once the first
+ * The statuses a row may be in for a status update to `to` (CONTRACT §3). A status update
+ * never goes from a status to itself (adoption's running -> running is an upsert), which
+ * is what makes the CAS single-winner: once the first
  * writer has moved the row, the second one's guard no longer matches.
  */
 export function statusesAllowedBefore(to: RuntimeStatus): RuntimeStatus[] {
-  return ALLOWED_TRANSITIONS.filter((t) => t.to === to && t.from !== null).map((t) => t.from as RuntimeStatus);
+  return ALLOWED_TRANSITIONS.filter((t) => t.to === to && t.from !== null && t.from !== to).map((t) => t.from as RuntimeStatus);
 }
 
 export class PostgresRuntimeRecordStore implements RuntimeRecordStore {

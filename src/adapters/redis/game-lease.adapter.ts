@@ -1,11 +1,12 @@
 // Per-game lease in Redis (CONTRACT §4): one key per game holding the holder's random
 // token, set with NX + PX and renewed in the background while held. Renew and release are
 // compare-and-act Lua scripts, so a holder whose lease lapsed can never extend or delete
-// the lease a newer holder took.
+// the lease a newer holder took. An unreachable Redis is a DependencyUnavailable.
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { GameLease, GameLeases } from '../../ports/game-lease.js';
+import { classifyingRedisFaults } from './redis-fault.js';
 
 const RENEW_SCRIPT = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then
@@ -51,7 +52,7 @@ export class RedisGameLeases implements GameLeases {
     const key = this.keyFor(gameId);
     const token = randomUUID();
     const sentAt = Date.now();
-    const reply = await this.redis.set(key, token, 'PX', this.options.ttlMs, 'NX');
+    const reply = await classifyingRedisFaults(() => this.redis.set(key, token, 'PX', this.options.ttlMs, 'NX'));
     if (reply !== 'OK') return null;
     const lease = new RedisGameLease(
       this.redis,

@@ -2,24 +2,21 @@
 // Called by REST and by the TTL cleanup worker (op_source auto_ttl). Never touches the
 // game's state directory. Failure table: docs/services.md "cleanup".
 import type { Logger } from 'pino';
-import type { OpSource } from '../../domain/operation.js';
-import type { OperationResult } from '../../domain/operation-result.js';
-import type { RuntimeRecord } from '../../domain/runtime-record.js';
+import { succeeded, type OperationResult } from '../../domain/operation-result.js';
 import type { Clock } from '../../ports/clock.js';
 import type { ContainerIntents } from '../../ports/container-intents.js';
 import { DockerError, type DockerRuntime } from '../../ports/docker-runtime.js';
-import type { GameLeases } from '../../ports/game-lease.js';
+import type { GameLease, GameLeases } from '../../ports/game-lease.js';
 import type { Metrics } from '../../ports/metrics.js';
 import type { OperationLogStore } from '../../ports/operation-log.store.js';
 import type { RuntimeRecordStore } from '../../ports/runtime-record.store.js';
-import { LeaseRunner, assertLeaseHeld } from '../shared/lease-runner.js';
-import { OperationFailure, asOperationFailure, fromDockerError, storeStep } from '../shared/operation-failure.js';
-import { OperationRecorder, type RecordedOperation } from '../shared/operation-recorder.js';
-import { refuseInvalidGameId } from '../shared/request-validation.js';
+import { pickContext, type OperationContext } from '../operation-context.js';
+import { OperationFailure, classifyFault, storeStep } from '../pipeline/operation-failure.js';
+import { OperationPipeline, changeStatus } from '../pipeline/operation-pipeline.js';
+import type { RecordedOperation } from '../pipeline/operation-recorder.js';
 
-export interface CleanupContainerInput {
+export interface CleanupContainerInput extends OperationContext {
   gameId: string;
-  opSource: OpSource;
 }
 
 export interface CleanupContainerDeps {
@@ -34,52 +31,35 @@ export interface CleanupContainerDeps {
 }
 
 export class CleanupContainerService {
-  private readonly recorder: OperationRecorder;
-  private readonly leaseRunner: LeaseRunner;
+  private readonly pipeline: OperationPipeline;
 
   constructor(private readonly deps: CleanupContainerDeps) {
-    this.recorder = new OperationRecorder(deps);
-    this.leaseRunner = new LeaseRunner(deps.leases, deps.logger);
+    this.pipeline = new OperationPipeline(deps);
   }
 
-  async execute(input: CleanupContainerInput): Promise<OperationResult> {
-    const refused = refuseInvalidGameId(input.gameId, 'cleanup_container', this.deps.logger);
-    if (refused) return refused;
-    return this.leaseRunner.run(
-      input.gameId,
-      async (lease) => {
-        const op = this.begin(input);
-        let found: RuntimeRecord | null = null;
-        try {
-          found = await storeStep('reading the runtime record', () => this.deps.records.get(input.gameId));
-          if (found === null) throw new OperationFailure('not_found', `no runtime record for game ${input.gameId}`);
-          op.containerId = found.currentContainerId;
-          op.imageRef = found.currentImageRef;
-          if (found.status === 'removed') return await op.succeed(found, true);
-          if (found.status === 'running')
-            throw new OperationFailure('conflict', `game ${input.gameId} is running; stop it before cleaning up its container`);
+  execute(input: CleanupContainerInput): Promise<OperationResult> {
+    return this.pipeline.run({
+      gameId: input.gameId,
+      opKind: 'cleanup_container',
+      context: pickContext(input),
+      act: (op, lease) => this.act(input.gameId, op, lease),
+    });
+  }
 
-          if (found.currentContainerId !== null) await this.removeContainer(found.currentContainerId);
-          assertLeaseHeld(lease);
-          const containerId = found.currentContainerId;
-          const removed = await storeStep('writing the runtime record', () =>
-            this.deps.records.updateStatus({
-              gameId: input.gameId,
-              expectedContainerId: containerId,
-              expectedStatus: 'stopped',
-              to: 'removed',
-              at: this.deps.clock.now(),
-            }),
-          );
-          if (removed === null)
-            throw new OperationFailure('conflict', 'the runtime record changed during cleanup; it was not overwritten');
-          return await op.succeed(removed);
-        } catch (err) {
-          return op.fail(asOperationFailure(err), found);
-        }
-      },
-      (failure) => this.begin(input).fail(failure, null),
-    );
+  private async act(gameId: string, op: RecordedOperation, lease: GameLease): Promise<OperationResult> {
+    const found = await storeStep('reading the runtime record', () => this.deps.records.get(gameId));
+    op.found = found;
+    if (found === null) throw new OperationFailure('not_found', `no runtime record for game ${gameId}`);
+    op.containerId = found.currentContainerId;
+    op.imageRef = found.currentImageRef;
+    if (found.status === 'removed') return succeeded(found, true);
+    if (found.status === 'running')
+      throw new OperationFailure('conflict', `game ${gameId} is running; stop it before cleaning up its container`);
+
+    const containerId = found.currentContainerId;
+    if (containerId !== null) await this.removeContainer(containerId);
+    const at = this.deps.clock.now();
+    return succeeded(await changeStatus(lease, this.deps.records, { gameId, containerId, from: 'stopped', to: 'removed', by: 'cleanup', at }));
   }
 
   /**
@@ -93,11 +73,7 @@ export class CleanupContainerService {
     } catch (err) {
       if (err instanceof DockerError && err.kind === 'conflict')
         throw new OperationFailure('conflict', `container ${containerId.slice(0, 12)} is running in Docker although the record says stopped; left alone: ${err.message}`);
-      throw fromDockerError(err, 'removing the container', 'internal_error');
+      throw classifyFault(err, 'removing the container');
     }
-  }
-
-  private begin(input: CleanupContainerInput): RecordedOperation {
-    return this.recorder.begin({ gameId: input.gameId, opKind: 'cleanup_container', opSource: input.opSource, correlationId: null });
   }
 }

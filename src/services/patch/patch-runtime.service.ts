@@ -4,25 +4,26 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { parseImageRef, parseSemverTag, type ImageRef, type SemVer } from '../../domain/image-ref.js';
-import type { OpSource } from '../../domain/operation.js';
-import type { OperationResult } from '../../domain/operation-result.js';
+import { succeeded, type OperationResult } from '../../domain/operation-result.js';
 import type { RuntimeRecord } from '../../domain/runtime-record.js';
 import type { Clock } from '../../ports/clock.js';
-import type { GameLeases } from '../../ports/game-lease.js';
+import type { GameLease, GameLeases } from '../../ports/game-lease.js';
 import type { Metrics } from '../../ports/metrics.js';
 import type { OperationLogStore } from '../../ports/operation-log.store.js';
+import type { PendingOperationStore } from '../../ports/pending-operation.store.js';
 import type { RuntimeRecordStore } from '../../ports/runtime-record.store.js';
-import { LeaseRunner, type HeldContext } from '../shared/lease-runner.js';
-import { OperationFailure, asOperationFailure, storeStep } from '../shared/operation-failure.js';
-import { OperationRecorder, type RecordedOperation } from '../shared/operation-recorder.js';
-import { checkImageRef, refuseInvalidGameId } from '../shared/request-validation.js';
+import { pickContext, type OperationContext } from '../operation-context.js';
+import { OperationFailure, storeStep } from '../pipeline/operation-failure.js';
+import { OperationPipeline } from '../pipeline/operation-pipeline.js';
+import type { RecordedOperation } from '../pipeline/operation-recorder.js';
+import { checkImageRef } from '../pipeline/request-validation.js';
+import { failedStep } from '../restart/restart-runtime.service.js';
 import type { StartRuntimeService } from '../start/start-runtime.service.js';
 import type { StopRuntimeService } from '../stop/stop-runtime.service.js';
 
-export interface PatchRuntimeInput {
+export interface PatchRuntimeInput extends OperationContext {
   gameId: string;
   imageRef: string;
-  opSource: OpSource;
 }
 
 export interface PatchRuntimeSettings {
@@ -33,6 +34,7 @@ export interface PatchRuntimeDeps {
   records: RuntimeRecordStore;
   operationLog: OperationLogStore;
   leases: GameLeases;
+  pendingOperations: PendingOperationStore;
   start: Pick<StartRuntimeService, 'runHeld'>;
   stop: Pick<StopRuntimeService, 'runHeld'>;
   metrics: Metrics;
@@ -54,72 +56,62 @@ function semverOf(ref: ImageRef, which: 'new' | 'current'): SemVer {
   return version;
 }
 
+type PatchTarget = { ref: ImageRef; version: SemVer };
+
 export class PatchRuntimeService {
-  private readonly recorder: OperationRecorder;
-  private readonly leaseRunner: LeaseRunner;
+  private readonly pipeline: OperationPipeline;
   private readonly newCorrelationId: () => string;
 
   constructor(private readonly deps: PatchRuntimeDeps) {
-    this.recorder = new OperationRecorder(deps);
-    this.leaseRunner = new LeaseRunner(deps.leases, deps.logger);
+    this.pipeline = new OperationPipeline(deps);
     this.newCorrelationId = deps.newCorrelationId ?? randomUUID;
   }
 
-  async execute(input: PatchRuntimeInput): Promise<OperationResult> {
-    const refused = refuseInvalidGameId(input.gameId, 'patch', this.deps.logger);
-    if (refused) return refused;
-    const correlationId = this.newCorrelationId();
-    let target: { ref: ImageRef; version: SemVer };
-    try {
-      const ref = checkImageRef(input.imageRef, this.deps.settings.imageAllowlist);
-      target = { ref, version: semverOf(ref, 'new') };
-    } catch (err) {
-      return this.begin(input, correlationId).fail(asOperationFailure(err), null);
-    }
-    return this.leaseRunner.run(
-      input.gameId,
-      (lease) => this.patchHeld(input, target, { lease, correlationId }),
-      (failure) => this.begin(input, correlationId).fail(failure, null),
-    );
+  execute(input: PatchRuntimeInput): Promise<OperationResult> {
+    const context = { ...pickContext(input), correlationId: this.newCorrelationId() };
+    let target: PatchTarget | null = null;
+    return this.pipeline.run({
+      gameId: input.gameId,
+      opKind: 'patch',
+      context,
+      imageRef: input.imageRef,
+      pending: true,
+      validate: () => {
+        const ref = checkImageRef(input.imageRef, this.deps.settings.imageAllowlist);
+        target = { ref, version: semverOf(ref, 'new') };
+      },
+      act: (op, lease) => this.act({ ...context, gameId: input.gameId }, target as PatchTarget, op, lease),
+    });
   }
 
-  private async patchHeld(
-    input: PatchRuntimeInput,
-    target: { ref: ImageRef; version: SemVer },
-    ctx: HeldContext,
+  private async act(
+    input: OperationContext & { gameId: string },
+    target: PatchTarget,
+    op: RecordedOperation,
+    lease: GameLease,
   ): Promise<OperationResult> {
-    const op = this.begin(input, ctx.correlationId);
-    let found: RuntimeRecord | null = null;
-    try {
-      found = await storeStep('reading the runtime record', () => this.deps.records.get(input.gameId));
-      if (found === null || found.status === 'removed')
-        throw new OperationFailure('not_found', `game ${input.gameId} has no container to patch`);
-      op.containerId = found.currentContainerId;
-      op.details.from_image_ref = found.currentImageRef;
-      op.details.previous_status = found.status;
-      if (found.currentImageRef === target.ref.raw) return await op.succeed(found, true);
-      this.checkPatchOnly(found.currentImageRef, target);
+    const found = await storeStep('reading the runtime record', () => this.deps.records.get(input.gameId));
+    op.found = found;
+    if (found === null || found.status === 'removed') throw new OperationFailure('not_found', `game ${input.gameId} has no container to patch`);
+    op.containerId = found.currentContainerId;
+    op.details.from_image_ref = found.currentImageRef;
+    op.details.previous_status = found.status;
+    if (found.currentImageRef === target.ref.raw) return succeeded(found, true);
+    this.checkPatchOnly(found.currentImageRef, target);
 
-      const previousImage = found.currentImageRef as string; // checked non-null above
-      if (found.status === 'running') {
-        const stopped = await this.deps.stop.runHeld({ gameId: input.gameId, reason: 'patch', opSource: input.opSource }, ctx);
-        if (stopped.outcome === 'failure') {
-          op.details.failed_step = 'stop';
-          return await op.finish(stopped);
-        }
-      }
-      // start removes the old (owned, now stopped) container only once the new image is
-      // pulled and its labels are valid, so a bad image leaves the old container in place.
-      const started = await this.deps.start.runHeld({ gameId: input.gameId, imageRef: target.ref.raw, opSource: input.opSource }, ctx);
-      if (started.outcome === 'success') {
-        op.containerId = started.record?.currentContainerId ?? null;
-        return await op.succeed(started.record);
-      }
-      op.details.failed_step = 'start';
-      return await op.finish(await this.recover(input, previousImage, found, started, op, ctx));
-    } catch (err) {
-      return op.fail(asOperationFailure(err), found);
+    const previousImage = found.currentImageRef as string; // checked non-null above
+    if (found.status === 'running') {
+      const stopped = await this.deps.stop.runHeld({ ...input, reason: 'patch' }, lease);
+      if (stopped.outcome === 'failure') return failedStep(op, stopped, 'stop');
     }
+    // start removes the old (owned, now stopped) container only once the new image is
+    // pulled and its labels are valid, so a bad image leaves the old container in place.
+    const started = await this.deps.start.runHeld({ ...input, imageRef: target.ref.raw }, lease);
+    if (started.outcome === 'success') {
+      op.containerId = started.record?.currentContainerId ?? null;
+      return succeeded(started.record);
+    }
+    return failedStep(op, await this.recover(input, previousImage, found, started, op, lease), 'start');
   }
 
   private checkPatchOnly(currentImageRef: string | null, target: { ref: ImageRef; version: SemVer }): void {
@@ -146,18 +138,18 @@ export class PatchRuntimeService {
    * stays stopped.
    */
   private async recover(
-    input: PatchRuntimeInput,
+    input: OperationContext & { gameId: string },
     previousImage: string,
     before: RuntimeRecord,
     failedStart: OperationResult,
     op: RecordedOperation,
-    ctx: HeldContext,
+    lease: GameLease,
   ): Promise<OperationResult> {
     if (before.status !== 'running') {
       op.details.recovery = 'not_attempted';
       return failedStart;
     }
-    const restored = await this.deps.start.runHeld({ gameId: input.gameId, imageRef: previousImage, opSource: input.opSource }, ctx);
+    const restored = await this.deps.start.runHeld({ ...input, imageRef: previousImage }, lease);
     op.details.recovery = restored.outcome === 'success' ? 'restored_previous_image' : 'failed';
     if (restored.outcome === 'failure') op.details.recovery_error_code = restored.errorCode;
     op.containerId = restored.record?.currentContainerId ?? op.containerId;
@@ -169,15 +161,5 @@ export class PatchRuntimeService {
       errorMessage: `${failedStart.errorMessage ?? ''}${suffix}`,
       record: restored.record ?? failedStart.record,
     };
-  }
-
-  private begin(input: PatchRuntimeInput, correlationId: string | null): RecordedOperation {
-    return this.recorder.begin({
-      gameId: input.gameId,
-      opKind: 'patch',
-      opSource: input.opSource,
-      correlationId,
-      imageRef: typeof input.imageRef === 'string' ? input.imageRef : null,
-    });
   }
 }

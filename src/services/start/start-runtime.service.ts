@@ -12,8 +12,7 @@ import {
   type HostResources,
   type ResourceLimits,
 } from '../../domain/container-spec.js';
-import type { ErrorCode } from '../../domain/error-codes.js';
-import type { OperationResult } from '../../domain/operation-result.js';
+import { succeeded, type OperationResult } from '../../domain/operation-result.js';
 import { containerNameFor, engineEndpointFor, type RuntimeRecord } from '../../domain/runtime-record.js';
 import type { Clock } from '../../ports/clock.js';
 import type { ContainerIntents } from '../../ports/container-intents.js';
@@ -22,25 +21,17 @@ import type { GameLease, GameLeases } from '../../ports/game-lease.js';
 import type { LobbyClient } from '../../ports/lobby-client.js';
 import type { Metrics } from '../../ports/metrics.js';
 import type { OperationLogStore } from '../../ports/operation-log.store.js';
-import type {
-  NotificationIntentPublisher,
-  NotificationIntentType,
-} from '../../ports/publishers.js';
+import type { NotificationIntentPublisher } from '../../ports/publishers.js';
 import type { RuntimeRecordStore } from '../../ports/runtime-record.store.js';
 import type { StateDirectories } from '../../ports/state-directory.js';
 import type { HealthEventRecorder } from '../health/record-health-event.service.js';
-import { LeaseRunner, assertLeaseHeld, type HeldContext } from '../shared/lease-runner.js';
-import {
-  OperationFailure,
-  asOperationFailure,
-  describeError,
-  dockerStep,
-  fromDockerError,
-  storeStep,
-} from '../shared/operation-failure.js';
-import type { OperationContext } from '../operation-context.js';
-import { OperationRecorder, type RecordedOperation } from '../shared/operation-recorder.js';
-import { checkImageRef, refuseInvalidGameId } from '../shared/request-validation.js';
+import { pickContext, type OperationContext } from '../operation-context.js';
+import { assertLeaseHeld } from '../pipeline/lease-runner.js';
+import { OperationFailure, classifyFault, describeError, dockerStep, storeStep } from '../pipeline/operation-failure.js';
+import { OperationPipeline, writeRecord } from '../pipeline/operation-pipeline.js';
+import type { RecordedOperation } from '../pipeline/operation-recorder.js';
+import { checkImageRef } from '../pipeline/request-validation.js';
+import { StartAnnouncements } from './start-announcements.js';
 
 export interface StartRuntimeInput extends OperationContext {
   gameId: string;
@@ -72,100 +63,81 @@ export interface StartRuntimeDeps {
   settings: StartRuntimeSettings;
 }
 
-/** The three start failures an admin is told about (CONTRACT §6 notification:intents). */
-const INTENT_BY_CODE: Partial<Record<ErrorCode, NotificationIntentType>> = {
-  image_pull_failed: 'runtime.image_pull_failed',
-  container_start_failed: 'runtime.container_start_failed',
-  start_config_invalid: 'runtime.start_config_invalid',
-};
-
 export class StartRuntimeService {
-  private readonly recorder: OperationRecorder;
-  private readonly leaseRunner: LeaseRunner;
+  private readonly pipeline: OperationPipeline;
+  private readonly announcements: StartAnnouncements;
 
   constructor(private readonly deps: StartRuntimeDeps) {
-    this.recorder = new OperationRecorder(deps);
-    this.leaseRunner = new LeaseRunner(deps.leases, deps.logger);
+    this.pipeline = new OperationPipeline(deps);
+    this.announcements = new StartAnnouncements(deps);
   }
 
-  async execute(input: StartRuntimeInput): Promise<OperationResult> {
-    const refused = refuseInvalidGameId(input.gameId, 'start', this.deps.logger);
-    if (refused) return refused;
-    try {
-      checkImageRef(input.imageRef, this.deps.settings.imageAllowlist);
-    } catch (err) {
-      return this.begin(input, null).fail(asOperationFailure(err), null);
-    }
-    return this.leaseRunner.run(
-      input.gameId,
-      (lease) => this.runHeld(input, { lease, correlationId: null }),
-      (failure) => this.begin(input, null).fail(failure, null),
-    );
+  execute(input: StartRuntimeInput): Promise<OperationResult> {
+    return this.run(input, undefined);
   }
 
   /**
    * The whole start under a lease the caller already holds (restart, patch). Writes its
-   * own operation_log row, tagged with the caller's correlation id.
+   * own operation_log row, tagged with the caller's correlation id (in `input`).
    */
-  async runHeld(input: StartRuntimeInput, ctx: HeldContext): Promise<OperationResult> {
-    const op = this.begin(input, ctx.correlationId);
-    let found: RuntimeRecord | null = null;
-    let createdId: string | null = null;
-    let stored: RuntimeRecord;
-    try {
-      checkImageRef(input.imageRef, this.deps.settings.imageAllowlist);
-      found = await storeStep('reading the runtime record', () => this.deps.records.get(input.gameId));
-      if (found?.status === 'running') {
-        if (found.currentImageRef === input.imageRef) {
-          op.containerId = found.currentContainerId;
-          return await op.succeed(found, true);
-        }
+  runHeld(input: StartRuntimeInput, lease: GameLease): Promise<OperationResult> {
+    return this.run(input, lease);
+  }
+
+  private run(input: StartRuntimeInput, heldLease: GameLease | undefined): Promise<OperationResult> {
+    return this.pipeline.run({
+      gameId: input.gameId,
+      opKind: 'start',
+      context: pickContext(input),
+      imageRef: input.imageRef,
+      validate: () => void checkImageRef(input.imageRef, this.deps.settings.imageAllowlist),
+      ...(heldLease ? { heldLease } : {}),
+      act: (op, lease) => this.act(input, op, lease),
+      after: (result, op) => this.announcements.outcome(result, op),
+    });
+  }
+
+  private async act(input: StartRuntimeInput, op: RecordedOperation, lease: GameLease): Promise<OperationResult> {
+    const found = await storeStep('reading the runtime record', () => this.deps.records.get(input.gameId));
+    op.found = found;
+    if (found?.status === 'running') {
+      if (found.currentImageRef !== input.imageRef)
         throw new OperationFailure(
           'conflict',
           `game ${input.gameId} is already running ${found.currentImageRef ?? '(unknown image)'}; stop or patch it instead`,
         );
-      }
-      this.logLobbyView(input.gameId, op.log);
+      op.containerId = found.currentContainerId;
+      return succeeded(found, true);
+    }
+    this.announcements.logLobbyView(input.gameId, op.log);
 
-      const image = await this.ensureImage(input.imageRef, op);
-      const host = await dockerStep('reading the Docker host resources', 'container_start_failed', () => this.deps.docker.hostResources());
-      const limits = this.limitsFrom(image, host);
-      op.details.limits = { cpus: limits.cpus, memory_bytes: limits.memoryBytes, pids_limit: limits.pidsLimit };
-      const statePath = await this.ensureStateDirectory(input.gameId);
-      await this.clearLeftoverContainer(input.gameId, op);
+    const image = await this.ensureImage(input.imageRef, op);
+    const host = await dockerStep('reading the Docker host resources', 'container_start_failed', () => this.deps.docker.hostResources());
+    const limits = this.limitsFrom(image, host);
+    op.details.limits = { cpus: limits.cpus, memory_bytes: limits.memoryBytes, pids_limit: limits.pidsLimit };
+    const statePath = await this.ensureStateDirectory(input.gameId);
+    await this.clearLeftoverContainer(input.gameId, op);
 
-      assertLeaseHeld(ctx.lease);
-      const spec = buildContainerSpec({
-        gameId: input.gameId,
-        imageRef: input.imageRef,
-        hostStatePath: statePath,
-        limits,
-        defaults: this.deps.settings.containerDefaults,
-      });
+    assertLeaseHeld(lease);
+    const spec = buildContainerSpec({
+      gameId: input.gameId,
+      imageRef: input.imageRef,
+      hostStatePath: statePath,
+      limits,
+      defaults: this.deps.settings.containerDefaults,
+    });
+    let createdId: string | null = null;
+    try {
       createdId = await this.createContainer(spec);
       op.containerId = createdId;
       const containerId = createdId;
       await dockerStep('starting the container', 'container_start_failed', () => this.deps.docker.startContainer(containerId));
-
-      stored = await this.writeRunningRecord(input, containerId, statePath, ctx.lease);
+      op.written = await this.writeRunningRecord(input, found, containerId, statePath, lease);
+      return succeeded(op.written);
     } catch (err) {
-      return this.failStart(op, asOperationFailure(err), found, createdId);
+      if (createdId !== null) await this.removeCreated(createdId, op);
+      throw err;
     }
-    const result = await op.succeed(stored);
-    await this.publishStarted(stored, input.imageRef, op);
-    return result;
-  }
-
-  private begin(input: StartRuntimeInput, correlationId: string | null): RecordedOperation {
-    return this.recorder.begin({
-      gameId: input.gameId,
-      opKind: 'start',
-      opSource: input.opSource,
-      correlationId,
-      retries: input.retries,
-      deferRetryable: input.deferRetryable,
-      imageRef: typeof input.imageRef === 'string' ? input.imageRef : null,
-    });
   }
 
   private async createContainer(spec: ContainerSpec): Promise<string> {
@@ -175,7 +147,7 @@ export class StartRuntimeService {
       // The name was free a moment ago: someone created one since. Never touch theirs.
       if (err instanceof DockerError && err.kind === 'conflict')
         throw new OperationFailure('conflict', `container name ${spec.name} was taken concurrently: ${err.message}`);
-      throw fromDockerError(err, 'creating the container', 'container_start_failed');
+      throw classifyFault(err, 'creating the container', 'container_start_failed');
     }
   }
 
@@ -247,15 +219,15 @@ export class StartRuntimeService {
     op.details.replaced_container_id = existing.id;
   }
 
-  private async writeRunningRecord(
+  private writeRunningRecord(
     input: StartRuntimeInput,
+    found: RuntimeRecord | null,
     containerId: string,
     statePath: string,
     lease: GameLease,
   ): Promise<RuntimeRecord> {
-    assertLeaseHeld(lease);
     const now = this.deps.clock.now();
-    return storeStep('writing the runtime record', () =>
+    return writeRecord(lease, { from: found?.status ?? null, to: 'running', by: 'start' }, () =>
       this.deps.records.upsert({
         gameId: input.gameId,
         status: 'running',
@@ -272,19 +244,6 @@ export class StartRuntimeService {
     );
   }
 
-  private async failStart(
-    op: RecordedOperation,
-    failure: OperationFailure,
-    found: RuntimeRecord | null,
-    createdId: string | null,
-  ): Promise<OperationResult> {
-    if (createdId !== null) await this.removeCreated(createdId, op);
-    const result = await op.fail(failure, found);
-    const intentType = INTENT_BY_CODE[failure.code];
-    if (intentType) await this.publishIntent(intentType, failure, op);
-    return result;
-  }
-
   /** Rollback: what this attempt created does not outlive it. */
   private async removeCreated(containerId: string, op: RecordedOperation): Promise<void> {
     try {
@@ -296,50 +255,5 @@ export class StartRuntimeService {
       op.details.rolled_back = false;
       op.log.error({ container_id: containerId, err: describeError(err) }, 'rollback: removing the created container failed');
     }
-  }
-
-  private async publishIntent(intentType: NotificationIntentType, failure: OperationFailure, op: RecordedOperation): Promise<void> {
-    try {
-      await this.deps.notificationIntents.publish({
-        intentType,
-        idempotencyKey: `${intentType}:${op.scope.gameId}:${op.attemptId}`,
-        gameId: op.scope.gameId,
-        imageRef: op.imageRef ?? '',
-        errorCode: failure.code,
-        errorMessage: failure.message,
-        attemptedAt: op.startedAt,
-      });
-    } catch (err) {
-      op.log.error({ intent_type: intentType, err: describeError(err) }, 'publishing the admin notification intent failed');
-    }
-  }
-
-  private async publishStarted(record: RuntimeRecord, imageRef: string, op: RecordedOperation): Promise<void> {
-    try {
-      await this.deps.healthEvents.record({
-        gameId: record.gameId,
-        containerId: record.currentContainerId ?? '',
-        eventType: 'container_started',
-        occurredAt: this.deps.clock.now(),
-        details: { image_ref: imageRef },
-      });
-      // Counted by the health service (rtmanager_health_events_total), like every other event.
-    } catch (err) {
-      // The game is up and recorded; a lost event is not a failed start.
-      op.log.error({ err: describeError(err) }, 'publishing container_started failed');
-    }
-  }
-
-  /** Diagnostics only: never awaited by the start, never fails it. */
-  private logLobbyView(gameId: string, log: Logger): void {
-    const lobby = this.deps.lobby;
-    if (lobby === null) return;
-    lobby.getGame(gameId).then(
-      (game) => {
-        if (game === null) log.warn('lobby does not know this game');
-        else log.debug({ lobby_status: game.status }, 'lobby view of the game');
-      },
-      (err: unknown) => log.warn({ err: describeError(err) }, 'lobby diagnostics fetch failed'),
-    );
   }
 }

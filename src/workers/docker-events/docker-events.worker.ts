@@ -13,14 +13,11 @@ import type { RuntimeRecord } from '../../domain/runtime-record.js';
 import type { Clock } from '../../ports/clock.js';
 import type { ContainerIntents } from '../../ports/container-intents.js';
 import type { DockerEvent, DockerRuntime } from '../../ports/docker-runtime.js';
-import type { GameLeases } from '../../ports/game-lease.js';
-import type { Metrics } from '../../ports/metrics.js';
-import type { OperationLogStore } from '../../ports/operation-log.store.js';
 import type { RuntimeRecordStore } from '../../ports/runtime-record.store.js';
 import type { HealthEventRecorder } from '../../services/health/record-health-event.service.js';
+import type { VanishedRuntimeService } from '../../services/reconcile/vanished-runtime.service.js';
 import { Backoff } from '../../timing/backoff.policy.js';
 import type { BackgroundWorker } from '../background-worker.js';
-import { VanishedRuntimeDisposer } from '../reconciler/vanished-runtime.disposer.js';
 import { BoundedKeySet } from './bounded-key-set.js';
 import { waitForDaemon } from './daemon-wait.js';
 import { ExitReporter } from './exit-reporter.js';
@@ -43,12 +40,11 @@ export interface DockerEventsSettings {
 
 export interface DockerEventsWorkerDeps {
   docker: Pick<DockerRuntime, 'events' | 'inspectContainer' | 'ping'>;
-  records: Pick<RuntimeRecordStore, 'get' | 'list' | 'updateStatus'>;
-  operationLog: OperationLogStore;
+  records: Pick<RuntimeRecordStore, 'get' | 'list'>;
   health: HealthEventRecorder;
   intents: ContainerIntents;
-  leases: GameLeases;
-  metrics: Metrics;
+  /** The removal of a vanished runtime: a service (services/reconcile/), this worker only triggers it. */
+  vanished: Pick<VanishedRuntimeService, 'containerVanished'>;
   clock: Clock;
   logger: Logger;
   settings: DockerEventsSettings;
@@ -64,7 +60,6 @@ const SEEN_EVENTS_CAPACITY = 4096;
 export class DockerEventsWorker implements BackgroundWorker {
   readonly name = 'docker-events';
   private readonly log: Logger;
-  private readonly disposer: VanishedRuntimeDisposer;
   private readonly exits: ExitReporter;
   private readonly reconnect: Backoff;
   private abort: AbortController | null = null;
@@ -81,14 +76,6 @@ export class DockerEventsWorker implements BackgroundWorker {
 
   constructor(private readonly deps: DockerEventsWorkerDeps) {
     this.log = deps.logger.child({ worker: this.name });
-    this.disposer = new VanishedRuntimeDisposer({
-      records: deps.records,
-      operationLog: deps.operationLog,
-      health: deps.health,
-      metrics: deps.metrics,
-      clock: deps.clock,
-      logger: this.log,
-    });
     this.exits = new ExitReporter({ health: deps.health, intents: deps.intents, clock: deps.clock, logger: this.log });
     this.resync = new RunningRecordsResync({
       records: deps.records,
@@ -253,8 +240,8 @@ export class DockerEventsWorker implements BackgroundWorker {
 
   /**
    * The container is gone. Only a `running` record pointing at it, removed by someone other
-   * than RTM, is a disappearance; it is disposed under the game's lease, or left to the
-   * reconciler when an operation holds the lease.
+   * than RTM, is a disappearance; the service disposes it under the game's lease, or
+   * leaves it to the reconciler when an operation holds the lease.
    */
   private async onVanished(gameId: string, containerId: string): Promise<void> {
     const record = await this.currentRecord(gameId, containerId);
@@ -264,18 +251,9 @@ export class DockerEventsWorker implements BackgroundWorker {
       log.info('container removed by RTM itself; not a disappearance');
       return;
     }
-    const lease = await this.deps.leases.tryAcquire(gameId);
-    if (!lease) {
-      log.info('game lease busy; leaving the vanished container to the reconciler');
-      return;
-    }
-    try {
-      const fresh = await this.deps.records.get(gameId);
-      if (!fresh || fresh.status !== 'running' || fresh.currentContainerId !== containerId) return;
-      await this.disposer.dispose(fresh, containerId, 'docker_event');
-    } finally {
-      await lease.release().catch((err: unknown) => log.warn({ err }, 'lease release failed'));
-    }
+    const outcome = await this.deps.vanished.containerVanished({ gameId, containerId, source: 'docker_event' });
+    // A store down: what this event meant is re-derived by a resync once it answers.
+    if (outcome === 'failed') this.requestResync('event_failed');
   }
 
   /** One running record's container, as a resync sees it. */

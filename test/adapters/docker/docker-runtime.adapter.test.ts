@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createDockerClient, DockerodeRuntime } from '../../../src/adapters/docker/docker-runtime.adapter.js';
 import { buildContainerSpec, CONTAINER_STATE_PATH } from '../../../src/domain/container-spec.js';
 import { DockerError, type DockerRuntime } from '../../../src/ports/docker-runtime.js';
+import { DependencyUnavailable, isDependencyUnavailable } from '../../../src/ports/infrastructure-fault.js';
 import {
   ENGINE_IMAGE,
   eventually,
@@ -25,6 +26,18 @@ const silent = pino({ level: 'silent' });
 
 function realRuntime(host = TEST_DOCKER_HOST, apiTimeoutMs = 15_000, pullTimeoutMs = 30_000): DockerodeRuntime {
   return new DockerodeRuntime(createDockerClient(host), { apiTimeoutMs, pullTimeoutMs, logger: silent });
+}
+
+/** A daemon that cannot be reached is a DependencyUnavailable('docker'), not a DockerError (issue 8 item 4). */
+async function unavailableOf(p: Promise<unknown>): Promise<DependencyUnavailable> {
+  const err = await p.then(
+    () => {
+      throw new Error('expected DependencyUnavailable, the call succeeded');
+    },
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(DependencyUnavailable);
+  return err as DependencyUnavailable;
 }
 
 async function dockerErrorOf(p: Promise<unknown>): Promise<DockerError> {
@@ -253,8 +266,8 @@ describe('DockerodeRuntime when the daemon is not there', () => {
       const runtime = realRuntime(host, 10_000, 10_000);
       for (const [name, call] of calls) {
         const started = Date.now();
-        const err = await dockerErrorOf(call(runtime));
-        expect(err.kind, name).toBe('unavailable');
+        const err = await unavailableOf(call(runtime));
+        expect(isDependencyUnavailable(err, 'docker'), name).toBe(true);
         expect(Date.now() - started, name).toBeLessThan(2_000);
       }
     });
@@ -306,9 +319,9 @@ describe('DockerodeRuntime when the daemon is not there', () => {
       for (const [name, call, deadlineMs] of all) {
         const closedBefore = closedSockets;
         const started = Date.now();
-        const err = await dockerErrorOf(call(runtime));
+        const err = await unavailableOf(call(runtime));
         const took = Date.now() - started;
-        expect(err.kind, name).toBe('unavailable');
+        expect(isDependencyUnavailable(err, 'docker'), name).toBe(true);
         expect(err.message, name).toContain('did not answer');
         expect(took, name).toBeGreaterThanOrEqual(deadlineMs - 20);
         expect(took, name).toBeLessThan(deadlineMs + 1_000);

@@ -11,7 +11,9 @@ import { uniqueSuffix } from '../../support/test-env.js';
 import { asSuperuser, createEmptyDatabase, type EmptyDatabase } from './empty-database.js';
 
 const MIGRATIONS = path.join(projectRoot(), 'migrations');
-const TABLES = ['health_snapshots', 'operation_log', 'runtime_records', 'schema_migrations'];
+const TABLES = ['health_snapshots', 'operation_log', 'pending_operations', 'runtime_records', 'schema_migrations'];
+/** The files in migrations/, in order. */
+const FILES = ['0001_init.sql', '0002_pending_operations.sql'];
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -64,11 +66,11 @@ describe('runMigrations', () => {
   it('creates schema rtmanager and its tables on an empty database; a second run is a no-op', async () => {
     const db = await emptyDatabase();
     const pool = poolFor(db.url());
-    expect(await runMigrations(pool, MIGRATIONS)).toEqual({ applied: ['0001_init.sql'], alreadyApplied: [] });
+    expect(await runMigrations(pool, MIGRATIONS)).toEqual({ applied: FILES, alreadyApplied: [] });
     expect(await tablesIn(pool)).toEqual(TABLES);
     const before = await pool.query('SELECT version, checksum, applied_at FROM rtmanager.schema_migrations');
 
-    expect(await runMigrations(pool, MIGRATIONS)).toEqual({ applied: [], alreadyApplied: ['0001_init.sql'] });
+    expect(await runMigrations(pool, MIGRATIONS)).toEqual({ applied: [], alreadyApplied: FILES });
     expect((await pool.query('SELECT version, checksum, applied_at FROM rtmanager.schema_migrations')).rows).toEqual(before.rows);
   });
 
@@ -78,16 +80,16 @@ describe('runMigrations', () => {
       const a = poolFor(db.url());
       const b = poolFor(db.url());
       const [ra, rb] = await Promise.all([runMigrations(a, MIGRATIONS), runMigrations(b, MIGRATIONS)]);
-      expect([...ra.applied, ...rb.applied]).toEqual(['0001_init.sql']);
-      expect([...ra.alreadyApplied, ...rb.alreadyApplied]).toEqual(['0001_init.sql']);
+      expect([...ra.applied, ...rb.applied].sort()).toEqual(FILES);
+      expect([...ra.alreadyApplied, ...rb.alreadyApplied].sort()).toEqual(FILES);
       expect(await tablesIn(a)).toEqual(TABLES);
-      expect(await appliedVersions(a)).toEqual(['0001_init.sql']);
+      expect(await appliedVersions(a)).toEqual(FILES);
     }
   });
 
   it('a failing file raises MigrationError naming it, leaves no partial table, and keeps earlier files applied', async () => {
     const dir = await migrationsCopy();
-    const broken = '0002_broken.sql';
+    const broken = '0099_broken.sql';
     await writeFile(
       path.join(dir, broken),
       'CREATE TABLE rtmanager.half_done (id int);\nINSERT INTO rtmanager.half_done VALUES (1);\nSELECT rtmanager_no_such_function();\n',
@@ -101,11 +103,11 @@ describe('runMigrations', () => {
     expect((err as MigrationError).message).toContain(broken);
     expect((err as MigrationError).message).toContain('rtmanager_no_such_function');
     expect(await tablesIn(pool)).toEqual(TABLES);
-    expect(await appliedVersions(pool)).toEqual(['0001_init.sql']);
+    expect(await appliedVersions(pool)).toEqual(FILES);
 
     // Fixed by the operator: the next start applies it.
     await writeFile(path.join(dir, broken), 'CREATE TABLE rtmanager.half_done (id int);\n');
-    expect(await runMigrations(pool, dir)).toEqual({ applied: [broken], alreadyApplied: ['0001_init.sql'] });
+    expect(await runMigrations(pool, dir)).toEqual({ applied: [broken], alreadyApplied: FILES });
   });
 
   it('an applied file whose content changed is refused by checksum', async () => {
@@ -154,7 +156,7 @@ describe('runMigrations', () => {
       const superPool = poolFor(db.url());
       await superPool.query(`CREATE SCHEMA rtmanager AUTHORIZATION ${role}`);
       const pool = poolFor(db.url(role));
-      expect(await runMigrations(pool, MIGRATIONS)).toEqual({ applied: ['0001_init.sql'], alreadyApplied: [] });
+      expect(await runMigrations(pool, MIGRATIONS)).toEqual({ applied: FILES, alreadyApplied: [] });
       expect(await tablesIn(pool)).toEqual(TABLES);
     });
 
@@ -163,7 +165,7 @@ describe('runMigrations', () => {
       const role = await roleWithoutCreate(db);
       await asSuperuser(`GRANT CREATE ON DATABASE ${db.name} TO ${role}`);
       const pool = poolFor(db.url(role));
-      expect(await runMigrations(pool, MIGRATIONS)).toEqual({ applied: ['0001_init.sql'], alreadyApplied: [] });
+      expect(await runMigrations(pool, MIGRATIONS)).toEqual({ applied: FILES, alreadyApplied: [] });
       const { rows } = await pool.query<{ owner: string }>(
         `SELECT nspowner::regrole::text AS owner FROM pg_namespace WHERE nspname = 'rtmanager'`,
       );

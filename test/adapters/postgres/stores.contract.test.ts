@@ -1,15 +1,17 @@
-// The three store contracts against real PostgreSQL and against the in-memory fakes.
+// The store contracts against real PostgreSQL and against the in-memory fakes.
 import { type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DB } from '../../../generated/db/types.js';
 import { createRtmDatabase } from '../../../src/adapters/postgres/database.js';
 import { PostgresHealthSnapshotStore } from '../../../src/adapters/postgres/health-snapshot.store.js';
 import { PostgresOperationLogStore } from '../../../src/adapters/postgres/operation-log.store.js';
+import { PostgresPendingOperationStore } from '../../../src/adapters/postgres/pending-operation.store.js';
 import { PostgresRuntimeRecordStore } from '../../../src/adapters/postgres/runtime-record.store.js';
 import { PostgresRuntimeReadStore } from '../../../src/adapters/postgres/runtime-read.store.js';
 import { isDependencyUnavailable } from '../../../src/ports/infrastructure-fault.js';
 import { FakeRuntimeReadStore } from '../../fakes/runtime-read.fake.js';
-import { FakeHealthSnapshotStore, FakeOperationLogStore, FakeRuntimeRecordStore } from '../../fakes/stores.fake.js';
+import { FakeHealthSnapshotStore, FakeOperationLogStore, FakePendingOperationStore, FakeRuntimeRecordStore } from '../../fakes/stores.fake.js';
+import { describePendingOperationStoreContract } from './pending-operation-store.contract.js';
 import { createTestDatabase, eventually, type TestDatabase } from '../../support/test-env.js';
 import {
   describeHealthSnapshotStoreContract,
@@ -33,7 +35,7 @@ afterAll(async () => {
 });
 
 async function emptyTables(): Promise<void> {
-  await testDb.pool.query('TRUNCATE rtmanager.runtime_records, rtmanager.operation_log, rtmanager.health_snapshots');
+  await testDb.pool.query('TRUNCATE rtmanager.runtime_records, rtmanager.operation_log, rtmanager.health_snapshots, rtmanager.pending_operations');
 }
 
 /**
@@ -88,6 +90,12 @@ describeHealthSnapshotStoreContract('postgres', async () => {
   return new PostgresHealthSnapshotStore(db);
 });
 describeHealthSnapshotStoreContract('fake', async () => new FakeHealthSnapshotStore());
+
+describePendingOperationStoreContract('postgres', async () => {
+  await emptyTables();
+  return new PostgresPendingOperationStore(db);
+});
+describePendingOperationStoreContract('fake', async () => new FakePendingOperationStore());
 
 describeRuntimeReadStoreContract('postgres', async () => {
   await testDb.pool.query('TRUNCATE rtmanager.runtime_records, rtmanager.health_snapshots');

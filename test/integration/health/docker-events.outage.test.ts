@@ -12,6 +12,8 @@ import { createRtmDatabase } from '../../../src/adapters/postgres/database.js';
 import { PostgresHealthSnapshotStore } from '../../../src/adapters/postgres/health-snapshot.store.js';
 import { runMigrations } from '../../../src/adapters/postgres/migrator.js';
 import { PostgresOperationLogStore } from '../../../src/adapters/postgres/operation-log.store.js';
+import { PostgresPendingOperationStore } from '../../../src/adapters/postgres/pending-operation.store.js';
+import { createReconcileServices } from '../../../src/services/reconcile/reconcile-services.js';
 import { PostgresRuntimeRecordStore } from '../../../src/adapters/postgres/runtime-record.store.js';
 import { RedisGameLeases } from '../../../src/adapters/redis/game-lease.adapter.js';
 import { RedisHealthEventPublisher } from '../../../src/adapters/redis/health-event.publisher.js';
@@ -107,14 +109,29 @@ beforeAll(async () => {
     settings: { bufferCapacity: 100, retry: { initialMs: 200, maxMs: 1_000 } },
   });
   const real = new DockerodeRuntime(createDockerClient(TEST_DOCKER_HOST), { apiTimeoutMs: 15_000, pullTimeoutMs: 30_000, logger });
-  worker = new DockerEventsWorker({
-    docker: new ScopedDockerRuntime(real, games),
+  const docker = new ScopedDockerRuntime(real, games);
+  const intents = new ContainerIntentsRegistry();
+  // The listener's removal of a vanished runtime is a service (services/reconcile/).
+  const { vanished } = createReconcileServices({
+    docker,
     records,
     operationLog: new PostgresOperationLogStore(db),
+    pendingOperations: new PostgresPendingOperationStore(db),
     health,
-    intents: new ContainerIntentsRegistry(),
+    intents,
     leases: new RedisGameLeases(redis, { keyPrefix: 'outage:', ttlMs: 15_000 }, logger),
+    stateDirectories: { pathFor: (gameId) => `/unused-by-the-removal/${gameId}` },
     metrics,
+    clock: systemClock,
+    logger,
+    settings: { graceMs: 30_000, enginePort: 8080 },
+  });
+  worker = new DockerEventsWorker({
+    docker,
+    records,
+    health,
+    intents,
+    vanished,
     clock: systemClock,
     logger,
     settings: { reconnectMaxMs: 2_000, resyncRetryMaxMs: 1_000 },

@@ -17,6 +17,8 @@ import { ContainerIntentsRegistry } from '../../../src/adapters/memory/container
 import { createRtmDatabase } from '../../../src/adapters/postgres/database.js';
 import { PostgresHealthSnapshotStore } from '../../../src/adapters/postgres/health-snapshot.store.js';
 import { PostgresOperationLogStore } from '../../../src/adapters/postgres/operation-log.store.js';
+import { createReconcileServices, type ReconcileServices } from '../../../src/services/reconcile/reconcile-services.js';
+import { PostgresPendingOperationStore } from '../../../src/adapters/postgres/pending-operation.store.js';
 import { PostgresRuntimeRecordStore } from '../../../src/adapters/postgres/runtime-record.store.js';
 import { RedisGameLeases } from '../../../src/adapters/redis/game-lease.adapter.js';
 import { RedisHealthEventPublisher } from '../../../src/adapters/redis/health-event.publisher.js';
@@ -120,6 +122,7 @@ export interface HealthHarness {
   docker: ScopedDockerRuntime;
   records: PostgresRuntimeRecordStore;
   operationLog: PostgresOperationLogStore;
+  pendingOperations: PostgresPendingOperationStore;
   snapshots: PostgresHealthSnapshotStore;
   publisher: RedisHealthEventPublisher;
   /** The health service the workers and operations record through (snapshot + stream). */
@@ -128,6 +131,9 @@ export interface HealthHarness {
   intents: ContainerIntentsRegistry;
   stateDirectories: FsStateDirectories;
   services: LifecycleServices;
+  /** The reconcile services over the harness's parts (the events worker's removal uses `vanished`). */
+  reconcileServices(graceMs: number): ReconcileServices;
+  vanished: ReconcileServices['vanished'];
   metrics: typeof noopMetrics;
   clock: typeof systemClock;
   logger: pino.Logger;
@@ -163,6 +169,7 @@ export async function createHealthHarness(opts: { logLevel?: pino.Level } = {}):
   const scoped = new ScopedDockerRuntime(real, games);
   const records = new PostgresRuntimeRecordStore(kysely);
   const operationLog = new PostgresOperationLogStore(kysely);
+  const pendingOperations = new PostgresPendingOperationStore(kysely);
   const snapshots = new PostgresHealthSnapshotStore(kysely);
   const publisher = new RedisHealthEventPublisher(redis, stream);
   const health = new RecordHealthEventService({ snapshots, stream: publisher, metrics: noopMetrics, logger });
@@ -175,6 +182,7 @@ export async function createHealthHarness(opts: { logLevel?: pino.Level } = {}):
       docker: scoped,
       records,
       operationLog,
+      pendingOperations,
       leases,
       stateDirectories,
       healthEvents: health,
@@ -223,6 +231,22 @@ export async function createHealthHarness(opts: { logLevel?: pino.Level } = {}):
     return out;
   };
 
+  const reconcileServices = (graceMs: number): ReconcileServices =>
+    createReconcileServices({
+      docker: scoped,
+      records,
+      operationLog,
+      pendingOperations,
+      health,
+      intents,
+      leases,
+      stateDirectories,
+      metrics: noopMetrics,
+      clock: systemClock,
+      logger,
+      settings: { graceMs, enginePort: 8080 },
+    });
+
   const harness: HealthHarness = {
     db,
     redis,
@@ -231,6 +255,9 @@ export async function createHealthHarness(opts: { logLevel?: pino.Level } = {}):
     docker: scoped,
     records,
     operationLog,
+    pendingOperations,
+    reconcileServices,
+    vanished: reconcileServices(30_000).vanished,
     snapshots,
     publisher,
     health,

@@ -20,7 +20,7 @@ describe('reconcile and TTL cleanup (real parts)', () => {
   });
 
   function reconciler(graceMs: number): ReconcilerWorker {
-    return new ReconcilerWorker({ ...h, settings: { intervalMs: 60_000, graceMs, enginePort: 8080 } });
+    return new ReconcilerWorker({ ...h, reconcile: h.reconcileServices(graceMs).game, settings: { intervalMs: 60_000 } });
   }
 
   it('after RTM was down: a hand-started owned engine is adopted, a removed one disposed, an exited one marked stopped; unowned ones are left alone', async () => {

@@ -13,6 +13,7 @@ import { ContainerIntentsRegistry } from '../../../src/adapters/memory/container
 import { createRtmDatabase } from '../../../src/adapters/postgres/database.js';
 import { PostgresHealthSnapshotStore } from '../../../src/adapters/postgres/health-snapshot.store.js';
 import { PostgresOperationLogStore } from '../../../src/adapters/postgres/operation-log.store.js';
+import { PostgresPendingOperationStore } from '../../../src/adapters/postgres/pending-operation.store.js';
 import { PostgresRuntimeRecordStore } from '../../../src/adapters/postgres/runtime-record.store.js';
 import { RedisGameLeases } from '../../../src/adapters/redis/game-lease.adapter.js';
 import { RedisHealthEventPublisher } from '../../../src/adapters/redis/health-event.publisher.js';
@@ -77,6 +78,7 @@ export async function createRealLifecycle(opts: { ceilings?: Partial<ConfiguredC
       docker,
       records,
       operationLog,
+      pendingOperations: new PostgresPendingOperationStore(db),
       leases: new RedisGameLeases(redis, { keyPrefix: prefix, ttlMs: 30_000 }, logger),
       stateDirectories,
       healthEvents: new RecordHealthEventService({ snapshots, stream: new RedisHealthEventPublisher(redis, healthStream), metrics: noopMetrics, logger }),

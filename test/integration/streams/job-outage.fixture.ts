@@ -13,6 +13,7 @@ import { ContainerIntentsRegistry } from '../../../src/adapters/memory/container
 import { createRtmDatabase } from '../../../src/adapters/postgres/database.js';
 import { PostgresHealthSnapshotStore } from '../../../src/adapters/postgres/health-snapshot.store.js';
 import { PostgresOperationLogStore } from '../../../src/adapters/postgres/operation-log.store.js';
+import { PostgresPendingOperationStore } from '../../../src/adapters/postgres/pending-operation.store.js';
 import { PostgresRuntimeRecordStore } from '../../../src/adapters/postgres/runtime-record.store.js';
 import { RedisGameLeases } from '../../../src/adapters/redis/game-lease.adapter.js';
 import { RedisHealthEventPublisher } from '../../../src/adapters/redis/health-event.publisher.js';
@@ -52,6 +53,7 @@ export async function createOutageConsumer(opts: { pool: pg.Pool; dockerHost: st
       docker,
       records: new PostgresRuntimeRecordStore(db),
       operationLog,
+      pendingOperations: new PostgresPendingOperationStore(db),
       leases: new RedisGameLeases(redis, { keyPrefix: prefix, ttlMs: OUTAGE_LEASE_TTL_MS }, logger),
       stateDirectories: new FsStateDirectories({ root: stateRoot, mode: 0o750, uid: ENGINE_UID, gid: ENGINE_UID }),
       healthEvents: new RecordHealthEventService({

@@ -1,3 +1,4 @@
+import { DependencyUnavailable } from '../../../src/ports/infrastructure-fault.js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DockerError } from '../../../src/ports/docker-runtime.js';
 import { IMAGE, createHarness, type Harness } from '../support/lifecycle-harness.js';
@@ -81,7 +82,7 @@ describe('cleanup', () => {
 
   it('daemon unavailable: docker_unavailable, record still stopped', async () => {
     await h.seedStopped(GAME);
-    h.docker.failOn.removeContainer = new DockerError('unavailable', 'timeout');
+    h.docker.failOn.removeContainer = new DependencyUnavailable('docker', 'timeout');
     const r = await cleanup();
     expect(r.errorCode).toBe('docker_unavailable');
     expect((await h.records.get(GAME))?.status).toBe('stopped');
@@ -114,7 +115,7 @@ describe('cleanup', () => {
   });
 
   it('store down: service_unavailable', async () => {
-    vi.spyOn(h.records, 'get').mockRejectedValueOnce(new Error('pg down'));
+    vi.spyOn(h.records, 'get').mockRejectedValueOnce(new DependencyUnavailable('postgres', 'pg down'));
     expect((await cleanup()).errorCode).toBe('service_unavailable');
   });
 });

@@ -1,3 +1,4 @@
+import { DependencyUnavailable } from '../../../src/ports/infrastructure-fault.js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DockerError } from '../../../src/ports/docker-runtime.js';
 import { IMAGE, IMAGE_MINOR, IMAGE_PATCH, createHarness, type Harness } from '../support/lifecycle-harness.js';
@@ -181,7 +182,7 @@ describe('patch: the new image fails to start', () => {
 
   it('inner stop fails: no start, the outer row carries the stop failure', async () => {
     await h.seedRunning(GAME);
-    h.docker.failOn.stopContainer = new DockerError('unavailable', 'timeout');
+    h.docker.failOn.stopContainer = new DependencyUnavailable('docker', 'timeout');
     const r = await patch(IMAGE_PATCH);
     expect(r.errorCode).toBe('docker_unavailable');
     expect(kinds().map((k) => k[0])).toEqual(['stop', 'patch']);

@@ -1,3 +1,4 @@
+import { DependencyUnavailable } from '../../../src/ports/infrastructure-fault.js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DockerError } from '../../../src/ports/docker-runtime.js';
 import { IMAGE, createHarness, type Harness } from '../support/lifecycle-harness.js';
@@ -94,7 +95,7 @@ describe('restart', () => {
 
   it('inner stop fails: no start is attempted', async () => {
     await h.seedRunning(GAME);
-    h.docker.failOn.stopContainer = new DockerError('unavailable', 'timeout');
+    h.docker.failOn.stopContainer = new DependencyUnavailable('docker', 'timeout');
     const r = await restart();
     expect(r.errorCode).toBe('docker_unavailable');
     expect(h.rows(GAME).map((row) => row.opKind)).toEqual(['stop', 'restart']);
@@ -130,7 +131,7 @@ describe('restart', () => {
   });
 
   it('store down: service_unavailable', async () => {
-    vi.spyOn(h.records, 'get').mockRejectedValueOnce(new Error('pg down'));
+    vi.spyOn(h.records, 'get').mockRejectedValueOnce(new DependencyUnavailable('postgres', 'pg down'));
     expect((await restart()).errorCode).toBe('service_unavailable');
   });
 });

@@ -55,8 +55,9 @@ describe('start: operator ceilings', () => {
 
   it('a daemon that cannot report its resources is docker_unavailable, nothing created', async () => {
     harness().docker.addImage(IMAGE);
-    const { DockerError } = await import('../../../src/ports/docker-runtime.js');
-    h.docker.failOn.hostResources = new DockerError('unavailable', 'daemon gone');
+    // An unreachable daemon is a DependencyUnavailable('docker'), as the adapter throws it.
+    const { DependencyUnavailable } = await import('../../../src/ports/infrastructure-fault.js');
+    h.docker.failOn.hostResources = new DependencyUnavailable('docker', 'daemon gone');
     const r = await start();
     expect(r).toMatchObject({ outcome: 'failure', errorCode: 'docker_unavailable' });
     expect(h.docker.callsOf('createContainer')).toHaveLength(0);

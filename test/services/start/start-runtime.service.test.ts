@@ -1,3 +1,4 @@
+import { DependencyUnavailable } from '../../../src/ports/infrastructure-fault.js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DockerError } from '../../../src/ports/docker-runtime.js';
 import {
@@ -136,7 +137,7 @@ describe('start: happy path', () => {
     h.docker.addImage(IMAGE);
     const lease = await h.leases.tryAcquire(GAME);
     if (!lease) throw new Error('lease');
-    const r = await h.start.runHeld({ gameId: GAME, imageRef: IMAGE, opSource: 'admin_rest' }, { lease, correlationId: 'corr-1' });
+    const r = await h.start.runHeld({ gameId: GAME, imageRef: IMAGE, opSource: 'admin_rest', correlationId: 'corr-1' }, lease);
     await lease.release();
     expect(r.outcome).toBe('success');
     expect(h.rows(GAME)[0]?.correlationId).toBe('corr-1');
@@ -356,7 +357,7 @@ describe('start: failures roll back, record, and notify', () => {
   it('a failed rollback is logged in the row; the result is still the start failure', async () => {
     h.docker.addImage(IMAGE);
     h.docker.failOn.startContainer = new DockerError('failed', 'boom', 500);
-    const remove = vi.spyOn(h.docker, 'removeContainer').mockRejectedValueOnce(new DockerError('unavailable', 'timeout'));
+    const remove = vi.spyOn(h.docker, 'removeContainer').mockRejectedValueOnce(new DependencyUnavailable('docker', 'timeout'));
     const r = await start();
     expect(r.errorCode).toBe('container_start_failed');
     expect(remove).toHaveBeenCalledTimes(1);
@@ -370,7 +371,7 @@ describe('start: failures roll back, record, and notify', () => {
     ['inspectContainer' as const],
   ])('daemon unavailable during %s: docker_unavailable, no intent, nothing left', async (method) => {
     h.docker.addImage(IMAGE);
-    h.docker.failOn[method] = new DockerError('unavailable', 'connect ECONNREFUSED /var/run/docker.sock');
+    h.docker.failOn[method] = new DependencyUnavailable('docker', 'connect ECONNREFUSED /var/run/docker.sock');
     const r = await start();
     expect(r).toMatchObject({ outcome: 'failure', errorCode: 'docker_unavailable' });
     expect(h.notificationIntents.published).toHaveLength(0);
@@ -388,7 +389,7 @@ describe('start: failures roll back, record, and notify', () => {
 
   it('record write fails: the started container is removed, service_unavailable', async () => {
     h.docker.addImage(IMAGE);
-    vi.spyOn(h.records, 'upsert').mockRejectedValueOnce(new Error('connection terminated'));
+    vi.spyOn(h.records, 'upsert').mockRejectedValueOnce(new DependencyUnavailable('postgres', 'connection terminated'));
     const r = await start();
     expect(r).toMatchObject({ outcome: 'failure', errorCode: 'service_unavailable' });
     expect(h.docker.byName(NAME)).toBeUndefined();
@@ -399,7 +400,7 @@ describe('start: failures roll back, record, and notify', () => {
   });
 
   it('record read fails: service_unavailable before any Docker call', async () => {
-    vi.spyOn(h.records, 'get').mockRejectedValueOnce(new Error('ECONNREFUSED 5432'));
+    vi.spyOn(h.records, 'get').mockRejectedValueOnce(new DependencyUnavailable('postgres', 'ECONNREFUSED 5432'));
     const r = await start();
     expect(r.errorCode).toBe('service_unavailable');
     expect(h.docker.calls).toHaveLength(0);
@@ -421,7 +422,7 @@ describe('start: failures roll back, record, and notify', () => {
   });
 
   it('lease acquisition fails (Redis down): service_unavailable with a row', async () => {
-    vi.spyOn(h.leases, 'tryAcquire').mockRejectedValueOnce(new Error('ECONNREFUSED 6379'));
+    vi.spyOn(h.leases, 'tryAcquire').mockRejectedValueOnce(new DependencyUnavailable('redis', 'ECONNREFUSED 6379'));
     const r = await start();
     expect(r.errorCode).toBe('service_unavailable');
     expect(h.rows(GAME)).toMatchObject([{ errorCode: 'service_unavailable' }]);
@@ -486,7 +487,7 @@ describe('start: notification intents exactly for the three codes', () => {
     ['container_start_failed', (hh) => { hh.docker.addImage(IMAGE); hh.docker.failOn.startContainer = new DockerError('failed', 'x'); }, 'runtime.container_start_failed'],
     ['docker_unavailable', (hh) => { hh.docker.down = true; }, ''],
     ['conflict', (hh) => { hh.leases.foreign.add(GAME); }, ''],
-    ['service_unavailable', (hh) => { hh.docker.addImage(IMAGE); vi.spyOn(hh.records, 'upsert').mockRejectedValueOnce(new Error('pg')); }, ''],
+    ['service_unavailable', (hh) => { hh.docker.addImage(IMAGE); vi.spyOn(hh.records, 'upsert').mockRejectedValueOnce(new DependencyUnavailable('postgres', 'pg')); }, ''],
     ['internal_error', (hh) => { hh.docker.addImage(IMAGE); hh.docker.failOn.createContainer = new Error('bug'); }, ''],
   ];
   it.each(cases)('%s', async (code, setup, intent) => {

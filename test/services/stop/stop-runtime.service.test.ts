@@ -1,3 +1,4 @@
+import { DependencyUnavailable } from '../../../src/ports/infrastructure-fault.js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DockerError } from '../../../src/ports/docker-runtime.js';
 import { IMAGE, createHarness, type Harness } from '../support/lifecycle-harness.js';
@@ -106,7 +107,7 @@ describe('stop', () => {
 
   it('daemon unavailable: docker_unavailable, record still running', async () => {
     await h.seedRunning(GAME);
-    h.docker.failOn.stopContainer = new DockerError('unavailable', 'timeout');
+    h.docker.failOn.stopContainer = new DependencyUnavailable('docker', 'timeout');
     const r = await stop();
     expect(r).toMatchObject({ outcome: 'failure', errorCode: 'docker_unavailable' });
     expect(r.record?.status).toBe('running');
@@ -149,14 +150,24 @@ describe('stop', () => {
 
   it.each([['get' as const], ['updateStatus' as const]])('store %s fails: service_unavailable', async (method) => {
     await h.seedRunning(GAME);
-    vi.spyOn(h.records, method).mockRejectedValueOnce(new Error('pg down'));
+    vi.spyOn(h.records, method).mockRejectedValueOnce(new DependencyUnavailable('postgres', 'pg down'));
     const r = await stop();
     expect(r.errorCode).toBe('service_unavailable');
     expect(h.rows(GAME)).toHaveLength(1);
   });
 
+  // Named behaviour change (issue 8 item 4): a store exception that is not an outage is a
+  // bug, answered internal_error and not retryable (it was a retryable service_unavailable).
+  it('store bug (not an outage): internal_error, not retryable, recorded', async () => {
+    await h.seedRunning(GAME);
+    vi.spyOn(h.records, 'updateStatus').mockRejectedValueOnce(Object.assign(new Error('column "stoped_at" does not exist'), { code: '42703' }));
+    const r = await stop();
+    expect([r.errorCode, r.retryable ?? false]).toEqual(['internal_error', false]);
+    expect(h.rows(GAME)).toMatchObject([{ outcome: 'failure', errorCode: 'internal_error' }]);
+  });
+
   it('lease acquisition fails: service_unavailable', async () => {
-    vi.spyOn(h.leases, 'tryAcquire').mockRejectedValueOnce(new Error('redis down'));
+    vi.spyOn(h.leases, 'tryAcquire').mockRejectedValueOnce(new DependencyUnavailable('redis', 'redis down'));
     expect((await stop()).errorCode).toBe('service_unavailable');
   });
 });

@@ -18,7 +18,7 @@ import { FakeGameLeases } from '../../fakes/coordination.fake.js';
 import { FakeDockerRuntime } from '../../fakes/docker-runtime.fake.js';
 import { FakeLobbyClient, FakeStateDirectories, ManualClock } from '../../fakes/misc.fake.js';
 import { FakeHealthEventPublisher, FakeNotificationIntentPublisher } from '../../fakes/publishers.fake.js';
-import { FakeHealthSnapshotStore, FakeOperationLogStore, FakeRuntimeRecordStore } from '../../fakes/stores.fake.js';
+import { FakeHealthSnapshotStore, FakeOperationLogStore, FakePendingOperationStore, FakeRuntimeRecordStore } from '../../fakes/stores.fake.js';
 import { TEST_CEILINGS, TEST_HARDENING } from '../../support/test-env.js';
 
 export const IMAGE = 'galaxy/game:1.0.0';
@@ -73,6 +73,7 @@ export function createHarness(opts: HarnessOptions = {}) {
   const records = new FakeRuntimeRecordStore();
   const operationLog = new FakeOperationLogStore();
   const leases = new FakeGameLeases();
+  const pendingOperations = new FakePendingOperationStore();
   const stateDirectories = new FakeStateDirectories(STATE_ROOT);
   const healthEvents = new FakeHealthEventPublisher();
   const notificationIntents = new FakeNotificationIntentPublisher();
@@ -103,6 +104,7 @@ export function createHarness(opts: HarnessOptions = {}) {
       records,
       operationLog,
       leases,
+      pendingOperations,
       stateDirectories,
       // The real health service over fakes; its own metric is not this harness's concern
       // (the assertions on `metrics.healthEvents` check the lifecycle services never count).
@@ -122,6 +124,7 @@ export function createHarness(opts: HarnessOptions = {}) {
     records,
     operationLog,
     leases,
+    pendingOperations,
     stateDirectories,
     healthEvents,
     notificationIntents,

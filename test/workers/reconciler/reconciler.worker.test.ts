@@ -1,15 +1,16 @@
+import { DependencyUnavailable } from '../../../src/ports/infrastructure-fault.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GAME_ID_LABEL, IMAGE_REF_LABEL, OWNER_LABEL } from '../../../src/domain/container-spec.js';
 import { DockerError } from '../../../src/ports/docker-runtime.js';
 import { ReconcilerWorker } from '../../../src/workers/reconciler/reconciler.worker.js';
 import { eventually } from '../../support/test-env.js';
-import { addGame, createWorld, expectPublishedEventsMatchSchema, ownerLabels, recordFor, type World } from '../runtime-fixtures.js';
+import { WORLD_GRACE_MS, addGame, createWorld, expectPublishedEventsMatchSchema, ownerLabels, recordFor, type World } from '../runtime-fixtures.js';
 
-const GRACE_MS = 30_000;
+const GRACE_MS = WORLD_GRACE_MS;
 
 function setup(intervalMs = 60_000) {
   const world = createWorld();
-  const reconciler = new ReconcilerWorker({ ...world, settings: { intervalMs, graceMs: GRACE_MS, enginePort: 8080 } });
+  const reconciler = new ReconcilerWorker({ ...world, settings: { intervalMs } });
   return { world, reconciler };
 }
 
@@ -180,16 +181,17 @@ describe('ReconcilerWorker.reconcileOnce', () => {
 
   it('re-reads the record under the lease: a change made before the lease was taken wins', async () => {
     const { world, reconciler } = setup();
-    await world.records.upsert(recordFor('g1', 'gone-container', 'running'));
+    const c = await addGame(world, 'g1', { state: 'exited' });
     const acquire = world.leases.tryAcquire.bind(world.leases);
     world.leases.tryAcquire = async (gameId) => {
       // A stop finished between the listing and the lease.
-      await world.records.updateStatus({ gameId, expectedContainerId: 'gone-container', to: 'stopped', at: new Date() });
+      await world.records.updateStatus({ gameId, expectedContainerId: c.id, to: 'stopped', at: new Date() });
       return acquire(gameId);
     };
     const report = await reconciler.reconcileOnce();
-    expect(report.disposed).toEqual([]);
+    expect(report).toMatchObject({ disposed: [], markedStopped: [], failed: [] });
     expect((await world.records.get('g1'))?.status).toBe('stopped');
+    expect(world.operationLog.entries).toEqual([]);
     expect(world.publisher.published).toEqual([]);
   });
 
@@ -197,7 +199,7 @@ describe('ReconcilerWorker.reconcileOnce', () => {
     const { world, reconciler } = setup();
     await world.records.upsert(recordFor('g1', 'container-1', 'running'));
     await world.records.upsert(recordFor('g2', 'gone-container', 'running'));
-    world.docker.failOn.inspectContainer = new DockerError('unavailable', 'timeout');
+    world.docker.failOn.inspectContainer = new DependencyUnavailable('docker', 'timeout');
     const report = await reconciler.reconcileOnce();
     expect(report.failed).toEqual(['g1']);
     expect(report.disposed).toEqual(['g2']);
@@ -213,7 +215,9 @@ describe('ReconcilerWorker.reconcileOnce', () => {
     };
     const report = await reconciler.reconcileOnce();
     expect(report.failed).toEqual(['g1']);
-    expect(world.operationLog.forGame('g1')[0]).toMatchObject({ opKind: 'reconcile_mark_stopped', outcome: 'failure', errorCode: 'internal_error', errorMessage: 'connection terminated' });
+    // One recorder for every operation (issue 8): the reconcile row's message is the pipeline's.
+    expect(world.operationLog.forGame('g1')[0]).toMatchObject({ opKind: 'reconcile_mark_stopped', outcome: 'failure', errorCode: 'internal_error' });
+    expect(world.operationLog.forGame('g1')[0]?.errorMessage).toMatch(/connection terminated/);
   });
 
   it('throws when Docker cannot be listed at all (nothing is decided blind)', async () => {

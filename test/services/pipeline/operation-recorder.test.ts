@@ -1,8 +1,8 @@
 import pino from 'pino';
 import { describe, expect, it, vi } from 'vitest';
 import { failed, succeeded } from '../../../src/domain/operation-result.js';
-import { OperationFailure } from '../../../src/services/shared/operation-failure.js';
-import { OperationRecorder } from '../../../src/services/shared/operation-recorder.js';
+import { OperationFailure } from '../../../src/services/pipeline/operation-failure.js';
+import { OperationRecorder } from '../../../src/services/pipeline/operation-recorder.js';
 import { ManualClock } from '../../fakes/misc.fake.js';
 import { FakeOperationLogStore } from '../../fakes/stores.fake.js';
 import { RecordingMetrics } from '../support/lifecycle-harness.js';
@@ -19,7 +19,7 @@ describe('OperationRecorder', () => {
   it('writes one row with the timing, ids and details, and reports the duration', async () => {
     const { operationLog, metrics, clock, recorder } = setup();
     const started = clock.now();
-    const op = recorder.begin({ gameId: 'g1', opKind: 'stop', opSource: 'gm_rest', correlationId: 'c1', imageRef: 'i:1' });
+    const op = recorder.begin({ gameId: 'g1', opKind: 'stop', context: { opSource: 'gm_rest', correlationId: 'c1' }, imageRef: 'i:1' });
     op.containerId = 'abc';
     op.details.reason = 'finished';
     clock.advance(2500);
@@ -48,7 +48,7 @@ describe('OperationRecorder', () => {
   it('fail() records the failure code and message', async () => {
     const { operationLog, recorder } = setup();
     const r = await recorder
-      .begin({ gameId: 'g1', opKind: 'start', opSource: 'lobby_stream', correlationId: null })
+      .begin({ gameId: 'g1', opKind: 'start', context: { opSource: 'lobby_stream' } })
       .fail(new OperationFailure('conflict', 'busy'), null);
     expect(r).toEqual(failed('conflict', 'busy'));
     expect(operationLog.entries[0]).toMatchObject({ outcome: 'failure', errorCode: 'conflict', errorMessage: 'busy' });
@@ -56,7 +56,7 @@ describe('OperationRecorder', () => {
 
   it('finishing twice is a bug: it throws and writes no second row', async () => {
     const { operationLog, recorder } = setup();
-    const op = recorder.begin({ gameId: 'g1', opKind: 'start', opSource: 'lobby_stream', correlationId: null });
+    const op = recorder.begin({ gameId: 'g1', opKind: 'start', context: { opSource: 'lobby_stream' } });
     await op.finish(succeeded(null));
     await expect(op.finish(succeeded(null))).rejects.toThrow(/finished twice/);
     expect(operationLog.entries).toHaveLength(1);
@@ -66,29 +66,46 @@ describe('OperationRecorder', () => {
     const { operationLog, metrics, recorder } = setup();
     vi.spyOn(operationLog, 'append').mockRejectedValueOnce(new Error('pg down'));
     const r = await recorder
-      .begin({ gameId: 'g1', opKind: 'cleanup_container', opSource: 'auto_ttl', correlationId: null })
+      .begin({ gameId: 'g1', opKind: 'cleanup_container', context: { opSource: 'auto_ttl' } })
       .fail(new OperationFailure('not_found', 'none'), null);
     expect(r.errorCode).toBe('service_unavailable');
     expect(r.errorMessage).toMatch(/ended with failure \(not_found\) but could not be recorded: pg down/);
     expect(metrics.operations[0]?.outcome).toBe('failure');
   });
 
-  // Stopgap of the agreed OperationContext (the write-path redesign owns the real one).
-  it('with deferRetryable writes no row for a retryable outcome, and the final call writes one row with retries', async () => {
+  it('deferRetryable: a retryable outcome writes no row and no metric and comes back retryable', async () => {
     const { operationLog, metrics, recorder } = setup();
-    const scope = { gameId: 'g1', opKind: 'start' as const, opSource: 'lobby_stream' as const, correlationId: null };
-    const deferred = await recorder.begin({ ...scope, retries: 0, deferRetryable: true }).finish(failed('service_unavailable', 'pg down'));
-    const busy = await recorder.begin({ ...scope, retries: 1, deferRetryable: true }).finish(failed('conflict', 'lease held', null, true));
-    expect([deferred.retryable, busy.retryable]).toEqual([true, true]);
-    expect(operationLog.entries).toHaveLength(0);
-    expect(metrics.operations).toHaveLength(0);
+    const context = { opSource: 'lobby_stream' as const, deferRetryable: true, retries: 2 };
+    for (const failure of [
+      new OperationFailure('service_unavailable', 'pg down'),
+      new OperationFailure('docker_unavailable', 'daemon down'),
+      new OperationFailure('conflict', 'lease busy', { retryable: true }),
+    ]) {
+      const r = await recorder.begin({ gameId: 'g1', opKind: 'start', context }).fail(failure, null);
+      expect(r).toMatchObject({ outcome: 'failure', errorCode: failure.code, retryable: true });
+    }
+    expect(operationLog.entries).toEqual([]);
+    expect(metrics.operations).toEqual([]);
+  });
 
-    const refused = await recorder.begin({ ...scope, retries: 2, deferRetryable: true }).finish(failed('image_pull_failed', 'no such image'));
-    expect(refused.errorCode).toBe('image_pull_failed');
-    await recorder.begin({ ...scope, retries: 3, deferRetryable: false }).finish(failed('service_unavailable', 'pg down'));
-    expect(operationLog.entries.map((e) => [e.errorCode, e.details.retries])).toEqual([
-      ['image_pull_failed', 2],
-      ['service_unavailable', 3],
+  it('deferRetryable: the call that ends the job writes exactly one row with details.retries', async () => {
+    const { operationLog, recorder } = setup();
+    const ending = { opSource: 'lobby_stream' as const, deferRetryable: true, retries: 3 };
+    await recorder.begin({ gameId: 'g1', opKind: 'start', context: ending }).succeed(null);
+    await recorder.begin({ gameId: 'g2', opKind: 'start', context: ending }).fail(new OperationFailure('conflict', 'other image'), null);
+    const giveUp = { opSource: 'lobby_stream' as const, deferRetryable: false, retries: 7 };
+    await recorder.begin({ gameId: 'g3', opKind: 'start', context: giveUp }).fail(new OperationFailure('service_unavailable', 'pg down'), null);
+    expect(operationLog.entries.map((e) => [e.gameId, e.outcome, e.errorCode, e.details.retries])).toEqual([
+      ['g1', 'success', null, 3],
+      ['g2', 'failure', 'conflict', 3],
+      ['g3', 'failure', 'service_unavailable', 7],
     ]);
+  });
+
+  it('without a context carrying retries, details has no retries key (REST callers)', async () => {
+    const { operationLog, recorder } = setup();
+    await recorder.begin({ gameId: 'g1', opKind: 'start', context: { opSource: 'gm_rest' } }).fail(new OperationFailure('docker_unavailable', 'down'), null);
+    expect(operationLog.entries).toHaveLength(1);
+    expect(operationLog.entries[0]?.details).toEqual({});
   });
 });

@@ -1,16 +1,9 @@
 // The per-game lease around a whole operation (CONTRACT §4). restart and patch take it
-// once and pass it to the inner stop/start (`runHeld`), so no other operation can slip in
+// once and pass it to the inner stop/start (`runHeld`, the pipeline's `heldLease`), so no other operation can slip in
 // between their steps.
 import type { Logger } from 'pino';
 import type { GameLease, GameLeases } from '../../ports/game-lease.js';
-import { OperationFailure, describeError, fromInfrastructureError } from './operation-failure.js';
-
-/** What an inner, lease-bypassing run needs from its caller. */
-export interface HeldContext {
-  lease: GameLease;
-  /** Shared by an outer restart/patch row and its inner rows; null for a plain operation. */
-  correlationId: string | null;
-}
+import { OperationFailure, classifyFault, describeError } from './operation-failure.js';
 
 export class LeaseRunner {
   constructor(
@@ -32,7 +25,7 @@ export class LeaseRunner {
     try {
       lease = await this.leases.tryAcquire(gameId);
     } catch (err) {
-      return refused(fromInfrastructureError(err, 'acquiring the game lease'));
+      return refused(classifyFault(err, 'acquiring the game lease'));
     }
     if (lease === null)
       return refused(new OperationFailure('conflict', `another operation on game ${gameId} is in progress`, { retryable: true }));

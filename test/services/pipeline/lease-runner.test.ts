@@ -1,7 +1,8 @@
+import { DependencyUnavailable } from '../../../src/ports/infrastructure-fault.js';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { LeaseRunner, assertLeaseHeld } from '../../../src/services/shared/lease-runner.js';
-import { OperationFailure } from '../../../src/services/shared/operation-failure.js';
+import { LeaseRunner, assertLeaseHeld } from '../../../src/services/pipeline/lease-runner.js';
+import { OperationFailure } from '../../../src/services/pipeline/operation-failure.js';
 import { FakeGameLeases } from '../../fakes/coordination.fake.js';
 
 const logger = pino({ level: 'silent' });
@@ -32,8 +33,8 @@ describe('LeaseRunner', () => {
     const refused = await runner.run('g1', async () => null, async (f) => f);
     expect(refused).toMatchObject({ code: 'conflict', retryable: true });
 
-    const broken = new LeaseRunner({ tryAcquire: async () => { throw new Error('ECONNREFUSED'); } }, logger);
-    expect(await broken.run('g1', async () => null, async (f) => f)).toMatchObject({ code: 'service_unavailable' });
+    const broken = new LeaseRunner({ tryAcquire: async () => { throw new DependencyUnavailable('redis', 'ECONNREFUSED'); } }, logger);
+    expect(await broken.run('g1', async () => null, async (f) => f)).toMatchObject({ code: 'service_unavailable', retryable: true });
   });
 
   it('assertLeaseHeld throws conflict once the lease is lost', async () => {

@@ -1,14 +1,17 @@
-// One operation_log row per operation, plus its metric and its final log line. A
-// RecordedOperation is begun when the operation starts (startedAt) and finished exactly
-// once; finishing twice is a bug and throws.
+// The one recorder of every operation (lifecycle and reconcile alike): one operation_log
+// row, then one metric and one final log line. A RecordedOperation is begun when the
+// operation starts (startedAt) and finished exactly once; finishing twice is a bug.
+// Deferral (OperationContext.deferRetryable): a retryable outcome writes nothing and is
+// returned marked `retryable: true`, so a job retried N times leaves one row.
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { OpKind, OpSource } from '../../domain/operation.js';
+import type { OpKind } from '../../domain/operation.js';
 import { failed, isRetryableResult, succeeded, type OperationResult } from '../../domain/operation-result.js';
 import type { RuntimeRecord } from '../../domain/runtime-record.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Metrics } from '../../ports/metrics.js';
 import type { OperationLogStore } from '../../ports/operation-log.store.js';
+import type { OperationContext } from '../operation-context.js';
 import { describeError, type OperationFailure } from './operation-failure.js';
 
 export interface OperationRecorderDeps {
@@ -21,12 +24,10 @@ export interface OperationRecorderDeps {
 export interface OperationScope {
   gameId: string;
   opKind: OpKind;
-  opSource: OpSource;
-  correlationId: string | null;
+  context: OperationContext;
   imageRef?: string | null;
-  /** See src/services/operation-context.ts: earlier calls of the same job, and whether to defer. */
-  retries?: number;
-  deferRetryable?: boolean;
+  /** When the operation began, if not now (an interrupted restart closed by reconcile). */
+  startedAt?: Date;
 }
 
 export class OperationRecorder {
@@ -44,6 +45,10 @@ export class RecordedOperation {
   readonly log: Logger;
   imageRef: string | null;
   containerId: string | null = null;
+  /** The record as the operation found it: a failure Result carries it. */
+  found: RuntimeRecord | null = null;
+  /** The record the operation wrote, once it did. */
+  written: RuntimeRecord | null = null;
   readonly details: Record<string, unknown> = {};
   private finished = false;
 
@@ -51,13 +56,14 @@ export class RecordedOperation {
     private readonly deps: OperationRecorderDeps,
     readonly scope: OperationScope,
   ) {
-    this.startedAt = deps.clock.now();
+    this.startedAt = scope.startedAt ?? deps.clock.now();
     this.imageRef = scope.imageRef ?? null;
+    const { opSource, correlationId } = scope.context;
     this.log = deps.logger.child({
       game_id: scope.gameId,
       op_kind: scope.opKind,
-      op_source: scope.opSource,
-      ...(scope.correlationId ? { correlation_id: scope.correlationId } : {}),
+      op_source: opSource,
+      ...(correlationId ? { correlation_id: correlationId } : {}),
     });
   }
 
@@ -65,7 +71,7 @@ export class RecordedOperation {
     return this.finish(succeeded(record, replay));
   }
 
-  fail(failure: OperationFailure, record: RuntimeRecord | null): Promise<OperationResult> {
+  fail(failure: OperationFailure, record: RuntimeRecord | null = this.found): Promise<OperationResult> {
     return this.finish(failed(failure.code, failure.message, record, failure.retryable));
   }
 
@@ -77,40 +83,14 @@ export class RecordedOperation {
   async finish(result: OperationResult): Promise<OperationResult> {
     if (this.finished) throw new Error(`operation ${this.scope.opKind} on ${this.scope.gameId} finished twice`);
     this.finished = true;
-    if (this.scope.deferRetryable === true && isRetryableResult(result)) {
-      // The caller retries: only the call that ends the job is recorded (OperationContext).
-      this.log.debug({ error_code: result.errorCode, retries: this.scope.retries ?? 0 }, `${this.scope.opKind} deferred: retryable outcome`);
+    const { context } = this.scope;
+    if (isRetryableResult(result) && context.deferRetryable === true) {
+      this.log.info({ error_code: result.errorCode, retries: context.retries ?? 0 }, `${this.scope.opKind} deferred: retryable outcome, the caller retries`);
       return { ...result, retryable: true };
     }
-    if (this.scope.retries !== undefined) this.details.retries = this.scope.retries;
+    if (context.retries !== undefined) this.details.retries = context.retries;
     const finishedAt = this.deps.clock.now();
-    let final = result;
-    try {
-      await this.deps.operationLog.append({
-        gameId: this.scope.gameId,
-        opKind: this.scope.opKind,
-        opSource: this.scope.opSource,
-        outcome: result.outcome,
-        errorCode: result.errorCode,
-        errorMessage: result.errorMessage,
-        imageRef: this.imageRef,
-        containerId: this.containerId,
-        correlationId: this.scope.correlationId,
-        details: this.details,
-        startedAt: this.startedAt,
-        finishedAt,
-      });
-    } catch (err) {
-      this.log.error(
-        { err: describeError(err), outcome: result.outcome, error_code: result.errorCode },
-        'operation_log append failed; reporting service_unavailable',
-      );
-      final = failed(
-        'service_unavailable',
-        `the operation ended with ${result.outcome}${result.errorCode ? ` (${result.errorCode})` : ''} but could not be recorded: ${describeError(err)}`,
-        result.record,
-      );
-    }
+    const final = await this.append(result, finishedAt);
     const seconds = Math.max(0, (finishedAt.getTime() - this.startedAt.getTime()) / 1000);
     this.deps.metrics.operationCompleted(this.scope.opKind, final.outcome, seconds);
     const line = { outcome: final.outcome, error_code: final.errorCode, container_id: this.containerId, duration_s: seconds };
@@ -118,5 +98,36 @@ export class RecordedOperation {
     else if (final.errorCode === 'internal_error') this.log.error({ ...line, error_message: final.errorMessage }, `${this.scope.opKind} failed`);
     else this.log.warn({ ...line, error_message: final.errorMessage }, `${this.scope.opKind} failed`);
     return final;
+  }
+
+  private async append(result: OperationResult, finishedAt: Date): Promise<OperationResult> {
+    try {
+      await this.deps.operationLog.append({
+        gameId: this.scope.gameId,
+        opKind: this.scope.opKind,
+        opSource: this.scope.context.opSource,
+        outcome: result.outcome,
+        errorCode: result.errorCode,
+        errorMessage: result.errorMessage,
+        imageRef: this.imageRef,
+        containerId: this.containerId,
+        correlationId: this.scope.context.correlationId ?? null,
+        details: this.details,
+        startedAt: this.startedAt,
+        finishedAt,
+      });
+      return result;
+    } catch (err) {
+      this.log.error(
+        { err: describeError(err), outcome: result.outcome, error_code: result.errorCode },
+        'operation_log append failed; reporting service_unavailable',
+      );
+      return failed(
+        'service_unavailable',
+        `the operation ended with ${result.outcome}${result.errorCode ? ` (${result.errorCode})` : ''} but could not be recorded: ${describeError(err)}`,
+        result.record,
+        true,
+      );
+    }
   }
 }
