@@ -89,7 +89,10 @@ describe('SIGKILL of RTM at a Docker event inside an operation', () => {
       const trigger = await onContainerEvent(gameId, matches, () => s.killRtm());
       const exited = s.rtm!.exited;
       const inFlight = await issue(s, lobby, op, via, gameId);
-      const fired = await trigger.fired.finally(() => trigger.close());
+      const fired = await trigger.fired.catch(async (err: Error) => {
+        const answer = inFlight.answer ? await inFlight.answer : null;
+        throw new Error(`${err.message}; the ${op} answered ${answer ? `${answer.status} ${JSON.stringify(answer.body)}` : '(a job)'}`);
+      }).finally(() => trigger.close());
       await exited;
       const interrupted = inFlight.answer ? await inFlight.answer : null;
       const atKill = {
