@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Scenario, startFaultStack, type FaultStack } from './support/fault-stack.js';
 import { timelineTable } from './support/fault-timeline.js';
 import { jobRowProblems, runOutage, type OutageKind, type OutageOutcome } from './support/outage-run.js';
+import { rest } from './support/lobby-stand-in.js';
 import { describeOps } from './support/world-audit.js';
 
 /** "Within a few seconds of the dependency answering" (issue 9 item 4). */
@@ -77,5 +78,28 @@ describe('dependency outages longer than the lease TTL + 10 s', () => {
     };
     const o = await runOutage((scenario = await Scenario.create(stack)), kind);
     expectRodeItOut(o, 'service_unavailable');
+  });
+
+  it('PostgreSQL shut down under load: RTM survives its connections being terminated', async () => {
+    // A fast shutdown sends FATAL 57P01 to every connection; one checked out between two
+    // queries has no error listener unless RTM gives it one, and an unhandled 'error' ends
+    // the process. The soak found it; this holds enough queries in flight to hit it.
+    const s = (scenario = await Scenario.create(stack));
+    const rtm = await s.startRtm();
+    const base = await s.baseUrl();
+    let loading = true;
+    const load = Array.from({ length: 24 }, async () => {
+      while (loading) await rest(base, 'GET', '/runtimes?limit=50', undefined, 5_000);
+    });
+    await new Promise((r) => setTimeout(r, 1_000));
+    await stack.postgres.stop();
+    await new Promise((r) => setTimeout(r, 2_000));
+    await stack.postgres.start();
+    await new Promise((r) => setTimeout(r, 1_000));
+    loading = false;
+    await Promise.all(load);
+    const exit = rtm.child.exitCode ?? rtm.child.signalCode;
+    expect(exit, `RTM exited during the shutdown; stderr: ${rtm.stderr.join('').slice(-1500)}`).toBeNull();
+    expect((await rest(base, 'GET', '/runtimes?limit=1')).status).toBe(200);
   });
 });
