@@ -2,7 +2,7 @@
 // environment alone with production defaults plus what a row sets. Its footprint is read
 // from /proc (VmRSS); readiness by polling /readyz.
 import { execFileSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { projectRoot } from '../src/app/project-root.js';
@@ -68,11 +68,10 @@ export async function startRtmUnderTest(run: BenchRun, o: RtmUnderTestOptions, r
   const profiling = o.cpuProfDir
     ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`, `--cpu-prof-name=${o.label}-${run.runId}.cpuprofile`, `--diagnostic-dir=${o.cpuProfDir}`, '--heapsnapshot-signal=SIGUSR2']
     : [];
-  // RTM_BENCH_RTM_NODE_FLAGS tries node flags on the RTM under test (e.g. "--max-semi-space-size=1");
-  // RTM_BENCH_NO_SOURCE_MAPS=1 drops --enable-source-maps, which scripts/start.sh passes.
-  const extra = (process.env.RTM_BENCH_RTM_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
-  const sourceMaps = process.env.RTM_BENCH_NO_SOURCE_MAPS === '1' ? [] : ['--enable-source-maps'];
-  const args = [...profiling, ...extra, ...sourceMaps, 'dist/src/main.js'];
+  // The flags scripts/start.sh passes (scripts/node-flags); RTM_BENCH_RTM_NODE_FLAGS replaces
+  // them to try others (e.g. "--enable-source-maps --max-semi-space-size=2"; "" = none).
+  const extra = (process.env.RTM_BENCH_RTM_NODE_FLAGS ?? startScriptNodeFlags()).split(/\s+/).filter((f) => f !== '');
+  const args = [...profiling, ...extra, 'dist/src/main.js'];
   const t0 = performance.now();
   const child = await spawnNode(run, `rtm-${o.label}`, args, env, o.logDir);
   const baseUrl = `http://127.0.0.1:${port}`;
@@ -92,6 +91,11 @@ export async function startRtmUnderTest(run: BenchRun, o: RtmUnderTestOptions, r
       if (o.cpuProfDir) child.child.kill('SIGUSR2');
     },
   };
+}
+
+/** The node flags of `npm start` (scripts/node-flags, read by scripts/start.sh). */
+export function startScriptNodeFlags(): string {
+  return readFileSync(path.join(projectRoot(), 'scripts', 'node-flags'), 'utf8').trim();
 }
 
 /** Resident set size of a process, MB (VmRSS of /proc/pid/status). */

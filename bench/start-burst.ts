@@ -2,7 +2,8 @@
 // RTMANAGER_JOB_CONCURRENCY), against raw dockerode creating and starting containers with
 // RTM's exact create body at the same concurrency. The two alternate in blocks (even
 // blocks raw first), and the raw containers of a block are removed (untimed) before the
-// next one, so both sides meet a daemon holding the same number of containers.
+// next one, so both sides meet a daemon holding the same number of containers. An untimed
+// warm-up round per side comes first (RTM is a fresh process; the raw client is warm).
 import { chown, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type Dockerode from 'dockerode';
@@ -65,7 +66,7 @@ export async function rawCreateBody(setup: BurstSetup): Promise<(gameId: string,
 
 export async function startBurst(
   setup: BurstSetup,
-  o: { total: number; blockSize: number; concurrency: number; gamePrefix: string },
+  o: { total: number; blockSize: number; concurrency: number; gamePrefix: string; warmup?: number },
 ): Promise<BurstOutcome> {
   const { run, docker } = setup;
   const createBody = await rawCreateBody(setup);
@@ -73,56 +74,75 @@ export async function startBurst(
   const rtm: BurstSide = { blockMs: [], totalMs: 0 };
   const rtmGameIds: string[] = [];
   const blockSizes: number[] = [];
+  // Timed: one side's block of starts; each returns its wall time in ms.
+  const runRaw = async (rawIds: string[]): Promise<number> => {
+    // The raw side gets its state dirs ready-made (untimed), as a hand-run deployment would.
+    const paths = await Promise.all(rawIds.map(async (g) => {
+      const p = path.join(setup.stateRoot, g);
+      await mkdir(p, { recursive: true, mode: 0o750 });
+      await chown(p, ENGINE_UID, ENGINE_UID);
+      return p;
+    }));
+    run.checkpoint();
+    const t0 = performance.now();
+    await inParallel(rawIds, o.concurrency, async (g, i) => {
+      const c = await docker.createContainer(createBody(g, paths[i] as string));
+      await c.start();
+    });
+    const ms = performance.now() - t0;
+    await removeContainersByName(docker, rawIds.map(containerNameFor), run.log);
+    return ms;
+  };
+  const runRtm = async (rtmIds: string[], label: string): Promise<number> => {
+    run.checkpoint();
+    const t0 = performance.now();
+    const pipeline = setup.redis.pipeline();
+    for (const g of rtmIds) pipeline.xadd(setup.startJobsStream, '*', 'game_id', g, 'image_ref', FLEET_IMAGE, 'requested_at_ms', String(Date.now()));
+    await pipeline.exec();
+    const lastAt = await setup.observer.waitFor(`job results of ${label}`, RESULT_DEADLINE_MS, () => {
+      let last = 0;
+      for (const g of rtmIds) {
+        const r = setup.observer.results.get(g)?.[0];
+        if (!r) return null;
+        if (r.fields.outcome !== 'success') throw new Error(`start job of ${g} failed: ${r.fields.error_code} ${r.fields.error_message}`);
+        last = Math.max(last, r.at);
+      }
+      return last;
+    });
+    return lastAt - t0;
+  };
+  const ids = (side: string, from: number, size: number) => Array.from({ length: size }, (_, i) => `${o.gamePrefix}-${side}${from + i}`);
+
+  // Untimed warm-up, one round of the concurrency per side: the raw side's client is warm
+  // from the bench's own set-up, RTM's start path (JIT, pools, first XREAD) is not.
+  // RTM's warm-up engines stay: they run with the fleet (N + warm-up engines).
+  const warmup = o.warmup ?? o.concurrency;
+  if (warmup > 0) {
+    const rawIds = ids('wr', 0, warmup);
+    const rtmIds = ids('we', 0, warmup);
+    setup.names.push(...rawIds.map(containerNameFor), ...rtmIds.map(containerNameFor));
+    await runRaw(rawIds);
+    await runRtm(rtmIds, 'the warm-up');
+  }
+
   const blocks = Math.ceil(o.total / o.blockSize);
   for (let b = 0; b < blocks; b++) {
     const size = Math.min(o.blockSize, o.total - b * o.blockSize);
     blockSizes.push(size);
-    const ids = (side: string) => Array.from({ length: size }, (_, i) => `${o.gamePrefix}-${side}${b * o.blockSize + i}`);
-    const rawIds = ids('r');
-    const rtmIds = ids('e');
+    const rawIds = ids('r', b * o.blockSize, size);
+    const rtmIds = ids('e', b * o.blockSize, size);
     setup.names.push(...rawIds.map(containerNameFor), ...rtmIds.map(containerNameFor));
-    const runRaw = async () => {
-      // The raw side gets its state dirs ready-made (untimed), as a hand-run deployment would.
-      const paths = await Promise.all(rawIds.map(async (g) => {
-        const p = path.join(setup.stateRoot, g);
-        await mkdir(p, { recursive: true, mode: 0o750 });
-        await chown(p, ENGINE_UID, ENGINE_UID);
-        return p;
-      }));
-      run.checkpoint();
-      const t0 = performance.now();
-      await inParallel(rawIds, o.concurrency, async (g, i) => {
-        const c = await docker.createContainer(createBody(g, paths[i] as string));
-        await c.start();
-      });
-      raw.blockMs.push(performance.now() - t0);
-      await removeContainersByName(docker, rawIds.map(containerNameFor), run.log);
-    };
-    const runRtm = async () => {
-      run.checkpoint();
-      const t0 = performance.now();
-      const pipeline = setup.redis.pipeline();
-      for (const g of rtmIds) pipeline.xadd(setup.startJobsStream, '*', 'game_id', g, 'image_ref', FLEET_IMAGE, 'requested_at_ms', String(Date.now()));
-      await pipeline.exec();
-      const lastAt = await setup.observer.waitFor(`job results of block ${b}`, RESULT_DEADLINE_MS, () => {
-        let last = 0;
-        for (const g of rtmIds) {
-          const r = setup.observer.results.get(g)?.[0];
-          if (!r) return null;
-          if (r.fields.outcome !== 'success') throw new Error(`start job of ${g} failed: ${r.fields.error_code} ${r.fields.error_message}`);
-          last = Math.max(last, r.at);
-        }
-        return last;
-      });
-      rtm.blockMs.push(lastAt - t0);
+    const timeRaw = async () => raw.blockMs.push(await runRaw(rawIds));
+    const timeRtm = async () => {
+      rtm.blockMs.push(await runRtm(rtmIds, `block ${b}`));
       rtmGameIds.push(...rtmIds);
     };
     if (b % 2 === 0) {
-      await runRaw();
-      await runRtm();
+      await timeRaw();
+      await timeRtm();
     } else {
-      await runRtm();
-      await runRaw();
+      await timeRtm();
+      await timeRaw();
     }
     run.log(`    block ${b + 1}/${blocks}: raw ${Math.round(raw.blockMs.at(-1) ?? 0)} ms, rtm ${Math.round(rtm.blockMs.at(-1) ?? 0)} ms (${size} starts each)`);
   }

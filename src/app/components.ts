@@ -27,8 +27,8 @@ import { DockerInspectWorker } from '../workers/docker-inspect/docker-inspect.wo
 import { HealthProbeWorker } from '../workers/health-probe/health-probe.worker.js';
 import type { JobConsumerDeps } from '../workers/job-consumer/stream-job-consumer.js';
 import { ReconcilerWorker } from '../workers/reconciler/reconciler.worker.js';
-import { StartJobsConsumer } from '../workers/start-jobs/start-jobs.consumer.js';
-import { StopJobsConsumer } from '../workers/stop-jobs/stop-jobs.consumer.js';
+import { StartJobsConsumer } from '../workers/job-consumer/start-jobs.consumer.js';
+import { StopJobsConsumer } from '../workers/job-consumer/stop-jobs.consumer.js';
 import type { Closers } from './closers.js';
 import type { RtmConfig } from './config.js';
 import type { Infrastructure } from './infrastructure.js';

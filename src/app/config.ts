@@ -5,7 +5,8 @@ import type { ConfiguredCeilings, EngineHardening, ResourceLimits } from '../dom
 import { DEFAULT_MAX_PIDS_LIMIT, LIMIT_SETTINGS, parseCpus, parseMemory, parsePidsLimit, runsAsRoot } from '../domain/container-spec.js';
 
 import { IMAGE_PULL_POLICIES, type ImagePullPolicy } from '../domain/image-pull-policy.js';
-export type ProbeTarget = 'dns' | 'container_ip' | 'auto';
+import type { ProbeTarget } from '../domain/probe-target.js';
+export type { ProbeTarget };
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 
 export interface RtmConfig {

@@ -6,7 +6,9 @@
 // A store outage never loses an event and never fails the caller: whatever write failed is
 // queued (bounded, oldest dropped and counted when full) and retried with backoff until
 // the store answers. The stream keeps its order: while an append waits, newer events wait
-// behind it. Snapshot first, so a reader reacting to the stream entry already sees it.
+// behind it. The two writes are issued together: the append does not wait behind the
+// PostgreSQL round trip (crash detection latency), so a reader reacting to the stream entry
+// may see the snapshot a moment later (docs/workers.md).
 import type { Logger } from 'pino';
 import type { HealthEvent } from '../../domain/health.js';
 import type { HealthSnapshotStore } from '../../ports/health-snapshot.store.js';
@@ -59,8 +61,9 @@ export class RecordHealthEventService implements HealthEventRecorder {
 
   async record(event: HealthEvent): Promise<void> {
     const item: PendingHealthEvent = { event, snapshot: true, stream: true };
-    const snapshotError = await this.writeSnapshot(item);
-    const streamError = !this.pending.hasStreamDue() && !this.stopping.signal.aborted ? await this.writeStream(item) : null;
+    // Decided before either write starts, so the stream's order is kept (see hasStreamDue).
+    const appendNow = !this.pending.hasStreamDue() && !this.stopping.signal.aborted;
+    const [snapshotError, streamError] = await Promise.all([this.writeSnapshot(item), appendNow ? this.writeStream(item) : null]);
     if (!item.snapshot && !item.stream) return;
     this.enqueue(item, snapshotError ?? streamError);
   }

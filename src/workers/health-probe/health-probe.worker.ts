@@ -5,7 +5,7 @@
 // start) are not counted. docs/workers.md.
 import { lookup } from 'node:dns/promises';
 import type { Logger } from 'pino';
-import type { ProbeTarget } from '../../app/config.js';
+import type { ProbeTarget } from '../../domain/probe-target.js';
 import { containerNameFor, engineEndpointFor, type RuntimeRecord } from '../../domain/runtime-record.js';
 import type { DockerRuntime } from '../../ports/docker-runtime.js';
 import type { Clock } from '../../ports/clock.js';
@@ -15,6 +15,7 @@ import { withDeadline } from '../../timing/deadline.js';
 import type { BackgroundWorker } from '../background-worker.js';
 import { PeriodicTask } from '../periodic-task.js';
 import { listRunningRecords } from '../running-records.js';
+import { keepAliveProbeClient } from './keep-alive-probe.client.js';
 
 export interface HealthProbeSettings {
   intervalMs: number;
@@ -56,6 +57,10 @@ interface ProbeState {
   answeredOnce: boolean;
   /** `auto` decision, made once per container. */
   mode: 'dns' | 'container_ip' | null;
+  /** `container_ip` mode: the IP inspected once per container, dropped after a failed probe. */
+  ip: string | null;
+  /** The game's child logger, made on its first line (most probes log nothing). */
+  log: Logger | null;
 }
 
 type ProbeOutcome = { ok: true; target: string } | { ok: false; target: string; error: string };
@@ -75,10 +80,17 @@ export class HealthProbeWorker implements BackgroundWorker {
   private readonly states = new Map<string, ProbeState>();
   private readonly fetch: FetchLike;
   private readonly resolveHost: HostResolver;
+  private readonly closeClient: () => void = () => undefined;
 
   constructor(private readonly deps: HealthProbeWorkerDeps) {
     this.log = deps.logger.child({ worker: this.name });
-    this.fetch = deps.fetch ?? ((url, init) => globalThis.fetch(url, init));
+    if (deps.fetch) {
+      this.fetch = deps.fetch;
+    } else {
+      const client = keepAliveProbeClient();
+      this.fetch = client.fetch;
+      this.closeClient = client.close;
+    }
     this.resolveHost = deps.resolveHost ?? dnsResolver;
     this.task = new PeriodicTask({
       name: this.name,
@@ -92,8 +104,9 @@ export class HealthProbeWorker implements BackgroundWorker {
     this.task.start();
   }
 
-  stop(): Promise<void> {
-    return this.task.stop();
+  async stop(): Promise<void> {
+    await this.task.stop();
+    this.closeClient();
   }
 
   /** One round over every running record; rounds never overlap (PeriodicTask). */
@@ -120,16 +133,11 @@ export class HealthProbeWorker implements BackgroundWorker {
 
   private async probeOne(record: RuntimeRecord, signal: AbortSignal): Promise<void> {
     const containerId = record.currentContainerId as string;
-    let state = this.states.get(record.gameId);
-    if (!state || state.containerId !== containerId) {
-      // A new container (restart, patch) starts a fresh streak.
-      state = { containerId, consecutiveFailures: 0, failedReported: false, answeredOnce: false, mode: null };
-      this.states.set(record.gameId, state);
-    }
+    const state = this.stateFor(record.gameId, containerId);
     const outcome = await this.probe(record, state, signal);
     if (signal.aborted) return;
     const { health, clock, settings } = this.deps;
-    const log = this.log.child({ game_id: record.gameId, container_id: containerId });
+    const log = (): Logger => (state.log ??= this.log.child({ game_id: record.gameId, container_id: containerId }));
     if (outcome.ok) {
       if (state.failedReported) {
         await health.record({
@@ -139,19 +147,21 @@ export class HealthProbeWorker implements BackgroundWorker {
           occurredAt: clock.now(),
           details: { failed_probes: state.consecutiveFailures, target: outcome.target },
         });
-        log.info({ failed_probes: state.consecutiveFailures }, 'engine healthz recovered');
+        log().info({ failed_probes: state.consecutiveFailures }, 'engine healthz recovered');
       }
       state.consecutiveFailures = 0;
       state.failedReported = false;
       state.answeredOnce = true;
       return;
     }
+    // The container may have a new IP (restarted in place): inspect again next time.
+    state.ip = null;
     if (this.inBootGrace(record, state)) {
-      log.debug({ error: outcome.error }, 'engine healthz failing while booting (start period); not counted');
+      if (this.log.isLevelEnabled('debug')) log().debug({ error: outcome.error }, 'engine healthz failing while booting (start period); not counted');
       return;
     }
     state.consecutiveFailures += 1;
-    log.debug({ consecutive_failures: state.consecutiveFailures, error: outcome.error }, 'engine healthz probe failed');
+    if (this.log.isLevelEnabled('debug')) log().debug({ consecutive_failures: state.consecutiveFailures, error: outcome.error }, 'engine healthz probe failed');
     // `>=` rather than `===`: if publishing failed at the threshold, the next failure retries it.
     if (state.consecutiveFailures >= settings.failuresThreshold && !state.failedReported) {
       await health.record({
@@ -162,8 +172,18 @@ export class HealthProbeWorker implements BackgroundWorker {
         details: { consecutive_failures: state.consecutiveFailures, last_error: outcome.error, target: outcome.target },
       });
       state.failedReported = true;
-      log.warn({ consecutive_failures: state.consecutiveFailures, error: outcome.error }, 'engine healthz failing');
+      log().warn({ consecutive_failures: state.consecutiveFailures, error: outcome.error }, 'engine healthz failing');
     }
+  }
+
+  private stateFor(gameId: string, containerId: string): ProbeState {
+    let state = this.states.get(gameId);
+    if (!state || state.containerId !== containerId) {
+      // A new container (restart, patch) starts a fresh streak and is inspected afresh.
+      state = { containerId, consecutiveFailures: 0, failedReported: false, answeredOnce: false, mode: null, ip: null, log: null };
+      this.states.set(gameId, state);
+    }
+    return state;
   }
 
   /** Docker's --start-period: before the first success, failures within the period after the start do not count. */
@@ -184,13 +204,23 @@ export class HealthProbeWorker implements BackgroundWorker {
       return { ok: false, target: 'unresolved', error: `target lookup failed: ${errorText(err)}` };
     }
     const target = `${base}/healthz`;
+    // One controller per probe, cut by its timeout or the worker's stop. Not
+    // AbortSignal.any([AbortSignal.timeout(), signal]): on Node 20 each composite stays
+    // referenced from the worker's long-lived signal, a steady RSS climb at 200 probes/s.
+    const probe = new AbortController();
+    const timer = setTimeout(() => probe.abort(new DOMException(`timeout after ${settings.timeoutMs}ms`, 'TimeoutError')), settings.timeoutMs);
+    const onStop = () => probe.abort(signal.reason);
+    signal.addEventListener('abort', onStop, { once: true });
     try {
-      const res = await this.fetch(target, { signal: AbortSignal.any([AbortSignal.timeout(settings.timeoutMs), signal]) });
+      const res = await this.fetch(target, { signal: probe.signal });
       await res.body?.cancel().catch(() => undefined);
       return res.ok ? { ok: true, target } : { ok: false, target, error: `HTTP ${res.status}` };
     } catch (err) {
       const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError') && !signal.aborted;
       return { ok: false, target, error: timedOut ? `timeout after ${settings.timeoutMs}ms` : errorText(err) };
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onStop);
     }
   }
 
@@ -207,12 +237,15 @@ export class HealthProbeWorker implements BackgroundWorker {
       }
     }
     if (state.mode === 'dns') return { ok: true, url: stripSlash(dnsUrl) };
-    const info = await this.deps.docker.inspectContainer(state.containerId);
-    const ip = info?.networkIps[settings.network];
-    if (!ip) {
-      return { ok: false, target: `container_ip:${settings.network}`, error: info ? `container has no IP on network ${settings.network}` : 'container not found' };
+    if (state.ip === null) {
+      const info = await this.deps.docker.inspectContainer(state.containerId);
+      const ip = info?.networkIps[settings.network];
+      if (!ip) {
+        return { ok: false, target: `container_ip:${settings.network}`, error: info ? `container has no IP on network ${settings.network}` : 'container not found' };
+      }
+      state.ip = ip;
     }
-    return { ok: true, url: `http://${ip}:${settings.enginePort}` };
+    return { ok: true, url: `http://${state.ip}:${settings.enginePort}` };
   }
 }
 

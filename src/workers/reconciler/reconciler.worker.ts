@@ -16,6 +16,8 @@ import { listRecordsWithStatus } from '../running-records.js';
 
 export interface ReconcilerSettings {
   intervalMs: number;
+  /** Games reconciled at once (each under its own lease); default 16. */
+  concurrency?: number;
 }
 
 export interface ReconcilerDeps {
@@ -49,6 +51,7 @@ export interface ReconcileReport {
 }
 
 const PENDING_PAGE = 1000;
+const DEFAULT_CONCURRENCY = 16;
 
 export class ReconcilerWorker implements BackgroundWorker {
   readonly name = 'reconciler';
@@ -103,18 +106,28 @@ export class ReconcilerWorker implements BackgroundWorker {
     for (const r of stopped) if (r.currentContainerId !== null && !listedIds.has(r.currentContainerId)) games.add(r.gameId);
     for (const [gameId, list] of byGame) if (list.some((c) => c.state === 'running' || c.state === 'created')) games.add(gameId);
 
-    for (const gameId of [...games].sort()) {
-      const outcome = await this.deps.reconcile.reconcile({
-        gameId,
-        listed: byGame.get(gameId) ?? [],
-        pending: pending.get(gameId) ?? null,
-        startup: options.startup === true,
-      });
-      for (const action of outcome.actions) report[action].push(gameId);
-      if (outcome.skipped === 'busy') report.skippedBusy.push(gameId);
-      if (outcome.skipped === 'grace') report.skippedGrace.push(gameId);
-      if (outcome.failed) report.failed.push(gameId);
-    }
+    // Games are independent (each decided under its own lease): a few at once, so a cold
+    // start with hundreds to adopt is not hundreds of adoptions in a row.
+    const queue = [...games].sort();
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      while (next < queue.length) {
+        const gameId = queue[next++] as string;
+        const outcome = await this.deps.reconcile.reconcile({
+          gameId,
+          listed: byGame.get(gameId) ?? [],
+          pending: pending.get(gameId) ?? null,
+          startup: options.startup === true,
+        });
+        for (const action of outcome.actions) report[action].push(gameId);
+        if (outcome.skipped === 'busy') report.skippedBusy.push(gameId);
+        if (outcome.skipped === 'grace') report.skippedGrace.push(gameId);
+        if (outcome.failed) report.failed.push(gameId);
+      }
+    };
+    const lanes = Math.max(1, Math.min(this.deps.settings.concurrency ?? DEFAULT_CONCURRENCY, queue.length));
+    await Promise.all(Array.from({ length: lanes }, lane));
+    for (const list of Object.values(report)) if (Array.isArray(list)) list.sort();
     report.durationMs = Date.now() - started;
     const changed = report.adopted.length + report.disposed.length + report.markedStopped.length + report.removedHalfMade.length + report.closedInterrupted.length;
     this.log[changed > 0 || report.failed.length > 0 ? 'info' : 'debug'](

@@ -27,7 +27,12 @@ describe('Docker events -> health events (real daemon)', () => {
     docker('kill', record.currentContainerId!);
     const e = await h.waitForEvent(gameId, 'container_exited');
     expect(e).toMatchObject({ container_id: record.currentContainerId, details: { exit_code: 137, requested_by_rtm: false } });
-    expect(await h.snapshots.get(gameId)).toMatchObject({ eventType: 'container_exited', containerId: record.currentContainerId });
+    // The snapshot upsert runs alongside the append: it may land a moment after the entry.
+    const snapshot = await eventually(async () => {
+      const s = await h.snapshots.get(gameId);
+      return s?.eventType === 'container_exited' ? s : undefined;
+    });
+    expect(snapshot).toMatchObject({ eventType: 'container_exited', containerId: record.currentContainerId });
   });
 
   it('the engine exiting with code 3 -> container_exited with exit code 3', async () => {

@@ -26,7 +26,7 @@ import { systemClock } from '../../../src/ports/clock.js';
 import { noopMetrics, type Metrics } from '../../../src/ports/metrics.js';
 import { RecordHealthEventService } from '../../../src/services/health/record-health-event.service.js';
 import { createLifecycleServices } from '../../../src/services/lifecycle-services.js';
-import { StartJobsConsumer } from '../../../src/workers/start-jobs/start-jobs.consumer.js';
+import { StartJobsConsumer } from '../../../src/workers/job-consumer/start-jobs.consumer.js';
 import { deleteKeysWithPrefix, TEST_REDIS_URL, testRedisPrefix } from '../../support/test-env.js';
 import { ENGINE_UID, TEST_LIFECYCLE_SETTINGS } from '../services/real-lifecycle.fixture.js';
 

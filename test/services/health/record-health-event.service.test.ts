@@ -63,6 +63,20 @@ describe('RecordHealthEventService', () => {
     expect(w.service.pendingCount).toBe(0);
   });
 
+  it('the append does not wait behind the snapshot upsert', async () => {
+    const w = world();
+    let release: () => void = () => undefined;
+    const upsert = w.snapshots.upsert.bind(w.snapshots);
+    w.snapshots.upsert = (s) => new Promise<void>((r) => (release = r)).then(() => upsert(s));
+    const recorded = w.service.record(event('g1'));
+    await eventually(() => (w.stream.published.length === 1 ? true : undefined), { intervalMs: 1 });
+    expect(await w.snapshots.get('g1')).toBeNull();
+    release();
+    await recorded;
+    expect((await w.snapshots.get('g1'))?.eventType).toBe('container_exited');
+    expect(w.service.pendingCount).toBe(0);
+  });
+
   it('Redis down: the snapshot is written at once, the event queued and appended once Redis answers, counted once', async () => {
     const w = world();
     w.stream.down = new Error('connect ECONNREFUSED 127.0.0.1:6379');

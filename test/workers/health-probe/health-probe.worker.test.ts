@@ -187,6 +187,19 @@ describe('HealthProbeWorker', () => {
     expect(world.publisher.published).toEqual([]);
   });
 
+  it('container_ip: inspects a container once, again only after a failed probe', async () => {
+    const { world, engines, worker } = setup({ target: 'container_ip', failuresThreshold: 3 });
+    const c = await addGame(world, 'g1');
+    engines.modes.set(`http://${c.ip}:8080`, 'ok');
+    await rounds(worker, 3);
+    expect(world.docker.callsOf('inspectContainer')).toHaveLength(1);
+    engines.modes.set(`http://${c.ip}:8080`, 'fail');
+    await rounds(worker, 2);
+    // The failure drops the cached IP: the next probe inspects again (a restart may move it).
+    expect(world.docker.callsOf('inspectContainer')).toHaveLength(2);
+    expect(engines.requested).toHaveLength(5);
+  });
+
   it('container_ip: a container without an IP on the network is a failed probe', async () => {
     const { world, worker } = setup({ target: 'container_ip', failuresThreshold: 1, network: 'other-net' });
     await addGame(world, 'g1');

@@ -1,8 +1,8 @@
 // The shared consumer engine, driven through StartJobsConsumer with recording fakes.
 import { afterEach, describe, expect, it } from 'vitest';
 import { failed, succeeded } from '../../../src/domain/operation-result.js';
-import type { StartRuntime } from '../../../src/workers/start-jobs/start-jobs.consumer.js';
-import { StartJobsConsumer } from '../../../src/workers/start-jobs/start-jobs.consumer.js';
+import type { StartRuntime } from '../../../src/workers/job-consumer/start-jobs.consumer.js';
+import { StartJobsConsumer } from '../../../src/workers/job-consumer/start-jobs.consumer.js';
 import type { JobConsumerSettings } from '../../../src/workers/job-consumer/stream-job-consumer.js';
 import { eventually } from '../../support/test-env.js';
 import {

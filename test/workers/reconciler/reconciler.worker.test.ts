@@ -49,6 +49,27 @@ describe('ReconcilerWorker.reconcileOnce', () => {
     expect(world.leases.held.size).toBe(0);
   });
 
+  it('reconciles several games at once (bounded), each under its own lease; the report is sorted', async () => {
+    const world = createWorld();
+    const reconciler = new ReconcilerWorker({ ...world, settings: { intervalMs: 60_000, concurrency: 3 } });
+    const ids = Array.from({ length: 10 }, (_, i) => `g${String(9 - i)}`);
+    for (const id of ids) await addGame(world, id, { status: null });
+    let held = 0;
+    let maxHeld = 0;
+    const acquire = world.leases.tryAcquire.bind(world.leases);
+    world.leases.tryAcquire = async (gameId: string) => {
+      const lease = await acquire(gameId);
+      if (!lease) return lease;
+      maxHeld = Math.max(maxHeld, ++held);
+      await new Promise((r) => setImmediate(r));
+      return { ...lease, release: async () => (held--, lease.release()) };
+    };
+    const report = await reconciler.reconcileOnce();
+    expect(report.adopted).toEqual([...ids].sort());
+    expect(maxHeld).toBe(3);
+    expect(world.leases.held.size).toBe(0);
+  });
+
   it('adopts over a stopped or removed record (keeping created_at) and over a running record pointing elsewhere', async () => {
     const { world, reconciler } = setup();
     const created = new Date('2025-06-01T00:00:00Z');

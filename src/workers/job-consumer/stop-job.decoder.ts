@@ -3,8 +3,8 @@
 import { validateRuntimeStopJob } from '../../../generated/validators/index.js';
 import type { StopReason } from '../../domain/operation.js';
 import type { StreamEntry } from '../../ports/stream-reader.js';
-import type { DecodedEntry } from '../job-consumer/decoded-entry.js';
-import { decodeJobEntry } from '../job-consumer/job-entry.decoder.js';
+import type { DecodedEntry } from './decoded-entry.js';
+import { decodeJobEntry } from './job-entry.decoder.js';
 
 export interface StopJob {
   gameId: string;

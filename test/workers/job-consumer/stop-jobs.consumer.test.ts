@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { failed, succeeded } from '../../../src/domain/operation-result.js';
-import type { StopRuntime } from '../../../src/workers/stop-jobs/stop-jobs.consumer.js';
-import { StopJobsConsumer } from '../../../src/workers/stop-jobs/stop-jobs.consumer.js';
+import type { StopRuntime } from '../../../src/workers/job-consumer/stop-jobs.consumer.js';
+import { StopJobsConsumer } from '../../../src/workers/job-consumer/stop-jobs.consumer.js';
 import { eventually } from '../../support/test-env.js';
-import { ConsumerWorld, STOP_STREAM, ScriptedService, stopJobFields, stoppedRecord, testSettings } from '../job-consumer/consumer-harness.js';
+import { ConsumerWorld, STOP_STREAM, ScriptedService, stopJobFields, stoppedRecord, testSettings } from './consumer-harness.js';
 
 type StopInput = Parameters<StopRuntime['execute']>[0];
 const fast = { intervalMs: 5, timeoutMs: 5_000 };

@@ -4,8 +4,8 @@ import type { RuntimeStartJobPayload } from '../../../generated/models/runtime-j
 import { validateRuntimeStartJob } from '../../../generated/validators/index.js';
 import { parseImageRef } from '../../domain/image-ref.js';
 import type { StreamEntry } from '../../ports/stream-reader.js';
-import type { DecodedEntry } from '../job-consumer/decoded-entry.js';
-import { decodeJobEntry } from '../job-consumer/job-entry.decoder.js';
+import type { DecodedEntry } from './decoded-entry.js';
+import { decodeJobEntry } from './job-entry.decoder.js';
 
 export interface StartJob {
   gameId: string;

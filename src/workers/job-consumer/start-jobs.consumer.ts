@@ -1,8 +1,8 @@
 // Consumes runtime:start_jobs from Game Lobby (CONTRACT §6) and answers on runtime:job_results.
 import type { OperationResult } from '../../domain/operation-result.js';
 import type { OperationContext } from '../../services/operation-context.js';
-import type { JobConsumerDeps, JobConsumerSettings } from '../job-consumer/stream-job-consumer.js';
-import { StreamJobConsumer } from '../job-consumer/stream-job-consumer.js';
+import type { JobConsumerDeps, JobConsumerSettings } from './stream-job-consumer.js';
+import { StreamJobConsumer } from './stream-job-consumer.js';
 import type { StartJob } from './start-job.decoder.js';
 import { decodeStartJob } from './start-job.decoder.js';
 

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { succeeded } from '../../../src/domain/operation-result.js';
-import type { StartRuntime } from '../../../src/workers/start-jobs/start-jobs.consumer.js';
-import { StartJobsConsumer } from '../../../src/workers/start-jobs/start-jobs.consumer.js';
+import type { StartRuntime } from '../../../src/workers/job-consumer/start-jobs.consumer.js';
+import { StartJobsConsumer } from '../../../src/workers/job-consumer/start-jobs.consumer.js';
 import { eventually } from '../../support/test-env.js';
-import { ConsumerWorld, START_STREAM, ScriptedService, runningRecord, startJobFields, testSettings } from '../job-consumer/consumer-harness.js';
+import { ConsumerWorld, START_STREAM, ScriptedService, runningRecord, startJobFields, testSettings } from './consumer-harness.js';
 
 type StartInput = Parameters<StartRuntime['execute']>[0];
 const fast = { intervalMs: 5, timeoutMs: 5_000 };

@@ -2,8 +2,8 @@
 import type { StopReason } from '../../domain/operation.js';
 import type { OperationResult } from '../../domain/operation-result.js';
 import type { OperationContext } from '../../services/operation-context.js';
-import type { JobConsumerDeps, JobConsumerSettings } from '../job-consumer/stream-job-consumer.js';
-import { StreamJobConsumer } from '../job-consumer/stream-job-consumer.js';
+import type { JobConsumerDeps, JobConsumerSettings } from './stream-job-consumer.js';
+import { StreamJobConsumer } from './stream-job-consumer.js';
 import type { StopJob } from './stop-job.decoder.js';
 import { decodeStopJob } from './stop-job.decoder.js';
 
