@@ -8,8 +8,10 @@ const alias = {
   '@galaxy/rtmanager-client': source('./packages/rtmanager-client/src/index.ts'),
 };
 
-// Two projects: `unit` (fakes, fast, parallel) and `integration` (real Docker, PostgreSQL,
-// Redis; one file at a time because they share one daemon and the game network).
+// Three projects: `unit` (fakes, fast, parallel), `integration` (real Docker, PostgreSQL,
+// Redis; one file at a time because they share one daemon and the game network) and
+// `faults` (outages of private servers and SIGKILLs of the real RTM process; minutes, so
+// `npm run test:faults`, not part of `npm test`).
 export default defineConfig({
   test: {
     projects: [
@@ -18,7 +20,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts', 'packages/*/test/**/*.test.ts'],
-          exclude: ['test/integration/**', 'test/adapters/**', 'test/property/rest/**', '**/node_modules/**'],
+          exclude: ['test/integration/**', 'test/adapters/**', 'test/property/rest/**', 'test/faults/**', '**/node_modules/**'],
           testTimeout: 10_000,
         },
       },
@@ -30,6 +32,17 @@ export default defineConfig({
           fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 120_000,
+          globalSetup: ['test/support/global-setup.ts'],
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
+          name: 'faults',
+          include: ['test/faults/**/*.test.ts'],
+          fileParallelism: false,
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
           globalSetup: ['test/support/global-setup.ts'],
         },
       },

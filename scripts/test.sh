@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `npm test`: the whole suite (unit + real Docker/PostgreSQL/Redis integration), on a fresh
 # machine too. Ends with a plain "N passed, N failed" line for CI.
+# `npm run test:faults` runs the `faults` project the same way (RTM_TEST_PROJECTS=faults).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh --quiet
@@ -8,11 +9,15 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund
 fi
 mkdir -p .tmp
-rm -f .tmp/vitest-report.json
+projects=()
+for p in ${RTM_TEST_PROJECTS:-unit integration}; do projects+=(--project "$p"); done
+report=".tmp/vitest-report-${RTM_TEST_PROJECTS:-default}.json"
+report="${report// /-}"
+rm -f "$report"
 export RTM_TEST_SKIP_BOOTSTRAP=1
 set +e
-node node_modules/vitest/vitest.mjs run --reporter=default --reporter=json --outputFile.json=.tmp/vitest-report.json "$@"
+node node_modules/vitest/vitest.mjs run "${projects[@]}" --reporter=default --reporter=json --outputFile.json="$report" "$@"
 rc=$?
 set -e
-node scripts/summarize-vitest.mjs .tmp/vitest-report.json || rc=1
+node scripts/summarize-vitest.mjs "$report" || rc=1
 exit $rc

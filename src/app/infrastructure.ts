@@ -35,7 +35,7 @@ export async function openInfrastructure(config: RtmConfig, logger: Logger, clos
   // PostgreSQL first: migrations must be applied before any listener opens.
   const pool = new pg.Pool({ connectionString: config.postgres.url, max: config.postgres.poolMax, connectionTimeoutMillis: 5_000 });
   pool.on('error', (err) => logger.warn({ err }, 'idle PostgreSQL client error'));
-  const db = createRtmDatabase(pool);
+  const db = createRtmDatabase(pool, (err) => logger.warn({ err }, 'PostgreSQL client error'));
   closers.add(() => db.destroy());
   const migrations = await runMigrations(pool, path.join(projectRoot(), 'migrations'));
   logger.info({ applied: migrations.applied, already_applied: migrations.alreadyApplied.length }, 'migrations applied');

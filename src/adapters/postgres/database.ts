@@ -23,7 +23,11 @@ export const RTM_SCHEMA = 'rtmanager';
  * `db.destroy()` ends `pool` (Kysely's driver owns it from here on): at shutdown call
  * that once instead of `pool.end()`.
  */
-export function createRtmDatabase(pool: pg.Pool): Kysely<DB> {
+export function createRtmDatabase(pool: pg.Pool, onClientError: (err: Error) => void = () => undefined): Kysely<DB> {
+  // pg-pool listens for errors on idle clients only: a client checked out between two queries
+  // when the server terminates its connection (57P01 on shutdown) would emit an unhandled
+  // 'error' and crash the process. The query in flight still rejects, and is classified.
+  pool.on('connect', (client) => client.on('error', onClientError));
   return new Kysely<DB>({ dialect: new FaultClassifyingPostgresDialect({ pool }) });
 }
 

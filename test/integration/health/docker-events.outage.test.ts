@@ -93,8 +93,8 @@ beforeAll(async () => {
   [pgServer, redisServer] = await Promise.all([startPrivatePostgres(), startPrivateRedis({ persistence: 'none' })]);
   pool = new pg.Pool({ connectionString: await pgServer.createDatabase('rtm_outage'), connectionTimeoutMillis: 2_000, max: 4 });
   pool.on('error', () => undefined); // idle clients cut by the stopped server
+  const db = createRtmDatabase(pool); // before any client connects: it guards checked-out clients
   await runMigrations(pool, path.join(projectRoot(), 'migrations'));
-  const db = createRtmDatabase(pool);
   redis = new Redis(redisServer.url, { maxRetriesPerRequest: 1 });
   redis.on('error', () => undefined);
   reader = new Redis(redisServer.url, { maxRetriesPerRequest: 1 });
