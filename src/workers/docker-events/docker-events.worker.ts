@@ -23,6 +23,7 @@ import { BoundedKeySet } from './bounded-key-set.js';
 import { waitForDaemon } from './daemon-wait.js';
 import { ExitReporter } from './exit-reporter.js';
 import { RunningRecordsResync, type ResyncReason } from './running-records.resync.js';
+import { UnhandledDeaths } from './unhandled-deaths.js';
 
 export interface DockerEventsSettings {
   /** Backoff cap between reconnect attempts (config.health.eventsReconnectMaxMs). */
@@ -76,13 +77,17 @@ export class DockerEventsWorker implements BackgroundWorker {
   /** Event handling and resync run one at a time, so the two never report one exit twice. */
   private serial: Promise<unknown> = Promise.resolve();
   private readonly resync: RunningRecordsResync;
+  /** die/oom events a store outage kept us from handling, until a resync does. */
+  private readonly unhandledDeaths: UnhandledDeaths;
 
   constructor(private readonly deps: DockerEventsWorkerDeps) {
     this.log = deps.logger.child({ worker: this.name });
+    this.unhandledDeaths = new UnhandledDeaths(this.log);
     this.exits = new ExitReporter({ health: deps.health, intents: deps.intents, clock: deps.clock, logger: this.log });
     this.resync = new RunningRecordsResync({
       records: deps.records,
       checkOne: (gameId, containerId) => this.inTurn(() => this.resyncOne(gameId, containerId)),
+      retryUnhandled: () => this.retryUnhandledDeaths(),
       retry: { initialMs: deps.settings.reconnectInitialMs ?? DEFAULT_RECONNECT_INITIAL_MS, maxMs: deps.settings.resyncRetryMaxMs ?? DEFAULT_RESYNC_RETRY_MAX_MS },
       logger: this.log,
     });
@@ -216,6 +221,7 @@ export class DockerEventsWorker implements BackgroundWorker {
     } catch (err) {
       // Most likely PostgreSQL is down: what this event meant is re-derived by a resync.
       this.log.error({ err, game_id: gameId, container_id: e.containerId, action: e.action }, 'could not handle docker event; resync scheduled');
+      if (e.action === 'die' || e.action === 'oom') this.unhandledDeaths.keep(key, gameId, e);
       this.requestResync('event_failed');
     }
   }
@@ -260,6 +266,11 @@ export class DockerEventsWorker implements BackgroundWorker {
     const outcome = await this.deps.vanished.containerVanished({ gameId, containerId, source: 'docker_event' });
     // A store down: what this event meant is re-derived by a resync once it answers.
     if (outcome === 'failed') this.requestResync('event_failed');
+  }
+
+  /** Handles the kept die/oom events again, in order, each in its turn. */
+  private retryUnhandledDeaths(): Promise<void> {
+    return this.unhandledDeaths.retry((gameId, event) => this.inTurn(() => (event.action === 'oom' ? this.onOom(gameId, event) : this.onDie(gameId, event))));
   }
 
   /** One running record's container, as a resync sees it. */

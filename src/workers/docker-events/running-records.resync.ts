@@ -14,6 +14,8 @@ export interface RunningRecordsResyncDeps {
   records: Pick<RuntimeRecordStore, 'list'>;
   /** Checks one running record's container; throws when it could not. */
   checkOne: (gameId: string, containerId: string) => Promise<void>;
+  /** Events that could not be handled when they came (a store down), handled again first; throws when one still cannot be. */
+  retryUnhandled?: () => Promise<void>;
   retry: BackoffSettings;
   logger: Logger;
 }
@@ -52,6 +54,12 @@ export class RunningRecordsResync {
     const log = this.deps.logger;
     let checked = 0;
     let complete = true;
+    try {
+      await this.deps.retryUnhandled?.();
+    } catch (err) {
+      log.warn({ err }, 'resync could not handle the events left over from an outage; retrying');
+      return false;
+    }
     try {
       for await (const record of runningRecords(this.deps.records)) {
         if (signal.aborted) return false;

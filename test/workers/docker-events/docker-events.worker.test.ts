@@ -372,6 +372,29 @@ describe('DockerEventsWorker', () => {
       expect(world.publisher.ofType('container_exited')).toHaveLength(1);
     });
 
+    it('a death while PostgreSQL is down is published once it answers even when the reconciler marked the record stopped first, once', async () => {
+      const world = createWorld();
+      const c = await addGame(world, 'g1');
+      const events = new ScriptedEvents(world);
+      started(makeWorker(world, events.docker, { reconnectMaxMs: 40, reconnectInitialMs: 5 }));
+      await eventually(() => (events.connections.length === 1 ? true : undefined));
+      const pg = storesDown(world);
+      Object.assign(world.docker.containers.get(c.id)!, { state: 'exited', exitCode: 3, finishedAt: new Date('2026-01-01T00:00:07Z') });
+      events.current().push(event('die', c.id, 'g1', T0, 3));
+      await settleSubscription();
+      expect(world.publisher.published).toEqual([]);
+      // The reconciler got to the record first (reconcile_mark_stopped): the running-records
+      // pass no longer sees it, but the kept die event is handled again.
+      const record = await world.records.get('g1').catch(() => null);
+      pg.up();
+      const current = record ?? (await world.records.get('g1'));
+      await world.records.upsert({ ...current!, status: 'stopped' });
+      const [e] = await eventually(() => nonEmpty(world.publisher.ofType('container_exited')));
+      expect(e).toMatchObject({ gameId: 'g1', containerId: c.id, details: { exit_code: 3, requested_by_rtm: false } });
+      await settleSubscription();
+      expect(world.publisher.ofType('container_exited')).toHaveLength(1);
+    });
+
     it('reconnects as soon as the daemon answers a ping again, and problem() clears without waiting out the backoff', async () => {
       const world = createWorld();
       const events = new ScriptedEvents(world);
