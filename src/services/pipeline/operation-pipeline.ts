@@ -71,7 +71,9 @@ export class OperationPipeline {
       ...(spec.startedAt ? { startedAt: spec.startedAt } : {}),
     });
     Object.assign(op.details, spec.details);
-    const result = await op.finish(await this.act(spec, op));
+    const acted = await this.act(spec, op);
+    // A pending (multi-step) operation wrote its row under its lease already (whilePending).
+    const result = op.isFinished ? acted : await op.finish(acted);
     if (spec.after) await spec.after(result, op);
     return result;
   }
@@ -112,12 +114,17 @@ export class OperationPipeline {
     await storeStep('marking the operation pending', () =>
       store.begin({ gameId, opKind, opSource: context.opSource, correlationId, imageRef: op.imageRef, startedAt: op.startedAt }),
     );
+    let result: OperationResult;
     try {
-      return await act();
-    } finally {
-      // A marker left behind only costs a second (interrupted) row from the reconciler.
-      await store.end(gameId, correlationId).catch((err: unknown) => op.log.warn({ err: describeError(err) }, 'clearing the pending marker failed'));
+      result = await act();
+    } catch (err) {
+      result = resultOf(asOperationFailure(err), op.found);
     }
+    // The row first, then the marker's end, both under the lease: a crash in between leaves
+    // the marker, and the reconciler then finds the row and only clears it (no second row).
+    const final = await op.finish(result);
+    await store.end(gameId, correlationId).catch((err: unknown) => op.log.warn({ err: describeError(err) }, 'clearing the pending marker failed'));
+    return final;
   }
 }
 

@@ -80,6 +80,11 @@ export class RecordedOperation {
    * is not durably recorded, so the caller gets `service_unavailable` (a retry is safe:
    * every operation is idempotent) — see docs/services.md "Recording".
    */
+  /** Whether the row (or the deferral) is done. */
+  get isFinished(): boolean {
+    return this.finished;
+  }
+
   async finish(result: OperationResult): Promise<OperationResult> {
     if (this.finished) throw new Error(`operation ${this.scope.opKind} on ${this.scope.gameId} finished twice`);
     this.finished = true;

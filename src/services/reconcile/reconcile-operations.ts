@@ -154,6 +154,11 @@ export class ReconcileOperations {
    * cleared; false when the row could not be written (the marker stays for next pass).
    */
   async closeInterrupted(lease: GameLease, marker: PendingOperation, record: RuntimeRecord | null): Promise<boolean> {
+    if (await this.alreadyRecorded(marker)) {
+      // RTM stopped between the operation's row and the marker's end: the row stands.
+      await storeStep('clearing the finished marker', () => this.deps.pendingOperations.end(marker.gameId, marker.correlationId));
+      return true;
+    }
     const result = await this.pipeline.run({
       gameId: marker.gameId,
       opKind: marker.opKind,
@@ -175,6 +180,12 @@ export class ReconcileOperations {
     // After the row: a crash in between only repeats the row, never loses it.
     await storeStep('clearing the interrupted marker', () => this.deps.pendingOperations.end(marker.gameId, marker.correlationId));
     return true;
+  }
+
+  /** The operation's own row, written just before a crash that left its marker. */
+  private async alreadyRecorded(marker: PendingOperation): Promise<boolean> {
+    const recent = await storeStep('reading the operation log', () => this.deps.operationLog.listByGame(marker.gameId, 50));
+    return recent.some((row) => row.opKind === marker.opKind && row.correlationId === marker.correlationId);
   }
 
   private async publishDisappeared(gameId: string, containerId: string, source: DisappearanceSource, at: Date, log: Logger): Promise<void> {

@@ -104,6 +104,31 @@ describe('reconcile: crash repairs', () => {
     expect((await reconciler.reconcileOnce()).closedInterrupted).toEqual([]);
   });
 
+  it('a marker left by a crash after the operation wrote its own row is cleared without a second row', async () => {
+    const { world, reconciler } = setup();
+    await addGame(world, 'g1', { status: 'running' });
+    const startedAt = new Date(world.clock.now().getTime() - 5_000);
+    await world.pendingOperations.begin({ gameId: 'g1', opKind: 'patch', opSource: 'admin_rest', correlationId: 'corr-2', imageRef: 'galaxy/game-test:1.0.1', startedAt });
+    await world.operationLog.append({
+      gameId: 'g1',
+      opKind: 'patch',
+      opSource: 'admin_rest',
+      outcome: 'success',
+      errorCode: null,
+      errorMessage: null,
+      imageRef: 'galaxy/game-test:1.0.1',
+      containerId: null,
+      correlationId: 'corr-2',
+      details: {},
+      startedAt,
+      finishedAt: world.clock.now(),
+    });
+    const report = await reconciler.reconcileOnce({ startup: true });
+    expect(report.closedInterrupted).toEqual(['g1']);
+    expect(world.operationLog.forGame('g1').map((r) => [r.opKind, r.outcome])).toEqual([['patch', 'success']]);
+    expect(world.pendingOperations.rows.size).toBe(0);
+  });
+
   it('a pending marker whose lease is held belongs to an operation in flight: left alone', async () => {
     const { world, reconciler } = setup();
     await addGame(world, 'g1', { status: 'running' });
