@@ -2,7 +2,7 @@
 // and socket dir), so a test can stop and restart it for a real outage without touching the
 // shared 127.0.0.1:5432 everyone else uses. Stopped on dispose and on process exit.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -23,6 +23,8 @@ function asServerUser(cmd: string, args: string[]): [string, string[]] {
 
 export interface PrivatePostgres {
   readonly port: number;
+  /** Folder of its unix socket (open to every user, so a container can bind-mount it). */
+  readonly socketDir: string;
   /** Admin URL (database `postgres`). */
   readonly adminUrl: string;
   /** A fresh empty database on this server; returns its URL. */
@@ -41,6 +43,8 @@ export async function startPrivatePostgres(opts: { port?: number } = {}): Promis
   const root = mkdtempSync(path.join(os.tmpdir(), 'rtm-private-pg-'));
   const dataDir = path.join(root, 'data');
   const socketDir = root;
+  // The socket folder is traversable by anyone (the data dir inside stays 0700).
+  chmodSync(root, 0o755);
   if (process.getuid?.() === 0) chownSync(root, Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim()), Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim()));
   const [initCmd, initArgs] = asServerUser(pgBin('initdb'), ['-D', dataDir, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale=C']);
   execFileSync(initCmd, initArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -114,6 +118,7 @@ export async function startPrivatePostgres(opts: { port?: number } = {}): Promis
   await start();
   return {
     port,
+    socketDir,
     adminUrl,
     async createDatabase(prefix = 'rtm_f') {
       const name = `${prefix}_${uniqueSuffix(6)}`;

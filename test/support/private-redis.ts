@@ -4,7 +4,7 @@
 // (even a SIGKILL) keeps every stream entry, offset and lease that was acknowledged.
 // `persistence: 'none'` is the plain `--save '' --appendonly no` test server.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,6 +13,8 @@ import { freeTcpPort, onProcessExit, waitFor } from './private-server.js';
 export interface PrivateRedis {
   readonly port: number;
   readonly url: string;
+  /** Its unix socket (with `unixSocket: true`; open to every user, for a bind-mounting container). */
+  readonly socketPath: string | null;
   /** Kills the server (SIGKILL: a crash; nothing is written on the way out). */
   stop(): Promise<void>;
   /** Starts again on the same port (and the same data dir); resolves once it answers PING. */
@@ -40,9 +42,12 @@ function ping(port: number): Promise<true | undefined> {
   });
 }
 
-export async function startPrivateRedis(opts: { port?: number; persistence?: 'aof' | 'none' } = {}): Promise<PrivateRedis> {
+export async function startPrivateRedis(opts: { port?: number; persistence?: 'aof' | 'none'; unixSocket?: boolean } = {}): Promise<PrivateRedis> {
   const port = opts.port ?? (await freeTcpPort());
   const dir = mkdtempSync(path.join(os.tmpdir(), 'rtm-private-redis-'));
+  const socketPath = opts.unixSocket ? path.join(dir, 'redis.sock') : null;
+  if (socketPath) chmodSync(dir, 0o755);
+  const socketArgs = socketPath ? ['--unixsocket', socketPath, '--unixsocketperm', '777'] : [];
   const persistence =
     (opts.persistence ?? 'aof') === 'aof' ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
   let child: ChildProcess | null = null;
@@ -50,7 +55,7 @@ export async function startPrivateRedis(opts: { port?: number; persistence?: 'ao
 
   const start = async () => {
     if (child) return;
-    const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir, '--daemonize', 'no', ...persistence], {
+    const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir, '--daemonize', 'no', ...socketArgs, ...persistence], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -81,6 +86,7 @@ export async function startPrivateRedis(opts: { port?: number; persistence?: 'ao
   return {
     port,
     url: `redis://127.0.0.1:${port}/0`,
+    socketPath,
     stop,
     start,
     get running() {

@@ -11,7 +11,8 @@ import Dockerode from 'dockerode';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../../src/app/project-root.js';
-import { startSocketServers, type SocketServers } from '../../support/socket-servers.js';
+import { startPrivatePostgres, type PrivatePostgres } from '../../support/private-postgres.js';
+import { startPrivateRedis, type PrivateRedis } from '../../support/private-redis.js';
 import { ENGINE_IMAGE, TEST_DOCKER_NETWORK, eventually, testGameId, testRedisPrefix, uniqueSuffix } from '../../support/test-env.js';
 
 const IMAGE = 'galaxy/rtmanager:dev';
@@ -20,7 +21,9 @@ const docker = new Dockerode({ socketPath: '/var/run/docker.sock' });
 const prefix = testRedisPrefix();
 const gameId = testGameId('img');
 const rtmName = `rtm-it-image-${uniqueSuffix()}`;
-let servers: SocketServers;
+let postgres: PrivatePostgres;
+let redisServer: PrivateRedis;
+let postgresUrl: string;
 let stateRoot: string;
 let redis: Redis;
 let baseUrl: string;
@@ -31,8 +34,11 @@ const mark = (what: string) => timeline.push(`+${((Date.now() - t0) / 1000).toFi
 beforeAll(async () => {
   execFileSync('bash', ['scripts/build-rtm-image.sh', '--quiet'], { cwd: projectRoot(), stdio: ['ignore', 'inherit', 'inherit'] });
   mark('image built');
-  servers = await startSocketServers();
-  redis = new Redis(servers.redisSocket, { lazyConnect: true, maxRetriesPerRequest: 2 });
+  // Real throwaway servers reached on unix sockets in folders the container bind-mounts.
+  [postgres, redisServer] = await Promise.all([startPrivatePostgres(), startPrivateRedis({ persistence: 'none', unixSocket: true })]);
+  const database = new URL(await postgres.createDatabase('rtm_image')).pathname.slice(1);
+  postgresUrl = `postgres:///${database}?host=${encodeURIComponent(postgres.socketDir)}&port=${postgres.port}&user=postgres`;
+  redis = new Redis(redisServer.socketPath as string, { lazyConnect: true, maxRetriesPerRequest: 2 });
   await redis.connect();
   // Docker resolves bind sources on the host: the state root has the same path inside and out.
   stateRoot = mkdtempSync(path.join(os.tmpdir(), 'rtm-image-state-'));
@@ -43,8 +49,8 @@ beforeAll(async () => {
     Image: IMAGE,
     User: `${RTM_UID}:${RTM_UID}`,
     Env: [
-      `RTMANAGER_POSTGRES_URL=${servers.postgresUrl}`,
-      `RTMANAGER_REDIS_URL=${servers.redisUrl}`,
+      `RTMANAGER_POSTGRES_URL=${postgresUrl}`,
+      `RTMANAGER_REDIS_URL=unix://${redisServer.socketPath}`,
       `RTMANAGER_REDIS_KEY_PREFIX=${prefix}`,
       `RTMANAGER_DOCKER_NETWORK=${TEST_DOCKER_NETWORK}`,
       `RTMANAGER_GAME_STATE_ROOT=${stateRoot}`,
@@ -59,7 +65,7 @@ beforeAll(async () => {
     ExposedPorts: { '8090/tcp': {} },
     HostConfig: {
       GroupAdd: [String(socketGid)],
-      Binds: ['/var/run/docker.sock:/var/run/docker.sock', `${stateRoot}:${stateRoot}`, `${servers.dir}:${servers.dir}`],
+      Binds: ['/var/run/docker.sock:/var/run/docker.sock', `${stateRoot}:${stateRoot}`, `${postgres.socketDir}:${postgres.socketDir}`, `${path.dirname(redisServer.socketPath as string)}:${path.dirname(redisServer.socketPath as string)}`],
       PortBindings: { '8090/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] },
       NetworkMode: TEST_DOCKER_NETWORK,
     },
@@ -77,7 +83,7 @@ afterAll(async () => {
   await rtm.remove({ force: true }).catch(() => undefined);
   await docker.getContainer(`galaxy-game-${gameId}`).remove({ force: true }).catch(() => undefined);
   redis?.disconnect();
-  await servers?.stop();
+  await Promise.all([postgres?.dispose(), redisServer?.dispose()]);
   if (stateRoot) rmSync(stateRoot, { recursive: true, force: true });
   process.stdout.write(`rtm image timeline:\n  ${timeline.join('\n  ')}\n`);
   if (process.env.RTM_TEST_SHOW_IMAGE_LOGS) process.stdout.write(logs.toString('utf8'));
