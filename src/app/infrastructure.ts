@@ -27,7 +27,8 @@ export interface Infrastructure {
   docker: DockerRuntime;
   /** A raw client of the configured daemon, for the diagnostics' version call. */
   dockerClient: Dockerode;
-  tracer: Tracer;
+  /** Only when tracing is configured: without it every request would open a no-op span. */
+  tracer: Tracer | undefined;
 }
 
 /** `dockerOverride`: tests only (a Docker port in place of the daemon, e.g. the REST property tests). */
@@ -61,5 +62,5 @@ export async function openInfrastructure(config: RtmConfig, logger: Logger, clos
     pullTimeoutMs: config.docker.pullTimeoutMs,
     logger,
   });
-  return { db, redis, blockingConnection, docker, dockerClient, tracer: trace.getTracer(RTM_TRACER_NAME) };
+  return { db, redis, blockingConnection, docker, dockerClient, tracer: config.telemetry.otlpEndpoint !== null ? trace.getTracer(RTM_TRACER_NAME) : undefined };
 }

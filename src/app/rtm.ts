@@ -75,7 +75,7 @@ export async function startRtm(config: RtmConfig, logger: Logger, overrides: Rtm
       diagnostics: diagnosticsOf(infra, clock),
       metrics: adapters.metrics,
       httpMetrics: adapters.metrics,
-      tracer: infra.tracer,
+      ...(infra.tracer ? { tracer: infra.tracer } : {}),
     });
     await server.listen({ host: config.listener.host, port: config.listener.port });
     closers.add(() => server.close());

@@ -41,11 +41,29 @@ export class PostgresRuntimeReadStore implements RuntimeReadStore {
   }
 
   async list(query: RuntimeListQuery): Promise<RuntimeWithHealth[]> {
-    let q = this.joined();
-    if (query.status !== undefined) q = q.where('r.status', '=', query.status);
-    if (query.afterGameId !== undefined) q = q.where('r.game_id', '>', query.afterGameId);
-    const rows = await classifyPostgresFaults('runtime list', () => q.orderBy('r.game_id', 'asc').limit(query.limit).execute());
+    const byStatus = query.status !== undefined;
+    const after = query.afterGameId !== undefined;
+    // Parameters in the order the variant was compiled with: status, cursor, limit.
+    const parameters = [...(byStatus ? [query.status] : []), ...(after ? [query.afterGameId] : []), query.limit];
+    const compiled: CompiledQuery<JoinedRow> = { ...this.listVariant(byStatus, after), parameters };
+    const { rows } = await classifyPostgresFaults('runtime list', () => this.db.executeQuery(compiled));
     return rows.map(withHealthFromRow);
+  }
+
+  /** The page query is compiled once per shape (with/without status, with/without cursor), like the point read. */
+  private readonly listVariants = new Map<string, CompiledQuery<JoinedRow>>();
+
+  private listVariant(byStatus: boolean, after: boolean): CompiledQuery<JoinedRow> {
+    const key = `${byStatus}|${after}`;
+    let compiled = this.listVariants.get(key);
+    if (!compiled) {
+      let q = this.joined();
+      if (byStatus) q = q.where('r.status', '=', 'running');
+      if (after) q = q.where('r.game_id', '>', '');
+      compiled = q.orderBy('r.game_id', 'asc').limit(1).compile();
+      this.listVariants.set(key, compiled);
+    }
+    return compiled;
   }
 }
 
