@@ -63,6 +63,36 @@ export function dependencyChecks(deps: {
   ];
 }
 
+/** How long one answer of a dependency check is reused (see sharedCheck). */
+export const READINESS_REUSE_MS = 250;
+
+/**
+ * A check shared by its callers: probes arriving while one runs wait for it, and its
+ * answer is reused for `reuseMs`. /readyz polled by several probes (or every few ms by a
+ * deploy script) then costs at most a few dependency round trips a second, instead of four
+ * per request competing with the startup reconcile for the same pools and CPU. Component
+ * problems are not cached (evaluateReadiness reads them on every call).
+ */
+export function sharedCheck(inner: ReadinessCheck, reuseMs: number = READINESS_REUSE_MS, now: () => number = () => performance.now()): ReadinessCheck {
+  let last: { at: number; answer: Promise<void> } | null = null;
+  return {
+    name: inner.name,
+    check: () => {
+      if (last && now() - last.at < reuseMs) return last.answer;
+      const started = now();
+      const answer = inner.check();
+      const entry = { at: Number.POSITIVE_INFINITY, answer };
+      last = entry;
+      // Reused while in flight; once settled, for reuseMs from when it started.
+      void answer.then(
+        () => void (entry.at = started),
+        () => void (entry.at = started),
+      );
+      return answer;
+    },
+  };
+}
+
 /** Problems of the components: the startup reconcile until it is done, then each running worker's. */
 export class ComponentHealth {
   private startupDone = false;

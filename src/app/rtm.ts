@@ -18,7 +18,7 @@ import type { RtmConfig } from './config.js';
 import { openInfrastructure } from './infrastructure.js';
 import { explainDockerTlsFailure } from './docker-tls.config.js';
 import { listenAddress } from './listen-address.js';
-import { ComponentHealth, dependencyChecks, evaluateReadiness } from './readiness.js';
+import { ComponentHealth, dependencyChecks, evaluateReadiness, sharedCheck } from './readiness.js';
 import { retryUntilDone } from './startup-retry.js';
 
 export interface RunningRtm {
@@ -61,7 +61,9 @@ export async function startRtm(config: RtmConfig, logger: Logger, overrides: Rtm
 
     const health = new ComponentHealth();
     const postgres = new PostgresHealthCheck(infra.db);
-    const checks = dependencyChecks({ postgres: () => postgres.check(), redis: new RedisHealthCheck(infra.redis), docker: explainedDocker(infra.docker, config), network: config.docker.network });
+    const checks = dependencyChecks({ postgres: () => postgres.check(), redis: new RedisHealthCheck(infra.redis), docker: explainedDocker(infra.docker, config), network: config.docker.network }).map(
+      (c) => sharedCheck(c),
+    );
     // rtmanager_ready / rtmanager_dependency_up, evaluated at each scrape (bounded).
     adapters.metrics.exportReadiness(() => evaluateReadiness(checks, () => health.problems(), SCRAPE_CHECK_TIMEOUT_MS), checks.map((c) => c.name));
     const server = buildInternalHttpServer({

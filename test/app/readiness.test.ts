@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ComponentHealth, dependencyChecks, evaluateReadiness } from '../../src/app/readiness.js';
+import { ComponentHealth, dependencyChecks, evaluateReadiness, sharedCheck } from '../../src/app/readiness.js';
 
 describe('evaluateReadiness', () => {
   it('is ready only when every check answers in time and no component reports a problem', async () => {
@@ -28,5 +28,41 @@ describe('evaluateReadiness', () => {
     expect((await evaluateReadiness([], () => health.problems())).checks).toEqual({ start_jobs_consumer: { ok: false, error: problem } });
     problem = null;
     expect(await evaluateReadiness([], () => health.problems())).toEqual({ ready: true, checks: {} });
+  });
+});
+
+describe('sharedCheck', () => {
+  const counting = (answers: Array<() => Promise<void>>) => {
+    let calls = 0;
+    return {
+      get calls() {
+        return calls;
+      },
+      check: { name: 'postgres', check: () => (answers[calls++] ?? answers[answers.length - 1]!)() },
+    };
+  };
+
+  it('shares one run among callers arriving while it is in flight', async () => {
+    let release: () => void = () => undefined;
+    const inner = counting([() => new Promise<void>((r) => (release = r))]);
+    const shared = sharedCheck(inner.check, 250, () => 0);
+    const a = shared.check();
+    const b = shared.check();
+    release();
+    await Promise.all([a, b]);
+    expect(inner.calls).toBe(1);
+  });
+
+  it('reuses a settled answer for the reuse window only, failures included', async () => {
+    let clock = 0;
+    const inner = counting([() => Promise.reject(new Error('down')), () => Promise.resolve()]);
+    const shared = sharedCheck(inner.check, 250, () => clock);
+    await expect(shared.check()).rejects.toThrow('down');
+    clock = 249;
+    await expect(shared.check()).rejects.toThrow('down');
+    expect(inner.calls).toBe(1);
+    clock = 250;
+    await expect(shared.check()).resolves.toBeUndefined();
+    expect(inner.calls).toBe(2);
   });
 });

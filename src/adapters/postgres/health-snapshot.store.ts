@@ -5,6 +5,7 @@ import type { HealthSnapshot } from '../../domain/health.js';
 import { isHealthEventType } from '../../domain/health.js';
 import type { HealthSnapshotStore } from '../../ports/health-snapshot.store.js';
 import { RTM_SCHEMA } from './database.js';
+import { PreparedQuery } from './prepared-query.js';
 import { classifyPostgresFaults } from './postgres-fault.js';
 import { storableJson } from './storable-text.js';
 
@@ -27,7 +28,11 @@ export function healthSnapshotFromRow(row: HealthSnapshotRow): HealthSnapshot {
   };
 }
 
-export function healthSnapshotToRow(snapshot: HealthSnapshot): Insertable<HealthSnapshots> {
+type SnapshotRow = Required<Insertable<HealthSnapshots>>;
+
+const SNAPSHOT_COLUMNS = ['game_id', 'container_id', 'event_type', 'details', 'observed_at'] as const satisfies readonly (keyof SnapshotRow)[];
+
+export function healthSnapshotToRow(snapshot: HealthSnapshot): SnapshotRow {
   return {
     game_id: snapshot.gameId,
     container_id: snapshot.containerId,
@@ -40,29 +45,34 @@ export function healthSnapshotToRow(snapshot: HealthSnapshot): Insertable<Health
 export class PostgresHealthSnapshotStore implements HealthSnapshotStore {
   private readonly db: Kysely<DB>;
 
+  /** Every health event writes one: prepared once. */
+  private readonly upsertRow;
+
   constructor(db: Kysely<DB>) {
     this.db = db.withSchema(RTM_SCHEMA);
-  }
-
-  async upsert(snapshot: HealthSnapshot): Promise<void> {
     // Events from three sources arrive out of order; the WHERE keeps a late, older one
     // from overwriting a newer snapshot in the same statement (no read-then-write race).
     // Equal observed_at: the later write wins.
-    await this.db
-      .insertInto('health_snapshots')
-      .values(healthSnapshotToRow(snapshot))
-      .onConflict((oc) =>
-        oc
-          .column('game_id')
-          .doUpdateSet((eb) => ({
-            container_id: eb.ref('excluded.container_id'),
-            event_type: eb.ref('excluded.event_type'),
-            details: eb.ref('excluded.details'),
-            observed_at: eb.ref('excluded.observed_at'),
-          }))
-          .whereRef('excluded.observed_at', '>=', 'health_snapshots.observed_at'),
-      )
-      .execute();
+    this.upsertRow = new PreparedQuery(SNAPSHOT_COLUMNS, (row: SnapshotRow) =>
+      this.db
+        .insertInto('health_snapshots')
+        .values(row)
+        .onConflict((oc) =>
+          oc
+            .column('game_id')
+            .doUpdateSet((eb) => ({
+              container_id: eb.ref('excluded.container_id'),
+              event_type: eb.ref('excluded.event_type'),
+              details: eb.ref('excluded.details'),
+              observed_at: eb.ref('excluded.observed_at'),
+            }))
+            .whereRef('excluded.observed_at', '>=', 'health_snapshots.observed_at'),
+        ),
+    );
+  }
+
+  async upsert(snapshot: HealthSnapshot): Promise<void> {
+    await this.db.executeQuery(this.upsertRow.with(healthSnapshotToRow(snapshot)));
   }
 
   async get(gameId: string): Promise<HealthSnapshot | null> {

@@ -7,6 +7,7 @@ import type { OperationLogEntry, StoredOperationLogEntry } from '../../domain/op
 import { OP_KINDS, OP_SOURCES, OUTCOMES } from '../../domain/operation.js';
 import type { OperationLogStore } from '../../ports/operation-log.store.js';
 import { RTM_SCHEMA } from './database.js';
+import { PreparedQuery } from './prepared-query.js';
 import { classifyPostgresFaults } from './postgres-fault.js';
 import { storableJson, storableText } from './storable-text.js';
 
@@ -44,7 +45,14 @@ export function operationLogEntryFromRow(row: OperationLogRow): StoredOperationL
   };
 }
 
-export function operationLogEntryToRow(entry: OperationLogEntry): Insertable<OperationLog> {
+type OperationLogInsert = Omit<Required<Insertable<OperationLog>>, 'id'>;
+
+const OPERATION_LOG_COLUMNS = [
+  'game_id', 'op_kind', 'op_source', 'outcome', 'error_code', 'error_message', 'image_ref',
+  'container_id', 'correlation_id', 'details', 'started_at', 'finished_at',
+] as const satisfies readonly (keyof OperationLogInsert)[];
+
+export function operationLogEntryToRow(entry: OperationLogEntry): OperationLogInsert {
   return {
     game_id: entry.gameId,
     op_kind: entry.opKind,
@@ -64,16 +72,18 @@ export function operationLogEntryToRow(entry: OperationLogEntry): Insertable<Ope
 export class PostgresOperationLogStore implements OperationLogStore {
   private readonly db: Kysely<DB>;
 
+  /** One row per operation: prepared once. */
+  private readonly appendRow;
+
   constructor(db: Kysely<DB>) {
     this.db = db.withSchema(RTM_SCHEMA);
+    this.appendRow = new PreparedQuery(OPERATION_LOG_COLUMNS, (row: OperationLogInsert) => this.db.insertInto('operation_log').values(row).returning('id'));
   }
 
   async append(entry: OperationLogEntry): Promise<string> {
-    const { id } = await this.db
-      .insertInto('operation_log')
-      .values(operationLogEntryToRow(entry))
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const { rows } = await this.db.executeQuery(this.appendRow.with(operationLogEntryToRow(entry)));
+    const id = rows[0]?.id;
+    if (id === undefined) throw new Error('operation log append returned no id');
     // int8 comes back from pg as a string already; String() keeps that explicit.
     return String(id);
   }

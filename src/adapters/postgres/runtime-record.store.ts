@@ -6,6 +6,7 @@ import { isRuntimeStatus, RUNTIME_STATUSES } from '../../domain/runtime-record.j
 import { ALLOWED_TRANSITIONS } from '../../domain/runtime-transitions.js';
 import type { RuntimeListQuery, RuntimeRecordStore, RuntimeStatusChange } from '../../ports/runtime-record.store.js';
 import { RTM_SCHEMA } from './database.js';
+import { PreparedQuery } from './prepared-query.js';
 import { classifyPostgresFaults } from './postgres-fault.js';
 
 type RuntimeRecordRow = Selectable<RuntimeRecords>;
@@ -30,7 +31,14 @@ export function runtimeRecordFromRow(row: RuntimeRecordRow): RuntimeRecord {
   };
 }
 
-export function runtimeRecordToRow(record: RuntimeRecord): Insertable<RuntimeRecords> {
+type RecordRow = Required<Insertable<RuntimeRecords>>;
+
+const RECORD_COLUMNS = [
+  'game_id', 'status', 'current_container_id', 'current_image_ref', 'engine_endpoint', 'state_path',
+  'created_at', 'started_at', 'stopped_at', 'removed_at', 'last_op_at',
+] as const satisfies readonly (keyof RecordRow)[];
+
+export function runtimeRecordToRow(record: RuntimeRecord): RecordRow {
   return {
     game_id: record.gameId,
     status: record.status,
@@ -59,37 +67,47 @@ export function statusesAllowedBefore(to: RuntimeStatus): RuntimeStatus[] {
 export class PostgresRuntimeRecordStore implements RuntimeRecordStore {
   private readonly db: Kysely<DB>;
 
+  // The two statements of every operation (and of each adoption), prepared once.
+  private readonly byGameId;
+  private readonly upsertRow;
+
   constructor(db: Kysely<DB>) {
     this.db = db.withSchema(RTM_SCHEMA);
+    this.byGameId = new PreparedQuery(['game_id'], (v: { game_id: string }) =>
+      this.db.selectFrom('runtime_records').selectAll().where('game_id', '=', v.game_id),
+    );
+    this.upsertRow = new PreparedQuery(RECORD_COLUMNS, (row: RecordRow) =>
+      this.db
+        .insertInto('runtime_records')
+        .values(row)
+        .onConflict((oc) =>
+          // Every column but game_id and created_at: the first insert's created_at stays.
+          oc.column('game_id').doUpdateSet((eb) => ({
+            status: eb.ref('excluded.status'),
+            current_container_id: eb.ref('excluded.current_container_id'),
+            current_image_ref: eb.ref('excluded.current_image_ref'),
+            engine_endpoint: eb.ref('excluded.engine_endpoint'),
+            state_path: eb.ref('excluded.state_path'),
+            started_at: eb.ref('excluded.started_at'),
+            stopped_at: eb.ref('excluded.stopped_at'),
+            removed_at: eb.ref('excluded.removed_at'),
+            last_op_at: eb.ref('excluded.last_op_at'),
+          })),
+        )
+        .returningAll(),
+    );
   }
 
   async get(gameId: string): Promise<RuntimeRecord | null> {
-    const row = await classifyPostgresFaults('runtime record read', () =>
-      this.db.selectFrom('runtime_records').selectAll().where('game_id', '=', gameId).executeTakeFirst(),
-    );
+    const { rows } = await classifyPostgresFaults('runtime record read', () => this.db.executeQuery(this.byGameId.with({ game_id: gameId })));
+    const row = rows[0];
     return row ? runtimeRecordFromRow(row) : null;
   }
 
   async upsert(record: RuntimeRecord): Promise<RuntimeRecord> {
-    const row = await this.db
-      .insertInto('runtime_records')
-      .values(runtimeRecordToRow(record))
-      .onConflict((oc) =>
-        // Every column but game_id and created_at: the first insert's created_at stays.
-        oc.column('game_id').doUpdateSet((eb) => ({
-          status: eb.ref('excluded.status'),
-          current_container_id: eb.ref('excluded.current_container_id'),
-          current_image_ref: eb.ref('excluded.current_image_ref'),
-          engine_endpoint: eb.ref('excluded.engine_endpoint'),
-          state_path: eb.ref('excluded.state_path'),
-          started_at: eb.ref('excluded.started_at'),
-          stopped_at: eb.ref('excluded.stopped_at'),
-          removed_at: eb.ref('excluded.removed_at'),
-          last_op_at: eb.ref('excluded.last_op_at'),
-        })),
-      )
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const { rows } = await this.db.executeQuery(this.upsertRow.with(runtimeRecordToRow(record)));
+    const row = rows[0];
+    if (!row) throw new Error('runtime record upsert returned no row');
     return runtimeRecordFromRow(row);
   }
 
