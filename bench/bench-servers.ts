@@ -13,19 +13,18 @@ import pg from 'pg';
 import { createDockerClient } from '../src/adapters/docker/docker-client.factory.js';
 import { runMigrations } from '../src/adapters/postgres/migrator.js';
 import { projectRoot } from '../src/app/project-root.js';
+import { TEST_DOCKER_HOST, TEST_POSTGRES_URL, TEST_REDIS_URL, deleteKeysWithPrefix } from '../test/support/test-env.js';
 import type { BenchRun } from './bench-run.js';
 
-export const POSTGRES_URL = process.env.RTM_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-export const REDIS_URL = process.env.RTM_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
-export const DOCKER_NETWORK = process.env.RTM_TEST_DOCKER_NETWORK ?? 'galaxy-net';
-export const DOCKER_HOST = process.env.RTM_TEST_DOCKER_HOST ?? 'unix:///var/run/docker.sock';
+// The real-part tests' servers (one source: test/support/test-env.ts, as the soak uses).
+export { TEST_DOCKER_HOST as DOCKER_HOST, TEST_DOCKER_NETWORK as DOCKER_NETWORK, TEST_POSTGRES_URL as POSTGRES_URL, TEST_REDIS_URL as REDIS_URL } from '../test/support/test-env.js';
 /** The light engine of the fleet rows (scripts/build-bench-image.sh). */
 export const FLEET_IMAGE = process.env.RTM_BENCH_FLEET_IMAGE ?? 'galaxy/bench-httpd:1';
 /** The bench engine runs as this uid (bench/engine/Dockerfile, engine/Dockerfile): state dirs are chowned to it. */
 export const ENGINE_UID = 10001;
 
 export async function adminQuery(sql: string): Promise<void> {
-  const admin = new pg.Client({ connectionString: POSTGRES_URL });
+  const admin = new pg.Client({ connectionString: TEST_POSTGRES_URL });
   await admin.connect();
   try {
     await admin.query(sql);
@@ -39,7 +38,7 @@ export async function benchDatabase(run: BenchRun, label: string): Promise<{ url
   const name = `rtm_bench_${run.runId}_${label}`;
   await adminQuery(`CREATE DATABASE ${name}`);
   run.defer(`dropping database ${name}`, () => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
-  const url = new URL(POSTGRES_URL);
+  const url = new URL(TEST_POSTGRES_URL);
   url.pathname = `/${name}`;
   const pool = new pg.Pool({ connectionString: url.toString(), max: 4 });
   // DROP DATABASE ... WITH (FORCE) terminates idle clients: that must not crash the run.
@@ -51,22 +50,17 @@ export async function benchDatabase(run: BenchRun, label: string): Promise<{ url
 
 /** A Redis client; every key under `prefix` is deleted at cleanup (SCAN, never FLUSHALL). */
 export function benchRedis(run: BenchRun, prefix: string): Redis {
-  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 2, connectTimeout: 5_000 });
+  const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 2, connectTimeout: 5_000 });
   redis.on('error', () => undefined);
   run.defer(`deleting Redis keys ${prefix}*`, async () => {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
+    await deleteKeysWithPrefix(redis, prefix);
     redis.disconnect();
   });
   return redis;
 }
 
 export function benchDocker(): Dockerode {
-  return createDockerClient(DOCKER_HOST);
+  return createDockerClient(TEST_DOCKER_HOST);
 }
 
 /** A temporary state root (chowned to the engine's uid by RTM per game); removed at cleanup. */
