@@ -4,7 +4,7 @@
 // - Flat out (no `rate`): autocannon, closed loop over `connections`.
 // - At a fixed rate: an open-loop pacer sending request k at t0 + k/rate over a keep-alive
 //   pool of `connections` raw sockets (lighter than node's HTTP client, so the generator's
-//   own lateness is a small part of the tail; that lateness is reported too). Not
+//   own lateness is a small part of the tail; how late requests went out is reported). Not
 //   autocannon's rate limit: it lets each connection go flat out until it has made
 //   rate/connections requests in the current second and then idle until the next one, so
 //   "1,000 req/s" is a full-speed burst every second, latencies of the flat-out rows.
@@ -31,7 +31,7 @@ export interface LoadOutcome {
   errors: number;
   timeouts: number;
   durationS: number;
-  /** Fixed rate only: how late the generator itself sent each request after its slot (ms). */
+  /** Fixed rate only: how long after its slot each request went out (ms): the generator's own lateness plus any wait for a free socket. */
   sendLagMs?: number[];
 }
 

@@ -114,13 +114,14 @@ export async function restScenario(run: BenchRun, flags: BenchFlags, logDir: str
     const b = merged(o.base);
     const rtmSide = side('RTM', m.latencies, m.bad);
     const baseSide = side('minimal fastify+pg', b.latencies, b.bad);
-    // The generator's own lateness: what of a tail is the load process, not the server.
+    // How late requests went out: the generator's own lateness plus waits for a free
+    // socket (all sockets busy = the server is behind).
     const lag = (os: LoadOutcome[]) => side('lag', os.flatMap((x) => x.sendLagMs ?? [])).summary;
     const [lr, lb] = [lag(o.rtm), lag(o.base)];
     return {
       key, label, unit: 'ms (value: errors)', rtm: rtmSide, baseline: baseSide, ratio: ratioOf(rtmSide, baseSide, 'p99'), compare: 'p99',
       target, holds: rtmSide.summary.p99 <= limitMs && m.bad === 0,
-      note: `open loop, latency from each request's slot; the generator sent late by p99 ${lr.p99} ms (RTM side), ${lb.p99} ms (minimal side)`,
+      note: `open loop, latency from each request's slot; requests went out late (generator lateness + waits for a free socket) by p99 ${lr.p99} ms (RTM side), ${lb.p99} ms (minimal side)`,
     };
   };
   const throughputRow = (key: string, label: string, o: { rtm: LoadOutcome[]; base: LoadOutcome[] }, target: string, minRatio: number): BenchRow => {
