@@ -9,10 +9,10 @@ import { projectRoot } from '../src/app/project-root.js';
 import type { BenchRun } from './bench-run.js';
 import { DOCKER_HOST, DOCKER_NETWORK, ENGINE_UID, REDIS_URL, freePort, spawnNode, type BenchChild } from './bench-servers.js';
 
-/** Builds dist/ when a source is newer than dist/src/main.js (the check scripts/start.sh makes). */
+/** Builds dist/ and its bundle when a source is newer than the bundle (the check scripts/start.sh makes). */
 export async function ensureDist(log: (line: string) => void): Promise<void> {
   const root = projectRoot();
-  const main = path.join(root, 'dist', 'src', 'main.js');
+  const main = path.join(root, 'dist', 'bundle', 'service-main.mjs');
   const newest = async (dir: string): Promise<number> => {
     let t = 0;
     for (const e of await readdir(dir, { withFileTypes: true })) {
@@ -23,8 +23,8 @@ export async function ensureDist(log: (line: string) => void): Promise<void> {
   };
   const sources = Math.max(await newest(path.join(root, 'src')), await newest(path.join(root, 'generated')));
   if (existsSync(main) && statSync(main).mtimeMs >= sources) return;
-  log('bench: building dist/ (tsc -p tsconfig.build.json)');
-  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+  log('bench: building dist/ (scripts/build-dist.mjs: tsc, then the bundle)');
+  execFileSync(process.execPath, ['scripts/build-dist.mjs', '--quiet'], { cwd: root, stdio: 'inherit' });
 }
 
 export interface RtmUnderTestOptions {

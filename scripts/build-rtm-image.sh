@@ -30,8 +30,8 @@ RTM_GID=10002
 exec 9>/tmp/rtm-image-build.lock
 flock 9
 
-say "building dist/"
-node node_modules/typescript/bin/tsc -p tsconfig.build.json
+say "building dist/ (tsc and the bundle)"
+node scripts/build-dist.mjs --quiet
 
 rm -rf "$BUILD_DIR"
 mkdir -p "$BUILD_DIR/rootfs/usr/bin" "$BUILD_DIR/rootfs/sbin" "$BUILD_DIR/rootfs/lib64" \

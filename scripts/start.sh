@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # `npm start`: run RTM in the foreground, configured by the environment alone.
-# Builds dist/ first when the sources are newer. `exec` so SIGTERM reaches node directly
-# (npm 11 does not forward signals to its child).
+# Builds dist/ (tsc, then the bundle: scripts/build-dist.mjs) first when the sources are
+# newer. `exec` so SIGTERM reaches node directly (npm 11 does not forward signals to its child).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ ! -f dist/src/main.js ] || [ -n "$(find src generated -newer dist/src/main.js -name '*.ts' -print -quit)" ]; then
-  node node_modules/typescript/bin/tsc -p tsconfig.build.json
+if [ ! -f dist/bundle/service-main.mjs ] || [ -n "$(find src generated -newer dist/bundle/service-main.mjs -name '*.ts' -print -quit)" ]; then
+  node scripts/build-dist.mjs --quiet
 fi
 # Node flags of the RTM process: one place, scripts/node-flags (the bench and the image
 # entrypoint use the same). --max-semi-space-size=1 keeps the young generation small: idle

@@ -6,7 +6,7 @@
 // envelope too (error-envelope.ts). Decisions: docs/examples.md "REST API behaviour notes".
 import { initServer } from '@ts-rest/fastify';
 import type { Tracer } from '@opentelemetry/api';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { rtmInternalContract } from '../../generated/openapi/contract.js';
 import type { DiagnosticsReport } from '../ports/diagnostics.js';
@@ -53,7 +53,8 @@ export function buildInternalHttpServer(deps: InternalHttpServerDeps): FastifyIn
     frameworkErrors: handleFrameworkError,
     clientErrorHandler: handleHttpParserError,
     // fastify's request lines log the raw URL (query strings included): RTM logs its own.
-    disableRequestLogging: true,
+    // (Through a log controller: the top-level disableRequestLogging is deprecated, FSTDEP023.)
+    logController: new LogController({ disableRequestLogging: true }),
     // While closing, fastify would answer its own non-envelope 503; we answer ours (below).
     return503OnClosing: false,
     // Replacing an error handler in the same scope is a startup error, not a silent swap.

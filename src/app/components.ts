@@ -29,7 +29,7 @@ import type { JobConsumerDeps } from '../workers/job-consumer/stream-job-consume
 import { ReconcilerWorker } from '../workers/reconciler/reconciler.worker.js';
 import { StartJobsConsumer } from '../workers/job-consumer/start-jobs.consumer.js';
 import { StopJobsConsumer } from '../workers/job-consumer/stop-jobs.consumer.js';
-import { readBuildInfo } from './build-info.js';
+import type { BuildInfo } from './build-info.js';
 import type { Closers } from './closers.js';
 import type { RtmConfig } from './config.js';
 import type { Infrastructure } from './infrastructure.js';
@@ -37,11 +37,11 @@ import { lifecycleSettingsFromConfig } from './lifecycle-settings.js';
 
 export type Adapters = ReturnType<typeof buildAdapters>;
 
-export function buildAdapters(infra: Infrastructure, config: RtmConfig, logger: Logger, closers: Closers) {
+export function buildAdapters(infra: Infrastructure, config: RtmConfig, logger: Logger, closers: Closers, buildInfo: BuildInfo) {
   const { db, redis } = infra;
   const records = new PostgresRuntimeRecordStore(db);
   const snapshots = new PostgresHealthSnapshotStore(db);
-  const metrics = new PrometheusMetrics(() => records.countByStatus(), logger, { buildInfo: readBuildInfo() });
+  const metrics = new PrometheusMetrics(() => records.countByStatus(), logger, { buildInfo });
   // The health service (snapshot, stream, metric) queues writes while a store is down.
   const healthEvents = new RecordHealthEventService({ snapshots, stream: new RedisHealthEventPublisher(redis, config.streams.healthEvents, config.streams.maxLen.healthEvents), metrics, logger });
   closers.add(() => healthEvents.stop());

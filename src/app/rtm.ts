@@ -11,6 +11,7 @@ import { systemClock, type Clock } from '../ports/clock.js';
 import type { DockerRuntime } from '../ports/docker-runtime.js';
 import type { BackgroundWorker } from '../workers/background-worker.js';
 import type { ReconcilerWorker } from '../workers/reconciler/reconciler.worker.js';
+import { readBuildInfo, type BuildInfo } from './build-info.js';
 import { Closers } from './closers.js';
 import { diagnosticsOf } from './diagnostics.js';
 import { buildAdapters, buildConsumers, buildServices, buildWorkers } from './components.js';
@@ -33,6 +34,8 @@ export interface RtmOverrides {
   clock?: Clock;
   /** Tests only: a Docker port in place of the daemon (e.g. the REST property tests). */
   docker?: DockerRuntime;
+  /** The build the process reports (metrics); read from package.json and git when absent. */
+  buildInfo?: BuildInfo;
 }
 
 /** Each readiness check at scrape time; within the adapter's whole-scrape deadline (READINESS_SCRAPE_DEADLINE_MS). */
@@ -52,7 +55,7 @@ export async function startRtm(config: RtmConfig, logger: Logger, overrides: Rtm
   const closers = new Closers(logger);
   try {
     const opened = await openInfrastructure(config, logger, closers, overrides.docker);
-    const adapters = buildAdapters(opened, config, logger, closers);
+    const adapters = buildAdapters(opened, config, logger, closers, overrides.buildInfo ?? readBuildInfo());
     // Every Docker call is measured (rtmanager_docker_api_*), the readiness checks' included.
     const infra = { ...opened, docker: new MeteredDockerRuntime(opened.docker, adapters.metrics) };
     const services = buildServices(infra, adapters, config, clock, logger);

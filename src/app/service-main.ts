@@ -1,6 +1,7 @@
 // The service process: config (exit 2 on bad env), migrations (exit 1 on failure, before any
 // listener opens), then the service; SIGTERM/SIGINT stop it within the shutdown timeout.
-// Loaded by the bootstrap (src/main.ts) once tracing instrumentation, if any, is in place.
+// Run by the bootstrap (src/main.ts) once tracing instrumentation, if any, is in place, from
+// dist/src/ or from the bundle of this module (scripts/build-dist.mjs): `startPath` says which.
 import { readBuildInfo } from './build-info.js';
 import { renderConfigHelp } from './config-catalog.js';
 import { ConfigError, loadConfig, type RtmConfig } from './config.js';
@@ -8,9 +9,10 @@ import { parseEntryCommand, USAGE } from './entry-command.js';
 import { createLogger } from './logger.js';
 import { healthcheck, migrateOnly } from './one-shot-commands.js';
 import { startRtm } from './rtm.js';
+import type { StartPath } from './start-path.js';
 import { settlesWithin } from '../timing/deadline.js';
 
-async function main(): Promise<void> {
+export async function runService(entry: { startPath: StartPath }): Promise<void> {
   const command = parseEntryCommand(process.argv.slice(2));
   if (command.kind === 'usage_error') {
     process.stderr.write(`rtmanager: ${command.message}\n${USAGE}`);
@@ -29,9 +31,11 @@ async function main(): Promise<void> {
   if (command.kind === 'healthcheck') process.exit(await healthcheck(config));
   const logger = createLogger(config);
   if (command.kind === 'migrate') process.exit(await migrateOnly(config, logger));
+  const buildInfo = readBuildInfo();
+  logger.info({ version: buildInfo.version, commit: buildInfo.commit, start_path: entry.startPath, node_version: process.version }, 'starting');
   let rtm;
   try {
-    rtm = await startRtm(config, logger);
+    rtm = await startRtm(config, logger, { buildInfo });
   } catch (err) {
     logger.fatal({ err }, 'startup failed');
     process.exitCode = 1;
@@ -93,4 +97,3 @@ function watchParent(onOrphaned: () => void): void {
   timer.unref();
 }
 
-void main();

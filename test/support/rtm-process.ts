@@ -8,7 +8,7 @@ import { projectRoot } from '../../src/app/project-root.js';
 import { TEST_DOCKER_NETWORK, TEST_REDIS_URL, eventually, testRedisPrefix } from './test-env.js';
 
 export function buildDist(): void {
-  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { cwd: projectRoot(), stdio: 'inherit' });
+  execFileSync(process.execPath, ['scripts/build-dist.mjs', '--quiet'], { cwd: projectRoot(), stdio: 'inherit' });
 }
 
 /** Environment for one RTM process with its own database, Redis prefix and state root. */

@@ -116,25 +116,36 @@ export class HealthProbeWorker implements BackgroundWorker {
     // Hysteresis state is forgotten once a record leaves `running`.
     for (const gameId of this.states.keys()) if (!live.has(gameId)) this.states.delete(gameId);
 
+    // The worker's stop cuts every probe in flight through one listener per round (one per
+    // probe would be `concurrency` listeners on the long-lived signal: Node warns past 10).
+    const inFlight = new Set<AbortController>();
+    const onStop = () => {
+      for (const probe of inFlight) probe.abort(signal.reason);
+    };
+    signal.addEventListener('abort', onStop, { once: true });
     let next = 0;
     const lane = async (): Promise<void> => {
       while (next < running.length && !signal.aborted) {
         const record = running[next++] as RuntimeRecord;
         try {
-          await this.probeOne(record, signal);
+          await this.probeOne(record, signal, inFlight);
         } catch (err) {
           this.log.error({ err, game_id: record.gameId }, 'probe bookkeeping failed');
         }
       }
     };
     const lanes = Math.max(1, Math.min(this.deps.settings.concurrency, running.length));
-    await Promise.all(Array.from({ length: lanes }, lane));
+    try {
+      await Promise.all(Array.from({ length: lanes }, lane));
+    } finally {
+      signal.removeEventListener('abort', onStop);
+    }
   }
 
-  private async probeOne(record: RuntimeRecord, signal: AbortSignal): Promise<void> {
+  private async probeOne(record: RuntimeRecord, signal: AbortSignal, inFlight: Set<AbortController>): Promise<void> {
     const containerId = record.currentContainerId as string;
     const state = this.stateFor(record.gameId, containerId);
-    const outcome = await this.probe(record, state, signal);
+    const outcome = await this.probe(record, state, signal, inFlight);
     if (signal.aborted) return;
     const { health, clock, settings } = this.deps;
     const log = (): Logger => (state.log ??= this.log.child({ game_id: record.gameId, container_id: containerId }));
@@ -193,7 +204,7 @@ export class HealthProbeWorker implements BackgroundWorker {
     return this.deps.clock.now().getTime() - record.startedAt.getTime() < periodMs;
   }
 
-  private async probe(record: RuntimeRecord, state: ProbeState, signal: AbortSignal): Promise<ProbeOutcome> {
+  private async probe(record: RuntimeRecord, state: ProbeState, signal: AbortSignal, inFlight: Set<AbortController>): Promise<ProbeOutcome> {
     const { settings } = this.deps;
     let base: string;
     try {
@@ -204,13 +215,13 @@ export class HealthProbeWorker implements BackgroundWorker {
       return { ok: false, target: 'unresolved', error: `target lookup failed: ${errorText(err)}` };
     }
     const target = `${base}/healthz`;
-    // One controller per probe, cut by its timeout or the worker's stop. Not
+    // One controller per probe, cut by its timeout or the worker's stop (probeRound). Not
     // AbortSignal.any([AbortSignal.timeout(), signal]): on Node 20 each composite stays
     // referenced from the worker's long-lived signal, a steady RSS climb at 200 probes/s.
+    if (signal.aborted) return { ok: false, target, error: 'stopped' };
     const probe = new AbortController();
     const timer = setTimeout(() => probe.abort(new DOMException(`timeout after ${settings.timeoutMs}ms`, 'TimeoutError')), settings.timeoutMs);
-    const onStop = () => probe.abort(signal.reason);
-    signal.addEventListener('abort', onStop, { once: true });
+    inFlight.add(probe);
     try {
       const res = await this.fetch(target, { signal: probe.signal });
       await res.body?.cancel().catch(() => undefined);
@@ -220,7 +231,7 @@ export class HealthProbeWorker implements BackgroundWorker {
       return { ok: false, target, error: timedOut ? `timeout after ${settings.timeoutMs}ms` : errorText(err) };
     } finally {
       clearTimeout(timer);
-      signal.removeEventListener('abort', onStop);
+      inFlight.delete(probe);
     }
   }
 

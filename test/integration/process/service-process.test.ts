@@ -1,6 +1,9 @@
 // The real process: exit codes, readiness, and shutdown on SIGTERM (directly and through
 // `npm start`, whose npm 11 swallows the signal).
+import { stat, utimes } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { projectRoot } from '../../../src/app/project-root.js';
 import { buildDist, rtmEnv, spawnRtm, type RtmProcess } from '../../support/rtm-process.js';
 import { createTestDatabase, eventually, type TestDatabase } from '../../support/test-env.js';
 
@@ -92,12 +95,32 @@ describe('rtmanager process', () => {
     const p = spawnRtm(rtmEnv(db.url, { RTMANAGER_SHUTDOWN_TIMEOUT: '10' }));
     started.push(p);
     await p.waitForLog((l) => l.msg === 'workers and consumers started');
+    // Tracing off and a fresh build: the bundle ran, and said so in its first line.
+    expect(p.logs.find((l) => l.msg === 'starting')).toMatchObject({ start_path: 'bundle', node_version: process.version });
+    expect(p.stderr.join('')).not.toMatch(/Warning/);
     const t0 = Date.now();
     p.child.kill('SIGTERM');
     const { code } = await p.exited;
     expect(code).toBe(0);
     expect(Date.now() - t0).toBeLessThan(10_000);
     expect(p.logs.some((l) => l.msg === 'stopped')).toBe(true);
+  });
+
+  it('a bundle older than tsc\'s last build of dist/ is not started: the modules are, with a warning', async () => {
+    const buildInfo = path.join(projectRoot(), 'dist', '.tsbuildinfo.build');
+    const bundle = path.join(projectRoot(), 'dist', 'bundle', 'service-main.mjs');
+    const { mtime } = await stat(bundle);
+    await utimes(buildInfo, new Date(), new Date(mtime.getTime() + 60_000));
+    try {
+      const p = spawnRtm(rtmEnv(db.url));
+      started.push(p);
+      const line = await p.waitForLog((l) => l.msg === 'starting');
+      expect(line.start_path).toBe('modules');
+      await eventually(() => (p.stderr.join('').includes('not starting the bundle') ? true : undefined), { timeoutMs: 5_000 });
+      expect(p.stderr.join('')).toContain('run npm run build');
+    } finally {
+      buildDist();
+    }
   });
 
   it('npm start: SIGTERM to npm still shuts the service down gracefully', async () => {

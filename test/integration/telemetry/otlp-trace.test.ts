@@ -79,6 +79,8 @@ beforeAll(async () => {
   env = rtmEnv(db.url, { RTMANAGER_OTLP_ENDPOINT: collectorUrl, OTEL_BSP_SCHEDULE_DELAY: '200' });
   rtm = spawnRtm(env);
   await rtm.waitForLog((l) => l.msg === 'workers and consumers started', 60_000);
+  // Instrumentation patches modules as they load: with tracing on, the bundle is never started.
+  expect(rtm.logs.find((l) => l.msg === 'starting')?.start_path).toBe('modules');
 }, 180_000);
 
 afterAll(async () => {

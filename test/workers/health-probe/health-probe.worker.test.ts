@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ProbeTarget } from '../../../src/app/config.js';
 import { HealthProbeWorker, type FetchLike, type HealthProbeSettings } from '../../../src/workers/health-probe/health-probe.worker.js';
@@ -232,6 +233,34 @@ describe('HealthProbeWorker', () => {
     await new Promise((r) => setTimeout(r, 60));
     expect(engines.requested.length).toBe(after);
     expect(engines.inFlight).toBe(0);
+  });
+
+  it('stop cuts every probe in flight through one listener on the round signal, however many lanes', async () => {
+    const { world, engines, worker } = setup({ concurrency: 32, timeoutMs: 60_000 });
+    for (let i = 0; i < 40; i++) {
+      await addGame(world, `h${i}`);
+      engines.modes.set(dnsUrl(`h${i}`), 'hang');
+    }
+    const stop = new AbortController();
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on('warning', onWarning);
+    try {
+      const round = worker.probeRound(stop.signal);
+      await eventually(() => (engines.inFlight === 32 ? true : undefined));
+      expect(getEventListeners(stop.signal, 'abort')).toHaveLength(1);
+      stop.abort(new Error('stopping'));
+      await round;
+      expect(engines.inFlight).toBe(0);
+      expect(getEventListeners(stop.signal, 'abort')).toHaveLength(0);
+      expect(engines.requested).toHaveLength(32);
+      // Nothing was recorded for probes cut by the stop.
+      expect(world.publisher.published).toEqual([]);
+      await new Promise((r) => setImmediate(r));
+      expect(warnings).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
+    }
   });
 
   describe('boot grace (RTMANAGER_PROBE_START_PERIOD)', () => {
