@@ -26,19 +26,38 @@ const DETECTION_DEADLINE_MS = 20_000;
 export const FLAT_MB_PER_MIN = 2;
 
 /** The startup reconcile's own report (duration, adoptions) from an RTM process log. */
-async function startupReconcile(logFile: string): Promise<Array<{ ms: number; adopted: number }>> {
-  const lines = (await readFile(logFile, 'utf8')).split('\n');
-  const out: Array<{ ms: number; adopted: number }> = [];
-  for (const line of lines) {
-    if (!line.includes('startup reconcile done')) continue;
+interface StartupPhases {
+  /** The reconcile's own duration (its report). */
+  ms: number;
+  adopted: number;
+  /** Which build started (the `starting` line): bundle or modules. */
+  startPath: string;
+  /** From the `starting` line to the listener's `internal listener open`. */
+  toListenerMs: number;
+}
+
+/** The startup phases of one RTM run, from its log. */
+async function startupPhases(logFile: string): Promise<StartupPhases> {
+  const phases: StartupPhases = { ms: NaN, adopted: 0, startPath: '?', toListenerMs: NaN };
+  let startedAt = NaN;
+  for (const line of (await readFile(logFile, 'utf8')).split('\n')) {
+    let entry: { msg?: string; time?: string; start_path?: string; report?: { durationMs?: number; adopted?: unknown[] } };
     try {
-      const report = (JSON.parse(line) as { report?: { durationMs?: number; adopted?: unknown[] } }).report;
-      out.push({ ms: report?.durationMs ?? NaN, adopted: report?.adopted?.length ?? 0 });
+      entry = JSON.parse(line) as typeof entry;
     } catch {
-      // not JSON: skip
+      continue; // not JSON (a Node warning)
+    }
+    const at = Date.parse(entry.time ?? '');
+    if (entry.msg === 'starting') {
+      startedAt = at;
+      phases.startPath = entry.start_path ?? '?';
+    } else if (entry.msg === 'internal listener open') phases.toListenerMs = at - startedAt;
+    else if (entry.msg === 'startup reconcile done') {
+      phases.ms = entry.report?.durationMs ?? NaN;
+      phases.adopted = entry.report?.adopted?.length ?? 0;
     }
   }
-  return out.slice(-1);
+  return phases;
 }
 
 export function burstRow(key: string, label: string, burst: BurstOutcome, target: string, maxRatio: number | null): BenchRow {
@@ -145,19 +164,19 @@ export async function fleetScenario(run: BenchRun, flags: BenchFlags, logDir: st
   });
   const owned = (await docker.listContainers({ filters: { label: ['com.galaxy.owner=rtmanager'], status: ['running'] } })).length;
   const coldMs: number[] = [];
-  const reconcileMs: Array<{ ms: number; adopted: number }> = [];
+  const phases: StartupPhases[] = [];
   for (let i = 0; i < colds; i++) {
     await pool.query('TRUNCATE rtmanager.runtime_records, rtmanager.health_snapshots, rtmanager.operation_log');
     const cold = await startRtmUnderTest(run, rtmOptions(`cold-${i}`));
     coldMs.push(cold.readyAfterMs);
     await cold.process.stop();
-    reconcileMs.push(...(await startupReconcile(cold.process.logFile)));
+    phases.push(await startupPhases(cold.process.logFile));
   }
   const coldSide = side('RTM', coldMs);
   rows.push({
     key: 'cold_start', label: `cold start to /readyz 200, ${engines} to adopt`, unit: 'ms', rtm: coldSide, baseline: null, ratio: null, compare: 'median', target: '<= 1500 ms',
     holds: coldSide.summary.median <= 1500,
-    note: `${owned} owned running containers on the daemon (other RTMs' included); startup reconcile ${reconcileMs.map((r) => `${r.ms} ms (${r.adopted} adopted)`).join(', ')} of it`,
+    note: `${owned} owned running containers on the daemon (other RTMs' included); per run: ${phases.map((p) => `${p.startPath} start, 'starting' -> listener ${p.toListenerMs} ms, startup reconcile ${p.ms} ms (${p.adopted} adopted)`).join('; ')}`,
   });
   return rows;
 }
