@@ -16,6 +16,6 @@ if [ -n "$db" ] && ! psql "$admin_url" -tAc "SELECT 1 FROM pg_database WHERE dat
   psql "$admin_url" -qc "CREATE DATABASE \"$db\"" && echo "bootstrap: created database $db"
 fi
 mkdir -p "$RTMANAGER_GAME_STATE_ROOT"
-node node_modules/typescript/bin/tsc -p tsconfig.build.json
+node scripts/build-dist.mjs --quiet
 echo "up: starting RTM on http://$RTMANAGER_INTERNAL_HTTP_ADDR (GET /readyz)"
 exec bash scripts/start.sh
