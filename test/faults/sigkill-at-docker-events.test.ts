@@ -6,6 +6,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { onContainerEvent, type ContainerEvent } from './support/docker-event-trigger.js';
 import { LEASE_TTL_MS, Scenario, startFaultStack, type FaultStack } from './support/fault-stack.js';
+import { eventually } from '../support/test-env.js';
 import { LobbyStandIn } from './support/lobby-stand-in.js';
 import { OP_KIND, intendedStatus, issue, prepare, retryToIntendedState, type OpName, type Via } from './support/operations.js';
 import { describeOps, driftProblems, jobProblems, ownedContainers, readOperations, readRecords, rowsOf } from './support/world-audit.js';
@@ -76,16 +77,13 @@ async function allJobsAnswered(s: Scenario, lobby: LobbyStandIn): Promise<void> 
   }
 }
 
-/** The game's rows of one kind and source, polled until there is one or the deadline passes. */
+/** The game's rows of one kind and source, polled (test-env's `eventually`) until there is one or the deadline passes. */
 async function eventuallyRows(s: Scenario, gameId: string, opKind: string, source: string, withinMs: number) {
-  const deadline = Date.now() + withinMs;
   const rows = async () => (await readOperations(s.pool, [gameId])).filter((o) => o.op_kind === opKind && o.op_source === source);
-  let found = await rows();
-  while (found.length === 0 && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 250));
-    found = await rows();
-  }
-  return found;
+  return eventually(async () => {
+    const found = await rows();
+    return found.length > 0 ? found : undefined;
+  }, { timeoutMs: withinMs, intervalMs: 250 }).catch(() => rows());
 }
 
 describe('SIGKILL of RTM at a Docker event inside an operation', () => {
