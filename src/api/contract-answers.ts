@@ -47,3 +47,15 @@ export function errorAnswer<R extends AppRoute>(route: R, code: ErrorCode, messa
   if (!declares(route, status)) throw new Error(`${route.path} does not declare HTTP ${status} (error code ${code})`);
   return { status, body: envelope(code, message) };
 }
+
+/**
+ * A 200 body that is already JSON text of the route's body type (the REST reads, rendered
+ * by the read store). fastify sends a string as is once the reply's type is JSON (only
+ * non-strings are serialized), so ts-rest is handed the text itself. The cast is the one
+ * place the types cannot see that the text is a `T`: the read store's contract suite
+ * checks it against runtimeView() and the spec's validators.
+ */
+export function renderedJsonBody<T>(reply: { type(contentType: string): unknown }, json: string): T {
+  void reply.type('application/json; charset=utf-8');
+  return json as unknown as T;
+}

@@ -6,6 +6,7 @@
 import { initServer } from '@ts-rest/fastify';
 import type { FastifyRequest } from 'fastify';
 import { rtmInternalContract, type RtmInternalContract } from '../../generated/openapi/contract.js';
+import type { components } from '../../generated/openapi/types.js';
 import { HTTP_STATUS_BY_ERROR_CODE, isErrorCode, type ErrorCode } from '../domain/error-codes.js';
 import type { OperationResult } from '../domain/operation-result.js';
 import type { DiagnosticsReport } from '../ports/diagnostics.js';
@@ -18,9 +19,9 @@ import type { PatchRuntimeInput } from '../services/patch/patch-runtime.service.
 import type { RestartRuntimeInput } from '../services/restart/restart-runtime.service.js';
 import type { StartRuntimeInput } from '../services/start/start-runtime.service.js';
 import type { StopRuntimeInput } from '../services/stop/stop-runtime.service.js';
-import { errorAnswer, publicMessage } from './contract-answers.js';
+import { errorAnswer, publicMessage, renderedJsonBody } from './contract-answers.js';
 import { opSourceOf } from './internal-request.guard.js';
-import { decodeCursor, encodeCursor, operationView, readyzView, runtimeView } from './runtime-view.js';
+import { decodeCursor, encodeCursor, operationView, readyzView, runtimeListJson, runtimeView } from './runtime-view.js';
 
 /** What the REST edge needs of each lifecycle service (the real classes satisfy it). */
 export interface InternalApiServices {
@@ -43,6 +44,9 @@ export interface InternalApiRouterDeps {
   inRequestSpan: <T>(request: FastifyRequest, work: () => Promise<T>) => Promise<T>;
 }
 
+type Runtime = components['schemas']['Runtime'];
+type RuntimeList = components['schemas']['RuntimeList'];
+
 type MutationId = 'internalStartRuntime' | 'internalStopRuntime' | 'internalRestartRuntime' | 'internalPatchRuntime' | 'internalCleanupRuntimeContainer';
 
 // Stateless: ts-rest's typed identity helpers (route/router), no server state.
@@ -55,7 +59,7 @@ export function createInternalApiRouter(deps: InternalApiRouterDeps) {
 
 function readRoutes(deps: InternalApiRouterDeps) {
   return {
-    internalListRuntimes: s.route(c.internalListRuntimes, async ({ query }) => {
+    internalListRuntimes: s.route(c.internalListRuntimes, async ({ query, reply }) => {
       let afterGameId: string | undefined;
       if (query.cursor !== undefined) {
         const decoded = decodeCursor(query.cursor);
@@ -70,14 +74,14 @@ function readRoutes(deps: InternalApiRouterDeps) {
       });
       const page = rows.slice(0, query.limit);
       const last = page[page.length - 1];
-      const items = page.map((r) => runtimeView(r.record, r.health));
-      return { status: 200, body: { items, next_cursor: rows.length > query.limit && last ? encodeCursor(last.record.gameId) : null } };
+      const nextCursor = rows.length > query.limit && last ? encodeCursor(last.gameId) : null;
+      return { status: 200, body: renderedJsonBody<RuntimeList>(reply, runtimeListJson(page.map((r) => r.json), nextCursor)) };
     }),
 
-    internalGetRuntime: s.route(c.internalGetRuntime, async ({ params }) => {
+    internalGetRuntime: s.route(c.internalGetRuntime, async ({ params, reply }) => {
       const found = await deps.reads.get(params.game_id);
-      if (!found) return errorAnswer(c.internalGetRuntime, 'not_found', `no runtime record for game ${params.game_id}`);
-      return { status: 200, body: runtimeView(found.record, found.health) };
+      if (found === null) return errorAnswer(c.internalGetRuntime, 'not_found', `no runtime record for game ${params.game_id}`);
+      return { status: 200, body: renderedJsonBody<Runtime>(reply, found) };
     }),
 
     // A game without a record answers 200 with what the log holds (a failed first start

@@ -50,6 +50,11 @@ export function operationView(entry: StoredOperationLogEntry) {
   };
 }
 
+/** The OpenAPI `RuntimeList` as JSON text, from runtimes already rendered as JSON (RuntimeReadStore). */
+export function runtimeListJson(items: readonly string[], nextCursor: string | null): string {
+  return `{"items":[${items.join(',')}],"next_cursor":${nextCursor === null ? 'null' : JSON.stringify(nextCursor)}}`;
+}
+
 /** Opaque list cursor: the last game_id of the page, base64url. */
 export function encodeCursor(lastGameId: string): string {
   return Buffer.from(lastGameId, 'utf8').toString('base64url');

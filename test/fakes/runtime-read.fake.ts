@@ -1,7 +1,9 @@
 // In-memory RuntimeReadStore: the record fake's list/get joined with the snapshot fake's
-// rows, as the PostgreSQL join does. Passes test/adapters/postgres/runtime-read.contract.ts.
+// rows and rendered with runtimeView(), as the PostgreSQL query renders them. Passes
+// test/adapters/postgres/runtime-read.contract.ts.
+import { runtimeView } from '../../src/api/runtime-view.js';
 import type { RuntimeListQuery } from '../../src/ports/runtime-record.store.js';
-import type { RuntimeReadStore, RuntimeWithHealth } from '../../src/ports/runtime-read.store.js';
+import type { RenderedRuntime, RuntimeReadStore } from '../../src/ports/runtime-read.store.js';
 import type { FakeHealthSnapshotStore, FakeRuntimeRecordStore } from './stores.fake.js';
 
 export class FakeRuntimeReadStore implements RuntimeReadStore {
@@ -10,13 +12,13 @@ export class FakeRuntimeReadStore implements RuntimeReadStore {
     private readonly snapshots: FakeHealthSnapshotStore,
   ) {}
 
-  async get(gameId: string): Promise<RuntimeWithHealth | null> {
+  async get(gameId: string): Promise<string | null> {
     const record = await this.records.get(gameId);
-    return record ? { record, health: await this.snapshots.get(gameId) } : null;
+    return record ? JSON.stringify(runtimeView(record, await this.snapshots.get(gameId))) : null;
   }
 
-  async list(query: RuntimeListQuery): Promise<RuntimeWithHealth[]> {
+  async list(query: RuntimeListQuery): Promise<RenderedRuntime[]> {
     const records = await this.records.list(query);
-    return Promise.all(records.map(async (record) => ({ record, health: await this.snapshots.get(record.gameId) })));
+    return Promise.all(records.map(async (record) => ({ gameId: record.gameId, json: JSON.stringify(runtimeView(record, await this.snapshots.get(record.gameId))) })));
   }
 }

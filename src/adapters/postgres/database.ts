@@ -2,19 +2,24 @@
 // this once; each store pins schema `rtmanager` itself (RTM_SCHEMA), so the handle passed
 // in may be plain or already `.withSchema(...)`: the stores cannot end up in `public`.
 // Its driver classifies every failure once (postgres-fault.ts): an unreachable database is
-// a DependencyUnavailable, whichever store or query met it.
+// a DependencyUnavailable, whichever store or query met it. The pool it draws from runs
+// the statements PreparedQuery marks as named ones (prepared-query.ts).
+import { createHash } from 'node:crypto';
 import {
   Kysely,
   PostgresDialect,
   type CompiledQuery,
   type DatabaseConnection,
   type Driver,
+  type PostgresPool,
+  type PostgresPoolClient,
   type QueryResult,
   type TransactionSettings,
 } from 'kysely';
 import type pg from 'pg';
 import type { DB } from '../../../generated/db/types.js';
 import { classifyingPostgresFaults as classified, toPostgresFault } from './postgres-fault.js';
+import { NAMED_STATEMENT_MARK } from './prepared-query.js';
 
 /** Created by the migrations (CONTRACT §9); see docs/postgres-migration.md. */
 export const RTM_SCHEMA = 'rtmanager';
@@ -28,7 +33,45 @@ export function createRtmDatabase(pool: pg.Pool, onClientError: (err: Error) => 
   // when the server terminates its connection (57P01 on shutdown) would emit an unhandled
   // 'error' and crash the process. The query in flight still rejects, and is classified.
   pool.on('connect', (client) => client.on('error', onClientError));
-  return new Kysely<DB>({ dialect: new FaultClassifyingPostgresDialect({ pool }) });
+  return new Kysely<DB>({ dialect: new FaultClassifyingPostgresDialect({ pool: statementNamingPool(pool) }) });
+}
+
+/**
+ * `pool` as Kysely uses it, except that SQL led by NAMED_STATEMENT_MARK runs as a named
+ * statement called after a hash of its text (the same text always gets the same name;
+ * pg prepares it on each connection's first use).
+ */
+function statementNamingPool(pool: pg.Pool): PostgresPool {
+  const names = new Map<string, string>();
+  const nameOf = (text: string): string => {
+    let name = names.get(text);
+    if (name === undefined) {
+      name = `rtm_${createHash('sha256').update(text).digest('hex').slice(0, 32)}`;
+      names.set(text, name);
+    }
+    return name;
+  };
+  // One wrapper per pg client, so Kysely's own per-client cache keeps working.
+  const wrappers = new WeakMap<pg.PoolClient, PostgresPoolClient>();
+  const wrap = (client: pg.PoolClient): PostgresPoolClient => ({
+    query: ((textOrCursor: unknown, values?: readonly unknown[]) =>
+      typeof textOrCursor === 'string' && textOrCursor.startsWith(NAMED_STATEMENT_MARK)
+        ? client.query({ name: nameOf(textOrCursor), text: textOrCursor, values: values as unknown[] })
+        : client.query(textOrCursor as string, values as unknown[])) as unknown as PostgresPoolClient['query'],
+    release: () => client.release(),
+  });
+  return {
+    connect: async () => {
+      const client = await pool.connect();
+      let wrapper = wrappers.get(client);
+      if (!wrapper) {
+        wrapper = wrap(client);
+        wrappers.set(client, wrapper);
+      }
+      return wrapper;
+    },
+    end: () => pool.end(),
+  };
 }
 
 class FaultClassifyingPostgresDialect extends PostgresDialect {

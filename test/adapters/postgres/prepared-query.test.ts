@@ -1,7 +1,7 @@
 import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import type { DB } from '../../../generated/db/types.js';
-import { PreparedQuery } from '../../../src/adapters/postgres/prepared-query.js';
+import { NAMED_STATEMENT_MARK, PreparedQuery } from '../../../src/adapters/postgres/prepared-query.js';
 
 // Compile-only Kysely: no database needed to compare SQL and parameters.
 const db = new Kysely<DB>({
@@ -25,6 +25,14 @@ describe('PreparedQuery', () => {
     expect(reused.parameters).toEqual(direct.parameters);
     // A second call does not see the first one's values.
     expect(prepared.with({ ...values, game_id: 'g-2' }).parameters).toEqual(build({ ...values, game_id: 'g-2' }).compile().parameters);
+  });
+
+  it('a named statement is the same SQL led by the mark (database.ts names it after that text)', () => {
+    const build = (v: { game_id: string }) => db.selectFrom('runtime_records').select(['game_id', 'status']).where('game_id', '=', v.game_id);
+    const named = new PreparedQuery(['game_id'], build, { named: true }).with({ game_id: 'g-1' });
+    expect(named.sql).toBe(NAMED_STATEMENT_MARK + build({ game_id: 'g-1' }).compile().sql);
+    expect(named.parameters).toEqual(['g-1']);
+    expect(new PreparedQuery(['game_id'], build).with({ game_id: 'g-1' }).sql.startsWith(NAMED_STATEMENT_MARK)).toBe(false);
   });
 
   it('keeps constants the builder put in the statement', () => {

@@ -1,5 +1,6 @@
 // The store contracts against real PostgreSQL and against the in-memory fakes.
-import { type Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DB } from '../../../generated/db/types.js';
 import { createRtmDatabase } from '../../../src/adapters/postgres/database.js';
@@ -8,12 +9,14 @@ import { PostgresOperationLogStore } from '../../../src/adapters/postgres/operat
 import { PostgresPendingOperationStore } from '../../../src/adapters/postgres/pending-operation.store.js';
 import { PostgresRuntimeRecordStore } from '../../../src/adapters/postgres/runtime-record.store.js';
 import { PostgresRuntimeReadStore } from '../../../src/adapters/postgres/runtime-read.store.js';
+import { NAMED_STATEMENT_MARK } from '../../../src/adapters/postgres/prepared-query.js';
 import { isDependencyUnavailable } from '../../../src/ports/infrastructure-fault.js';
 import { FakeRuntimeReadStore } from '../../fakes/runtime-read.fake.js';
 import { FakeHealthSnapshotStore, FakeOperationLogStore, FakePendingOperationStore, FakeRuntimeRecordStore } from '../../fakes/stores.fake.js';
 import { describePendingOperationStoreContract } from './pending-operation-store.contract.js';
 import { createTestDatabase, eventually, type TestDatabase } from '../../support/test-env.js';
 import {
+  aRecord,
   describeHealthSnapshotStoreContract,
   describeOperationLogStoreContract,
   describeRuntimeRecordStoreContract,
@@ -98,14 +101,26 @@ describePendingOperationStoreContract('postgres', async () => {
 describePendingOperationStoreContract('fake', async () => new FakePendingOperationStore());
 
 describeRuntimeReadStoreContract('postgres', async () => {
-  await testDb.pool.query('TRUNCATE rtmanager.runtime_records, rtmanager.health_snapshots');
-  return { reads: new PostgresRuntimeReadStore(db), records: new PostgresRuntimeRecordStore(db), snapshots: new PostgresHealthSnapshotStore(db) };
+  const reset = async () => void (await testDb.pool.query('TRUNCATE rtmanager.runtime_records, rtmanager.health_snapshots'));
+  await reset();
+  return { reads: new PostgresRuntimeReadStore(db), records: new PostgresRuntimeRecordStore(db), snapshots: new PostgresHealthSnapshotStore(db), reset };
 });
 
 describeRuntimeReadStoreContract('fake', async () => {
-  const records = new FakeRuntimeRecordStore();
-  const snapshots = new FakeHealthSnapshotStore();
-  return { reads: new FakeRuntimeReadStore(records, snapshots), records, snapshots };
+  let records = new FakeRuntimeRecordStore();
+  let snapshots = new FakeHealthSnapshotStore();
+  let reads = new FakeRuntimeReadStore(records, snapshots);
+  // reset() swaps in fresh stores; the harness' getters follow it.
+  return {
+    get reads() { return reads; },
+    get records() { return records; },
+    get snapshots() { return snapshots; },
+    reset: async () => {
+      records = new FakeRuntimeRecordStore();
+      snapshots = new FakeHealthSnapshotStore();
+      reads = new FakeRuntimeReadStore(records, snapshots);
+    },
+  };
 });
 
 describe('RuntimeReadStore faults', () => {
@@ -119,6 +134,33 @@ describe('RuntimeReadStore faults', () => {
     } finally {
       await client.query('ALTER TABLE rtmanager.health_snapshots_away RENAME TO health_snapshots');
       client.release();
+    }
+  });
+});
+
+describe('named statements (prepared-query.ts, database.ts)', () => {
+  it('a statement PreparedQuery marks named is prepared once per connection; an unmarked one is not prepared', async () => {
+    await testDb.pool.query('TRUNCATE rtmanager.runtime_records, rtmanager.health_snapshots');
+    const pool = new pg.Pool({ connectionString: testDb.url, max: 1 });
+    const one = createRtmDatabase(pool);
+    try {
+      await new PostgresRuntimeRecordStore(one).upsert(aRecord({ gameId: 'named-1' }));
+      const reads = new PostgresRuntimeReadStore(one);
+      for (let i = 0; i < 3; i++) {
+        expect(JSON.parse((await reads.get('named-1')) ?? 'null')).toMatchObject({ game_id: 'named-1' });
+        expect((await reads.list({ limit: 5 })).map((r) => r.gameId)).toEqual(['named-1']);
+      }
+      await new PostgresRuntimeRecordStore(one).get('named-1');
+      // One connection: this runs in the session that ran the reads.
+      const { rows } = await sql<{ name: string; statement: string }>`SELECT name, statement FROM pg_prepared_statements ORDER BY prepare_time`.execute(one);
+      expect(rows).toHaveLength(2);
+      for (const r of rows) {
+        expect(r.name).toMatch(/^rtm_[0-9a-f]{32}$/);
+        expect(r.statement.startsWith(NAMED_STATEMENT_MARK)).toBe(true);
+        expect(r.statement).toContain('"runtime_records" as "r"');
+      }
+    } finally {
+      await one.destroy();
     }
   });
 });

@@ -54,7 +54,7 @@ export const ALL_READY: ReadinessReport = {
  * and whose contract status is this one. Returns the parsed body.
  */
 export function expectConformant(res: LightMyRequestResponse, operationId: RtmOperationId | null): any {
-  expect(res.headers['content-type'], `content-type of ${res.statusCode} ${res.body}`).toMatch(/^application\/json/);
+  expect(res.headers['content-type'], `content-type of ${res.statusCode} ${res.body}`).toBe('application/json; charset=utf-8');
   const body: unknown = JSON.parse(res.body);
   const where = `${operationId ?? 'no operation'} answered ${res.statusCode} ${res.body}`;
   if (operationId === null) {
