@@ -22,6 +22,9 @@ export const FLEET_ENV = {
   RTMANAGER_JOB_CONCURRENCY: '4',
 };
 const DETECTION_DEADLINE_MS = 20_000;
+/** From the burst's last result to the RSS window (full runs). */
+const FLEET_SETTLE_MS = 15_000;
+
 /** |slope| at or below this over the window counts as flat. */
 export const FLAT_MB_PER_MIN = 2;
 
@@ -99,7 +102,10 @@ export async function fleetScenario(run: BenchRun, flags: BenchFlags, logDir: st
 
   const windowS = flags.quick ? 15 : 60;
   run.log(`  fleet: RSS with ${engines} engines over ${windowS} s`);
-  await run.sleep(3_000); // the first probe rounds of the new engines
+  // The window is the steady state of 200 probed engines: it starts once the burst's own
+  // garbage (200 creates, their inspects and events) has had a major GC to go, so a falling
+  // edge of the burst does not read as a slope of the fleet (docs/benchmark.md).
+  await run.sleep(flags.quick ? 3_000 : FLEET_SETTLE_MS);
   rtm.heapSnapshot(); // --cpu-prof runs: the window's first and last heap, for bench/heap-summary.ts
   const times: number[] = [];
   const rss: number[] = [];

@@ -8,8 +8,10 @@ if [ ! -f dist/bundle/service-main.mjs ] || [ -n "$(find src generated -newer di
   node scripts/build-dist.mjs --quiet
 fi
 # Node flags of the RTM process: one place, scripts/node-flags (the bench and the image
-# entrypoint use the same). --max-semi-space-size=1 keeps the young generation small: idle
-# RSS −15 MB and a flat RSS under probing (garbage is collected before it piles up).
+# entrypoint use the same). --max-semi-space-size=4 (V8 sizes it from the heap limit otherwise, up to 16)
+# keeps the young generation small for idle RSS, yet large enough that the REST reads'
+# in-flight pages die young instead of being promoted: against 1 MB, list CPU per page
+# −36 % and a flat RSS under probing, for +5 MB idle RSS (docs/benchmark.md).
 # No --enable-source-maps: +0.7 s to start and +5 MB; set NODE_OPTIONS=--enable-source-maps
 # when TypeScript positions in stack traces are wanted (docs/benchmark.md).
 read -r -a node_flags < scripts/node-flags

@@ -68,6 +68,7 @@ export class PostgresHealthSnapshotStore implements HealthSnapshotStore {
             }))
             .whereRef('excluded.observed_at', '>=', 'health_snapshots.observed_at'),
         ),
+      { named: true },
     );
   }
 

@@ -72,12 +72,12 @@ export function operationLogEntryToRow(entry: OperationLogEntry): OperationLogIn
 export class PostgresOperationLogStore implements OperationLogStore {
   private readonly db: Kysely<DB>;
 
-  /** One row per operation: prepared once. */
+  /** One row per operation: compiled once, prepared on the server (prepared-query.ts). */
   private readonly appendRow;
 
   constructor(db: Kysely<DB>) {
     this.db = db.withSchema(RTM_SCHEMA);
-    this.appendRow = new PreparedQuery(OPERATION_LOG_COLUMNS, (row: OperationLogInsert) => this.db.insertInto('operation_log').values(row).returning('id'));
+    this.appendRow = new PreparedQuery(OPERATION_LOG_COLUMNS, (row: OperationLogInsert) => this.db.insertInto('operation_log').values(row).returning('id'), { named: true });
   }
 
   async append(entry: OperationLogEntry): Promise<string> {

@@ -73,9 +73,11 @@ export class PostgresRuntimeRecordStore implements RuntimeRecordStore {
 
   constructor(db: Kysely<DB>) {
     this.db = db.withSchema(RTM_SCHEMA);
-    this.byGameId = new PreparedQuery(['game_id'], (v: { game_id: string }) =>
-      this.db.selectFrom('runtime_records').selectAll().where('game_id', '=', v.game_id),
-    );
+    // Named statements (prepared on the server once per connection), so their columns are
+    // listed rather than `*` (prepared-query.ts).
+    this.byGameId = new PreparedQuery(['game_id'], (v: { game_id: string }) => this.db.selectFrom('runtime_records').select(RECORD_COLUMNS).where('game_id', '=', v.game_id), {
+      named: true,
+    });
     this.upsertRow = new PreparedQuery(RECORD_COLUMNS, (row: RecordRow) =>
       this.db
         .insertInto('runtime_records')
@@ -94,7 +96,8 @@ export class PostgresRuntimeRecordStore implements RuntimeRecordStore {
             last_op_at: eb.ref('excluded.last_op_at'),
           })),
         )
-        .returningAll(),
+        .returning(RECORD_COLUMNS),
+      { named: true },
     );
   }
 

@@ -1,6 +1,7 @@
 // The real process: exit codes, readiness, and shutdown on SIGTERM (directly and through
 // `npm start`, whose npm 11 swallows the signal).
-import { stat, utimes } from 'node:fs/promises';
+import { readFile, stat, utimes } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../../src/app/project-root.js';
@@ -104,6 +105,22 @@ describe('rtmanager process', () => {
     expect(code).toBe(0);
     expect(Date.now() - t0).toBeLessThan(10_000);
     expect(p.logs.some((l) => l.msg === 'stopped')).toBe(true);
+  });
+
+  it('the bundle leaves out ssh2 and the BuildKit session (gRPC): stand-ins load them from node_modules on first call', async () => {
+    const bundle = path.join(projectRoot(), 'dist', 'bundle', 'service-main.mjs');
+    const text = await readFile(bundle, 'utf8');
+    // Strings of ssh2's protocol code and grpc-js's transport: absent when not bundled.
+    expect(text).not.toContain('SSH-2.0-');
+    expect(text).not.toContain('grpc-node-js');
+    const fromBundle = createRequire(bundle);
+    for (const specifier of ['docker-modem/lib/ssh.js', 'dockerode/lib/session.js']) {
+      expect(text).toContain(`specifier=${JSON.stringify(specifier)}`);
+      // What the stand-in requires at run time resolves from the bundle's place.
+      expect(fromBundle.resolve(specifier)).toContain(`node_modules/${specifier}`);
+    }
+    const sshAgent = fromBundle('docker-modem/lib/ssh.js') as (o: object) => { createConnection?: unknown };
+    expect(typeof sshAgent({ host: '127.0.0.1', port: 1 }).createConnection).toBe('function');
   });
 
   it('a bundle older than tsc\'s last build of dist/ is not started: the modules are, with a warning', async () => {
