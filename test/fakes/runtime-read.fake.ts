@@ -2,6 +2,7 @@
 // rows and rendered with runtimeView(), as the PostgreSQL query renders them. Passes
 // test/adapters/postgres/runtime-read.contract.ts.
 import { runtimeView } from '../../src/api/runtime-view.js';
+import type { RuntimeRecord } from '../../src/domain/runtime-record.js';
 import type { RuntimeListQuery } from '../../src/ports/runtime-record.store.js';
 import type { RenderedRuntime, RuntimeReadStore } from '../../src/ports/runtime-read.store.js';
 import type { FakeHealthSnapshotStore, FakeRuntimeRecordStore } from './stores.fake.js';
@@ -14,11 +15,15 @@ export class FakeRuntimeReadStore implements RuntimeReadStore {
 
   async get(gameId: string): Promise<string | null> {
     const record = await this.records.get(gameId);
-    return record ? JSON.stringify(runtimeView(record, await this.snapshots.get(gameId))) : null;
+    return record ? this.rendered(record) : null;
   }
 
   async list(query: RuntimeListQuery): Promise<RenderedRuntime[]> {
     const records = await this.records.list(query);
-    return Promise.all(records.map(async (record) => ({ gameId: record.gameId, json: JSON.stringify(runtimeView(record, await this.snapshots.get(record.gameId))) })));
+    return Promise.all(records.map(async (record) => ({ gameId: record.gameId, json: await this.rendered(record) })));
+  }
+
+  private async rendered(record: RuntimeRecord): Promise<string> {
+    return JSON.stringify(runtimeView(record, await this.snapshots.get(record.gameId)));
   }
 }

@@ -9,7 +9,7 @@ import { LEASE_TTL_MS, Scenario, startFaultStack, type FaultStack } from './supp
 import { eventually } from '../support/test-env.js';
 import { LobbyStandIn } from './support/lobby-stand-in.js';
 import { OP_KIND, intendedStatus, issue, prepare, retryToIntendedState, type OpName, type Via } from './support/operations.js';
-import { describeOps, driftProblems, jobProblems, ownedContainers, readOperations, readRecords, rowsOf } from './support/world-audit.js';
+import { describeOps, driftProblems, jobProblems, ownedContainers, readOperations, readRecords, rowsOf, type OpRow } from './support/world-audit.js';
 
 interface KillPoint {
   op: OpName;
@@ -77,9 +77,9 @@ async function allJobsAnswered(s: Scenario, lobby: LobbyStandIn): Promise<void> 
   }
 }
 
-/** The game's rows of one kind and source, polled (test-env's `eventually`) until there is one or the deadline passes. */
-async function eventuallyRows(s: Scenario, gameId: string, opKind: string, source: string, withinMs: number) {
-  const rows = async () => (await readOperations(s.pool, [gameId])).filter((o) => o.op_kind === opKind && o.op_source === source);
+/** `select` of the game's op log, polled (test-env's `eventually`) until it holds a row or the deadline passes. */
+async function eventuallyRows(s: Scenario, gameId: string, select: (ops: OpRow[]) => OpRow[], withinMs: number) {
+  const rows = async () => select(await readOperations(s.pool, [gameId]));
   return eventually(async () => {
     const found = await rows();
     return found.length > 0 ? found : undefined;
@@ -118,7 +118,8 @@ describe('SIGKILL of RTM at a Docker event inside an operation', () => {
       const jobs = await jobProblems(lobby);
       const ops = await readOperations(s.pool, [gameId]);
       const source = via === 'stream' ? 'lobby_stream' : 'admin_rest';
-      const opRows = ops.filter((o) => o.op_kind === OP_KIND[op] && o.op_source === source);
+      const ofThisOp = (rows: OpRow[]) => rows.filter((o) => o.op_kind === OP_KIND[op] && o.op_source === source);
+      const opRows = ofThisOp(ops);
       const context = `at kill: ${JSON.stringify(atKill)}\n  op log:\n  ${describeOps(ops)}`;
 
       expect(drift, `records and Docker disagree after restart + reconcile\n  ${context}`).toEqual([]);
@@ -130,7 +131,7 @@ describe('SIGKILL of RTM at a Docker event inside an operation', () => {
         // The interrupted restart/patch is visible afterwards: its outer row exists, once.
         // The startup pass may find the killed process's lease still held (a quick restart)
         // and leave the game to a periodic pass once the lease lapses: poll that long.
-        const outerRows = await eventuallyRows(s, gameId, OP_KIND[op], source, LEASE_TTL_MS + 5_000);
+        const outerRows = await eventuallyRows(s, gameId, ofThisOp, LEASE_TTL_MS + 5_000);
         expect(outerRows.length, `the interrupted ${op}'s outer row, once\n  ${context}\n  op log now:\n  ${describeOps(await readOperations(s.pool, [gameId]))}`).toBe(1);
       } else {
         expect(rowsOf(ops, gameId, OP_KIND[op], source).length, `at most one row for the interrupted ${op}\n  ${context}`).toBeLessThanOrEqual(1);
