@@ -1,9 +1,12 @@
 // The job concurrency sweep (--concurrency-sweep): the start burst at each
 // RTMANAGER_JOB_CONCURRENCY, RTM against raw dockerode at the same concurrency, on a fresh
 // RTM process each time; the containers are removed between settings. The data the
-// default (4) is chosen by: docs/benchmark.md "Job concurrency".
+// default is chosen by: docs/benchmark.md "Job concurrency". Each row's note also gives
+// what a higher concurrency costs each start: its own duration (RTM's `start succeeded`
+// line, lease to row) grows with the starts the daemon serves at once.
+import { readFile } from 'node:fs/promises';
 import type { BenchFlags } from './bench-flags.js';
-import type { BenchRow } from './bench-report.js';
+import { side, type BenchRow } from './bench-report.js';
 import type { BenchRun } from './bench-run.js';
 import { DOCKER_NETWORK, REDIS_URL, benchDatabase, benchDocker, benchRedis, benchStateRoot, removeContainersByName } from './bench-servers.js';
 import { FleetObserver } from './fleet-observer.js';
@@ -35,10 +38,27 @@ export async function sweepScenario(run: BenchRun, flags: BenchFlags, logDir: st
         rtmEnv: { RTMANAGER_POSTGRES_URL: url, RTMANAGER_REDIS_URL: REDIS_URL, RTMANAGER_DOCKER_NETWORK: DOCKER_NETWORK, RTMANAGER_GAME_STATE_ROOT: stateRoot, ...env } },
       { total: starts, blockSize, concurrency, gamePrefix: `bench-${run.runId}-c${concurrency}` },
     );
-    rows.push(burstRow(`sweep_c${concurrency}`, `burst of ${starts}, job concurrency ${concurrency}`, burst, '-', null));
+    const row = burstRow(`sweep_c${concurrency}`, `burst of ${starts}, job concurrency ${concurrency}`, burst, '-', null);
     await rtm.process.stop();
+    const own = side('start', await startDurationsMs(rtm.process.logFile)).summary;
+    rows.push({ ...row, note: `each start's own duration (lease to row, RTM's log): median ${own.median} ms, p90 ${own.p90} ms, max ${own.max} ms (n ${own.n})` });
     await observer.stop();
     await removeContainersByName(docker, names, run.log);
   }
   return rows;
+}
+
+/** The duration of every successful start in an RTM process log (its `start succeeded` lines), ms. */
+export async function startDurationsMs(logFile: string): Promise<number[]> {
+  const ms: number[] = [];
+  for (const line of (await readFile(logFile, 'utf8')).split('\n')) {
+    if (!line.includes('"start succeeded"')) continue;
+    try {
+      const entry = JSON.parse(line) as { op_kind?: string; duration_s?: number };
+      if (entry.op_kind === 'start' && typeof entry.duration_s === 'number') ms.push(entry.duration_s * 1000);
+    } catch {
+      // not JSON (a Node warning)
+    }
+  }
+  return ms;
 }
