@@ -4,14 +4,13 @@
 // default is chosen by: docs/benchmark.md "Job concurrency". Each row's note also gives
 // what a higher concurrency costs each start: its own duration (RTM's `start succeeded`
 // line, lease to row) grows with the starts the daemon serves at once.
-import { readFile } from 'node:fs/promises';
 import type { BenchFlags } from './bench-flags.js';
 import { side, type BenchRow } from './bench-report.js';
 import type { BenchRun } from './bench-run.js';
 import { DOCKER_NETWORK, REDIS_URL, benchDatabase, benchDocker, benchRedis, benchStateRoot, removeContainersByName } from './bench-servers.js';
 import { FleetObserver } from './fleet-observer.js';
 import { FLEET_ENV, burstRow } from './fleet.scenario.js';
-import { startRtmUnderTest } from './rtm-under-test.js';
+import { rtmLogEntries, startRtmUnderTest } from './rtm-under-test.js';
 import { startBurst } from './start-burst.js';
 
 export async function sweepScenario(run: BenchRun, flags: BenchFlags, logDir: string): Promise<BenchRow[]> {
@@ -50,15 +49,6 @@ export async function sweepScenario(run: BenchRun, flags: BenchFlags, logDir: st
 
 /** The duration of every successful start in an RTM process log (its `start succeeded` lines), ms. */
 export async function startDurationsMs(logFile: string): Promise<number[]> {
-  const ms: number[] = [];
-  for (const line of (await readFile(logFile, 'utf8')).split('\n')) {
-    if (!line.includes('"start succeeded"')) continue;
-    try {
-      const entry = JSON.parse(line) as { op_kind?: string; duration_s?: number };
-      if (entry.op_kind === 'start' && typeof entry.duration_s === 'number') ms.push(entry.duration_s * 1000);
-    } catch {
-      // not JSON (a Node warning)
-    }
-  }
-  return ms;
+  const entries = await rtmLogEntries<{ msg: string; op_kind: string; duration_s: number }>(logFile);
+  return entries.filter((e) => e.msg === 'start succeeded' && e.op_kind === 'start' && typeof e.duration_s === 'number').map((e) => (e.duration_s as number) * 1000);
 }

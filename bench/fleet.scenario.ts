@@ -3,14 +3,14 @@
 // dockerode, alternated), RSS over a window, probe detection (delete an engine's
 // `healthz`), crash detection (`docker kill` -> container_exited vs Docker's `die`), and
 // cold start (fresh records, N owned containers to adopt, spawn -> /readyz 200).
-import { chown, readFile, unlink, writeFile } from 'node:fs/promises';
+import { chown, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { BenchFlags } from './bench-flags.js';
 import { side, ratioOf, type BenchRow } from './bench-report.js';
 import type { BenchRun } from './bench-run.js';
 import { DOCKER_NETWORK, ENGINE_UID, REDIS_URL, benchDatabase, benchDocker, benchRedis, benchStateRoot, inParallel, removeContainersByName } from './bench-servers.js';
 import { FleetObserver } from './fleet-observer.js';
-import { startRtmUnderTest, type RtmUnderTestOptions } from './rtm-under-test.js';
+import { rtmLogEntries, startRtmUnderTest, type RtmUnderTestOptions } from './rtm-under-test.js';
 import { slope } from './sample-statistics.js';
 import { startBurst, type BurstOutcome } from './start-burst.js';
 
@@ -43,13 +43,7 @@ interface StartupPhases {
 async function startupPhases(logFile: string): Promise<StartupPhases> {
   const phases: StartupPhases = { ms: NaN, adopted: 0, startPath: '?', toListenerMs: NaN };
   let startedAt = NaN;
-  for (const line of (await readFile(logFile, 'utf8')).split('\n')) {
-    let entry: { msg?: string; time?: string; start_path?: string; report?: { durationMs?: number; adopted?: unknown[] } };
-    try {
-      entry = JSON.parse(line) as typeof entry;
-    } catch {
-      continue; // not JSON (a Node warning)
-    }
+  for (const entry of await rtmLogEntries<{ msg: string; time: string; start_path: string; report: { durationMs?: number; adopted?: unknown[] } }>(logFile)) {
     const at = Date.parse(entry.time ?? '');
     if (entry.msg === 'starting') {
       startedAt = at;

@@ -98,6 +98,20 @@ export function startScriptNodeFlags(): string {
   return readFileSync(path.join(projectRoot(), 'scripts', 'node-flags'), 'utf8').trim();
 }
 
+/** The entries of an RTM process log (pino's JSON lines), in order; a line that is not JSON (a Node warning) is skipped. */
+export async function rtmLogEntries<T extends object>(logFile: string): Promise<Partial<T>[]> {
+  const entries: Partial<T>[] = [];
+  for (const line of (await readFile(logFile, 'utf8')).split('\n')) {
+    try {
+      const entry: unknown = JSON.parse(line);
+      if (typeof entry === 'object' && entry !== null) entries.push(entry as Partial<T>);
+    } catch {
+      // not JSON
+    }
+  }
+  return entries;
+}
+
 /** Resident set size of a process, MB (VmRSS of /proc/pid/status). */
 export async function rssMbOf(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
