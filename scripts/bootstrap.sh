@@ -81,8 +81,9 @@ NETWORKS="$(printf '%s\n' "${RTMANAGER_DOCKER_NETWORK:-galaxy-net}" "${RTM_TEST_
 exec 8>"$LOCK_FILE"
 flock -w 900 8 || die "another bootstrap still holds $LOCK_FILE after 15 min"
 
-# --- node (needed by RTM and copied into the engine image; not installed here) ---------
-command -v node >/dev/null || die "node not found: install Node.js 20.11+ (it is also copied into the test engine image)"
+# --- node: the bootstrapper (runs npm, which installs RTM's own Node 24 from package.json;
+# scripts/project-node.sh) and the runtime of the test engine image; not installed here -------
+command -v node >/dev/null || die "node not found: install Node.js 20.11+ (it runs npm, which installs RTM's own Node 24; it is also copied into the test engine image)"
 
 # --- Docker engine ----------------------------------------------------------------------
 docker_ok() { docker info >/dev/null 2>&1; }
@@ -174,16 +175,18 @@ for net in $NETWORKS; do
 done
 
 # --- tools the tests use: promtool + prometheus (alert rules, a real scrape), tini-static
-# (RTM's image init, shipped with docker.io), openssl (throwaway TLS certificates) ----------
+# (RTM's image init, shipped with docker.io), openssl (throwaway TLS certificates), strip
+# (binutils: the image's node without its symbol tables) ------------------------------------
 need_tools=()
 command -v promtool >/dev/null && command -v prometheus >/dev/null || need_tools+=(prometheus)
 [ -x /usr/bin/tini-static ] || need_tools+=(tini)
 command -v openssl >/dev/null || need_tools+=(openssl)
+command -v strip >/dev/null || need_tools+=(binutils)
 if [ "${#need_tools[@]}" -gt 0 ]; then
   apt_install "${need_tools[@]}"
   # Debian's package starts nothing without systemd; the tests run their own prometheus.
 else
-  say "tools: ok (promtool, prometheus, tini-static, openssl)"
+  say "tools: ok (promtool, prometheus, tini-static, openssl, strip)"
 fi
 
 # --- the test engine images -----------------------------------------------------------------

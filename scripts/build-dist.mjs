@@ -64,7 +64,7 @@ const result = await build({
   bundle: true,
   platform: 'node',
   format: 'esm',
-  target: 'node20',
+  target: 'node24',
   // Whitespace and syntax only: identifiers are not renamed, so stack traces and logged
   // error names read as in dist/src/. (No keepNames: it wraps functions made at run time in
   // a defineProperty call, measurable on the request path.)

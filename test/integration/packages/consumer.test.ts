@@ -232,7 +232,8 @@ describe('@galaxy/rtmanager-client and @galaxy/rtmctl, packed and installed', ()
     expect(rest.cleanup).toMatchObject({ ok: true, data: { runtime: { status: 'removed' } } });
     expect(rest.diagnostics).toMatchObject({
       ok: true,
-      data: { rtm: { version: expect.any(String) }, postgres: { version: expect.any(String), error: null }, redis: { error: null }, docker: { error: null } },
+      // The RTM process runs the project's Node 24 (GET /api/v1/internal/diagnostics says so).
+      data: { rtm: { version: expect.any(String), node_version: expect.stringMatching(/^24\.\d+\.\d+$/) }, postgres: { version: expect.any(String), error: null }, redis: { error: null }, docker: { error: null } },
     });
 
     expect(streams.names.contract.startJobs).toBe('runtime:start_jobs');

@@ -148,6 +148,8 @@ describe('rtmanager process', () => {
     const line = await p.waitForLog((l) => l.msg === 'workers and consumers started', 60_000);
     const servicePid = Number(line.pid);
     expect(servicePid).toBeGreaterThan(0);
+    // scripts/start.sh runs the project's Node (scripts/project-node.sh), whatever node runs npm.
+    expect(p.logs.find((l) => l.msg === 'starting')).toMatchObject({ node_version: process.version });
     p.child.kill('SIGTERM');
     await p.exited;
     await eventually(() => (isAlive(servicePid) ? undefined : true), { timeoutMs: 12_000, message: 'service outlived npm' });
