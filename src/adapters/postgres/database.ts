@@ -58,7 +58,8 @@ function statementNamingPool(pool: pg.Pool): PostgresPool {
       typeof textOrCursor === 'string' && textOrCursor.startsWith(NAMED_STATEMENT_MARK)
         ? client.query({ name: nameOf(textOrCursor), text: textOrCursor, values: values as unknown[] })
         : client.query(textOrCursor as string, values as unknown[])) as unknown as PostgresPoolClient['query'],
-    release: () => client.release(),
+    // Kysely 0.29 asks to destroy a client whose rollback failed: pass that on to pg.
+    release: (destroy?: boolean) => client.release(destroy),
   });
   return {
     connect: async () => {
@@ -71,6 +72,7 @@ function statementNamingPool(pool: pg.Pool): PostgresPool {
       return wrapper;
     },
     end: () => pool.end(),
+    options: pool.options,
   };
 }
 
@@ -87,7 +89,7 @@ class FaultClassifyingConnection implements DatabaseConnection {
     return classified(() => this.inner.executeQuery<R>(query));
   }
 
-  async *streamQuery<R>(query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
+  async *streamQuery<R>(query: CompiledQuery, chunkSize: number): AsyncIterableIterator<QueryResult<R>> {
     try {
       yield* this.inner.streamQuery<R>(query, chunkSize);
     } catch (err) {
