@@ -1,4 +1,5 @@
 // The bench's command line. Pure: a bad flag is a BenchFlagsError (run.ts exits 2 on it).
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 
 export const SCENARIOS = ['lifecycle', 'rest', 'fleet', 'sweep'] as const;
@@ -17,13 +18,18 @@ export interface BenchFlags {
   only: Scenario[];
   /** Write a CPU profile of each RTM process into bench/results/ (node --cpu-prof). */
   cpuProf: boolean;
+  /**
+   * Another checkout whose built RTM (its dist/) runs in the same run next to this one, on
+   * the rows of the RTM process: idle RSS, the REST rows, cold start. null = none.
+   */
+  compare: string | null;
 }
 
 export class BenchFlagsError extends Error {}
 
 export const USAGE =
   'usage: npm run bench -- [--quick] [--json] [--iterations N] [--engines N] [--concurrency-sweep [1,2,4,8,16]] ' +
-  `[--only ${SCENARIOS.join(',')}] [--cpu-prof]`;
+  `[--only ${SCENARIOS.join(',')}] [--cpu-prof] [--compare DIR]`;
 
 const DEFAULT_SWEEP = [1, 2, 4, 8, 16];
 
@@ -31,6 +37,11 @@ function positiveInt(name: string, v: string, max: number): number {
   const n = Number(v);
   if (!/^[0-9]+$/.test(v) || !Number.isInteger(n) || n < 1 || n > max) throw new BenchFlagsError(`--${name} must be an integer in 1..${max}, got ${v}`);
   return n;
+}
+
+function compareDir(dir: string): string {
+  if (dir.trim() === '') throw new BenchFlagsError('--compare needs a directory (a checkout with dist/ built)');
+  return path.resolve(dir);
 }
 
 export function parseBenchFlags(argv: readonly string[]): BenchFlags {
@@ -50,6 +61,7 @@ export function parseBenchFlags(argv: readonly string[]): BenchFlags {
         'concurrency-sweep': { type: 'string' },
         only: { type: 'string' },
         'cpu-prof': { type: 'boolean', default: false },
+        compare: { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -78,5 +90,6 @@ export function parseBenchFlags(argv: readonly string[]): BenchFlags {
     sweep,
     only,
     cpuProf: values['cpu-prof'] === true,
+    compare: typeof values.compare === 'string' ? compareDir(values.compare) : null,
   };
 }

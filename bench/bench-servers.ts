@@ -92,11 +92,11 @@ export interface BenchChild {
   stop(graceMs?: number): Promise<void>;
 }
 
-/** A node child process (stdout+stderr to a log file in `logDir`), stopped at cleanup. */
-export async function spawnNode(run: BenchRun, label: string, args: string[], env: NodeJS.ProcessEnv, logDir: string): Promise<BenchChild> {
+/** A node child process (stdout+stderr to a log file in `logDir`), in `cwd` (this checkout by default), stopped at cleanup. */
+export async function spawnNode(run: BenchRun, label: string, args: string[], env: NodeJS.ProcessEnv, logDir: string, cwd = projectRoot()): Promise<BenchChild> {
   const logFile = path.join(logDir, `${label}.log`);
   const out = await open(logFile, 'a');
-  const child = spawn(process.execPath, args, { cwd: projectRoot(), env, stdio: ['ignore', out.fd, out.fd] });
+  const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', out.fd, out.fd] });
   await out.close();
   if (child.pid === undefined) throw new Error(`${label}: spawn failed`);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

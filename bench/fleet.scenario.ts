@@ -156,27 +156,35 @@ export async function fleetScenario(run: BenchRun, flags: BenchFlags, logDir: st
   });
 
   const colds = flags.quick ? 1 : 2;
-  run.log(`  fleet: cold start with ${engines} owned containers to adopt x${colds}`);
+  const builds: Array<{ suffix: string; key: string; root?: string }> = [{ suffix: '', key: '' }, ...(flags.compare ? [{ suffix: ' [compare]', key: '_compare', root: flags.compare }] : [])];
+  run.log(`  fleet: cold start with ${engines} owned containers to adopt x${colds}${flags.compare ? ' per build, alternated' : ''}`);
   await rtm.process.stop();
   // The killed engines run again, so the cold start has every engine of the fleet to adopt.
   await inParallel(victims, 4, async (g) => {
     await docker.getContainer(`galaxy-game-${g}`).start();
   });
   const owned = (await docker.listContainers({ filters: { label: ['com.galaxy.owner=rtmanager'], status: ['running'] } })).length;
-  const coldMs: number[] = [];
-  const phases: StartupPhases[] = [];
+  const coldMs = builds.map(() => [] as number[]);
+  const phases = builds.map(() => [] as StartupPhases[]);
   for (let i = 0; i < colds; i++) {
-    await pool.query('TRUNCATE rtmanager.runtime_records, rtmanager.health_snapshots, rtmanager.operation_log');
-    const cold = await startRtmUnderTest(run, rtmOptions(`cold-${i}`));
-    coldMs.push(cold.readyAfterMs);
-    await cold.process.stop();
-    phases.push(await startupPhases(cold.process.logFile));
+    // With --compare the builds take turns, each round starting with the other one.
+    for (let j = 0; j < builds.length; j++) {
+      const k = (i + j) % builds.length;
+      const build = builds[k] as (typeof builds)[number];
+      await pool.query('TRUNCATE rtmanager.runtime_records, rtmanager.health_snapshots, rtmanager.operation_log');
+      const cold = await startRtmUnderTest(run, { ...rtmOptions(`cold${build.key}-${i}`), ...(build.root ? { root: build.root } : {}) });
+      coldMs[k]?.push(cold.readyAfterMs);
+      await cold.process.stop();
+      phases[k]?.push(await startupPhases(cold.process.logFile));
+    }
   }
-  const coldSide = side('RTM', coldMs);
-  rows.push({
-    key: 'cold_start', label: `cold start to /readyz 200, ${engines} to adopt`, unit: 'ms', rtm: coldSide, baseline: null, ratio: null, compare: 'median', target: '<= 1500 ms',
-    holds: coldSide.summary.median <= 1500,
-    note: `${owned} owned running containers on the daemon (other RTMs' included); per run: ${phases.map((p) => `${p.startPath} start, 'starting' -> listener ${p.toListenerMs} ms, startup reconcile ${p.ms} ms (${p.adopted} adopted)`).join('; ')}`,
+  builds.forEach((build, k) => {
+    const coldSide = side('RTM', coldMs[k] ?? []);
+    rows.push({
+      key: `cold_start${build.key}`, label: `cold start to /readyz 200, ${engines} to adopt${build.suffix}`, unit: 'ms', rtm: coldSide, baseline: null, ratio: null, compare: 'median', target: '<= 1500 ms',
+      holds: coldSide.summary.median <= 1500,
+      note: `${owned} owned running containers on the daemon (other RTMs' included); per run: ${(phases[k] ?? []).map((p) => `${p.startPath} start, 'starting' -> listener ${p.toListenerMs} ms, startup reconcile ${p.ms} ms (${p.adopted} adopted)`).join('; ')}`,
+    });
   });
   return rows;
 }

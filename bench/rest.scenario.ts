@@ -45,29 +45,42 @@ async function seed(pool: pg.Pool, runId: string): Promise<string[]> {
 const okCount = (o: LoadOutcome) => Object.entries(o.statusCounts).reduce((n, [code, c]) => (code.startsWith('2') ? n + c : n), 0);
 const badCount = (o: LoadOutcome) => o.errors + o.timeouts + Object.entries(o.statusCounts).reduce((n, [code, c]) => (code.startsWith('2') ? n : n + c), 0);
 
+/** The RTM builds of a run: this checkout's, and `--compare`'s when given. */
+type Build = 'rtm' | 'cmp';
+type Who = Build | 'base';
+const COMPARE_SUFFIX = ' [compare]';
+
 export async function restScenario(run: BenchRun, flags: BenchFlags, logDir: string): Promise<BenchRow[]> {
   const { url, pool } = await benchDatabase(run, 'rest');
   const gameIds = await seed(pool, run.runId);
-  const stateRoot = await benchStateRoot(run, 'rest');
-  const redisPrefix = `bench:${run.runId}:rest:`;
-  // Registered before the RTM starts, so its keys are deleted after it has stopped.
-  benchRedis(run, redisPrefix);
-  const rtm = await startRtmUnderTest(run, {
-    label: 'rest',
-    postgresUrl: url,
-    redisPrefix,
-    stateRoot,
-    logDir,
-    env: { RTMANAGER_POSTGRES_POOL_MAX: String(POOL_MAX) },
-    cpuProfDir: flags.cpuProf ? logDir : null,
-  });
-  run.log(`  rest: RTM ready in ${Math.round(rtm.readyAfterMs)} ms; idle footprint...`);
-  // Idle after startup: let the startup settle, then a few readings.
-  await run.sleep(flags.quick ? 1_000 : 5_000);
-  const idle: number[] = [];
-  for (let i = 0; i < 5; i++) {
-    idle.push(await rtm.rssMb());
-    await run.sleep(500);
+  const rtmSides: Build[] = flags.compare ? ['rtm', 'cmp'] : ['rtm'];
+  const started = new Map<Build, { baseUrl: string; idle: number[]; stop: () => Promise<void> }>();
+  for (const build of rtmSides) {
+    // The compare build reads a database of its own, seeded alike (the same game ids).
+    const postgresUrl = build === 'rtm' ? url : await seededCopy(run, build, run.runId);
+    const stateRoot = await benchStateRoot(run, `rest-${build}`);
+    const redisPrefix = `bench:${run.runId}:rest-${build}:`;
+    // Registered before the RTM starts, so its keys are deleted after it has stopped.
+    benchRedis(run, redisPrefix);
+    const rtm = await startRtmUnderTest(run, {
+      label: build === 'rtm' ? 'rest' : 'rest-compare',
+      postgresUrl,
+      redisPrefix,
+      stateRoot,
+      logDir,
+      env: { RTMANAGER_POSTGRES_POOL_MAX: String(POOL_MAX) },
+      cpuProfDir: flags.cpuProf ? logDir : null,
+      ...(build === 'cmp' && flags.compare ? { root: flags.compare } : {}),
+    });
+    run.log(`  rest: RTM${build === 'cmp' ? COMPARE_SUFFIX : ''} ready in ${Math.round(rtm.readyAfterMs)} ms; idle footprint...`);
+    // Idle after startup: let the startup settle, then a few readings.
+    await run.sleep(flags.quick ? 1_000 : 5_000);
+    const idle: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      idle.push(await rtm.rssMb());
+      await run.sleep(500);
+    }
+    started.set(build, { baseUrl: rtm.baseUrl, idle, stop: () => rtm.process.stop() });
   }
 
   const basePort = await freePort();
@@ -83,74 +96,97 @@ export async function restScenario(run: BenchRun, flags: BenchFlags, logDir: str
   const getPaths = gameIds.map(RECORD_PATH);
   const cursors = [0, 100, 200, 300, 400].map((i) => gameIds[i]).filter((g): g is string => g !== undefined);
   const listPaths = [`/api/v1/internal/runtimes?${LIST_QUERY}`, ...cursors.slice(1).map((g) => `/api/v1/internal/runtimes?${LIST_QUERY}&cursor=${encodeCursor(g)}`)];
-  const targets = { rtm: rtm.baseUrl, base: baseUrl } as const;
-  // Warm-up (JIT, pools) of both, not counted.
+  const targets = new Map<Who, string>([...[...started].map(([b, r]) => [b, r.baseUrl] as const), ['base', baseUrl]]);
+  const sides = [...targets.keys()];
+  // Warm-up (JIT, pools) of every server, not counted.
   const warmS = flags.quick ? 1 : 3;
-  for (const t of Object.values(targets)) {
+  for (const t of targets.values()) {
     await runLoad(run, { url: t, paths: getPaths, connections: 8, durationS: warmS });
     await runLoad(run, { url: t, paths: listPaths, connections: 4, durationS: warmS });
   }
 
   const rounds = flags.quick ? 1 : 2;
-  // Flat-out rows alternate over `rounds` (RTM first, then the baseline first); the
+  // Flat-out rows alternate over `rounds` (each round starts with the next server); the
   // fixed-rate rows run once per side, for the issue's full duration.
-  const both = async (spec: Omit<LoadSpec, 'url'>, times = rounds) => {
-    const out = { rtm: [] as LoadOutcome[], base: [] as LoadOutcome[] };
+  const each = async (spec: Omit<LoadSpec, 'url'>, times = rounds) => {
+    const out = new Map<Who, LoadOutcome[]>(sides.map((w) => [w, []]));
     for (let r = 0; r < times; r++) {
-      const order: Array<keyof typeof targets> = r % 2 === 0 ? ['rtm', 'base'] : ['base', 'rtm'];
-      for (const who of order) out[who].push(await runLoad(run, { ...spec, url: targets[who] }));
+      for (let i = 0; i < sides.length; i++) {
+        const who = sides[(i + r) % sides.length] as Who;
+        out.get(who)?.push(await runLoad(run, { ...spec, url: targets.get(who) as string }));
+      }
     }
     return out;
-  };
-  const merged = (os: LoadOutcome[]) => ({
-    latencies: os.flatMap((o) => o.latenciesMs),
-    ok: os.reduce((n, o) => n + okCount(o), 0),
-    bad: os.reduce((n, o) => n + badCount(o), 0),
-    seconds: os.reduce((n, o) => n + o.durationS, 0),
-  });
-  const rows: BenchRow[] = [];
-  const latencyRow = (key: string, label: string, o: { rtm: LoadOutcome[]; base: LoadOutcome[] }, target: string, limitMs: number): BenchRow => {
-    const m = merged(o.rtm);
-    const b = merged(o.base);
-    const rtmSide = side('RTM', m.latencies, m.bad);
-    const baseSide = side('minimal fastify+pg', b.latencies, b.bad);
-    // How late requests went out: the generator's own lateness plus waits for a free
-    // socket (all sockets busy = the server is behind).
-    const lag = (os: LoadOutcome[]) => side('lag', os.flatMap((x) => x.sendLagMs ?? [])).summary;
-    const [lr, lb] = [lag(o.rtm), lag(o.base)];
-    return {
-      key, label, unit: 'ms (value: errors)', rtm: rtmSide, baseline: baseSide, ratio: ratioOf(rtmSide, baseSide, 'p99'), compare: 'p99',
-      target, holds: rtmSide.summary.p99 <= limitMs && m.bad === 0,
-      note: `open loop, latency from each request's slot; requests went out late (generator lateness + waits for a free socket) by p99 ${lr.p99} ms (RTM side), ${lb.p99} ms (minimal side)`,
-    };
-  };
-  const throughputRow = (key: string, label: string, o: { rtm: LoadOutcome[]; base: LoadOutcome[] }, target: string, minRatio: number): BenchRow => {
-    const m = merged(o.rtm);
-    const b = merged(o.base);
-    const rtmSide = side('RTM', m.latencies, m.ok / m.seconds);
-    const baseSide = side('minimal fastify+pg', b.latencies, b.ok / b.seconds);
-    const ratio = ratioOf(rtmSide, baseSide, 'value');
-    return { key, label, unit: 'req/s (med..p99: latency ms)', rtm: rtmSide, baseline: baseSide, ratio, compare: 'value', target, holds: ratio !== null && ratio >= minRatio && m.bad === 0 };
   };
 
   const fixedS = flags.quick ? 4 : 20;
   const maxS = flags.quick ? 3 : 8;
+  const rows: BenchRow[] = [];
+  const forEachBuild = (row: (build: Build, suffix: string) => BenchRow) => rtmSides.map((b) => row(b, b === 'cmp' ? COMPARE_SUFFIX : ''));
   run.log('  rest: GET flat out');
-  rows.push(throughputRow('get_max', 'GET /runtimes/{id}, max throughput', await both({ paths: getPaths, connections: 16, durationS: maxS }), '>= 0.8x minimal', 0.8));
+  const getMax = await each({ paths: getPaths, connections: 16, durationS: maxS });
   run.log('  rest: list flat out');
-  rows.push(throughputRow('list_max', 'GET /runtimes?status=stopped&limit=100, max', await both({ paths: listPaths, connections: 8, durationS: maxS }), '>= 0.6x minimal', 0.6));
-  // The fixed-rate rows come after the flat-out ones: both servers are then warm (JIT,
+  const listMax = await each({ paths: listPaths, connections: 8, durationS: maxS });
+  // The fixed-rate rows come after the flat-out ones: every server is then warm (JIT,
   // pools), so an open-loop tail measures the steady state, not the first seconds of a process.
   run.log(`  rest: GET at 1,000 req/s (${fixedS} s per side)`);
-  rows.push(latencyRow('get_fixed_rate', 'GET /runtimes/{id} at 1,000 req/s', await both({ paths: getPaths, connections: 10, durationS: fixedS, rate: 1000 }, 1), 'p99 <= 5 ms, no errors', 5));
+  const getFixed = await each({ paths: getPaths, connections: 10, durationS: fixedS, rate: 1000 }, 1);
   run.log('  rest: list at 200 req/s');
-  rows.push(latencyRow('list_fixed_rate', 'GET /runtimes?...limit=100 at 200 req/s', await both({ paths: listPaths, connections: 8, durationS: flags.quick ? 3 : 10, rate: 200 }, 1), 'p99 <= 25 ms', 25));
-  // Table order as in the issue: the GET at a fixed rate first.
-  const fixedGet = rows.findIndex((r) => r.key === 'get_fixed_rate');
-  rows.unshift(...rows.splice(fixedGet, 1));
-  const idleSide = side('RTM', idle, Math.max(...idle));
-  rows.unshift({ key: 'rss_idle', label: 'RSS idle after startup', unit: 'MB', rtm: idleSide, baseline: null, ratio: null, compare: 'median', target: '<= 90 MB', holds: idleSide.summary.median <= 90 });
+  const listFixed = await each({ paths: listPaths, connections: 8, durationS: flags.quick ? 3 : 10, rate: 200 }, 1);
+  // Table order as in the issue: idle RSS, the GET at a fixed rate, then the flat-out rows.
+  rows.push(...forEachBuild((b, sfx) => {
+    const idle = started.get(b)?.idle ?? [];
+    const idleSide = side('RTM', idle, Math.max(...idle));
+    return { key: `rss_idle${keySuffix(b)}`, label: `RSS idle after startup${sfx}`, unit: 'MB', rtm: idleSide, baseline: null, ratio: null, compare: 'median', target: '<= 90 MB', holds: idleSide.summary.median <= 90 };
+  }));
+  rows.push(...forEachBuild((b, sfx) => latencyRow(`get_fixed_rate${keySuffix(b)}`, `GET /runtimes/{id} at 1,000 req/s${sfx}`, getFixed, b, 'p99 <= 5 ms, no errors', 5)));
+  rows.push(...forEachBuild((b, sfx) => throughputRow(`get_max${keySuffix(b)}`, `GET /runtimes/{id}, max throughput${sfx}`, getMax, b, '>= 0.8x minimal', 0.8)));
+  rows.push(...forEachBuild((b, sfx) => throughputRow(`list_max${keySuffix(b)}`, `GET /runtimes?status=stopped&limit=100, max${sfx}`, listMax, b, '>= 0.6x minimal', 0.6)));
+  rows.push(...forEachBuild((b, sfx) => latencyRow(`list_fixed_rate${keySuffix(b)}`, `GET /runtimes?...limit=100 at 200 req/s${sfx}`, listFixed, b, 'p99 <= 25 ms', 25)));
   await base.stop();
-  await rtm.process.stop();
+  for (const r of started.values()) await r.stop();
   return rows;
+}
+
+const keySuffix = (build: Build) => (build === 'cmp' ? '_compare' : '');
+
+const merged = (os: readonly LoadOutcome[]) => ({
+  latencies: os.flatMap((o) => o.latenciesMs),
+  ok: os.reduce((n, o) => n + okCount(o), 0),
+  bad: os.reduce((n, o) => n + badCount(o), 0),
+  seconds: os.reduce((n, o) => n + o.durationS, 0),
+});
+
+function latencyRow(key: string, label: string, o: Map<Who, LoadOutcome[]>, build: Build, target: string, limitMs: number): BenchRow {
+  const mine = o.get(build) ?? [];
+  const baseline = o.get('base') ?? [];
+  const m = merged(mine);
+  const b = merged(baseline);
+  const rtmSide = side('RTM', m.latencies, m.bad);
+  const baseSide = side('minimal fastify+pg', b.latencies, b.bad);
+  // How late requests went out: the generator's own lateness plus waits for a free
+  // socket (all sockets busy = the server is behind).
+  const lag = (os: LoadOutcome[]) => side('lag', os.flatMap((x) => x.sendLagMs ?? [])).summary;
+  const [lr, lb] = [lag(mine), lag(baseline)];
+  return {
+    key, label, unit: 'ms (value: errors)', rtm: rtmSide, baseline: baseSide, ratio: ratioOf(rtmSide, baseSide, 'p99'), compare: 'p99',
+    target, holds: rtmSide.summary.p99 <= limitMs && m.bad === 0,
+    note: `open loop, latency from each request's slot; requests went out late (generator lateness + waits for a free socket) by p99 ${lr.p99} ms (RTM side), ${lb.p99} ms (minimal side)`,
+  };
+}
+
+function throughputRow(key: string, label: string, o: Map<Who, LoadOutcome[]>, build: Build, target: string, minRatio: number): BenchRow {
+  const m = merged(o.get(build) ?? []);
+  const b = merged(o.get('base') ?? []);
+  const rtmSide = side('RTM', m.latencies, m.ok / m.seconds);
+  const baseSide = side('minimal fastify+pg', b.latencies, b.ok / b.seconds);
+  const ratio = ratioOf(rtmSide, baseSide, 'value');
+  return { key, label, unit: 'req/s (med..p99: latency ms)', rtm: rtmSide, baseline: baseSide, ratio, compare: 'value', target, holds: ratio !== null && ratio >= minRatio && m.bad === 0 };
+}
+
+/** A second bench database seeded like the first (the same game ids): the compare build's. */
+async function seededCopy(run: BenchRun, build: Build, runId: string): Promise<string> {
+  const { url, pool } = await benchDatabase(run, `rest_${build}`);
+  await seed(pool, runId);
+  return url;
 }

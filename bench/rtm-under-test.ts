@@ -36,6 +36,8 @@ export interface RtmUnderTestOptions {
   env?: Record<string, string>;
   /** Directory for `node --cpu-prof` output and heap snapshots (SIGUSR2); none = neither. */
   cpuProfDir?: string | null;
+  /** The checkout whose dist/ runs (`--compare`); this one by default. */
+  root?: string;
 }
 
 export interface RtmUnderTest {
@@ -70,10 +72,10 @@ export async function startRtmUnderTest(run: BenchRun, o: RtmUnderTestOptions, r
     : [];
   // The flags scripts/start.sh passes (scripts/node-flags); RTM_BENCH_RTM_NODE_FLAGS replaces
   // them to try others (e.g. "--enable-source-maps --max-semi-space-size=2"; "" = none).
-  const extra = (process.env.RTM_BENCH_RTM_NODE_FLAGS ?? startScriptNodeFlags()).split(/\s+/).filter((f) => f !== '');
+  const extra = (process.env.RTM_BENCH_RTM_NODE_FLAGS ?? startScriptNodeFlags(o.root)).split(/\s+/).filter((f) => f !== '');
   const args = [...profiling, ...extra, 'dist/src/main.js'];
   const t0 = performance.now();
-  const child = await spawnNode(run, `rtm-${o.label}`, args, env, o.logDir);
+  const child = await spawnNode(run, `rtm-${o.label}`, args, env, o.logDir, o.root ?? projectRoot());
   const baseUrl = `http://127.0.0.1:${port}`;
   await run.until(`RTM ${o.label} /readyz 200 (log ${child.logFile})`, readyDeadlineMs, 10, async () => {
     if (child.child.exitCode !== null) throw new Error(`RTM ${o.label} exited with ${child.child.exitCode}: see ${child.logFile}`);
@@ -93,9 +95,19 @@ export async function startRtmUnderTest(run: BenchRun, o: RtmUnderTestOptions, r
   };
 }
 
-/** The node flags of `npm start` (scripts/node-flags, read by scripts/start.sh). */
-export function startScriptNodeFlags(): string {
-  return readFileSync(path.join(projectRoot(), 'scripts', 'node-flags'), 'utf8').trim();
+/**
+ * The other checkout of `--compare`, checked before anything starts: its dist/ must be built
+ * (`npm run build` there); the bench never builds another tree.
+ */
+export function checkCompareBuild(root: string): void {
+  const bundle = path.join(root, 'dist', 'bundle', 'service-main.mjs');
+  if (!existsSync(path.join(root, 'dist', 'src', 'main.js')) || !existsSync(bundle))
+    throw new Error(`--compare ${root}: no built RTM there (dist/src/main.js and ${bundle}); run \`npm run build\` in it first`);
+}
+
+/** The node flags of `npm start` (scripts/node-flags, read by scripts/start.sh) of a checkout (this one by default). */
+export function startScriptNodeFlags(root = projectRoot()): string {
+  return readFileSync(path.join(root, 'scripts', 'node-flags'), 'utf8').trim();
 }
 
 /** The entries of an RTM process log (pino's JSON lines), in order; a line that is not JSON (a Node warning) is skipped. */

@@ -20,7 +20,7 @@ import { sweepScenario } from './burst-sweep.scenario.js';
 import { fleetScenario } from './fleet.scenario.js';
 import { BREAKDOWN_TABLE, lifecycleScenario, type LifecycleFindings } from './lifecycle.scenario.js';
 import { restScenario } from './rest.scenario.js';
-import { ensureDist } from './rtm-under-test.js';
+import { checkCompareBuild, ensureDist } from './rtm-under-test.js';
 import { round1 } from './sample-statistics.js';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -48,6 +48,7 @@ async function runScenarios(run: BenchRun, flags: BenchFlags, logDir: string) {
   const rows: BenchRow[] = [];
   let lifecycle: LifecycleFindings | null = null;
   if (flags.only.some((s) => s !== 'lifecycle')) await ensureDist(log);
+  if (flags.compare) checkCompareBuild(flags.compare);
   for (const scenario of flags.only) {
     const t0 = performance.now();
     log(`bench ${run.runId}: ${scenario}`);
@@ -106,6 +107,7 @@ async function main(): Promise<number> {
     scenarios: flags.only,
     engines: flags.engines,
     iterations: flags.iterations,
+    compare: flags.compare,
     machine: machineFacts(await versions()),
     load_average_before: loadBefore.map(round1),
     load_average_after: os.loadavg().map(round1),

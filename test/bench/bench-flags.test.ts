@@ -1,9 +1,10 @@
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BenchFlagsError, parseBenchFlags } from '../../bench/bench-flags.js';
 
 describe('parseBenchFlags', () => {
   it('defaults to the full run of every row but the sweep', () => {
-    expect(parseBenchFlags([])).toEqual({ quick: false, json: false, iterations: 15, engines: 200, sweep: [], only: ['lifecycle', 'rest', 'fleet'], cpuProf: false });
+    expect(parseBenchFlags([])).toEqual({ quick: false, json: false, iterations: 15, engines: 200, sweep: [], only: ['lifecycle', 'rest', 'fleet'], cpuProf: false, compare: null });
   });
 
   it('--quick shrinks the defaults; explicit values win', () => {
@@ -22,7 +23,14 @@ describe('parseBenchFlags', () => {
     expect(parseBenchFlags(['--only', 'sweep'])).toMatchObject({ only: ['sweep'], sweep: [1, 2, 4, 8, 16] });
   });
 
+  it('--compare takes the other checkout as an absolute path', () => {
+    expect(parseBenchFlags(['--compare', '/tmp/base']).compare).toBe('/tmp/base');
+    expect(parseBenchFlags(['--compare', 'base']).compare).toBe(path.resolve('base'));
+  });
+
   it.each([
+    [['--compare', '']],
+    [['--compare']],
     [['--bogus']],
     [['--iterations', '0']],
     [['--iterations', '2.5']],
