@@ -7,8 +7,7 @@ import type Dockerode from 'dockerode';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import type { Logger } from 'pino';
-import type { Kysely } from 'kysely';
-import type { DB } from '../../generated/db/types.js';
+import type { RtmDatabase } from '../adapters/postgres/database.js';
 import { createDockerClient } from '../adapters/docker/docker-client.factory.js';
 import { DockerodeRuntime } from '../adapters/docker/docker-runtime.adapter.js';
 import { createRtmDatabase } from '../adapters/postgres/database.js';
@@ -21,7 +20,7 @@ import { rtmPostgresTypes } from '../adapters/postgres/timestamptz.parser.js';
 import { projectRoot } from './project-root.js';
 
 export interface Infrastructure {
-  db: Kysely<DB>;
+  db: RtmDatabase;
   redis: Redis;
   /** A Redis connection of its own, for one blocking reader. */
   blockingConnection(name: string): Redis;

@@ -4,8 +4,8 @@ import type { DB, HealthSnapshots } from '../../../generated/db/types.js';
 import type { HealthSnapshot } from '../../domain/health.js';
 import { isHealthEventType } from '../../domain/health.js';
 import type { HealthSnapshotStore } from '../../ports/health-snapshot.store.js';
-import { RTM_SCHEMA } from './database.js';
-import { PreparedQuery } from './prepared-query.js';
+import { RTM_SCHEMA, type RtmDatabase } from './database.js';
+import { insertInto, setToExcluded, valuesInOrder, type NamedStatement } from './named-statement.js';
 import { classifyPostgresFaults } from './postgres-fault.js';
 import { storableJson } from './storable-text.js';
 
@@ -42,38 +42,27 @@ export function healthSnapshotToRow(snapshot: HealthSnapshot): SnapshotRow {
   };
 }
 
+// Events from three sources arrive out of order; the WHERE keeps a late, older one from
+// overwriting a newer snapshot in the same statement (no read-then-write race). Equal
+// observed_at: the later write wins. Every health event writes one: named (named-statement.ts).
+const SNAPSHOTS = `${RTM_SCHEMA}.health_snapshots`;
+const SNAPSHOT_UPSERT: NamedStatement = {
+  name: 'rtm_health_snapshot_upsert',
+  text: `${insertInto(SNAPSHOTS, SNAPSHOT_COLUMNS)} ON CONFLICT (game_id) DO UPDATE SET ${setToExcluded(
+    SNAPSHOT_COLUMNS.filter((c) => c !== 'game_id'),
+  )} WHERE excluded.observed_at >= health_snapshots.observed_at`,
+};
+
 export class PostgresHealthSnapshotStore implements HealthSnapshotStore {
   private readonly db: Kysely<DB>;
 
-  /** Every health event writes one: prepared once. */
-  private readonly upsertRow;
-
-  constructor(db: Kysely<DB>) {
-    this.db = db.withSchema(RTM_SCHEMA);
-    // Events from three sources arrive out of order; the WHERE keeps a late, older one
-    // from overwriting a newer snapshot in the same statement (no read-then-write race).
-    // Equal observed_at: the later write wins.
-    this.upsertRow = new PreparedQuery(SNAPSHOT_COLUMNS, (row: SnapshotRow) =>
-      this.db
-        .insertInto('health_snapshots')
-        .values(row)
-        .onConflict((oc) =>
-          oc
-            .column('game_id')
-            .doUpdateSet((eb) => ({
-              container_id: eb.ref('excluded.container_id'),
-              event_type: eb.ref('excluded.event_type'),
-              details: eb.ref('excluded.details'),
-              observed_at: eb.ref('excluded.observed_at'),
-            }))
-            .whereRef('excluded.observed_at', '>=', 'health_snapshots.observed_at'),
-        ),
-      { named: true },
-    );
+  constructor(private readonly database: RtmDatabase) {
+    this.db = database.kysely.withSchema(RTM_SCHEMA);
   }
 
   async upsert(snapshot: HealthSnapshot): Promise<void> {
-    await this.db.executeQuery(this.upsertRow.with(healthSnapshotToRow(snapshot)));
+    const values = valuesInOrder(healthSnapshotToRow(snapshot), SNAPSHOT_COLUMNS);
+    await classifyPostgresFaults('health snapshot upsert', () => this.database.run(SNAPSHOT_UPSERT, values));
   }
 
   async get(gameId: string): Promise<HealthSnapshot | null> {

@@ -6,8 +6,8 @@ import { isErrorCode, REPLAY_NO_OP } from '../../domain/error-codes.js';
 import type { OperationLogEntry, StoredOperationLogEntry } from '../../domain/operation.js';
 import { OP_KINDS, OP_SOURCES, OUTCOMES } from '../../domain/operation.js';
 import type { OperationLogStore } from '../../ports/operation-log.store.js';
-import { RTM_SCHEMA } from './database.js';
-import { PreparedQuery } from './prepared-query.js';
+import { RTM_SCHEMA, type RtmDatabase } from './database.js';
+import { insertInto, valuesInOrder, type NamedStatement } from './named-statement.js';
 import { classifyPostgresFaults } from './postgres-fault.js';
 import { storableJson, storableText } from './storable-text.js';
 
@@ -69,23 +69,25 @@ export function operationLogEntryToRow(entry: OperationLogEntry): OperationLogIn
   };
 }
 
+/** One row per operation: named (named-statement.ts). */
+const OPERATION_LOG_APPEND: NamedStatement = {
+  name: 'rtm_operation_log_append',
+  text: `${insertInto(`${RTM_SCHEMA}.operation_log`, OPERATION_LOG_COLUMNS)} RETURNING id`,
+};
+
 export class PostgresOperationLogStore implements OperationLogStore {
   private readonly db: Kysely<DB>;
 
-  /** One row per operation: compiled once, prepared on the server (prepared-query.ts). */
-  private readonly appendRow;
-
-  constructor(db: Kysely<DB>) {
-    this.db = db.withSchema(RTM_SCHEMA);
-    this.appendRow = new PreparedQuery(OPERATION_LOG_COLUMNS, (row: OperationLogInsert) => this.db.insertInto('operation_log').values(row).returning('id'), { named: true });
+  constructor(private readonly database: RtmDatabase) {
+    this.db = database.kysely.withSchema(RTM_SCHEMA);
   }
 
   async append(entry: OperationLogEntry): Promise<string> {
-    const { rows } = await this.db.executeQuery(this.appendRow.with(operationLogEntryToRow(entry)));
-    const id = rows[0]?.id;
-    if (id === undefined) throw new Error('operation log append returned no id');
+    const values = valuesInOrder(operationLogEntryToRow(entry), OPERATION_LOG_COLUMNS);
+    const [row] = await classifyPostgresFaults('operation log append', () => this.database.run<{ id: string }>(OPERATION_LOG_APPEND, values));
+    if (row === undefined) throw new Error('operation log append returned no id');
     // int8 comes back from pg as a string already; String() keeps that explicit.
-    return String(id);
+    return String(row.id);
   }
 
   async listByGame(gameId: string, limit: number): Promise<StoredOperationLogEntry[]> {

@@ -3,7 +3,8 @@ import type { Kysely, Selectable } from 'kysely';
 import type { DB, PendingOperations } from '../../../generated/db/types.js';
 import { OP_SOURCES, type OpSource } from '../../domain/operation.js';
 import type { PendingOperation, PendingOperationStore } from '../../ports/pending-operation.store.js';
-import { RTM_SCHEMA } from './database.js';
+import { RTM_SCHEMA, type RtmDatabase } from './database.js';
+import { classifyPostgresFaults } from './postgres-fault.js';
 
 function pendingOperationFromRow(row: Selectable<PendingOperations>): PendingOperation {
   // CHECK constraints hold these; anything else means code and schema disagree.
@@ -24,8 +25,8 @@ function pendingOperationFromRow(row: Selectable<PendingOperations>): PendingOpe
 export class PostgresPendingOperationStore implements PendingOperationStore {
   private readonly db: Kysely<DB>;
 
-  constructor(db: Kysely<DB>) {
-    this.db = db.withSchema(RTM_SCHEMA);
+  constructor(database: RtmDatabase) {
+    this.db = database.kysely.withSchema(RTM_SCHEMA);
   }
 
   async begin(marker: PendingOperation): Promise<void> {
@@ -37,19 +38,25 @@ export class PostgresPendingOperationStore implements PendingOperationStore {
       image_ref: marker.imageRef,
       started_at: marker.startedAt,
     };
-    await this.db
-      .insertInto('pending_operations')
-      .values(row)
-      .onConflict((oc) => oc.column('game_id').doUpdateSet(row))
-      .execute();
+    await classifyPostgresFaults('pending operation begin', () =>
+      this.db
+        .insertInto('pending_operations')
+        .values(row)
+        .onConflict((oc) => oc.column('game_id').doUpdateSet(row))
+        .execute(),
+    );
   }
 
   async end(gameId: string, correlationId: string): Promise<void> {
-    await this.db.deleteFrom('pending_operations').where('game_id', '=', gameId).where('correlation_id', '=', correlationId).execute();
+    await classifyPostgresFaults('pending operation end', () =>
+      this.db.deleteFrom('pending_operations').where('game_id', '=', gameId).where('correlation_id', '=', correlationId).execute(),
+    );
   }
 
   async list(limit: number): Promise<PendingOperation[]> {
-    const rows = await this.db.selectFrom('pending_operations').selectAll().orderBy('started_at', 'asc').orderBy('game_id', 'asc').limit(limit).execute();
+    const rows = await classifyPostgresFaults('pending operations list', () =>
+      this.db.selectFrom('pending_operations').selectAll().orderBy('started_at', 'asc').orderBy('game_id', 'asc').limit(limit).execute(),
+    );
     return rows.map(pendingOperationFromRow);
   }
 }

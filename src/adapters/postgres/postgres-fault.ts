@@ -1,8 +1,8 @@
 // PostgreSQL faults, classified once: unreachable, shutting down, out of connections or
 // timed out -> DependencyUnavailable('postgres'); anything else (a SQL error, a
 // constraint, a bug) passes through unchanged and reaches callers as a bug (internal_error).
-// Applied to every query by the Kysely driver (database.ts); the stores' own
-// `classifyPostgresFaults` wrap names the call and never wraps twice.
+// Applied by every store call (`classifyPostgresFaults`, which names the call), at the
+// adapter's edge: a caller never sees a raw pg connection error.
 import { DependencyUnavailable } from '../../ports/infrastructure-fault.js';
 import { isConnectionFault, type ConnectionFaultSigns } from '../connection-fault.js';
 
@@ -28,15 +28,6 @@ export function isPostgresUnreachable(err: unknown): boolean {
 export function toPostgresFault(err: unknown, what = 'PostgreSQL call'): unknown {
   if (err instanceof DependencyUnavailable || !isConnectionFault(err, POSTGRES_SIGNS)) return err;
   return new DependencyUnavailable('postgres', `${what}: PostgreSQL unavailable: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-}
-
-/** Runs one driver call, rethrowing its failure classified. */
-export async function classifyingPostgresFaults<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (err) {
-    throw toPostgresFault(err);
-  }
 }
 
 /** Runs one store call; an unreachable PostgreSQL is rethrown as DependencyUnavailable. */

@@ -1,7 +1,7 @@
 // /readyz probe for PostgreSQL: one round trip, bounded. A pool that cannot hand out a
 // connection (server gone, pool exhausted) must fail readiness quickly, not hang /readyz.
-import { sql, type Kysely } from 'kysely';
-import type { DB } from '../../../generated/db/types.js';
+import { sql } from 'kysely';
+import type { RtmDatabase } from './database.js';
 import { withDeadline } from '../../timing/deadline.js';
 
 export class PostgresUnavailableError extends Error {
@@ -13,13 +13,13 @@ export class PostgresUnavailableError extends Error {
 
 export class PostgresHealthCheck {
   constructor(
-    private readonly db: Kysely<DB>,
+    private readonly db: RtmDatabase,
     private readonly timeoutMs = 2_000,
   ) {}
 
   /** Resolves when PostgreSQL answered `SELECT 1` within the timeout; throws PostgresUnavailableError otherwise. */
   async check(): Promise<void> {
-    const query = sql`SELECT 1`.execute(this.db);
+    const query = sql`SELECT 1`.execute(this.db.kysely);
     // The query cannot be cancelled from here; if it loses the race, swallow its outcome.
     query.catch(() => undefined);
     try {

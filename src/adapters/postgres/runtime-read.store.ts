@@ -1,72 +1,41 @@
-// The REST reads over Kysely: runtime_records LEFT JOIN health_snapshots, so a record and
-// its latest health (or a whole page of them) come back in one round trip, each row
-// already the wire's JSON (runtime-json.renderer.ts).
-import { sql, type Kysely } from 'kysely';
-import type { DB } from '../../../generated/db/types.js';
+// The REST reads: runtime_records LEFT JOIN health_snapshots, so a record and its latest
+// health (or a whole page of them) come back in one round trip, each row already the wire's
+// JSON (runtime-json.renderer.ts). The hottest statements of the REST API, and the longest
+// to parse: named statements (named-statement.ts), one per filter shape of a page.
 import type { RuntimeListQuery } from '../../ports/runtime-record.store.js';
 import type { RenderedRuntime, RuntimeReadStore } from '../../ports/runtime-read.store.js';
-import type { RuntimeStatus } from '../../domain/runtime-record.js';
-import { RTM_SCHEMA } from './database.js';
-import { PreparedQuery } from './prepared-query.js';
+import { RTM_SCHEMA, type RtmDatabase } from './database.js';
+import type { NamedStatement } from './named-statement.js';
 import { classifyPostgresFaults } from './postgres-fault.js';
 import { RUNTIME_JSON_SQL } from './runtime-json.renderer.js';
 
+const RENDERED = `SELECT r.game_id AS "gameId", ${RUNTIME_JSON_SQL} AS json FROM ${RTM_SCHEMA}.runtime_records AS r LEFT JOIN ${RTM_SCHEMA}.health_snapshots AS h ON h.game_id = r.game_id`;
+
+const RUNTIME_BY_GAME_ID: NamedStatement = { name: 'rtm_runtime_json_by_game_id', text: `${RENDERED} WHERE r.game_id = $1` };
+
+/** The page statement of one filter shape: its values are status (if filtered), cursor (if any), limit. */
+function pageStatement(byStatus: boolean, after: boolean): NamedStatement {
+  const conditions = [...(byStatus ? ['r.status = $1'] : []), ...(after ? [`r.game_id > $${byStatus ? 2 : 1}`] : [])];
+  const where = conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : '';
+  return {
+    name: `rtm_runtime_json_page${byStatus ? '_by_status' : ''}${after ? '_after' : ''}`,
+    text: `${RENDERED}${where} ORDER BY r.game_id ASC LIMIT $${conditions.length + 1}`,
+  };
+}
+
+const PAGES = new Map([false, true].flatMap((byStatus) => [false, true].map((after) => [`${byStatus}|${after}`, pageStatement(byStatus, after)] as const)));
+
 export class PostgresRuntimeReadStore implements RuntimeReadStore {
-  private readonly db: Kysely<DB>;
-
-  constructor(db: Kysely<DB>) {
-    this.db = db.withSchema(RTM_SCHEMA);
-    this.byGameId = new PreparedQuery(['game_id'], (v: { game_id: string }) => this.rendered().where('r.game_id', '=', v.game_id), { named: true });
-  }
-
-  private rendered() {
-    return this.db
-      .selectFrom('runtime_records as r')
-      .leftJoin('health_snapshots as h', 'h.game_id', 'r.game_id')
-      .select(['r.game_id as gameId', sql<string>`${sql.raw(RUNTIME_JSON_SQL)}`.as('json')]);
-  }
-
-  /**
-   * The point read is the hottest query of the REST API: compiled once and prepared on the
-   * server (prepared-query.ts); its long rendering expression would otherwise be parsed and
-   * planned again on every call.
-   */
-  private readonly byGameId: PreparedQuery<{ game_id: string }, RenderedRuntime>;
+  constructor(private readonly database: RtmDatabase) {}
 
   async get(gameId: string): Promise<string | null> {
-    const { rows } = await classifyPostgresFaults('runtime read', () => this.db.executeQuery(this.byGameId.with({ game_id: gameId })));
-    return rows[0]?.json ?? null;
+    const [row] = await classifyPostgresFaults('runtime read', () => this.database.run<RenderedRuntime>(RUNTIME_BY_GAME_ID, [gameId]));
+    return row?.json ?? null;
   }
 
   async list(query: RuntimeListQuery): Promise<RenderedRuntime[]> {
-    const values: PageValues = { limit: query.limit, ...(query.status !== undefined ? { status: query.status } : {}), ...(query.afterGameId !== undefined ? { after: query.afterGameId } : {}) };
-    const compiled = this.pageQuery(values.status !== undefined, values.after !== undefined).with(values);
-    const { rows } = await classifyPostgresFaults('runtime list', () => this.db.executeQuery(compiled));
-    return rows;
+    const statement = PAGES.get(`${query.status !== undefined}|${query.afterGameId !== undefined}`) as NamedStatement;
+    const values = [...(query.status !== undefined ? [query.status] : []), ...(query.afterGameId !== undefined ? [query.afterGameId] : []), query.limit];
+    return classifyPostgresFaults('runtime list', () => this.database.run<RenderedRuntime>(statement, values));
   }
-
-  /** The page query, prepared once per shape (with/without status, with/without cursor). */
-  private readonly pages = new Map<string, PreparedQuery<PageValues, RenderedRuntime>>();
-
-  private pageQuery(byStatus: boolean, after: boolean): PreparedQuery<PageValues, RenderedRuntime> {
-    const key = `${byStatus}|${after}`;
-    let prepared = this.pages.get(key);
-    if (!prepared) {
-      const keys: (keyof PageValues & string)[] = [...(byStatus ? (['status'] as const) : []), ...(after ? (['after'] as const) : []), 'limit'];
-      prepared = new PreparedQuery(keys, (v: PageValues) => {
-        let q = this.rendered();
-        if (byStatus) q = q.where('r.status', '=', v.status as RuntimeStatus);
-        if (after) q = q.where('r.game_id', '>', v.after as string);
-        return q.orderBy('r.game_id', 'asc').limit(v.limit);
-      }, { named: true });
-      this.pages.set(key, prepared);
-    }
-    return prepared;
-  }
-}
-
-interface PageValues extends Record<string, unknown> {
-  status?: RuntimeStatus;
-  after?: string;
-  limit: number;
 }

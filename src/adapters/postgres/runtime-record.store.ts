@@ -5,8 +5,8 @@ import type { RuntimeRecord, RuntimeStatus } from '../../domain/runtime-record.j
 import { isRuntimeStatus, RUNTIME_STATUSES } from '../../domain/runtime-record.js';
 import { ALLOWED_TRANSITIONS } from '../../domain/runtime-transitions.js';
 import type { RuntimeListQuery, RuntimeRecordStore, RuntimeStatusChange } from '../../ports/runtime-record.store.js';
-import { RTM_SCHEMA } from './database.js';
-import { PreparedQuery } from './prepared-query.js';
+import { RTM_SCHEMA, type RtmDatabase } from './database.js';
+import { insertInto, setToExcluded, valuesInOrder, type NamedStatement } from './named-statement.js';
 import { classifyPostgresFaults } from './postgres-fault.js';
 
 type RuntimeRecordRow = Selectable<RuntimeRecords>;
@@ -64,52 +64,35 @@ export function statusesAllowedBefore(to: RuntimeStatus): RuntimeStatus[] {
   return ALLOWED_TRANSITIONS.filter((t) => t.to === to && t.from !== null && t.from !== to).map((t) => t.from as RuntimeStatus);
 }
 
+// The two statements of every operation (and of each adoption), named (named-statement.ts).
+const RECORDS = `${RTM_SCHEMA}.runtime_records`;
+const RECORD_BY_GAME_ID: NamedStatement = {
+  name: 'rtm_runtime_record_by_game_id',
+  text: `SELECT ${RECORD_COLUMNS.join(', ')} FROM ${RECORDS} WHERE game_id = $1`,
+};
+const RECORD_UPSERT: NamedStatement = {
+  name: 'rtm_runtime_record_upsert',
+  // Every column but game_id and created_at: the first insert's created_at stays.
+  text: `${insertInto(RECORDS, RECORD_COLUMNS)} ON CONFLICT (game_id) DO UPDATE SET ${setToExcluded(
+    RECORD_COLUMNS.filter((c) => c !== 'game_id' && c !== 'created_at'),
+  )} RETURNING ${RECORD_COLUMNS.join(', ')}`,
+};
+
 export class PostgresRuntimeRecordStore implements RuntimeRecordStore {
   private readonly db: Kysely<DB>;
 
-  // The two statements of every operation (and of each adoption), prepared once.
-  private readonly byGameId;
-  private readonly upsertRow;
-
-  constructor(db: Kysely<DB>) {
-    this.db = db.withSchema(RTM_SCHEMA);
-    // Named statements (prepared on the server once per connection), so their columns are
-    // listed rather than `*` (prepared-query.ts).
-    this.byGameId = new PreparedQuery(['game_id'], (v: { game_id: string }) => this.db.selectFrom('runtime_records').select(RECORD_COLUMNS).where('game_id', '=', v.game_id), {
-      named: true,
-    });
-    this.upsertRow = new PreparedQuery(RECORD_COLUMNS, (row: RecordRow) =>
-      this.db
-        .insertInto('runtime_records')
-        .values(row)
-        .onConflict((oc) =>
-          // Every column but game_id and created_at: the first insert's created_at stays.
-          oc.column('game_id').doUpdateSet((eb) => ({
-            status: eb.ref('excluded.status'),
-            current_container_id: eb.ref('excluded.current_container_id'),
-            current_image_ref: eb.ref('excluded.current_image_ref'),
-            engine_endpoint: eb.ref('excluded.engine_endpoint'),
-            state_path: eb.ref('excluded.state_path'),
-            started_at: eb.ref('excluded.started_at'),
-            stopped_at: eb.ref('excluded.stopped_at'),
-            removed_at: eb.ref('excluded.removed_at'),
-            last_op_at: eb.ref('excluded.last_op_at'),
-          })),
-        )
-        .returning(RECORD_COLUMNS),
-      { named: true },
-    );
+  constructor(private readonly database: RtmDatabase) {
+    this.db = database.kysely.withSchema(RTM_SCHEMA);
   }
 
   async get(gameId: string): Promise<RuntimeRecord | null> {
-    const { rows } = await classifyPostgresFaults('runtime record read', () => this.db.executeQuery(this.byGameId.with({ game_id: gameId })));
-    const row = rows[0];
+    const [row] = await classifyPostgresFaults('runtime record read', () => this.database.run<RuntimeRecordRow>(RECORD_BY_GAME_ID, [gameId]));
     return row ? runtimeRecordFromRow(row) : null;
   }
 
   async upsert(record: RuntimeRecord): Promise<RuntimeRecord> {
-    const { rows } = await this.db.executeQuery(this.upsertRow.with(runtimeRecordToRow(record)));
-    const row = rows[0];
+    const values = valuesInOrder(runtimeRecordToRow(record), RECORD_COLUMNS);
+    const [row] = await classifyPostgresFaults('runtime record upsert', () => this.database.run<RuntimeRecordRow>(RECORD_UPSERT, values));
     if (!row) throw new Error('runtime record upsert returned no row');
     return runtimeRecordFromRow(row);
   }
@@ -122,20 +105,22 @@ export class PostgresRuntimeRecordStore implements RuntimeRecordStore {
     if (allowedFrom.length === 0) return null;
     // One statement: the guard and the write are atomic. A concurrent writer blocked on the
     // row lock re-evaluates the WHERE against the winner's row (READ COMMITTED) and misses.
-    const row = await this.db
-      .updateTable('runtime_records')
-      .set({
-        status: change.to,
-        last_op_at: change.at,
-        ...(change.to === 'running' ? { started_at: change.at } : {}),
-        ...(change.to === 'stopped' ? { stopped_at: change.at } : {}),
-        ...(change.to === 'removed' ? { removed_at: change.at } : {}),
-      })
-      .where('game_id', '=', change.gameId)
-      .where('current_container_id', 'is not distinct from', change.expectedContainerId)
-      .where('status', 'in', allowedFrom)
-      .returningAll()
-      .executeTakeFirst();
+    const row = await classifyPostgresFaults('runtime record status update', () =>
+      this.db
+        .updateTable('runtime_records')
+        .set({
+          status: change.to,
+          last_op_at: change.at,
+          ...(change.to === 'running' ? { started_at: change.at } : {}),
+          ...(change.to === 'stopped' ? { stopped_at: change.at } : {}),
+          ...(change.to === 'removed' ? { removed_at: change.at } : {}),
+        })
+        .where('game_id', '=', change.gameId)
+        .where('current_container_id', 'is not distinct from', change.expectedContainerId)
+        .where('status', 'in', allowedFrom)
+        .returningAll()
+        .executeTakeFirst(),
+    );
     return row ? runtimeRecordFromRow(row) : null;
   }
 
@@ -143,29 +128,33 @@ export class PostgresRuntimeRecordStore implements RuntimeRecordStore {
     let q = this.db.selectFrom('runtime_records').selectAll();
     if (query.status !== undefined) q = q.where('status', '=', query.status);
     if (query.afterGameId !== undefined) q = q.where('game_id', '>', query.afterGameId);
-    const rows = await q.orderBy('game_id', 'asc').limit(query.limit).execute();
+    const rows = await classifyPostgresFaults('runtime record list', () => q.orderBy('game_id', 'asc').limit(query.limit).execute());
     return rows.map(runtimeRecordFromRow);
   }
 
   async listStoppedBefore(olderThan: Date, limit: number): Promise<RuntimeRecord[]> {
-    const rows = await this.db
-      .selectFrom('runtime_records')
-      .selectAll()
-      .where('status', '=', 'stopped')
-      .where('last_op_at', '<', olderThan)
-      .orderBy('last_op_at', 'asc')
-      .orderBy('game_id', 'asc')
-      .limit(limit)
-      .execute();
+    const rows = await classifyPostgresFaults('stopped runtime records list', () =>
+      this.db
+        .selectFrom('runtime_records')
+        .selectAll()
+        .where('status', '=', 'stopped')
+        .where('last_op_at', '<', olderThan)
+        .orderBy('last_op_at', 'asc')
+        .orderBy('game_id', 'asc')
+        .limit(limit)
+        .execute(),
+    );
     return rows.map(runtimeRecordFromRow);
   }
 
   async countByStatus(): Promise<Record<RuntimeStatus, number>> {
-    const rows = await this.db
-      .selectFrom('runtime_records')
-      .select((eb) => ['status', eb.fn.countAll<string>().as('count')])
-      .groupBy('status')
-      .execute();
+    const rows = await classifyPostgresFaults('runtime records count', () =>
+      this.db
+        .selectFrom('runtime_records')
+        .select((eb) => ['status', eb.fn.countAll<string>().as('count')])
+        .groupBy('status')
+        .execute(),
+    );
     const counts = Object.fromEntries(RUNTIME_STATUSES.map((s) => [s, 0])) as Record<RuntimeStatus, number>;
     for (const row of rows) {
       if (!isRuntimeStatus(row.status)) throw new Error(`runtime_records has unknown status ${JSON.stringify(row.status)}`);

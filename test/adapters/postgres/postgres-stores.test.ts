@@ -1,10 +1,8 @@
 // What only the PostgreSQL stores do (the shared behaviour is in the contract suites):
 // row mapping strictness, text PostgreSQL cannot hold, schema pinning, readiness check.
-import { Kysely } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { DB } from '../../../generated/db/types.js';
-import { createRtmDatabase } from '../../../src/adapters/postgres/database.js';
+import { createRtmDatabase, type RtmDatabase } from '../../../src/adapters/postgres/database.js';
 import { healthSnapshotFromRow, PostgresHealthSnapshotStore } from '../../../src/adapters/postgres/health-snapshot.store.js';
 import { operationLogEntryFromRow, PostgresOperationLogStore } from '../../../src/adapters/postgres/operation-log.store.js';
 import { PostgresHealthCheck, PostgresUnavailableError } from '../../../src/adapters/postgres/postgres-health.check.js';
@@ -13,7 +11,7 @@ import { createTestDatabase, type TestDatabase, uniqueSuffix } from '../../suppo
 import { aRecord, aSnapshot, anEntry } from './store-contracts.js';
 
 let testDb: TestDatabase;
-let db: Kysely<DB>;
+let db: RtmDatabase;
 
 beforeAll(async () => {
   testDb = await createTestDatabase();
@@ -100,12 +98,14 @@ describe('text PostgreSQL cannot store', () => {
 
 describe('schema pinning', () => {
   it('stores use schema rtmanager whatever schema the handle they are given points at', async () => {
-    for (const handle of [db.withSchema('rtmanager'), db.withSchema('public')]) {
-      const records = new PostgresRuntimeRecordStore(handle);
+    for (const kysely of [db.kysely.withSchema('rtmanager'), db.kysely.withSchema('public')]) {
+      const records = new PostgresRuntimeRecordStore({ ...db, kysely });
       const gameId = `g-${uniqueSuffix()}`;
       await records.upsert(aRecord({ gameId }));
       const { rows } = await testDb.pool.query('SELECT game_id FROM rtmanager.runtime_records WHERE game_id = $1', [gameId]);
       expect(rows).toHaveLength(1);
+      // The statements built per call (Kysely) as well as the named ones.
+      expect((await records.list({ limit: 1_000 })).map((r) => r.gameId)).toContain(gameId);
     }
   });
 });

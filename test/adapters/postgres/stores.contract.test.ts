@@ -1,15 +1,13 @@
 // The store contracts against real PostgreSQL and against the in-memory fakes.
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DB } from '../../../generated/db/types.js';
-import { createRtmDatabase } from '../../../src/adapters/postgres/database.js';
+import { createRtmDatabase, type RtmDatabase } from '../../../src/adapters/postgres/database.js';
 import { PostgresHealthSnapshotStore } from '../../../src/adapters/postgres/health-snapshot.store.js';
 import { PostgresOperationLogStore } from '../../../src/adapters/postgres/operation-log.store.js';
 import { PostgresPendingOperationStore } from '../../../src/adapters/postgres/pending-operation.store.js';
 import { PostgresRuntimeRecordStore } from '../../../src/adapters/postgres/runtime-record.store.js';
 import { PostgresRuntimeReadStore } from '../../../src/adapters/postgres/runtime-read.store.js';
-import { NAMED_STATEMENT_MARK } from '../../../src/adapters/postgres/prepared-query.js';
 import { isDependencyUnavailable } from '../../../src/ports/infrastructure-fault.js';
 import { FakeRuntimeReadStore } from '../../fakes/runtime-read.fake.js';
 import { FakeHealthSnapshotStore, FakeOperationLogStore, FakePendingOperationStore, FakeRuntimeRecordStore } from '../../fakes/stores.fake.js';
@@ -17,6 +15,8 @@ import { describePendingOperationStoreContract } from './pending-operation-store
 import { createTestDatabase, eventually, type TestDatabase } from '../../support/test-env.js';
 import {
   aRecord,
+  aSnapshot,
+  anEntry,
   describeHealthSnapshotStoreContract,
   describeOperationLogStoreContract,
   describeRuntimeRecordStoreContract,
@@ -24,7 +24,7 @@ import {
 import { describeRuntimeReadStoreContract } from './runtime-read.contract.js';
 
 let testDb: TestDatabase;
-let db: Kysely<DB>;
+let db: RtmDatabase;
 
 beforeAll(async () => {
   testDb = await createTestDatabase();
@@ -138,32 +138,40 @@ describe('RuntimeReadStore faults', () => {
   });
 });
 
-describe('named statements (prepared-query.ts, database.ts)', () => {
-  it('statements PreparedQuery marks named are prepared once per connection; unmarked ones are not prepared', async () => {
-    await testDb.pool.query('TRUNCATE rtmanager.runtime_records, rtmanager.health_snapshots');
+describe('named statements (named-statement.ts)', () => {
+  it('the hot statements are prepared once per connection under their names; statements built per call are not prepared', async () => {
+    await testDb.pool.query('TRUNCATE rtmanager.runtime_records, rtmanager.health_snapshots, rtmanager.operation_log');
     const pool = new pg.Pool({ connectionString: testDb.url, max: 1 });
     const one = createRtmDatabase(pool);
     try {
-      await new PostgresRuntimeRecordStore(one).upsert(aRecord({ gameId: 'named-1' }));
+      const records = new PostgresRuntimeRecordStore(one);
       const reads = new PostgresRuntimeReadStore(one);
+      const snapshots = new PostgresHealthSnapshotStore(one);
+      const operations = new PostgresOperationLogStore(one);
       for (let i = 0; i < 3; i++) {
+        await records.upsert(aRecord({ gameId: 'named-1' }));
+        await records.get('named-1');
+        await snapshots.upsert(aSnapshot({ gameId: 'named-1' }));
+        await operations.append(anEntry({ gameId: 'named-1' }));
         expect(JSON.parse((await reads.get('named-1')) ?? 'null')).toMatchObject({ game_id: 'named-1' });
         expect((await reads.list({ limit: 5 })).map((r) => r.gameId)).toEqual(['named-1']);
+        expect((await reads.list({ limit: 5, status: 'running', afterGameId: 'a' })).map((r) => r.gameId)).toEqual(['named-1']);
       }
-      const records = new PostgresRuntimeRecordStore(one);
-      await records.get('named-1');
-      // Not marked: run as unnamed statements, nothing left prepared.
+      // Built per call: run as unnamed statements, nothing left prepared.
       await records.list({ limit: 5 });
-      await new PostgresHealthSnapshotStore(one).get('named-1');
+      await snapshots.get('named-1');
+      await operations.listByGame('named-1', 5);
       // One connection: this runs in the session that ran the statements above.
-      const { rows } = await sql<{ name: string; statement: string }>`SELECT name, statement FROM pg_prepared_statements ORDER BY prepare_time`.execute(one);
-      // The record upsert and read, the point read and one page shape; each prepared once.
-      expect(rows).toHaveLength(4);
-      for (const r of rows) {
-        expect(r.name).toMatch(/^rtm_[0-9a-f]{32}$/);
-        expect(r.statement.startsWith(NAMED_STATEMENT_MARK)).toBe(true);
-      }
-      expect(rows.filter((r) => r.statement.includes('"runtime_records" as "r"'))).toHaveLength(2);
+      const { rows } = await sql<{ name: string }>`SELECT name FROM pg_prepared_statements ORDER BY name`.execute(one.kysely);
+      expect(rows.map((r) => r.name)).toEqual([
+        'rtm_health_snapshot_upsert',
+        'rtm_operation_log_append',
+        'rtm_runtime_json_by_game_id',
+        'rtm_runtime_json_page',
+        'rtm_runtime_json_page_by_status_after',
+        'rtm_runtime_record_by_game_id',
+        'rtm_runtime_record_upsert',
+      ]);
     } finally {
       await one.destroy();
     }
