@@ -11,6 +11,7 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { deferredModulesPlugin } from './bundle-deferred-modules.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const quiet = process.argv.includes('--quiet');
@@ -32,31 +33,6 @@ const banner = [
   "const __dirname = __rtmFileURLToPath(new URL('.', import.meta.url));",
 ].join(' ');
 
-// dockerode's BuildKit session (@grpc/grpc-js, proto-loader, protobufjs) and docker-modem's
-// ssh:// transport (ssh2): RTM talks to Docker over unix:// or tcp:// and never builds. The
-// modules start defers them through the CommonJS cache (src/adapters/docker/dockerode-lazy-modules.ts),
-// which a bundle has not; here each is a stand-in that loads the real one from
-// node_modules on first call. Bundled, they were 1 MB of the 3.2 MB parsed at every start.
-const DEFERRED_MODULES = /node_modules\/(docker-modem\/lib\/ssh|dockerode\/lib\/session)\.js$/;
-const deferredModules = {
-  name: 'rtm-deferred-modules',
-  setup(b) {
-    b.onLoad({ filter: DEFERRED_MODULES }, (args) => {
-      const specifier = args.path.slice(args.path.lastIndexOf('node_modules/') + 'node_modules/'.length);
-      // A non-literal require is left to run time (the banner's require), not bundled.
-      const contents = [
-        `const specifier = ${JSON.stringify(specifier)};`,
-        'let real = null;',
-        'module.exports = function deferred(...args) {',
-        '  if (real === null) real = require(specifier);',
-        '  return real.apply(this, args);',
-        '};',
-      ].join('\n');
-      return { contents, loader: 'js' };
-    });
-  },
-};
-
 const result = await build({
   absWorkingDir: root,
   entryPoints: ['dist/src/app/service-main.js'],
@@ -73,7 +49,8 @@ const result = await build({
   // Native add-ons ssh2 may try (optional, in try/catch): never inlined.
   external: ['cpu-features', '*.node'],
   banner: { js: banner },
-  plugins: [deferredModules],
+  // ssh2 and the BuildKit session load on first use (scripts/bundle-deferred-modules.mjs).
+  plugins: [deferredModulesPlugin],
   metafile: true,
   // Written below, atomically: a process starting meanwhile reads the old bundle or the new.
   write: false,

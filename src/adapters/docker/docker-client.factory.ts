@@ -2,7 +2,6 @@
 // connection field is set explicitly: docker-modem otherwise merges in DOCKER_HOST,
 // DOCKER_CERT_PATH and DOCKER_CLIENT_TIMEOUT from the process environment, and RTM's
 // configuration must be the only source of truth.
-import './dockerode-lazy-modules.js';
 import Dockerode from 'dockerode';
 
 /** PEM contents of the client TLS files (config.docker.tls). */

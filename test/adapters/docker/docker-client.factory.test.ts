@@ -1,8 +1,4 @@
 // RTMANAGER_DOCKER_HOST -> dockerode options; the process environment must not leak in.
-import { execFileSync } from 'node:child_process';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createDockerClient, dockerClientOptions } from '../../../src/adapters/docker/docker-client.factory.js';
 
@@ -44,14 +40,5 @@ describe('dockerClientOptions', () => {
     expect(modem.host).toBeUndefined();
     expect(modem.timeout).toBeUndefined();
     expect(modem.protocol).toBe('http');
-  });
-});
-
-describe('createDockerClient: transports RTM never uses', () => {
-  it('ssh2 and the BuildKit session (gRPC) are loaded only when first called', () => {
-    const probe = path.join(path.dirname(fileURLToPath(import.meta.url)), 'support', 'loaded-modules.probe.ts');
-    const tsx = createRequire(import.meta.url).resolve('tsx/cli');
-    const out = JSON.parse(execFileSync(process.execPath, [tsx, probe], { encoding: 'utf8' })) as Record<string, unknown>;
-    expect(out).toEqual({ before: { ssh2: false, grpc: false }, after: { ssh2: true }, agent: 'function', modem: 'object' });
   });
 });
