@@ -3,9 +3,26 @@
 // request and handler spans under it (src/adapters/telemetry/instrumentation.ts): this class
 // only adds `game_id` to that server span. Without that instrumentation (an RTM embedded in a
 // test with a tracer of its own) it opens the SERVER span itself, honouring W3C trace context.
+import { createRequire } from 'node:module';
 import { context, propagation, SpanKind, SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api';
+import type * as Core from '@opentelemetry/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { activeHttpServerSpan, GAME_ID_ATTRIBUTE } from '../adapters/telemetry/span-conventions.js';
+import { GAME_ID_ATTRIBUTE } from '../ports/span-vocabulary.js';
+
+const requireCore = createRequire(import.meta.url);
+
+/**
+ * The HTTP SERVER span of the request being handled, when @opentelemetry/instrumentation-http
+ * made one (tracing on): it leaves it in the context's RPC metadata (@opentelemetry/core's
+ * public getRPCMetadata). @opentelemetry/core is loaded only then: with no active span there
+ * is nothing to look up.
+ */
+function activeHttpServerSpan(): Span | undefined {
+  const ctx = context.active();
+  if (!trace.getSpan(ctx)) return undefined;
+  const { getRPCMetadata } = requireCore('@opentelemetry/core') as typeof Core;
+  return getRPCMetadata(ctx)?.span;
+}
 
 export class RequestTracing {
   /** Spans this class opened (and must end); an instrumentation's server span is not among them. */

@@ -15,6 +15,7 @@ import { RedisJobResultPublisher } from '../adapters/redis/job-result.publisher.
 import { RedisNotificationIntentPublisher } from '../adapters/redis/notification-intent.publisher.js';
 import { RedisStreamOffsetStore } from '../adapters/redis/stream-offset.store.js';
 import { RedisStreamReader } from '../adapters/redis/stream-reader.adapter.js';
+import { ObservedStreamPublisher } from '../adapters/telemetry/observed-stream-publisher.decorator.js';
 import { PrometheusMetrics } from '../adapters/telemetry/prometheus.metrics.js';
 import { withConsumerSpan } from '../adapters/telemetry/span-conventions.js';
 import type { Clock } from '../ports/clock.js';
@@ -43,7 +44,9 @@ export function buildAdapters(infra: Infrastructure, config: RtmConfig, logger: 
   const snapshots = new PostgresHealthSnapshotStore(db);
   const metrics = new PrometheusMetrics(() => records.countByStatus(), logger, { buildInfo });
   // The health service (snapshot, stream, metric) queues writes while a store is down.
-  const healthEvents = new RecordHealthEventService({ snapshots, stream: new RedisHealthEventPublisher(redis, config.streams.healthEvents, config.streams.maxLen.healthEvents), metrics, logger });
+  // Each publisher under its telemetry decorator: a PRODUCER span per stream write.
+  const stream = new ObservedStreamPublisher(new RedisHealthEventPublisher(redis, config.streams.healthEvents, config.streams.maxLen.healthEvents));
+  const healthEvents = new RecordHealthEventService({ snapshots, stream, metrics, logger });
   closers.add(() => healthEvents.stop());
   return {
     records,
@@ -54,8 +57,8 @@ export function buildAdapters(infra: Infrastructure, config: RtmConfig, logger: 
     metrics,
     leases: new RedisGameLeases(redis, { keyPrefix: config.redis.keyPrefix, ttlMs: config.coordination.leaseTtlMs }, logger),
     healthEvents,
-    notificationIntents: new RedisNotificationIntentPublisher(redis, config.streams.notificationIntents, config.streams.maxLen.notificationIntents),
-    jobResults: new RedisJobResultPublisher(redis, config.streams.jobResults, config.streams.maxLen.jobResults),
+    notificationIntents: new ObservedStreamPublisher(new RedisNotificationIntentPublisher(redis, config.streams.notificationIntents, config.streams.maxLen.notificationIntents)),
+    jobResults: new ObservedStreamPublisher(new RedisJobResultPublisher(redis, config.streams.jobResults, config.streams.maxLen.jobResults)),
     offsets: new RedisStreamOffsetStore(redis, { keyPrefix: config.redis.keyPrefix }),
     stateDirectories: new FsStateDirectories({
       root: config.container.stateRoot,

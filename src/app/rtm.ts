@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import { PostgresHealthCheck } from '../adapters/postgres/postgres-health.check.js';
 import { RedisHealthCheck } from '../adapters/redis/redis-health.check.js';
-import { MeteredDockerRuntime } from '../adapters/docker/metered-docker-runtime.adapter.js';
+import { ObservedDockerRuntime } from '../adapters/telemetry/observed-docker-runtime.decorator.js';
 import { buildInternalHttpServer } from '../api/internal-http.server.js';
 import { systemClock, type Clock } from '../ports/clock.js';
 import type { DockerRuntime } from '../ports/docker-runtime.js';
@@ -56,8 +56,8 @@ export async function startRtm(config: RtmConfig, logger: Logger, overrides: Rtm
   try {
     const opened = await openInfrastructure(config, logger, closers, overrides.docker);
     const adapters = buildAdapters(opened, config, logger, closers, overrides.buildInfo ?? readBuildInfo());
-    // Every Docker call is measured (rtmanager_docker_api_*), the readiness checks' included.
-    const infra = { ...opened, docker: new MeteredDockerRuntime(opened.docker, adapters.metrics) };
+    // Every Docker call is measured (rtmanager_docker_api_*), the readiness checks' included, and traced under an RTM span.
+    const infra = { ...opened, docker: new ObservedDockerRuntime(opened.docker, adapters.metrics) };
     const services = buildServices(infra, adapters, config, clock, logger);
     const { reconciler, workers } = buildWorkers(infra, adapters, services, config, clock, logger);
     const consumers = buildConsumers(infra, adapters, services, config, clock, logger);

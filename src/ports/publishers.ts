@@ -1,6 +1,12 @@
 import type { HealthEvent } from '../domain/health.js';
 import type { ResultCode } from '../domain/error-codes.js';
 
+/** The shape of the three publishers: one stream entry per message, each about one game. */
+export interface StreamPublisher<M extends { gameId: string }> {
+  /** Appends one entry and returns its id; rejects when the stream cannot be written (nothing appended). */
+  publish(message: M): Promise<string>;
+}
+
 /** One entry of runtime:job_results (CONTRACT §6). */
 export interface JobResult {
   gameId: string;
@@ -16,19 +22,13 @@ export interface JobResult {
   completedAt: Date;
 }
 
-export interface JobResultPublisher {
-  /** Returns the new stream entry id. */
-  publish(result: JobResult): Promise<string>;
-}
+export type JobResultPublisher = StreamPublisher<JobResult>;
 
 /**
  * The runtime:health_events stream alone. Producers do not call it: they record through the
  * health service, which also upserts the snapshot and counts the event.
  */
-export interface HealthEventPublisher {
-  /** Appends one entry; rejects when the stream cannot be written (nothing appended). */
-  publish(event: HealthEvent): Promise<void>;
-}
+export type HealthEventPublisher = StreamPublisher<HealthEvent>;
 
 export const NOTIFICATION_INTENT_TYPES = [
   'runtime.image_pull_failed',
@@ -48,6 +48,4 @@ export interface NotificationIntent {
   attemptedAt: Date;
 }
 
-export interface NotificationIntentPublisher {
-  publish(intent: NotificationIntent): Promise<void>;
-}
+export type NotificationIntentPublisher = StreamPublisher<NotificationIntent>;

@@ -35,8 +35,8 @@ export class FakeJobResultPublisher extends FakeStream<JobResult> implements Job
 }
 
 export class FakeHealthEventPublisher extends FakeStream<HealthEvent> implements HealthEventPublisher {
-  async publish(event: HealthEvent): Promise<void> {
-    this.append(event);
+  async publish(event: HealthEvent): Promise<string> {
+    return this.append(event);
   }
   ofType(type: HealthEvent['eventType']): HealthEvent[] {
     return this.published.filter((e) => e.eventType === type);
@@ -44,7 +44,7 @@ export class FakeHealthEventPublisher extends FakeStream<HealthEvent> implements
 }
 
 export class FakeNotificationIntentPublisher extends FakeStream<NotificationIntent> implements NotificationIntentPublisher {
-  async publish(intent: NotificationIntent): Promise<void> {
-    this.append(intent);
+  async publish(intent: NotificationIntent): Promise<string> {
+    return this.append(intent);
   }
 }

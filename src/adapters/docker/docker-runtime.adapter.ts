@@ -1,10 +1,9 @@
 // DockerRuntime over dockerode. Every call runs under an explicit deadline (dockerode's
 // own `timeout` is a socket idle timeout and would also cut the events stream): when it
 // passes, the HTTP request is aborted and the call fails with DependencyUnavailable('docker').
-// Errors are mapped once, in docker-error.mapper.ts. A call made under an RTM span is a span
-// of its own; periodic inspects and readiness pings (no active span) make no trace.
+// Errors are mapped once, in docker-error.mapper.ts. Metrics and spans of the calls: one
+// decorator, src/adapters/telemetry/observed-docker-runtime.decorator.ts.
 import type { Readable } from 'node:stream';
-import { INVALID_SPAN_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
 import type Dockerode from 'dockerode';
 import type { Logger } from 'pino';
 import { OWNER_LABEL, OWNER_VALUE, type ContainerSpec, type HostResources } from '../../domain/container-spec.js';
@@ -37,10 +36,8 @@ export interface DockerodeRuntimeOptions {
 const OWNER_FILTER = `${OWNER_LABEL}=${OWNER_VALUE}`;
 
 type StatusCodes = Record<number, string | boolean>;
-const UNTRACED = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 
 export class DockerodeRuntime implements DockerRuntime {
-  private readonly tracer: Tracer = trace.getTracer('rtmanager.docker');
   private readonly logger: Logger;
   private hostResourcesRead: Promise<HostResources> | null = null;
 
@@ -53,7 +50,7 @@ export class DockerodeRuntime implements DockerRuntime {
 
   async ping(): Promise<void> {
     // Docker.ping takes no options (no abort signal): dial directly.
-    await this.call('ping', {}, this.options.apiTimeoutMs, (signal) => this.dial('/_ping', signal, { 200: true, 500: 'server error' }));
+    await this.call('ping', this.options.apiTimeoutMs, (signal) => this.dial('/_ping', signal, { 200: true, 500: 'server error' }));
   }
 
   /**
@@ -61,7 +58,7 @@ export class DockerodeRuntime implements DockerRuntime {
    * an outage sees the daemon as it came back (restarted elsewhere, resized).
    */
   async hostResources(): Promise<HostResources> {
-    this.hostResourcesRead ??= this.call('hostResources', {}, this.options.apiTimeoutMs, async (signal) =>
+    this.hostResourcesRead ??= this.call('hostResources', this.options.apiTimeoutMs, async (signal) =>
       hostResourcesOf(await this.dial<{ NCPU?: unknown; MemTotal?: unknown }>('/info', signal, { 200: true, 500: 'server error' })),
     );
     const read = this.hostResourcesRead;
@@ -72,7 +69,7 @@ export class DockerodeRuntime implements DockerRuntime {
   }
 
   async networkExists(name: string): Promise<boolean> {
-    return this.call('networkExists', { 'network.name': name }, this.options.apiTimeoutMs, async (signal) => {
+    return this.call('networkExists', this.options.apiTimeoutMs, async (signal) => {
       try {
         // dockerode's Network.inspect does not forward an abort signal: dial directly.
         await this.dial(`/networks/${encodeURIComponent(name)}`, signal, { 200: true, 404: 'no such network', 500: 'server error' });
@@ -85,7 +82,7 @@ export class DockerodeRuntime implements DockerRuntime {
   }
 
   async inspectImage(ref: string): Promise<ImageInfo | null> {
-    return this.call('inspectImage', { 'container.image.name': ref }, this.options.apiTimeoutMs, async (signal) => {
+    return this.call('inspectImage', this.options.apiTimeoutMs, async (signal) => {
       let raw: Dockerode.ImageInspectInfo;
       try {
         // Image.inspect does not forward an abort signal either. The name goes unescaped,
@@ -100,7 +97,7 @@ export class DockerodeRuntime implements DockerRuntime {
   }
 
   async pullImage(ref: string): Promise<void> {
-    await this.call('pullImage', { 'container.image.name': ref }, this.options.pullTimeoutMs, async (abortSignal) => {
+    await this.call('pullImage', this.options.pullTimeoutMs, async (abortSignal) => {
       const stream = (await this.docker.pull(ref, { abortSignal })) as Readable;
       const stop = () => stream.destroy();
       abortSignal.addEventListener('abort', stop, { once: true });
@@ -118,15 +115,14 @@ export class DockerodeRuntime implements DockerRuntime {
   }
 
   async createContainer(spec: ContainerSpec): Promise<string> {
-    const attributes = { 'container.name': spec.name, 'container.image.name': spec.image };
-    return this.call('createContainer', attributes, this.options.apiTimeoutMs, async (abortSignal) => {
+    return this.call('createContainer', this.options.apiTimeoutMs, async (abortSignal) => {
       const container = await this.docker.createContainer({ ...containerCreateOptions(spec), abortSignal });
       return container.id;
     });
   }
 
   async startContainer(id: string): Promise<void> {
-    await this.call('startContainer', { 'container.id': id }, this.options.apiTimeoutMs, async (abortSignal) => {
+    await this.call('startContainer', this.options.apiTimeoutMs, async (abortSignal) => {
       try {
         await this.docker.getContainer(id).start({ abortSignal });
       } catch (err) {
@@ -137,7 +133,7 @@ export class DockerodeRuntime implements DockerRuntime {
   }
 
   async inspectContainer(idOrName: string): Promise<ContainerInfo | null> {
-    const raw = await this.call('inspectContainer', { 'container.id': idOrName }, this.options.apiTimeoutMs, async (abortSignal) => {
+    const raw = await this.call('inspectContainer', this.options.apiTimeoutMs, async (abortSignal) => {
       try {
         return await this.docker.getContainer(idOrName).inspect({ abortSignal });
       } catch (err) {
@@ -151,7 +147,7 @@ export class DockerodeRuntime implements DockerRuntime {
   async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
     const t = Math.max(0, Math.ceil(timeoutSeconds));
     const deadlineMs = t * 1000 + this.options.apiTimeoutMs; // the daemon answers after the grace period (and the kill)
-    await this.call('stopContainer', { 'container.id': id, 'docker.stop_timeout_s': t }, deadlineMs, async (abortSignal) => {
+    await this.call('stopContainer', deadlineMs, async (abortSignal) => {
       try {
         await this.docker.getContainer(id).stop({ t, abortSignal });
       } catch (err) {
@@ -163,7 +159,7 @@ export class DockerodeRuntime implements DockerRuntime {
 
   async removeContainer(id: string, opts: { force?: boolean } = {}): Promise<void> {
     const force = opts.force ?? false;
-    await this.call('removeContainer', { 'container.id': id, 'docker.force': force }, this.options.apiTimeoutMs, async (abortSignal) => {
+    await this.call('removeContainer', this.options.apiTimeoutMs, async (abortSignal) => {
       try {
         // v: anonymous volumes an image may declare go with the container (the state
         // directory is a bind mount and is never touched).
@@ -176,7 +172,7 @@ export class DockerodeRuntime implements DockerRuntime {
   }
 
   async listOwnedContainers(): Promise<ContainerSummary[]> {
-    const raw = await this.call('listOwnedContainers', {}, this.options.apiTimeoutMs, (abortSignal) =>
+    const raw = await this.call('listOwnedContainers', this.options.apiTimeoutMs, (abortSignal) =>
       this.docker.listContainers({ all: true, filters: { label: [OWNER_FILTER] }, abortSignal }),
     );
     return raw.map(containerSummaryOf);
@@ -191,7 +187,7 @@ export class DockerodeRuntime implements DockerRuntime {
     if (query.signal.aborted) return;
     let stream: Readable;
     try {
-      stream = await this.call('events.connect', { 'docker.events.since': query.since ?? 0 }, this.options.apiTimeoutMs, async (signal) => {
+      stream = await this.call('events.connect', this.options.apiTimeoutMs, async (signal) => {
         const options: Dockerode.GetEventsOptions & { abortSignal: AbortSignal } = {
           filters: { type: ['container'], label: [OWNER_FILTER], event: [...WATCHED_EVENT_ACTIONS] },
           // The deadline aborts a connect that gets no answer; once connected, only the caller's signal ends it.
@@ -228,35 +224,28 @@ export class DockerodeRuntime implements DockerRuntime {
     }
   }
 
-  /** One Docker call: a span, a deadline that aborts the request, errors mapped. */
-  private call<T>(method: string, attributes: Attributes, timeoutMs: number, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    const run = async (span: Span): Promise<T> => {
-      const controller = new AbortController();
-      let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          reject(new DependencyUnavailable('docker', `Docker daemon did not answer ${method} within ${timeoutMs} ms`));
-          controller.abort();
-        }, timeoutMs);
-      });
-      const attempt = work(controller.signal);
-      // After the deadline the attempt rejects with an abort error nobody waits for.
-      attempt.catch(() => {});
-      try {
-        return await Promise.race([attempt, deadline]);
-      } catch (err) {
-        const mapped = toDockerError(err, method);
-        if (!(mapped instanceof DockerError)) this.hostResourcesRead = null;
-        span.setAttribute('docker.error_kind', mapped instanceof DockerError ? mapped.kind : 'unavailable');
-        span.recordException(mapped);
-        span.setStatus({ code: SpanStatusCode.ERROR, message: mapped.message });
-        throw mapped;
-      } finally {
-        clearTimeout(timer);
-        span.end();
-      }
-    };
-    return trace.getActiveSpan() ? this.tracer.startActiveSpan(`docker.${method}`, { kind: SpanKind.CLIENT, attributes }, run) : run(UNTRACED);
+  /** One Docker call: a deadline that aborts the request, errors mapped. */
+  private async call<T>(method: string, timeoutMs: number, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        reject(new DependencyUnavailable('docker', `Docker daemon did not answer ${method} within ${timeoutMs} ms`));
+        controller.abort();
+      }, timeoutMs);
+    });
+    const attempt = work(controller.signal);
+    // After the deadline the attempt rejects with an abort error nobody waits for.
+    attempt.catch(() => {});
+    try {
+      return await Promise.race([attempt, deadline]);
+    } catch (err) {
+      const mapped = toDockerError(err, method);
+      if (!(mapped instanceof DockerError)) this.hostResourcesRead = null;
+      throw mapped;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private dial<T>(path: string, abortSignal: AbortSignal, statusCodes: StatusCodes): Promise<T> {

@@ -2,8 +2,7 @@
 // upsert, the metric and the retry during an outage belong to the health service
 // (src/services/health/record-health-event.service.ts).
 import type { Redis } from 'ioredis';
-import { withProducerSpan } from '../telemetry/span-conventions.js';
-import { xaddTrimArgs } from './stream-trim.js';
+import { appendEntry } from './stream-append.js';
 import type { HealthEvent } from '../../domain/health.js';
 import type { HealthEventPublisher } from '../../ports/publishers.js';
 
@@ -11,13 +10,13 @@ export class RedisHealthEventPublisher implements HealthEventPublisher {
   constructor(
     private readonly redis: Redis,
     /** `config.streams.healthEvents` (already prefixed). */
-    private readonly stream: string,
+    readonly stream: string,
     /** Approximate cap on the stream's length (XADD MAXLEN ~); 0 = never trimmed. */
     private readonly maxLen = 0,
   ) {}
 
-  async publish(event: HealthEvent): Promise<void> {
-    await withProducerSpan(this.stream, event.gameId, () => this.redis.xadd(this.stream, ...xaddTrimArgs(this.maxLen), '*', ...healthEventFields(event)));
+  async publish(event: HealthEvent): Promise<string> {
+    return appendEntry(this.redis, this.stream, this.maxLen, healthEventFields(event));
   }
 }
 

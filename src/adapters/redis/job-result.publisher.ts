@@ -2,23 +2,20 @@
 // sized so that Lobby, down or lagging for a day at a busy rate, still finds every result
 // when it resumes from its offset (docs/observability.md "Stream retention").
 import type { Redis } from 'ioredis';
-import { withProducerSpan } from '../telemetry/span-conventions.js';
-import { xaddTrimArgs } from './stream-trim.js';
+import { appendEntry } from './stream-append.js';
 import type { JobResult, JobResultPublisher } from '../../ports/publishers.js';
 
 export class RedisJobResultPublisher implements JobResultPublisher {
   constructor(
     private readonly redis: Redis,
     /** `config.streams.jobResults` (already prefixed). */
-    private readonly stream: string,
+    readonly stream: string,
     /** Approximate cap on the stream's length (XADD MAXLEN ~); 0 = never trimmed. */
     private readonly maxLen = 0,
   ) {}
 
   async publish(result: JobResult): Promise<string> {
-    const id = await withProducerSpan(this.stream, result.gameId, () => this.redis.xadd(this.stream, ...xaddTrimArgs(this.maxLen), '*', ...jobResultFields(result)));
-    if (id === null) throw new Error(`XADD ${this.stream} returned no entry id`);
-    return id;
+    return appendEntry(this.redis, this.stream, this.maxLen, jobResultFields(result));
   }
 }
 

@@ -1,21 +1,20 @@
 // notification:intents (CONTRACT §6): admin-only alerts for the Notification Service.
 // Trimmed approximately to RTMANAGER_STREAM_MAXLEN_NOTIFICATION_INTENTS (docs/observability.md).
 import type { Redis } from 'ioredis';
-import { withProducerSpan } from '../telemetry/span-conventions.js';
-import { xaddTrimArgs } from './stream-trim.js';
+import { appendEntry } from './stream-append.js';
 import type { NotificationIntent, NotificationIntentPublisher } from '../../ports/publishers.js';
 
 export class RedisNotificationIntentPublisher implements NotificationIntentPublisher {
   constructor(
     private readonly redis: Redis,
     /** `config.streams.notificationIntents` (already prefixed). */
-    private readonly stream: string,
+    readonly stream: string,
     /** Approximate cap on the stream's length (XADD MAXLEN ~); 0 = never trimmed. */
     private readonly maxLen = 0,
   ) {}
 
-  async publish(intent: NotificationIntent): Promise<void> {
-    await withProducerSpan(this.stream, intent.gameId, () => this.redis.xadd(this.stream, ...xaddTrimArgs(this.maxLen), '*', ...notificationIntentFields(intent)));
+  async publish(intent: NotificationIntent): Promise<string> {
+    return appendEntry(this.redis, this.stream, this.maxLen, notificationIntentFields(intent));
   }
 }
 

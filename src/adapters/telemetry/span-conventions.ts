@@ -1,16 +1,12 @@
-// The span vocabulary of RTM's own spans (docs/observability.md "Spans"), current OpenTelemetry
-// semantic conventions: stream jobs are CONSUMER spans, stream writes PRODUCER spans, both with
+// RTM's own stream spans (docs/observability.md "Spans"), current OpenTelemetry semantic
+// conventions: stream jobs are CONSUMER spans, stream writes PRODUCER spans, both with
 // messaging.* attributes (messaging.system = redis: Redis Streams have no registered value).
-// The game id is `game_id` everywhere: spans, log lines, stream fields and REST.
-import { createRequire } from 'node:module';
-import { context, SpanKind, trace, type Attributes, type Span } from '@opentelemetry/api';
-import type * as Core from '@opentelemetry/core';
+// The game id is `game_id` everywhere (GAME_ID_ATTRIBUTE, src/ports/span-vocabulary.ts).
+import { SpanKind, trace, type Attributes, type Span } from '@opentelemetry/api';
+import { GAME_ID_ATTRIBUTE } from '../../ports/span-vocabulary.js';
 import { RTM_TRACER_NAME, withSpan } from './tracing.js';
 
-export const GAME_ID_ATTRIBUTE = 'game_id';
 export const MESSAGING_SYSTEM = 'redis';
-
-const requireCore = createRequire(import.meta.url);
 
 export interface ConsumedEntry {
   stream: string;
@@ -35,7 +31,7 @@ export function withConsumerSpan<T>(entry: ConsumedEntry, fn: (span: Span) => Pr
 }
 
 /** One stream write: a PRODUCER span `send <stream>`; `write` returns the new entry id (messaging.message.id). */
-export function withProducerSpan<T extends string | null | void>(stream: string, gameId: string | null, write: () => Promise<T>): Promise<T> {
+export function withProducerSpan(stream: string, gameId: string | null, write: () => Promise<string>): Promise<string> {
   const attributes: Attributes = {
     'messaging.system': MESSAGING_SYSTEM,
     'messaging.destination.name': stream,
@@ -45,21 +41,9 @@ export function withProducerSpan<T extends string | null | void>(stream: string,
   };
   return inSpan(`send ${stream}`, SpanKind.PRODUCER, attributes, async (span) => {
     const id = await write();
-    if (typeof id === 'string') span.setAttribute('messaging.message.id', id);
+    span.setAttribute('messaging.message.id', id);
     return id;
   });
-}
-
-/**
- * The HTTP SERVER span of the request being handled, when @opentelemetry/instrumentation-http
- * made one (tracing on). @opentelemetry/core is loaded only then: with no active span there
- * is nothing to look up.
- */
-export function activeHttpServerSpan(): Span | undefined {
-  const ctx = context.active();
-  if (!trace.getSpan(ctx)) return undefined;
-  const { getRPCMetadata } = requireCore('@opentelemetry/core') as typeof Core;
-  return getRPCMetadata(ctx)?.span;
 }
 
 function inSpan<T>(name: string, kind: SpanKind, attributes: Attributes, fn: (span: Span) => Promise<T>): Promise<T> {

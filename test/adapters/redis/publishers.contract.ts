@@ -25,7 +25,8 @@ export interface PublisherWorld<P, T> {
 
 interface PublisherCase<P, T> {
   port: string;
-  publish(publisher: P, entry: T): Promise<unknown>;
+  /** Resolves to the new entry's id. */
+  publish(publisher: P, entry: T): Promise<string>;
   /** Distinct, valid entries; `i` varies them. */
   sample(i: number): T;
 }
@@ -52,6 +53,16 @@ function describeStreamPublisherContract<P, T>(name: string, c: PublisherCase<P,
       expect(await world.readBack()).toEqual(entries);
     });
 
+    it('returns a new, increasing stream entry id per publish', async () => {
+      const ids = [];
+      for (let i = 0; i < 5; i++) ids.push(await c.publish(world.publisher, c.sample(i)));
+      const key = (id: string) => id.split('-').map(Number) as [number, number];
+      const sorted = [...ids].sort((a, b) => key(a)[0] - key(b)[0] || key(a)[1] - key(b)[1]);
+      expect(new Set(ids).size).toBe(5);
+      expect(ids).toEqual(sorted);
+      for (const id of ids) expect(id).toMatch(/^\d+-\d+$/);
+    });
+
     it('a publish to an unreachable stream rejects and appends nothing', async () => {
       await c.publish(world.publisher, c.sample(1));
       await world.breakSink();
@@ -75,23 +86,6 @@ export function describeJobResultPublisherContract(name: string, createWorld: ()
           containerId: null, engineEndpoint: null, imageRef: null, completedAt: new Date(1_700_000_000_000 + i),
         };
   describeStreamPublisherContract(name, { port: 'JobResultPublisher', publish: (p, r) => p.publish(r), sample }, createWorld);
-
-  describe(`JobResultPublisher contract: ${name} (entry ids)`, () => {
-    it('returns a new, increasing stream entry id per publish', async () => {
-      const world = await createWorld();
-      try {
-        const ids = [];
-        for (let i = 0; i < 5; i++) ids.push(await world.publisher.publish(sample(i)));
-        const key = (id: string) => id.split('-').map(Number) as [number, number];
-        const sorted = [...ids].sort((a, b) => key(a)[0] - key(b)[0] || key(a)[1] - key(b)[1]);
-        expect(new Set(ids).size).toBe(5);
-        expect(ids).toEqual(sorted);
-        for (const id of ids) expect(id).toMatch(/^\d+-\d+$/);
-      } finally {
-        await world.teardown();
-      }
-    });
-  });
 }
 
 export function describeHealthEventPublisherContract(name: string, createWorld: () => Promise<PublisherWorld<HealthEventPublisher, HealthEvent>>): void {

@@ -109,8 +109,9 @@ export class ScopedDockerRuntime implements DockerRuntime {
 
 class DiscardingIntentPublisher implements NotificationIntentPublisher {
   readonly published: NotificationIntent[] = [];
-  async publish(intent: NotificationIntent): Promise<void> {
+  async publish(intent: NotificationIntent): Promise<string> {
     this.published.push(intent);
+    return `0-${this.published.length}`;
   }
 }
 

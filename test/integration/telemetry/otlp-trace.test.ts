@@ -22,7 +22,9 @@ interface ReceivedSpan {
 }
 
 const KIND = ['UNSPECIFIED', 'INTERNAL', 'SERVER', 'CLIENT', 'PRODUCER', 'CONSUMER'];
+const SPAN_KIND_INTERNAL = 1;
 const SPAN_KIND_SERVER = 2;
+const SPAN_KIND_CLIENT = 3;
 const SPAN_KIND_PRODUCER = 4;
 const SPAN_KIND_CONSUMER = 5;
 
@@ -145,7 +147,7 @@ describe('OTLP traces from a real RTM process', () => {
     // Wait until the trace is whole: its Docker create/start and the runtime upsert arrived.
     const trace = await eventually(() => {
       const t = traceOf(server.traceId);
-      return t.some((s) => s.name === 'docker.startContainer') && brokenParents(t).length === 0 ? t : undefined;
+      return t.some((s) => s.name === 'docker.container_start') && brokenParents(t).length === 0 ? t : undefined;
     }, { timeoutMs: 20_000, message: 'trace incomplete' });
     process.stdout.write(`\nREST start trace ${server.traceId} (${trace.length} spans):\n${render(trace)}\n`);
 
@@ -157,7 +159,15 @@ describe('OTLP traces from a real RTM process', () => {
     const dockerSpans = trace.filter((s) => s.name.startsWith('docker.'));
     expect(postgres.length).toBeGreaterThan(0);
     expect(redis.length).toBeGreaterThan(0);
-    expect(dockerSpans.map((s) => s.name)).toEqual(expect.arrayContaining(['docker.createContainer', 'docker.startContainer']));
+    // Named like the rtmanager_docker_api_* operation label; INTERNAL, each around the HTTP CLIENT span of its request.
+    expect(dockerSpans.map((s) => s.name)).toEqual(expect.arrayContaining(['docker.container_create', 'docker.container_start']));
+    // (A call the adapter answers from its cache, docker.info, makes no request.)
+    for (const s of dockerSpans) {
+      expect(s.kind).toBe(SPAN_KIND_INTERNAL);
+      const requests = trace.filter((c) => c.parentSpanId === s.spanId).map((c) => c.kind);
+      if (s.name === 'docker.info') expect(requests.length <= 1 && requests.every((k) => k === SPAN_KIND_CLIENT), s.name).toBe(true);
+      else expect(requests, s.name).toEqual([SPAN_KIND_CLIENT]);
+    }
     for (const s of [...postgres, ...redis, ...dockerSpans]) expect(ancestors(trace, s)).toContainEqual(server);
     expect(brokenParents(trace)).toEqual([]);
     // The container_started health event is a stream write of this trace.
