@@ -8,6 +8,7 @@ import { side, ratioOf, type BenchRow } from './bench-report.js';
 import type { BenchRun } from './bench-run.js';
 import { benchDatabase, benchRedis, benchStateRoot, freePort, spawnNode } from './bench-servers.js';
 import { runLoad, type LoadOutcome, type LoadSpec } from './load-generator.js';
+import { cpuSpent, readCpu } from './process-cpu.js';
 import { startRtmUnderTest } from './rtm-under-test.js';
 
 export const SEEDED_RECORDS = 1_000;
@@ -54,10 +55,12 @@ export async function restScenario(run: BenchRun, flags: BenchFlags, logDir: str
   const { url, pool } = await benchDatabase(run, 'rest');
   const gameIds = await seed(pool, run.runId);
   const rtmSides: Build[] = flags.compare ? ['rtm', 'cmp'] : ['rtm'];
-  const started = new Map<Build, { baseUrl: string; idle: number[]; stop: () => Promise<void> }>();
+  const started = new Map<Build, { baseUrl: string; pid: number; idle: number[]; stop: () => Promise<void> }>();
+  const databases = [databaseOf(url)];
   for (const build of rtmSides) {
     // The compare build reads a database of its own, seeded alike (the same game ids).
     const postgresUrl = build === 'rtm' ? url : await seededCopy(run, build, run.runId);
+    if (build === 'cmp') databases.push(databaseOf(postgresUrl));
     const stateRoot = await benchStateRoot(run, `rest-${build}`);
     const redisPrefix = `bench:${run.runId}:rest-${build}:`;
     // Registered before the RTM starts, so its keys are deleted after it has stopped.
@@ -80,7 +83,7 @@ export async function restScenario(run: BenchRun, flags: BenchFlags, logDir: str
       idle.push(await rtm.rssMb());
       await run.sleep(500);
     }
-    started.set(build, { baseUrl: rtm.baseUrl, idle, stop: () => rtm.process.stop() });
+    started.set(build, { baseUrl: rtm.baseUrl, pid: rtm.process.pid, idle, stop: () => rtm.process.stop() });
   }
 
   const basePort = await freePort();
@@ -96,24 +99,29 @@ export async function restScenario(run: BenchRun, flags: BenchFlags, logDir: str
   const getPaths = gameIds.map(RECORD_PATH);
   const cursors = [0, 100, 200, 300, 400].map((i) => gameIds[i]).filter((g): g is string => g !== undefined);
   const listPaths = [`/api/v1/internal/runtimes?${LIST_QUERY}`, ...cursors.slice(1).map((g) => `/api/v1/internal/runtimes?${LIST_QUERY}&cursor=${encodeCursor(g)}`)];
-  const targets = new Map<Who, string>([...[...started].map(([b, r]) => [b, r.baseUrl] as const), ['base', baseUrl]]);
+  const targets = new Map<Who, { url: string; pid: number }>([...[...started].map(([b, r]) => [b, { url: r.baseUrl, pid: r.pid }] as const), ['base', { url: baseUrl, pid: base.pid }]]);
   const sides = [...targets.keys()];
   // Warm-up (JIT, pools) of every server, not counted.
   const warmS = flags.quick ? 1 : 3;
   for (const t of targets.values()) {
-    await runLoad(run, { url: t, paths: getPaths, connections: 8, durationS: warmS });
-    await runLoad(run, { url: t, paths: listPaths, connections: 4, durationS: warmS });
+    await runLoad(run, { url: t.url, paths: getPaths, connections: 8, durationS: warmS });
+    await runLoad(run, { url: t.url, paths: listPaths, connections: 4, durationS: warmS });
   }
 
   const rounds = flags.quick ? 1 : 2;
   // Flat-out rows alternate over `rounds` (each round starts with the next server); the
   // fixed-rate rows run once per side, for the issue's full duration.
+  // Each window also reads the CPU the server and its PostgreSQL backends spent (process-cpu.ts).
   const each = async (spec: Omit<LoadSpec, 'url'>, times = rounds) => {
-    const out = new Map<Who, LoadOutcome[]>(sides.map((w) => [w, []]));
+    const out = new Map<Who, Windows>(sides.map((w) => [w, { loads: [], cpu: [] }]));
     for (let r = 0; r < times; r++) {
       for (let i = 0; i < sides.length; i++) {
         const who = sides[(i + r) % sides.length] as Who;
-        out.get(who)?.push(await runLoad(run, { ...spec, url: targets.get(who) as string }));
+        const target = targets.get(who) as { url: string; pid: number };
+        const before = await readCpu(target.pid, pool, databases);
+        const load = await runLoad(run, { ...spec, url: target.url });
+        out.get(who)?.loads.push(load);
+        out.get(who)?.cpu.push(cpuSpent(before, await readCpu(target.pid, pool, databases)));
       }
     }
     return out;
@@ -150,39 +158,58 @@ export async function restScenario(run: BenchRun, flags: BenchFlags, logDir: str
 
 const keySuffix = (build: Build) => (build === 'cmp' ? '_compare' : '');
 
-const merged = (os: readonly LoadOutcome[]) => ({
-  latencies: os.flatMap((o) => o.latenciesMs),
-  ok: os.reduce((n, o) => n + okCount(o), 0),
-  bad: os.reduce((n, o) => n + badCount(o), 0),
-  seconds: os.reduce((n, o) => n + o.durationS, 0),
-});
+/** The load windows of one server in a row, and the CPU each cost it and PostgreSQL. */
+interface Windows {
+  loads: LoadOutcome[];
+  cpu: Array<{ process: number; postgres: number }>;
+}
 
-function latencyRow(key: string, label: string, o: Map<Who, LoadOutcome[]>, build: Build, target: string, limitMs: number): BenchRow {
-  const mine = o.get(build) ?? [];
-  const baseline = o.get('base') ?? [];
-  const m = merged(mine);
-  const b = merged(baseline);
+const merged = (w: Windows | undefined) => {
+  const os = w?.loads ?? [];
+  const ok = os.reduce((n, o) => n + okCount(o), 0);
+  const cpu = (w?.cpu ?? []).reduce((t, c) => ({ process: t.process + c.process, postgres: t.postgres + c.postgres }), { process: 0, postgres: 0 });
+  return {
+    latencies: os.flatMap((o) => o.latenciesMs),
+    ok,
+    bad: os.reduce((n, o) => n + badCount(o), 0),
+    seconds: os.reduce((n, o) => n + o.durationS, 0),
+    /** ms of CPU per answered request: the server process, its PostgreSQL backends. */
+    cpuMsPerRequest: { process: ok > 0 ? (cpu.process * 1000) / ok : NaN, postgres: ok > 0 ? (cpu.postgres * 1000) / ok : NaN },
+  };
+};
+
+const cpuNote = (m: ReturnType<typeof merged>, b: ReturnType<typeof merged>) =>
+  `CPU per request (server process + its PostgreSQL backends, same windows): RTM ${m.cpuMsPerRequest.process.toFixed(3)} + ${m.cpuMsPerRequest.postgres.toFixed(3)} ms, minimal ${b.cpuMsPerRequest.process.toFixed(3)} + ${b.cpuMsPerRequest.postgres.toFixed(3)} ms`;
+
+function latencyRow(key: string, label: string, o: Map<Who, Windows>, build: Build, target: string, limitMs: number): BenchRow {
+  const m = merged(o.get(build));
+  const b = merged(o.get('base'));
   const rtmSide = side('RTM', m.latencies, m.bad);
   const baseSide = side('minimal fastify+pg', b.latencies, b.bad);
   // How late requests went out: the generator's own lateness plus waits for a free
   // socket (all sockets busy = the server is behind).
-  const lag = (os: LoadOutcome[]) => side('lag', os.flatMap((x) => x.sendLagMs ?? [])).summary;
-  const [lr, lb] = [lag(mine), lag(baseline)];
+  const lag = (w: Windows | undefined) => side('lag', (w?.loads ?? []).flatMap((x) => x.sendLagMs ?? [])).summary;
+  const [lr, lb] = [lag(o.get(build)), lag(o.get('base'))];
   return {
     key, label, unit: 'ms (value: errors)', rtm: rtmSide, baseline: baseSide, ratio: ratioOf(rtmSide, baseSide, 'p99'), compare: 'p99',
     target, holds: rtmSide.summary.p99 <= limitMs && m.bad === 0,
-    note: `open loop, latency from each request's slot; requests went out late (generator lateness + waits for a free socket) by p99 ${lr.p99} ms (RTM side), ${lb.p99} ms (minimal side)`,
+    note: `open loop, latency from each request's slot; requests went out late (generator lateness + waits for a free socket) by p99 ${lr.p99} ms (RTM side), ${lb.p99} ms (minimal side); ${cpuNote(m, b)}`,
   };
 }
 
-function throughputRow(key: string, label: string, o: Map<Who, LoadOutcome[]>, build: Build, target: string, minRatio: number): BenchRow {
-  const m = merged(o.get(build) ?? []);
-  const b = merged(o.get('base') ?? []);
+function throughputRow(key: string, label: string, o: Map<Who, Windows>, build: Build, target: string, minRatio: number): BenchRow {
+  const m = merged(o.get(build));
+  const b = merged(o.get('base'));
   const rtmSide = side('RTM', m.latencies, m.ok / m.seconds);
   const baseSide = side('minimal fastify+pg', b.latencies, b.ok / b.seconds);
   const ratio = ratioOf(rtmSide, baseSide, 'value');
-  return { key, label, unit: 'req/s (med..p99: latency ms)', rtm: rtmSide, baseline: baseSide, ratio, compare: 'value', target, holds: ratio !== null && ratio >= minRatio && m.bad === 0 };
+  return {
+    key, label, unit: 'req/s (med..p99: latency ms)', rtm: rtmSide, baseline: baseSide, ratio, compare: 'value', target, holds: ratio !== null && ratio >= minRatio && m.bad === 0,
+    note: cpuNote(m, b),
+  };
 }
+
+const databaseOf = (url: string) => new URL(url).pathname.slice(1);
 
 /** A second bench database seeded like the first (the same game ids): the compare build's. */
 async function seededCopy(run: BenchRun, build: Build, runId: string): Promise<string> {

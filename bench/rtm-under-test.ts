@@ -7,6 +7,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { projectRoot } from '../src/app/project-root.js';
 import type { BenchRun } from './bench-run.js';
+import { cpuSecondsOf } from './process-cpu.js';
 import { DOCKER_HOST, DOCKER_NETWORK, ENGINE_UID, REDIS_URL, freePort, spawnNode, type BenchChild } from './bench-servers.js';
 
 /** Builds dist/ and its bundle when a source is newer than the bundle (the check scripts/start.sh makes). */
@@ -45,6 +46,8 @@ export interface RtmUnderTest {
   readonly process: BenchChild;
   /** ms from spawn to the first 200 of /readyz. */
   readonly readyAfterMs: number;
+  /** CPU (user + system) the process had spent when /readyz first answered 200, ms. */
+  readonly cpuMsToReady: number;
   rssMb(): Promise<number>;
   /** Asks for a heap snapshot (only when profiling); it lands in the profile directory. */
   heapSnapshot(): void;
@@ -84,10 +87,12 @@ export async function startRtmUnderTest(run: BenchRun, o: RtmUnderTestOptions, r
     return res?.status === 200 ? true : null;
   });
   const readyAfterMs = performance.now() - t0;
+  const cpuMsToReady = (await cpuSecondsOf(child.pid)) * 1000;
   return {
     baseUrl,
     process: child,
     readyAfterMs,
+    cpuMsToReady,
     rssMb: () => rssMbOf(child.pid),
     heapSnapshot: () => {
       if (o.cpuProfDir) child.child.kill('SIGUSR2');
