@@ -10,7 +10,7 @@ import { side, ratioOf, type BenchRow } from './bench-report.js';
 import type { BenchRun } from './bench-run.js';
 import { DOCKER_NETWORK, ENGINE_UID, REDIS_URL, benchDatabase, benchDocker, benchRedis, benchStateRoot, inParallel, removeContainersByName } from './bench-servers.js';
 import { FleetObserver } from './fleet-observer.js';
-import { rtmLogEntries, startRtmUnderTest, type RtmUnderTestOptions } from './rtm-under-test.js';
+import { rtmLogEntries, STARTUP_RECONCILE_DONE, startRtmUnderTest, type RtmUnderTestOptions } from './rtm-under-test.js';
 import { slope } from './sample-statistics.js';
 import { startBurst, type BurstOutcome } from './start-burst.js';
 
@@ -49,7 +49,7 @@ async function startupPhases(logFile: string): Promise<StartupPhases> {
       startedAt = at;
       phases.startPath = entry.start_path ?? '?';
     } else if (entry.msg === 'internal listener open') phases.toListenerMs = at - startedAt;
-    else if (entry.msg === 'startup reconcile done') {
+    else if (entry.msg === STARTUP_RECONCILE_DONE) {
       phases.ms = entry.report?.durationMs ?? NaN;
       phases.adopted = entry.report?.adopted?.length ?? 0;
     }
