@@ -16,7 +16,6 @@ import { RTM_TRACER_NAME, startTracing } from '../adapters/telemetry/tracing.js'
 import type { DockerRuntime } from '../ports/docker-runtime.js';
 import type { Closers } from './closers.js';
 import type { RtmConfig } from './config.js';
-import { rtmPostgresTypes } from '../adapters/postgres/timestamptz.parser.js';
 import { projectRoot } from './project-root.js';
 
 export interface Infrastructure {
@@ -34,7 +33,7 @@ export interface Infrastructure {
 /** `dockerOverride`: tests only (a Docker port in place of the daemon, e.g. the REST property tests). */
 export async function openInfrastructure(config: RtmConfig, logger: Logger, closers: Closers, dockerOverride?: DockerRuntime): Promise<Infrastructure> {
   // PostgreSQL first: migrations must be applied before any listener opens.
-  const pool = new pg.Pool({ connectionString: config.postgres.url, max: config.postgres.poolMax, connectionTimeoutMillis: 5_000, types: rtmPostgresTypes });
+  const pool = new pg.Pool({ connectionString: config.postgres.url, max: config.postgres.poolMax, connectionTimeoutMillis: 5_000 });
   pool.on('error', (err) => logger.warn({ err }, 'idle PostgreSQL client error'));
   const db = createRtmDatabase(pool, (err) => logger.warn({ err }, 'PostgreSQL client error'));
   closers.add(() => db.destroy());
