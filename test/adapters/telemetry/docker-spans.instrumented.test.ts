@@ -4,25 +4,22 @@
 // and an in-memory exporter: each port call is `docker.<operation>` (the metric's label),
 // kind INTERNAL, and docker-modem's HTTP request is a CLIENT span inside it.
 import { createRequire } from 'node:module';
-import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
-import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import pino from 'pino';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DockerRuntime } from '../../../src/ports/docker-runtime.js';
 import { FakeMetrics } from '../../fakes/misc.fake.js';
 import { TEST_DOCKER_HOST, testGameId } from '../../support/test-env.js';
+import { inMemoryTracing } from './in-memory-tracing.js';
 
-const exporter = new InMemorySpanExporter();
-const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-const tracer = provider.getTracer('test');
+const { exporter, provider, tracer, underParent } = inMemoryTracing();
 let disableInstrumentation: () => void = () => undefined;
 let runtime: DockerRuntime;
 
 beforeAll(async () => {
-  provider.register();
   disableInstrumentation = registerInstrumentations({
     tracerProvider: provider,
     instrumentations: [new HttpInstrumentation({ requireParentforOutgoingSpans: true })],
@@ -37,25 +34,9 @@ beforeAll(async () => {
   runtime = new ObservedDockerRuntime(adapter, new FakeMetrics(), tracer);
 });
 
-afterAll(async () => {
+afterAll(() => {
   disableInstrumentation();
-  await provider.shutdown();
-  trace.disable();
-  context.disable();
-  propagation.disable();
 });
-
-beforeEach(() => exporter.reset());
-
-function underParent<T>(fn: () => Promise<T>): Promise<T> {
-  return tracer.startActiveSpan('parent', async (parent) => {
-    try {
-      return await fn();
-    } finally {
-      parent.end();
-    }
-  });
-}
 
 const childrenOf = (spans: readonly ReadableSpan[], parent: ReadableSpan | undefined) => spans.filter((s) => parent !== undefined && s.parentSpanContext?.spanId === parent.spanContext().spanId);
 

@@ -1,30 +1,16 @@
 // The Docker port's telemetry decorator: every call observed once under its operation label
 // (metric) and, under an RTM span, an INTERNAL span named after the same label; failures
 // counted and marked by the same reason; results and errors passed through unchanged.
-import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { describe, expect, it } from 'vitest';
 import { DOCKER_OPERATIONS, ObservedDockerRuntime } from '../../../src/adapters/telemetry/observed-docker-runtime.decorator.js';
 import { DockerError } from '../../../src/ports/docker-runtime.js';
 import { FakeDockerRuntime } from '../../fakes/docker-runtime.fake.js';
 import { FakeMetrics } from '../../fakes/misc.fake.js';
+import { inMemoryTracing } from './in-memory-tracing.js';
 
-const exporter = new InMemorySpanExporter();
-const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-const tracer = provider.getTracer('test');
-
-beforeAll(() => {
-  // The async context manager: the decorator finds the caller's span and nests under it.
-  provider.register();
-});
-afterAll(async () => {
-  await provider.shutdown();
-  trace.disable();
-  context.disable();
-  propagation.disable();
-});
-beforeEach(() => exporter.reset());
+// Registered globally: the decorator finds the caller's span and nests under it.
+const { exporter, tracer, underParent } = inMemoryTracing();
 
 function observed() {
   const docker = new FakeDockerRuntime();
@@ -32,17 +18,6 @@ function observed() {
   let clock = 0;
   const runtime = new ObservedDockerRuntime(docker, metrics, tracer, () => (clock += 250));
   return { docker, metrics, runtime };
-}
-
-/** Runs `fn` under a parent span, as a REST request or a stream job does. */
-function underParent<T>(fn: () => Promise<T>): Promise<T> {
-  return tracer.startActiveSpan('parent', async (parent) => {
-    try {
-      return await fn();
-    } finally {
-      parent.end();
-    }
-  });
 }
 
 describe('ObservedDockerRuntime: metrics', () => {

@@ -1,28 +1,15 @@
 // The publishers' one telemetry decorator: each publish a PRODUCER span `send <stream>` with
 // the messaging attributes, game_id and the new entry's id; a failed publish an ERROR span,
 // its error passed through. (Its port contract: test/adapters/redis/publishers.contract.test.ts.)
-import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { describe, expect, it } from 'vitest';
 import { ObservedStreamPublisher } from '../../../src/adapters/telemetry/observed-stream-publisher.decorator.js';
 import type { HealthEvent } from '../../../src/domain/health.js';
 import { FakeHealthEventPublisher, FakeJobResultPublisher } from '../../fakes/publishers.fake.js';
+import { inMemoryTracing } from './in-memory-tracing.js';
 
-const exporter = new InMemorySpanExporter();
-const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-
-beforeAll(() => {
-  // The decorator uses the global tracer, as RTM does once tracing is on.
-  provider.register();
-});
-afterAll(async () => {
-  await provider.shutdown();
-  trace.disable();
-  context.disable();
-  propagation.disable();
-});
-beforeEach(() => exporter.reset());
+// The decorator uses the global tracer, as RTM does once tracing is on.
+const { exporter } = inMemoryTracing();
 
 const event: HealthEvent = { gameId: 'g1', containerId: 'c1', eventType: 'container_exited', occurredAt: new Date(1_700_000_000_000), details: { exit_code: 1 } };
 
