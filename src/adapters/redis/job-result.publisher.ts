@@ -2,6 +2,7 @@
 // sized so that Lobby, down or lagging for a day at a busy rate, still finds every result
 // when it resumes from its offset (docs/observability.md "Stream retention").
 import type { Redis } from 'ioredis';
+import type { RedisEpochFence } from './leader-epoch.fence.js';
 import { appendEntry } from './stream-append.js';
 import type { JobResult, JobResultPublisher } from '../../ports/publishers.js';
 
@@ -12,10 +13,13 @@ export class RedisJobResultPublisher implements JobResultPublisher {
     readonly stream: string,
     /** Approximate cap on the stream's length (XADD MAXLEN ~); 0 = never trimmed. */
     private readonly maxLen = 0,
+    /** Inside a leader term, the XADD checks the term's epoch (leader-epoch.fence.ts). */
+    private readonly epochFence?: RedisEpochFence,
   ) {}
 
   async publish(result: JobResult): Promise<string> {
-    return appendEntry(this.redis, this.stream, this.maxLen, jobResultFields(result));
+    const fields = jobResultFields(result);
+    return this.epochFence ? this.epochFence.append(this.stream, this.maxLen, fields) : appendEntry(this.redis, this.stream, this.maxLen, fields);
   }
 }
 

@@ -12,6 +12,7 @@
 import type { Logger } from 'pino';
 import type { HealthEvent } from '../../domain/health.js';
 import type { HealthSnapshotStore } from '../../ports/health-snapshot.store.js';
+import { isLeadershipLost } from '../../ports/leader-fence.js';
 import type { Metrics } from '../../ports/metrics.js';
 import type { HealthEventPublisher } from '../../ports/publishers.js';
 import { abortableSleep } from '../../timing/abortable-sleep.js';
@@ -99,7 +100,12 @@ export class RecordHealthEventService implements HealthEventRecorder {
       this.deps.metrics.healthEventPublished(item.event.eventType);
       return null;
     } catch (err) {
-      return err;
+      if (!isLeadershipLost(err)) return err;
+      // A leader that lost its lease publishes nothing more: the new leader's workers see
+      // the same container and report it themselves. Not queued, not retried.
+      item.stream = false;
+      this.deps.logger.warn({ game_id: item.event.gameId, event_type: item.event.eventType, err }, 'health event not published: this instance is no longer the leader');
+      return null;
     }
   }
 
