@@ -1,11 +1,12 @@
 // The one typed, validated configuration object, built from RTMANAGER_* at startup.
 // Nothing else in src/ reads process.env. Every problem is reported at once, by name.
+import os from 'node:os';
 import path from 'node:path';
 import type { DockerTlsFiles } from '../adapters/docker/docker-client.factory.js';
 import type { ConfiguredCeilings, EngineHardening, ResourceLimits } from '../domain/container-spec.js';
 import { DEFAULT_MAX_PIDS_LIMIT, LIMIT_SETTINGS, parseCpus, parseMemory, parsePidsLimit, runsAsRoot } from '../domain/container-spec.js';
 import { readDockerTls } from './docker-tls.config.js';
-import { EnvReader, parseHostPort, parseId, parseKeyValues, parsePositiveSeconds, parseUrl, redisConnectionTarget, type Env } from './env-reader.js';
+import { EnvReader, parseHostPort, parseId, parseKeyValues, parsePositiveSeconds, parseResourceAttributes, parseUrl, redisConnectionTarget, type Env } from './env-reader.js';
 
 import { IMAGE_PULL_POLICIES, type ImagePullPolicy } from '../domain/image-pull-policy.js';
 import type { ProbeTarget } from '../domain/probe-target.js';
@@ -67,12 +68,18 @@ export interface RtmConfig {
   };
   reconcile: { intervalMs: number; graceMs: number };
   cleanup: { intervalMs: number; retentionMs: number };
-  coordination: { leaseTtlMs: number };
+  /** `instanceId`: this process's name among the instances (RTMANAGER_INSTANCE_ID, default the hostname). */
+  coordination: { leaseTtlMs: number; instanceId: string };
   lobby: { baseUrl: string | null; timeoutMs: number };
   auth: { internalApiTokens: string[] };
   logging: { level: LogLevel };
   lifecycle: { shutdownTimeoutMs: number };
-  telemetry: { otlpEndpoint: string | null; serviceName: string };
+  telemetry: {
+    otlpEndpoint: string | null;
+    serviceName: string;
+    /** OTEL_RESOURCE_ATTRIBUTES (decoded): added to the trace resource next to RTM's own. */
+    resourceAttributes: Record<string, string>;
+  };
 }
 
 export class ConfigError extends Error {
@@ -106,7 +113,10 @@ export function loadConfig(env: Env): RtmConfig {
       intervalMs: r.seconds('RTMANAGER_CLEANUP_INTERVAL', 3600, { min: 0.05 }),
       retentionMs: Math.round(r.number('RTMANAGER_CONTAINER_RETENTION_DAYS', 7, { min: 0, integer: false }) * 86_400_000),
     },
-    coordination: { leaseTtlMs: r.seconds('RTMANAGER_LEASE_TTL', 30, { min: 0.1 }) },
+    coordination: {
+      leaseTtlMs: r.seconds('RTMANAGER_LEASE_TTL', 30, { min: 0.1 }),
+      instanceId: r.string('RTMANAGER_INSTANCE_ID', os.hostname()),
+    },
     lobby: {
       baseUrl: r.parsed<string | null>('RTMANAGER_LOBBY_BASE_URL', null, parseUrl(['http:', 'https:']), 'an http(s) URL'),
       timeoutMs: r.seconds('RTMANAGER_LOBBY_TIMEOUT', 2, { min: 0.05 }),
@@ -117,6 +127,7 @@ export function loadConfig(env: Env): RtmConfig {
     telemetry: {
       otlpEndpoint: r.parsed<string | null>('RTMANAGER_OTLP_ENDPOINT', null, parseUrl(['http:', 'https:']), 'an http(s) URL'),
       serviceName: r.string('RTMANAGER_SERVICE_NAME', 'rtmanager'),
+      resourceAttributes: r.parsed('OTEL_RESOURCE_ATTRIBUTES', {}, parseResourceAttributes, 'key=value,key=value (values percent-encoded)'),
     },
   };
   if (config.health.probeTimeoutMs > config.health.probeIntervalMs)

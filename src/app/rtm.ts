@@ -54,8 +54,9 @@ export async function startRtm(config: RtmConfig, logger: Logger, overrides: Rtm
   const clock = overrides.clock ?? systemClock;
   const closers = new Closers(logger);
   try {
-    const opened = await openInfrastructure(config, logger, closers, overrides.docker);
-    const adapters = buildAdapters(opened, config, logger, closers, overrides.buildInfo ?? readBuildInfo());
+    const buildInfo = overrides.buildInfo ?? readBuildInfo();
+    const opened = await openInfrastructure(config, logger, closers, buildInfo, overrides.docker);
+    const adapters = buildAdapters(opened, config, logger, closers, buildInfo);
     // Every Docker call is measured (rtmanager_docker_api_*), the readiness checks' included, and traced under an RTM span.
     const infra = { ...opened, docker: new ObservedDockerRuntime(opened.docker, adapters.metrics) };
     const services = buildServices(infra, adapters, config, clock, logger);
