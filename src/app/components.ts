@@ -102,6 +102,7 @@ export function buildWorkers(infra: Infrastructure, adapters: Adapters, services
     records,
     pendingOperations: adapters.pendingOperations,
     reconcile: reconcile.game,
+    metrics: adapters.metrics,
     clock,
     logger,
     settings: { intervalMs: config.reconcile.intervalMs },
@@ -118,11 +119,12 @@ export function buildWorkers(infra: Infrastructure, adapters: Adapters, services
   };
   const others = [
     new DockerEventsWorker({ records, docker, health, intents: adapters.containerIntents, vanished: reconcile.vanished, metrics: adapters.metrics, clock, logger, settings: { reconnectMaxMs: probe.eventsReconnectMaxMs } }),
-    new HealthProbeWorker({ records, docker, health, clock, logger, settings: probeSettings }),
-    new DockerInspectWorker({ records, docker, health, clock, logger, settings: { intervalMs: probe.inspectIntervalMs } }),
+    new HealthProbeWorker({ records, docker, health, metrics: adapters.metrics, clock, logger, settings: probeSettings }),
+    new DockerInspectWorker({ records, docker, health, metrics: adapters.metrics, clock, logger, settings: { intervalMs: probe.inspectIntervalMs } }),
     new ContainerCleanupWorker({
       records,
       cleanup: services.cleanup,
+      metrics: adapters.metrics,
       clock,
       logger,
       settings: { intervalMs: config.cleanup.intervalMs, retentionMs: config.cleanup.retentionMs },

@@ -6,7 +6,7 @@ import type { DockerTlsFiles } from '../adapters/docker/docker-client.factory.js
 import type { ConfiguredCeilings, EngineHardening, ResourceLimits } from '../domain/container-spec.js';
 import { DEFAULT_MAX_PIDS_LIMIT, LIMIT_SETTINGS, parseCpus, parseMemory, parsePidsLimit, runsAsRoot } from '../domain/container-spec.js';
 import { readDockerTls } from './docker-tls.config.js';
-import { EnvReader, parseHostPort, parseId, parseKeyValues, parsePositiveSeconds, parseUrl, redisConnectionTarget, type Env } from './env-reader.js';
+import { EnvReader, parseHostPort, parseId, parseKeyValues, parsePositiveSeconds, parseResourceAttributes, parseUrl, redisConnectionTarget, type Env } from './env-reader.js';
 
 import { IMAGE_PULL_POLICIES, type ImagePullPolicy } from '../domain/image-pull-policy.js';
 import type { ProbeTarget } from '../domain/probe-target.js';
@@ -77,7 +77,12 @@ export interface RtmConfig {
   auth: { internalApiTokens: string[] };
   logging: { level: LogLevel };
   lifecycle: { shutdownTimeoutMs: number };
-  telemetry: { otlpEndpoint: string | null; serviceName: string };
+  telemetry: {
+    otlpEndpoint: string | null;
+    serviceName: string;
+    /** OTEL_RESOURCE_ATTRIBUTES (decoded): added to the trace resource next to RTM's own. */
+    resourceAttributes: Record<string, string>;
+  };
 }
 
 export class ConfigError extends Error {
@@ -129,6 +134,7 @@ export function loadConfig(env: Env): RtmConfig {
     telemetry: {
       otlpEndpoint: r.parsed<string | null>('RTMANAGER_OTLP_ENDPOINT', null, parseUrl(['http:', 'https:']), 'an http(s) URL'),
       serviceName: r.string('RTMANAGER_SERVICE_NAME', 'rtmanager'),
+      resourceAttributes: r.parsed('OTEL_RESOURCE_ATTRIBUTES', {}, parseResourceAttributes, 'key=value,key=value (values percent-encoded)'),
     },
   };
   if (config.health.probeTimeoutMs > config.health.probeIntervalMs)

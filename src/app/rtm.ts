@@ -55,11 +55,12 @@ export async function startRtm(config: RtmConfig, logger: Logger, overrides: Rtm
   const clock = overrides.clock ?? systemClock;
   const closers = new Closers(logger);
   try {
-    const opened = await openInfrastructure(config, logger, closers, overrides.docker);
+    const buildInfo = overrides.buildInfo ?? readBuildInfo();
+    const opened = await openInfrastructure(config, logger, closers, buildInfo, overrides.docker);
     // A boot id per process: a new process with the id of a dead one takes over what it held.
     const identity = { instanceId: config.coordination.instanceId, bootId: randomUUID() };
     logger.info({ instance_id: identity.instanceId, boot_id: identity.bootId }, 'instance identity');
-    const adapters = buildAdapters(opened, config, logger, closers, overrides.buildInfo ?? readBuildInfo(), identity);
+    const adapters = buildAdapters(opened, config, logger, closers, buildInfo, identity);
     // Every Docker call is measured (rtmanager_docker_api_*), the readiness checks' included, and traced under an RTM span.
     const infra = { ...opened, docker: new ObservedDockerRuntime(opened.docker, adapters.metrics) };
     const services = buildServices(infra, adapters, config, clock, logger);
