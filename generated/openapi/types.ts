@@ -391,6 +391,14 @@ export interface components {
             /** @enum {string} */
             status: "ready" | "not_ready";
             /**
+             * @description This instance's role among the instances sharing PostgreSQL, Redis and Docker
+             *     (CONTRACT §11): the leader runs the job consumers and the singleton workers, a
+             *     standby serves the REST API only. Both answer 200 when their checks pass. Absent
+             *     only in the moment before the first leader election round.
+             * @enum {string}
+             */
+            role?: "leader" | "standby";
+            /**
              * @description The four dependencies are always present. A running component that cannot do its
              *     work adds an entry of the same shape under its own name (e.g. `startup_reconcile`
              *     while the startup reconcile has not completed, `start_jobs` while its consumer

@@ -2787,7 +2787,7 @@ return errors === 0;
 }
 
 export const validateReadyzResponse = validate28;
-const schema37 = {"$id":"rtm:rest-responses/validateReadyzResponse","type":"object","additionalProperties":false,"required":["status","checks"],"properties":{"status":{"type":"string","enum":["ready","not_ready"]},"checks":{"description":"The four dependencies are always present. A running component that cannot do its\nwork adds an entry of the same shape under its own name (e.g. `startup_reconcile`\nwhile the startup reconcile has not completed, `start_jobs` while its consumer\ncannot reach Redis); such an entry is always `ok: false`.\n","type":"object","additionalProperties":{"$ref":"#/definitions/ReadinessCheck"},"required":["postgres","redis","docker","network"],"properties":{"postgres":{"$ref":"#/definitions/ReadinessCheck"},"redis":{"$ref":"#/definitions/ReadinessCheck"},"docker":{"$ref":"#/definitions/ReadinessCheck"},"network":{"$ref":"#/definitions/ReadinessCheck"}}}},"definitions":{"ReadinessCheck":{"type":"object","additionalProperties":false,"required":["ok"],"properties":{"ok":{"type":"boolean"},"error":{"description":"Why the check failed; absent when ok.","type":"string"}}}}};
+const schema37 = {"$id":"rtm:rest-responses/validateReadyzResponse","type":"object","additionalProperties":false,"required":["status","checks"],"properties":{"status":{"type":"string","enum":["ready","not_ready"]},"role":{"description":"This instance's role among the instances sharing PostgreSQL, Redis and Docker\n(CONTRACT §11): the leader runs the job consumers and the singleton workers, a\nstandby serves the REST API only. Both answer 200 when their checks pass. Absent\nonly in the moment before the first leader election round.\n","type":"string","enum":["leader","standby"]},"checks":{"description":"The four dependencies are always present. A running component that cannot do its\nwork adds an entry of the same shape under its own name (e.g. `startup_reconcile`\nwhile the startup reconcile has not completed, `start_jobs` while its consumer\ncannot reach Redis); such an entry is always `ok: false`.\n","type":"object","additionalProperties":{"$ref":"#/definitions/ReadinessCheck"},"required":["postgres","redis","docker","network"],"properties":{"postgres":{"$ref":"#/definitions/ReadinessCheck"},"redis":{"$ref":"#/definitions/ReadinessCheck"},"docker":{"$ref":"#/definitions/ReadinessCheck"},"network":{"$ref":"#/definitions/ReadinessCheck"}}}},"definitions":{"ReadinessCheck":{"type":"object","additionalProperties":false,"required":["ok"],"properties":{"ok":{"type":"boolean"},"error":{"description":"Why the check failed; absent when ok.","type":"string"}}}}};
 const schema38 = {"type":"object","additionalProperties":false,"required":["ok"],"properties":{"ok":{"type":"boolean"},"error":{"description":"Why the check failed; absent when ok.","type":"string"}}};
 
 function validate28(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -2816,7 +2816,7 @@ vErrors.push(err1);
 errors++;
 }
 for(const key0 in data){
-if(!((key0 === "status") || (key0 === "checks"))){
+if(!(((key0 === "status") || (key0 === "role")) || (key0 === "checks"))){
 const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err2];
@@ -2850,11 +2850,10 @@ vErrors.push(err4);
 errors++;
 }
 }
-if(data.checks !== undefined){
-let data1 = data.checks;
-if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
-if(data1.postgres === undefined){
-const err5 = {instancePath:instancePath+"/checks",schemaPath:"#/properties/checks/required",keyword:"required",params:{missingProperty: "postgres"},message:"must have required property '"+"postgres"+"'"};
+if(data.role !== undefined){
+let data1 = data.role;
+if(typeof data1 !== "string"){
+const err5 = {instancePath:instancePath+"/role",schemaPath:"#/properties/role/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2863,8 +2862,8 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(data1.redis === undefined){
-const err6 = {instancePath:instancePath+"/checks",schemaPath:"#/properties/checks/required",keyword:"required",params:{missingProperty: "redis"},message:"must have required property '"+"redis"+"'"};
+if(!((data1 === "leader") || (data1 === "standby"))){
+const err6 = {instancePath:instancePath+"/role",schemaPath:"#/properties/role/enum",keyword:"enum",params:{allowedValues: schema37.properties.role.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -2873,8 +2872,12 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(data1.docker === undefined){
-const err7 = {instancePath:instancePath+"/checks",schemaPath:"#/properties/checks/required",keyword:"required",params:{missingProperty: "docker"},message:"must have required property '"+"docker"+"'"};
+}
+if(data.checks !== undefined){
+let data2 = data.checks;
+if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
+if(data2.postgres === undefined){
+const err7 = {instancePath:instancePath+"/checks",schemaPath:"#/properties/checks/required",keyword:"required",params:{missingProperty: "postgres"},message:"must have required property '"+"postgres"+"'"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -2883,8 +2886,8 @@ vErrors.push(err7);
 }
 errors++;
 }
-if(data1.network === undefined){
-const err8 = {instancePath:instancePath+"/checks",schemaPath:"#/properties/checks/required",keyword:"required",params:{missingProperty: "network"},message:"must have required property '"+"network"+"'"};
+if(data2.redis === undefined){
+const err8 = {instancePath:instancePath+"/checks",schemaPath:"#/properties/checks/required",keyword:"required",params:{missingProperty: "redis"},message:"must have required property '"+"redis"+"'"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -2893,12 +2896,8 @@ vErrors.push(err8);
 }
 errors++;
 }
-for(const key1 in data1){
-if(!((((key1 === "postgres") || (key1 === "redis")) || (key1 === "docker")) || (key1 === "network"))){
-let data2 = data1[key1];
-if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
-if(data2.ok === undefined){
-const err9 = {instancePath:instancePath+"/checks/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/ReadinessCheck/required",keyword:"required",params:{missingProperty: "ok"},message:"must have required property '"+"ok"+"'"};
+if(data2.docker === undefined){
+const err9 = {instancePath:instancePath+"/checks",schemaPath:"#/properties/checks/required",keyword:"required",params:{missingProperty: "docker"},message:"must have required property '"+"docker"+"'"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -2907,9 +2906,8 @@ vErrors.push(err9);
 }
 errors++;
 }
-for(const key2 in data2){
-if(!((key2 === "ok") || (key2 === "error"))){
-const err10 = {instancePath:instancePath+"/checks/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/ReadinessCheck/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
+if(data2.network === undefined){
+const err10 = {instancePath:instancePath+"/checks",schemaPath:"#/properties/checks/required",keyword:"required",params:{missingProperty: "network"},message:"must have required property '"+"network"+"'"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -2918,10 +2916,12 @@ vErrors.push(err10);
 }
 errors++;
 }
-}
-if(data2.ok !== undefined){
-if(typeof data2.ok !== "boolean"){
-const err11 = {instancePath:instancePath+"/checks/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/ok",schemaPath:"#/definitions/ReadinessCheck/properties/ok/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+for(const key1 in data2){
+if(!((((key1 === "postgres") || (key1 === "redis")) || (key1 === "docker")) || (key1 === "network"))){
+let data3 = data2[key1];
+if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
+if(data3.ok === undefined){
+const err11 = {instancePath:instancePath+"/checks/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/ReadinessCheck/required",keyword:"required",params:{missingProperty: "ok"},message:"must have required property '"+"ok"+"'"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -2930,10 +2930,9 @@ vErrors.push(err11);
 }
 errors++;
 }
-}
-if(data2.error !== undefined){
-if(typeof data2.error !== "string"){
-const err12 = {instancePath:instancePath+"/checks/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/error",schemaPath:"#/definitions/ReadinessCheck/properties/error/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key2 in data3){
+if(!((key2 === "ok") || (key2 === "error"))){
+const err12 = {instancePath:instancePath+"/checks/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/ReadinessCheck/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -2943,9 +2942,9 @@ vErrors.push(err12);
 errors++;
 }
 }
-}
-else {
-const err13 = {instancePath:instancePath+"/checks/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/ReadinessCheck/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data3.ok !== undefined){
+if(typeof data3.ok !== "boolean"){
+const err13 = {instancePath:instancePath+"/checks/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/ok",schemaPath:"#/definitions/ReadinessCheck/properties/ok/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -2955,12 +2954,9 @@ vErrors.push(err13);
 errors++;
 }
 }
-}
-if(data1.postgres !== undefined){
-let data5 = data1.postgres;
-if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-if(data5.ok === undefined){
-const err14 = {instancePath:instancePath+"/checks/postgres",schemaPath:"#/definitions/ReadinessCheck/required",keyword:"required",params:{missingProperty: "ok"},message:"must have required property '"+"ok"+"'"};
+if(data3.error !== undefined){
+if(typeof data3.error !== "string"){
+const err14 = {instancePath:instancePath+"/checks/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/error",schemaPath:"#/definitions/ReadinessCheck/properties/error/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -2969,9 +2965,10 @@ vErrors.push(err14);
 }
 errors++;
 }
-for(const key3 in data5){
-if(!((key3 === "ok") || (key3 === "error"))){
-const err15 = {instancePath:instancePath+"/checks/postgres",schemaPath:"#/definitions/ReadinessCheck/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
+}
+}
+else {
+const err15 = {instancePath:instancePath+"/checks/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/ReadinessCheck/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -2981,9 +2978,12 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data5.ok !== undefined){
-if(typeof data5.ok !== "boolean"){
-const err16 = {instancePath:instancePath+"/checks/postgres/ok",schemaPath:"#/definitions/ReadinessCheck/properties/ok/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+}
+if(data2.postgres !== undefined){
+let data6 = data2.postgres;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+if(data6.ok === undefined){
+const err16 = {instancePath:instancePath+"/checks/postgres",schemaPath:"#/definitions/ReadinessCheck/required",keyword:"required",params:{missingProperty: "ok"},message:"must have required property '"+"ok"+"'"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -2992,10 +2992,9 @@ vErrors.push(err16);
 }
 errors++;
 }
-}
-if(data5.error !== undefined){
-if(typeof data5.error !== "string"){
-const err17 = {instancePath:instancePath+"/checks/postgres/error",schemaPath:"#/definitions/ReadinessCheck/properties/error/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key3 in data6){
+if(!((key3 === "ok") || (key3 === "error"))){
+const err17 = {instancePath:instancePath+"/checks/postgres",schemaPath:"#/definitions/ReadinessCheck/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -3005,9 +3004,9 @@ vErrors.push(err17);
 errors++;
 }
 }
-}
-else {
-const err18 = {instancePath:instancePath+"/checks/postgres",schemaPath:"#/definitions/ReadinessCheck/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data6.ok !== undefined){
+if(typeof data6.ok !== "boolean"){
+const err18 = {instancePath:instancePath+"/checks/postgres/ok",schemaPath:"#/definitions/ReadinessCheck/properties/ok/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -3017,11 +3016,9 @@ vErrors.push(err18);
 errors++;
 }
 }
-if(data1.redis !== undefined){
-let data8 = data1.redis;
-if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
-if(data8.ok === undefined){
-const err19 = {instancePath:instancePath+"/checks/redis",schemaPath:"#/definitions/ReadinessCheck/required",keyword:"required",params:{missingProperty: "ok"},message:"must have required property '"+"ok"+"'"};
+if(data6.error !== undefined){
+if(typeof data6.error !== "string"){
+const err19 = {instancePath:instancePath+"/checks/postgres/error",schemaPath:"#/definitions/ReadinessCheck/properties/error/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -3030,9 +3027,10 @@ vErrors.push(err19);
 }
 errors++;
 }
-for(const key4 in data8){
-if(!((key4 === "ok") || (key4 === "error"))){
-const err20 = {instancePath:instancePath+"/checks/redis",schemaPath:"#/definitions/ReadinessCheck/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
+}
+}
+else {
+const err20 = {instancePath:instancePath+"/checks/postgres",schemaPath:"#/definitions/ReadinessCheck/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -3042,9 +3040,11 @@ vErrors.push(err20);
 errors++;
 }
 }
-if(data8.ok !== undefined){
-if(typeof data8.ok !== "boolean"){
-const err21 = {instancePath:instancePath+"/checks/redis/ok",schemaPath:"#/definitions/ReadinessCheck/properties/ok/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data2.redis !== undefined){
+let data9 = data2.redis;
+if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
+if(data9.ok === undefined){
+const err21 = {instancePath:instancePath+"/checks/redis",schemaPath:"#/definitions/ReadinessCheck/required",keyword:"required",params:{missingProperty: "ok"},message:"must have required property '"+"ok"+"'"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -3053,10 +3053,9 @@ vErrors.push(err21);
 }
 errors++;
 }
-}
-if(data8.error !== undefined){
-if(typeof data8.error !== "string"){
-const err22 = {instancePath:instancePath+"/checks/redis/error",schemaPath:"#/definitions/ReadinessCheck/properties/error/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key4 in data9){
+if(!((key4 === "ok") || (key4 === "error"))){
+const err22 = {instancePath:instancePath+"/checks/redis",schemaPath:"#/definitions/ReadinessCheck/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -3066,9 +3065,9 @@ vErrors.push(err22);
 errors++;
 }
 }
-}
-else {
-const err23 = {instancePath:instancePath+"/checks/redis",schemaPath:"#/definitions/ReadinessCheck/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data9.ok !== undefined){
+if(typeof data9.ok !== "boolean"){
+const err23 = {instancePath:instancePath+"/checks/redis/ok",schemaPath:"#/definitions/ReadinessCheck/properties/ok/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -3078,11 +3077,9 @@ vErrors.push(err23);
 errors++;
 }
 }
-if(data1.docker !== undefined){
-let data11 = data1.docker;
-if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
-if(data11.ok === undefined){
-const err24 = {instancePath:instancePath+"/checks/docker",schemaPath:"#/definitions/ReadinessCheck/required",keyword:"required",params:{missingProperty: "ok"},message:"must have required property '"+"ok"+"'"};
+if(data9.error !== undefined){
+if(typeof data9.error !== "string"){
+const err24 = {instancePath:instancePath+"/checks/redis/error",schemaPath:"#/definitions/ReadinessCheck/properties/error/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -3091,9 +3088,10 @@ vErrors.push(err24);
 }
 errors++;
 }
-for(const key5 in data11){
-if(!((key5 === "ok") || (key5 === "error"))){
-const err25 = {instancePath:instancePath+"/checks/docker",schemaPath:"#/definitions/ReadinessCheck/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
+}
+}
+else {
+const err25 = {instancePath:instancePath+"/checks/redis",schemaPath:"#/definitions/ReadinessCheck/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -3103,9 +3101,11 @@ vErrors.push(err25);
 errors++;
 }
 }
-if(data11.ok !== undefined){
-if(typeof data11.ok !== "boolean"){
-const err26 = {instancePath:instancePath+"/checks/docker/ok",schemaPath:"#/definitions/ReadinessCheck/properties/ok/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data2.docker !== undefined){
+let data12 = data2.docker;
+if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
+if(data12.ok === undefined){
+const err26 = {instancePath:instancePath+"/checks/docker",schemaPath:"#/definitions/ReadinessCheck/required",keyword:"required",params:{missingProperty: "ok"},message:"must have required property '"+"ok"+"'"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -3114,10 +3114,9 @@ vErrors.push(err26);
 }
 errors++;
 }
-}
-if(data11.error !== undefined){
-if(typeof data11.error !== "string"){
-const err27 = {instancePath:instancePath+"/checks/docker/error",schemaPath:"#/definitions/ReadinessCheck/properties/error/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key5 in data12){
+if(!((key5 === "ok") || (key5 === "error"))){
+const err27 = {instancePath:instancePath+"/checks/docker",schemaPath:"#/definitions/ReadinessCheck/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -3127,9 +3126,9 @@ vErrors.push(err27);
 errors++;
 }
 }
-}
-else {
-const err28 = {instancePath:instancePath+"/checks/docker",schemaPath:"#/definitions/ReadinessCheck/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data12.ok !== undefined){
+if(typeof data12.ok !== "boolean"){
+const err28 = {instancePath:instancePath+"/checks/docker/ok",schemaPath:"#/definitions/ReadinessCheck/properties/ok/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -3139,11 +3138,9 @@ vErrors.push(err28);
 errors++;
 }
 }
-if(data1.network !== undefined){
-let data14 = data1.network;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-if(data14.ok === undefined){
-const err29 = {instancePath:instancePath+"/checks/network",schemaPath:"#/definitions/ReadinessCheck/required",keyword:"required",params:{missingProperty: "ok"},message:"must have required property '"+"ok"+"'"};
+if(data12.error !== undefined){
+if(typeof data12.error !== "string"){
+const err29 = {instancePath:instancePath+"/checks/docker/error",schemaPath:"#/definitions/ReadinessCheck/properties/error/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -3152,9 +3149,10 @@ vErrors.push(err29);
 }
 errors++;
 }
-for(const key6 in data14){
-if(!((key6 === "ok") || (key6 === "error"))){
-const err30 = {instancePath:instancePath+"/checks/network",schemaPath:"#/definitions/ReadinessCheck/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
+}
+}
+else {
+const err30 = {instancePath:instancePath+"/checks/docker",schemaPath:"#/definitions/ReadinessCheck/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -3164,9 +3162,11 @@ vErrors.push(err30);
 errors++;
 }
 }
-if(data14.ok !== undefined){
-if(typeof data14.ok !== "boolean"){
-const err31 = {instancePath:instancePath+"/checks/network/ok",schemaPath:"#/definitions/ReadinessCheck/properties/ok/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data2.network !== undefined){
+let data15 = data2.network;
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+if(data15.ok === undefined){
+const err31 = {instancePath:instancePath+"/checks/network",schemaPath:"#/definitions/ReadinessCheck/required",keyword:"required",params:{missingProperty: "ok"},message:"must have required property '"+"ok"+"'"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -3175,10 +3175,9 @@ vErrors.push(err31);
 }
 errors++;
 }
-}
-if(data14.error !== undefined){
-if(typeof data14.error !== "string"){
-const err32 = {instancePath:instancePath+"/checks/network/error",schemaPath:"#/definitions/ReadinessCheck/properties/error/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key6 in data15){
+if(!((key6 === "ok") || (key6 === "error"))){
+const err32 = {instancePath:instancePath+"/checks/network",schemaPath:"#/definitions/ReadinessCheck/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -3188,9 +3187,9 @@ vErrors.push(err32);
 errors++;
 }
 }
-}
-else {
-const err33 = {instancePath:instancePath+"/checks/network",schemaPath:"#/definitions/ReadinessCheck/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data15.ok !== undefined){
+if(typeof data15.ok !== "boolean"){
+const err33 = {instancePath:instancePath+"/checks/network/ok",schemaPath:"#/definitions/ReadinessCheck/properties/ok/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -3200,9 +3199,9 @@ vErrors.push(err33);
 errors++;
 }
 }
-}
-else {
-const err34 = {instancePath:instancePath+"/checks",schemaPath:"#/properties/checks/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data15.error !== undefined){
+if(typeof data15.error !== "string"){
+const err34 = {instancePath:instancePath+"/checks/network/error",schemaPath:"#/definitions/ReadinessCheck/properties/error/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -3214,12 +3213,36 @@ errors++;
 }
 }
 else {
-const err35 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err35 = {instancePath:instancePath+"/checks/network",schemaPath:"#/definitions/ReadinessCheck/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err35];
 }
 else {
 vErrors.push(err35);
+}
+errors++;
+}
+}
+}
+else {
+const err36 = {instancePath:instancePath+"/checks",schemaPath:"#/properties/checks/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+}
+}
+else {
+const err37 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
 }
 errors++;
 }

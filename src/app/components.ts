@@ -4,6 +4,9 @@ import type { Logger } from 'pino';
 import { FsStateDirectories } from '../adapters/filesystem/state-directories.adapter.js';
 import { LobbyHttpClient } from '../adapters/lobby/lobby-http.client.js';
 import { ContainerIntentsRegistry } from '../adapters/memory/container-intents.registry.js';
+import { AsyncLeaderFence } from '../adapters/memory/leader-fence.scope.js';
+import { PostgresLeaderLeaseStore } from '../adapters/postgres/leader-lease.store.js';
+import { RedisEpochFence } from '../adapters/redis/leader-epoch.fence.js';
 import { PostgresHealthSnapshotStore } from '../adapters/postgres/health-snapshot.store.js';
 import { PostgresOperationLogStore } from '../adapters/postgres/operation-log.store.js';
 import { PostgresPendingOperationStore } from '../adapters/postgres/pending-operation.store.js';
@@ -46,26 +49,32 @@ export interface InstanceIdentity {
 
 export function buildAdapters(infra: Infrastructure, config: RtmConfig, logger: Logger, closers: Closers, buildInfo: BuildInfo, identity: InstanceIdentity) {
   const { db, redis } = infra;
-  const records = new PostgresRuntimeRecordStore(db);
+  // Writes made inside a leader term check its epoch (docs/leader-election.md).
+  const fence = new AsyncLeaderFence();
+  const epochFence = new RedisEpochFence(redis, { keyPrefix: config.redis.keyPrefix }, fence);
+  const records = new PostgresRuntimeRecordStore(db, fence);
   const snapshots = new PostgresHealthSnapshotStore(db);
   const metrics = new PrometheusMetrics(() => records.countByStatus(), logger, { buildInfo });
   // The health service (snapshot, stream, metric) queues writes while a store is down.
   // Each publisher under its telemetry decorator: a PRODUCER span per stream write.
-  const stream = new ObservedStreamPublisher(new RedisHealthEventPublisher(redis, config.streams.healthEvents, config.streams.maxLen.healthEvents));
+  const stream = new ObservedStreamPublisher(new RedisHealthEventPublisher(redis, config.streams.healthEvents, config.streams.maxLen.healthEvents, epochFence));
   const healthEvents = new RecordHealthEventService({ snapshots, stream, metrics, logger });
   closers.add(() => healthEvents.stop());
   return {
+    fence,
+    epochFence,
+    leaderLease: new PostgresLeaderLeaseStore(db),
     records,
     reads: new PostgresRuntimeReadStore(db),
-    operationLog: new PostgresOperationLogStore(db),
+    operationLog: new PostgresOperationLogStore(db, fence),
     pendingOperations: new PostgresPendingOperationStore(db),
     snapshots,
     metrics,
     leases: new RedisGameLeases(redis, { keyPrefix: config.redis.keyPrefix, ttlMs: config.coordination.leaseTtlMs, holder: identity }, logger),
     healthEvents,
     notificationIntents: new ObservedStreamPublisher(new RedisNotificationIntentPublisher(redis, config.streams.notificationIntents, config.streams.maxLen.notificationIntents)),
-    jobResults: new ObservedStreamPublisher(new RedisJobResultPublisher(redis, config.streams.jobResults, config.streams.maxLen.jobResults)),
-    offsets: new RedisStreamOffsetStore(redis, { keyPrefix: config.redis.keyPrefix }),
+    jobResults: new ObservedStreamPublisher(new RedisJobResultPublisher(redis, config.streams.jobResults, config.streams.maxLen.jobResults, epochFence)),
+    offsets: new RedisStreamOffsetStore(redis, { keyPrefix: config.redis.keyPrefix }, epochFence),
     stateDirectories: new FsStateDirectories({
       root: config.container.stateRoot,
       mode: config.container.stateDirMode,

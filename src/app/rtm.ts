@@ -10,8 +10,6 @@ import { ObservedDockerRuntime } from '../adapters/telemetry/observed-docker-run
 import { buildInternalHttpServer } from '../api/internal-http.server.js';
 import { systemClock, type Clock } from '../ports/clock.js';
 import type { DockerRuntime } from '../ports/docker-runtime.js';
-import type { BackgroundWorker } from '../workers/background-worker.js';
-import type { ReconcilerWorker } from '../workers/reconciler/reconciler.worker.js';
 import { readBuildInfo, type BuildInfo } from './build-info.js';
 import { Closers } from './closers.js';
 import { diagnosticsOf } from './diagnostics.js';
@@ -21,13 +19,19 @@ import { openInfrastructure } from './infrastructure.js';
 import { explainDockerTlsFailure } from './docker-tls.config.js';
 import { listenAddress } from './listen-address.js';
 import { ComponentHealth, dependencyChecks, evaluateReadiness, sharedCheck } from './readiness.js';
-import { retryUntilDone } from './startup-retry.js';
+import { LeaderOnlyTriggers } from './leader-triggers.js';
+import { electionSettingsFor, LeaderElectionService, type LeaderRole, type LeadershipStatus } from '../services/leadership/leader-election.service.js';
 
 export interface RunningRtm {
   /** `http://host:port` the internal listener is bound to. */
   readonly address: string;
-  /** Resolves once the startup reconcile has run and workers/consumers are started. */
+  /**
+   * Resolves once the first election round ran and, when this instance became leader, its
+   * startup reconcile has run and its workers/consumers are started.
+   */
   readonly workersStarted: Promise<void>;
+  /** Leader or standby, epoch, since when (/readyz, diagnostics, tests). */
+  readonly election: Pick<LeaderElectionService, 'status'>;
   stop(): Promise<void>;
 }
 
@@ -64,10 +68,27 @@ export async function startRtm(config: RtmConfig, logger: Logger, overrides: Rtm
     // Every Docker call is measured (rtmanager_docker_api_*), the readiness checks' included, and traced under an RTM span.
     const infra = { ...opened, docker: new ObservedDockerRuntime(opened.docker, adapters.metrics) };
     const services = buildServices(infra, adapters, config, clock, logger);
-    const { reconciler, workers } = buildWorkers(infra, adapters, services, config, clock, logger);
-    const consumers = buildConsumers(infra, adapters, services, config, clock, logger);
+    // Leader-only triggers, built afresh for each term (app/leader-triggers.ts); the Redis
+    // connections of the blocking readers are opened once and reused by every term.
+    const blocking = new Map<string, ReturnType<typeof infra.blockingConnection>>();
+    const termInfra = { ...infra, blockingConnection: (name: string) => blocking.get(name) ?? blocking.set(name, infra.blockingConnection(name)).get(name)! };
+    const buildLeaderOnly = () => ({
+      ...buildWorkers(termInfra, adapters, services, config, clock, logger),
+      consumers: buildConsumers(termInfra, adapters, services, config, clock, logger),
+    });
 
     const health = new ComponentHealth();
+    const triggers = new LeaderOnlyTriggers(buildLeaderOnly, adapters.fence, health, logger);
+    const election = new LeaderElectionService({
+      leases: adapters.leaderLease,
+      redisEpoch: adapters.epochFence,
+      identity,
+      triggers,
+      metrics: adapters.metrics,
+      logger,
+      settings: electionSettingsFor(config.coordination.leaderLeaseTtlMs),
+    });
+    adapters.fence.onRejected((error) => election.fenced(error));
     const postgres = new PostgresHealthCheck(infra.db);
     const checks = dependencyChecks({ postgres: () => postgres.check(), redis: new RedisHealthCheck(infra.redis), docker: explainedDocker(infra.docker, config), network: config.docker.network }).map(
       (c) => sharedCheck(c),
@@ -81,7 +102,7 @@ export async function startRtm(config: RtmConfig, logger: Logger, overrides: Rtm
       operations: adapters.operationLog,
       snapshots: adapters.snapshots,
       apiTokens: config.auth.internalApiTokens,
-      readiness: () => evaluateReadiness(checks, () => health.problems()),
+      readiness: async () => ({ ...(await evaluateReadiness(checks, () => health.problems())), ...roleOf(election.status) }),
       diagnostics: diagnosticsOf(infra, clock),
       metrics: adapters.metrics,
       httpMetrics: adapters.metrics,
@@ -92,21 +113,16 @@ export async function startRtm(config: RtmConfig, logger: Logger, overrides: Rtm
     const address = listenAddress(server.server.address());
     logger.info({ address }, 'internal listener open');
 
-    const shutdown = new AbortController();
-    const running: BackgroundWorker[] = [];
-    const workersStarted = startAfterReconcile(reconciler, [...workers, ...consumers], { health, running, signal: shutdown.signal, logger });
+    election.start();
     let stopped: Promise<void> | null = null;
     return {
       address,
-      workersStarted,
+      workersStarted: election.firstRound,
+      election,
       stop: () => {
-        stopped ??= (async () => {
-          shutdown.abort();
-          // Stop taking work first (consumers, REST), let in-flight work finish, then the rest.
-          await Promise.all([...consumers.filter((c) => running.includes(c)).map((c) => c.stop()), server.close()]);
-          await Promise.all(workers.filter((w) => running.includes(w)).map((w) => w.stop()));
-          await closers.closeAll();
-        })();
+        // Stop taking work first (the leader-only triggers, REST), let in-flight work finish,
+        // hand the leader lease back, then close the clients.
+        stopped ??= Promise.all([election.stop(), server.close()]).then(() => closers.closeAll());
         return stopped;
       },
     };
@@ -116,20 +132,7 @@ export async function startRtm(config: RtmConfig, logger: Logger, overrides: Rtm
   }
 }
 
-/**
- * The startup reconcile blocks workers and consumers (CONTRACT §8), not the listener:
- * /readyz says "not ready" until it has completed. Then every worker starts.
- */
-async function startAfterReconcile(
-  reconciler: ReconcilerWorker,
-  toStart: readonly BackgroundWorker[],
-  ctx: { health: ComponentHealth; running: BackgroundWorker[]; signal: AbortSignal; logger: Logger },
-): Promise<void> {
-  const reconciled = await retryUntilDone('startup reconcile', () => reconciler.reconcileOnce({ startup: true }), { signal: ctx.signal, logger: ctx.logger });
-  if (!reconciled.done) return;
-  ctx.logger.info({ report: reconciled.value }, 'startup reconcile done');
-  ctx.running.push(...toStart);
-  ctx.health.started(ctx.running);
-  for (const w of ctx.running) w.start();
-  ctx.logger.info({ workers: ctx.running.map((w) => w.name) }, 'workers and consumers started');
+/** /readyz's `role` (absent until the first election round ran). */
+function roleOf(status: LeadershipStatus): { role?: LeaderRole } {
+  return status.role === null ? {} : { role: status.role };
 }

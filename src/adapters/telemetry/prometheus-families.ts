@@ -81,6 +81,13 @@ export function createMetricFamilies(registers: Registry[]) {
       ['worker', 'outcome'],
       WORKER_ROUND_BUCKETS,
     ),
+    leader: new Gauge({ name: 'rtmanager_leader', help: '1 while this instance is the leader (runs the job consumers and the singleton workers), 0 on a standby.', registers }),
+    leaderChanges: new Counter({ name: 'rtmanager_leader_changes_total', help: 'Changes of role of this instance (standby to leader, leader to standby).', registers }),
+    duplicateInstanceId: new Gauge({
+      name: 'rtmanager_duplicate_instance_id',
+      help: '1 once this process found another live process with its RTMANAGER_INSTANCE_ID (instance ids must be unique).',
+      registers,
+    }),
     leaseConflicts: counter('rtmanager_lease_conflicts_total', 'Operations that found the per-game lease held by another operation, by op kind.', ['op_kind']),
   };
 }

@@ -8,7 +8,7 @@ import type { HealthEventType } from '../../domain/health.js';
 import type { OpKind, Outcome } from '../../domain/operation.js';
 import type { RuntimeStatus } from '../../domain/runtime-record.js';
 import { RUNTIME_STATUSES } from '../../domain/runtime-record.js';
-import type { HttpRequestObservation, Metrics, ReconcileActionKind } from '../../ports/metrics.js';
+import type { HttpRequestObservation, LeadershipMetrics, Metrics, ReconcileActionKind } from '../../ports/metrics.js';
 import type { ReadinessReport } from '../../ports/readiness-check.js';
 import { withDeadline } from '../../timing/deadline.js';
 import { reconcileActionOf } from '../../ports/metrics.js';
@@ -32,7 +32,7 @@ export interface PrometheusMetricsOptions {
 /** A scrape must answer well within Prometheus' 10 s scrape timeout, whatever a dependency does. */
 export const READINESS_SCRAPE_DEADLINE_MS = 1_500;
 
-export class PrometheusMetrics implements Metrics {
+export class PrometheusMetrics implements Metrics, LeadershipMetrics {
   readonly registry = new Registry();
   private readonly families: MetricFamilies;
   private readiness: { evaluate: () => Promise<ReadinessReport>; dependencies: readonly string[] } | null = null;
@@ -96,6 +96,18 @@ export class PrometheusMetrics implements Metrics {
    */
   exportReadiness(evaluate: () => Promise<ReadinessReport>, dependencies: readonly string[]): void {
     this.readiness = { evaluate, dependencies };
+  }
+
+  leaderRole(leader: boolean): void {
+    this.families.leader.set(leader ? 1 : 0);
+  }
+
+  leaderChanged(): void {
+    this.families.leaderChanges.inc();
+  }
+
+  duplicateInstanceId(): void {
+    this.families.duplicateInstanceId.set(1);
   }
 
   operationCompleted(opKind: OpKind, outcome: Outcome, durationSeconds: number, errorCode: string | null = null): void {
