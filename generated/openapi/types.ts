@@ -365,6 +365,28 @@ export interface components {
             postgres: components["schemas"]["DependencyVersion"];
             redis: components["schemas"]["DependencyVersion"];
             docker: components["schemas"]["DependencyVersion"];
+            /**
+             * @description Who leads the instances sharing this PostgreSQL (CONTRACT §11), from the leader lease,
+             *     and this instance's own name and role. `leader` is null before any instance led.
+             */
+            leadership?: {
+                /** @description This instance's RTMANAGER_INSTANCE_ID. */
+                instance_id: string;
+                /** @enum {string} */
+                role: "leader" | "standby";
+                leader: null | {
+                    instance_id: string;
+                    /** @description Raised by one at every change of leader; fences a former leader's writes. */
+                    epoch: number;
+                    /** Format: date-time */
+                    since: string;
+                    /**
+                     * Format: date-time
+                     * @description When the lease lapses unless renewed (a standby then takes over).
+                     */
+                    expires_at: string;
+                };
+            };
             /** @description Runtime records by status (from PostgreSQL). */
             runtimes: {
                 running: number;

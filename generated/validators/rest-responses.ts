@@ -3251,7 +3251,7 @@ return errors === 0;
 }
 
 export const validateDiagnostics = validate29;
-const schema43 = {"$id":"rtm:rest-responses/validateDiagnostics","type":"object","additionalProperties":false,"required":["rtm","postgres","redis","docker","runtimes"],"properties":{"rtm":{"type":"object","additionalProperties":false,"required":["version","node_version","uptime_s"],"properties":{"version":{"description":"RTM's release (the same version as this document's info.version).","type":"string"},"node_version":{"type":"string"},"uptime_s":{"type":"integer","minimum":0}}},"postgres":{"$ref":"#/definitions/DependencyVersion"},"redis":{"$ref":"#/definitions/DependencyVersion"},"docker":{"$ref":"#/definitions/DependencyVersion"},"runtimes":{"description":"Runtime records by status (from PostgreSQL).","type":"object","additionalProperties":false,"required":["running","stopped","removed"],"properties":{"running":{"type":"integer","minimum":0},"stopped":{"type":"integer","minimum":0},"removed":{"type":"integer","minimum":0}}}},"definitions":{"DependencyVersion":{"type":"object","additionalProperties":false,"required":["version","error"],"properties":{"version":{"description":"The server's version, or null when it did not answer.","type":["string","null"]},"error":{"description":"Why the version is null (e.g. \"no answer within 2000 ms\"); null otherwise.","type":["string","null"]}}}}};
+const schema43 = {"$id":"rtm:rest-responses/validateDiagnostics","type":"object","additionalProperties":false,"required":["rtm","postgres","redis","docker","runtimes"],"properties":{"rtm":{"type":"object","additionalProperties":false,"required":["version","node_version","uptime_s"],"properties":{"version":{"description":"RTM's release (the same version as this document's info.version).","type":"string"},"node_version":{"type":"string"},"uptime_s":{"type":"integer","minimum":0}}},"postgres":{"$ref":"#/definitions/DependencyVersion"},"redis":{"$ref":"#/definitions/DependencyVersion"},"docker":{"$ref":"#/definitions/DependencyVersion"},"leadership":{"description":"Who leads the instances sharing this PostgreSQL (CONTRACT §11), from the leader lease,\nand this instance's own name and role. `leader` is null before any instance led.\n","type":"object","additionalProperties":false,"required":["instance_id","role","leader"],"properties":{"instance_id":{"description":"This instance's RTMANAGER_INSTANCE_ID.","type":"string"},"role":{"type":"string","enum":["leader","standby"]},"leader":{"oneOf":[{"type":"null"},{"type":"object","additionalProperties":false,"required":["instance_id","epoch","since","expires_at"],"properties":{"instance_id":{"type":"string"},"epoch":{"description":"Raised by one at every change of leader; fences a former leader's writes.","type":"integer","minimum":1},"since":{"type":"string","format":"date-time"},"expires_at":{"description":"When the lease lapses unless renewed (a standby then takes over).","type":"string","format":"date-time"}}}]}}},"runtimes":{"description":"Runtime records by status (from PostgreSQL).","type":"object","additionalProperties":false,"required":["running","stopped","removed"],"properties":{"running":{"type":"integer","minimum":0},"stopped":{"type":"integer","minimum":0},"removed":{"type":"integer","minimum":0}}}},"definitions":{"DependencyVersion":{"type":"object","additionalProperties":false,"required":["version","error"],"properties":{"version":{"description":"The server's version, or null when it did not answer.","type":["string","null"]},"error":{"description":"Why the version is null (e.g. \"no answer within 2000 ms\"); null otherwise.","type":["string","null"]}}}}};
 const schema44 = {"type":"object","additionalProperties":false,"required":["version","error"],"properties":{"version":{"description":"The server's version, or null when it did not answer.","type":["string","null"]},"error":{"description":"Why the version is null (e.g. \"no answer within 2000 ms\"); null otherwise.","type":["string","null"]}}};
 
 function validate29(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -3310,7 +3310,7 @@ vErrors.push(err4);
 errors++;
 }
 for(const key0 in data){
-if(!(((((key0 === "rtm") || (key0 === "postgres")) || (key0 === "redis")) || (key0 === "docker")) || (key0 === "runtimes"))){
+if(!((((((key0 === "rtm") || (key0 === "postgres")) || (key0 === "redis")) || (key0 === "docker")) || (key0 === "leadership")) || (key0 === "runtimes"))){
 const err5 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err5];
@@ -3646,11 +3646,11 @@ vErrors.push(err32);
 errors++;
 }
 }
-if(data.runtimes !== undefined){
-let data13 = data.runtimes;
+if(data.leadership !== undefined){
+let data13 = data.leadership;
 if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
-if(data13.running === undefined){
-const err33 = {instancePath:instancePath+"/runtimes",schemaPath:"#/properties/runtimes/required",keyword:"required",params:{missingProperty: "running"},message:"must have required property '"+"running"+"'"};
+if(data13.instance_id === undefined){
+const err33 = {instancePath:instancePath+"/leadership",schemaPath:"#/properties/leadership/required",keyword:"required",params:{missingProperty: "instance_id"},message:"must have required property '"+"instance_id"+"'"};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -3659,8 +3659,8 @@ vErrors.push(err33);
 }
 errors++;
 }
-if(data13.stopped === undefined){
-const err34 = {instancePath:instancePath+"/runtimes",schemaPath:"#/properties/runtimes/required",keyword:"required",params:{missingProperty: "stopped"},message:"must have required property '"+"stopped"+"'"};
+if(data13.role === undefined){
+const err34 = {instancePath:instancePath+"/leadership",schemaPath:"#/properties/leadership/required",keyword:"required",params:{missingProperty: "role"},message:"must have required property '"+"role"+"'"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -3669,8 +3669,8 @@ vErrors.push(err34);
 }
 errors++;
 }
-if(data13.removed === undefined){
-const err35 = {instancePath:instancePath+"/runtimes",schemaPath:"#/properties/runtimes/required",keyword:"required",params:{missingProperty: "removed"},message:"must have required property '"+"removed"+"'"};
+if(data13.leader === undefined){
+const err35 = {instancePath:instancePath+"/leadership",schemaPath:"#/properties/leadership/required",keyword:"required",params:{missingProperty: "leader"},message:"must have required property '"+"leader"+"'"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -3680,8 +3680,8 @@ vErrors.push(err35);
 errors++;
 }
 for(const key5 in data13){
-if(!(((key5 === "running") || (key5 === "stopped")) || (key5 === "removed"))){
-const err36 = {instancePath:instancePath+"/runtimes",schemaPath:"#/properties/runtimes/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
+if(!(((key5 === "instance_id") || (key5 === "role")) || (key5 === "leader"))){
+const err36 = {instancePath:instancePath+"/leadership",schemaPath:"#/properties/leadership/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -3691,10 +3691,9 @@ vErrors.push(err36);
 errors++;
 }
 }
-if(data13.running !== undefined){
-let data14 = data13.running;
-if(!(((typeof data14 == "number") && (!(data14 % 1) && !isNaN(data14))) && (isFinite(data14)))){
-const err37 = {instancePath:instancePath+"/runtimes/running",schemaPath:"#/properties/runtimes/properties/running/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data13.instance_id !== undefined){
+if(typeof data13.instance_id !== "string"){
+const err37 = {instancePath:instancePath+"/leadership/instance_id",schemaPath:"#/properties/leadership/properties/instance_id/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -3703,9 +3702,11 @@ vErrors.push(err37);
 }
 errors++;
 }
-if((typeof data14 == "number") && (isFinite(data14))){
-if(data14 < 0 || isNaN(data14)){
-const err38 = {instancePath:instancePath+"/runtimes/running",schemaPath:"#/properties/runtimes/properties/running/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data13.role !== undefined){
+let data15 = data13.role;
+if(typeof data15 !== "string"){
+const err38 = {instancePath:instancePath+"/leadership/role",schemaPath:"#/properties/leadership/properties/role/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -3714,12 +3715,8 @@ vErrors.push(err38);
 }
 errors++;
 }
-}
-}
-if(data13.stopped !== undefined){
-let data15 = data13.stopped;
-if(!(((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15))) && (isFinite(data15)))){
-const err39 = {instancePath:instancePath+"/runtimes/stopped",schemaPath:"#/properties/runtimes/properties/stopped/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(!((data15 === "leader") || (data15 === "standby"))){
+const err39 = {instancePath:instancePath+"/leadership/role",schemaPath:"#/properties/leadership/properties/role/enum",keyword:"enum",params:{allowedValues: schema43.properties.leadership.properties.role.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -3728,9 +3725,15 @@ vErrors.push(err39);
 }
 errors++;
 }
-if((typeof data15 == "number") && (isFinite(data15))){
-if(data15 < 0 || isNaN(data15)){
-const err40 = {instancePath:instancePath+"/runtimes/stopped",schemaPath:"#/properties/runtimes/properties/stopped/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data13.leader !== undefined){
+let data16 = data13.leader;
+const _errs43 = errors;
+let valid9 = false;
+let passing0 = null;
+const _errs44 = errors;
+if(data16 !== null){
+const err40 = {instancePath:instancePath+"/leadership/leader",schemaPath:"#/properties/leadership/properties/leader/oneOf/0/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -3739,12 +3742,15 @@ vErrors.push(err40);
 }
 errors++;
 }
+var _valid0 = _errs44 === errors;
+if(_valid0){
+valid9 = true;
+passing0 = 0;
 }
-}
-if(data13.removed !== undefined){
-let data16 = data13.removed;
-if(!(((typeof data16 == "number") && (!(data16 % 1) && !isNaN(data16))) && (isFinite(data16)))){
-const err41 = {instancePath:instancePath+"/runtimes/removed",schemaPath:"#/properties/runtimes/properties/removed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+const _errs46 = errors;
+if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
+if(data16.instance_id === undefined){
+const err41 = {instancePath:instancePath+"/leadership/leader",schemaPath:"#/properties/leadership/properties/leader/oneOf/1/required",keyword:"required",params:{missingProperty: "instance_id"},message:"must have required property '"+"instance_id"+"'"};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -3753,9 +3759,8 @@ vErrors.push(err41);
 }
 errors++;
 }
-if((typeof data16 == "number") && (isFinite(data16))){
-if(data16 < 0 || isNaN(data16)){
-const err42 = {instancePath:instancePath+"/runtimes/removed",schemaPath:"#/properties/runtimes/properties/removed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(data16.epoch === undefined){
+const err42 = {instancePath:instancePath+"/leadership/leader",schemaPath:"#/properties/leadership/properties/leader/oneOf/1/required",keyword:"required",params:{missingProperty: "epoch"},message:"must have required property '"+"epoch"+"'"};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -3764,11 +3769,8 @@ vErrors.push(err42);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err43 = {instancePath:instancePath+"/runtimes",schemaPath:"#/properties/runtimes/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data16.since === undefined){
+const err43 = {instancePath:instancePath+"/leadership/leader",schemaPath:"#/properties/leadership/properties/leader/oneOf/1/required",keyword:"required",params:{missingProperty: "since"},message:"must have required property '"+"since"+"'"};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -3777,15 +3779,311 @@ vErrors.push(err43);
 }
 errors++;
 }
-}
-}
-else {
-const err44 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data16.expires_at === undefined){
+const err44 = {instancePath:instancePath+"/leadership/leader",schemaPath:"#/properties/leadership/properties/leader/oneOf/1/required",keyword:"required",params:{missingProperty: "expires_at"},message:"must have required property '"+"expires_at"+"'"};
 if(vErrors === null){
 vErrors = [err44];
 }
 else {
 vErrors.push(err44);
+}
+errors++;
+}
+for(const key6 in data16){
+if(!((((key6 === "instance_id") || (key6 === "epoch")) || (key6 === "since")) || (key6 === "expires_at"))){
+const err45 = {instancePath:instancePath+"/leadership/leader",schemaPath:"#/properties/leadership/properties/leader/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
+}
+errors++;
+}
+}
+if(data16.instance_id !== undefined){
+if(typeof data16.instance_id !== "string"){
+const err46 = {instancePath:instancePath+"/leadership/leader/instance_id",schemaPath:"#/properties/leadership/properties/leader/oneOf/1/properties/instance_id/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+}
+if(data16.epoch !== undefined){
+let data18 = data16.epoch;
+if(!(((typeof data18 == "number") && (!(data18 % 1) && !isNaN(data18))) && (isFinite(data18)))){
+const err47 = {instancePath:instancePath+"/leadership/leader/epoch",schemaPath:"#/properties/leadership/properties/leader/oneOf/1/properties/epoch/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+if((typeof data18 == "number") && (isFinite(data18))){
+if(data18 < 1 || isNaN(data18)){
+const err48 = {instancePath:instancePath+"/leadership/leader/epoch",schemaPath:"#/properties/leadership/properties/leader/oneOf/1/properties/epoch/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
+}
+errors++;
+}
+}
+}
+if(data16.since !== undefined){
+let data19 = data16.since;
+if(typeof data19 === "string"){
+if(!(formats0.validate(data19))){
+const err49 = {instancePath:instancePath+"/leadership/leader/since",schemaPath:"#/properties/leadership/properties/leader/oneOf/1/properties/since/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(vErrors === null){
+vErrors = [err49];
+}
+else {
+vErrors.push(err49);
+}
+errors++;
+}
+}
+else {
+const err50 = {instancePath:instancePath+"/leadership/leader/since",schemaPath:"#/properties/leadership/properties/leader/oneOf/1/properties/since/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err50];
+}
+else {
+vErrors.push(err50);
+}
+errors++;
+}
+}
+if(data16.expires_at !== undefined){
+let data20 = data16.expires_at;
+if(typeof data20 === "string"){
+if(!(formats0.validate(data20))){
+const err51 = {instancePath:instancePath+"/leadership/leader/expires_at",schemaPath:"#/properties/leadership/properties/leader/oneOf/1/properties/expires_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(vErrors === null){
+vErrors = [err51];
+}
+else {
+vErrors.push(err51);
+}
+errors++;
+}
+}
+else {
+const err52 = {instancePath:instancePath+"/leadership/leader/expires_at",schemaPath:"#/properties/leadership/properties/leader/oneOf/1/properties/expires_at/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err52];
+}
+else {
+vErrors.push(err52);
+}
+errors++;
+}
+}
+}
+else {
+const err53 = {instancePath:instancePath+"/leadership/leader",schemaPath:"#/properties/leadership/properties/leader/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err53];
+}
+else {
+vErrors.push(err53);
+}
+errors++;
+}
+var _valid0 = _errs46 === errors;
+if(_valid0 && valid9){
+valid9 = false;
+passing0 = [passing0, 1];
+}
+else {
+if(_valid0){
+valid9 = true;
+passing0 = 1;
+}
+}
+if(!valid9){
+const err54 = {instancePath:instancePath+"/leadership/leader",schemaPath:"#/properties/leadership/properties/leader/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
+if(vErrors === null){
+vErrors = [err54];
+}
+else {
+vErrors.push(err54);
+}
+errors++;
+}
+else {
+errors = _errs43;
+if(vErrors !== null){
+if(_errs43){
+vErrors.length = _errs43;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err55 = {instancePath:instancePath+"/leadership",schemaPath:"#/properties/leadership/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err55];
+}
+else {
+vErrors.push(err55);
+}
+errors++;
+}
+}
+if(data.runtimes !== undefined){
+let data21 = data.runtimes;
+if(data21 && typeof data21 == "object" && !Array.isArray(data21)){
+if(data21.running === undefined){
+const err56 = {instancePath:instancePath+"/runtimes",schemaPath:"#/properties/runtimes/required",keyword:"required",params:{missingProperty: "running"},message:"must have required property '"+"running"+"'"};
+if(vErrors === null){
+vErrors = [err56];
+}
+else {
+vErrors.push(err56);
+}
+errors++;
+}
+if(data21.stopped === undefined){
+const err57 = {instancePath:instancePath+"/runtimes",schemaPath:"#/properties/runtimes/required",keyword:"required",params:{missingProperty: "stopped"},message:"must have required property '"+"stopped"+"'"};
+if(vErrors === null){
+vErrors = [err57];
+}
+else {
+vErrors.push(err57);
+}
+errors++;
+}
+if(data21.removed === undefined){
+const err58 = {instancePath:instancePath+"/runtimes",schemaPath:"#/properties/runtimes/required",keyword:"required",params:{missingProperty: "removed"},message:"must have required property '"+"removed"+"'"};
+if(vErrors === null){
+vErrors = [err58];
+}
+else {
+vErrors.push(err58);
+}
+errors++;
+}
+for(const key7 in data21){
+if(!(((key7 === "running") || (key7 === "stopped")) || (key7 === "removed"))){
+const err59 = {instancePath:instancePath+"/runtimes",schemaPath:"#/properties/runtimes/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err59];
+}
+else {
+vErrors.push(err59);
+}
+errors++;
+}
+}
+if(data21.running !== undefined){
+let data22 = data21.running;
+if(!(((typeof data22 == "number") && (!(data22 % 1) && !isNaN(data22))) && (isFinite(data22)))){
+const err60 = {instancePath:instancePath+"/runtimes/running",schemaPath:"#/properties/runtimes/properties/running/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err60];
+}
+else {
+vErrors.push(err60);
+}
+errors++;
+}
+if((typeof data22 == "number") && (isFinite(data22))){
+if(data22 < 0 || isNaN(data22)){
+const err61 = {instancePath:instancePath+"/runtimes/running",schemaPath:"#/properties/runtimes/properties/running/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err61];
+}
+else {
+vErrors.push(err61);
+}
+errors++;
+}
+}
+}
+if(data21.stopped !== undefined){
+let data23 = data21.stopped;
+if(!(((typeof data23 == "number") && (!(data23 % 1) && !isNaN(data23))) && (isFinite(data23)))){
+const err62 = {instancePath:instancePath+"/runtimes/stopped",schemaPath:"#/properties/runtimes/properties/stopped/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err62];
+}
+else {
+vErrors.push(err62);
+}
+errors++;
+}
+if((typeof data23 == "number") && (isFinite(data23))){
+if(data23 < 0 || isNaN(data23)){
+const err63 = {instancePath:instancePath+"/runtimes/stopped",schemaPath:"#/properties/runtimes/properties/stopped/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err63];
+}
+else {
+vErrors.push(err63);
+}
+errors++;
+}
+}
+}
+if(data21.removed !== undefined){
+let data24 = data21.removed;
+if(!(((typeof data24 == "number") && (!(data24 % 1) && !isNaN(data24))) && (isFinite(data24)))){
+const err64 = {instancePath:instancePath+"/runtimes/removed",schemaPath:"#/properties/runtimes/properties/removed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err64];
+}
+else {
+vErrors.push(err64);
+}
+errors++;
+}
+if((typeof data24 == "number") && (isFinite(data24))){
+if(data24 < 0 || isNaN(data24)){
+const err65 = {instancePath:instancePath+"/runtimes/removed",schemaPath:"#/properties/runtimes/properties/removed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err65];
+}
+else {
+vErrors.push(err65);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err66 = {instancePath:instancePath+"/runtimes",schemaPath:"#/properties/runtimes/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err66];
+}
+else {
+vErrors.push(err66);
+}
+errors++;
+}
+}
+}
+else {
+const err67 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err67];
+}
+else {
+vErrors.push(err67);
 }
 errors++;
 }

@@ -60,6 +60,10 @@ export class LeaderOnlyTriggers implements LeaderTermTriggers {
     this.logger.info('leader-only workers and consumers stopped');
   }
 
+  standingBy(): void {
+    this.health.standby();
+  }
+
   /** The startup reconcile blocks workers and consumers (CONTRACT §8); /readyz says not ready until it is done. */
   private async startAfterReconcile(term: RunningTerm): Promise<void> {
     const { reconciler, workers, consumers } = term.group;

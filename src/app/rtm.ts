@@ -12,7 +12,7 @@ import { systemClock, type Clock } from '../ports/clock.js';
 import type { DockerRuntime } from '../ports/docker-runtime.js';
 import { readBuildInfo, type BuildInfo } from './build-info.js';
 import { Closers } from './closers.js';
-import { diagnosticsOf } from './diagnostics.js';
+import { diagnosticsOf, leadershipOf } from './diagnostics.js';
 import { buildAdapters, buildConsumers, buildServices, buildWorkers } from './components.js';
 import type { RtmConfig } from './config.js';
 import { openInfrastructure } from './infrastructure.js';
@@ -103,7 +103,7 @@ export async function startRtm(config: RtmConfig, logger: Logger, overrides: Rtm
       snapshots: adapters.snapshots,
       apiTokens: config.auth.internalApiTokens,
       readiness: async () => ({ ...(await evaluateReadiness(checks, () => health.problems())), ...roleOf(election.status) }),
-      diagnostics: diagnosticsOf(infra, clock),
+      diagnostics: diagnosticsOf(infra, clock, leadershipOf(adapters.leaderLease, identity.instanceId, () => election.status.role)),
       metrics: adapters.metrics,
       httpMetrics: adapters.metrics,
       ...(infra.tracer ? { tracer: infra.tracer } : {}),

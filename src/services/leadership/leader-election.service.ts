@@ -20,6 +20,8 @@ export interface LeaderTermTriggers {
   start(token: FenceToken): Promise<void>;
   /** Stops them: in-flight work finishes or is abandoned (it replays on the next leader). */
   stop(): Promise<void>;
+  /** The first round ended as standby: nothing runs here, nothing is pending. */
+  standingBy(): void;
 }
 
 export interface LeaderElectionSettings {
@@ -123,6 +125,7 @@ export class LeaderElectionService {
       this.role = 'standby';
       this.deps.metrics.leaderRole(false);
     }
+    if (this.role === 'standby' && this.firstRoundDone) this.deps.triggers.standingBy();
     this.firstRoundDone?.(this.termStarted);
     this.firstRoundDone = null;
   }

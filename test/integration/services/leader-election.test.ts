@@ -44,6 +44,10 @@ class RecordedTriggers {
   readonly terms: number[] = [];
   stops = 0;
   active: FenceToken | null = null;
+  standing = 0;
+  standingBy(): void {
+    this.standing += 1;
+  }
   async start(token: FenceToken): Promise<void> {
     this.terms.push(token.epoch);
     this.active = token;
@@ -103,6 +107,7 @@ describe('LeaderElectionService', () => {
     expect(b.election.status).toMatchObject({ role: 'standby', epoch: null });
     expect(a.triggers.terms).toEqual([1]);
     expect(b.triggers.terms).toEqual([]);
+    expect([a.triggers.standing, b.triggers.standing]).toEqual([0, 1]);
     expect([a.metrics.leader, b.metrics.leader]).toEqual([1, 0]);
     expect(await a.epochs.stored()).toBe(1);
 
