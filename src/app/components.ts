@@ -53,6 +53,10 @@ export function buildAdapters(infra: Infrastructure, config: RtmConfig, logger: 
   const fence = new AsyncLeaderFence();
   const epochFence = new RedisEpochFence(redis, { keyPrefix: config.redis.keyPrefix }, fence);
   const records = new PostgresRuntimeRecordStore(db, fence);
+  const jobResults = new RedisJobResultPublisher(redis, config.streams.jobResults, config.streams.maxLen.jobResults, {
+    epochFence,
+    answersKey: `${config.redis.keyPrefix}rtmanager:job_answers`,
+  });
   const snapshots = new PostgresHealthSnapshotStore(db);
   const metrics = new PrometheusMetrics(() => records.countByStatus(), logger, { buildInfo });
   // The health service (snapshot, stream, metric) queues writes while a store is down.
@@ -73,7 +77,8 @@ export function buildAdapters(infra: Infrastructure, config: RtmConfig, logger: 
     leases: new RedisGameLeases(redis, { keyPrefix: config.redis.keyPrefix, ttlMs: config.coordination.leaseTtlMs, holder: identity }, logger),
     healthEvents,
     notificationIntents: new ObservedStreamPublisher(new RedisNotificationIntentPublisher(redis, config.streams.notificationIntents, config.streams.maxLen.notificationIntents)),
-    jobResults: new ObservedStreamPublisher(new RedisJobResultPublisher(redis, config.streams.jobResults, config.streams.maxLen.jobResults, epochFence)),
+    jobResults: new ObservedStreamPublisher(jobResults),
+    jobAnswers: jobResults,
     offsets: new RedisStreamOffsetStore(redis, { keyPrefix: config.redis.keyPrefix }, epochFence),
     stateDirectories: new FsStateDirectories({
       root: config.container.stateRoot,
@@ -154,6 +159,7 @@ export function buildConsumers(infra: Infrastructure, adapters: Adapters, servic
     reader: new RedisStreamReader(infra.blockingConnection(name), logger),
     offsets: adapters.offsets,
     results: adapters.jobResults,
+    answers: adapters.jobAnswers,
     metrics: adapters.metrics,
     clock,
     logger,

@@ -114,14 +114,16 @@ describe('two RTM instances: leader failover', () => {
     c.kill(leader, 'SIGCONT');
 
     const stale = (l: Record<string, unknown>) => JSON.stringify(l).includes("is no longer the leader's");
-    await leader.rtm.waitForLog((l) => l.msg === 'role changed: standby', 30_000);
-    await leader.rtm.waitForLog(stale, 30_000);
+    const resumedAt = leader.rtm.logs.length;
+    const tail = () => leader.rtm.logs.slice(Math.max(0, resumedAt - 5)).map((l) => JSON.stringify(l).slice(0, 400)).join('\n  ');
+    await leader.rtm.waitForLog((l) => l.msg === 'role changed: standby', 30_000).catch(() => Promise.reject(new Error(`no step-down; logs:\n  ${tail()}`)));
+    await leader.rtm.waitForLog(stale, 30_000).catch(() => Promise.reject(new Error(`no rejected write; logs:\n  ${tail()}`)));
     await allAnswered(lobby, 60_000);
     const { problems } = await jobProblems(lobby);
     const drift = await converged(s, 30_000);
     const ops = await readOperations(s.pool, [game]);
     const stepDown = leader.rtm.logs.find((l) => l.msg === 'role changed: standby');
-    const rejected = leader.rtm.logs.filter(stale).map((l) => `${String(l.msg)}: ${JSON.stringify(l.err ?? l.reason).slice(0, 200)}`);
+    const rejected = leader.rtm.logs.filter(stale).map((l) => `${String(l.msg)}: ${(JSON.stringify(l.err ?? l.reason) ?? '').slice(0, 240)}`);
     console.info(`[leader-failover] SIGSTOP/SIGCONT: ${leader.instanceId} stepped down (${String(stepDown?.reason)}); rejected writes:\n  ${rejected.join('\n  ')}\n  op log:\n  ${describeOps(ops)}`);
 
     expect(await c.role(leader)).toBe('standby');

@@ -20,6 +20,15 @@ const FENCED_XADD_SCRIPT = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return false end
 return redis.call('XADD', KEYS[2], unpack(ARGV, 2))`;
 
+// A job result and its mark in the answers ledger, in one script (fenced when ARGV[1] is set).
+// KEYS: epoch, stream, ledger. ARGV: epoch or '', member, score, drop-below score, XADD args.
+const ANSWER_SCRIPT = `
+if ARGV[1] ~= '' and redis.call('GET', KEYS[1]) ~= ARGV[1] then return false end
+local id = redis.call('XADD', KEYS[2], unpack(ARGV, 5))
+redis.call('ZADD', KEYS[3], ARGV[3], ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', '(' .. ARGV[4])
+return id`;
+
 // KEYS: epoch, hash. ARGV: epoch, field, value.
 const FENCED_HSET_SCRIPT = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return false end
@@ -58,6 +67,20 @@ export class RedisEpochFence {
     }
     const id = (await this.redis.eval(FENCED_XADD_SCRIPT, 2, this.key, stream, String(token.epoch), ...args)) as string | null;
     if (id === null) throw this.rejected(token, `XADD ${stream}`);
+    return id;
+  }
+
+  /**
+   * XADD of a job result together with `member` in the sorted set `ledger` (score: the job's
+   * entry time; members older than `keepFromScore` dropped): a replayed job finds its answer
+   * there. Fenced inside a leader term.
+   */
+  async appendAnswer(stream: string, maxLen: number, fields: string[], ledger: { key: string; member: string; score: number; keepFromScore: number }): Promise<string> {
+    const token = this.fence.current();
+    const args = [...xaddTrimArgs(maxLen), '*', ...fields];
+    const keys = [this.key, stream, ledger.key];
+    const id = (await this.redis.eval(ANSWER_SCRIPT, 3, ...keys, token ? String(token.epoch) : '', ledger.member, String(ledger.score), String(ledger.keepFromScore), ...args)) as string | null;
+    if (id === null) throw this.rejected(token as FenceToken, `XADD ${stream}`);
     return id;
   }
 

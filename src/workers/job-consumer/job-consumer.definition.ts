@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { OperationResult } from '../../domain/operation-result.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Metrics } from '../../ports/metrics.js';
-import type { JobResult, JobResultPublisher } from '../../ports/publishers.js';
+import type { JobResult, JobAnswerLedger, JobResultPublisher } from '../../ports/publishers.js';
 import type { StreamOffsetStore } from '../../ports/stream-offset.store.js';
 import type { StreamEntry, StreamReader } from '../../ports/stream-reader.js';
 import type { BackoffSettings } from '../../timing/backoff.policy.js';
@@ -41,6 +41,8 @@ export interface JobConsumerDeps {
   reader: StreamReader;
   offsets: StreamOffsetStore;
   results: JobResultPublisher;
+  /** Jobs already answered (a replay after a crash between publish and offset save); none when absent. */
+  answers?: JobAnswerLedger;
   metrics: Metrics;
   clock: Clock;
   logger: Logger;

@@ -10,7 +10,7 @@ import type { DecodedEntry } from './decoded-entry.js';
 import type { JobConsumerDefinition, JobConsumerDeps, JobSpan, TraceJob } from './job-consumer.definition.js';
 import type { JobRetryPolicy } from './job-retry.policy.js';
 import type { InfrastructureRetry } from './infrastructure-retry.js';
-import { entryTimeMs } from './stream-entry-id.js';
+import { entryTimeMs } from '../../domain/stream-entry-id.js';
 
 interface Answer {
   result: OperationResult;
@@ -49,11 +49,25 @@ export class JobRunner<J> {
       return true;
     }
     const log = this.log.child({ game_id: decoded.gameId, op_kind: this.definition.jobKind, entry_id: entry.id });
+    const answered = await this.alreadyAnswered(entry.id, log);
+    if (answered !== false) return answered === true;
     return this.traceJob({ messageId: entry.id, gameId: decoded.gameId, jobKind: this.definition.jobKind }, async (span) => {
       const answer = decoded.kind === 'invalid' ? this.malformed(decoded.message, entry, log) : await this.execute(decoded.job, appendedMs ?? readAtMs, log);
       if (answer === undefined) return false;
       return this.publish(entry.id, decoded.gameId, answer, span, log);
     });
+  }
+
+  /**
+   * true: answered before (a previous leader published it and died before saving the offset),
+   * so not run again; false: not yet; undefined: stopped while Redis was away.
+   */
+  private async alreadyAnswered(entryId: string, log: Logger): Promise<boolean | undefined> {
+    const { answers } = this.deps;
+    if (!answers) return false;
+    const found = await this.infrastructure.run(`job ${entryId}`, () => answers.wasAnswered(this.definition.jobKind, entryId), log);
+    if (found) log.info('job already answered (replayed after a crash before its offset was saved): not run again');
+    return found;
   }
 
   private malformed(message: string, entry: StreamEntry, log: Logger): Answer {

@@ -52,7 +52,7 @@ describe('RedisEpochFence', () => {
   });
 
   it('a stale term publishes no job result or health event and saves no offset; the current term does', async () => {
-    const results = new RedisJobResultPublisher(redis, `${prefix}runtime:job_results`, 1000, epochs);
+    const results = new RedisJobResultPublisher(redis, `${prefix}runtime:job_results`, 1000, { epochFence: epochs, answersKey: `${prefix}rtmanager:job_answers` });
     const health = new RedisHealthEventPublisher(redis, `${prefix}runtime:health_events`, 0, epochs);
     const offsets = new RedisStreamOffsetStore(redis, { keyPrefix: prefix }, epochs);
     const game = testGameId('fence');
@@ -80,8 +80,27 @@ describe('RedisEpochFence', () => {
     expect(await offsets.load('start_jobs')).toBe('9-0');
   });
 
+  it('a published job result is in the answers ledger (also outside a term); a rejected one is not; old marks are dropped', async () => {
+    const answersKey = `${prefix}rtmanager:job_answers`;
+    const results = new RedisJobResultPublisher(redis, `${prefix}runtime:job_results`, 0, { epochFence: epochs, answersKey });
+    const game = testGameId('ledger');
+    await epochs.advance(2);
+    const job = (jobId: string) => ({ ...aResult(game), jobId });
+    expect(await results.wasAnswered('start', '1800000000000-0')).toBe(false);
+    await fence.run({ epoch: 2 }, () => results.publish(job('1800000000000-0')));
+    await results.publish(job('1800000000001-0'));
+    await expect(fence.run({ epoch: 1 }, () => results.publish(job('1800000000002-0')))).rejects.toSatisfy(isLeadershipLost);
+    expect(await results.wasAnswered('start', '1800000000000-0')).toBe(true);
+    expect(await results.wasAnswered('start', '1800000000001-0')).toBe(true);
+    expect(await results.wasAnswered('stop', '1800000000000-0')).toBe(false);
+    expect(await results.wasAnswered('start', '1800000000002-0')).toBe(false);
+    // A job a day and more later drops the marks older than a day.
+    await results.publish(job('1800086400001-0'));
+    expect(await redis.zrange(answersKey, 0, -1)).toEqual(['start:1800000000001-0', 'start:1800086400001-0']);
+  });
+
   it('outside any term (REST, a standby) writes are not checked', async () => {
-    const results = new RedisJobResultPublisher(redis, `${prefix}runtime:job_results`, 0, epochs);
+    const results = new RedisJobResultPublisher(redis, `${prefix}runtime:job_results`, 0, { epochFence: epochs, answersKey: `${prefix}rtmanager:job_answers` });
     await epochs.advance(7);
     await results.publish(aResult(testGameId('rest')));
     expect(await redis.xlen(`${prefix}runtime:job_results`)).toBe(1);
@@ -89,7 +108,7 @@ describe('RedisEpochFence', () => {
   });
 
   it('the fenced XADD keeps the fields in order and trims like the plain one', async () => {
-    const results = new RedisJobResultPublisher(redis, `${prefix}runtime:job_results`, 1, epochs);
+    const results = new RedisJobResultPublisher(redis, `${prefix}runtime:job_results`, 1, { epochFence: epochs, answersKey: `${prefix}rtmanager:job_answers` });
     await epochs.advance(1);
     const game = testGameId('fields');
     const id = await fence.run({ epoch: 1 }, () => results.publish(aResult(game)));

@@ -91,7 +91,7 @@ function instance(instanceId: string, opts: { leases?: LeaderLeaseStore; renewDe
   fence.onRejected((e) => election.fenced(e));
   running.push(election);
   election.start();
-  const results = new RedisJobResultPublisher(redis, `${prefix}runtime:job_results`, 0, epochs);
+  const results = new RedisJobResultPublisher(redis, `${prefix}runtime:job_results`, 0, { epochFence: epochs, answersKey: `${prefix}rtmanager:job_answers` });
   return { election, triggers, metrics, lines, fence, epochs, results };
 }
 

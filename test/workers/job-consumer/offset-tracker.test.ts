@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ContiguousOffsetTracker } from '../../../src/workers/job-consumer/offset-tracker.js';
-import { entryTimeMs } from '../../../src/workers/job-consumer/stream-entry-id.js';
+import { entryTimeMs } from '../../../src/domain/stream-entry-id.js';
 
 describe('ContiguousOffsetTracker', () => {
   it('commits only up to the first incomplete entry', () => {
