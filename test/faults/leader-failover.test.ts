@@ -96,7 +96,9 @@ describe('two RTM instances: leader failover', () => {
   }, 420_000);
 
   it('leader SIGSTOPped inside a start past its lease, then SIGCONT: its writes are rejected by the stores and it steps down; the job is answered once', async () => {
-    const s = (scenario = await Scenario.create(stack, { RTMANAGER_LEADER_LEASE_TTL: '3' }));
+    // The game's lease (30 s) outlives the pause, the leader lease (3 s) does not: on SIGCONT
+    // the start goes on to its record write, which only the fence can stop.
+    const s = (scenario = await Scenario.create(stack, { RTMANAGER_LEADER_LEASE_TTL: '3', RTMANAGER_LEASE_TTL: '30' }));
     const c = (cluster = new RtmCluster(s));
     await c.spawn('rtm-a');
     await c.spawn('rtm-b');
@@ -113,18 +115,19 @@ describe('two RTM instances: leader failover', () => {
     expect(next).toBe(standby);
     c.kill(leader, 'SIGCONT');
 
-    const stale = (l: Record<string, unknown>) => JSON.stringify(l).includes("is no longer the leader's");
+    const stale = (l: Record<string, unknown>) => l.msg === 'write rejected by the store: its leader term is over';
     const resumedAt = leader.rtm.logs.length;
     const tail = () => leader.rtm.logs.slice(Math.max(0, resumedAt - 5)).map((l) => JSON.stringify(l).slice(0, 400)).join('\n  ');
     await leader.rtm.waitForLog((l) => l.msg === 'role changed: standby', 30_000).catch(() => Promise.reject(new Error(`no step-down; logs:\n  ${tail()}`)));
     await leader.rtm.waitForLog(stale, 30_000).catch(() => Promise.reject(new Error(`no rejected write; logs:\n  ${tail()}`)));
     await allAnswered(lobby, 60_000);
-    const { problems } = await jobProblems(lobby);
+    const { problems, results } = await jobProblems(lobby);
     const drift = await converged(s, 30_000);
+    const answer = [...results.values()][0]?.[0];
     const ops = await readOperations(s.pool, [game]);
     const stepDown = leader.rtm.logs.find((l) => l.msg === 'role changed: standby');
-    const rejected = leader.rtm.logs.filter(stale).map((l) => `${String(l.msg)}: ${(JSON.stringify(l.err ?? l.reason) ?? '').slice(0, 240)}`);
-    console.info(`[leader-failover] SIGSTOP/SIGCONT: ${leader.instanceId} stepped down (${String(stepDown?.reason)}); rejected writes:\n  ${rejected.join('\n  ')}\n  op log:\n  ${describeOps(ops)}`);
+    const rejected = leader.rtm.logs.filter(stale).map((l) => `${String(l.dependency)}: ${String(l.problem)}`);
+    console.info(`[leader-failover] SIGSTOP/SIGCONT: ${leader.instanceId} stepped down (${String(stepDown?.reason)}); job answered ${answer?.outcome} ${answer?.error_code ?? ''} by a process whose container is ${answer?.container_id?.slice(0, 12)}; rejected writes:\n  ${rejected.join('\n  ')}\n  op log:\n  ${describeOps(ops)}`);
 
     expect(await c.role(leader)).toBe('standby');
     expect(await c.role(next)).toBe('leader');

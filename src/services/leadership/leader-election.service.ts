@@ -85,6 +85,8 @@ export class LeaderElectionService {
 
   /** A store rejected a write of our term: step down now (the renewal may not have noticed yet). */
   fenced(error: LeadershipLost): void {
+    // Every rejection is logged: it is the proof that a former term wrote nothing more.
+    this.log.warn({ epoch: error.epoch, dependency: error.dependency, problem: error.message }, 'write rejected by the store: its leader term is over');
     if (this.role !== 'leader' || this.term?.epoch !== error.epoch) return;
     this.steppingDown ??= this.stepDown(`a write was rejected: ${error.message}`).finally(() => (this.steppingDown = null));
   }

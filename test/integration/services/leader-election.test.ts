@@ -152,6 +152,7 @@ describe('LeaderElectionService', () => {
     const stepDown = a.lines.find((l) => l.msg === 'role changed: standby');
     expect(String(stepDown?.reason)).toMatch(/a write was rejected: XADD .*epoch 1/);
     expect(a.metrics).toMatchObject({ leader: 0, changes: 2 });
+    expect(a.lines.filter((l) => l.msg === 'write rejected by the store: its leader term is over').map((l) => l.epoch)).toEqual([1]);
     resume();
   });
 
