@@ -95,7 +95,8 @@ export function buildWorkers(infra: Infrastructure, adapters: Adapters, services
     docker,
     records,
     pendingOperations: adapters.pendingOperations,
-    reconcile: reconcile.game,
+    // Each game in its turn of the work queue, like every other sync of it.
+    reconcile: reconcile.sync,
     clock,
     logger,
     settings: { intervalMs: config.reconcile.intervalMs },
@@ -111,9 +112,9 @@ export function buildWorkers(infra: Infrastructure, adapters: Adapters, services
     enginePort: config.container.enginePort,
   };
   const others = [
-    new DockerEventsWorker({ records, docker, health, intents: adapters.containerIntents, vanished: reconcile.vanished, metrics: adapters.metrics, clock, logger, settings: { reconnectMaxMs: probe.eventsReconnectMaxMs } }),
+    new DockerEventsWorker({ records, docker, health, intents: adapters.containerIntents, vanished: reconcile.vanished, sync: reconcile.sync, metrics: adapters.metrics, clock, logger, settings: { reconnectMaxMs: probe.eventsReconnectMaxMs } }),
     new HealthProbeWorker({ records, docker, health, clock, logger, settings: probeSettings }),
-    new DockerInspectWorker({ records, docker, health, clock, logger, settings: { intervalMs: probe.inspectIntervalMs } }),
+    new DockerInspectWorker({ records, docker, health, sync: reconcile.sync, clock, logger, settings: { intervalMs: probe.inspectIntervalMs } }),
     new ContainerCleanupWorker({
       records,
       cleanup: services.cleanup,

@@ -72,7 +72,7 @@ function buildWorld(clock: ManualClock) {
     logger: silentLogger,
   };
   const reconcile = createReconcileServices({ ...parts, settings: { graceMs: WORLD_GRACE_MS, enginePort: 8080 } });
-  return { ...parts, reconcile: reconcile.game, vanished: reconcile.vanished };
+  return { ...parts, reconcile: reconcile.game, vanished: reconcile.vanished, sync: reconcile.sync };
 }
 export type World = ReturnType<typeof buildWorld>;
 

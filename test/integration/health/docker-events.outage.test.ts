@@ -112,7 +112,7 @@ beforeAll(async () => {
   const docker = new ScopedDockerRuntime(real, games);
   const intents = new ContainerIntentsRegistry();
   // The listener's removal of a vanished runtime is a service (services/reconcile/).
-  const { vanished } = createReconcileServices({
+  const { vanished, sync } = createReconcileServices({
     docker,
     records,
     operationLog: new PostgresOperationLogStore(db),
@@ -132,6 +132,7 @@ beforeAll(async () => {
     health,
     intents,
     vanished,
+    sync,
     clock: systemClock,
     logger,
     settings: { reconnectMaxMs: 2_000, resyncRetryMaxMs: 1_000 },

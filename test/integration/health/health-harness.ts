@@ -135,6 +135,8 @@ export interface HealthHarness {
   /** The reconcile services over the harness's parts (the events worker's removal uses `vanished`). */
   reconcileServices(graceMs: number): ReconcileServices;
   vanished: ReconcileServices['vanished'];
+  /** The per-game sync the events worker asks for after an exit. */
+  sync: ReconcileServices['sync'];
   metrics: typeof noopMetrics;
   clock: typeof systemClock;
   logger: pino.Logger;
@@ -258,7 +260,7 @@ export async function createHealthHarness(opts: { logLevel?: pino.Level } = {}):
     operationLog,
     pendingOperations,
     reconcileServices,
-    vanished: reconcileServices(30_000).vanished,
+    ...(({ vanished, sync }) => ({ vanished, sync }))(reconcileServices(30_000)),
     snapshots,
     publisher,
     health,
