@@ -63,7 +63,7 @@ export class ReconcileGameService {
   /** Never throws: a failure is logged and reported (`failed`), and retried next pass. */
   async reconcile(request: ReconcileGameRequest): Promise<GameReconcileOutcome> {
     try {
-      return await this.operations.pipeline.withLease(
+      return await this.deps.pipeline.withLease(
         request.gameId,
         (lease) => new GamePass(this.deps, this.operations, lease, request).run(),
         async (failure) => {
