@@ -11,6 +11,7 @@ import type { DockerRuntime } from '../../ports/docker-runtime.js';
 import type { Clock } from '../../ports/clock.js';
 import type { RuntimeRecordStore } from '../../ports/runtime-record.store.js';
 import type { HealthEventRecorder } from '../../services/health/record-health-event.service.js';
+import { forEachBounded } from '../../timing/bounded-concurrency.js';
 import { withDeadline } from '../../timing/deadline.js';
 import type { BackgroundWorker } from '../background-worker.js';
 import { PeriodicTask } from '../periodic-task.js';
@@ -123,20 +124,19 @@ export class HealthProbeWorker implements BackgroundWorker {
       for (const probe of inFlight) probe.abort(signal.reason);
     };
     signal.addEventListener('abort', onStop, { once: true });
-    let next = 0;
-    const lane = async (): Promise<void> => {
-      while (next < running.length && !signal.aborted) {
-        const record = running[next++] as RuntimeRecord;
-        try {
-          await this.probeOne(record, signal, inFlight);
-        } catch (err) {
-          this.log.error({ err, game_id: record.gameId }, 'probe bookkeeping failed');
-        }
-      }
-    };
-    const lanes = Math.max(1, Math.min(this.deps.settings.concurrency, running.length));
     try {
-      await Promise.all(Array.from({ length: lanes }, lane));
+      await forEachBounded(
+        running,
+        this.deps.settings.concurrency,
+        async (record) => {
+          try {
+            await this.probeOne(record, signal, inFlight);
+          } catch (err) {
+            this.log.error({ err, game_id: record.gameId }, 'probe bookkeeping failed');
+          }
+        },
+        signal,
+      );
     } finally {
       signal.removeEventListener('abort', onStop);
     }
