@@ -82,6 +82,18 @@ describe('RedisGameLeases on the wire', () => {
     expect(await redis.get(key)).toBe('someone-else');
   });
 
+  it('release never rejects: with Redis gone it logs, and the lease is left to its TTL', async () => {
+    const { logger, lines } = capturingLogger();
+    const lost = connectTestRedis();
+    const leases = new RedisGameLeases(lost, { keyPrefix, ttlMs: 5_000, renewEveryMs: null }, logger);
+    const game = testGameId('gone');
+    const lease = await leases.tryAcquire(game);
+    lost.disconnect();
+    await expect(lease!.release()).resolves.toBeUndefined();
+    expect(lines.some((l) => l.msg === 'lease release failed; it will expire on its own')).toBe(true);
+    expect(await redis.pttl(leases.keyFor(game))).toBeGreaterThan(0);
+  });
+
   it('rejects a non-positive ttl', () => {
     expect(() => new RedisGameLeases(redis, { keyPrefix, ttlMs: 0 }, silentLogger)).toThrow(/ttl/);
   });
