@@ -20,6 +20,7 @@ import type { HealthEventRecorder } from '../../services/health/record-health-ev
 import type { GameSyncService, SyncCause } from '../../services/reconcile/game-sync.service.js';
 import type { VanishedRuntimeService } from '../../services/reconcile/vanished-runtime.service.js';
 import { Backoff } from '../../timing/backoff.policy.js';
+import { retryWithBackoff } from '../../timing/retry.js';
 import type { BackgroundWorker } from '../background-worker.js';
 import { BoundedKeySet } from '../../domain/bounded-key-set.js';
 import { waitForDaemon } from './daemon-wait.js';
@@ -123,27 +124,36 @@ export class DockerEventsWorker implements BackgroundWorker {
     return this.failedAttempts >= after ? `docker events stream down (${this.failedAttempts} reconnect attempts failed)` : null;
   }
 
+  /** Connects, and reconnects whenever the stream ends (retryWithBackoff; `reconnect` is reset once a connection stays up). */
   private async run(signal: AbortSignal): Promise<void> {
     const { settings, clock } = this.deps;
+    const metrics = this.deps.metrics ?? noopMetrics;
     // First connection: replay from the start of this second, so a death between the
     // startup reconcile and this subscription is not lost.
     let since = Math.floor(clock.now().getTime() / 1000);
     let broke = false;
-    while (!signal.aborted) {
+    const connection = async (): Promise<void> => {
       if (this.lastEventTimeNano !== null) since = Number(this.lastEventTimeNano / NANOS_PER_SECOND);
       await this.consume(since, broke, signal);
-      (this.deps.metrics ?? noopMetrics).dockerEventsConnected(false);
-      if (signal.aborted) break;
+      metrics.dockerEventsConnected(false);
       broke = true;
-      (this.deps.metrics ?? noopMetrics).dockerEventsReconnecting();
-      // failedAttempts and the backoff were reset if the connection stayed up a while.
-      const waitMs = this.reconnect.next();
-      this.failedAttempts += 1;
-      this.log.warn({ since, retry_in_ms: waitMs, attempt: this.failedAttempts }, 'docker events stream broke; reconnecting');
+    };
+    const untilDaemonAnswers = async (waitMs: number): Promise<boolean> => {
       const waited = await waitForDaemon({ waitMs, ping: () => this.deps.docker.ping(), pingEveryMs: settings.pingEveryMs ?? DEFAULT_PING_EVERY_MS, signal });
-      // The backoff itself is reset only once a connection stays up (becameHealthy).
       if (waited === 'daemon_answers') this.log.info({ attempt: this.failedAttempts }, 'docker daemon answers again; reconnecting now');
-    }
+      return waited !== 'stopped';
+    };
+    await retryWithBackoff(connection, {
+      backoff: this.reconnect,
+      signal,
+      done: () => false, // a stream never ends well: every end is a reconnect
+      wait: untilDaemonAnswers,
+      onRetry: (_, waitMs) => {
+        metrics.dockerEventsReconnecting();
+        this.failedAttempts += 1;
+        this.log.warn({ since, retry_in_ms: waitMs, attempt: this.failedAttempts }, 'docker events stream broke; reconnecting');
+      },
+    });
   }
 
   /** One connection: returns when the stream ends, throws or the worker stops. */
