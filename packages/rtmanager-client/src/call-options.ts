@@ -48,8 +48,8 @@ function checkTimeout(timeoutMs: number | undefined): void {
 }
 
 /**
- * Runs one request under the caller's signal and deadline (the call's own options win over
- * the client's defaults) and turns a request that got no answer into an RtmTransportError.
+ * Runs one request under the caller's signals (the call's and the client's) and deadline (the
+ * call's `timeoutMs` wins over the client's) and turns a request that got no answer into an RtmTransportError.
  */
 export async function withCallOptions<T>(
   what: string,
@@ -59,16 +59,20 @@ export async function withCallOptions<T>(
 ): Promise<T> {
   const timeoutMs = options?.timeoutMs ?? defaults.timeoutMs;
   checkTimeout(timeoutMs);
-  const callerSignal = options?.signal ?? defaults.signal;
-  const aborted = () => new RtmTransportError('aborted', `${what}: aborted by the caller`, { cause: callerSignal?.reason });
-  if (callerSignal?.aborted) throw aborted();
+  // The call's signal and the client's both abort it.
+  const callerSignals = [options?.signal, defaults.signal].filter((s): s is AbortSignal => s !== undefined);
+  const abortedBy = () => callerSignals.find((s) => s.aborted);
+  const aborted = (by: AbortSignal) => new RtmTransportError('aborted', `${what}: aborted by the caller`, { cause: by.reason });
+  const early = abortedBy();
+  if (early) throw aborted(early);
   const deadline = timeoutMs !== undefined ? AbortSignal.timeout(timeoutMs) : undefined;
-  const signals = [callerSignal, deadline].filter((s): s is AbortSignal => s !== undefined);
+  const signals = deadline ? [...callerSignals, deadline] : callerSignals;
   const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
   try {
     return await request(signal);
   } catch (err) {
-    if (callerSignal?.aborted) throw aborted();
+    const by = abortedBy();
+    if (by) throw aborted(by);
     if (deadline?.aborted) throw new RtmTransportError('timeout', `${what}: no answer from RTM within ${timeoutMs} ms`, { cause: err });
     // fetch rejects with a TypeError when there is no connection; anything else is a bug.
     if (err instanceof TypeError) {
