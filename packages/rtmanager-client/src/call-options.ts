@@ -59,26 +59,38 @@ export async function withCallOptions<T>(
 ): Promise<T> {
   const timeoutMs = options?.timeoutMs ?? defaults.timeoutMs;
   checkTimeout(timeoutMs);
-  // The call's signal and the client's both abort it.
+  // The call's signal and the client's both abort it. One controller per call, listeners
+  // removed when it ends: no composite signal stays attached to a long-lived client signal.
   const callerSignals = [options?.signal, defaults.signal].filter((s): s is AbortSignal => s !== undefined);
   const abortedBy = () => callerSignals.find((s) => s.aborted);
   const aborted = (by: AbortSignal) => new RtmTransportError('aborted', `${what}: aborted by the caller`, { cause: by.reason });
   const early = abortedBy();
   if (early) throw aborted(early);
-  const deadline = timeoutMs !== undefined ? AbortSignal.timeout(timeoutMs) : undefined;
-  const signals = deadline ? [...callerSignals, deadline] : callerSignals;
-  const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
+  const controller = new AbortController();
+  let timedOut = false;
+  const onAbort = () => controller.abort();
+  for (const s of callerSignals) s.addEventListener('abort', onAbort, { once: true });
+  const timer =
+    timeoutMs !== undefined
+      ? setTimeout(() => {
+          timedOut = true;
+          controller.abort(new Error(`no answer within ${timeoutMs} ms`));
+        }, timeoutMs)
+      : undefined;
   try {
-    return await request(signal);
+    return await request(callerSignals.length > 0 || timer !== undefined ? controller.signal : undefined);
   } catch (err) {
     const by = abortedBy();
     if (by) throw aborted(by);
-    if (deadline?.aborted) throw new RtmTransportError('timeout', `${what}: no answer from RTM within ${timeoutMs} ms`, { cause: err });
+    if (timedOut) throw new RtmTransportError('timeout', `${what}: no answer from RTM within ${timeoutMs} ms`, { cause: err });
     // fetch rejects with a TypeError when there is no connection; anything else is a bug.
     if (err instanceof TypeError) {
       const code = systemCode(err);
       throw new RtmTransportError('unreachable', `${what}: cannot reach RTM: ${code ?? err.message}`, { cause: err, code });
     }
     throw err;
+  } finally {
+    clearTimeout(timer);
+    for (const s of callerSignals) s.removeEventListener('abort', onAbort);
   }
 }
