@@ -29,12 +29,22 @@ export interface PrometheusMetricsOptions {
   buildInfo?: BuildInfo;
 }
 
+/** What pg.Pool counts (a pg.Pool is one), read at scrape time. */
+export interface PostgresPoolCounts {
+  /** Connections open (idle or checked out). */
+  readonly totalCount: number;
+  readonly idleCount: number;
+  /** Queries waiting for a connection (the pool is at its max). */
+  readonly waitingCount: number;
+}
+
 /** A scrape must answer well within Prometheus' 10 s scrape timeout, whatever a dependency does. */
 export const READINESS_SCRAPE_DEADLINE_MS = 1_500;
 
 export class PrometheusMetrics implements Metrics {
   readonly registry = new Registry();
   private readonly families: MetricFamilies;
+  private postgresPool: { counts: PostgresPoolCounts; max: number } | null = null;
   private readiness: { evaluate: () => Promise<ReadinessReport>; dependencies: readonly string[] } | null = null;
   /** One readiness evaluation per scrape, shared by the two gauges that read it. */
   private readinessInFlight: Promise<ReadinessReport | null> | null = null;
@@ -81,6 +91,7 @@ export class PrometheusMetrics implements Metrics {
         for (const dependency of dependencies()) this.set({ dependency }, report?.checks[dependency]?.ok ? 1 : 0);
       },
     });
+    this.registerPoolGauges(registers);
     if (opts.buildInfo) {
       new Gauge({ name: 'rtmanager_build_info', help: 'Always 1; the labels say which build runs.', labelNames: ['version', 'commit'], registers }).set(
         { version: opts.buildInfo.version, commit: opts.buildInfo.commit },
@@ -96,6 +107,11 @@ export class PrometheusMetrics implements Metrics {
    */
   exportReadiness(evaluate: () => Promise<ReadinessReport>, dependencies: readonly string[]): void {
     this.readiness = { evaluate, dependencies };
+  }
+
+  /** The pool the PostgreSQL gauges report (`max`: its configured size); until set they read 0. */
+  exportPostgresPool(counts: PostgresPoolCounts, max: number): void {
+    this.postgresPool = { counts, max };
   }
 
   operationCompleted(opKind: OpKind, outcome: Outcome, durationSeconds: number, errorCode: string | null = null): void {
@@ -164,6 +180,24 @@ export class PrometheusMetrics implements Metrics {
   /** Body and content type for the /metrics route. */
   async render(): Promise<RenderedMetrics> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+
+  private registerPoolGauges(registers: Registry[]): void {
+    const pool = () => this.postgresPool;
+    const gauge = (name: string, help: string, read: (p: { counts: PostgresPoolCounts; max: number }) => number) =>
+      new Gauge({
+        name,
+        help,
+        registers,
+        collect() {
+          const p = pool();
+          if (p !== null) this.set(read(p));
+        },
+      });
+    gauge('rtmanager_postgres_pool_connections', 'PostgreSQL connections open in the pool (idle or in use), at scrape time.', (p) => p.counts.totalCount);
+    gauge('rtmanager_postgres_pool_idle_connections', 'PostgreSQL connections open and idle in the pool, at scrape time.', (p) => p.counts.idleCount);
+    gauge('rtmanager_postgres_pool_waiting_requests', 'Queries waiting for a PostgreSQL connection (the pool is at its max), at scrape time.', (p) => p.counts.waitingCount);
+    gauge('rtmanager_postgres_pool_max_connections', 'Configured size of the PostgreSQL pool (RTMANAGER_POSTGRES_POOL_MAX).', (p) => p.max);
   }
 
   private scrapeReadiness(): Promise<ReadinessReport | null> {

@@ -1,8 +1,10 @@
+import pg from 'pg';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { PrometheusMetrics, READINESS_SCRAPE_DEADLINE_MS } from '../../../src/adapters/telemetry/prometheus.metrics.js';
 import type { ReadinessReport } from '../../../src/ports/readiness-check.js';
 import type { RuntimeStatus } from '../../../src/domain/runtime-record.js';
+import { TEST_POSTGRES_URL } from '../../support/test-env.js';
 import { describeMetricsContract } from './metrics.contract.js';
 
 const silent = pino({ level: 'silent' });
@@ -74,6 +76,31 @@ describe('PrometheusMetrics', () => {
 
     expect(body).toContain('rtmanager_runtimes{status="running"} 4');
     expect(body).toContain('rtmanager_operations_total{op_kind="patch",outcome="success"} 1');
+  });
+
+  it('reports a real PostgreSQL pool at scrape time: open, idle, waiting and its size', async () => {
+    const pool = new pg.Pool({ connectionString: TEST_POSTGRES_URL, max: 2 });
+    const metrics = new PrometheusMetrics(async () => counts(0, 0, 0), silent, { defaultMetrics: false });
+    metrics.exportPostgresPool(pool, 2);
+    try {
+      const a = await pool.connect();
+      const b = await pool.connect();
+      const waiting = pool.query('SELECT 1'); // the pool is full: this one waits
+      let body = (await metrics.render()).body;
+      expect(body).toMatch(/^rtmanager_postgres_pool_connections 2$/m);
+      expect(body).toMatch(/^rtmanager_postgres_pool_idle_connections 0$/m);
+      expect(body).toMatch(/^rtmanager_postgres_pool_waiting_requests 1$/m);
+      expect(body).toMatch(/^rtmanager_postgres_pool_max_connections 2$/m);
+      a.release();
+      await waiting;
+      b.release();
+      body = (await metrics.render()).body;
+      expect(body).toMatch(/^rtmanager_postgres_pool_connections 2$/m);
+      expect(body).toMatch(/^rtmanager_postgres_pool_idle_connections 2$/m);
+      expect(body).toMatch(/^rtmanager_postgres_pool_waiting_requests 0$/m);
+    } finally {
+      await pool.end();
+    }
   });
 
   it('keeps instances independent (no shared global registry)', async () => {
