@@ -33,7 +33,11 @@ export interface Metrics {
   healthEventPublished(eventType: HealthEventType): void;
   /** A queued health event given up because the outage buffer was full. */
   healthEventDropped(eventType: HealthEventType): void;
-  streamLag(consumer: string, lagSeconds: number): void;
+  /**
+   * The consumer's lag, read at each scrape: `ageSeconds` answers how old the oldest entry
+   * it has not answered yet is (0 when none waits). Registering a consumer again replaces it.
+   */
+  observeStreamLag(consumer: string, ageSeconds: () => number): void;
   streamEntryRejected(consumer: string, reason: string): void;
   /** A Lobby job was called again after a retryable outcome (an outage, a busy lease) or a throw. */
   jobRetried(jobKind: 'start' | 'stop'): void;
@@ -64,7 +68,7 @@ export class NoopMetrics implements Metrics {
   operationCompleted(_opKind: OpKind, _outcome: Outcome, _durationSeconds: number, _errorCode?: string | null): void {}
   healthEventPublished(_eventType: HealthEventType): void {}
   healthEventDropped(_eventType: HealthEventType): void {}
-  streamLag(_consumer: string, _lagSeconds: number): void {}
+  observeStreamLag(_consumer: string, _ageSeconds: () => number): void {}
   streamEntryRejected(_consumer: string, _reason: string): void {}
   jobRetried(_jobKind: 'start' | 'stop'): void {}
   httpRequestCompleted(_request: HttpRequestObservation): void {}
@@ -82,7 +86,7 @@ export const noopMetrics: Metrics = {
   operationCompleted() {},
   healthEventPublished() {},
   healthEventDropped() {},
-  streamLag() {},
+  observeStreamLag() {},
   streamEntryRejected() {},
   jobRetried() {},
   httpRequestCompleted() {},

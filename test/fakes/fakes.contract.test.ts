@@ -41,7 +41,7 @@ describeMetricsContract('FakeMetrics', () => {
       },
       healthEvents: async (type) => count(metrics.healthEvents, (t) => t === type),
       droppedHealthEvents: async (type) => count(metrics.droppedHealthEvents, (t) => t === type),
-      streamLag: async (consumer) => metrics.lag.get(consumer),
+      streamLag: async (consumer) => metrics.lagOf(consumer),
       rejected: async (consumer, reason) => count(metrics.rejected, (r) => r.consumer === consumer && r.reason === reason),
       jobRetries: async (jobKind) => count(metrics.jobRetries, (k) => k === jobKind),
       operationFailures: async (opKind, code) => count(metrics.operations, (o) => o.outcome === 'failure' && o.opKind === opKind && o.errorCode === code),

@@ -53,13 +53,14 @@ export class FakeLobbyClient implements LobbyClient {
 /**
  * Metrics that remember what was reported, with the Prometheus adapter's semantics (the
  * metrics contract suite in test/adapters/telemetry runs against both): counters add up,
- * the lag gauge keeps the last value and never goes below zero.
+ * the lag is read from its source at each read and never goes below zero.
  */
 export class FakeMetrics implements Metrics {
   readonly operations: Array<{ opKind: OpKind; outcome: Outcome; seconds: number; errorCode: string | null }> = [];
   readonly healthEvents: HealthEventType[] = [];
   readonly droppedHealthEvents: HealthEventType[] = [];
-  readonly lag = new Map<string, number>();
+  /** By consumer: its lag source (read like a scrape: never below zero). */
+  readonly lagSources = new Map<string, () => number>();
   readonly rejected: Array<{ consumer: string; reason: string }> = [];
   readonly jobRetries: Array<'start' | 'stop'> = [];
   readonly httpRequests: HttpRequestObservation[] = [];
@@ -80,8 +81,13 @@ export class FakeMetrics implements Metrics {
   healthEventDropped(eventType: HealthEventType): void {
     this.droppedHealthEvents.push(eventType);
   }
-  streamLag(consumer: string, lagSeconds: number): void {
-    this.lag.set(consumer, Math.max(0, lagSeconds));
+  observeStreamLag(consumer: string, ageSeconds: () => number): void {
+    this.lagSources.set(consumer, ageSeconds);
+  }
+  /** The consumer's lag now, as a scrape reads it; undefined when none registered. */
+  lagOf(consumer: string): number | undefined {
+    const source = this.lagSources.get(consumer);
+    return source === undefined ? undefined : Math.max(0, source());
   }
   streamEntryRejected(consumer: string, reason: string): void {
     this.rejected.push({ consumer, reason });

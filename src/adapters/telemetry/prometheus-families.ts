@@ -28,12 +28,6 @@ export function createMetricFamilies(registers: Registry[]) {
       'Health events given up during a store outage because the buffer was full, by type.',
       ['event_type'],
     ),
-    streamLag: new Gauge<'consumer'>({
-      name: 'rtmanager_stream_lag_seconds',
-      help: 'Age of the stream entry a consumer last started processing (now minus entry id time).',
-      labelNames: ['consumer'],
-      registers,
-    }),
     rejectedEntries: counter(
       'rtmanager_stream_entries_rejected_total',
       'Stream entries rejected without a job result (no readable game_id), by consumer and reason.',

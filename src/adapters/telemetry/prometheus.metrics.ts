@@ -44,6 +44,8 @@ export const READINESS_SCRAPE_DEADLINE_MS = 1_500;
 export class PrometheusMetrics implements Metrics {
   readonly registry = new Registry();
   private readonly families: MetricFamilies;
+  /** By consumer: the age of its oldest unanswered entry, read at scrape time. */
+  private readonly streamLags = new Map<string, () => number>();
   private postgresPool: { counts: PostgresPoolCounts; max: number } | null = null;
   private readiness: { evaluate: () => Promise<ReadinessReport>; dependencies: readonly string[] } | null = null;
   /** One readiness evaluation per scrape, shared by the two gauges that read it. */
@@ -91,6 +93,16 @@ export class PrometheusMetrics implements Metrics {
         for (const dependency of dependencies()) this.set({ dependency }, report?.checks[dependency]?.ok ? 1 : 0);
       },
     });
+    const streamLags = this.streamLags;
+    new Gauge({
+      name: 'rtmanager_stream_lag_seconds',
+      help: 'Age of the oldest stream entry a consumer has not answered yet (now minus its entry id time), at scrape time; 0 when none waits.',
+      labelNames: ['consumer'],
+      registers,
+      collect() {
+        for (const [consumer, age] of streamLags) this.set({ consumer }, Math.max(0, age()));
+      },
+    });
     this.registerPoolGauges(registers);
     if (opts.buildInfo) {
       new Gauge({ name: 'rtmanager_build_info', help: 'Always 1; the labels say which build runs.', labelNames: ['version', 'commit'], registers }).set(
@@ -130,8 +142,8 @@ export class PrometheusMetrics implements Metrics {
     this.families.droppedHealthEvents.inc({ event_type: eventType });
   }
 
-  streamLag(consumer: string, lagSeconds: number): void {
-    this.families.streamLag.set({ consumer }, Math.max(0, lagSeconds));
+  observeStreamLag(consumer: string, ageSeconds: () => number): void {
+    this.streamLags.set(consumer, ageSeconds);
   }
 
   streamEntryRejected(consumer: string, reason: string): void {

@@ -11,7 +11,7 @@ export interface MetricsReadout {
   durations(opKind: OpKind): Promise<{ count: number; sum: number }>;
   healthEvents(type: HealthEventType): Promise<number>;
   droppedHealthEvents(type: HealthEventType): Promise<number>;
-  /** Last value set, undefined when never set. */
+  /** The lag as a scrape reads it now; undefined when the consumer never registered. */
   streamLag(consumer: string): Promise<number | undefined>;
   rejected(consumer: string, reason: string): Promise<number>;
   jobRetries(jobKind: 'start' | 'stop'): Promise<number>;
@@ -63,14 +63,18 @@ export function describeMetricsContract(name: string, createWorld: () => Metrics
       expect(await read.droppedHealthEvents('container_exited')).toBe(0);
     });
 
-    it('keeps the last stream lag per consumer, never below zero', async () => {
+    it('reads each consumer\'s lag from its source at every read, never below zero; a new source replaces the old', async () => {
       const { metrics, read } = createWorld();
       expect(await read.streamLag('start_jobs')).toBeUndefined();
-      metrics.streamLag('start_jobs', 3);
-      metrics.streamLag('start_jobs', 1.5);
-      metrics.streamLag('stop_jobs', -2);
-      expect(await read.streamLag('start_jobs')).toBe(1.5);
+      let age = 3;
+      metrics.observeStreamLag('start_jobs', () => age);
+      metrics.observeStreamLag('stop_jobs', () => -2);
+      expect(await read.streamLag('start_jobs')).toBe(3);
+      age = 7.5;
+      expect(await read.streamLag('start_jobs')).toBe(7.5);
       expect(await read.streamLag('stop_jobs')).toBe(0);
+      metrics.observeStreamLag('start_jobs', () => 1);
+      expect(await read.streamLag('start_jobs')).toBe(1);
     });
 
     it('counts rejected entries by consumer and reason', async () => {

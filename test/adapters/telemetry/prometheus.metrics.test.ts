@@ -20,7 +20,7 @@ describe('PrometheusMetrics', () => {
     metrics.operationCompleted('start', 'failure', 1.5);
     metrics.operationCompleted('stop', 'success', 0.1);
     metrics.healthEventPublished('probe_failed');
-    metrics.streamLag('start_jobs', 2.5);
+    metrics.observeStreamLag('start_jobs', () => 2.5);
     metrics.streamEntryRejected('stop_jobs', 'missing_game_id');
     metrics.jobRetried('start');
     metrics.jobRetried('start');
@@ -147,7 +147,7 @@ describe('PrometheusMetrics', () => {
 
   it('never reports a negative lag (producer clock ahead of ours)', async () => {
     const metrics = new PrometheusMetrics(async () => counts(0, 0, 0), silent, { defaultMetrics: false });
-    metrics.streamLag('stop_jobs', -0.3);
+    metrics.observeStreamLag('stop_jobs', () => -0.3);
     expect((await metrics.render()).body).toContain('rtmanager_stream_lag_seconds{consumer="stop_jobs"} 0');
   });
 });
