@@ -1,5 +1,16 @@
 import type { HealthEventType } from '../domain/health.js';
-import type { OpKind, Outcome } from '../domain/operation.js';
+import type { OpKind, OpSource, Outcome } from '../domain/operation.js';
+
+/** One finished operation (one `operation_log` outer row). */
+export interface CompletedOperation {
+  opKind: OpKind;
+  /** Who asked: `lobby_stream`, `gm_rest`, `admin_rest`, `auto_ttl`, `auto_reconcile`. */
+  opSource: OpSource;
+  outcome: Outcome;
+  durationSeconds: number;
+  /** The result's code; failures are counted by it. */
+  errorCode?: string | null;
+}
 
 /** One answered REST request; `route` is the route template (`/api/v1/internal/runtimes/:game_id`). */
 export interface HttpRequestObservation {
@@ -28,8 +39,8 @@ export function reconcileActionOf(opKind: OpKind, outcome: Outcome): ReconcileAc
  * labels of the exported families: docs/observability.md.
  */
 export interface Metrics {
-  /** `errorCode` is the result's code (failures only are counted by code); reconcile_* successes are also reconcile actions. */
-  operationCompleted(opKind: OpKind, outcome: Outcome, durationSeconds: number, errorCode?: string | null): void;
+  /** Failures are counted by `errorCode`; reconcile_* successes are also reconcile actions. */
+  operationCompleted(operation: CompletedOperation): void;
   healthEventPublished(eventType: HealthEventType): void;
   /** A queued health event given up because the outage buffer was full. */
   healthEventDropped(eventType: HealthEventType): void;
@@ -65,7 +76,7 @@ export type WorkerRoundMetrics = Pick<Metrics, 'workerStarted' | 'workerRoundCom
 
 /** Reports nothing. Test recorders extend it and override what they record. */
 export class NoopMetrics implements Metrics {
-  operationCompleted(_opKind: OpKind, _outcome: Outcome, _durationSeconds: number, _errorCode?: string | null): void {}
+  operationCompleted(_operation: CompletedOperation): void {}
   healthEventPublished(_eventType: HealthEventType): void {}
   healthEventDropped(_eventType: HealthEventType): void {}
   observeStreamLag(_consumer: string, _ageSeconds: () => number): void {}

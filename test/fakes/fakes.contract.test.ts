@@ -35,6 +35,7 @@ describeMetricsContract('FakeMetrics', () => {
     metrics,
     read: {
       operations: async (opKind, outcome) => count(metrics.operations, (o) => o.opKind === opKind && o.outcome === outcome),
+      operationsFrom: async (opKind, opSource) => count(metrics.operations, (o) => o.opKind === opKind && o.opSource === opSource),
       durations: async (opKind) => {
         const of = metrics.operations.filter((o) => o.opKind === opKind);
         return { count: of.length, sum: of.reduce((s, o) => s + o.seconds, 0) };

@@ -1,10 +1,10 @@
 import path from 'node:path';
 import { isValidGameId } from '../../src/domain/game-id.js';
 import type { HealthEventType } from '../../src/domain/health.js';
-import type { OpKind, Outcome } from '../../src/domain/operation.js';
+import type { OpKind, OpSource, Outcome } from '../../src/domain/operation.js';
 import type { Clock } from '../../src/ports/clock.js';
 import type { LobbyClient, LobbyGameRecord } from '../../src/ports/lobby-client.js';
-import { reconcileActionOf, type HttpRequestObservation, type Metrics } from '../../src/ports/metrics.js';
+import { reconcileActionOf, type CompletedOperation, type HttpRequestObservation, type Metrics } from '../../src/ports/metrics.js';
 import type { StateDirectories } from '../../src/ports/state-directory.js';
 
 export class ManualClock implements Clock {
@@ -56,7 +56,7 @@ export class FakeLobbyClient implements LobbyClient {
  * the lag is read from its source at each read and never goes below zero.
  */
 export class FakeMetrics implements Metrics {
-  readonly operations: Array<{ opKind: OpKind; outcome: Outcome; seconds: number; errorCode: string | null }> = [];
+  readonly operations: Array<{ opKind: OpKind; opSource: OpSource; outcome: Outcome; seconds: number; errorCode: string | null }> = [];
   readonly healthEvents: HealthEventType[] = [];
   readonly droppedHealthEvents: HealthEventType[] = [];
   /** By consumer: its lag source (read like a scrape: never below zero). */
@@ -70,8 +70,8 @@ export class FakeMetrics implements Metrics {
   eventsReconnects = 0;
   readonly reconcileActions: string[] = [];
   readonly leaseConflicts: OpKind[] = [];
-  operationCompleted(opKind: OpKind, outcome: Outcome, seconds: number, errorCode: string | null = null): void {
-    this.operations.push({ opKind, outcome, seconds, errorCode });
+  operationCompleted({ opKind, opSource, outcome, durationSeconds: seconds, errorCode = null }: CompletedOperation): void {
+    this.operations.push({ opKind, opSource, outcome, seconds, errorCode });
     const reconcileKind = reconcileActionOf(opKind, outcome);
     if (reconcileKind !== null) this.reconcileActions.push(reconcileKind);
   }

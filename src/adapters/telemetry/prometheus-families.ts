@@ -19,9 +19,18 @@ export function createMetricFamilies(registers: Registry[]) {
   const histogram = <L extends string>(name: string, help: string, labelNames: readonly L[], buckets: number[]) =>
     new Histogram<L>({ name, help, labelNames, buckets, registers });
   return {
-    operations: counter('rtmanager_operations_total', 'Lifecycle operations completed, by kind and outcome.', ['op_kind', 'outcome']),
-    operationDuration: histogram('rtmanager_operation_duration_seconds', 'Duration of lifecycle operations, by kind.', ['op_kind'], OPERATION_DURATION_BUCKETS),
-    operationFailures: counter('rtmanager_operation_failures_total', 'Operations that ended in failure, by kind and contract error code.', ['op_kind', 'error_code']),
+    operations: counter('rtmanager_operations_total', 'Lifecycle operations completed, by kind, source and outcome.', ['op_kind', 'op_source', 'outcome']),
+    operationDuration: histogram(
+      'rtmanager_operation_duration_seconds',
+      'Duration of lifecycle operations, by kind and source.',
+      ['op_kind', 'op_source'],
+      OPERATION_DURATION_BUCKETS,
+    ),
+    operationFailures: counter(
+      'rtmanager_operation_failures_total',
+      'Operations that ended in failure, by kind, source and contract error code.',
+      ['op_kind', 'op_source', 'error_code'],
+    ),
     healthEvents: counter('rtmanager_health_events_total', 'Health events published to runtime:health_events, by type.', ['event_type']),
     droppedHealthEvents: counter(
       'rtmanager_health_events_dropped_total',

@@ -8,7 +8,7 @@ import type { HealthEventType } from '../../domain/health.js';
 import type { OpKind, Outcome } from '../../domain/operation.js';
 import type { RuntimeStatus } from '../../domain/runtime-record.js';
 import { RUNTIME_STATUSES } from '../../domain/runtime-record.js';
-import type { HttpRequestObservation, Metrics, ReconcileActionKind } from '../../ports/metrics.js';
+import type { CompletedOperation, HttpRequestObservation, Metrics, ReconcileActionKind } from '../../ports/metrics.js';
 import type { ReadinessReport } from '../../ports/readiness-check.js';
 import { withDeadline } from '../../timing/deadline.js';
 import { reconcileActionOf } from '../../ports/metrics.js';
@@ -126,10 +126,10 @@ export class PrometheusMetrics implements Metrics {
     this.postgresPool = { counts, max };
   }
 
-  operationCompleted(opKind: OpKind, outcome: Outcome, durationSeconds: number, errorCode: string | null = null): void {
-    this.families.operations.inc({ op_kind: opKind, outcome });
-    this.families.operationDuration.observe({ op_kind: opKind }, durationSeconds);
-    if (outcome === 'failure') this.families.operationFailures.inc({ op_kind: opKind, error_code: errorCode ?? 'unknown' });
+  operationCompleted({ opKind, opSource, outcome, durationSeconds, errorCode }: CompletedOperation): void {
+    this.families.operations.inc({ op_kind: opKind, op_source: opSource, outcome });
+    this.families.operationDuration.observe({ op_kind: opKind, op_source: opSource }, durationSeconds);
+    if (outcome === 'failure') this.families.operationFailures.inc({ op_kind: opKind, op_source: opSource, error_code: errorCode ?? 'unknown' });
     const reconcileKind = reconcileActionOf(opKind, outcome);
     if (reconcileKind !== null) this.reconcileActionTaken(reconcileKind);
   }
