@@ -68,8 +68,11 @@ export interface RtmConfig {
   };
   reconcile: { intervalMs: number; graceMs: number };
   cleanup: { intervalMs: number; retentionMs: number };
-  /** `instanceId`: this process's name among the instances (RTMANAGER_INSTANCE_ID, default the hostname). */
-  coordination: { leaseTtlMs: number; instanceId: string };
+  /**
+   * `instanceId`: this process's name among the instances (RTMANAGER_INSTANCE_ID, default the hostname).
+   * `leaderLeaseTtlMs`: the leader lease (RTMANAGER_LEADER_LEASE_TTL); a dead leader is replaced within it + 5 s.
+   */
+  coordination: { leaseTtlMs: number; instanceId: string; leaderLeaseTtlMs: number };
   lobby: { baseUrl: string | null; timeoutMs: number };
   auth: { internalApiTokens: string[] };
   logging: { level: LogLevel };
@@ -97,6 +100,9 @@ export function tracingRequested(env: NodeJS.ProcessEnv): boolean {
   return (env.RTMANAGER_OTLP_ENDPOINT ?? '').trim() !== '';
 }
 
+/** An instance id goes into lease values and log lines verbatim: a plain name only. */
+const INSTANCE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
 export function loadConfig(env: Env): RtmConfig {
   const r = new EnvReader(env);
   const prefix = r.string('RTMANAGER_REDIS_KEY_PREFIX', '');
@@ -116,6 +122,7 @@ export function loadConfig(env: Env): RtmConfig {
     coordination: {
       leaseTtlMs: r.seconds('RTMANAGER_LEASE_TTL', 30, { min: 0.1 }),
       instanceId: r.string('RTMANAGER_INSTANCE_ID', os.hostname()),
+      leaderLeaseTtlMs: r.seconds('RTMANAGER_LEADER_LEASE_TTL', 15, { min: 1 }),
     },
     lobby: {
       baseUrl: r.parsed<string | null>('RTMANAGER_LOBBY_BASE_URL', null, parseUrl(['http:', 'https:']), 'an http(s) URL'),
@@ -132,6 +139,8 @@ export function loadConfig(env: Env): RtmConfig {
   };
   if (config.health.probeTimeoutMs > config.health.probeIntervalMs)
     r.problem('RTMANAGER_PROBE_TIMEOUT must not exceed RTMANAGER_PROBE_INTERVAL');
+  if (!INSTANCE_ID.test(config.coordination.instanceId))
+    r.problem(`RTMANAGER_INSTANCE_ID must be 1-128 characters of letters, digits, '.', '_', '-' or ':' (got ${JSON.stringify(config.coordination.instanceId)})`);
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;
 }

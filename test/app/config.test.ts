@@ -135,6 +135,15 @@ describe('loadConfig', () => {
     expect(problemsOf({ ...minimal, OTEL_RESOURCE_ATTRIBUTES: 'a=%zz' })[0]).toMatch(/^OTEL_RESOURCE_ATTRIBUTES/);
   });
 
+  it('instances: the host name and a 15 s leader lease by default; a set id is kept; an id with spaces or slashes is refused', () => {
+    const c = loadConfig(minimal);
+    expect(c.coordination.instanceId).toBe(os.hostname());
+    expect(c.coordination.leaderLeaseTtlMs).toBe(15_000);
+    expect(loadConfig({ ...minimal, RTMANAGER_INSTANCE_ID: 'rtm-a.eu:2', RTMANAGER_LEADER_LEASE_TTL: '3' }).coordination).toMatchObject({ instanceId: 'rtm-a.eu:2', leaderLeaseTtlMs: 3_000 });
+    expect(problemsOf({ ...minimal, RTMANAGER_INSTANCE_ID: 'rtm a/1' }).join('\n')).toMatch(/RTMANAGER_INSTANCE_ID/);
+    expect(problemsOf({ ...minimal, RTMANAGER_LEADER_LEASE_TTL: '0.5' }).join('\n')).toMatch(/RTMANAGER_LEADER_LEASE_TTL/);
+  });
+
   it('refuses a probe timeout longer than the interval', () => {
     expect(problemsOf({ ...minimal, RTMANAGER_PROBE_INTERVAL: '1', RTMANAGER_PROBE_TIMEOUT: '2' })).toEqual([
       'RTMANAGER_PROBE_TIMEOUT must not exceed RTMANAGER_PROBE_INTERVAL',
