@@ -69,10 +69,12 @@ export interface Metrics {
   workerStarted(worker: string, intervalSeconds: number, atSeconds: number): void;
   /** One round of a periodic worker ended (`ok` false: it threw), at `atSeconds` (Unix time). */
   workerRoundCompleted(worker: string, ok: boolean, durationSeconds: number, atSeconds: number): void;
+  /** The worker stopped (shutdown, or another instance took over): it no longer reports a last success. */
+  workerStopped(worker: string): void;
 }
 
 /** What a periodic worker reports about its rounds. */
-export type WorkerRoundMetrics = Pick<Metrics, 'workerStarted' | 'workerRoundCompleted'>;
+export type WorkerRoundMetrics = Pick<Metrics, 'workerStarted' | 'workerRoundCompleted' | 'workerStopped'>;
 
 /** Reports nothing. Test recorders extend it and override what they record. */
 export class NoopMetrics implements Metrics {
@@ -90,6 +92,7 @@ export class NoopMetrics implements Metrics {
   leaseConflict(_opKind: OpKind): void {}
   workerStarted(_worker: string, _intervalSeconds: number, _atSeconds: number): void {}
   workerRoundCompleted(_worker: string, _ok: boolean, _durationSeconds: number, _atSeconds: number): void {}
+  workerStopped(_worker: string): void {}
 }
 
 /** A plain object (spreadable: `{ ...noopMetrics, jobRetried }`), unlike a class instance. */
@@ -108,4 +111,5 @@ export const noopMetrics: Metrics = {
   leaseConflict() {},
   workerStarted() {},
   workerRoundCompleted() {},
+  workerStopped() {},
 };

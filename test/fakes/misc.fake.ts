@@ -118,6 +118,9 @@ export class FakeMetrics implements Metrics {
   workerStarted(worker: string, intervalSeconds: number, atSeconds: number): void {
     this.workers.set(worker, { intervalSeconds, lastSuccess: atSeconds, rounds: this.workers.get(worker)?.rounds ?? [] });
   }
+  workerStopped(worker: string): void {
+    this.workers.delete(worker);
+  }
   workerRoundCompleted(worker: string, ok: boolean, seconds: number, atSeconds: number): void {
     const state = this.workers.get(worker) ?? { intervalSeconds: 0, lastSuccess: 0, rounds: [] };
     state.rounds.push({ ok, seconds });

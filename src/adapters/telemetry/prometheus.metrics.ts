@@ -189,6 +189,12 @@ export class PrometheusMetrics implements Metrics {
     if (ok) this.families.workerLastSuccess.set({ worker }, atSeconds);
   }
 
+  workerStopped(worker: string): void {
+    // A stopped worker is not a stale one: its series go away (and with them any alert).
+    this.families.workerLastSuccess.remove({ worker });
+    this.families.workerInterval.remove({ worker });
+  }
+
   /** Body and content type for the /metrics route. */
   async render(): Promise<RenderedMetrics> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };

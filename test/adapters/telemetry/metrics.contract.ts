@@ -204,6 +204,16 @@ export function describeMetricsContract(name: string, createWorld: () => Metrics
       expect(await read.workerRounds('health-probe', 'success')).toBe(0);
     });
 
+    it('forgets a stopped worker\'s last success and interval (a stopped worker is not stale)', async () => {
+      const { metrics, read } = createWorld();
+      metrics.workerStarted('reconciler', 60, 1_000);
+      metrics.workerStarted('health-probe', 10, 1_000);
+      metrics.workerStopped('reconciler');
+      expect(await read.workerLastSuccess('reconciler')).toBeUndefined();
+      expect(await read.workerInterval('reconciler')).toBeUndefined();
+      expect(await read.workerLastSuccess('health-probe')).toBe(1_000);
+    });
+
     it('two instances share nothing', async () => {
       const a = createWorld();
       const b = createWorld();
