@@ -1,7 +1,7 @@
 // The metric families RTM records into (the scrape-time gauges live with the adapter).
 // Prometheus naming: base units (seconds), counters end in _total, a histogram's _count is
 // its event count (HTTP requests and Docker calls are counted that way, not twice).
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from '@prometheus-io/client';
 
 // Operations range from a replay no-op (ms) to an image pull (minutes).
 const OPERATION_DURATION_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];

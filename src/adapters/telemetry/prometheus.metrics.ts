@@ -2,7 +2,7 @@
 // that two instances (tests, or an embedded RTM) never share or clash on global state.
 // Families, labels and meaning: docs/observability.md (deploy/ alerts and dashboard use them).
 import type { Logger } from 'pino';
-import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Gauge, Registry, collectDefaultMetrics } from '@prometheus-io/client';
 import type { BuildInfo } from '../../app/build-info.js';
 import type { HealthEventType } from '../../domain/health.js';
 import type { OpKind, Outcome } from '../../domain/operation.js';
@@ -110,7 +110,9 @@ export class PrometheusMetrics implements Metrics {
         1,
       );
     }
-    if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    // The event loop utilization sampler (new in @prometheus-io/client) runs for the process's
+    // life: once a second, not the default 10 times, on a service that is mostly idle.
+    if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, eventLoopUtilizationTimeout: 1_000 });
   }
 
   /**
