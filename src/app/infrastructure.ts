@@ -12,6 +12,7 @@ import { createDockerClient } from '../adapters/docker/docker-client.factory.js'
 import { DockerodeRuntime } from '../adapters/docker/docker-runtime.adapter.js';
 import { createRtmDatabase } from '../adapters/postgres/database.js';
 import { runMigrations } from '../adapters/postgres/migrator.js';
+import type { PostgresPoolCounts } from '../adapters/telemetry/prometheus.metrics.js';
 import { RTM_TRACER_NAME, startTracing } from '../adapters/telemetry/tracing.js';
 import type { DockerRuntime } from '../ports/docker-runtime.js';
 import type { BuildInfo } from './build-info.js';
@@ -21,6 +22,8 @@ import { projectRoot } from './project-root.js';
 
 export interface Infrastructure {
   db: RtmDatabase;
+  /** The pool's live counts (the rtmanager_postgres_pool_* gauges). */
+  postgresPool: PostgresPoolCounts;
   redis: Redis;
   /** A Redis connection of its own, for one blocking reader (one per name). */
   blockingConnection(name: string): Redis;
@@ -77,5 +80,5 @@ export async function openInfrastructure(
     pullTimeoutMs: config.docker.pullTimeoutMs,
     logger,
   });
-  return { db, redis, blockingConnection, docker, dockerClient, tracer: config.telemetry.otlpEndpoint !== null ? trace.getTracer(RTM_TRACER_NAME) : undefined };
+  return { db, postgresPool: pool, redis, blockingConnection, docker, dockerClient, tracer: config.telemetry.otlpEndpoint !== null ? trace.getTracer(RTM_TRACER_NAME) : undefined };
 }

@@ -68,6 +68,7 @@ export async function startRtm(config: RtmConfig, logger: Logger, overrides: Rtm
       (c) => sharedCheck(c),
     );
     // rtmanager_ready / rtmanager_dependency_up, evaluated at each scrape (bounded).
+    ports.metrics.exportPostgresPool(opened.postgresPool, config.postgres.poolMax);
     ports.metrics.exportReadiness(() => evaluateReadiness(checks, () => health.problems(), SCRAPE_CHECK_TIMEOUT_MS), checks.map((c) => c.name));
     const server = buildInternalHttpServer({
       logger,
