@@ -65,7 +65,7 @@ export class ObservedDockerRuntime implements DockerRuntime {
   createContainer(spec: ContainerSpec): Promise<string> {
     return this.observe('createContainer', { 'container.name': spec.name, 'container.image.name': spec.image }, () => this.inner.createContainer(spec));
   }
-  startContainer(id: string): Promise<void> {
+  startContainer(id: string): Promise<string> {
     return this.observe('startContainer', { 'container.id': id }, () => this.inner.startContainer(id));
   }
   inspectContainer(idOrName: string) {

@@ -130,8 +130,10 @@ export class StartRuntimeService {
     try {
       createdId = await this.createContainer(spec);
       op.containerId = createdId;
-      const containerId = createdId;
-      await dockerStep('starting the container', 'container_start_failed', () => this.deps.docker.startContainer(containerId));
+      const engineId = createdId;
+      // Swarm: the service was created, the record keeps its task's container.
+      const containerId = await dockerStep('starting the container', 'container_start_failed', () => this.deps.docker.startContainer(engineId));
+      op.containerId = containerId;
       op.written = await this.writeRunningRecord(input, found, containerId, statePath, lease);
       return succeeded(op.written);
     } catch (err) {

@@ -10,11 +10,12 @@ describeDockerRuntimeContract('DockerodeRuntime (real daemon)', async () => ({
   image: ENGINE_IMAGE,
   missingImage: MISSING_IMAGE,
   network: TEST_DOCKER_NETWORK,
+  forceRemoveKills: true, stopKeepsContainer: true,
 }));
 
 describeDockerRuntimeContract('FakeDockerRuntime', async () => {
   const fake = new FakeDockerRuntime();
   fake.networks.add(TEST_DOCKER_NETWORK);
   fake.addImage(ENGINE_IMAGE, { 'com.galaxy.memory': '256m' });
-  return { runtime: fake, image: ENGINE_IMAGE, missingImage: MISSING_IMAGE, network: TEST_DOCKER_NETWORK };
+  return { runtime: fake, image: ENGINE_IMAGE, missingImage: MISSING_IMAGE, network: TEST_DOCKER_NETWORK, forceRemoveKills: true, stopKeepsContainer: true };
 });
