@@ -64,8 +64,18 @@ export class SwarmRuntime implements DockerRuntime {
   ping(): Promise<void> {
     return this.local.ping();
   }
-  networkExists(name: string): Promise<boolean> {
-    return this.local.networkExists(name);
+  /** In swarm mode only an attachable overlay counts: RTM (on the overlay) must reach every task. */
+  async networkExists(name: string): Promise<boolean> {
+    let network: { Driver?: string; Attachable?: boolean };
+    try {
+      network = await this.api.request('network_inspect', { path: `/networks/${encodeURIComponent(name)}` });
+    } catch (err) {
+      if (err instanceof DockerError && err.kind === 'not_found') return false;
+      throw err;
+    }
+    const usable = network.Driver === 'overlay' && network.Attachable === true;
+    if (!usable) this.logger.warn({ network: name, driver: network.Driver, attachable: network.Attachable }, 'swarm mode needs an attachable overlay network');
+    return usable;
   }
   /** The manager's copy: images must be on every node (docs/swarm.md), the manager's is checked. */
   inspectImage(ref: string): Promise<ImageInfo | null> {
