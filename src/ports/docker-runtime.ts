@@ -106,6 +106,13 @@ export interface DockerRuntime {
    * itself. Swarm: `id` names the game's service, the answer is its task's container.
    */
   startContainer(id: string): Promise<string>;
+  /**
+   * Replaces an owned engine that is not meant to run any more (a stopped game, a leftover) by one
+   * of `spec` under the same name, not started; returns the id to start. One daemon: force-remove
+   * and create. Swarm: one update of the existing service (new spec, ForceUpdate+1, 0 replicas),
+   * compare-and-swap on its version: restart and patch keep the service.
+   */
+  replaceContainer(existingId: string, spec: ContainerSpec): Promise<string>;
   /** null when no such container. */
   inspectContainer(idOrName: string): Promise<ContainerInfo | null>;
   /** Graceful stop; an already stopped container is fine. */

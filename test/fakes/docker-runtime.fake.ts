@@ -171,6 +171,13 @@ export class FakeDockerRuntime implements DockerRuntime {
     return c.id;
   }
 
+  /** Like the container adapter: force-remove, then create (both calls recorded too). */
+  async replaceContainer(existingId: string, spec: ContainerSpec): Promise<string> {
+    this.record('replaceContainer', [existingId, spec]);
+    await this.removeContainer(existingId, { force: true });
+    return this.createContainer(spec);
+  }
+
   async startContainer(id: string): Promise<string> {
     this.record('startContainer', [id]);
     const c = this.mustGet(id);

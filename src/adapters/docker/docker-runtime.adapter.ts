@@ -119,6 +119,11 @@ export class DockerodeRuntime implements DockerRuntime {
     });
   }
 
+  async replaceContainer(existingId: string, spec: ContainerSpec): Promise<string> {
+    await this.removeContainer(existingId, { force: true });
+    return this.createContainer(spec);
+  }
+
   async startContainer(id: string): Promise<string> {
     await this.call('startContainer', this.options.apiTimeoutMs, async (abortSignal) => {
       try {

@@ -19,7 +19,7 @@ import {
   type ImageInfo,
 } from '../../ports/docker-runtime.js';
 import { DockerodeRuntime } from '../docker/docker-runtime.adapter.js';
-import { serviceSpecOf } from './service-spec.mapper.js';
+import { serviceSpecOf, type ServiceSpec } from './service-spec.mapper.js';
 import { SwarmApiClient } from './swarm-api.client.js';
 import { pollTaskEvents } from './swarm-task-events.poller.js';
 import { engineInfoOf, engineSummaryOf, isTerminal, newestTask, taskContainerId, type SwarmService, type SwarmTask } from './swarm-task.mapper.js';
@@ -102,11 +102,34 @@ export class SwarmRuntime implements DockerRuntime {
   }
 
   async createContainer(spec: ContainerSpec): Promise<string> {
-    // The manager would accept a service of a missing image and fail its task later.
+    return this.api.create(await this.specOf(spec));
+  }
+
+  /** One update of the game's service (new spec, ForceUpdate+1, 0 replicas): the service is kept. */
+  async replaceContainer(existingId: string, spec: ContainerSpec): Promise<string> {
+    const { service } = await this.mustResolve(existingId);
+    if (service.Spec.Name !== spec.name) throw new DockerError('failed', `${existingId} is the engine of ${service.Spec.Name}, not of ${spec.name}`);
+    const body = await this.specOf(spec);
+    await this.api.update(service.ID, (current) => ({ ...body, TaskTemplate: { ...body.TaskTemplate, ForceUpdate: (current.TaskTemplate?.ForceUpdate ?? 0) + 1 } }));
+    // A leftover that still ran is shut down by the 0 replicas; the next start must find no task.
+    await this.tasksGone(service, this.options.stopGraceSeconds * 1000 + this.options.apiTimeoutMs);
+    return service.ID;
+  }
+
+  /** The service spec of `spec`, 0 replicas; the image must be on the manager (else its task would fail later). */
+  private async specOf(spec: ContainerSpec): Promise<ServiceSpec> {
     if ((await this.local.inspectImage(spec.image)) === null) throw new DockerError('not_found', `No such image: ${spec.image}`, 404);
     const network = await this.api.request<{ Id: string }>('network_inspect', { path: `/networks/${encodeURIComponent(spec.network)}` });
-    const body = serviceSpecOf(spec, { networkId: network.Id, stopGraceSeconds: this.options.stopGraceSeconds, replicas: 0 });
-    return this.api.create(body);
+    return serviceSpecOf(spec, { networkId: network.Id, stopGraceSeconds: this.options.stopGraceSeconds, replicas: 0 });
+  }
+
+  private tasksGone(service: SwarmService, timeoutMs: number): Promise<true> {
+    return this.api.pollUntil(
+      timeoutMs,
+      this.options.taskPollMs,
+      async () => ((await this.api.tasks([service.ID])).length === 0 ? true : null),
+      () => new DockerError('failed', `the task of ${service.Spec.Name} did not stop in time`),
+    );
   }
 
   async startContainer(id: string): Promise<string> {
@@ -153,12 +176,7 @@ export class SwarmRuntime implements DockerRuntime {
     if (replicasOf(service) !== 0) await this.api.update(service.ID, (spec) => ({ ...spec, Mode: { Replicated: { Replicas: 0 } } }));
     // Scaled down, Swarm removes the task and its container once it has stopped. Until the task
     // is gone the orchestrator would not make a new one for the next start.
-    await this.api.pollUntil(
-      graceNs / 1e6 + this.options.apiTimeoutMs,
-      this.options.taskPollMs,
-      async () => ((await this.api.tasks([service.ID])).length === 0 ? true : null),
-      () => new DockerError('failed', `the task of ${service.Spec.Name} did not stop within the grace period`),
-    );
+    await this.tasksGone(service, graceNs / 1e6 + this.options.apiTimeoutMs);
   }
 
   async removeContainer(id: string, opts: { force?: boolean } = {}): Promise<void> {
@@ -170,12 +188,7 @@ export class SwarmRuntime implements DockerRuntime {
       throw new DockerError('conflict', `the engine of ${service.Spec.Name} is running: stop it before removing it or use force`, 409);
     await this.api.remove(service.ID);
     // Docker removes synchronously; Swarm removes the tasks after the answer. Wait, so the name is free.
-    await this.api.pollUntil(
-      this.options.apiTimeoutMs,
-      this.options.taskPollMs,
-      async () => ((await this.api.tasks([service.ID])).length === 0 ? true : null),
-      () => new DockerError('failed', `the tasks of ${service.Spec.Name} were not removed in time`),
-    );
+    await this.tasksGone(service, this.options.apiTimeoutMs);
     for (const t of tasks) {
       const cid = taskContainerId(t);
       if (cid) this.serviceOfContainer.delete(cid);

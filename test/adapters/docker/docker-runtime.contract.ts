@@ -10,6 +10,8 @@ export interface DockerRuntimeHarness {
   runtime: DockerRuntime;
   /** An engine image present locally that honours SIGTERM. */
   image: string;
+  /** A second present engine image (replaceContainer moves to it). */
+  patchImage: string;
   /** A reference that is neither present nor pullable. */
   missingImage: string;
   network: string;
@@ -126,6 +128,21 @@ export function describeDockerRuntimeContract(name: string, makeHarness: () => P
       const again = await h.runtime.startContainer(created);
       expect((await h.runtime.inspectContainer(again))?.running).toBe(true);
       expect((await h.runtime.inspectContainer(spec.name))?.id).toBe(again);
+    });
+
+    it('replaceContainer: a stopped engine becomes one of the new spec under its name, not started; start runs it', async () => {
+      const spec = await containers.spec(h.image);
+      const first = await h.runtime.startContainer(await h.runtime.createContainer(spec));
+      await h.runtime.stopContainer(first, 10);
+      const replaced = await h.runtime.replaceContainer(first, { ...spec, image: h.patchImage, labels: { ...spec.labels, 'com.galaxy.image_ref': h.patchImage } });
+      const waiting = await h.runtime.inspectContainer(spec.name);
+      expect(waiting).toMatchObject({ running: false, labels: { 'com.galaxy.image_ref': h.patchImage } });
+      const second = await h.runtime.startContainer(replaced);
+      expect(second).not.toBe(first);
+      expect(await h.runtime.inspectContainer(spec.name)).toMatchObject({ id: second, running: true, image: h.patchImage });
+      // A missing image is refused before anything changes.
+      await h.runtime.stopContainer(second, 10);
+      expect((await dockerErrorOf(h.runtime.replaceContainer(second, { ...spec, image: h.missingImage }))).kind).toBe('not_found');
     });
 
     it('a missing container: inspect null, remove fine, start and stop not_found', async () => {

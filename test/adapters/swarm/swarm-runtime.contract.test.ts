@@ -4,7 +4,7 @@ import pino from 'pino';
 import { inject } from 'vitest';
 import { createDockerClient } from '../../../src/adapters/docker/docker-runtime.adapter.js';
 import { SwarmRuntime } from '../../../src/adapters/swarm/swarm-runtime.adapter.js';
-import { ENGINE_IMAGE, MISSING_IMAGE } from '../../support/test-env.js';
+import { ENGINE_IMAGE, ENGINE_IMAGE_PATCH, MISSING_IMAGE } from '../../support/test-env.js';
 import { describeDockerRuntimeContract } from '../docker/docker-runtime.contract.js';
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
@@ -19,7 +19,7 @@ describeDockerRuntimeContract('SwarmRuntime (single-node swarm)', async () => {
     taskPollMs: 100,
     logger: pino({ level: 'silent' }),
   });
-  return { runtime, image: ENGINE_IMAGE, missingImage: MISSING_IMAGE, network: swarm.network, forceRemoveKills: false, stopKeepsContainer: false };
+  return { runtime, image: ENGINE_IMAGE, patchImage: ENGINE_IMAGE_PATCH, missingImage: MISSING_IMAGE, network: swarm.network, forceRemoveKills: false, stopKeepsContainer: false };
 });
 
 describe('SwarmRuntime: the game network', () => {

@@ -2,6 +2,7 @@
 // project): start is a service whose task's container is recorded and answers /healthz over
 // the overlay; stop scales it to 0; restart and patch run a new task (patch on the new tag)
 // with the state directory kept; cleanup removes the service and leaves nothing behind.
+import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import pino from 'pino';
@@ -52,6 +53,8 @@ describe('lifecycle on the swarm backend', () => {
     expect(await rtm.docker.inspectContainer(name)).toMatchObject({ id: first, running: true, name });
     expect(started.record?.engineEndpoint).toBe(`http://${name}:8080`);
     await healthy(first);
+    const serviceId = () => execFileSync('docker', ['-H', managerHost, 'service', 'inspect', '-f', '{{.ID}}', name], { encoding: 'utf8' }).trim();
+    const service = serviceId();
     const stateFile = path.join(rtm.stateRoot, gameId, 'engine-state.json');
     await eventually(() => readFile(stateFile, 'utf8'), { message: 'engine never wrote its state file' });
 
@@ -65,12 +68,15 @@ describe('lifecycle on the swarm backend', () => {
     const second = restarted.record?.currentContainerId as string;
     expect(second).not.toBe(first);
     await healthy(second);
+    // Restart is an update of the same service (ForceUpdate+1), not a new one.
+    expect(serviceId()).toBe(service);
 
     const patched = await rtm.patch.execute({ gameId, imageRef: ENGINE_IMAGE_PATCH, opSource: 'admin_rest' });
     expect(patched).toMatchObject({ outcome: 'success' });
     const third = patched.record?.currentContainerId as string;
     expect(await rtm.docker.inspectContainer(name)).toMatchObject({ id: third, running: true, image: ENGINE_IMAGE_PATCH });
     await healthy(third);
+    expect(serviceId()).toBe(service);
     await eventually(async () => ((JSON.parse(await readFile(stateFile, 'utf8')) as { version?: string }).version === '1.0.1' ? true : undefined), {
       message: 'the patched engine never wrote into the kept state directory',
     });
