@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { RtmDatabase } from '../adapters/postgres/database.js';
 import { createDockerClient } from '../adapters/docker/docker-client.factory.js';
 import { DockerodeRuntime } from '../adapters/docker/docker-runtime.adapter.js';
-import { SwarmRuntime } from '../adapters/swarm/swarm-runtime.adapter.js';
+import { SwarmRuntime } from '../adapters/docker/swarm/swarm-runtime.adapter.js';
 import { createRtmDatabase } from '../adapters/postgres/database.js';
 import { runMigrations } from '../adapters/postgres/migrator.js';
 import type { PostgresPoolCounts } from '../adapters/telemetry/prometheus.metrics.js';
