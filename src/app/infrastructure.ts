@@ -22,7 +22,7 @@ import { projectRoot } from './project-root.js';
 export interface Infrastructure {
   db: RtmDatabase;
   redis: Redis;
-  /** A Redis connection of its own, for one blocking reader. */
+  /** A Redis connection of its own, for one blocking reader (one per name). */
   blockingConnection(name: string): Redis;
   docker: DockerRuntime;
   /** A raw client of the configured daemon, for the diagnostics' version call. */
@@ -57,10 +57,15 @@ export async function openInfrastructure(
   const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 2, connectTimeout: 5_000, lazyConnect: false });
   redis.on('error', (err) => logger.debug({ err: err.message }, 'redis connection error'));
   closers.add(async () => void redis.disconnect());
+  // One per name for the process's life: a trigger group started again reuses it.
+  const blocking = new Map<string, Redis>();
   const blockingConnection = (name: string): Redis => {
+    const open = blocking.get(name);
+    if (open) return open;
     const conn = redis.duplicate({ connectionName: `rtmanager-${name}` });
     conn.on('error', (err) => logger.debug({ err: err.message, connection: name }, 'redis connection error'));
     closers.add(async () => void conn.disconnect());
+    blocking.set(name, conn);
     return conn;
   };
 

@@ -119,7 +119,7 @@ export class ReconcilerWorker implements BackgroundWorker {
         gameId,
         listed: byGame.get(gameId) ?? [],
         pending: pending.get(gameId) ?? null,
-        startup: options.startup === true,
+        trigger: options.startup === true ? 'startup' : 'periodic',
       });
       for (const action of outcome.actions) report[action].push(gameId);
       if (outcome.skipped === 'busy') report.skippedBusy.push(gameId);
