@@ -1,5 +1,6 @@
 // Plain constructor injection of everything RTM runs: adapters over the open clients, the
 // lifecycle services, the background workers and the two Lobby job consumers.
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { FsStateDirectories } from '../adapters/filesystem/state-directories.adapter.js';
 import { LobbyHttpClient } from '../adapters/lobby/lobby-http.client.js';
@@ -16,6 +17,7 @@ import { RedisNotificationIntentPublisher } from '../adapters/redis/notification
 import { RedisStreamOffsetStore } from '../adapters/redis/stream-offset.store.js';
 import { RedisStreamReader } from '../adapters/redis/stream-reader.adapter.js';
 import { ObservedStreamPublisher } from '../adapters/telemetry/observed-stream-publisher.decorator.js';
+import { RuntimeEventsFeed } from '../api/runtime-events.feed.js';
 import { PrometheusMetrics } from '../adapters/telemetry/prometheus.metrics.js';
 import { withConsumerSpan } from '../adapters/telemetry/span-conventions.js';
 import type { Clock } from '../ports/clock.js';
@@ -74,7 +76,17 @@ export function buildAdapters(infra: Infrastructure, config: RtmConfig, logger: 
     }),
     lobby: config.lobby.baseUrl ? new LobbyHttpClient({ baseUrl: config.lobby.baseUrl, timeoutMs: config.lobby.timeoutMs }) : null,
     containerIntents: new ContainerIntentsRegistry(),
+    events: runtimeEventsFeed(redis, config, logger),
   };
+}
+
+/** GET /api/v1/internal/events: non-blocking reads on the shared connection, polled every 250 ms. */
+export function runtimeEventsFeed(redis: Redis, config: RtmConfig, logger: Logger): RuntimeEventsFeed {
+  return new RuntimeEventsFeed({
+    reader: new RedisStreamReader(redis, logger),
+    keys: { 'runtime:health_events': config.streams.healthEvents, 'runtime:job_results': config.streams.jobResults },
+    pollMs: 250,
+  });
 }
 
 export function buildServices(infra: Infrastructure, adapters: Adapters, config: RtmConfig, clock: Clock, logger: Logger) {

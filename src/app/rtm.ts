@@ -85,6 +85,7 @@ export async function startRtm(config: RtmConfig, logger: Logger, overrides: Rtm
       diagnostics: diagnosticsOf(infra, clock),
       metrics: adapters.metrics,
       httpMetrics: adapters.metrics,
+      events: adapters.events,
       ...(infra.tracer ? { tracer: infra.tracer } : {}),
     });
     await server.listen({ host: config.listener.host, port: config.listener.port });
