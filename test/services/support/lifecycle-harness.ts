@@ -12,7 +12,7 @@ import {
   createLifecycleServices,
   type LifecycleServices,
   type LifecycleSettings,
-} from '../../../src/services/lifecycle-services.js';
+} from '../../../src/services/service-graph.js';
 import type { ImagePullPolicy } from '../../../src/domain/image-pull-policy.js';
 import { FakeGameLeases } from '../../fakes/coordination.fake.js';
 import { FakeDockerRuntime } from '../../fakes/docker-runtime.fake.js';
