@@ -1,26 +1,28 @@
-// The one composition root: wiring and lifecycle order only (docs/runtime.md).
-//   migrations (before any listener) -> adapters -> services -> workers -> HTTP listener
-//   -> blocking startup reconcile (retried until Docker answers) -> workers and consumers.
+// RTM's lifecycle order (docs/runtime.md); the wiring is composition-root.ts:
+//   migrations (before any listener) -> ports -> pipeline -> services -> triggers -> HTTP
+//   listener -> the leader election; on the leader, the leader-only trigger group (blocking
+//   startup reconcile, retried until Docker answers, then workers and consumers), per term,
+//   inside the term's fence (docs/leader-election.md).
 // Shutdown runs it backwards: stop taking work, let in-flight work finish, close clients.
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { PostgresHealthCheck } from '../adapters/postgres/postgres-health.check.js';
 import { RedisHealthCheck } from '../adapters/redis/redis-health.check.js';
-import { ObservedDockerRuntime } from '../adapters/telemetry/observed-docker-runtime.decorator.js';
 import { buildInternalHttpServer } from '../api/internal-http.server.js';
 import { systemClock, type Clock } from '../ports/clock.js';
 import type { DockerRuntime } from '../ports/docker-runtime.js';
 import { readBuildInfo, type BuildInfo } from './build-info.js';
 import { Closers } from './closers.js';
+import type { LeaderElectionService } from '../services/leadership/leader-election.service.js';
 import { diagnosticsOf, leadershipOf } from './diagnostics.js';
-import { buildAdapters, buildConsumers, buildServices, buildWorkers } from './components.js';
+import { createLeaderElection, roleOf } from './leadership.js';
+import { compose } from './composition-root.js';
 import type { RtmConfig } from './config.js';
 import { openInfrastructure } from './infrastructure.js';
 import { explainDockerTlsFailure } from './docker-tls.config.js';
 import { listenAddress } from './listen-address.js';
 import { ComponentHealth, dependencyChecks, evaluateReadiness, sharedCheck } from './readiness.js';
-import { LeaderOnlyTriggers } from './leader-triggers.js';
-import { electionSettingsFor, LeaderElectionService, type LeaderRole, type LeadershipStatus } from '../services/leadership/leader-election.service.js';
+import type { TriggerGroup } from './trigger-group.js';
 
 export interface RunningRtm {
   /** `http://host:port` the internal listener is bound to. */
@@ -32,6 +34,8 @@ export interface RunningRtm {
   readonly workersStarted: Promise<void>;
   /** Leader or standby, epoch, since when (/readyz, diagnostics, tests). */
   readonly election: Pick<LeaderElectionService, 'status'>;
+  /** The leader-only triggers (job consumers, Docker events / probe / inspect / reconcile / cleanup workers), started as a whole. */
+  readonly triggers: TriggerGroup;
   stop(): Promise<void>;
 }
 
@@ -64,60 +68,43 @@ export async function startRtm(config: RtmConfig, logger: Logger, overrides: Rtm
     // A boot id per process: a new process with the id of a dead one takes over what it held.
     const identity = { instanceId: config.coordination.instanceId, bootId: randomUUID() };
     logger.info({ instance_id: identity.instanceId, boot_id: identity.bootId }, 'instance identity');
-    const adapters = buildAdapters(opened, config, logger, closers, buildInfo, identity);
-    // Every Docker call is measured (rtmanager_docker_api_*), the readiness checks' included, and traced under an RTM span.
-    const infra = { ...opened, docker: new ObservedDockerRuntime(opened.docker, adapters.metrics) };
-    const services = buildServices(infra, adapters, config, clock, logger);
-    // Leader-only triggers, built afresh for each term (app/leader-triggers.ts); the Redis
-    // connections of the blocking readers are opened once and reused by every term.
-    const blocking = new Map<string, ReturnType<typeof infra.blockingConnection>>();
-    const termInfra = { ...infra, blockingConnection: (name: string) => blocking.get(name) ?? blocking.set(name, infra.blockingConnection(name)).get(name)! };
-    const buildLeaderOnly = () => ({
-      ...buildWorkers(termInfra, adapters, services, config, clock, logger),
-      consumers: buildConsumers(termInfra, adapters, services, config, clock, logger),
-    });
-
     const health = new ComponentHealth();
-    const triggers = new LeaderOnlyTriggers(buildLeaderOnly, adapters.fence, health, logger);
-    const election = new LeaderElectionService({
-      leases: adapters.leaderLease,
-      redisEpoch: adapters.epochFence,
-      identity,
-      triggers,
-      metrics: adapters.metrics,
-      logger,
-      settings: electionSettingsFor(config.coordination.leaderLeaseTtlMs),
-    });
-    adapters.fence.onRejected((error) => election.fenced(error));
-    const postgres = new PostgresHealthCheck(infra.db);
-    const checks = dependencyChecks({ postgres: () => postgres.check(), redis: new RedisHealthCheck(infra.redis), docker: explainedDocker(infra.docker, config), network: config.docker.network }).map(
+    const { ports, services, triggers } = compose({ infra: opened, config, clock, logger, closers, buildInfo, identity, onTriggersRunning: (members) => health.started(members) });
+    const election = createLeaderElection({ ports, triggers, health, identity, config, logger });
+
+    const postgres = new PostgresHealthCheck(opened.db);
+    const checks = dependencyChecks({ postgres: () => postgres.check(), redis: new RedisHealthCheck(opened.redis), docker: explainedDocker(ports.docker, config), network: config.docker.network }).map(
       (c) => sharedCheck(c),
     );
     // rtmanager_ready / rtmanager_dependency_up, evaluated at each scrape (bounded).
-    adapters.metrics.exportReadiness(() => evaluateReadiness(checks, () => health.problems(), SCRAPE_CHECK_TIMEOUT_MS), checks.map((c) => c.name));
+    ports.metrics.exportPostgresPool(opened.postgresPool, config.postgres.poolMax);
+    ports.metrics.exportReadiness(() => evaluateReadiness(checks, () => health.problems(), SCRAPE_CHECK_TIMEOUT_MS), checks.map((c) => c.name));
     const server = buildInternalHttpServer({
       logger,
       services,
-      reads: adapters.reads,
-      operations: adapters.operationLog,
-      snapshots: adapters.snapshots,
+      reads: ports.reads,
+      operations: ports.operationLog,
+      snapshots: ports.snapshots,
       apiTokens: config.auth.internalApiTokens,
       readiness: async () => ({ ...(await evaluateReadiness(checks, () => health.problems())), ...roleOf(election.status) }),
-      diagnostics: diagnosticsOf(infra, clock, leadershipOf(adapters.leaderLease, identity.instanceId, () => election.status.role)),
-      metrics: adapters.metrics,
-      httpMetrics: adapters.metrics,
-      ...(infra.tracer ? { tracer: infra.tracer } : {}),
+      diagnostics: diagnosticsOf({ ...opened, docker: ports.docker }, clock, leadershipOf(ports.leaderLease, identity.instanceId, () => election.status.role)),
+      metrics: ports.metrics,
+      httpMetrics: ports.metrics,
+      events: ports.events,
+      ...(opened.tracer ? { tracer: opened.tracer } : {}),
     });
     await server.listen({ host: config.listener.host, port: config.listener.port });
     closers.add(() => server.close());
     const address = listenAddress(server.server.address());
     logger.info({ address }, 'internal listener open');
 
+    // The startup reconcile blocks the triggers (CONTRACT §8), not the listener: /readyz says "not ready" until it has completed.
     election.start();
     let stopped: Promise<void> | null = null;
     return {
       address,
       workersStarted: election.firstRound,
+      triggers,
       election,
       stop: () => {
         // Stop taking work first (the leader-only triggers, REST), let in-flight work finish,
@@ -132,7 +119,3 @@ export async function startRtm(config: RtmConfig, logger: Logger, overrides: Rtm
   }
 }
 
-/** /readyz's `role` (absent until the first election round ran). */
-function roleOf(status: LeadershipStatus): { role?: LeaderRole } {
-  return status.role === null ? {} : { role: status.role };
-}

@@ -1,6 +1,6 @@
 // runtime_records over Kysely. Decision record (CAS shape, created_at): docs/postgres-migration.md.
 import type { Insertable, Kysely, Selectable } from 'kysely';
-import type { DB, RuntimeRecords } from '../../../generated/db/types.js';
+import type { RuntimeRecords } from '../../../generated/db/types.js';
 import type { RuntimeRecord, RuntimeStatus } from '../../domain/runtime-record.js';
 import { isRuntimeStatus, RUNTIME_STATUSES } from '../../domain/runtime-record.js';
 import { ALLOWED_TRANSITIONS } from '../../domain/runtime-transitions.js';
@@ -92,15 +92,11 @@ const RECORD_UPSERT_FENCED: NamedStatement = {
 };
 
 export class PostgresRuntimeRecordStore implements RuntimeRecordStore {
-  private readonly db: Kysely<DB>;
-
   /** `fence`: writes made inside a leader term check its epoch (docs/leader-election.md). */
   constructor(
     private readonly database: RtmDatabase,
     private readonly fence?: LeaderFence,
-  ) {
-    this.db = database.kysely.withSchema(RTM_SCHEMA);
-  }
+  ) {}
 
   async get(gameId: string): Promise<RuntimeRecord | null> {
     const [row] = await classifyPostgresFaults('runtime record read', () => this.database.run<RuntimeRecordRow>(RECORD_BY_GAME_ID, [gameId]));
@@ -128,7 +124,7 @@ export class PostgresRuntimeRecordStore implements RuntimeRecordStore {
     // One statement: the guard and the write are atomic. A concurrent writer blocked on the
     // row lock re-evaluates the WHERE against the winner's row (READ COMMITTED) and misses.
     const row = await classifyPostgresFaults('runtime record status update', () =>
-      this.db
+      this.database.rtm
         .updateTable('runtime_records')
         .set({
           status: change.to,
@@ -152,7 +148,7 @@ export class PostgresRuntimeRecordStore implements RuntimeRecordStore {
   }
 
   async list(query: RuntimeListQuery): Promise<RuntimeRecord[]> {
-    let q = this.db.selectFrom('runtime_records').selectAll();
+    let q = this.database.rtm.selectFrom('runtime_records').selectAll();
     if (query.status !== undefined) q = q.where('status', '=', query.status);
     if (query.afterGameId !== undefined) q = q.where('game_id', '>', query.afterGameId);
     const rows = await classifyPostgresFaults('runtime record list', () => q.orderBy('game_id', 'asc').limit(query.limit).execute());
@@ -161,7 +157,7 @@ export class PostgresRuntimeRecordStore implements RuntimeRecordStore {
 
   async listStoppedBefore(olderThan: Date, limit: number): Promise<RuntimeRecord[]> {
     const rows = await classifyPostgresFaults('stopped runtime records list', () =>
-      this.db
+      this.database.rtm
         .selectFrom('runtime_records')
         .selectAll()
         .where('status', '=', 'stopped')
@@ -176,7 +172,7 @@ export class PostgresRuntimeRecordStore implements RuntimeRecordStore {
 
   async countByStatus(): Promise<Record<RuntimeStatus, number>> {
     const rows = await classifyPostgresFaults('runtime records count', () =>
-      this.db
+      this.database.rtm
         .selectFrom('runtime_records')
         .select((eb) => ['status', eb.fn.countAll<string>().as('count')])
         .groupBy('status')
