@@ -4,6 +4,9 @@
 // answered exactly once. (2) The leader SIGSTOPped inside a start job past its lease, the
 // standby takes over, then SIGCONT: the resumed process's writes are rejected by the stores
 // (the epoch moved on), it steps down, and the job is answered once, by the new leader.
+// (3) PostgreSQL restarted under the pair, down past the renew deadline: the leader steps
+// down by itself (it cannot renew), one instance leads again once PostgreSQL is back (a new
+// epoch), and every job submitted before and during the outage is answered once.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { onContainerEvent } from './support/docker-event-trigger.js';
 import { Scenario, startFaultStack, type FaultStack } from './support/fault-stack.js';
@@ -132,6 +135,42 @@ describe('two RTM instances: leader failover', () => {
     expect(await c.role(leader)).toBe('standby');
     expect(await c.role(next)).toBe('leader');
     expect(rejected.length).toBeGreaterThan(0);
+    expect(problems).toEqual([]);
+    expect(drift).toEqual([]);
+  }, 240_000);
+
+  it('PostgreSQL restarted under a pair: the leader steps down past its renew deadline, one leads again after, every job answered once', async () => {
+    const s = (scenario = await Scenario.create(stack, { RTMANAGER_LEADER_LEASE_TTL: '3' }));
+    const c = (cluster = new RtmCluster(s));
+    await c.spawn('rtm-a');
+    await c.spawn('rtm-b');
+    const leader = await c.leader();
+    const lobby = new LobbyStandIn(s.redis, s.prefix);
+    const games = Array.from({ length: 3 }, (_, i) => s.game(`pg${i}`));
+    for (const game of games) await lobby.startJob(game, ENGINE_IMAGE);
+    await allAnswered(lobby, 60_000);
+
+    const downAt = Date.now();
+    await stack.postgres.stop();
+    try {
+      for (const game of games) await lobby.stopJob(game);
+      await leader.rtm.waitForLog((l) => l.msg === 'role changed: standby' && String(l.reason).startsWith('no renewal within the renew deadline'), 20_000);
+    } finally {
+      await stack.postgres.start();
+    }
+    const upAt = Date.now();
+    const next = await c.leader(30_000);
+    const elected = next.rtm.logs.filter((l) => String(l.msg).startsWith('role changed: leader')).at(-1);
+    await allAnswered(lobby, 90_000);
+    const { problems } = await jobProblems(lobby);
+    const drift = await converged(s, 60_000);
+    const stepDown = leader.rtm.logs.find((l) => l.msg === 'role changed: standby');
+    console.info(
+      `[leader-failover] PostgreSQL down ${upAt - downAt} ms: ${leader.instanceId} stepped down ${Date.parse(String(stepDown?.time)) - downAt} ms after the stop (${String(stepDown?.reason)}); ` +
+        `${next.instanceId} leads with epoch ${String(elected?.epoch)} (${String(elected?.takeover)}) ${Date.parse(String(elected?.time)) - upAt} ms after PostgreSQL was back`,
+    );
+
+    expect(Number(elected?.epoch)).toBeGreaterThan(1);
     expect(problems).toEqual([]);
     expect(drift).toEqual([]);
   }, 240_000);
