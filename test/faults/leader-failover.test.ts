@@ -7,6 +7,8 @@
 // (3) PostgreSQL restarted under the pair, down past the renew deadline: the leader steps
 // down by itself (it cannot renew), one instance leads again once PostgreSQL is back (a new
 // epoch), and every job submitted before and during the outage is answered once.
+// (4) Three instances, the leader SIGKILLed twice in a row: each time exactly one of the
+// survivors leads, with a higher epoch, and every job is answered once.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { onContainerEvent } from './support/docker-event-trigger.js';
 import { Scenario, startFaultStack, type FaultStack } from './support/fault-stack.js';
@@ -173,5 +175,39 @@ describe('two RTM instances: leader failover', () => {
     expect(Number(elected?.epoch)).toBeGreaterThan(1);
     expect(problems).toEqual([]);
     expect(drift).toEqual([]);
+  }, 240_000);
+
+  it('three instances, the leader SIGKILLed twice: exactly one survivor leads each time, every job answered once', async () => {
+    const s = (scenario = await Scenario.create(stack, { RTMANAGER_LEADER_LEASE_TTL: '3' }));
+    const c = (cluster = new RtmCluster(s));
+    for (const id of ['rtm-a', 'rtm-b', 'rtm-c']) await c.spawn(id);
+    const lobby = new LobbyStandIn(s.redis, s.prefix);
+    // Stop jobs of games without a record: answered without Docker work, so only the handover is measured.
+    const submit = async (n: number, tag: string) => {
+      for (let i = 0; i < n; i++) await lobby.stopJob(`${s.gamePrefix}none-${tag}-${i}`);
+    };
+    const epochs: number[] = [];
+    const handovers: string[] = [];
+    for (const round of [1, 2, 3]) {
+      const leader = await c.leader(20_000);
+      const became = leader.rtm.logs.filter((l) => String(l.msg).startsWith('role changed: leader')).at(-1);
+      epochs.push(Number(became?.epoch));
+      await submit(20, `r${round}`);
+      if (round === 3) break;
+      const killedAt = Date.now();
+      c.kill(leader);
+      await leader.rtm.exited;
+      const next = await c.leader(20_000);
+      handovers.push(`${leader.instanceId} -> ${next.instanceId} in ${Date.now() - killedAt} ms`);
+    }
+    await allAnswered(lobby, 60_000);
+    const { problems, results } = await jobProblems(lobby, { expectSuccess: false });
+    console.info(`[leader-failover] three instances: ${handovers.join(', ')}; epochs ${epochs.join(' < ')}; ${results.size} results`);
+
+    expect(epochs[1]).toBeGreaterThan(epochs[0]!);
+    expect(epochs[2]).toBeGreaterThan(epochs[1]!);
+    expect(c.live()).toHaveLength(1);
+    expect(problems).toEqual([]);
+    expect(results.size).toBe(60);
   }, 240_000);
 });
