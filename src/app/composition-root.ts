@@ -9,6 +9,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { FsStateDirectories } from '../adapters/filesystem/state-directories.adapter.js';
 import { LobbyHttpClient } from '../adapters/lobby/lobby-http.client.js';
+import { LeaderFencedDockerRuntime } from '../adapters/docker/leader-fenced-docker-runtime.decorator.js';
 import { ContainerIntentsRegistry } from '../adapters/memory/container-intents.registry.js';
 import { AsyncLeaderFence } from '../adapters/memory/leader-fence.scope.js';
 import { PostgresLeaderLeaseStore } from '../adapters/postgres/leader-lease.store.js';
@@ -103,7 +104,8 @@ function buildPorts({ infra, config, logger, buildInfo, identity }: CompositionC
     snapshots: new PostgresHealthSnapshotStore(db),
     metrics,
     // Every Docker call is measured (rtmanager_docker_api_*), the readiness checks' included, and traced under an RTM span.
-    docker: new ObservedDockerRuntime(infra.docker, metrics),
+    // Inside a leader term, container changes are refused once the term is over (leader-fenced-docker-runtime.decorator.ts).
+    docker: new LeaderFencedDockerRuntime(new ObservedDockerRuntime(infra.docker, metrics), fence),
     leases: new RedisGameLeases(redis, { keyPrefix: config.redis.keyPrefix, ttlMs: config.coordination.leaseTtlMs, holder: identity }, logger),
     // Each publisher under its telemetry decorator: a PRODUCER span per stream write.
     healthStream: new ObservedStreamPublisher(new RedisHealthEventPublisher(redis, streams.healthEvents, streams.maxLen.healthEvents, epochFence)),

@@ -43,6 +43,7 @@ export function createLeaderElection({ ports, triggers, health, identity, config
     settings: electionSettingsFor(config.coordination.leaderLeaseTtlMs),
   });
   ports.fence.onRejected((error) => election.fenced(error));
+  ports.fence.judgeTermsBy((token) => election.holdsTerm(token.epoch));
   return election;
 }
 

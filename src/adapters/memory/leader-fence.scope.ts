@@ -7,6 +7,7 @@ import type { FenceToken, LeaderFence, LeadershipLost } from '../../ports/leader
 export class AsyncLeaderFence implements LeaderFence {
   private readonly storage = new AsyncLocalStorage<FenceToken>();
   private readonly listeners: Array<(error: LeadershipLost) => void> = [];
+  private currentTerm: (token: FenceToken) => boolean = () => true;
 
   current(): FenceToken | undefined {
     return this.storage.getStore();
@@ -23,6 +24,15 @@ export class AsyncLeaderFence implements LeaderFence {
 
   rejected(error: LeadershipLost): void {
     for (const listener of this.listeners) listener(error);
+  }
+
+  termIsCurrent(token: FenceToken): boolean {
+    return this.currentTerm(token);
+  }
+
+  /** The elector decides whether a term is still current (termIsCurrent). */
+  judgeTermsBy(isCurrent: (token: FenceToken) => boolean): void {
+    this.currentTerm = isCurrent;
   }
 
   /** The elector listens: a rejected write of its term makes it step down. */

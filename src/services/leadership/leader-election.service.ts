@@ -58,6 +58,8 @@ export interface LeadershipStatus {
 export class LeaderElectionService {
   private role: LeaderRole | null = null;
   private term: { epoch: number; since: Date; renewedAt: number } | null = null;
+  /** The term whose triggers drain at shutdown (the lease is released only after). */
+  private draining: { epoch: number; since: Date; renewedAt: number } | null = null;
   private duplicate = false;
   private timer: NodeJS.Timeout | null = null;
   private round: Promise<void> | null = null;
@@ -76,6 +78,16 @@ export class LeaderElectionService {
 
   get status(): LeadershipStatus {
     return { role: this.role, epoch: this.term?.epoch ?? null, since: this.term?.since ?? null, duplicateInstanceId: this.duplicate };
+  }
+
+  /**
+   * Whether the term of `epoch` is still ours by our own clock: leader, that epoch, and a
+   * renewal confirmed within the renew deadline (before any other instance could take over).
+   * A process resumed after a pause answers false at once, before its next round runs.
+   */
+  holdsTerm(epoch: number): boolean {
+    const term = this.role === 'leader' ? this.term : this.draining;
+    return term !== null && term.epoch === epoch && Date.now() - term.renewedAt < this.deps.settings.renewDeadlineMs;
   }
 
   /** The first round runs at once: a single instance is leader as soon as PostgreSQL answers. */
@@ -100,7 +112,7 @@ export class LeaderElectionService {
     await this.steppingDown;
     const term = this.term;
     if (this.role === 'leader' && term) {
-      await this.stepDown('shutting down');
+      await this.stepDown('shutting down', true);
       await this.deps.leases.release(this.deps.identity, term.epoch).catch((err: unknown) => this.log.warn({ err }, 'leader lease release failed; it expires on its own'));
     }
   }
@@ -215,14 +227,20 @@ export class LeaderElectionService {
     );
   }
 
-  private async stepDown(reason: string): Promise<void> {
+  /** `graceful` (shutdown): the lease is still ours, so in-flight work may finish under it. */
+  private async stepDown(reason: string, graceful = false): Promise<void> {
     if (this.role !== 'leader') return;
-    const epoch = this.term?.epoch;
+    const term = this.term;
     this.role = 'standby';
     this.term = null;
+    if (graceful) this.draining = term;
     this.deps.metrics.leaderRole(false);
     this.deps.metrics.leaderChanged();
-    this.log.warn({ role: 'standby', epoch, reason }, 'role changed: standby');
-    await this.deps.triggers.stop();
+    this.log.warn({ role: 'standby', epoch: term?.epoch, reason }, 'role changed: standby');
+    try {
+      await this.deps.triggers.stop();
+    } finally {
+      this.draining = null;
+    }
   }
 }

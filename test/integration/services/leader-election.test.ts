@@ -110,8 +110,10 @@ describe('LeaderElectionService', () => {
     expect([a.triggers.standing, b.triggers.standing]).toEqual([0, 1]);
     expect([a.metrics.leader, b.metrics.leader]).toEqual([1, 0]);
     expect(await a.epochs.stored()).toBe(1);
+    expect([a.election.holdsTerm(1), a.election.holdsTerm(2), b.election.holdsTerm(1)]).toEqual([true, false, false]);
 
     await a.election.stop();
+    expect(a.election.holdsTerm(1)).toBe(false);
     expect(a.triggers.stops).toBe(1);
     await eventually(() => (b.election.status.role === 'leader' ? true : undefined), { timeoutMs: 2_000, intervalMs: 20 });
     expect(b.election.status.epoch).toBe(2);
@@ -143,6 +145,7 @@ describe('LeaderElectionService', () => {
     expect(b.election.status.epoch).toBe(2);
     // A still believes it leads (its renewal never answered); its term's publish is refused by Redis.
     expect(a.election.status.role).toBe('leader');
+    expect(a.election.holdsTerm(1)).toBe(true); // by its own clock (a 30 s renew deadline here): only the store can tell
     const game = testGameId('stale');
     const fields = { gameId: game, jobKind: 'start' as const, jobId: '1-1', outcome: 'success' as const, errorCode: null, errorMessage: null, containerId: null, engineEndpoint: null, imageRef: null, completedAt: new Date() };
     await expect(a.fence.run(a.triggers.active!, () => a.results.publish(fields))).rejects.toThrow(/epoch 1 is no longer the leader's/);
