@@ -19,6 +19,7 @@ import {
 import { containerCreateOptions } from './container-create.mapper.js';
 import { decodeDockerEvent, parseEventLine, WATCHED_EVENT_ACTIONS } from './docker-event.decoder.js';
 import { DependencyUnavailable } from '../../ports/infrastructure-fault.js';
+import { withDeadline } from '../../timing/deadline.js';
 import { dockerStatusOf, toDockerError } from './docker-error.mapper.js';
 import { containerInfoOf, containerSummaryOf, hostResourcesOf, imageInfoOf, pullFailureOf } from './docker-inspect.mapper.js';
 import { decodeNdjson } from './ndjson-stream.decoder.js';
@@ -227,24 +228,18 @@ export class DockerodeRuntime implements DockerRuntime {
   /** One Docker call: a deadline that aborts the request, errors mapped. */
   private async call<T>(method: string, timeoutMs: number, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const controller = new AbortController();
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        reject(new DependencyUnavailable('docker', `Docker daemon did not answer ${method} within ${timeoutMs} ms`));
-        controller.abort();
-      }, timeoutMs);
-    });
     const attempt = work(controller.signal);
     // After the deadline the attempt rejects with an abort error nobody waits for.
     attempt.catch(() => {});
     try {
-      return await Promise.race([attempt, deadline]);
+      return await withDeadline(attempt, timeoutMs, () => {
+        controller.abort();
+        return new DependencyUnavailable('docker', `Docker daemon did not answer ${method} within ${timeoutMs} ms`);
+      });
     } catch (err) {
       const mapped = toDockerError(err, method);
       if (!(mapped instanceof DockerError)) this.hostResourcesRead = null;
       throw mapped;
-    } finally {
-      clearTimeout(timer);
     }
   }
 

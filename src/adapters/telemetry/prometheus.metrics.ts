@@ -3,11 +3,11 @@
 // Families, labels and meaning: docs/observability.md (deploy/ alerts and dashboard use them).
 import type { Logger } from 'pino';
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import type { BuildInfo } from '../../app/build-info.js';
 import type { HealthEventType } from '../../domain/health.js';
 import type { OpKind, Outcome } from '../../domain/operation.js';
 import type { RuntimeStatus } from '../../domain/runtime-record.js';
 import { RUNTIME_STATUSES } from '../../domain/runtime-record.js';
+import type { BuildInfo } from '../../ports/diagnostics.js';
 import type { HttpRequestObservation, Metrics, ReconcileActionKind } from '../../ports/metrics.js';
 import type { ReadinessReport } from '../../ports/readiness-check.js';
 import { withDeadline } from '../../timing/deadline.js';

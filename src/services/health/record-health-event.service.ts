@@ -20,8 +20,8 @@ import { DEATH_EVENT_TYPES, WATCH_EVENT_TYPES, type HealthEvent, type HealthEven
 import type { HealthSnapshotStore } from '../../ports/health-snapshot.store.js';
 import type { Metrics } from '../../ports/metrics.js';
 import type { HealthEventPublisher } from '../../ports/publishers.js';
-import { abortableSleep } from '../../timing/abortable-sleep.js';
 import { Backoff, type BackoffSettings } from '../../timing/backoff.policy.js';
+import { retryWithBackoff } from '../../timing/retry.js';
 import { PendingHealthEvents, type PendingHealthEvent } from './pending-health-events.js';
 
 /** What producers depend on: record one event; resolves once it is written, queued or silenced. */
@@ -151,13 +151,15 @@ export class RecordHealthEventService implements HealthEventRecorder {
   private async flushLoop(): Promise<void> {
     const backoff = new Backoff(this.settings.retry);
     let written = 0;
-    while (this.pending.size > 0) {
-      if (!(await abortableSleep(backoff.next(), this.stopping.signal))) return;
-      const progress = await this.flushOnce();
-      written += progress;
-      if (progress > 0) backoff.reset();
-    }
-    this.deps.logger.info({ written }, 'queued health events written after the store came back');
+    const flushed = await retryWithBackoff(
+      async () => {
+        const progress = await this.flushOnce();
+        written += progress;
+        if (progress > 0) backoff.reset();
+      },
+      { backoff, signal: this.stopping.signal, waitFirst: true, done: () => this.pending.size === 0 },
+    );
+    if (flushed.done) this.deps.logger.info({ written }, 'queued health events written after the store came back');
   }
 
   /**

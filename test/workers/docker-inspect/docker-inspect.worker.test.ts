@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { DockerError } from '../../../src/ports/docker-runtime.js';
+import { DependencyUnavailable } from '../../../src/ports/infrastructure-fault.js';
 import { DockerInspectWorker } from '../../../src/workers/docker-inspect/docker-inspect.worker.js';
 import { eventually } from '../../support/test-env.js';
 import { addGame, createWorld, expectPublishedEventsMatchSchema } from '../runtime-fixtures.js';
@@ -89,7 +89,7 @@ describe('DockerInspectWorker', () => {
     await addGame(world, 'g1');
     const b = await addGame(world, 'g2');
     await worker.inspectRound();
-    world.docker.failOn.inspectContainer = new DockerError('unavailable', 'timeout');
+    world.docker.failOn.inspectContainer = new DependencyUnavailable('docker', 'timeout');
     b.state = 'paused';
     await worker.inspectRound();
     expect(world.publisher.published.map((e) => [e.gameId, e.details.docker_status])).toEqual([['g2', 'paused']]);
