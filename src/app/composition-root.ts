@@ -68,8 +68,10 @@ export type Composition = ReturnType<typeof compose>;
 
 export function compose(ctx: CompositionContext) {
   const ports = buildPorts(ctx);
-  const pipeline = new OperationPipeline({ ...ports, clock: ctx.clock, logger: ctx.logger });
-  const services = buildServices(ctx, ports, pipeline);
+  // One place per game: its operations (REST, jobs, TTL cleanup) and its syncs take turns.
+  const queue = new GameWorkQueue();
+  const pipeline = new OperationPipeline({ ...ports, queue, clock: ctx.clock, logger: ctx.logger });
+  const services = buildServices(ctx, ports, pipeline, queue);
   const triggers = new LeaderTriggers({
     build: () => buildTriggers(ctx, ports, services),
     logger: ctx.logger,
@@ -109,7 +111,7 @@ function buildPorts({ infra, config, logger, buildInfo, identity }: CompositionC
   };
 }
 
-function buildServices({ config, clock, logger, closers }: CompositionContext, ports: Ports, pipeline: OperationPipeline) {
+function buildServices({ config, clock, logger, closers }: CompositionContext, ports: Ports, pipeline: OperationPipeline, queue: GameWorkQueue) {
   // Snapshot, stream, metric; queues writes while a store is down (flushed until shutdown).
   const healthEvents = new RecordHealthEventService({ snapshots: ports.snapshots, stream: ports.healthStream, metrics: ports.metrics, logger });
   closers.add(() => healthEvents.stop());
@@ -123,7 +125,7 @@ function buildServices({ config, clock, logger, closers }: CompositionContext, p
       logger,
       settings: { graceMs: config.reconcile.graceMs, enginePort: config.container.enginePort },
     },
-    { pipeline, queue: new GameWorkQueue() },
+    { pipeline, queue },
   );
   return { ...lifecycle, healthEvents, reconcile };
 }
@@ -147,7 +149,7 @@ function buildTriggers({ infra, config, clock, logger }: CompositionContext, por
   const workers = [
     reconciler,
     new DockerEventsWorker({ records, docker, health, intents: ports.containerIntents, vanished: reconcile.vanished, sync: reconcile.sync, metrics, clock, logger, settings: { reconnectMaxMs: probe.eventsReconnectMaxMs } }),
-    new HealthProbeWorker({ records, docker, health, metrics, clock, logger, settings: probeSettings }),
+    new HealthProbeWorker({ records, docker, health, sync: reconcile.sync, metrics, clock, logger, settings: probeSettings }),
     new DockerInspectWorker({ records, docker, health, sync: reconcile.sync, metrics, clock, logger, settings: { intervalMs: probe.inspectIntervalMs } }),
     new ContainerCleanupWorker({ records, cleanup: services.cleanup, metrics, clock, logger, settings: { intervalMs: config.cleanup.intervalMs, retentionMs: config.cleanup.retentionMs } }),
   ];

@@ -15,11 +15,18 @@ import { LeaseRunner, assertLeaseHeld } from './lease-runner.js';
 import { OperationFailure, asOperationFailure, describeError, storeStep } from './operation-failure.js';
 import { OperationRecorder, outcomeOf, type OperationOutcome, type OperationRecorderDeps, type RecordedOperation } from './operation-recorder.js';
 import { refuseInvalidGameId } from './request-validation.js';
+import type { GameWorkQueue } from '../sync/game-work-queue.js';
 
 export interface OperationPipelineDeps extends OperationRecorderDeps {
   leases: GameLeases;
   /** Only the multi-step operations (restart, patch) need it. */
   pendingOperations?: PendingOperationStore;
+  /**
+   * The per-game work queue (composition root): an operation that takes its own lease runs
+   * in the game's turn, after the game's sync or operation in progress in this process,
+   * instead of bouncing off its lease. Absent: the lease alone (tests).
+   */
+  queue?: Pick<GameWorkQueue, 'run'>;
 }
 
 /** What a running operation may read about itself (never write: its outcome is its return value). */
@@ -62,6 +69,12 @@ export class OperationPipeline {
   async run(spec: OperationSpec): Promise<OperationResult> {
     const refused = refuseInvalidGameId(spec.gameId, spec.opKind, this.deps.logger);
     if (refused) return refused;
+    // An inner step (heldLease) already runs in its outer operation's turn.
+    if (this.deps.queue && !spec.heldLease) return this.deps.queue.run(spec.gameId, () => this.runNow(spec));
+    return this.runNow(spec);
+  }
+
+  private async runNow(spec: OperationSpec): Promise<OperationResult> {
     const op = this.recorder.begin({
       gameId: spec.gameId,
       opKind: spec.opKind,

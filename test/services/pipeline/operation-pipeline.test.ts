@@ -4,6 +4,7 @@ import { succeeded } from '../../../src/domain/operation-result.js';
 import { DependencyUnavailable } from '../../../src/ports/infrastructure-fault.js';
 import { OperationPipeline, writeRecord } from '../../../src/services/pipeline/operation-pipeline.js';
 import { outcomeOf } from '../../../src/services/pipeline/operation-recorder.js';
+import { GameWorkQueue } from '../../../src/services/sync/game-work-queue.js';
 import { FakeGameLeases } from '../../fakes/coordination.fake.js';
 import { FakeMetrics, ManualClock } from '../../fakes/misc.fake.js';
 import { FakeOperationLogStore, FakeRuntimeRecordStore } from '../../fakes/stores.fake.js';
@@ -92,6 +93,41 @@ describe('OperationPipeline', () => {
     });
     expect(r).toEqual(succeeded(null));
     expect(operationLog.entries).toMatchObject([{ outcome: 'success', containerId: 'c1' }]);
+  });
+});
+
+describe('OperationPipeline with the per-game work queue', () => {
+  it('operations of one game take turns (no conflict in this process), after the game’s sync; an inner step does not wait for its own turn', async () => {
+    const leases = new FakeGameLeases();
+    const queue = new GameWorkQueue();
+    const operationLog = new FakeOperationLogStore();
+    const pipeline = new OperationPipeline({ operationLog, leases, queue, metrics: new RecordingMetrics(), clock: new ManualClock(), logger: pino({ level: 'silent' }) });
+    const order: string[] = [];
+    let releaseSync: () => void = () => undefined;
+    const sync = queue.sync('g1', () => new Promise<void>((resolve) => (releaseSync = () => (order.push('sync'), resolve()))));
+    const op = (name: string) =>
+      pipeline.run({
+        gameId: 'g1',
+        opKind: 'stop',
+        context: { opSource: 'gm_rest' },
+        act: async (lease) => {
+          order.push(`${name} start`);
+          // An inner step under the held lease runs at once (it is part of this turn).
+          await pipeline.run({ gameId: 'g1', opKind: 'start', context: { opSource: 'gm_rest' }, heldLease: lease, act: async () => outcomeOf(succeeded(null)) });
+          await new Promise((r) => setImmediate(r));
+          order.push(`${name} end`);
+          return outcomeOf(succeeded(null));
+        },
+      });
+    const both = Promise.all([op('a'), op('b')]);
+    await new Promise((r) => setImmediate(r));
+    expect(order).toEqual([]);
+    releaseSync();
+    await sync;
+    const [a, b] = await both;
+    expect([a.outcome, b.outcome]).toEqual(['success', 'success']);
+    expect(order).toEqual(['sync', 'a start', 'a end', 'b start', 'b end']);
+    expect(operationLog.entries.map((e) => e.opKind)).toEqual(['start', 'stop', 'start', 'stop']);
   });
 });
 
