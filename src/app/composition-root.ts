@@ -34,9 +34,8 @@ import { ContainerCleanupWorker } from '../workers/container-cleanup/container-c
 import { DockerEventsWorker } from '../workers/docker-events/docker-events.worker.js';
 import { DockerInspectWorker } from '../workers/docker-inspect/docker-inspect.worker.js';
 import { HealthProbeWorker } from '../workers/health-probe/health-probe.worker.js';
-import type { JobConsumerDeps } from '../workers/job-consumer/stream-job-consumer.js';
-import { StartJobsConsumer } from '../workers/job-consumer/start-jobs.consumer.js';
-import { StopJobsConsumer } from '../workers/job-consumer/stop-jobs.consumer.js';
+import { StreamJobConsumer, type JobConsumerDeps } from '../workers/job-consumer/stream-job-consumer.js';
+import { startJobs, stopJobs } from '../workers/job-consumer/lobby-jobs.js';
 import { ReconcilerWorker } from '../workers/reconciler/reconciler.worker.js';
 import type { BuildInfo } from './build-info.js';
 import type { Closers } from './closers.js';
@@ -170,8 +169,8 @@ function buildTriggers({ infra, config, clock, logger }: CompositionContext, por
     traceJob: (job, fn) => withConsumerSpan({ stream, messageId: job.messageId, gameId: job.gameId, attributes: { 'rtmanager.job_kind': job.jobKind } }, fn),
   });
   const consumers = [
-    new StartJobsConsumer(deps('start-jobs', config.streams.startJobs), services.start, { ...settings, stream: config.streams.startJobs }),
-    new StopJobsConsumer(deps('stop-jobs', config.streams.stopJobs), services.stop, { ...settings, stream: config.streams.stopJobs }),
+    new StreamJobConsumer(deps('start-jobs', config.streams.startJobs), startJobs(services.start), { ...settings, stream: config.streams.startJobs }),
+    new StreamJobConsumer(deps('stop-jobs', config.streams.stopJobs), stopJobs(services.stop), { ...settings, stream: config.streams.stopJobs }),
   ];
   return { reconcileAtStartup: () => reconciler.reconcileOnce({ startup: true }), consumers, workers };
 }
