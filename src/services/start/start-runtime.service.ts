@@ -122,8 +122,8 @@ export class StartRuntimeService {
     const limits = this.limitsFrom(image, host);
     known.details.limits = { cpus: limits.cpus, memory_bytes: limits.memoryBytes, pids_limit: limits.pidsLimit };
     const statePath = await this.ensureStateDirectory(input.gameId);
-    const replaced = await this.clearLeftoverContainer(input.gameId);
-    if (replaced !== null) known.details.replaced_container_id = replaced;
+    const leftoverId = await this.leftoverContainer(input.gameId);
+    if (leftoverId !== null) known.details.replaced_container_id = leftoverId;
 
     assertLeaseHeld(lease);
     const spec = buildContainerSpec({
@@ -133,14 +133,16 @@ export class StartRuntimeService {
       limits,
       defaults: this.deps.settings.containerDefaults,
     });
-    const containerId = await this.createContainer(spec);
-    known.containerId = containerId;
+    const createdId = leftoverId === null ? await this.createContainer(spec) : await this.replaceContainer(leftoverId, spec);
+    known.containerId = createdId;
     try {
-      await dockerStep('starting the container', 'container_start_failed', () => this.deps.docker.startContainer(containerId));
+      // Swarm: the service was created, the record keeps its task's container.
+      const containerId = await dockerStep('starting the container', 'container_start_failed', () => this.deps.docker.startContainer(createdId));
+      known.containerId = containerId;
       const written = await this.writeRunningRecord(input, found, containerId, statePath, lease);
       return answered(known, succeeded(written), written);
     } catch (err) {
-      known.details.rolled_back = await this.removeCreated(containerId, op);
+      known.details.rolled_back = await this.removeCreated(createdId, op);
       throw err;
     }
   }
@@ -153,6 +155,16 @@ export class StartRuntimeService {
       if (err instanceof DockerError && err.kind === 'conflict')
         throw new OperationFailure('conflict', `container name ${spec.name} was taken concurrently: ${err.message}`);
       throw classifyFault(err, 'creating the container', 'container_start_failed');
+    }
+  }
+
+  private async replaceContainer(leftoverId: string, spec: ContainerSpec): Promise<string> {
+    try {
+      return await this.deps.docker.replaceContainer(leftoverId, spec);
+    } catch (err) {
+      if (err instanceof DockerError && err.kind === 'conflict')
+        throw new OperationFailure('conflict', `container name ${spec.name} was taken concurrently: ${err.message}`);
+      throw classifyFault(err, 'replacing the leftover container', 'container_start_failed');
     }
   }
 
@@ -204,10 +216,10 @@ export class StartRuntimeService {
 
   /**
    * A container already carrying the game's name. Ours (owned) with no running record is
-   * a leftover (a stopped engine, a crashed attempt): removed, then recreated. Anyone
-   * else's is never touched: conflict.
+   * a leftover (a stopped engine, a crashed attempt): its id, replaced once the spec is built
+   * (Swarm: the service is updated, not recreated). Anyone else's is never touched: conflict.
    */
-  private async clearLeftoverContainer(gameId: string): Promise<string | null> {
+  private async leftoverContainer(gameId: string): Promise<string | null> {
     const name = containerNameFor(gameId);
     const existing = await dockerStep('inspecting the container name', 'container_start_failed', () =>
       this.deps.docker.inspectContainer(name),
@@ -219,9 +231,6 @@ export class StartRuntimeService {
         `a container named ${name} (${existing.id.slice(0, 12)}) exists and is not owned by rtmanager; it is left alone`,
       );
     this.deps.containerIntents.expect(existing.id, 'remove');
-    await dockerStep('removing the leftover container', 'container_start_failed', () =>
-      this.deps.docker.removeContainer(existing.id, { force: true }),
-    );
     return existing.id;
   }
 

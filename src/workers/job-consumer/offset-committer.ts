@@ -39,6 +39,11 @@ export class OffsetCommitter {
     this.saving = this.saveLoop();
   }
 
+  /** The oldest entry read whose outcome is not published yet, or null. */
+  get oldestUnanswered(): string | null {
+    return this.tracker.oldestIncomplete;
+  }
+
   /** Entries read and not yet behind the committable offset. */
   get pendingCount(): number {
     return this.tracker.pendingCount;
@@ -108,6 +113,12 @@ export class ContiguousOffsetTracker {
       this.byId.delete(head.id);
       this.last = head.id;
     }
+  }
+
+  /** The oldest entry read and not completed (its outcome unpublished), or null when none. */
+  get oldestIncomplete(): string | null {
+    // Completed entries at the head are shifted out at once: the head is never complete.
+    return this.pending[0]?.id ?? null;
   }
 
   /** Highest contiguous completed id, or null when nothing completed yet. */

@@ -17,7 +17,7 @@ import type { BackgroundWorker } from '../background-worker.js';
 import { EntryReader, STREAM_BEGINNING } from './entry-reader.js';
 import { GameScheduler } from './game-scheduler.js';
 import { InfrastructureRetry } from './infrastructure-retry.js';
-import { JobRetryPolicy, JobRunner, type JobAttempt } from './job-runner.js';
+import { JobRetryPolicy, JobRunner, entryTimeMs, type JobAttempt } from './job-runner.js';
 import { OffsetCommitter } from './offset-committer.js';
 
 // What a consumer's decoder makes of one stream entry (CONTRACT §6 malformed jobs).
@@ -118,6 +118,9 @@ export class StreamJobConsumer<J> implements BackgroundWorker {
     this.committer = new OffsetCommitter(definition.label, deps.offsets, this.retry, this.log);
     const policy = new JobRetryPolicy({ backoff, maxAgeMs: settings.maxAgeMs ?? null, maxThrows: settings.maxThrows ?? DEFAULT_MAX_THROWS }, signal);
     this.runner = new JobRunner(deps, definition, policy, this.retry, this.log);
+    // Lag is the age of the oldest job not answered yet, at scrape time: it grows while that
+    // job waits or retries, and drops to 0 once every job read is answered.
+    deps.metrics.observeStreamLag(definition.label, () => this.oldestUnansweredAgeSeconds());
   }
 
   start(): void {
@@ -150,8 +153,13 @@ export class StreamJobConsumer<J> implements BackgroundWorker {
       stored ?? STREAM_BEGINNING,
       () => this.committer.pendingCount,
       (entry) => this.dispatch(entry),
-      () => this.deps.metrics.streamLag(this.definition.label, 0), // caught up: nothing lags
     );
+  }
+
+  private oldestUnansweredAgeSeconds(): number {
+    const oldest = this.committer.oldestUnanswered;
+    const appendedMs = oldest === null ? null : entryTimeMs(oldest);
+    return appendedMs === null ? 0 : Math.max(0, (this.deps.clock.now().getTime() - appendedMs) / 1000);
   }
 
   private dispatch(entry: StreamEntry): void {
