@@ -73,6 +73,8 @@ export function compose(ctx: CompositionContext) {
   const queue = new GameWorkQueue();
   const pipeline = new OperationPipeline({ ...ports, queue, clock: ctx.clock, logger: ctx.logger });
   const services = buildServices(ctx, ports, pipeline, queue);
+  // Shutdown: a sync or operation still in its turn finishes before the health service and the clients close.
+  ctx.closers.add(() => queue.idle());
   const triggers = new LeaderTriggers({
     build: () => buildTriggers(ctx, ports, services),
     logger: ctx.logger,
