@@ -45,8 +45,9 @@ export interface InternalHttpServerDeps {
   events: InternalApiRouterDeps['events'];
 }
 
-export function buildInternalHttpServer(deps: InternalHttpServerDeps): FastifyInstance {
-  const app = Fastify({
+/** Fastify with RTM's settings: the contract's limits and errors, RTM's own request logs. */
+function createFastify(deps: InternalHttpServerDeps): FastifyInstance {
+  return Fastify({
     loggerInstance: deps.logger,
     bodyLimit: deps.bodyLimitBytes ?? 64 * 1024,
     // Long ids must reach the guard (400 invalid_request); longer ones are refused by
@@ -67,6 +68,10 @@ export function buildInternalHttpServer(deps: InternalHttpServerDeps): FastifyIn
     // Typed with pino's Logger, the instance is not assignable to the plain FastifyInstance
     // the composition root and @ts-rest/fastify expect; the logger is pino either way.
   }) as unknown as FastifyInstance;
+}
+
+export function buildInternalHttpServer(deps: InternalHttpServerDeps): FastifyInstance {
+  const app = createFastify(deps);
   if (deps.httpMetrics) registerHttpMetrics(app, deps.httpMetrics);
 
   const tracing = new RequestTracing(deps.tracer);
