@@ -5,6 +5,7 @@
 //   triggers  the leader-only group (job consumers, Docker events / probe / inspect /
 //             reconciler / TTL cleanup workers); REST is built by rtm.ts over `services`.
 // Nothing here decides anything: the settings are read from the one config object.
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { FsStateDirectories } from '../adapters/filesystem/state-directories.adapter.js';
 import { LobbyHttpClient } from '../adapters/lobby/lobby-http.client.js';
@@ -24,6 +25,7 @@ import { ObservedDockerRuntime } from '../adapters/telemetry/observed-docker-run
 import { ObservedStreamPublisher } from '../adapters/telemetry/observed-stream-publisher.decorator.js';
 import { PrometheusMetrics } from '../adapters/telemetry/prometheus.metrics.js';
 import { withConsumerSpan } from '../adapters/telemetry/span-conventions.js';
+import { RuntimeEventsFeed } from '../api/runtime-events.feed.js';
 import type { Clock } from '../ports/clock.js';
 import { RecordHealthEventService } from '../services/health/record-health-event.service.js';
 import { OperationPipeline } from '../services/pipeline/operation-pipeline.js';
@@ -106,7 +108,17 @@ function buildPorts({ infra, config, logger, buildInfo, identity }: CompositionC
     }),
     lobby: config.lobby.baseUrl ? new LobbyHttpClient({ baseUrl: config.lobby.baseUrl, timeoutMs: config.lobby.timeoutMs }) : null,
     containerIntents: new ContainerIntentsRegistry(),
+    events: runtimeEventsFeed(redis, config, logger),
   };
+}
+
+/** GET /api/v1/internal/events: non-blocking reads on the shared connection, polled every 250 ms. */
+export function runtimeEventsFeed(redis: Redis, config: RtmConfig, logger: Logger): RuntimeEventsFeed {
+  return new RuntimeEventsFeed({
+    reader: new RedisStreamReader(redis, logger),
+    keys: { 'runtime:health_events': config.streams.healthEvents, 'runtime:job_results': config.streams.jobResults },
+    pollMs: 250,
+  });
 }
 
 function buildServices({ config, clock, logger, closers }: CompositionContext, ports: Ports, pipeline: OperationPipeline) {

@@ -68,6 +68,7 @@ export async function startRtm(config: RtmConfig, logger: Logger, overrides: Rtm
       (c) => sharedCheck(c),
     );
     // rtmanager_ready / rtmanager_dependency_up, evaluated at each scrape (bounded).
+    ports.metrics.exportPostgresPool(opened.postgresPool, config.postgres.poolMax);
     ports.metrics.exportReadiness(() => evaluateReadiness(checks, () => health.problems(), SCRAPE_CHECK_TIMEOUT_MS), checks.map((c) => c.name));
     const server = buildInternalHttpServer({
       logger,
@@ -80,6 +81,7 @@ export async function startRtm(config: RtmConfig, logger: Logger, overrides: Rtm
       diagnostics: diagnosticsOf({ ...opened, docker: ports.docker }, clock),
       metrics: ports.metrics,
       httpMetrics: ports.metrics,
+      events: ports.events,
       ...(opened.tracer ? { tracer: opened.tracer } : {}),
     });
     await server.listen({ host: config.listener.host, port: config.listener.port });

@@ -18,9 +18,8 @@ import {
 } from '../../ports/docker-runtime.js';
 import { containerCreateOptions } from './container-create.mapper.js';
 import { decodeDockerEvent, parseEventLine, WATCHED_EVENT_ACTIONS } from './docker-event.decoder.js';
-import { DependencyUnavailable } from '../../ports/infrastructure-fault.js';
-import { withDeadline } from '../../timing/deadline.js';
-import { dockerStatusOf, toDockerError } from './docker-error.mapper.js';
+import { dockerCall, dockerDial, type StatusCodes } from './docker-call.js';
+import { dockerStatusOf } from './docker-error.mapper.js';
 import { containerInfoOf, containerSummaryOf, hostResourcesOf, imageInfoOf, pullFailureOf } from './docker-inspect.mapper.js';
 import { decodeNdjson } from './ndjson-stream.decoder.js';
 
@@ -35,8 +34,6 @@ export interface DockerodeRuntimeOptions {
 }
 
 const OWNER_FILTER = `${OWNER_LABEL}=${OWNER_VALUE}`;
-
-type StatusCodes = Record<number, string | boolean>;
 
 export class DockerodeRuntime implements DockerRuntime {
   private readonly logger: Logger;
@@ -122,7 +119,12 @@ export class DockerodeRuntime implements DockerRuntime {
     });
   }
 
-  async startContainer(id: string): Promise<void> {
+  async replaceContainer(existingId: string, spec: ContainerSpec): Promise<string> {
+    await this.removeContainer(existingId, { force: true });
+    return this.createContainer(spec);
+  }
+
+  async startContainer(id: string): Promise<string> {
     await this.call('startContainer', this.options.apiTimeoutMs, async (abortSignal) => {
       try {
         await this.docker.getContainer(id).start({ abortSignal });
@@ -131,6 +133,7 @@ export class DockerodeRuntime implements DockerRuntime {
         throw err;
       }
     });
+    return id;
   }
 
   async inspectContainer(idOrName: string): Promise<ContainerInfo | null> {
@@ -225,27 +228,14 @@ export class DockerodeRuntime implements DockerRuntime {
     }
   }
 
-  /** One Docker call: a deadline that aborts the request, errors mapped. */
-  private async call<T>(method: string, timeoutMs: number, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    const controller = new AbortController();
-    const attempt = work(controller.signal);
-    // After the deadline the attempt rejects with an abort error nobody waits for.
-    attempt.catch(() => {});
-    try {
-      return await withDeadline(attempt, timeoutMs, () => {
-        controller.abort();
-        return new DependencyUnavailable('docker', `Docker daemon did not answer ${method} within ${timeoutMs} ms`);
-      });
-    } catch (err) {
-      const mapped = toDockerError(err, method);
-      if (!(mapped instanceof DockerError)) this.hostResourcesRead = null;
-      throw mapped;
-    }
+  /** One Docker call: a deadline that aborts the request, errors mapped; an outage drops the cached host resources. */
+  private call<T>(method: string, timeoutMs: number, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    return dockerCall(method, timeoutMs, work, () => {
+      this.hostResourcesRead = null;
+    });
   }
 
-  private dial<T>(path: string, abortSignal: AbortSignal, statusCodes: StatusCodes): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      this.docker.modem.dial({ path, method: 'GET', abortSignal, statusCodes }, (err, data) => (err ? reject(err) : resolve(data as T)));
-    });
+  private dial<T>(path: string, signal: AbortSignal, statusCodes: StatusCodes): Promise<T> {
+    return dockerDial<T>(this.docker, { path, signal, statusCodes });
   }
 }

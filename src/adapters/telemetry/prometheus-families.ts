@@ -1,7 +1,7 @@
 // The metric families RTM records into (the scrape-time gauges live with the adapter).
 // Prometheus naming: base units (seconds), counters end in _total, a histogram's _count is
 // its event count (HTTP requests and Docker calls are counted that way, not twice).
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from '@prometheus-io/client';
 
 // Operations range from a replay no-op (ms) to an image pull (minutes).
 const OPERATION_DURATION_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
@@ -33,9 +33,18 @@ export function createMetricFamilies(registers: Registry[]) {
 
 function operationFamilies({ counter, histogram }: Makers) {
   return {
-    operations: counter('rtmanager_operations_total', 'Lifecycle operations completed, by kind and outcome.', ['op_kind', 'outcome']),
-    operationDuration: histogram('rtmanager_operation_duration_seconds', 'Duration of lifecycle operations, by kind.', ['op_kind'], OPERATION_DURATION_BUCKETS),
-    operationFailures: counter('rtmanager_operation_failures_total', 'Operations that ended in failure, by kind and contract error code.', ['op_kind', 'error_code']),
+    operations: counter('rtmanager_operations_total', 'Lifecycle operations completed, by kind, source and outcome.', ['op_kind', 'op_source', 'outcome']),
+    operationDuration: histogram(
+      'rtmanager_operation_duration_seconds',
+      'Duration of lifecycle operations, by kind and source.',
+      ['op_kind', 'op_source'],
+      OPERATION_DURATION_BUCKETS,
+    ),
+    operationFailures: counter(
+      'rtmanager_operation_failures_total',
+      'Operations that ended in failure, by kind, source and contract error code.',
+      ['op_kind', 'op_source', 'error_code'],
+    ),
     leaseConflicts: counter('rtmanager_lease_conflicts_total', 'Operations that found the per-game lease held by another operation, by op kind.', ['op_kind']),
     httpDuration: histogram(
       'rtmanager_http_request_duration_seconds',
@@ -54,7 +63,6 @@ function streamFamilies({ counter, gauge }: Makers) {
       'Health events given up during a store outage because the buffer was full, by type.',
       ['event_type'],
     ),
-    streamLag: gauge('rtmanager_stream_lag_seconds', 'Age of the stream entry a consumer last started processing (now minus entry id time).', ['consumer']),
     rejectedEntries: counter(
       'rtmanager_stream_entries_rejected_total',
       'Stream entries rejected without a job result (no readable game_id), by consumer and reason.',

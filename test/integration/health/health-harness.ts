@@ -83,6 +83,7 @@ export class ScopedDockerRuntime implements DockerRuntime {
   inspectImage = (ref: string) => this.real.inspectImage(ref);
   pullImage = (ref: string) => this.real.pullImage(ref);
   createContainer: DockerRuntime['createContainer'] = (spec) => this.real.createContainer(spec);
+  replaceContainer: DockerRuntime['replaceContainer'] = (id, spec) => this.real.replaceContainer(id, spec);
   startContainer = (id: string) => this.real.startContainer(id);
   inspectContainer = (id: string) => this.real.inspectContainer(id);
   stopContainer = (id: string, timeoutSeconds: number) => this.real.stopContainer(id, timeoutSeconds);

@@ -410,8 +410,9 @@ describe('start: failures roll back, record, and notify', () => {
     h.docker.addImage(IMAGE);
     const realStart = h.docker.startContainer.bind(h.docker);
     vi.spyOn(h.docker, 'startContainer').mockImplementationOnce(async (id) => {
-      await realStart(id);
+      const started = await realStart(id);
       h.leases.held.delete(GAME); // expired under us
+      return started;
     });
     const r = await start();
     expect(r).toMatchObject({ outcome: 'failure', errorCode: 'conflict' });
