@@ -20,6 +20,7 @@ import { RedisHealthEventPublisher } from '../adapters/redis/health-event.publis
 import { RedisJobResultPublisher } from '../adapters/redis/job-result.publisher.js';
 import { RedisNotificationIntentPublisher } from '../adapters/redis/notification-intent.publisher.js';
 import { RedisStreamOffsetStore } from '../adapters/redis/stream-offset.store.js';
+import { classifyingRedisFaults } from '../adapters/redis/redis-fault.js';
 import { RedisStreamReader } from '../adapters/redis/stream-reader.adapter.js';
 import { ObservedDockerRuntime } from '../adapters/telemetry/observed-docker-runtime.decorator.js';
 import { ObservedStreamPublisher } from '../adapters/telemetry/observed-stream-publisher.decorator.js';
@@ -115,10 +116,17 @@ function buildPorts({ infra, config, logger, buildInfo, identity }: CompositionC
   };
 }
 
-/** GET /api/v1/internal/events: non-blocking reads on the shared connection, polled every 250 ms. */
+/**
+ * GET /api/v1/internal/events: non-blocking reads on the shared connection, polled every
+ * 250 ms; a Redis that does not answer is classified (503 service_unavailable, not 500).
+ */
 export function runtimeEventsFeed(redis: Redis, config: RtmConfig, logger: Logger): RuntimeEventsFeed {
+  const reader = new RedisStreamReader(redis, logger);
   return new RuntimeEventsFeed({
-    reader: new RedisStreamReader(redis, logger),
+    reader: {
+      readAfter: (stream, afterId, opts) => classifyingRedisFaults(() => reader.readAfter(stream, afterId, opts)),
+      lastEntryId: (stream) => classifyingRedisFaults(() => reader.lastEntryId(stream)),
+    },
     keys: { 'runtime:health_events': config.streams.healthEvents, 'runtime:job_results': config.streams.jobResults },
     pollMs: 250,
   });
