@@ -2,7 +2,8 @@
 // checked here, before each call that changes a container: inside a term that is no longer
 // current by this process's own clock (no renewal within the renew deadline: a paused or cut
 // off leader) or that the election has left, the call is refused (LeadershipLost, nothing
-// done) and the election steps down. Reads, and every call outside a term (REST), pass.
+// done; logged by the election, which steps down only on a store's rejection or a lost
+// renewal). Reads, and every call outside a term (REST), pass.
 import type { ContainerSpec } from '../../domain/container-spec.js';
 import type { DockerEvent, DockerEventsQuery, DockerRuntime } from '../../ports/docker-runtime.js';
 import { LeadershipLost, type LeaderFence } from '../../ports/leader-fence.js';

@@ -65,6 +65,8 @@ export class LeaderElectionService {
   private round: Promise<void> | null = null;
   private steppingDown: Promise<void> | null = null;
   private stopped = false;
+  /** Past the renew deadline without an answer (logged once until a renewal answers). */
+  private suspended = false;
   private readonly log: Logger;
   private firstRoundDone: ((started: Promise<void>) => void) | null = null;
   private termStarted: Promise<void> = Promise.resolve();
@@ -99,7 +101,9 @@ export class LeaderElectionService {
   fenced(error: LeadershipLost): void {
     // Every rejection is logged: it is the proof that a former term wrote nothing more.
     this.log.warn({ epoch: error.epoch, dependency: error.dependency, problem: error.message }, 'write rejected by the store: its leader term is over');
-    if (this.role !== 'leader' || this.term?.epoch !== error.epoch) return;
+    // Docker's refusal is this process's own judgement (past its renew deadline): only a
+    // store's rejection proves another instance took over.
+    if (error.dependency === 'docker' || this.role !== 'leader' || this.term?.epoch !== error.epoch) return;
     this.steppingDown ??= this.stepDown(`a write was rejected: ${error.message}`).finally(() => (this.steppingDown = null));
   }
 
@@ -192,24 +196,39 @@ export class LeaderElectionService {
     }
   }
 
+  /**
+   * Renews the lease. Lost (another epoch or holder) -> step down. Unanswered past the renew
+   * deadline (PostgreSQL unreachable, a partition) -> stay leader but refuse container changes
+   * (holdsTerm is false by the clock) until a renewal answers: with PostgreSQL down nobody can
+   * take the lease either, and if someone did (a partition), every write of this term is
+   * refused by the stores, which steps this instance down.
+   */
   private async renew(): Promise<void> {
     const term = this.term as { epoch: number; since: Date; renewedAt: number };
     const sentAt = Date.now();
+    const { renewDeadlineMs, retryMs, ttlMs } = this.deps.settings;
     let renewed: LeaderLeaseState | null;
     try {
-      // A renewal that hangs (a partition) counts as failed once the deadline passed.
-      const leftMs = Math.max(1, this.deps.settings.renewDeadlineMs - (sentAt - term.renewedAt));
-      renewed = await withDeadline(this.deps.leases.renew(this.deps.identity, term.epoch, this.deps.settings.ttlMs), leftMs, () => new Error(`renewal unanswered after ${leftMs} ms`));
+      // A renewal that hangs counts as unanswered; past the deadline each try still gets a retry period.
+      const leftMs = Math.max(retryMs, renewDeadlineMs - (sentAt - term.renewedAt));
+      renewed = await withDeadline(this.deps.leases.renew(this.deps.identity, term.epoch, ttlMs), leftMs, () => new Error(`renewal unanswered after ${leftMs} ms`));
     } catch (err) {
       const sinceMs = Date.now() - term.renewedAt;
-      if (sinceMs < this.deps.settings.renewDeadlineMs) {
-        this.log.warn({ err: describeError(err), since_ms: sinceMs }, 'leader lease renewal failed; retrying until the renew deadline');
-        return;
+      const pastDeadline = sinceMs >= renewDeadlineMs;
+      if (!pastDeadline || !this.suspended) {
+        this.suspended = pastDeadline;
+        this.log.warn(
+          { err: describeError(err), since_ms: sinceMs, epoch: term.epoch },
+          pastDeadline
+            ? 'leader lease not renewed within the renew deadline: container changes refused until it is (every write of this term stays checked against its epoch)'
+            : 'leader lease renewal failed; retrying',
+        );
       }
-      await this.stepDown(`no renewal within the renew deadline (${this.deps.settings.renewDeadlineMs} ms): ${describeError(err)}`);
       return;
     }
     if (renewed) {
+      if (this.suspended) this.log.info({ epoch: term.epoch }, 'leader lease renewed again: container changes allowed');
+      this.suspended = false;
       term.renewedAt = sentAt;
       return;
     }
@@ -233,6 +252,7 @@ export class LeaderElectionService {
     const term = this.term;
     this.role = 'standby';
     this.term = null;
+    this.suspended = false;
     if (graceful) this.draining = term;
     this.deps.metrics.leaderRole(false);
     this.deps.metrics.leaderChanged();
