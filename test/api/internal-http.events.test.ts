@@ -4,6 +4,7 @@
 // tokens answer the envelope. The real Redis behind it: the consumer test (rtmctl events tail).
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DependencyUnavailable } from '../../src/ports/infrastructure-fault.js';
 import { createApiHarness, EVENT_STREAM_KEYS, type ApiHarness } from './support/api-harness.js';
 
 const HEALTH = EVENT_STREAM_KEYS['runtime:health_events'];
@@ -99,5 +100,15 @@ describe('GET /api/v1/internal/events', () => {
     const ok = await fetch(`${base}?from=0&max=1`, { headers: auth });
     expect(ok.status).toBe(200);
     expect((await ok.text()).split('\n').filter((l) => l !== '')).toHaveLength(1);
+  });
+
+  it('a Redis that does not answer when the follow starts is 503 service_unavailable (the composition root classifies its faults)', async () => {
+    const { api, base } = await serve();
+    api.eventStreams.lastEntryId = async () => {
+      throw new DependencyUnavailable('redis', 'Redis unavailable: Connection is closed.');
+    };
+    const res = await fetch(base);
+    expect(res.status).toBe(503);
+    expect(await res.json()).toEqual({ error: { code: 'service_unavailable', message: 'service temporarily unavailable, retry later' } });
   });
 });

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { rtmInternalContract, type RtmRouteMetadata } from '../../generated/openapi/contract.js';
 import { guardInternalRequest } from '../../src/api/internal-request.guard.js';
 import { refuseInvalidGameId } from '../../src/services/pipeline/request-validation.js';
-import { decodeStartJob } from '../../src/workers/job-consumer/start-job.decoder.js';
+import { decodeStartJob } from '../../src/workers/job-consumer/lobby-jobs.js';
 
 const start = rtmInternalContract.internalStartRuntime.metadata as RtmRouteMetadata;
 const headers = { 'x-galaxy-caller': 'game_master' };

@@ -5,8 +5,7 @@
 // event it saw (dropping the few it sees twice), and resyncs: it re-inspects the running records' containers to
 // catch what the daemon no longer replays (e.g. after a daemon restart). An event it could
 // not handle (PostgreSQL down) also triggers a resync, retried until the stores answer, so a
-// death during an outage is reported once they are back. An exit also asks for the game's
-// sync, so the record reads `stopped` at once. Rules: docs/workers.md.
+// death during an outage is reported once they are back (and the game synced). Rules: docs/workers.md.
 import type { Logger } from 'pino';
 import { GAME_ID_LABEL, OWNER_LABEL, OWNER_VALUE } from '../../domain/container-spec.js';
 import { isValidGameId } from '../../domain/game-id.js';
@@ -17,7 +16,7 @@ import type { DockerEvent, DockerRuntime } from '../../ports/docker-runtime.js';
 import { noopMetrics, type Metrics } from '../../ports/metrics.js';
 import type { RuntimeRecordStore } from '../../ports/runtime-record.store.js';
 import type { HealthEventRecorder } from '../../services/health/record-health-event.service.js';
-import type { GameSyncService, SyncCause } from '../../services/reconcile/game-sync.service.js';
+import type { GameSyncService } from '../../services/reconcile/game-sync.service.js';
 import type { VanishedRuntimeService } from '../../services/reconcile/vanished-runtime.service.js';
 import type { BackgroundWorker } from '../background-worker.js';
 import { BoundedKeySet } from '../../domain/bounded-key-set.js';
@@ -48,8 +47,7 @@ export interface DockerEventsWorkerDeps {
   intents: ContainerIntents;
   /** The removal of a vanished runtime: a service (services/reconcile/), this worker only triggers it. */
   vanished: Pick<VanishedRuntimeService, 'containerVanished'>;
-  /** "Sync this game now" after an exit: the record follows the death at once (a service; triggered only). */
-  sync: Pick<GameSyncService, 'sync'>;
+  sync: Pick<GameSyncService, 'sync'>; // after an exit: the record follows the death at once (exit-reporter.ts)
   /** rtmanager_docker_events_connected / _reconnects_total; none when absent. */
   metrics?: Pick<Metrics, 'dockerEventsConnected' | 'dockerEventsReconnecting'>;
   clock: Clock;
@@ -83,7 +81,7 @@ export class DockerEventsWorker implements BackgroundWorker {
   constructor(private readonly deps: DockerEventsWorkerDeps) {
     this.log = deps.logger.child({ worker: this.name });
     this.unhandledDeaths = new UnhandledDeaths(this.log);
-    this.exits = new ExitReporter({ health: deps.health, intents: deps.intents, clock: deps.clock, logger: this.log });
+    this.exits = new ExitReporter({ health: deps.health, intents: deps.intents, sync: deps.sync, clock: deps.clock, logger: this.log });
     this.resync = new RunningRecordsResync({
       records: deps.records,
       checkOne: (gameId, containerId) => this.inTurn(() => this.resyncOne(gameId, containerId)),
@@ -191,11 +189,8 @@ export class DockerEventsWorker implements BackgroundWorker {
   private async onDie(gameId: string, e: DockerEvent): Promise<void> {
     if (this.exits.isExitReported(e.containerId)) return;
     if (!(await this.currentRecord(gameId, e.containerId))) return;
-    let exitCode = e.exitCode;
-    if (exitCode === null) exitCode = (await this.deps.docker.inspectContainer(e.containerId))?.exitCode ?? null;
-    const byRtm = this.deps.intents.isExpected(e.containerId, 'stop') || this.deps.intents.isExpected(e.containerId, 'remove');
-    await this.exits.exited(gameId, e.containerId, exitCode, nanosToDate(e.timeNano));
-    if (!byRtm) this.requestSync(gameId, 'docker_die'); // RTM's own stop/removal writes the record itself
+    const exitCode = e.exitCode ?? (await this.deps.docker.inspectContainer(e.containerId))?.exitCode ?? null;
+    await this.exits.exited(gameId, e.containerId, exitCode, nanosToDate(e.timeNano), 'docker_die');
   }
 
   private async onOom(gameId: string, e: DockerEvent): Promise<void> {
@@ -204,10 +199,6 @@ export class DockerEventsWorker implements BackgroundWorker {
     await this.exits.oom(gameId, e.containerId, nanosToDate(e.timeNano));
   }
 
-  /** Not awaited (the die of an OOM kill asks for it): the game's turn may come after a long operation, and events keep flowing meanwhile. */
-  private requestSync(gameId: string, cause: SyncCause): void {
-    void this.deps.sync.sync(gameId, cause);
-  }
 
   /**
    * The container is gone. Only a `running` record pointing at it, removed by someone other
@@ -239,7 +230,6 @@ export class DockerEventsWorker implements BackgroundWorker {
     // The record may have changed since it was listed (an operation ran in between).
     if (!(await this.currentRecord(gameId, containerId))) return;
     await this.exits.fromInspect(gameId, containerId, info);
-    if (info.state === 'exited' || info.state === 'dead') this.requestSync(gameId, 'resync_exit');
   }
 }
 
