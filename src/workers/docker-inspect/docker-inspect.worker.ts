@@ -1,6 +1,7 @@
 // Periodic `docker inspect` of every running record's container (CONTRACT §7):
 // `inspect_unhealthy` when RestartCount grew since the last look, or once per container
-// and Docker status when that status contradicts the record. A missing container is not
+// and Docker status when that status contradicts the record, once per container while the
+// Swarm node of its task is down (`node_down`; the task's status is stale then). A missing container is not
 // this worker's business (the events listener and the reconciler own disappearance).
 import type { Logger } from 'pino';
 import type { RuntimeRecord } from '../../domain/runtime-record.js';
@@ -32,6 +33,8 @@ interface InspectState {
   restartCount: number;
   /** The contradicting Docker status already reported for this container, if any. */
   reportedMismatch: string | null;
+  /** node_down reported for this container since its node was last seen ready. */
+  reportedNodeDown: boolean;
 }
 
 export class DockerInspectWorker implements BackgroundWorker {
@@ -81,7 +84,7 @@ export class DockerInspectWorker implements BackgroundWorker {
     if (!info) return;
     const log = this.log.child({ game_id: record.gameId, container_id: containerId });
     const previous = this.states.get(containerId);
-    const state: InspectState = previous ?? { restartCount: info.restartCount, reportedMismatch: null };
+    const state: InspectState = previous ?? { restartCount: info.restartCount, reportedMismatch: null, reportedNodeDown: false };
     this.states.set(containerId, state);
 
     // The first look only sets the baseline: restarts before RTM looked are not news.
@@ -95,6 +98,16 @@ export class DockerInspectWorker implements BackgroundWorker {
       log.warn({ restart_count: info.restartCount, previous_restart_count: previous.restartCount }, 'engine container restarted');
     }
     state.restartCount = Math.max(state.restartCount, info.restartCount);
+
+    if (info.node !== undefined && info.node.state !== 'ready') {
+      if (state.reportedNodeDown) return;
+      const node = info.node;
+      await this.publish(record, containerId, { reason: 'node_down', node_id: node.id, node_hostname: node.hostname, node_state: node.state, docker_status: info.state });
+      state.reportedNodeDown = true;
+      log.warn({ node_id: node.id, node_hostname: node.hostname, node_state: node.state }, 'the node running the engine is down');
+      return;
+    }
+    state.reportedNodeDown = false;
 
     if (info.state === 'running') {
       state.reportedMismatch = null;
