@@ -10,9 +10,10 @@ import type { Logger } from 'pino';
 import type { RtmDatabase } from '../adapters/postgres/database.js';
 import { createDockerClient } from '../adapters/docker/docker-client.factory.js';
 import { DockerodeRuntime } from '../adapters/docker/docker-runtime.adapter.js';
-import { SwarmRuntime } from '../adapters/swarm/swarm-runtime.adapter.js';
+import { SwarmRuntime } from '../adapters/docker/swarm/swarm-runtime.adapter.js';
 import { createRtmDatabase } from '../adapters/postgres/database.js';
 import { runMigrations } from '../adapters/postgres/migrator.js';
+import type { PostgresPoolCounts } from '../adapters/telemetry/prometheus.metrics.js';
 import { RTM_TRACER_NAME, startTracing } from '../adapters/telemetry/tracing.js';
 import type { DockerRuntime } from '../ports/docker-runtime.js';
 import type { BuildInfo } from './build-info.js';
@@ -22,8 +23,10 @@ import { projectRoot } from './project-root.js';
 
 export interface Infrastructure {
   db: RtmDatabase;
+  /** The pool's live counts (the rtmanager_postgres_pool_* gauges). */
+  postgresPool: PostgresPoolCounts;
   redis: Redis;
-  /** A Redis connection of its own, for one blocking reader. */
+  /** A Redis connection of its own, for one blocking reader (one per name). */
   blockingConnection(name: string): Redis;
   docker: DockerRuntime;
   /** A raw client of the configured daemon, for the diagnostics' version call. */
@@ -58,16 +61,21 @@ export async function openInfrastructure(
   const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 2, connectTimeout: 5_000, lazyConnect: false });
   redis.on('error', (err) => logger.debug({ err: err.message }, 'redis connection error'));
   closers.add(async () => void redis.disconnect());
+  // One per name for the process's life: a trigger group started again reuses it.
+  const blocking = new Map<string, Redis>();
   const blockingConnection = (name: string): Redis => {
+    const open = blocking.get(name);
+    if (open) return open;
     const conn = redis.duplicate({ connectionName: `rtmanager-${name}` });
     conn.on('error', (err) => logger.debug({ err: err.message, connection: name }, 'redis connection error'));
     closers.add(async () => void conn.disconnect());
+    blocking.set(name, conn);
     return conn;
   };
 
   const dockerClient = createDockerClient(config.docker.host, config.docker.tls);
   const docker = dockerOverride ?? engineRuntime(dockerClient, config, logger);
-  return { db, redis, blockingConnection, docker, dockerClient, tracer: config.telemetry.otlpEndpoint !== null ? trace.getTracer(RTM_TRACER_NAME) : undefined };
+  return { db, postgresPool: pool, redis, blockingConnection, docker, dockerClient, tracer: config.telemetry.otlpEndpoint !== null ? trace.getTracer(RTM_TRACER_NAME) : undefined };
 }
 
 /** The Docker port over the configured engine backend (RTMANAGER_ENGINE_BACKEND). */

@@ -7,8 +7,6 @@ import type { ContainerSpec, HostResources } from '../domain/container-spec.js';
  * services map to the step's contract code.
  */
 export type DockerErrorKind =
-  /** Not produced by the adapter any more (DependencyUnavailable instead); kept until the REST edge stops reading it. */
-  | 'unavailable'
   /** The referenced image / container does not exist. */
   | 'not_found'
   /** Name already in use and similar. */

@@ -4,6 +4,7 @@
 import type Dockerode from 'dockerode';
 import { DockerError } from '../../ports/docker-runtime.js';
 import { DependencyUnavailable } from '../../ports/infrastructure-fault.js';
+import { withDeadline } from '../../timing/deadline.js';
 import { toDockerError } from './docker-error.mapper.js';
 
 export type StatusCodes = Record<number, string | boolean>;
@@ -15,24 +16,18 @@ export type StatusCodes = Record<number, string | boolean>;
  */
 export async function dockerCall<T>(method: string, timeoutMs: number, work: (signal: AbortSignal) => Promise<T>, onUnavailable?: () => void): Promise<T> {
   const controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      reject(new DependencyUnavailable('docker', `Docker daemon did not answer ${method} within ${timeoutMs} ms`));
-      controller.abort();
-    }, timeoutMs);
-  });
   const attempt = work(controller.signal);
   // After the deadline the attempt rejects with an abort error nobody waits for.
   attempt.catch(() => {});
   try {
-    return await Promise.race([attempt, deadline]);
+    return await withDeadline(attempt, timeoutMs, () => {
+      controller.abort();
+      return new DependencyUnavailable('docker', `Docker daemon did not answer ${method} within ${timeoutMs} ms`);
+    });
   } catch (err) {
     const mapped = toDockerError(err, method);
     if (!(mapped instanceof DockerError)) onUnavailable?.();
     throw mapped;
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -48,6 +48,8 @@ export interface StartRuntimeSettings {
 }
 
 export interface StartRuntimeDeps {
+  /** The one pipeline (composition root): every operation's lease, row and metric. */
+  pipeline: OperationPipeline;
   docker: DockerRuntime;
   records: RuntimeRecordStore;
   operationLog: OperationLogStore;
@@ -69,7 +71,7 @@ export class StartRuntimeService {
   private readonly announcements: StartAnnouncements;
 
   constructor(private readonly deps: StartRuntimeDeps) {
-    this.pipeline = new OperationPipeline(deps);
+    this.pipeline = deps.pipeline;
     this.announcements = new StartAnnouncements(deps);
   }
 

@@ -24,7 +24,7 @@ import { systemClock } from '../../../src/ports/clock.js';
 import type { DockerRuntime } from '../../../src/ports/docker-runtime.js';
 import { noopMetrics } from '../../../src/ports/metrics.js';
 import { RecordHealthEventService } from '../../../src/services/health/record-health-event.service.js';
-import { createLifecycleServices, type LifecycleServices, type LifecycleSettings } from '../../../src/services/lifecycle-services.js';
+import { createLifecycleServices, type LifecycleServices, type LifecycleSettings } from '../../../src/services/service-graph.js';
 import {
   createTestDatabase,
   deleteKeysWithPrefix,

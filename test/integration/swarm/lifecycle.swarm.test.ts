@@ -8,7 +8,7 @@ import path from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { createDockerClient } from '../../../src/adapters/docker/docker-runtime.adapter.js';
-import { SwarmRuntime } from '../../../src/adapters/swarm/swarm-runtime.adapter.js';
+import { SwarmRuntime } from '../../../src/adapters/docker/swarm/swarm-runtime.adapter.js';
 import { containerNameFor } from '../../../src/domain/runtime-record.js';
 import { healthzOverSwarm } from '../../support/swarm-cluster.js';
 import { SWARM_PROBER } from '../../support/swarm-global-setup.js';

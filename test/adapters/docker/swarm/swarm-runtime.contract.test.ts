@@ -2,10 +2,10 @@
 // (`integration-swarm` project: test/support/swarm-global-setup.ts).
 import pino from 'pino';
 import { inject } from 'vitest';
-import { createDockerClient } from '../../../src/adapters/docker/docker-runtime.adapter.js';
-import { SwarmRuntime } from '../../../src/adapters/swarm/swarm-runtime.adapter.js';
-import { ENGINE_IMAGE, ENGINE_IMAGE_PATCH, MISSING_IMAGE } from '../../support/test-env.js';
-import { describeDockerRuntimeContract } from '../docker/docker-runtime.contract.js';
+import { createDockerClient } from '../../../../src/adapters/docker/docker-runtime.adapter.js';
+import { SwarmRuntime } from '../../../../src/adapters/docker/swarm/swarm-runtime.adapter.js';
+import { ENGINE_IMAGE, ENGINE_IMAGE_PATCH, MISSING_IMAGE } from '../../../support/test-env.js';
+import { describeDockerRuntimeContract } from '../docker-runtime.contract.js';
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 

@@ -2,9 +2,9 @@
 // the errors mapped once (docker-call.ts). Updates are compare-and-swap on the service's
 // Version.Index and every spec written is read back (a 20.10 manager drops unknown fields).
 import type Dockerode from 'dockerode';
-import { DockerError } from '../../ports/docker-runtime.js';
-import { abortableSleep } from '../../timing/abortable-sleep.js';
-import { dockerCall, dockerDial, type DialRequest } from '../docker/docker-call.js';
+import { DockerError } from '../../../ports/docker-runtime.js';
+import { abortableSleep } from '../../../timing/abortable-sleep.js';
+import { dockerCall, dockerDial, type DialRequest } from '../docker-call.js';
 import { droppedFields } from './service-spec.mapper.js';
 import type { SwarmNode, SwarmService, SwarmTask } from './swarm-task.mapper.js';
 

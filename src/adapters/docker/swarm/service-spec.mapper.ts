@@ -3,8 +3,8 @@
 // on the service and on its task containers. A 20.10 manager silently drops fields it does
 // not know, so every spec is read back and compared (droppedFields) after create and update.
 // What a service spec cannot express at all is the hardening table of docs/swarm.md.
-import type { ContainerSpec } from '../../domain/container-spec.js';
-import { DockerError } from '../../ports/docker-runtime.js';
+import type { ContainerSpec } from '../../../domain/container-spec.js';
+import { DockerError } from '../../../ports/docker-runtime.js';
 
 /** The /tmp of a read-only engine; the daemon mounts a tmpfs noexec,nosuid,nodev. */
 const READ_ONLY_TMPFS_BYTES = 64 * 1024 ** 2;

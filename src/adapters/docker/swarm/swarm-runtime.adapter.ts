@@ -8,7 +8,7 @@
 // calls go to the manager's own daemon through the container adapter.
 import type Dockerode from 'dockerode';
 import type { Logger } from 'pino';
-import { OWNER_LABEL, OWNER_VALUE, type ContainerSpec, type HostResources } from '../../domain/container-spec.js';
+import { OWNER_LABEL, OWNER_VALUE, type ContainerSpec, type HostResources } from '../../../domain/container-spec.js';
 import {
   DockerError,
   type ContainerInfo,
@@ -17,8 +17,8 @@ import {
   type DockerEventsQuery,
   type DockerRuntime,
   type ImageInfo,
-} from '../../ports/docker-runtime.js';
-import { DockerodeRuntime } from '../docker/docker-runtime.adapter.js';
+} from '../../../ports/docker-runtime.js';
+import { DockerodeRuntime } from '../docker-runtime.adapter.js';
 import { serviceSpecOf, type ServiceSpec } from './service-spec.mapper.js';
 import { SwarmApiClient } from './swarm-api.client.js';
 import { pollTaskEvents } from './swarm-task-events.poller.js';

@@ -1,7 +1,7 @@
 // The manager's services, tasks and nodes -> the port's types (pure). A game's engine is the
 // service's newest task; its container id is the one RTM records. Task state has the exit
 // code but not OOMKilled (Swarm does not carry it), so oomKilled is always false here.
-import type { ContainerInfo, ContainerState, ContainerSummary, EngineNode } from '../../ports/docker-runtime.js';
+import type { ContainerInfo, ContainerState, ContainerSummary, EngineNode } from '../../../ports/docker-runtime.js';
 
 export interface SwarmService {
   ID: string;

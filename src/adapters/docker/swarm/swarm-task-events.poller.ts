@@ -6,8 +6,8 @@
 // the task status), destroy. A failed poll ends the iteration like a broken stream: the
 // events worker reconnects with `since` and the first poll replays what changed since then.
 import type { Logger } from 'pino';
-import type { DockerEvent, DockerEventAction, DockerEventsQuery } from '../../ports/docker-runtime.js';
-import { abortableSleep } from '../../timing/abortable-sleep.js';
+import type { DockerEvent, DockerEventAction, DockerEventsQuery } from '../../../ports/docker-runtime.js';
+import { abortableSleep } from '../../../timing/abortable-sleep.js';
 import type { SwarmApiClient } from './swarm-api.client.js';
 import { isTerminal, taskContainerId, type SwarmTask } from './swarm-task.mapper.js';
 
