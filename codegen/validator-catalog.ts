@@ -14,12 +14,19 @@ const REST_RESPONSES = [
   'HealthzResponse',
   'ReadyzResponse',
   'Diagnostics',
+  'RuntimeEventLine',
 ];
 /** operationId → exported query validator name. */
 const REST_QUERIES: Record<string, string> = {
   internalListRuntimes: 'validateListRuntimesQuery',
   internalListRuntimeOperations: 'validateListRuntimeOperationsQuery',
+  internalTailEvents: 'validateTailEventsQuery',
 };
+
+/** `Q & { limit: number }` for the parameters that have a default; `Q` when none has. */
+function withDefaults(query: string, defaulted: ReadonlyArray<{ name: string; type: string }>): string {
+  return defaulted.length === 0 ? query : `${query} & { ${defaulted.map((d) => `${d.name}: ${d.type}`).join('; ')} }`;
+}
 
 export const REST_TYPE_IMPORTS = ["import type { components, operations } from '../openapi/types.js';"];
 
@@ -45,7 +52,11 @@ function querySchema(document: OpenApiDocument, operationId: string): { document
 export function restValidatorModules(document: OpenApiDocument): ValidatorModule[] {
   const queryEntries = Object.entries(REST_QUERIES).map(([operationId, exportName]) => {
     const { document: queryDocument, name } = querySchema(document, operationId);
-    return { operationId, exportName, queryDocument, name };
+    const op = document.operations().find((o) => o.operationId === operationId);
+    const defaulted = (op?.parameters ?? [])
+      .filter((p) => p.in === 'query' && p.schema.default !== undefined)
+      .map((p) => ({ name: p.name, type: p.schema.type === 'integer' || p.schema.type === 'number' ? 'number' : 'string' }));
+    return { operationId, exportName, queryDocument, name, defaulted };
   });
   return [
     {
@@ -70,7 +81,7 @@ export function restValidatorModules(document: OpenApiDocument): ValidatorModule
         typeExpression: `components['schemas']['${name}']`,
       })),
     },
-    ...queryEntries.map(({ operationId, exportName, queryDocument, name }) => ({
+    ...queryEntries.map(({ operationId, exportName, queryDocument, name, defaulted }) => ({
       file: `rest-query-${operationId.replace(/^internal/, '').replace(/[A-Z]/g, (ch, i: number) => (i > 0 ? '-' : '') + ch.toLowerCase())}.ts`,
       source: OPENAPI_SPEC,
       document: queryDocument,
@@ -79,8 +90,8 @@ export function restValidatorModules(document: OpenApiDocument): ValidatorModule
         {
           exportName,
           schemaName: name,
-          // Defaults are applied in place, so `limit` is always present after validation.
-          typeExpression: `NonNullable<operations['${operationId}']['parameters']['query']> & { limit: number }`,
+          // Defaults are applied in place, so a parameter with one is always present after validation.
+          typeExpression: withDefaults(`NonNullable<operations['${operationId}']['parameters']['query']>`, defaulted),
         },
       ],
     })),

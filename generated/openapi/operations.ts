@@ -53,6 +53,11 @@ export interface RtmOperationAnswers {
     data: { status: 200; body: Schemas['Diagnostics'] };
     errors: { status: 401; code: 'unauthorized' } | { status: 500; code: 'internal_error' } | { status: 503; code: 'service_unavailable' | 'docker_unavailable' };
   };
+  /** GET /api/v1/internal/events — Follow runtime:health_events and runtime:job_results as NDJSON, live or from an entry id */
+  internalTailEvents: {
+    data: { status: 200; body: Schemas['RuntimeEventLine'] };
+    errors: { status: 400; code: 'invalid_request' } | { status: 401; code: 'unauthorized' } | { status: 500; code: 'internal_error' } | { status: 503; code: 'service_unavailable' | 'docker_unavailable' };
+  };
   /** GET /healthz — Liveness */
   internalHealthz: {
     data: { status: 200; body: Schemas['HealthzResponse'] };
@@ -85,6 +90,7 @@ export const RTM_OPERATIONS: { readonly [K in RtmOperationName]: RtmOperationTab
   internalPatchRuntime: { method: 'POST', path: '/api/v1/internal/runtimes/{game_id}/patch', data: [200], errors: { 400: ['invalid_request'], 401: ['unauthorized'], 403: ['image_ref_not_allowed'], 404: ['not_found'], 409: ['conflict'], 422: ['image_ref_not_semver', 'semver_patch_only', 'start_config_invalid'], 500: ['internal_error'], 502: ['image_pull_failed', 'container_start_failed'], 503: ['service_unavailable', 'docker_unavailable'] } },
   internalCleanupRuntimeContainer: { method: 'DELETE', path: '/api/v1/internal/runtimes/{game_id}/container', data: [200], errors: { 400: ['invalid_request'], 401: ['unauthorized'], 404: ['not_found'], 409: ['conflict'], 500: ['internal_error'], 503: ['service_unavailable', 'docker_unavailable'] } },
   internalGetDiagnostics: { method: 'GET', path: '/api/v1/internal/diagnostics', data: [200], errors: { 401: ['unauthorized'], 500: ['internal_error'], 503: ['service_unavailable', 'docker_unavailable'] } },
+  internalTailEvents: { method: 'GET', path: '/api/v1/internal/events', data: [200], errors: { 400: ['invalid_request'], 401: ['unauthorized'], 500: ['internal_error'], 503: ['service_unavailable', 'docker_unavailable'] } },
   internalHealthz: { method: 'GET', path: '/healthz', data: [200], errors: {} },
   internalReadyz: { method: 'GET', path: '/readyz', data: [200, 503], errors: {} },
 };

@@ -8,6 +8,7 @@ import * as restBodiesValidators from './rest-bodies.js';
 import * as restResponsesValidators from './rest-responses.js';
 import * as restQueryListRuntimesValidators from './rest-query-list-runtimes.js';
 import * as restQueryListRuntimeOperationsValidators from './rest-query-list-runtime-operations.js';
+import * as restQueryTailEventsValidators from './rest-query-tail-events.js';
 import * as runtimeJobsValidators from './runtime-jobs.js';
 import * as runtimeHealthValidators from './runtime-health.js';
 
@@ -33,12 +34,16 @@ export const validateErrorEnvelope = restResponsesValidators.validateErrorEnvelo
 export const validateHealthzResponse = restResponsesValidators.validateHealthzResponse as unknown as Validator<components['schemas']['HealthzResponse']>;
 export const validateReadyzResponse = restResponsesValidators.validateReadyzResponse as unknown as Validator<components['schemas']['ReadyzResponse']>;
 export const validateDiagnostics = restResponsesValidators.validateDiagnostics as unknown as Validator<components['schemas']['Diagnostics']>;
+export const validateRuntimeEventLine = restResponsesValidators.validateRuntimeEventLine as unknown as Validator<components['schemas']['RuntimeEventLine']>;
 
 // rest-query-list-runtimes.ts (api/internal-openapi.yaml; coerces strings and applies defaults in place)
 export const validateListRuntimesQuery = restQueryListRuntimesValidators.validateListRuntimesQuery as unknown as Validator<NonNullable<operations['internalListRuntimes']['parameters']['query']> & { limit: number }>;
 
 // rest-query-list-runtime-operations.ts (api/internal-openapi.yaml; coerces strings and applies defaults in place)
 export const validateListRuntimeOperationsQuery = restQueryListRuntimeOperationsValidators.validateListRuntimeOperationsQuery as unknown as Validator<NonNullable<operations['internalListRuntimeOperations']['parameters']['query']> & { limit: number }>;
+
+// rest-query-tail-events.ts (api/internal-openapi.yaml; coerces strings and applies defaults in place)
+export const validateTailEventsQuery = restQueryTailEventsValidators.validateTailEventsQuery as unknown as Validator<NonNullable<operations['internalTailEvents']['parameters']['query']>>;
 
 // runtime-jobs.ts (api/runtime-jobs-asyncapi.yaml)
 export const validateRuntimeStartJob = runtimeJobsValidators.validateRuntimeStartJob as unknown as Validator<jobs.RuntimeStartJobPayload>;

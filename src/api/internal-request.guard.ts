@@ -5,6 +5,7 @@
 import type { RtmOperationId, RtmRouteMetadata } from '../../generated/openapi/contract.js';
 import {
   validateListRuntimeOperationsQuery,
+  validateTailEventsQuery,
   validateListRuntimesQuery,
   validatePatchRuntimeRequest,
   validateRestartRuntimeRequest,
@@ -51,6 +52,7 @@ interface QueryRule {
 const QUERY_RULES: Partial<Record<RtmOperationId, QueryRule>> = {
   internalListRuntimes: { validator: validateListRuntimesQuery, known: ['status', 'limit', 'cursor'] },
   internalListRuntimeOperations: { validator: validateListRuntimeOperationsQuery, known: ['limit'] },
+  internalTailEvents: { validator: validateTailEventsQuery, known: ['from', 'game_id', 'max'] },
 };
 
 interface BodyRule {

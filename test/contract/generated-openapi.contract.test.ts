@@ -13,6 +13,7 @@ const ROUTES: Record<string, [method: string, path: string, callerHeader: string
   internalPatchRuntime: ['POST', '/api/v1/internal/runtimes/:game_id/patch', 'required'],
   internalCleanupRuntimeContainer: ['DELETE', '/api/v1/internal/runtimes/:game_id/container', 'required'],
   internalGetDiagnostics: ['GET', '/api/v1/internal/diagnostics', 'none'],
+  internalTailEvents: ['GET', '/api/v1/internal/events', 'none'],
   internalHealthz: ['GET', '/healthz', 'none'],
   internalReadyz: ['GET', '/readyz', 'none'],
 };
