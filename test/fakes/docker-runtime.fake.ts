@@ -4,6 +4,7 @@ import { DependencyUnavailable } from '../../src/ports/infrastructure-fault.js';
 import { randomBytes } from 'node:crypto';
 import type { ContainerSpec, HostResources } from '../../src/domain/container-spec.js';
 import {
+  type EngineNode,
   DockerError,
   type ContainerInfo,
   type ContainerState,
@@ -28,6 +29,8 @@ export interface FakeContainer {
   finishedAt: Date | null;
   spec: ContainerSpec | null;
   ip: string;
+  /** Swarm backend: the node of the engine's task (tests set it to play a node going down). */
+  node?: EngineNode;
 }
 
 type Method = keyof DockerRuntime;
@@ -207,6 +210,7 @@ export class FakeDockerRuntime implements DockerRuntime {
       finishedAt: c.finishedAt,
       // Docker clears the endpoint address when the container stops.
       networkIps: c.state === 'running' ? { 'galaxy-net': c.ip } : {},
+      ...(c.node === undefined ? {} : { node: { ...c.node } }),
     };
   }
 

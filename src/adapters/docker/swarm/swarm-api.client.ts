@@ -72,11 +72,12 @@ export class SwarmApiClient {
 
   /**
    * Applies `change` to the service's current spec, compare-and-swap on its version: a lost race
-   * re-reads and re-applies. Returns the service as read back.
+   * re-reads and re-applies. `known`: the service as just read (saves the first read). Returns the
+   * service as read back.
    */
-  async update(id: string, change: (spec: SwarmService['Spec']) => SwarmService['Spec']): Promise<SwarmService> {
+  async update(id: string, change: (spec: SwarmService['Spec']) => SwarmService['Spec'], known?: SwarmService): Promise<SwarmService> {
     for (let attempt = 1; ; attempt++) {
-      const current = await this.service(id);
+      const current = attempt === 1 && known !== undefined ? known : await this.service(id);
       if (current === null) throw new DockerError('not_found', `No such service: ${id}`, 404);
       const spec = change(structuredClone(current.Spec));
       try {
