@@ -6,23 +6,15 @@
 // under a running record only asks for the game's sync, so the record follows at once.
 // While the Swarm node of a task is down: `node_down`, once per container (its status is stale).
 import type { RuntimeRecord } from '../../domain/runtime-record.js';
-import type { DockerRuntime } from '../../ports/docker-runtime.js';
-import type { RuntimeRecordStore } from '../../ports/runtime-record.store.js';
-import type { HealthEventRecorder } from '../../services/health/record-health-event.service.js';
-import type { GameSyncService } from '../../services/reconcile/game-sync.service.js';
-import { PeriodicWorker, type PeriodicWorkerDeps } from '../periodic-worker.js';
+import { PeriodicWorker, type ContainerWatcherDeps } from '../periodic-worker.js';
 import { listRunningRecords } from '../running-records.js';
 
 export interface DockerInspectSettings {
   intervalMs: number;
 }
 
-export interface DockerInspectWorkerDeps extends PeriodicWorkerDeps {
-  records: Pick<RuntimeRecordStore, 'list'>;
-  docker: Pick<DockerRuntime, 'inspectContainer'>;
-  health: HealthEventRecorder;
-  /** "Sync this game now" when its running record's container has ended (triggered only, not awaited). */
-  sync: Pick<GameSyncService, 'sync'>;
+/** `sync`: when a running record's container has ended. */
+export interface DockerInspectWorkerDeps extends ContainerWatcherDeps {
   settings: DockerInspectSettings;
 }
 

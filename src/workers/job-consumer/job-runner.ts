@@ -4,12 +4,13 @@
 // the service recorded it once and must not run again).
 import type { Logger } from 'pino';
 import { failed, isRetryableResult, type OperationResult } from '../../domain/operation-result.js';
-import { abortableSleep } from '../../timing/abortable-sleep.js';
-import { Backoff, type BackoffSettings } from '../../timing/backoff.policy.js';
+import type { BackoffSettings } from '../../timing/backoff.policy.js';
+import { retryWithBackoff } from '../../timing/retry.js';
 import type { JobResult } from '../../ports/publishers.js';
 import type { StreamEntry } from '../../ports/stream-reader.js';
 import type { DecodedEntry, JobConsumerDefinition, JobConsumerDeps, JobSpan, TraceJob } from './stream-job-consumer.js';
 import type { InfrastructureRetry } from './infrastructure-retry.js';
+import { entryTimeMs } from '../../domain/stream-entry-id.js';
 
 interface Answer {
   result: OperationResult;
@@ -47,11 +48,25 @@ export class JobRunner<J> {
       return true;
     }
     const log = this.log.child({ game_id: decoded.gameId, op_kind: this.definition.jobKind, entry_id: entry.id });
+    const answered = await this.alreadyAnswered(entry.id, log);
+    if (answered !== false) return answered === true;
     return this.traceJob({ messageId: entry.id, gameId: decoded.gameId, jobKind: this.definition.jobKind }, async (span) => {
       const answer = decoded.kind === 'invalid' ? this.malformed(decoded.message, entry, log) : await this.execute(decoded.job, appendedMs ?? readAtMs, log);
       if (answer === undefined) return false;
       return this.publish(entry.id, decoded.gameId, answer, span, log);
     });
+  }
+
+  /**
+   * true: answered before (a previous leader published it and died before saving the offset),
+   * so not run again; false: not yet; undefined: stopped while Redis was away.
+   */
+  private async alreadyAnswered(entryId: string, log: Logger): Promise<boolean | undefined> {
+    const { answers } = this.deps;
+    if (!answers) return false;
+    const found = await this.infrastructure.run(`job ${entryId}`, () => answers.wasAnswered(this.definition.jobKind, entryId), log);
+    if (found) log.info('job already answered (replayed after a crash before its offset was saved): not run again');
+    return found;
   }
 
   private malformed(message: string, entry: StreamEntry, log: Logger): Answer {
@@ -148,34 +163,41 @@ export class JobRetryPolicy {
     return this.settings.maxAgeMs === null || ageMs < this.settings.maxAgeMs;
   }
 
-  /** Calls `execute` until its outcome is final; `abandoned` when the consumer stops first. */
+  /** Calls `execute` until its outcome is final (retryWithBackoff); `abandoned` when the consumer stops first. */
   async run(
     execute: (attempt: JobAttempt) => Promise<OperationResult>,
     ageMs: () => number,
     onRetry: (notice: RetryNotice) => void,
   ): Promise<JobRetryOutcome> {
-    const backoff = new Backoff(this.settings.backoff);
     let retries = 0;
     let throws = 0;
-    for (;;) {
+    let notice: Pick<RetryNotice, 'reason' | 'problem'> = { reason: '', problem: '' };
+    /** The final result, or null when the call is to be retried (`notice` says why). */
+    const attempt = async (): Promise<OperationResult | null> => {
       const deferRetryable = this.mayWait(ageMs());
-      let notice: Pick<RetryNotice, 'reason' | 'problem'>;
       try {
         const result = await execute({ retries, deferRetryable });
-        if (!deferRetryable || !isRetryableResult(result)) return { kind: 'answered', result, retries };
+        if (!deferRetryable || !isRetryableResult(result)) return result;
         notice = { reason: result.errorCode ?? 'retryable', problem: result.errorMessage ?? '' };
       } catch (err) {
         throws += 1;
         const problem = err instanceof Error ? err.message : String(err);
-        if (throws >= this.settings.maxThrows) return { kind: 'answered', result: crashed(throws, problem), retries };
+        if (throws >= this.settings.maxThrows) return crashed(throws, problem);
         notice = { reason: 'thrown', problem };
       }
-      if (this.signal.aborted) return { kind: 'abandoned' };
-      retries += 1;
-      const delayMs = backoff.next();
-      onRetry({ ...notice, retries, delayMs });
-      if (!(await abortableSleep(delayMs, this.signal))) return { kind: 'abandoned' };
-    }
+      return null;
+    };
+    const outcome = await retryWithBackoff(attempt, {
+      backoff: this.settings.backoff,
+      signal: this.signal,
+      firstEvenIfAborted: true, // a job taken before the stop is still tried once
+      done: (result) => result !== null,
+      onRetry: (_, delayMs) => {
+        retries += 1;
+        onRetry({ ...notice, retries, delayMs });
+      },
+    });
+    return outcome.done && outcome.value !== null ? { kind: 'answered', result: outcome.value, retries } : { kind: 'abandoned' };
   }
 }
 
@@ -183,9 +205,5 @@ function crashed(throws: number, problem: string): OperationResult {
   return failed('internal_error', `the service failed unexpectedly ${throws} times; last: ${problem}`);
 }
 
-// Redis stream entry ids are `<unix ms>-<sequence>`: the ms part is when Redis appended it.
-/** The entry's append time in ms, or null for an id not of that shape. */
-export function entryTimeMs(entryId: string): number | null {
-  const m = /^([0-9]+)-[0-9]+$/.exec(entryId);
-  return m ? Number(m[1]) : null;
-}
+/** Redis stream entry ids carry their append time (src/domain/stream-entry-id.ts). */
+export { entryTimeMs };
