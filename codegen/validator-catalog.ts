@@ -4,7 +4,7 @@ import type { OpenApiDocument } from './openapi-document.js';
 import { OPENAPI_SPEC } from './spec-files.js';
 import type { ValidatorModule } from './validators.generator.js';
 
-const REST_BODIES = ['StartRuntimeRequest', 'StopRuntimeRequest', 'RestartRuntimeRequest', 'PatchRuntimeRequest'];
+const REST_BODIES = ['StartRuntimeRequest', 'StopRuntimeRequest', 'RestartRuntimeRequest', 'PatchRuntimeRequest', 'UpdateRuntimeLimitsRequest'];
 const REST_RESPONSES = [
   'Runtime',
   'RuntimeList',
@@ -14,11 +14,14 @@ const REST_RESPONSES = [
   'HealthzResponse',
   'ReadyzResponse',
   'Diagnostics',
+  'RuntimeStats',
+  'LogLine',
 ];
 /** operationId → exported query validator name. */
 const REST_QUERIES: Record<string, string> = {
   internalListRuntimes: 'validateListRuntimesQuery',
   internalListRuntimeOperations: 'validateListRuntimeOperationsQuery',
+  internalGetRuntimeLogs: 'validateGetRuntimeLogsQuery',
 };
 
 export const REST_TYPE_IMPORTS = ["import type { components, operations } from '../openapi/types.js';"];
@@ -40,6 +43,14 @@ function querySchema(document: OpenApiDocument, operationId: string): { document
     additionalProperties: false,
   };
   return { document: { components: { schemas: { ...raw.components.schemas, [name]: schema } } }, name };
+}
+
+/** `{ name: type; ... }` of the operation's query parameters that have a default. */
+function defaultedType(document: OpenApiDocument, operationId: string): string {
+  const op = document.operations().find((o) => o.operationId === operationId);
+  const defaulted = (op?.parameters ?? []).filter((p) => p.in === 'query' && p.schema.default !== undefined);
+  const tsType = (schema: Record<string, unknown>) => (schema.type === 'integer' ? 'number' : String(schema.type));
+  return `{ ${defaulted.map((p) => `${p.name}: ${tsType(p.schema)}`).join('; ')} }`;
 }
 
 export function restValidatorModules(document: OpenApiDocument): ValidatorModule[] {
@@ -79,8 +90,8 @@ export function restValidatorModules(document: OpenApiDocument): ValidatorModule
         {
           exportName,
           schemaName: name,
-          // Defaults are applied in place, so `limit` is always present after validation.
-          typeExpression: `NonNullable<operations['${operationId}']['parameters']['query']> & { limit: number }`,
+          // Defaults are applied in place: a parameter with a default is always present after validation.
+          typeExpression: `NonNullable<operations['${operationId}']['parameters']['query']> & ${defaultedType(document, operationId)}`,
         },
       ],
     })),

@@ -5,12 +5,14 @@
 import type { ErrorObject } from 'ajv';
 import type { RtmOperationId, RtmRouteMetadata } from '../../generated/openapi/contract.js';
 import {
+  validateGetRuntimeLogsQuery,
   validateListRuntimeOperationsQuery,
   validateListRuntimesQuery,
   validatePatchRuntimeRequest,
   validateRestartRuntimeRequest,
   validateStartRuntimeRequest,
   validateStopRuntimeRequest,
+  validateUpdateRuntimeLimitsRequest,
   type Validator,
 } from '../../generated/validators/index.js';
 import { GALAXY_CALLERS } from '../../generated/vocabularies.js';
@@ -51,6 +53,7 @@ interface QueryRule {
 const QUERY_RULES: Partial<Record<RtmOperationId, QueryRule>> = {
   internalListRuntimes: { validator: validateListRuntimesQuery, known: ['status', 'limit', 'cursor'] },
   internalListRuntimeOperations: { validator: validateListRuntimeOperationsQuery, known: ['limit'] },
+  internalGetRuntimeLogs: { validator: validateGetRuntimeLogsQuery, known: ['tail', 'since', 'follow'] },
 };
 
 interface BodyRule {
@@ -65,6 +68,7 @@ const BODY_RULES: Partial<Record<RtmOperationId, BodyRule>> = {
   // Restart takes no parameters: no body at all means the same as `{}`.
   internalRestartRuntime: { validator: validateRestartRuntimeRequest, whenAbsent: () => ({}) },
   internalPatchRuntime: { validator: validatePatchRuntimeRequest },
+  internalUpdateRuntimeLimits: { validator: validateUpdateRuntimeLimitsRequest },
 };
 
 export interface RawRequest {

@@ -22,6 +22,8 @@ import type { Clock } from '../ports/clock.js';
 import { RecordHealthEventService } from '../services/health/record-health-event.service.js';
 import { createLifecycleServices } from '../services/lifecycle-services.js';
 import { createReconcileServices } from '../services/reconcile/reconcile-services.js';
+import { RuntimeLogsService } from '../services/observe/runtime-logs.service.js';
+import { RuntimeStatsService } from '../services/observe/runtime-stats.service.js';
 import { ContainerCleanupWorker } from '../workers/container-cleanup/container-cleanup.worker.js';
 import { DockerEventsWorker } from '../workers/docker-events/docker-events.worker.js';
 import { DockerInspectWorker } from '../workers/docker-inspect/docker-inspect.worker.js';
@@ -76,6 +78,15 @@ export function buildServices(infra: Infrastructure, adapters: Adapters, config:
 }
 
 type Services = ReturnType<typeof buildServices>;
+
+/** The reads of what engines print and use (logs, stats): Docker and the record, no lease. */
+export function buildEngineOutput(infra: Infrastructure, adapters: Adapters, config: RtmConfig, clock: Clock) {
+  const { docker } = infra;
+  return {
+    logs: new RuntimeLogsService({ docker, records: adapters.records, logDriver: config.container.logDriver }),
+    stats: new RuntimeStatsService({ docker, records: adapters.records, clock }),
+  };
+}
 
 export function buildWorkers(infra: Infrastructure, adapters: Adapters, services: Services, config: RtmConfig, clock: Clock, logger: Logger) {
   const { records, healthEvents: health } = adapters;

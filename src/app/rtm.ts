@@ -14,7 +14,7 @@ import type { ReconcilerWorker } from '../workers/reconciler/reconciler.worker.j
 import { readBuildInfo, type BuildInfo } from './build-info.js';
 import { Closers } from './closers.js';
 import { diagnosticsOf } from './diagnostics.js';
-import { buildAdapters, buildConsumers, buildServices, buildWorkers } from './components.js';
+import { buildAdapters, buildConsumers, buildEngineOutput, buildServices, buildWorkers } from './components.js';
 import type { RtmConfig } from './config.js';
 import { openInfrastructure } from './infrastructure.js';
 import { explainDockerTlsFailure } from './docker-tls.config.js';
@@ -72,6 +72,7 @@ export async function startRtm(config: RtmConfig, logger: Logger, overrides: Rtm
     const server = buildInternalHttpServer({
       logger,
       services,
+      engineOutput: buildEngineOutput(infra, adapters, config, clock),
       reads: adapters.reads,
       operations: adapters.operationLog,
       snapshots: adapters.snapshots,

@@ -1,3 +1,4 @@
+import type { RuntimeLimits } from '../domain/runtime-limits.js';
 import type { RuntimeRecord, RuntimeStatus } from '../domain/runtime-record.js';
 
 export interface RuntimeStatusChange {
@@ -7,6 +8,15 @@ export interface RuntimeStatusChange {
   /** Optional second guard: the write applies only while the row has this status. */
   expectedStatus?: RuntimeStatus;
   to: RuntimeStatus;
+  at: Date;
+}
+
+export interface RuntimeLimitsChange {
+  gameId: string;
+  /** CAS guard: the write applies only while the row names this container and has this status. */
+  expectedContainerId: string;
+  expectedStatus: RuntimeStatus;
+  limits: RuntimeLimits;
   at: Date;
 }
 
@@ -30,6 +40,11 @@ export interface RuntimeRecordStore {
    * last_op_at = at. Returns the updated row, or null when the guard did not match.
    */
   updateStatus(change: RuntimeStatusChange): Promise<RuntimeRecord | null>;
+  /**
+   * Compare-and-swap write of the limits (and last_op_at = at), status unchanged. Returns
+   * the updated row, or null when the guard did not match.
+   */
+  updateLimits(change: RuntimeLimitsChange): Promise<RuntimeRecord | null>;
   list(query: RuntimeListQuery): Promise<RuntimeRecord[]>;
   /** Stopped records with last_op_at < olderThan (TTL cleanup). */
   listStoppedBefore(olderThan: Date, limit: number): Promise<RuntimeRecord[]>;

@@ -15,6 +15,7 @@ import type { RuntimeRecordStore } from '../ports/runtime-record.store.js';
 import type { StateDirectories } from '../ports/state-directory.js';
 import type { HealthEventRecorder } from './health/record-health-event.service.js';
 import { CleanupContainerService } from './cleanup/cleanup-container.service.js';
+import { UpdateLimitsService } from './limits/update-limits.service.js';
 import { PatchRuntimeService } from './patch/patch-runtime.service.js';
 import { RestartRuntimeService } from './restart/restart-runtime.service.js';
 import { StartRuntimeService, type StartRuntimeSettings } from './start/start-runtime.service.js';
@@ -47,6 +48,7 @@ export interface LifecycleServices {
   restart: RestartRuntimeService;
   patch: PatchRuntimeService;
   cleanup: CleanupContainerService;
+  limits: UpdateLimitsService;
 }
 
 export function createLifecycleServices(ports: LifecyclePorts, settings: LifecycleSettings): LifecycleServices {
@@ -58,5 +60,6 @@ export function createLifecycleServices(ports: LifecyclePorts, settings: Lifecyc
     restart: new RestartRuntimeService({ ...ports, start, stop }),
     patch: new PatchRuntimeService({ ...ports, start, stop, settings: { imageAllowlist: settings.start.imageAllowlist } }),
     cleanup: new CleanupContainerService(ports),
+    limits: new UpdateLimitsService({ ...ports, settings: { containerDefaults: settings.start.containerDefaults } }),
   };
 }

@@ -7,7 +7,7 @@ import { ALLOWED_TRANSITIONS } from '../../src/domain/runtime-transitions.js';
 import type { HealthSnapshotStore } from '../../src/ports/health-snapshot.store.js';
 import type { OperationLogStore } from '../../src/ports/operation-log.store.js';
 import type { PendingOperation, PendingOperationStore } from '../../src/ports/pending-operation.store.js';
-import type { RuntimeListQuery, RuntimeRecordStore, RuntimeStatusChange } from '../../src/ports/runtime-record.store.js';
+import type { RuntimeLimitsChange, RuntimeListQuery, RuntimeRecordStore, RuntimeStatusChange } from '../../src/ports/runtime-record.store.js';
 
 const clone = <T>(v: T): T => structuredClone(v);
 
@@ -38,6 +38,14 @@ export class FakeRuntimeRecordStore implements RuntimeRecordStore {
     if (change.to === 'stopped') r.stoppedAt = change.at;
     if (change.to === 'removed') r.removedAt = change.at;
     if (change.to === 'running') r.startedAt = change.at;
+    return clone(r);
+  }
+
+  async updateLimits(change: RuntimeLimitsChange): Promise<RuntimeRecord | null> {
+    const r = this.rows.get(change.gameId);
+    if (!r || r.currentContainerId !== change.expectedContainerId || r.status !== change.expectedStatus) return null;
+    r.limits = clone(change.limits);
+    r.lastOpAt = change.at;
     return clone(r);
   }
 

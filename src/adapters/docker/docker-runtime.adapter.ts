@@ -9,6 +9,10 @@ import type { Logger } from 'pino';
 import { OWNER_LABEL, OWNER_VALUE, type ContainerSpec, type HostResources } from '../../domain/container-spec.js';
 import {
   DockerError,
+  type ContainerLimitsUpdate,
+  type ContainerLogsQuery,
+  type ContainerStatsSample,
+  type EngineLogLine,
   type ContainerInfo,
   type ContainerSummary,
   type DockerEvent,
@@ -19,7 +23,10 @@ import {
 import { containerCreateOptions } from './container-create.mapper.js';
 import { decodeDockerEvent, parseEventLine, WATCHED_EVENT_ACTIONS } from './docker-event.decoder.js';
 import { DependencyUnavailable } from '../../ports/infrastructure-fault.js';
-import { dockerStatusOf, toDockerError } from './docker-error.mapper.js';
+import { daemonMessageOf, dockerStatusOf, toDockerError } from './docker-error.mapper.js';
+import { readContainerLogs } from './container-logs.reader.js';
+import { dialDocker, type StatusCodes } from './docker-dial.js';
+import { containerStatsOf, type RawContainerStats } from './container-stats.mapper.js';
 import { containerInfoOf, containerSummaryOf, hostResourcesOf, imageInfoOf, pullFailureOf } from './docker-inspect.mapper.js';
 import { decodeNdjson } from './ndjson-stream.decoder.js';
 
@@ -34,8 +41,6 @@ export interface DockerodeRuntimeOptions {
 }
 
 const OWNER_FILTER = `${OWNER_LABEL}=${OWNER_VALUE}`;
-
-type StatusCodes = Record<number, string | boolean>;
 
 export class DockerodeRuntime implements DockerRuntime {
   private readonly logger: Logger;
@@ -224,6 +229,47 @@ export class DockerodeRuntime implements DockerRuntime {
     }
   }
 
+  async containerLogs(id: string, query: ContainerLogsQuery): Promise<AsyncIterable<EngineLogLine>> {
+    const stream = await this.call('containerLogs', this.options.apiTimeoutMs, async (signal) => {
+      // Not dockerode's logs(): it buffers a non-follow answer whole (and a Date `since` is JSON-encoded).
+      const options: Record<string, string> = { stdout: '1', stderr: '1', timestamps: '1', follow: query.follow ? '1' : '0', tail: String(query.tail) };
+      if (query.since !== undefined) options.since = query.since.toFixed(9);
+      try {
+        const statusCodes = { 200: true, 404: 'no such container', 501: 'log driver cannot be read', 500: 'server error' };
+        const path = `/containers/${encodeURIComponent(id)}/logs?`;
+        return await dialDocker<Readable>(this.docker.modem, { path, options, isStream: true, abortSignal: AbortSignal.any([signal, query.signal]), statusCodes });
+      } catch (err) {
+        if (dockerStatusOf(err) === 501) throw new DockerError('conflict', daemonMessageOf(err), 501);
+        throw err;
+      }
+    });
+    return readContainerLogs(stream, query.signal);
+  }
+
+  async containerStats(id: string, opts: { oneShot: boolean }): Promise<ContainerStatsSample | null> {
+    // stream=false waits for the daemon's next two collections (~1 s apart); one-shot for one.
+    const raw = await this.call('containerStats', this.options.apiTimeoutMs + 2_000, async (abortSignal) => {
+      try {
+        const options = { stream: '0', ...(opts.oneShot ? { 'one-shot': '1' } : {}) };
+        const statusCodes = { 200: true, 404: 'no such container', 500: 'server error' };
+        return await dialDocker<RawContainerStats>(this.docker.modem, { path: `/containers/${encodeURIComponent(id)}/stats?`, options, abortSignal, statusCodes });
+      } catch (err) {
+        if (dockerStatusOf(err) === 404) return null;
+        throw err;
+      }
+    });
+    return raw === null ? null : containerStatsOf(raw);
+  }
+
+  async updateContainer(id: string, update: ContainerLimitsUpdate): Promise<void> {
+    const body: Record<string, number> = {};
+    if (update.cpus !== undefined) body.NanoCpus = Math.round(update.cpus * 1e9);
+    // Swap stays equal to memory (no swap beyond the limit), as at create.
+    if (update.memoryBytes !== undefined) body.Memory = body.MemorySwap = update.memoryBytes;
+    if (update.pidsLimit !== undefined) body.PidsLimit = update.pidsLimit;
+    await this.call('updateContainer', this.options.apiTimeoutMs, (abortSignal) => this.docker.getContainer(id).update({ ...body, abortSignal }));
+  }
+
   /** One Docker call: a deadline that aborts the request, errors mapped. */
   private async call<T>(method: string, timeoutMs: number, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const controller = new AbortController();
@@ -249,8 +295,6 @@ export class DockerodeRuntime implements DockerRuntime {
   }
 
   private dial<T>(path: string, abortSignal: AbortSignal, statusCodes: StatusCodes): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      this.docker.modem.dial({ path, method: 'GET', abortSignal, statusCodes }, (err, data) => (err ? reject(err) : resolve(data as T)));
-    });
+    return dialDocker<T>(this.docker.modem, { path, abortSignal, statusCodes });
   }
 }

@@ -4,7 +4,8 @@ import type { DB, RuntimeRecords } from '../../../generated/db/types.js';
 import type { RuntimeRecord, RuntimeStatus } from '../../domain/runtime-record.js';
 import { isRuntimeStatus, RUNTIME_STATUSES } from '../../domain/runtime-record.js';
 import { ALLOWED_TRANSITIONS } from '../../domain/runtime-transitions.js';
-import type { RuntimeListQuery, RuntimeRecordStore, RuntimeStatusChange } from '../../ports/runtime-record.store.js';
+import { limitsFromWire, limitsToWire } from '../../domain/runtime-limits.js';
+import type { RuntimeLimitsChange, RuntimeListQuery, RuntimeRecordStore, RuntimeStatusChange } from '../../ports/runtime-record.store.js';
 import { RTM_SCHEMA, type RtmDatabase } from './database.js';
 import { insertInto, setToExcluded, valuesInOrder, type NamedStatement } from './named-statement.js';
 import { classifyPostgresFaults } from './postgres-fault.js';
@@ -28,6 +29,7 @@ export function runtimeRecordFromRow(row: RuntimeRecordRow): RuntimeRecord {
     stoppedAt: row.stopped_at,
     removedAt: row.removed_at,
     lastOpAt: row.last_op_at,
+    limits: limitsFromWire(row.limits),
   };
 }
 
@@ -35,7 +37,7 @@ type RecordRow = Required<Insertable<RuntimeRecords>>;
 
 const RECORD_COLUMNS = [
   'game_id', 'status', 'current_container_id', 'current_image_ref', 'engine_endpoint', 'state_path',
-  'created_at', 'started_at', 'stopped_at', 'removed_at', 'last_op_at',
+  'created_at', 'started_at', 'stopped_at', 'removed_at', 'last_op_at', 'limits',
 ] as const satisfies readonly (keyof RecordRow)[];
 
 export function runtimeRecordToRow(record: RuntimeRecord): RecordRow {
@@ -51,6 +53,8 @@ export function runtimeRecordToRow(record: RuntimeRecord): RecordRow {
     stopped_at: record.stoppedAt,
     removed_at: record.removedAt,
     last_op_at: record.lastOpAt,
+    // Stored in the contract's shape: the read path renders the column as it is.
+    limits: record.limits ? JSON.stringify(limitsToWire(record.limits)) : null,
   };
 }
 
@@ -118,6 +122,20 @@ export class PostgresRuntimeRecordStore implements RuntimeRecordStore {
         .where('game_id', '=', change.gameId)
         .where('current_container_id', 'is not distinct from', change.expectedContainerId)
         .where('status', 'in', allowedFrom)
+        .returningAll()
+        .executeTakeFirst(),
+    );
+    return row ? runtimeRecordFromRow(row) : null;
+  }
+
+  async updateLimits(change: RuntimeLimitsChange): Promise<RuntimeRecord | null> {
+    const row = await classifyPostgresFaults('runtime record limits update', () =>
+      this.db
+        .updateTable('runtime_records')
+        .set({ limits: JSON.stringify(limitsToWire(change.limits)), last_op_at: change.at })
+        .where('game_id', '=', change.gameId)
+        .where('current_container_id', '=', change.expectedContainerId)
+        .where('status', '=', change.expectedStatus)
         .returningAll()
         .executeTakeFirst(),
     );

@@ -106,7 +106,7 @@ export class PatchRuntimeService {
     }
     // start removes the old (owned, now stopped) container only once the new image is
     // pulled and its labels are valid, so a bad image leaves the old container in place.
-    const started = await this.deps.start.runHeld({ ...input, imageRef: target.ref.raw }, lease);
+    const started = await this.deps.start.runHeld({ ...input, imageRef: target.ref.raw, keepLimitsOverride: true }, lease);
     if (started.outcome === 'success') {
       op.containerId = started.record?.currentContainerId ?? null;
       return succeeded(started.record);
@@ -149,7 +149,7 @@ export class PatchRuntimeService {
       op.details.recovery = 'not_attempted';
       return failedStart;
     }
-    const restored = await this.deps.start.runHeld({ ...input, imageRef: previousImage }, lease);
+    const restored = await this.deps.start.runHeld({ ...input, imageRef: previousImage, keepLimitsOverride: true }, lease);
     op.details.recovery = restored.outcome === 'success' ? 'restored_previous_image' : 'failed';
     if (restored.outcome === 'failure') op.details.recovery_error_code = restored.errorCode;
     op.containerId = restored.record?.currentContainerId ?? op.containerId;

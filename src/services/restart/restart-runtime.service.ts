@@ -70,7 +70,7 @@ export class RestartRuntimeService {
       const stopped = await this.deps.stop.runHeld({ ...context, gameId, reason: 'restart' }, lease);
       if (stopped.outcome === 'failure') return failedStep(op, stopped, 'stop');
     }
-    const started = await this.deps.start.runHeld({ ...context, gameId, imageRef }, lease);
+    const started = await this.deps.start.runHeld({ ...context, gameId, imageRef, keepLimitsOverride: true }, lease);
     if (started.outcome === 'failure') return failedStep(op, started, 'start');
     op.containerId = started.record?.currentContainerId ?? null;
     return succeeded(started.record);

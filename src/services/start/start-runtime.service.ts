@@ -13,6 +13,7 @@ import {
   type ResourceLimits,
 } from '../../domain/container-spec.js';
 import { succeeded, type OperationResult } from '../../domain/operation-result.js';
+import { launchLimits, limitsToWire, overrideOf, resourceLimitsOf, withOverride, type RuntimeLimits } from '../../domain/runtime-limits.js';
 import { containerNameFor, engineEndpointFor, type RuntimeRecord } from '../../domain/runtime-record.js';
 import type { Clock } from '../../ports/clock.js';
 import type { ContainerIntents } from '../../ports/container-intents.js';
@@ -36,6 +37,11 @@ import { StartAnnouncements } from './start-announcements.js';
 export interface StartRuntimeInput extends OperationContext {
   gameId: string;
   imageRef: string;
+  /**
+   * Restart and patch keep a limits update (update_limits) whatever the image; a plain
+   * start keeps it only on the same image (CONTRACT §11).
+   */
+  keepLimitsOverride?: boolean;
 }
 
 
@@ -113,8 +119,9 @@ export class StartRuntimeService {
 
     const image = await this.ensureImage(input.imageRef, op);
     const host = await dockerStep('reading the Docker host resources', 'container_start_failed', () => this.deps.docker.hostResources());
-    const limits = this.limitsFrom(image, host);
-    op.details.limits = { cpus: limits.cpus, memory_bytes: limits.memoryBytes, pids_limit: limits.pidsLimit };
+    const keepOverride = input.keepLimitsOverride === true || found?.currentImageRef === input.imageRef;
+    const limits = withOverride(launchLimits(this.limitsFrom(image, host), image.labels), keepOverride ? overrideOf(found?.limits) : {});
+    op.details.limits = limitsToWire(limits);
     const statePath = await this.ensureStateDirectory(input.gameId);
     await this.clearLeftoverContainer(input.gameId, op);
 
@@ -123,7 +130,7 @@ export class StartRuntimeService {
       gameId: input.gameId,
       imageRef: input.imageRef,
       hostStatePath: statePath,
-      limits,
+      limits: resourceLimitsOf(limits),
       defaults: this.deps.settings.containerDefaults,
     });
     let createdId: string | null = null;
@@ -132,7 +139,7 @@ export class StartRuntimeService {
       op.containerId = createdId;
       const containerId = createdId;
       await dockerStep('starting the container', 'container_start_failed', () => this.deps.docker.startContainer(containerId));
-      op.written = await this.writeRunningRecord(input, found, containerId, statePath, lease);
+      op.written = await this.writeRunningRecord(input, found, { containerId, statePath, limits }, lease);
       return succeeded(op.written);
     } catch (err) {
       if (createdId !== null) await this.removeCreated(createdId, op);
@@ -222,8 +229,7 @@ export class StartRuntimeService {
   private writeRunningRecord(
     input: StartRuntimeInput,
     found: RuntimeRecord | null,
-    containerId: string,
-    statePath: string,
+    { containerId, statePath, limits }: { containerId: string; statePath: string; limits: RuntimeLimits },
     lease: GameLease,
   ): Promise<RuntimeRecord> {
     const now = this.deps.clock.now();
@@ -240,6 +246,7 @@ export class StartRuntimeService {
         stoppedAt: null,
         removedAt: null,
         lastOpAt: now,
+        limits,
       }),
     );
   }

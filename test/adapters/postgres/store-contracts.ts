@@ -4,6 +4,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { HealthSnapshot } from '../../../src/domain/health.js';
 import type { OperationLogEntry } from '../../../src/domain/operation.js';
+import type { RuntimeLimits } from '../../../src/domain/runtime-limits.js';
 import type { RuntimeRecord, RuntimeStatus } from '../../../src/domain/runtime-record.js';
 import type { HealthSnapshotStore } from '../../../src/ports/health-snapshot.store.js';
 import type { OperationLogStore } from '../../../src/ports/operation-log.store.js';
@@ -24,6 +25,7 @@ export function aRecord(overrides: Partial<RuntimeRecord> & { gameId: string }):
     stoppedAt: null,
     removedAt: null,
     lastOpAt: at(0),
+    limits: null,
     ...overrides,
   };
 }
@@ -182,6 +184,35 @@ export function describeRuntimeRecordStoreContract(name: string, makeHarness: ()
           // The loser's timestamp was not written either.
           expect(stored?.status === 'stopped' ? stored.removedAt : stored?.stoppedAt).toBeNull();
         }
+      });
+    });
+
+    describe('limits (CONTRACT §11)', () => {
+      const limits: RuntimeLimits = {
+        cpus: 1.5,
+        memoryBytes: 768 * 1024 ** 2,
+        pidsLimit: 256,
+        source: { cpus: 'image_label', memoryBytes: 'override', pidsLimit: 'default' },
+      };
+
+      it('upsert stores them and get reads them back; a status update keeps them', async () => {
+        const record = aRecord({ gameId: 'g-l', limits });
+        expect(await store.upsert(record)).toEqual(record);
+        expect(await store.get('g-l')).toEqual(record);
+        const stopped = await store.updateStatus({ gameId: 'g-l', expectedContainerId: 'c-g-l', to: 'stopped', at: at(1_000) });
+        expect(stopped?.limits).toEqual(limits);
+      });
+
+      it('updateLimits writes limits and last_op_at only while container and status still match', async () => {
+        await store.upsert(aRecord({ gameId: 'g-l' }));
+        const change = { gameId: 'g-l', expectedContainerId: 'c-g-l', expectedStatus: 'running' as const, limits, at: at(2_000) };
+        expect(await store.updateLimits({ ...change, expectedContainerId: 'c-other' })).toBeNull();
+        expect(await store.updateLimits({ ...change, expectedStatus: 'stopped' })).toBeNull();
+        expect(await store.updateLimits({ ...change, gameId: 'nobody' })).toBeNull();
+        expect((await store.get('g-l'))?.limits).toBeNull();
+        const updated = await store.updateLimits(change);
+        expect(updated).toEqual({ ...aRecord({ gameId: 'g-l' }), limits, lastOpAt: at(2_000) });
+        expect(await store.get('g-l')).toEqual(updated);
       });
     });
 

@@ -1,0 +1,90 @@
+// The two reads of what an engine does (CONTRACT §11): its output (NDJSON, optionally
+// followed) and one usage sample. A followed answer ends when the caller disconnects, the
+// container stops, or RTM shuts down (`shutdown`, aborted before the listener closes); it
+// is read from Docker only as fast as the caller reads it (Readable.from pulls one line at
+// a time through fastify's pipe), so its memory is bounded whatever the engine prints.
+import { Readable } from 'node:stream';
+import { initServer } from '@ts-rest/fastify';
+import type { ServerResponse } from 'node:http';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { rtmInternalContract } from '../../generated/openapi/contract.js';
+import { isErrorCode, type ErrorCode } from '../domain/error-codes.js';
+import type { EngineLogLine } from '../ports/docker-runtime.js';
+import type { RuntimeLogsInput, RuntimeLogsResult } from '../services/observe/runtime-logs.service.js';
+import type { RuntimeStatsResult } from '../services/observe/runtime-stats.service.js';
+import { errorAnswer, publicMessage } from './contract-answers.js';
+import { usageView } from './runtime-view.js';
+
+export interface EngineOutputServices {
+  logs: { open(input: RuntimeLogsInput): Promise<RuntimeLogsResult> };
+  stats: { sample(gameId: string): Promise<RuntimeStatsResult> };
+  /** Aborted when RTM shuts down: every followed answer ends. */
+  shutdown: AbortSignal;
+}
+
+const s = initServer();
+const c = rtmInternalContract;
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/i;
+
+/** `since` as Unix seconds: RFC 3339 (fraction kept to the nanosecond) or Unix seconds; null when neither. */
+export function parseLogSince(value: string): number | null {
+  if (/^\d{1,12}(\.\d{1,9})?$/.test(value)) return Number(value);
+  if (!RFC3339.test(value)) return null;
+  const fraction = /\.(\d+)/.exec(value)?.[1] ?? '';
+  const ms = Date.parse(value.replace(/\.\d+/, ''));
+  return Number.isNaN(ms) ? null : ms / 1000 + (fraction === '' ? 0 : Number(`0.${fraction}`));
+}
+
+async function* ndjson(lines: AsyncIterable<EngineLogLine>): AsyncGenerator<string> {
+  for await (const line of lines) yield `${JSON.stringify({ ts: line.ts, stream: line.stream, line: line.line })}\n`;
+}
+
+/** Aborts when the caller goes away (the response closes before it ends) or RTM shuts down. */
+function answerSignal(response: ServerResponse, shutdown: AbortSignal): { signal: AbortSignal; release: () => void } {
+  const closed = new AbortController();
+  const onClose = () => closed.abort();
+  response.once('close', onClose);
+  return { signal: AbortSignal.any([closed.signal, shutdown]), release: () => response.off('close', onClose) };
+}
+
+function failureCode(result: { errorCode: string | null }): ErrorCode {
+  return isErrorCode(result.errorCode) ? result.errorCode : 'internal_error';
+}
+
+function logRefusal(request: FastifyRequest, code: ErrorCode, detail: string): void {
+  request.log.info({ error_code: code, error_message: detail }, 'read refused');
+}
+
+export function engineOutputRoutes(services: EngineOutputServices) {
+  return {
+    internalGetRuntimeLogs: s.route(c.internalGetRuntimeLogs, async ({ params, query, request, reply }) => {
+      let since: number | undefined;
+      if (query.since !== undefined) {
+        const parsed = parseLogSince(query.since);
+        if (parsed === null) return errorAnswer(c.internalGetRuntimeLogs, 'invalid_request', 'query.since: must be RFC 3339 (e.g. 2026-01-02T03:04:05Z) or Unix seconds');
+        since = parsed;
+      }
+      // ts-rest types `reply` with its own generics; the raw response is Node's.
+      const { signal, release } = answerSignal((reply as unknown as FastifyReply).raw, services.shutdown);
+      const opened = await services.logs.open({ gameId: params.game_id, tail: query.tail, follow: query.follow, signal, ...(since !== undefined ? { since } : {}) });
+      if (opened.outcome === 'failure') {
+        release();
+        const code = failureCode(opened);
+        logRefusal(request, code, opened.errorMessage ?? code);
+        return errorAnswer(c.internalGetRuntimeLogs, code, publicMessage(code, opened.errorMessage ?? code));
+      }
+      const body = Readable.from(ndjson(opened.lines), { objectMode: false, highWaterMark: 16 * 1024 });
+      body.once('close', release);
+      return { status: 200, body };
+    }),
+
+    internalGetRuntimeStats: s.route(c.internalGetRuntimeStats, async ({ params, request }) => {
+      const result = await services.stats.sample(params.game_id);
+      if (result.outcome === 'success') return { status: 200, body: usageView(result.usage) };
+      const code = failureCode(result);
+      logRefusal(request, code, result.errorMessage ?? code);
+      return errorAnswer(c.internalGetRuntimeStats, code, publicMessage(code, result.errorMessage ?? code));
+    }),
+  };
+}
