@@ -1,8 +1,9 @@
 // generated/vocabularies.ts: the contract's closed vocabularies (error codes and their HTTP
 // status, result codes, statuses, op kinds and sources, outcomes, stop reasons, health
-// event types, callers) as `as const` lists, read from the specs' enums. src/domain
-// re-exports them: adding a value is one spec edit and `npm run codegen`. Where a
-// vocabulary appears in more than one spec, the copies must agree or codegen fails.
+// event types, callers, notification intent types) as `as const` lists, read from the
+// specs' enums, and the GameId pattern. src/domain re-exports them: adding a value is one
+// spec edit and `npm run codegen`. Where a vocabulary appears in more than one spec, the
+// copies must agree or codegen fails.
 import type { LoadedAsyncApi } from './asyncapi-document.js';
 import { finalizeContent, generatedHeader, type GeneratedFile } from './generated-file.js';
 import type { OpenApiDocument } from './openapi-document.js';
@@ -77,6 +78,44 @@ function checkAsyncApiCopies(openapi: OpenApiDocument, specs: { jobs: LoadedAsyn
   }
 }
 
+/** GameId's pattern: one in each spec, all the same (src/domain/game-id.ts compiles it). */
+function gameIdPattern(openapi: OpenApiDocument, specs: readonly LoadedAsyncApi[]): string {
+  const pattern = schemaOf(openapi.raw, 'GameId', 'openapi').pattern;
+  if (typeof pattern !== 'string') throw new Error('openapi: GameId needs a pattern');
+  for (const spec of specs) {
+    const copy = schemaOf(spec.raw, 'GameId', spec.source).pattern;
+    if (copy !== pattern) throw new Error(`${spec.source}: GameId.pattern must be ${pattern} (as the OpenAPI GameId), got ${String(copy)}`);
+  }
+  return pattern;
+}
+
+const NOTIFICATION_CHANNEL = 'notification:intents';
+
+function localRef(value: unknown, kind: 'messages' | 'schemas', where: string): string {
+  const ref = (value as JsonObject | undefined)?.$ref;
+  const prefix = `#/components/${kind}/`;
+  if (typeof ref !== 'string' || !ref.startsWith(prefix)) throw new Error(`${where}: expected a $ref to ${prefix}…`);
+  return ref.slice(prefix.length);
+}
+
+/** The intent_type of every message of notification:intents (each message's one-value enum). */
+function notificationIntentTypes(health: LoadedAsyncApi): string[] {
+  const where = `${health.source}: channels.${NOTIFICATION_CHANNEL}`;
+  const channel = (health.raw.channels as JsonObject | undefined)?.[NOTIFICATION_CHANNEL] as JsonObject | undefined;
+  const message = ((channel?.subscribe ?? channel?.publish) as JsonObject | undefined)?.message as JsonObject | undefined;
+  const oneOf = message?.oneOf;
+  if (!Array.isArray(oneOf) || oneOf.length === 0) throw new Error(`${where} must list its messages under message.oneOf`);
+  const messages = (health.raw.components as JsonObject).messages as JsonObject;
+  return oneOf.map((m) => {
+    const name = localRef(m, 'messages', where);
+    const payload = schemaOf(health.raw, localRef((messages[name] as JsonObject | undefined)?.payload, 'schemas', `${where} ${name}`), health.source);
+    const intentType = (payload.properties as JsonObject | undefined)?.intent_type;
+    const values = enumOf(health.raw, localRef(intentType, 'schemas', `${where} ${name}.intent_type`), health.source);
+    if (values.length !== 1) throw new Error(`${where} ${name}: intent_type must be a one-value enum`);
+    return values[0] as string;
+  });
+}
+
 const list = (values: readonly string[]): string => `[${values.map((v) => `'${v}'`).join(', ')}]`;
 
 export function generateVocabularies(openapi: OpenApiDocument, jobs: LoadedAsyncApi, health: LoadedAsyncApi): GeneratedFile[] {
@@ -92,5 +131,9 @@ export function generateVocabularies(openapi: OpenApiDocument, jobs: LoadedAsync
   lines.push("export const HTTP_STATUS_BY_ERROR_CODE = {");
   for (const code of codes) lines.push(`  ${code}: ${statuses[code]},`);
   lines.push("} as const satisfies Readonly<Record<Schemas['ErrorCode'], number>>;");
+  lines.push('', `/** The intent_type of each message of ${NOTIFICATION_CHANNEL} (api/runtime-health-asyncapi.yaml). */`);
+  lines.push(`export const NOTIFICATION_INTENT_TYPES = ${list(notificationIntentTypes(health))} as const;`);
+  lines.push('', '/** GameId.pattern, the same in the three specs (CONTRACT §2). */');
+  lines.push(`export const GAME_ID_PATTERN = ${JSON.stringify(gameIdPattern(openapi, [jobs, health]))};`);
   return [{ path: 'vocabularies.ts', content: finalizeContent(lines.join('\n')) }];
 }

@@ -30,3 +30,9 @@ export const HTTP_STATUS_BY_ERROR_CODE = {
   service_unavailable: 503,
   docker_unavailable: 503,
 } as const satisfies Readonly<Record<Schemas['ErrorCode'], number>>;
+
+/** The intent_type of each message of notification:intents (api/runtime-health-asyncapi.yaml). */
+export const NOTIFICATION_INTENT_TYPES = ['runtime.image_pull_failed', 'runtime.container_start_failed', 'runtime.start_config_invalid'] as const;
+
+/** GameId.pattern, the same in the three specs (CONTRACT §2). */
+export const GAME_ID_PATTERN = "^[a-z0-9]([a-z0-9-]{0,49}[a-z0-9])?$";

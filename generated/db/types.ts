@@ -35,6 +35,16 @@ export interface HealthSnapshots {
   observed_at: Timestamp;
 }
 
+export interface LeaderLease {
+  acquired_at: Timestamp;
+  boot_id: string;
+  epoch: Int8;
+  expires_at: Timestamp;
+  holder: string;
+  id: number;
+  renewed_at: Timestamp;
+}
+
 export interface OperationLog {
   container_id: string | null;
   correlation_id: string | null;
@@ -77,6 +87,7 @@ export interface RuntimeRecords {
 
 export interface DB {
   health_snapshots: HealthSnapshots;
+  leader_lease: LeaderLease;
   operation_log: OperationLog;
   pending_operations: PendingOperations;
   runtime_records: RuntimeRecords;

@@ -2,7 +2,6 @@
 // metadata: bearer token, then game_id, X-Galaxy-Caller, query and body. Everything is
 // checked before a handler runs, so a rejected request touches nothing. Decisions:
 // docs/examples.md "REST API behaviour notes".
-import type { ErrorObject } from 'ajv';
 import type { RtmOperationId, RtmRouteMetadata } from '../../generated/openapi/contract.js';
 import {
   validateGetRuntimeLogsQuery,
@@ -16,9 +15,10 @@ import {
   type Validator,
 } from '../../generated/validators/index.js';
 import { GALAXY_CALLERS } from '../../generated/vocabularies.js';
-import { isValidGameId } from '../domain/game-id.js';
-import { parseImageRef } from '../domain/image-ref.js';
+import { checkGameId } from '../domain/game-id.js';
+import { checkImageRef } from '../domain/image-ref.js';
 import type { OpSource } from '../domain/operation.js';
+import { schemaRefusal } from '../domain/schema-violation.js';
 
 type GalaxyCaller = (typeof GALAXY_CALLERS)[number];
 
@@ -92,8 +92,9 @@ type Checked<T> = { ok: true; value: T } | { ok: false; message: string };
 
 function gameIdProblem(rawParams: unknown): string | null {
   const params = (rawParams ?? {}) as Record<string, unknown>;
-  if (!('game_id' in params) || isValidGameId(params.game_id)) return null;
-  return 'game_id must be 1-51 characters of a-z, 0-9 and "-", starting and ending with a letter or digit';
+  if (!('game_id' in params)) return null;
+  const checked = checkGameId(params.game_id);
+  return checked.ok ? null : checked.refusal.message;
 }
 
 function callerProblem(meta: RtmRouteMetadata, headers: RawRequest['headers']): string | null {
@@ -115,7 +116,7 @@ function checkQuery(operationId: RtmOperationId, rawQuery: unknown): Checked<Rec
     );
   if (!rule) return { ok: true, value: undefined };
   // The query validator coerces strings and applies defaults in place: it gets a copy.
-  if (!rule.validator(query)) return reject(describeErrors('query', rule.validator.errors));
+  if (!rule.validator(query)) return reject(schemaRefusal('query', rule.validator.errors).message);
   return { ok: true, value: query };
 }
 
@@ -127,10 +128,12 @@ function checkBody(operationId: RtmOperationId, rawBody: unknown): Checked<unkno
     if (!rule.whenAbsent) return reject('a JSON request body is required');
     body = rule.whenAbsent();
   }
-  if (!rule.validator(body)) return reject(describeErrors('body', rule.validator.errors));
+  if (!rule.validator(body)) return reject(schemaRefusal('body', rule.validator.errors).message);
   // The schema bounds image_ref's length; the reference grammar is the domain's.
-  if (typeof body === 'object' && body !== null && 'image_ref' in body && parseImageRef(body.image_ref) === null)
-    return reject('body.image_ref: must be a Docker image reference with a lower-case repository (e.g. galaxy/game:1.2.3)');
+  if (typeof body === 'object' && body !== null && 'image_ref' in body) {
+    const imageRef = checkImageRef(body.image_ref);
+    if (!imageRef.ok) return reject(imageRef.refusal.message);
+  }
   return { ok: true, value: body };
 }
 
@@ -148,37 +151,4 @@ function callerList(): string {
  */
 function quoted(names: string[]): string {
   return names.map((n) => (/^[A-Za-z_][A-Za-z0-9_]{0,23}$/.test(n) ? JSON.stringify(n) : '(not shown)')).join(', ');
-}
-
-/**
- * ajv errors -> one message naming the field and the rule, never the offending value
- * (a caller may have pasted something secret into the wrong field).
- */
-export function describeErrors(where: 'body' | 'query', errors: ErrorObject[] | null | undefined): string {
-  if (!errors || errors.length === 0) return `invalid ${where}`;
-  const parts = new Set<string>();
-  for (const e of errors.slice(0, 5)) parts.add(describeError(where, e));
-  return [...parts].join('; ');
-}
-
-function describeError(where: 'body' | 'query', e: ErrorObject): string {
-  const path = e.instancePath
-    .split('/')
-    .filter((s) => s !== '')
-    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .join('.');
-  const field = path === '' ? where : `${where}.${path}`;
-  const p = e.params as Record<string, unknown>;
-  switch (e.keyword) {
-    case 'additionalProperties':
-      return `${field}: unknown field ${JSON.stringify(String(p.additionalProperty).slice(0, 64))}`;
-    case 'required':
-      return `${field}: missing required field ${JSON.stringify(p.missingProperty)}`;
-    case 'enum':
-      return `${field}: must be one of ${(p.allowedValues as unknown[]).map(String).join(', ')}`;
-    case 'type':
-      return `${field}: must be ${String(p.type)}${where === 'body' && path === '' ? ' (a JSON object)' : ''}`;
-    default:
-      return `${field}: ${e.message ?? 'is invalid'}`;
-  }
 }

@@ -40,7 +40,13 @@ import { lifecycleSettingsFromConfig } from './lifecycle-settings.js';
 
 export type Adapters = ReturnType<typeof buildAdapters>;
 
-export function buildAdapters(infra: Infrastructure, config: RtmConfig, logger: Logger, closers: Closers, buildInfo: BuildInfo) {
+/** This process among the instances: RTMANAGER_INSTANCE_ID and a boot id of its own. */
+export interface InstanceIdentity {
+  readonly instanceId: string;
+  readonly bootId: string;
+}
+
+export function buildAdapters(infra: Infrastructure, config: RtmConfig, logger: Logger, closers: Closers, buildInfo: BuildInfo, identity: InstanceIdentity) {
   const { db, redis } = infra;
   const records = new PostgresRuntimeRecordStore(db);
   const snapshots = new PostgresHealthSnapshotStore(db);
@@ -57,7 +63,7 @@ export function buildAdapters(infra: Infrastructure, config: RtmConfig, logger: 
     pendingOperations: new PostgresPendingOperationStore(db),
     snapshots,
     metrics,
-    leases: new RedisGameLeases(redis, { keyPrefix: config.redis.keyPrefix, ttlMs: config.coordination.leaseTtlMs }, logger),
+    leases: new RedisGameLeases(redis, { keyPrefix: config.redis.keyPrefix, ttlMs: config.coordination.leaseTtlMs, holder: identity }, logger),
     healthEvents,
     notificationIntents: new ObservedStreamPublisher(new RedisNotificationIntentPublisher(redis, config.streams.notificationIntents, config.streams.maxLen.notificationIntents)),
     jobResults: new ObservedStreamPublisher(new RedisJobResultPublisher(redis, config.streams.jobResults, config.streams.maxLen.jobResults)),
@@ -107,6 +113,7 @@ export function buildWorkers(infra: Infrastructure, adapters: Adapters, services
     records,
     pendingOperations: adapters.pendingOperations,
     reconcile: reconcile.game,
+    metrics: adapters.metrics,
     clock,
     logger,
     settings: { intervalMs: config.reconcile.intervalMs },
@@ -123,11 +130,12 @@ export function buildWorkers(infra: Infrastructure, adapters: Adapters, services
   };
   const others = [
     new DockerEventsWorker({ records, docker, health, intents: adapters.containerIntents, vanished: reconcile.vanished, metrics: adapters.metrics, clock, logger, settings: { reconnectMaxMs: probe.eventsReconnectMaxMs } }),
-    new HealthProbeWorker({ records, docker, health, clock, logger, settings: probeSettings }),
-    new DockerInspectWorker({ records, docker, health, clock, logger, settings: { intervalMs: probe.inspectIntervalMs } }),
+    new HealthProbeWorker({ records, docker, health, metrics: adapters.metrics, clock, logger, settings: probeSettings }),
+    new DockerInspectWorker({ records, docker, health, metrics: adapters.metrics, clock, logger, settings: { intervalMs: probe.inspectIntervalMs } }),
     new ContainerCleanupWorker({
       records,
       cleanup: services.cleanup,
+      metrics: adapters.metrics,
       clock,
       logger,
       settings: { intervalMs: config.cleanup.intervalMs, retentionMs: config.cleanup.retentionMs },

@@ -85,6 +85,8 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'RTMANAGER_CLEANUP_INTERVAL', group: 'cleanup', default: '3600', meaning: 'TTL cleanup period' },
   { name: 'RTMANAGER_CONTAINER_RETENTION_DAYS', group: 'cleanup', default: '7', meaning: 'stopped containers older than this are removed (fractions allowed)' },
   { name: 'RTMANAGER_LEASE_TTL', group: 'coordination', default: '30', meaning: 'per-game lease TTL (renewed while held)' },
+  { name: 'RTMANAGER_INSTANCE_ID', group: 'coordination', default: null, meaning: 'this process\'s name among the instances (unset: the host name); unique among live processes: a new process with the id of a dead one takes over its leader lease and per-game leases at once; the traces\' `service.instance.id`' },
+  { name: 'RTMANAGER_LEADER_LEASE_TTL', group: 'coordination', default: '15', meaning: 'leader lease (renewed every 2/3 of it, tried every 2/15 of it by a standby): a dead leader is replaced within this + 5 s' },
   { name: 'RTMANAGER_LOBBY_BASE_URL', group: 'lobby', default: null, meaning: 'Lobby internal API, diagnostics only' },
   { name: 'RTMANAGER_LOBBY_TIMEOUT', group: 'lobby', default: '2', meaning: 'Lobby call timeout' },
   { name: 'RTMANAGER_INTERNAL_API_TOKENS', group: 'auth', default: null, meaning: 'comma-separated bearer tokens; when set, every `/api/v1/internal/*` call needs one' },
@@ -92,6 +94,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'RTMANAGER_SHUTDOWN_TIMEOUT', group: 'lifecycle', default: '30', meaning: 'SIGTERM: finish or abandon in-flight work and exit within this' },
   { name: 'RTMANAGER_OTLP_ENDPOINT', group: 'telemetry', default: null, meaning: 'OTLP/HTTP traces endpoint (tracing off when unset)' },
   { name: 'RTMANAGER_SERVICE_NAME', group: 'telemetry', default: 'rtmanager', meaning: 'service name in logs and traces' },
+  { name: 'OTEL_RESOURCE_ATTRIBUTES', group: 'telemetry', default: null, meaning: 'extra trace resource attributes, `key=value,…` (values percent-encoded; OpenTelemetry\'s variable); `service.name`, `service.version`, `service.instance.id` stay RTM\'s' },
 ];
 
 const plain = (s: string) => s.replace(/`/g, '');

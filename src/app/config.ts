@@ -1,11 +1,12 @@
 // The one typed, validated configuration object, built from RTMANAGER_* at startup.
 // Nothing else in src/ reads process.env. Every problem is reported at once, by name.
+import os from 'node:os';
 import path from 'node:path';
 import type { DockerTlsFiles } from '../adapters/docker/docker-client.factory.js';
 import type { ConfiguredCeilings, EngineHardening, ResourceLimits } from '../domain/container-spec.js';
 import { DEFAULT_MAX_PIDS_LIMIT, LIMIT_SETTINGS, parseCpus, parseMemory, parsePidsLimit, runsAsRoot } from '../domain/container-spec.js';
 import { readDockerTls } from './docker-tls.config.js';
-import { EnvReader, parseHostPort, parseId, parseKeyValues, parsePositiveSeconds, parseUrl, redisConnectionTarget, type Env } from './env-reader.js';
+import { EnvReader, parseHostPort, parseId, parseKeyValues, parsePositiveSeconds, parseResourceAttributes, parseUrl, redisConnectionTarget, type Env } from './env-reader.js';
 
 import { IMAGE_PULL_POLICIES, type ImagePullPolicy } from '../domain/image-pull-policy.js';
 import type { ProbeTarget } from '../domain/probe-target.js';
@@ -67,12 +68,21 @@ export interface RtmConfig {
   };
   reconcile: { intervalMs: number; graceMs: number };
   cleanup: { intervalMs: number; retentionMs: number };
-  coordination: { leaseTtlMs: number };
+  /**
+   * `instanceId`: this process's name among the instances (RTMANAGER_INSTANCE_ID, default the hostname).
+   * `leaderLeaseTtlMs`: the leader lease (RTMANAGER_LEADER_LEASE_TTL); a dead leader is replaced within it + 5 s.
+   */
+  coordination: { leaseTtlMs: number; instanceId: string; leaderLeaseTtlMs: number };
   lobby: { baseUrl: string | null; timeoutMs: number };
   auth: { internalApiTokens: string[] };
   logging: { level: LogLevel };
   lifecycle: { shutdownTimeoutMs: number };
-  telemetry: { otlpEndpoint: string | null; serviceName: string };
+  telemetry: {
+    otlpEndpoint: string | null;
+    serviceName: string;
+    /** OTEL_RESOURCE_ATTRIBUTES (decoded): added to the trace resource next to RTM's own. */
+    resourceAttributes: Record<string, string>;
+  };
 }
 
 export class ConfigError extends Error {
@@ -90,6 +100,9 @@ export function tracingRequested(env: NodeJS.ProcessEnv): boolean {
   return (env.RTMANAGER_OTLP_ENDPOINT ?? '').trim() !== '';
 }
 
+/** An instance id goes into lease values and log lines verbatim: a plain name only. */
+const INSTANCE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
 export function loadConfig(env: Env): RtmConfig {
   const r = new EnvReader(env);
   const prefix = r.string('RTMANAGER_REDIS_KEY_PREFIX', '');
@@ -106,7 +119,11 @@ export function loadConfig(env: Env): RtmConfig {
       intervalMs: r.seconds('RTMANAGER_CLEANUP_INTERVAL', 3600, { min: 0.05 }),
       retentionMs: Math.round(r.number('RTMANAGER_CONTAINER_RETENTION_DAYS', 7, { min: 0, integer: false }) * 86_400_000),
     },
-    coordination: { leaseTtlMs: r.seconds('RTMANAGER_LEASE_TTL', 30, { min: 0.1 }) },
+    coordination: {
+      leaseTtlMs: r.seconds('RTMANAGER_LEASE_TTL', 30, { min: 0.1 }),
+      instanceId: r.string('RTMANAGER_INSTANCE_ID', os.hostname()),
+      leaderLeaseTtlMs: r.seconds('RTMANAGER_LEADER_LEASE_TTL', 15, { min: 1 }),
+    },
     lobby: {
       baseUrl: r.parsed<string | null>('RTMANAGER_LOBBY_BASE_URL', null, parseUrl(['http:', 'https:']), 'an http(s) URL'),
       timeoutMs: r.seconds('RTMANAGER_LOBBY_TIMEOUT', 2, { min: 0.05 }),
@@ -117,10 +134,13 @@ export function loadConfig(env: Env): RtmConfig {
     telemetry: {
       otlpEndpoint: r.parsed<string | null>('RTMANAGER_OTLP_ENDPOINT', null, parseUrl(['http:', 'https:']), 'an http(s) URL'),
       serviceName: r.string('RTMANAGER_SERVICE_NAME', 'rtmanager'),
+      resourceAttributes: r.parsed('OTEL_RESOURCE_ATTRIBUTES', {}, parseResourceAttributes, 'key=value,key=value (values percent-encoded)'),
     },
   };
   if (config.health.probeTimeoutMs > config.health.probeIntervalMs)
     r.problem('RTMANAGER_PROBE_TIMEOUT must not exceed RTMANAGER_PROBE_INTERVAL');
+  if (!INSTANCE_ID.test(config.coordination.instanceId))
+    r.problem(`RTMANAGER_INSTANCE_ID must be 1-128 characters of letters, digits, '.', '_', '-' or ':' (got ${JSON.stringify(config.coordination.instanceId)})`);
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;
 }

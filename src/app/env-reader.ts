@@ -105,6 +105,19 @@ export function parseKeyValues(v: string): Record<string, string> | null {
   return out;
 }
 
+/** OTEL_RESOURCE_ATTRIBUTES (OpenTelemetry spec): `key=value,…`, values percent-encoded. */
+export function parseResourceAttributes(v: string): Record<string, string> | null {
+  const pairs = parseKeyValues(v);
+  if (pairs === null) return null;
+  const out: Record<string, string> = {};
+  try {
+    for (const [key, value] of Object.entries(pairs)) out[key.trim()] = decodeURIComponent(value.trim());
+  } catch {
+    return null; // a malformed percent-escape
+  }
+  return out;
+}
+
 export function parseUrl(protocols: string[]) {
   return (v: string): string | null => {
     try {

@@ -14,6 +14,7 @@ import { createRtmDatabase } from '../adapters/postgres/database.js';
 import { runMigrations } from '../adapters/postgres/migrator.js';
 import { RTM_TRACER_NAME, startTracing } from '../adapters/telemetry/tracing.js';
 import type { DockerRuntime } from '../ports/docker-runtime.js';
+import type { BuildInfo } from './build-info.js';
 import type { Closers } from './closers.js';
 import type { RtmConfig } from './config.js';
 import { projectRoot } from './project-root.js';
@@ -31,7 +32,13 @@ export interface Infrastructure {
 }
 
 /** `dockerOverride`: tests only (a Docker port in place of the daemon, e.g. the REST property tests). */
-export async function openInfrastructure(config: RtmConfig, logger: Logger, closers: Closers, dockerOverride?: DockerRuntime): Promise<Infrastructure> {
+export async function openInfrastructure(
+  config: RtmConfig,
+  logger: Logger,
+  closers: Closers,
+  build: Pick<BuildInfo, 'version'>,
+  dockerOverride?: DockerRuntime,
+): Promise<Infrastructure> {
   // PostgreSQL first: migrations must be applied before any listener opens.
   const pool = new pg.Pool({ connectionString: config.postgres.url, max: config.postgres.poolMax, connectionTimeoutMillis: 5_000 });
   pool.on('error', (err) => logger.warn({ err }, 'idle PostgreSQL client error'));
@@ -40,7 +47,11 @@ export async function openInfrastructure(config: RtmConfig, logger: Logger, clos
   const migrations = await runMigrations(pool, path.join(projectRoot(), 'migrations'));
   logger.info({ applied: migrations.applied, already_applied: migrations.alreadyApplied.length }, 'migrations applied');
 
-  const tracing = startTracing({ otlpEndpoint: config.telemetry.otlpEndpoint, serviceName: config.telemetry.serviceName }, logger);
+  const { otlpEndpoint, serviceName, resourceAttributes } = config.telemetry;
+  const tracing = startTracing(
+    { otlpEndpoint, serviceName, serviceVersion: build.version, instanceId: config.coordination.instanceId, extraResourceAttributes: resourceAttributes },
+    logger,
+  );
   closers.add(() => tracing.shutdown());
 
   const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 2, connectTimeout: 5_000, lazyConnect: false });

@@ -2,6 +2,7 @@
 //   migrations (before any listener) -> adapters -> services -> workers -> HTTP listener
 //   -> blocking startup reconcile (retried until Docker answers) -> workers and consumers.
 // Shutdown runs it backwards: stop taking work, let in-flight work finish, close clients.
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { PostgresHealthCheck } from '../adapters/postgres/postgres-health.check.js';
 import { RedisHealthCheck } from '../adapters/redis/redis-health.check.js';
@@ -54,8 +55,12 @@ export async function startRtm(config: RtmConfig, logger: Logger, overrides: Rtm
   const clock = overrides.clock ?? systemClock;
   const closers = new Closers(logger);
   try {
-    const opened = await openInfrastructure(config, logger, closers, overrides.docker);
-    const adapters = buildAdapters(opened, config, logger, closers, overrides.buildInfo ?? readBuildInfo());
+    const buildInfo = overrides.buildInfo ?? readBuildInfo();
+    const opened = await openInfrastructure(config, logger, closers, buildInfo, overrides.docker);
+    // A boot id per process: a new process with the id of a dead one takes over what it held.
+    const identity = { instanceId: config.coordination.instanceId, bootId: randomUUID() };
+    logger.info({ instance_id: identity.instanceId, boot_id: identity.bootId }, 'instance identity');
+    const adapters = buildAdapters(opened, config, logger, closers, buildInfo, identity);
     // Every Docker call is measured (rtmanager_docker_api_*), the readiness checks' included, and traced under an RTM span.
     const infra = { ...opened, docker: new ObservedDockerRuntime(opened.docker, adapters.metrics) };
     const services = buildServices(infra, adapters, config, clock, logger);

@@ -5,7 +5,6 @@ import { ERROR_CODES, HTTP_STATUS_BY_ERROR_CODE, RESULT_CODES } from '../../gene
 
 export { ERROR_CODES, HTTP_STATUS_BY_ERROR_CODE, RESULT_CODES };
 export type ErrorCode = (typeof ERROR_CODES)[number];
-export type ErrorStatus = (typeof HTTP_STATUS_BY_ERROR_CODE)[ErrorCode];
 
 /** Not an error: a successful idempotent replay. */
 export const REPLAY_NO_OP = 'replay_no_op' as const;
@@ -15,6 +14,12 @@ export type ResultCode = (typeof RESULT_CODES)[number];
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const resultCodesAreErrorCodesAndReplay: Same<ResultCode, ErrorCode | typeof REPLAY_NO_OP> = true;
 void resultCodesAreErrorCodesAndReplay;
+
+/**
+ * The codes that always describe a passing state of a dependency (PostgreSQL/Redis or Docker
+ * unreachable): the same request may succeed later, so they are retryable.
+ */
+export const UNAVAILABLE_CODES: ReadonlySet<ErrorCode> = new Set(['service_unavailable', 'docker_unavailable']);
 
 export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === 'string' && (ERROR_CODES as readonly string[]).includes(value);

@@ -1,7 +1,9 @@
 // image_ref parsing: a Docker reference (distribution/reference grammar) and, for patch,
-// the semver carried by its tag. The one check of image_ref: the REST guard and the
-// start-jobs decoder apply it before anything else happens, the services again. RTM never
-// resolves versions; it only reads what the producer wrote.
+// the semver carried by its tag. The one check of image_ref is checkImageRef: the REST
+// guard and the start-jobs decoder apply it before anything else happens, the services'
+// validation again (with the allowlist). RTM never resolves versions; it only reads what
+// the producer wrote.
+import { accepted, quotedValue, refused, type Checked } from './refusal.js';
 
 const domainComponent = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
 const port = '(?::[0-9]+)';
@@ -36,6 +38,16 @@ export function parseImageRef(raw: unknown): ImageRef | null {
   return { raw, repository: m[1], tag: m[2] ?? null, digest: m[3] ?? null };
 }
 
+/** The one image_ref rule of a request: a Docker reference with a lower-case repository. */
+export function checkImageRef(raw: unknown): Checked<ImageRef> {
+  const parsed = parseImageRef(raw);
+  if (parsed !== null) return accepted(parsed);
+  return refused(
+    'invalid_request',
+    `image_ref ${quotedValue(raw, 200)} is not a valid Docker image reference (a lower-case repository, e.g. galaxy/game:1.2.3)`,
+  );
+}
+
 export interface SemVer {
   major: number;
   minor: number;
@@ -60,4 +72,11 @@ export function parseSemverTag(tagValue: string | null): SemVer | null {
 /** Allowlist check (CONTRACT §2): an empty list allows everything. */
 export function isImageAllowed(imageRef: string, allowedPrefixes: readonly string[]): boolean {
   return allowedPrefixes.length === 0 || allowedPrefixes.some((p) => imageRef.startsWith(p));
+}
+
+/** The image a start or patch may run: a valid reference the allowlist admits. */
+export function checkAllowedImageRef(raw: unknown, allowedPrefixes: readonly string[]): Checked<ImageRef> {
+  const checked = checkImageRef(raw);
+  if (!checked.ok || isImageAllowed(checked.value.raw, allowedPrefixes)) return checked;
+  return refused('image_ref_not_allowed', `image_ref ${checked.value.raw} does not match any allowed image prefix`);
 }

@@ -1,6 +1,6 @@
 // The Result every lifecycle operation returns across the service boundary (no exceptions
 // for expected outcomes; see docs/services.md).
-import type { ErrorCode, ResultCode } from './error-codes.js';
+import { UNAVAILABLE_CODES, type ErrorCode, type ResultCode } from './error-codes.js';
 import type { RuntimeRecord } from './runtime-record.js';
 
 export interface OperationResult {
@@ -17,9 +17,6 @@ export interface OperationResult {
   retryable?: boolean;
 }
 
-/** Failure codes that always describe a passing state: PostgreSQL/Redis or Docker unreachable. */
-const UNAVAILABLE_CODES: ReadonlySet<string> = new Set(['service_unavailable', 'docker_unavailable']);
-
 /**
  * A failure that describes a passing state rather than the request: a dependency unreachable,
  * or the game's lease held by another operation (marked `retryable`). The same request may
@@ -27,7 +24,7 @@ const UNAVAILABLE_CODES: ReadonlySet<string> = new Set(['service_unavailable', '
  */
 export function isRetryableResult(result: OperationResult): boolean {
   if (result.outcome !== 'failure') return false;
-  return result.retryable === true || (result.errorCode !== null && UNAVAILABLE_CODES.has(result.errorCode));
+  return result.retryable === true || (result.errorCode !== null && UNAVAILABLE_CODES.has(result.errorCode as ErrorCode));
 }
 
 export function succeeded(record: RuntimeRecord | null, replay = false): OperationResult {

@@ -10,6 +10,13 @@ export type Outcome = (typeof OUTCOMES)[number];
 export type StopReason = (typeof STOP_REASONS)[number];
 
 import type { ResultCode } from './error-codes.js';
+import { accepted, quotedValue, refused, type Checked } from './refusal.js';
+
+/** The one stop-reason rule: a value of the contract's StopReason enum. */
+export function checkStopReason(value: unknown): Checked<StopReason> {
+  if ((STOP_REASONS as readonly unknown[]).includes(value)) return accepted(value as StopReason);
+  return refused('invalid_request', `reason ${quotedValue(value)} is not one of ${STOP_REASONS.join(', ')}`);
+}
 
 /** One row of `operation_log`, as appended. */
 export interface OperationLogEntry {

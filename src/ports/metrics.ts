@@ -47,7 +47,17 @@ export interface Metrics {
   reconcileActionTaken(kind: ReconcileActionKind): void;
   /** An operation found the game's lease held by someone else. */
   leaseConflict(opKind: OpKind): void;
+  /**
+   * A periodic worker started: a round every `intervalSeconds`. Its last success counts from
+   * `atSeconds` (Unix time), so a worker that never succeeds still goes stale.
+   */
+  workerStarted(worker: string, intervalSeconds: number, atSeconds: number): void;
+  /** One round of a periodic worker ended (`ok` false: it threw), at `atSeconds` (Unix time). */
+  workerRoundCompleted(worker: string, ok: boolean, durationSeconds: number, atSeconds: number): void;
 }
+
+/** What a periodic worker reports about its rounds. */
+export type WorkerRoundMetrics = Pick<Metrics, 'workerStarted' | 'workerRoundCompleted'>;
 
 /** Reports nothing. Test recorders extend it and override what they record. */
 export class NoopMetrics implements Metrics {
@@ -63,6 +73,8 @@ export class NoopMetrics implements Metrics {
   dockerEventsReconnecting(): void {}
   reconcileActionTaken(_kind: ReconcileActionKind): void {}
   leaseConflict(_opKind: OpKind): void {}
+  workerStarted(_worker: string, _intervalSeconds: number, _atSeconds: number): void {}
+  workerRoundCompleted(_worker: string, _ok: boolean, _durationSeconds: number, _atSeconds: number): void {}
 }
 
 /** A plain object (spreadable: `{ ...noopMetrics, jobRetried }`), unlike a class instance. */
@@ -79,4 +91,6 @@ export const noopMetrics: Metrics = {
   dockerEventsReconnecting() {},
   reconcileActionTaken() {},
   leaseConflict() {},
+  workerStarted() {},
+  workerRoundCompleted() {},
 };

@@ -1,3 +1,4 @@
+import type { NOTIFICATION_INTENT_TYPES } from '../../generated/vocabularies.js';
 import type { HealthEvent } from '../domain/health.js';
 import type { ResultCode } from '../domain/error-codes.js';
 
@@ -30,11 +31,7 @@ export type JobResultPublisher = StreamPublisher<JobResult>;
  */
 export type HealthEventPublisher = StreamPublisher<HealthEvent>;
 
-export const NOTIFICATION_INTENT_TYPES = [
-  'runtime.image_pull_failed',
-  'runtime.container_start_failed',
-  'runtime.start_config_invalid',
-] as const;
+/** One per message of notification:intents, generated from api/runtime-health-asyncapi.yaml. */
 export type NotificationIntentType = (typeof NOTIFICATION_INTENT_TYPES)[number];
 
 export interface NotificationIntent {

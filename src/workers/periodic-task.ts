@@ -2,6 +2,8 @@
 // The next round is scheduled only after the previous one finished, so rounds never
 // overlap; timers are unref'd so a forgotten loop never keeps the process alive.
 import type { Logger } from 'pino';
+import { systemClock, type Clock } from '../ports/clock.js';
+import type { WorkerRoundMetrics } from '../ports/metrics.js';
 
 export interface PeriodicTaskOptions {
   name: string;
@@ -11,6 +13,9 @@ export interface PeriodicTaskOptions {
   logger: Logger;
   /** Run the first round at start() (default) or only after one interval. */
   runImmediately?: boolean;
+  /** Each round's outcome and duration (rtmanager_worker_*: an SRE alerts on a stale worker). */
+  metrics?: WorkerRoundMetrics | undefined;
+  clock?: Clock | undefined;
 }
 
 export class PeriodicTask {
@@ -29,6 +34,7 @@ export class PeriodicTask {
     if (this.running) return;
     this.running = true;
     this.abort = new AbortController();
+    this.opts.metrics?.workerStarted(this.opts.name, this.opts.intervalMs / 1000, this.unixSeconds());
     this.schedule(this.opts.runImmediately === false ? this.opts.intervalMs : 0);
   }
 
@@ -56,10 +62,19 @@ export class PeriodicTask {
 
   private async runRound(): Promise<void> {
     const signal = this.abort?.signal ?? AbortSignal.abort();
+    const started = performance.now();
+    let ok = true;
     try {
       await this.opts.round(signal);
     } catch (err) {
+      ok = false;
       if (!signal.aborted) this.opts.logger.error({ err, worker: this.opts.name }, 'worker round failed');
     }
+    // A round cut short by stop() says nothing about the worker's health.
+    if (!signal.aborted) this.opts.metrics?.workerRoundCompleted(this.opts.name, ok, (performance.now() - started) / 1000, this.unixSeconds());
+  }
+
+  private unixSeconds(): number {
+    return (this.opts.clock ?? systemClock).now().getTime() / 1000;
   }
 }

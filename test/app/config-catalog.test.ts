@@ -30,7 +30,7 @@ function namesRead(env: Record<string, string>): Set<string> {
 
 describe('config catalog', () => {
   it('lists exactly the variables loadConfig reads', () => {
-    const read = [...namesRead({ ...REQUIRED })].filter((n) => n.startsWith('RTMANAGER_')).sort();
+    const read = [...namesRead({ ...REQUIRED })].filter((n) => n.startsWith('RTMANAGER_') || n.startsWith('OTEL_')).sort();
     expect(CONFIG_VARIABLES.map((v) => v.name).sort()).toEqual(read);
   });
 

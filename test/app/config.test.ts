@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/app/config.js';
 
@@ -119,6 +120,28 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...minimal, RTMANAGER_JOB_MAX_AGE: '' }).streams.jobMaxAgeMs).toBeNull(); // empty = unset, as for every variable
     for (const bad of ['0', '-3', 'soon'])
       expect(problemsOf({ ...minimal, RTMANAGER_JOB_MAX_AGE: bad }), bad).toEqual([expect.stringMatching(/^RTMANAGER_JOB_MAX_AGE=.* is invalid/)]);
+  });
+
+  it('instance id: the host name unless RTMANAGER_INSTANCE_ID names it', () => {
+    expect(loadConfig(minimal).coordination.instanceId).toBe(os.hostname());
+    expect(loadConfig({ ...minimal, RTMANAGER_INSTANCE_ID: 'rtm-b' }).coordination.instanceId).toBe('rtm-b');
+  });
+
+  it('OTEL_RESOURCE_ATTRIBUTES: none by default, percent-decoded pairs, a malformed value refused by name', () => {
+    expect(loadConfig(minimal).telemetry.resourceAttributes).toEqual({});
+    const c = loadConfig({ ...minimal, OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=prod, cloud.region=eu%20west' });
+    expect(c.telemetry.resourceAttributes).toEqual({ 'deployment.environment.name': 'prod', 'cloud.region': 'eu west' });
+    expect(problemsOf({ ...minimal, OTEL_RESOURCE_ATTRIBUTES: 'no-equals-sign' })[0]).toMatch(/^OTEL_RESOURCE_ATTRIBUTES/);
+    expect(problemsOf({ ...minimal, OTEL_RESOURCE_ATTRIBUTES: 'a=%zz' })[0]).toMatch(/^OTEL_RESOURCE_ATTRIBUTES/);
+  });
+
+  it('instances: the host name and a 15 s leader lease by default; a set id is kept; an id with spaces or slashes is refused', () => {
+    const c = loadConfig(minimal);
+    expect(c.coordination.instanceId).toBe(os.hostname());
+    expect(c.coordination.leaderLeaseTtlMs).toBe(15_000);
+    expect(loadConfig({ ...minimal, RTMANAGER_INSTANCE_ID: 'rtm-a.eu:2', RTMANAGER_LEADER_LEASE_TTL: '3' }).coordination).toMatchObject({ instanceId: 'rtm-a.eu:2', leaderLeaseTtlMs: 3_000 });
+    expect(problemsOf({ ...minimal, RTMANAGER_INSTANCE_ID: 'rtm a/1' }).join('\n')).toMatch(/RTMANAGER_INSTANCE_ID/);
+    expect(problemsOf({ ...minimal, RTMANAGER_LEADER_LEASE_TTL: '0.5' }).join('\n')).toMatch(/RTMANAGER_LEADER_LEASE_TTL/);
   });
 
   it('refuses a probe timeout longer than the interval', () => {

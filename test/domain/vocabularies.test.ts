@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { GAME_ID_PATTERN, NOTIFICATION_INTENT_TYPES } from '../../generated/vocabularies.js';
 import { ERROR_CODES, HTTP_STATUS_BY_ERROR_CODE, RESULT_CODES } from '../../src/domain/error-codes.js';
 import { HEALTH_EVENT_TYPES, isHealthEventType } from '../../src/domain/health.js';
 import { OP_KINDS, OP_SOURCES, OUTCOMES, STOP_REASONS } from '../../src/domain/operation.js';
@@ -40,6 +41,14 @@ describe('domain vocabularies', () => {
     expect([...OUTCOMES]).toEqual(jobs.JobOutcome?.enum);
     expect(['', ...RESULT_CODES]).toEqual(jobs.JobResultErrorCode?.enum);
     expect([...HEALTH_EVENT_TYPES]).toEqual(health.HealthEventType?.enum);
+  });
+
+  it('the notification intent types are the intent_type enums of the health spec; the game_id pattern is the specs\' GameId', () => {
+    const intentTypes = ['RuntimeImagePullFailedIntentType', 'RuntimeContainerStartFailedIntentType', 'RuntimeStartConfigInvalidIntentType'].flatMap(
+      (name) => health[name]?.enum ?? [],
+    );
+    expect([...NOTIFICATION_INTENT_TYPES]).toEqual(intentTypes);
+    for (const spec of [openapi, jobs, health]) expect(GAME_ID_PATTERN).toBe((spec.GameId as { pattern?: string } | undefined)?.pattern);
   });
 
   it('guards accept exactly the listed values', () => {

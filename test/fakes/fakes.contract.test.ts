@@ -55,6 +55,9 @@ describeMetricsContract('FakeMetrics', () => {
       eventsReconnects: async () => metrics.eventsReconnects,
       reconcileActions: async (kind) => count(metrics.reconcileActions, (k) => k === kind),
       leaseConflicts: async (opKind) => count(metrics.leaseConflicts, (k) => k === opKind),
+      workerInterval: async (worker) => metrics.workers.get(worker)?.intervalSeconds,
+      workerLastSuccess: async (worker) => metrics.workers.get(worker)?.lastSuccess,
+      workerRounds: async (worker, outcome) => count(metrics.workers.get(worker)?.rounds ?? [], (r) => r.ok === (outcome === 'success')),
     },
   };
 });

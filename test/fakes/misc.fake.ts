@@ -107,4 +107,15 @@ export class FakeMetrics implements Metrics {
   leaseConflict(opKind: OpKind): void {
     this.leaseConflicts.push(opKind);
   }
+  /** By worker: its interval, last success (Unix s) and rounds. */
+  readonly workers = new Map<string, { intervalSeconds: number; lastSuccess: number; rounds: Array<{ ok: boolean; seconds: number }> }>();
+  workerStarted(worker: string, intervalSeconds: number, atSeconds: number): void {
+    this.workers.set(worker, { intervalSeconds, lastSuccess: atSeconds, rounds: this.workers.get(worker)?.rounds ?? [] });
+  }
+  workerRoundCompleted(worker: string, ok: boolean, seconds: number, atSeconds: number): void {
+    const state = this.workers.get(worker) ?? { intervalSeconds: 0, lastSuccess: 0, rounds: [] };
+    state.rounds.push({ ok, seconds });
+    if (ok) state.lastSuccess = atSeconds;
+    this.workers.set(worker, state);
+  }
 }

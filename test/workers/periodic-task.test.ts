@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PeriodicTask } from '../../src/workers/periodic-task.js';
+import { FakeMetrics } from '../fakes/misc.fake.js';
 import { eventually } from '../support/test-env.js';
 import { silentLogger } from './runtime-fixtures.js';
 
@@ -38,6 +39,50 @@ describe('PeriodicTask', () => {
     const after = rounds;
     await new Promise((r) => setTimeout(r, 20));
     expect(rounds).toBe(after);
+  });
+
+  it('reports each round: a thrown round is a failure and leaves the last success at the start time', async () => {
+    const metrics = new FakeMetrics();
+    let now = 1_000_000;
+    let rounds = 0;
+    const task = new PeriodicTask({
+      name: 'reconciler',
+      intervalMs: 1,
+      logger: silentLogger,
+      metrics,
+      clock: { now: () => new Date((now += 1_000)) },
+      round: async () => {
+        rounds += 1;
+        if (rounds <= 2) throw new Error('PostgreSQL unreachable');
+      },
+    });
+    task.start();
+    await eventually(() => ((metrics.workers.get('reconciler')?.rounds.length ?? 0) >= 3 ? true : undefined));
+    await task.stop();
+    const state = metrics.workers.get('reconciler');
+    expect(state?.intervalSeconds).toBe(0.001);
+    expect(state?.rounds.slice(0, 3).map((r) => r.ok)).toEqual([false, false, true]);
+    // Started at 1 001 s; the two failed rounds (1 002, 1 003) left it; the third moved it.
+    expect(state?.lastSuccess).toBeGreaterThanOrEqual(1_004);
+  });
+
+  it('a worker whose rounds all fail keeps the start time as its last success', async () => {
+    const metrics = new FakeMetrics();
+    const task = new PeriodicTask({
+      name: 'reconciler',
+      intervalMs: 1,
+      logger: silentLogger,
+      metrics,
+      clock: { now: () => new Date(5_000) },
+      round: async () => {
+        throw new Error('Docker unreachable');
+      },
+    });
+    task.start();
+    await eventually(() => ((metrics.workers.get('reconciler')?.rounds.length ?? 0) >= 3 ? true : undefined));
+    await task.stop();
+    expect(metrics.workers.get('reconciler')?.lastSuccess).toBe(5);
+    expect(metrics.workers.get('reconciler')?.rounds.every((r) => !r.ok)).toBe(true);
   });
 
   it('runImmediately=false waits one interval before the first round', async () => {

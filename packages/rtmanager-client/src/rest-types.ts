@@ -42,30 +42,59 @@ type ClientBody<B> = B extends Schemas['RuntimeList']
       ? Runtime
       : B;
 
-export interface RtmError<C extends ErrorCode = ErrorCode> {
+export interface RtmError<C extends string = ErrorCode> {
   code: C;
   message: string;
+  /** Fields a newer RTM adds to its envelope (e.g. `hint`), passed on as received. */
+  [field: string]: unknown;
 }
 
-/** `ok: true` for a data answer; otherwise the error envelope RTM answered. */
-export type RtmResult<T> = { ok: true; status: number; data: T } | { ok: false; status: number; error: RtmError };
+/** An error answer the spec lists for the operation: RTM's envelope with a code listed for that status. */
+export type RtmErrorAnswer<S extends number = number, C extends string = ErrorCode> = { ok: false; kind: 'error'; status: S; error: RtmError<C> };
 
 /**
- * An answer the spec does not list for the operation (a proxy's 502 page, a code a newer
- * RTM added): `status` is what was received; the code says which side to blame.
+ * RTM's envelope with a code this client does not know for that status (a code a newer RTM
+ * added, or one the spec does not list for the operation): code, message and any other
+ * field exactly as RTM sent them.
  */
-export type RtmUnexpectedAnswer = { ok: false; status: number; error: RtmError<'internal_error' | 'service_unavailable'> };
+export type RtmUnknownCodeAnswer = { ok: false; kind: 'unknown_code'; status: number; error: RtmError<string> };
+
+/**
+ * An answer that is not RTM's (a proxy's 502 page, a 2xx without the expected JSON body, an
+ * error without the envelope): `status` as received, the code says which side to blame
+ * (`service_unavailable` for 502–504, else `internal_error`), `body` is the start of what came.
+ */
+export type RtmUnexpectedAnswer = {
+  ok: false;
+  kind: 'unexpected_answer';
+  status: number;
+  error: RtmError<'internal_error' | 'service_unavailable'>;
+  contentType: string | null;
+  /** At most the first 1024 characters of the body. */
+  body: string;
+};
+
+/** What a failure result is: a listed error, an unknown code, or an answer that is not RTM's. */
+export type RtmFailureKind = 'error' | 'unknown_code' | 'unexpected_answer';
+
+/** Any failure result (`kind` says which). */
+export type RtmFailure = RtmErrorAnswer | RtmUnknownCodeAnswer | RtmUnexpectedAnswer;
+
+/** The wide result every method's result is assignable to. */
+export type RtmResult<T> = { ok: true; status: number; data: T } | RtmFailure;
 
 type DataResult<A> = A extends { status: infer S; body: infer B } ? { ok: true; status: S; data: ClientBody<B> } : never;
-type ErrorResult<A> = A extends { status: infer S; code: infer C extends ErrorCode } ? { ok: false; status: S; error: RtmError<C> } : never;
+type ErrorResult<A> = A extends { status: infer S extends number; code: infer C extends ErrorCode } ? RtmErrorAnswer<S, C> : never;
 
 /**
- * What operation `Op` resolves to: its data answers, its listed error answers (status and
- * code correlated: narrowing `status` narrows `error.code`), or an unexpected answer.
+ * What operation `Op` resolves to: its data answers, its listed error answers (`kind:
+ * 'error'`: status and code correlated, narrowing `status` narrows `error.code`), an
+ * unknown code, or an unexpected answer. Transport failures reject with RtmTransportError.
  */
 export type RtmOperationResult<Op extends RtmOperationName> =
   | DataResult<RtmOperationAnswers[Op]['data']>
   | ErrorResult<RtmOperationAnswers[Op]['errors']>
+  | RtmUnknownCodeAnswer
   | RtmUnexpectedAnswer;
 
 /** The error codes the spec lists for operation `Op`. */

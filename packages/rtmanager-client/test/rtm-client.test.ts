@@ -44,7 +44,7 @@ describe('createRtmClient', () => {
   it('surfaces error envelopes as { ok: false, status, error }', async () => {
     const { baseUrl } = await serve();
     const client = createRtmClient({ baseUrl, caller: 'game_master' });
-    expect(await client.getRuntime('nope')).toEqual({ ok: false, status: 404, error: { code: 'not_found', message: 'no runtime record for game nope' } });
+    expect(await client.getRuntime('nope')).toEqual({ ok: false, kind: 'error', status: 404, error: { code: 'not_found', message: 'no runtime record for game nope' } });
     expect(await client.getRuntime('Not_Valid')).toMatchObject({ ok: false, status: 400, error: { code: 'invalid_request' } });
     // Path parameters are encoded: a slash cannot reach another route.
     expect(await client.getRuntime('g1/operations')).toMatchObject({ ok: false, status: 400, error: { code: 'invalid_request' } });
@@ -65,35 +65,42 @@ describe('createRtmClient', () => {
     expect(await createRtmClient({ baseUrl }).listRuntimes()).toMatchObject({ ok: false, status: 401 });
   });
 
-  it('reports an answer without an envelope (a proxy page) by its status', async () => {
+  it('an answer without an envelope (a proxy page) is an unexpected answer, whatever its status', async () => {
     const answers: Array<[number, string]> = [
       [502, 'service_unavailable'],
       [503, 'service_unavailable'],
       [504, 'service_unavailable'],
       [500, 'internal_error'],
-      [404, 'not_found'],
+      [404, 'internal_error'],
       [418, 'internal_error'],
     ];
     for (const [status, code] of answers) {
       const fetchStub: typeof fetch = async () => new Response('<html>Bad Gateway</html>', { status, headers: { 'content-type': 'text/html' } });
       const client = createRtmClient({ baseUrl: 'http://rtm.invalid', fetch: fetchStub });
-      // getRuntime lists 404 not_found; the other statuses without a listed code are unexpected answers.
-      expect(await client.getRuntime('g1')).toEqual({ ok: false, status, error: { code, message: `HTTP ${status} without an RTM error envelope` } });
+      // Even at a status getRuntime lists (404, 503), a page without RTM's envelope is not RTM's not_found.
+      expect(await client.getRuntime('g1')).toEqual({
+        ok: false,
+        kind: 'unexpected_answer',
+        status,
+        error: { code, message: `HTTP ${status} without an RTM error envelope` },
+        contentType: 'text/html',
+        body: '<html>Bad Gateway</html>',
+      });
     }
   });
 
-  it('an answer the spec does not list for the operation is an unexpected answer, not a listed code', async () => {
+  it('an envelope with a code the spec does not list for the operation is an unknown code, as received', async () => {
     const envelope = (status: number, code: string) => async () =>
       new Response(JSON.stringify({ error: { code, message: 'm' } }), { status, headers: { 'content-type': 'application/json' } });
-    // listRuntimes lists no 404 and no conflict: both come back as internal_error, with the status received.
+    // listRuntimes lists no 404; stop lists no conflict at 502.
     const notListed = await createRtmClient({ baseUrl: 'http://rtm.invalid', fetch: envelope(404, 'not_found') }).listRuntimes();
-    expect(notListed).toEqual({ ok: false, status: 404, error: { code: 'internal_error', message: 'HTTP 404 not_found is not an answer the spec lists for internalListRuntimes: m' } });
+    expect(notListed).toEqual({ ok: false, kind: 'unknown_code', status: 404, error: { code: 'not_found', message: 'm' } });
     const wrongStatus = await createRtmClient({ baseUrl: 'http://rtm.invalid', fetch: envelope(502, 'conflict') }).stop('g1', 'finished');
-    expect(wrongStatus).toMatchObject({ ok: false, status: 502, error: { code: 'service_unavailable' } });
-    // A listed answer narrows: on getRuntime, 404 is not_found (or an unexpected answer).
+    expect(wrongStatus).toEqual({ ok: false, kind: 'unknown_code', status: 502, error: { code: 'conflict', message: 'm' } });
+    // A listed answer narrows: on getRuntime, kind 'error' at 404 is not_found.
     const listed = await createRtmClient({ baseUrl: 'http://rtm.invalid', fetch: envelope(404, 'not_found') }).getRuntime('g1');
-    if (!listed.ok && listed.status === 404) {
-      const code: 'not_found' | 'internal_error' | 'service_unavailable' = listed.error.code;
+    if (!listed.ok && listed.kind === 'error' && listed.status === 404) {
+      const code: 'not_found' = listed.error.code;
       expect(code).toBe('not_found');
     } else expect.unreachable();
   });
@@ -110,6 +117,6 @@ describe('createRtmClient', () => {
     const { baseUrl, api } = await serve();
     await api.app.close();
     open.length = 0;
-    await expect(createRtmClient({ baseUrl }).listRuntimes()).rejects.toThrow();
+    await expect(createRtmClient({ baseUrl }).listRuntimes()).rejects.toMatchObject({ name: 'RtmTransportError', kind: 'unreachable', code: 'ECONNREFUSED' });
   });
 });

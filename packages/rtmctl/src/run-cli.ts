@@ -1,7 +1,7 @@
 // rtmctl's main: finds the command, parses its options, builds the client from flags or
 // RTM_URL / RTM_TOKEN, runs it and turns the outcome into an exit code (0 success, 1 failure
 // result or RTM unreachable, 2 usage). The environment is passed in, not read here.
-import { createRtmClient, GALAXY_CALLERS } from '@galaxy/rtmanager-client';
+import { createRtmClient, GALAXY_CALLERS, isRtmTransportError, type RtmTransportError } from '@galaxy/rtmanager-client';
 import { oneOf, parseOptions, UsageError } from './command-line.js';
 import { COMMANDS, type Command } from './commands.js';
 import { eventsTail } from './events-tail.js';
@@ -24,11 +24,10 @@ function findCommand(args: readonly string[]): { command: Command; rest: string[
   return null;
 }
 
-/** "fetch failed" says nothing: name the address and the cause (ECONNREFUSED, ENOTFOUND...). */
-function unreachable(url: string, err: unknown): string {
-  const cause = (err as { cause?: { code?: unknown; message?: unknown } }).cause;
-  const why = typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : (err as Error).message;
-  return `rtmctl: cannot reach RTM at ${url}: ${why}`;
+/** A request without an answer, in one line that names the address (and the cause: ECONNREFUSED, ENOTFOUND...). */
+function noAnswer(url: string, err: RtmTransportError): string {
+  if (err.kind === 'unreachable') return `rtmctl: cannot reach RTM at ${url}: ${err.code ?? err.message}`;
+  return `rtmctl: ${err.message.replace(/^[^:]*: /, '')} (${url})`;
 }
 
 export async function runCli(args: readonly string[], cli: CliEnvironment): Promise<number> {
@@ -78,8 +77,8 @@ export async function runCli(args: readonly string[], cli: CliEnvironment): Prom
       output.err(`rtmctl: ${err.message}\n\n${commandHelp(command)}`);
       return 2;
     }
-    if (err instanceof TypeError && /fetch/i.test(err.message)) {
-      output.err(unreachable(url, err));
+    if (isRtmTransportError(err)) {
+      output.err(noAnswer(url, err));
       return 1;
     }
     throw err;

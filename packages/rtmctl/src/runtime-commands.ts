@@ -1,6 +1,6 @@
 // `rtmctl runtimes ls|get|ops` and the lifecycle commands: one client call each, printed as a
 // table (or JSON), exit 0 on success and 1 on a failure result.
-import { RUNTIME_STATUSES, STOP_REASONS, type MutationResponse, type OperationLogEntry, type RtmClient, type RtmError, type Runtime } from '@galaxy/rtmanager-client';
+import { RUNTIME_STATUSES, STOP_REASONS, type MutationResponse, type OperationLogEntry, type RtmClient, type RtmFailure, type Runtime } from '@galaxy/rtmanager-client';
 import { oneOf, positiveInteger, UsageError, type ParsedOptions } from './command-line.js';
 import { json, keyValues, table, type Output } from './output.js';
 
@@ -11,12 +11,22 @@ export interface CommandContext {
   output: Output;
 }
 
-type Failure = { ok: false; status: number; error: RtmError };
+type Failure = RtmFailure;
+
+/** One line per failure; an answer that is not RTM's says so and shows how it starts. */
+function failureLine(result: Failure): string {
+  if (result.kind === 'unexpected_answer') {
+    const excerpt = result.body.replace(/\s+/g, ' ').trim().slice(0, 120);
+    return `unexpected answer (HTTP ${result.status}, ${result.contentType ?? 'no content type'}), not RTM's: ${excerpt === '' ? '(empty body)' : excerpt}`;
+  }
+  const unknown = result.kind === 'unknown_code' ? ', a code this rtmctl does not know' : '';
+  return `${result.error.code} (HTTP ${result.status}${unknown}): ${result.error.message}`;
+}
 
 /** Prints a failure result (stdout JSON with --json, one stderr line otherwise); exit 1. */
 export function failed(ctx: CommandContext, result: Failure): number {
-  if (ctx.options.json === true) ctx.output.out(json({ status: result.status, error: result.error }));
-  else ctx.output.err(`rtmctl: ${result.error.code} (HTTP ${result.status}): ${result.error.message}`);
+  if (ctx.options.json === true) ctx.output.out(json({ status: result.status, kind: result.kind, error: result.error }));
+  else ctx.output.err(`rtmctl: ${failureLine(result)}`);
   return 1;
 }
 

@@ -68,7 +68,7 @@ describe('rtmctl', () => {
     expect(JSON.parse(list.stdout)).toMatchObject([{ game_id: 'j1' }]);
     const missing = await rtmctl(['runtimes', 'get', 'nope', '--json', '--url', url]);
     expect(missing.code).toBe(1);
-    expect(JSON.parse(missing.stdout)).toEqual({ status: 404, error: { code: 'not_found', message: 'no runtime record for game nope' } });
+    expect(JSON.parse(missing.stdout)).toEqual({ status: 404, kind: 'error', error: { code: 'not_found', message: 'no runtime record for game nope' } });
     const diag = await rtmctl(['diagnostics', '--json', '--url', url]);
     expect(diag.code).toBe(0);
     expect(JSON.parse(diag.stdout)).toMatchObject({ readiness: { status: 'ready' }, rtm: { version: '0.0.0-test' }, runtimes: { running: 1 } });
@@ -86,6 +86,29 @@ describe('rtmctl', () => {
     expect(diag.stdout).toMatch(/^readiness:\s+not_ready$/m);
     expect(diag.stdout).toMatch(/^postgres\s+no\s+down$/m);
     expect(diag.stdout).not.toMatch(/127\.0\.0\.1|token/i);
+  });
+
+  it("names a code it does not know and an answer that is not RTM's", async () => {
+    const stubbed = (status: number, body: string, contentType: string) => ({
+      env: {},
+      signal: new AbortController().signal,
+      fetch: (async () => new Response(body, { status, headers: { 'content-type': contentType } })) as typeof fetch,
+    });
+    const run = async (args: string[], s: ReturnType<typeof stubbed>) => {
+      const err: string[] = [];
+      const out: string[] = [];
+      const code = await runCli(args, { ...s, output: { out: (t) => out.push(t), err: (t) => err.push(t) } });
+      return { code, stdout: out.join('\n'), stderr: err.join('\n') };
+    };
+    const unknown = stubbed(409, JSON.stringify({ error: { code: 'brand_new', message: 'm', hint: 'x' } }), 'application/json');
+    expect(await run(['stop', 'g1'], unknown)).toEqual({ code: 1, stdout: '', stderr: 'rtmctl: brand_new (HTTP 409, a code this rtmctl does not know): m' });
+    expect(JSON.parse((await run(['stop', 'g1', '--json'], unknown)).stdout)).toEqual({ status: 409, kind: 'unknown_code', error: { code: 'brand_new', message: 'm', hint: 'x' } });
+    const proxy = stubbed(502, '<html>\n<h1>502 Bad Gateway</h1>\n</html>', 'text/html');
+    expect(await run(['runtimes', 'ls'], proxy)).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: "rtmctl: unexpected answer (HTTP 502, text/html), not RTM's: <html> <h1>502 Bad Gateway</h1> </html>",
+    });
   });
 
   it('sends the token from --token or RTM_TOKEN and reports a refusal', async () => {

@@ -2,6 +2,10 @@
 // token, set with NX + PX and renewed in the background while held. Renew and release are
 // compare-and-act Lua scripts, so a holder whose lease lapsed can never extend or delete
 // the lease a newer holder took. An unreachable Redis is a DependencyUnavailable.
+// With a holder identity, a token reads `<instance id>/<boot id>/<random>`, and a lease still
+// held by another boot of our own instance id is taken over at once: that process is dead
+// (instance ids are unique among live processes), so a restarted RTM repairs its games
+// without waiting for the TTL (docs/leader-election.md).
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -11,6 +15,19 @@ import { classifyingRedisFaults } from './redis-fault.js';
 const RENEW_SCRIPT = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0`;
+
+// ARGV: token, ttl, '<instance id>/', '<instance id>/<boot id>/'. 1 = acquired, {2, old} = taken over.
+const ACQUIRE_SCRIPT = `
+local current = redis.call('GET', KEYS[1])
+if not current then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+if string.sub(current, 1, #ARGV[3]) == ARGV[3] and string.sub(current, 1, #ARGV[4]) ~= ARGV[4] then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return {2, current}
 end
 return 0`;
 
@@ -30,6 +47,8 @@ export interface RedisGameLeasesOptions {
    * null disables renewal: only tests use it, to play a holder that died.
    */
   renewEveryMs?: number | null;
+  /** This process (RTMANAGER_INSTANCE_ID and its boot id): tokens name it, and its dead incarnations' leases are taken over. */
+  holder?: { instanceId: string; bootId: string };
 }
 
 export class RedisGameLeases implements GameLeases {
@@ -50,10 +69,15 @@ export class RedisGameLeases implements GameLeases {
 
   async tryAcquire(gameId: string): Promise<GameLease | null> {
     const key = this.keyFor(gameId);
-    const token = randomUUID();
+    const { holder } = this.options;
+    const token = holder ? `${holder.instanceId}/${holder.bootId}/${randomUUID()}` : randomUUID();
     const sentAt = Date.now();
-    const reply = await classifyingRedisFaults(() => this.redis.set(key, token, 'PX', this.options.ttlMs, 'NX'));
-    if (reply !== 'OK') return null;
+    if (holder) {
+      if (!(await this.acquireAsIncarnation(gameId, key, token, holder))) return null;
+    } else {
+      const reply = await classifyingRedisFaults(() => this.redis.set(key, token, 'PX', this.options.ttlMs, 'NX'));
+      if (reply !== 'OK') return null;
+    }
     const lease = new RedisGameLease(
       this.redis,
       key,
@@ -65,6 +89,16 @@ export class RedisGameLeases implements GameLeases {
     );
     if (this.renewEveryMs !== null) lease.startRenewal(this.renewEveryMs);
     return lease;
+  }
+
+  private async acquireAsIncarnation(gameId: string, key: string, token: string, holder: { instanceId: string; bootId: string }): Promise<boolean> {
+    const ours = `${holder.instanceId}/`;
+    const reply = await classifyingRedisFaults(() => this.redis.eval(ACQUIRE_SCRIPT, 1, key, token, String(this.options.ttlMs), ours, `${ours}${holder.bootId}/`));
+    if (Array.isArray(reply)) {
+      const previous = String(reply[1]);
+      this.logger.warn({ game_id: gameId, previous_boot_id: previous.slice(ours.length).split('/')[0] }, 'took over a per-game lease of a previous incarnation of this instance');
+    }
+    return reply !== 0;
   }
 }
 

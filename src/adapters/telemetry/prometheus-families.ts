@@ -8,6 +8,8 @@ const OPERATION_DURATION_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 3
 // REST answers are milliseconds (reads) to seconds (a start waits for Docker).
 const HTTP_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 // Docker calls: a ping (ms) to a stop with its grace period or a pull (minutes).
+// Worker rounds: an idle probe round (ms) to a reconcile of hundreds of games (minutes).
+const WORKER_ROUND_BUCKETS = [0.005, 0.025, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 const DOCKER_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 
 export type MetricFamilies = ReturnType<typeof createMetricFamilies>;
@@ -61,6 +63,24 @@ export function createMetricFamilies(registers: Registry[]) {
     eventsConnected: new Gauge({ name: 'rtmanager_docker_events_connected', help: '1 while the Docker events stream is connected, else 0.', registers }),
     eventsReconnects: new Counter({ name: 'rtmanager_docker_events_reconnects_total', help: 'Reconnect attempts of the Docker events stream after it broke or ended.', registers }),
     reconcileActions: counter('rtmanager_reconcile_actions_total', 'Drift repairs made by reconcile, by kind (adopt, dispose, mark_stopped, ...).', ['kind']),
+    workerInterval: new Gauge<'worker'>({
+      name: 'rtmanager_worker_interval_seconds',
+      help: 'Configured interval between the rounds of each periodic worker.',
+      labelNames: ['worker'],
+      registers,
+    }),
+    workerLastSuccess: new Gauge<'worker'>({
+      name: 'rtmanager_worker_last_success_timestamp_seconds',
+      help: 'Unix time of the last round of each periodic worker that completed without an error (its start time until then).',
+      labelNames: ['worker'],
+      registers,
+    }),
+    workerRoundDuration: histogram(
+      'rtmanager_worker_round_duration_seconds',
+      'Duration of the rounds of each periodic worker, by outcome (success, failure: the round threw).',
+      ['worker', 'outcome'],
+      WORKER_ROUND_BUCKETS,
+    ),
     leaseConflicts: counter('rtmanager_lease_conflicts_total', 'Operations that found the per-game lease held by another operation, by op kind.', ['op_kind']),
   };
 }

@@ -151,6 +151,16 @@ export class PrometheusMetrics implements Metrics {
     this.families.leaseConflicts.inc({ op_kind: opKind });
   }
 
+  workerStarted(worker: string, intervalSeconds: number, atSeconds: number): void {
+    this.families.workerInterval.set({ worker }, intervalSeconds);
+    this.families.workerLastSuccess.set({ worker }, atSeconds);
+  }
+
+  workerRoundCompleted(worker: string, ok: boolean, durationSeconds: number, atSeconds: number): void {
+    this.families.workerRoundDuration.observe({ worker, outcome: ok ? 'success' : 'failure' }, durationSeconds);
+    if (ok) this.families.workerLastSuccess.set({ worker }, atSeconds);
+  }
+
   /** Body and content type for the /metrics route. */
   async render(): Promise<RenderedMetrics> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };

@@ -25,6 +25,24 @@ export interface TracingSettings {
   /** Collector base URL (e.g. http://otel-collector:4318) or a full .../v1/traces URL; null = off. */
   otlpEndpoint: string | null;
   serviceName: string;
+  serviceVersion: string;
+  /** RTMANAGER_INSTANCE_ID: tells the instances' traces apart. */
+  instanceId: string;
+  /** OTEL_RESOURCE_ATTRIBUTES, decoded (deployment.environment.name, host.name, ...). */
+  extraResourceAttributes: Record<string, string>;
+}
+
+/**
+ * The trace resource: the operator's OTEL_RESOURCE_ATTRIBUTES, then RTM's own identity,
+ * which wins (service.instance.id is also the instance's name among the instances).
+ */
+export function tracingResourceAttributes(settings: Omit<TracingSettings, 'otlpEndpoint'>): Record<string, string> {
+  return {
+    ...settings.extraResourceAttributes,
+    'service.name': settings.serviceName,
+    'service.version': settings.serviceVersion,
+    'service.instance.id': settings.instanceId,
+  };
 }
 
 export interface TracingHandle {
@@ -49,11 +67,11 @@ export function startTracing(settings: TracingSettings, logger: Logger): Tracing
   const { BatchSpanProcessor } = requireSdk('@opentelemetry/sdk-trace-base') as typeof TraceBase;
   const { NodeTracerProvider } = requireSdk('@opentelemetry/sdk-trace-node') as typeof TraceNode;
   const provider = new NodeTracerProvider({
-    resource: resourceFromAttributes({ 'service.name': settings.serviceName }),
+    resource: resourceFromAttributes(tracingResourceAttributes(settings)),
     spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url }))],
   });
   provider.register();
-  logger.info({ otlp_traces_url: url, service_name: settings.serviceName }, 'tracing enabled');
+  logger.info({ otlp_traces_url: url, resource: tracingResourceAttributes(settings) }, 'tracing enabled');
 
   let done: Promise<void> | null = null;
   return {

@@ -3,7 +3,8 @@
 // `patch` row + inner stop/start rows share a correlation_id. docs/services.md "patch".
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { parseImageRef, parseSemverTag, type ImageRef, type SemVer } from '../../domain/image-ref.js';
+import { checkAllowedImageRef } from '../../domain/image-ref.js';
+import { checkPatchTarget, patchRefusal, type SemverImage } from '../../domain/semver-patch.js';
 import { succeeded, type OperationResult } from '../../domain/operation-result.js';
 import type { RuntimeRecord } from '../../domain/runtime-record.js';
 import type { Clock } from '../../ports/clock.js';
@@ -16,7 +17,7 @@ import { pickContext, type OperationContext } from '../operation-context.js';
 import { OperationFailure, storeStep } from '../pipeline/operation-failure.js';
 import { OperationPipeline } from '../pipeline/operation-pipeline.js';
 import type { RecordedOperation } from '../pipeline/operation-recorder.js';
-import { checkImageRef } from '../pipeline/request-validation.js';
+import { requireChecked } from '../pipeline/request-validation.js';
 import { failedStep } from '../restart/restart-runtime.service.js';
 import type { StartRuntimeService } from '../start/start-runtime.service.js';
 import type { StopRuntimeService } from '../stop/stop-runtime.service.js';
@@ -44,19 +45,6 @@ export interface PatchRuntimeDeps {
   newCorrelationId?: () => string;
 }
 
-function semverOf(ref: ImageRef, which: 'new' | 'current'): SemVer {
-  const version = parseSemverTag(ref.tag);
-  if (version === null)
-    throw new OperationFailure(
-      'image_ref_not_semver',
-      which === 'new'
-        ? `image_ref ${ref.raw} has no semver tag (MAJOR.MINOR.PATCH)`
-        : `the current image_ref ${ref.raw} has no semver tag, so a patch cannot be checked against it`,
-    );
-  return version;
-}
-
-type PatchTarget = { ref: ImageRef; version: SemVer };
 
 export class PatchRuntimeService {
   private readonly pipeline: OperationPipeline;
@@ -69,7 +57,7 @@ export class PatchRuntimeService {
 
   execute(input: PatchRuntimeInput): Promise<OperationResult> {
     const context = { ...pickContext(input), correlationId: this.newCorrelationId() };
-    let target: PatchTarget | null = null;
+    let target: SemverImage | null = null;
     return this.pipeline.run({
       gameId: input.gameId,
       opKind: 'patch',
@@ -77,16 +65,15 @@ export class PatchRuntimeService {
       imageRef: input.imageRef,
       pending: true,
       validate: () => {
-        const ref = checkImageRef(input.imageRef, this.deps.settings.imageAllowlist);
-        target = { ref, version: semverOf(ref, 'new') };
+        target = requireChecked(checkPatchTarget(requireChecked(checkAllowedImageRef(input.imageRef, this.deps.settings.imageAllowlist))));
       },
-      act: (op, lease) => this.act({ ...context, gameId: input.gameId }, target as PatchTarget, op, lease),
+      act: (op, lease) => this.act({ ...context, gameId: input.gameId }, target as SemverImage, op, lease),
     });
   }
 
   private async act(
     input: OperationContext & { gameId: string },
-    target: PatchTarget,
+    target: SemverImage,
     op: RecordedOperation,
     lease: GameLease,
   ): Promise<OperationResult> {
@@ -97,7 +84,8 @@ export class PatchRuntimeService {
     op.details.from_image_ref = found.currentImageRef;
     op.details.previous_status = found.status;
     if (found.currentImageRef === target.ref.raw) return succeeded(found, true);
-    this.checkPatchOnly(found.currentImageRef, target);
+    const refusal = patchRefusal(found.currentImageRef, target);
+    if (refusal !== null) throw new OperationFailure(refusal.errorCode, refusal.message);
 
     const previousImage = found.currentImageRef as string; // checked non-null above
     if (found.status === 'running') {
@@ -112,23 +100,6 @@ export class PatchRuntimeService {
       return succeeded(started.record);
     }
     return failedStep(op, await this.recover(input, previousImage, found, started, op, lease), 'start');
-  }
-
-  private checkPatchOnly(currentImageRef: string | null, target: { ref: ImageRef; version: SemVer }): void {
-    const current = parseImageRef(currentImageRef);
-    if (current === null)
-      throw new OperationFailure('image_ref_not_semver', `the current image_ref ${String(currentImageRef)} cannot be parsed`);
-    const from = semverOf(current, 'current');
-    if (current.repository !== target.ref.repository)
-      throw new OperationFailure(
-        'semver_patch_only',
-        `patch keeps the engine's repository: ${current.repository} cannot become ${target.ref.repository}`,
-      );
-    if (from.major !== target.version.major || from.minor !== target.version.minor)
-      throw new OperationFailure(
-        'semver_patch_only',
-        `patch only changes the patch version: ${from.major}.${from.minor}.x cannot become ${target.version.major}.${target.version.minor}.${target.version.patch}`,
-      );
   }
 
   /**

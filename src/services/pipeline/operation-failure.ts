@@ -6,12 +6,9 @@
 // from an adapter is a retryable `service_unavailable` (PostgreSQL, Redis) or
 // `docker_unavailable`; a DockerError is the daemon refusing the step (the step's own
 // code); anything else is a bug, `internal_error`, never retried.
-import type { ErrorCode } from '../../domain/error-codes.js';
+import { UNAVAILABLE_CODES, type ErrorCode } from '../../domain/error-codes.js';
 import { DockerError } from '../../ports/docker-runtime.js';
 import { isDependencyUnavailable, type DependencyUnavailable } from '../../ports/infrastructure-fault.js';
-
-/** The codes that describe a passing state of a dependency: the same request may succeed later. */
-export const RETRYABLE_CODES: ReadonlySet<ErrorCode> = new Set(['service_unavailable', 'docker_unavailable']);
 
 export class OperationFailure extends Error {
   constructor(
@@ -21,7 +18,7 @@ export class OperationFailure extends Error {
   ) {
     super(message, options);
     this.name = 'OperationFailure';
-    this.retryable = options?.retryable ?? RETRYABLE_CODES.has(code);
+    this.retryable = options?.retryable ?? UNAVAILABLE_CODES.has(code);
   }
 
   /** See OperationResult.retryable: an outage or a lease held elsewhere, not a refusal of the request. */

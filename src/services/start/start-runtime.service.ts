@@ -12,6 +12,7 @@ import {
   type HostResources,
   type ResourceLimits,
 } from '../../domain/container-spec.js';
+import { checkAllowedImageRef } from '../../domain/image-ref.js';
 import { succeeded, type OperationResult } from '../../domain/operation-result.js';
 import { launchLimits, limitsToWire, overrideOf, resourceLimitsOf, withOverride, type RuntimeLimits } from '../../domain/runtime-limits.js';
 import { containerNameFor, engineEndpointFor, type RuntimeRecord } from '../../domain/runtime-record.js';
@@ -31,7 +32,7 @@ import { assertLeaseHeld } from '../pipeline/lease-runner.js';
 import { OperationFailure, classifyFault, describeError, dockerStep, storeStep } from '../pipeline/operation-failure.js';
 import { OperationPipeline, writeRecord } from '../pipeline/operation-pipeline.js';
 import type { RecordedOperation } from '../pipeline/operation-recorder.js';
-import { checkImageRef } from '../pipeline/request-validation.js';
+import { requireChecked } from '../pipeline/request-validation.js';
 import { StartAnnouncements } from './start-announcements.js';
 
 export interface StartRuntimeInput extends OperationContext {
@@ -96,7 +97,7 @@ export class StartRuntimeService {
       opKind: 'start',
       context: pickContext(input),
       imageRef: input.imageRef,
-      validate: () => void checkImageRef(input.imageRef, this.deps.settings.imageAllowlist),
+      validate: () => void requireChecked(checkAllowedImageRef(input.imageRef, this.deps.settings.imageAllowlist)),
       ...(heldLease ? { heldLease } : {}),
       act: (op, lease) => this.act(input, op, lease),
       after: (result, op) => this.announcements.outcome(result, op),

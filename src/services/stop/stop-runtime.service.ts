@@ -1,6 +1,6 @@
 // stop (CONTRACT §4): graceful docker stop, record `stopped`, keep the container (logs,
 // TTL cleanup). Failure table and decisions: docs/services.md "stop".
-import { STOP_REASONS, type StopReason } from '../../domain/operation.js';
+import { checkStopReason, type StopReason } from '../../domain/operation.js';
 import { succeeded, type OperationResult } from '../../domain/operation-result.js';
 import type { ContainerIntents } from '../../ports/container-intents.js';
 import { DockerError, type DockerRuntime } from '../../ports/docker-runtime.js';
@@ -10,6 +10,7 @@ import { pickContext, type OperationContext } from '../operation-context.js';
 import { OperationFailure, classifyFault, storeStep } from '../pipeline/operation-failure.js';
 import { OperationPipeline, changeStatus, type OperationPipelineDeps } from '../pipeline/operation-pipeline.js';
 import type { RecordedOperation } from '../pipeline/operation-recorder.js';
+import { requireChecked } from '../pipeline/request-validation.js';
 
 export interface StopRuntimeInput extends OperationContext {
   gameId: string;
@@ -54,8 +55,7 @@ export class StopRuntimeService {
       opKind: 'stop',
       context: pickContext(input),
       validate: () => {
-        if (heldLease === undefined && !(STOP_REASONS as readonly string[]).includes(input.reason))
-          throw new OperationFailure('invalid_request', `reason ${JSON.stringify(input.reason)} is not one of ${STOP_REASONS.join(', ')}`);
+        if (heldLease === undefined) requireChecked(checkStopReason(input.reason));
       },
       ...(heldLease ? { heldLease } : {}),
       details: { reason: input.reason },

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { OpSource } from '../../domain/operation.js';
 import type { OperationResult } from '../../domain/operation-result.js';
 import type { Clock } from '../../ports/clock.js';
+import type { WorkerRoundMetrics } from '../../ports/metrics.js';
 import type { RuntimeRecordStore } from '../../ports/runtime-record.store.js';
 import type { BackgroundWorker } from '../background-worker.js';
 import { PeriodicTask } from '../periodic-task.js';
@@ -25,6 +26,8 @@ export interface ContainerCleanupWorkerDeps {
   records: Pick<RuntimeRecordStore, 'listStoppedBefore'>;
   cleanup: ContainerCleanupOperation;
   clock: Clock;
+  /** Round outcomes (rtmanager_worker_*); unreported when absent. */
+  metrics?: WorkerRoundMetrics | undefined;
   logger: Logger;
   settings: ContainerCleanupSettings;
 }
@@ -46,6 +49,8 @@ export class ContainerCleanupWorker implements BackgroundWorker {
     this.log = deps.logger.child({ worker: this.name });
     this.task = new PeriodicTask({
       name: this.name,
+      metrics: deps.metrics,
+      clock: deps.clock,
       intervalMs: deps.settings.intervalMs,
       round: async (signal) => {
         await this.cleanupRound(signal);

@@ -5,6 +5,7 @@
 import type { Logger } from 'pino';
 import type { RuntimeRecord } from '../../domain/runtime-record.js';
 import type { Clock } from '../../ports/clock.js';
+import type { WorkerRoundMetrics } from '../../ports/metrics.js';
 import type { DockerRuntime } from '../../ports/docker-runtime.js';
 import type { RuntimeRecordStore } from '../../ports/runtime-record.store.js';
 import type { HealthEventRecorder } from '../../services/health/record-health-event.service.js';
@@ -21,6 +22,8 @@ export interface DockerInspectWorkerDeps {
   docker: Pick<DockerRuntime, 'inspectContainer'>;
   health: HealthEventRecorder;
   clock: Clock;
+  /** Round outcomes (rtmanager_worker_*); unreported when absent. */
+  metrics?: WorkerRoundMetrics | undefined;
   logger: Logger;
   settings: DockerInspectSettings;
 }
@@ -42,6 +45,8 @@ export class DockerInspectWorker implements BackgroundWorker {
     this.log = deps.logger.child({ worker: this.name });
     this.task = new PeriodicTask({
       name: this.name,
+      metrics: deps.metrics,
+      clock: deps.clock,
       intervalMs: deps.settings.intervalMs,
       round: (signal) => this.inspectRound(signal),
       logger: this.log,

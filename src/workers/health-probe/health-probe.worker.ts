@@ -9,6 +9,7 @@ import type { ProbeTarget } from '../../domain/probe-target.js';
 import { containerNameFor, engineEndpointFor, type RuntimeRecord } from '../../domain/runtime-record.js';
 import type { DockerRuntime } from '../../ports/docker-runtime.js';
 import type { Clock } from '../../ports/clock.js';
+import type { WorkerRoundMetrics } from '../../ports/metrics.js';
 import type { RuntimeRecordStore } from '../../ports/runtime-record.store.js';
 import type { HealthEventRecorder } from '../../services/health/record-health-event.service.js';
 import { withDeadline } from '../../timing/deadline.js';
@@ -42,6 +43,8 @@ export interface HealthProbeWorkerDeps {
   docker: Pick<DockerRuntime, 'inspectContainer'>;
   health: HealthEventRecorder;
   clock: Clock;
+  /** Round outcomes (rtmanager_worker_*); unreported when absent. */
+  metrics?: WorkerRoundMetrics | undefined;
   logger: Logger;
   settings: HealthProbeSettings;
   fetch?: FetchLike;
@@ -94,6 +97,8 @@ export class HealthProbeWorker implements BackgroundWorker {
     this.resolveHost = deps.resolveHost ?? dnsResolver;
     this.task = new PeriodicTask({
       name: this.name,
+      metrics: deps.metrics,
+      clock: deps.clock,
       intervalMs: deps.settings.intervalMs,
       round: (signal) => this.probeRound(signal),
       logger: this.log,

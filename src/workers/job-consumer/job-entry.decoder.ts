@@ -4,8 +4,9 @@
 // error_message. A game_id that can be read but is invalid is answered (invalid_request,
 // echoing it) so Lobby hears about every job it sent; only a missing, empty or absurdly long
 // one is a counted rejection.
-import type { ValidationError, Validator } from '../../../generated/validators/index.js';
-import { isValidGameId } from '../../domain/game-id.js';
+import type { Validator } from '../../../generated/validators/index.js';
+import { checkGameId } from '../../domain/game-id.js';
+import { schemaRefusal } from '../../domain/schema-violation.js';
 import type { StreamEntry } from '../../ports/stream-reader.js';
 import type { DecodedEntry } from './decoded-entry.js';
 
@@ -26,37 +27,18 @@ export function decodeJobEntry<P, J>(
     const shown = JSON.stringify(raw.slice(0, 80));
     return { kind: 'rejected', reason: 'invalid_game_id', message: `game_id ${shown}… (${raw.length} chars) is not a game id` };
   }
-  if (!isValidGameId(raw)) {
-    return {
-      kind: 'invalid',
-      gameId: raw,
-      message: `malformed job: game_id ${JSON.stringify(raw)} is not a valid game id (expected ^[a-z0-9]([a-z0-9-]{0,49}[a-z0-9])?$)`,
-    };
-  }
-  const gameId = raw;
+  const checked = checkGameId(raw);
+  if (!checked.ok) return { kind: 'invalid', gameId: raw, message: `malformed job: ${checked.refusal.message}` };
+  const gameId = checked.value;
   // A repeated field is ambiguous (which value did the producer mean?): refuse to guess.
   if (entry.duplicateFields.length > 0) {
     return { kind: 'invalid', gameId, message: `malformed job: fields given more than once: ${entry.duplicateFields.join(', ')}` };
   }
   const fields: unknown = entry.fields;
   if (!validate(fields)) {
-    return { kind: 'invalid', gameId, message: `malformed job: ${describeValidationErrors(validate.errors ?? [])}` };
+    return { kind: 'invalid', gameId, message: `malformed job: ${schemaRefusal('entry', validate.errors).message}` };
   }
   const built = build(fields);
   if (!built.ok) return { kind: 'invalid', gameId, message: `malformed job: ${built.problem}` };
   return { kind: 'job', gameId, job: built.job };
-}
-
-/** "missing field image_ref; field reason must be one of: …" — for error_message and logs. */
-export function describeValidationErrors(errors: readonly ValidationError[]): string {
-  const parts = errors.map((e) => {
-    const field = e.instancePath.replace(/^\//, '');
-    if (e.keyword === 'required') return `missing field ${String(e.params.missingProperty)}`;
-    if (e.keyword === 'enum') {
-      const allowed = (e.params.allowedValues as unknown[] | undefined)?.join(', ') ?? '';
-      return `field ${field} must be one of: ${allowed}`;
-    }
-    return `field ${field || '(entry)'} ${e.message ?? 'is invalid'}`;
-  });
-  return [...new Set(parts)].join('; ') || 'invalid entry';
 }

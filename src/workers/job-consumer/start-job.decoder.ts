@@ -2,7 +2,7 @@
 // image_ref, requested_at_ms. Extra fields are ignored, as the schema says.
 import type { RuntimeStartJobPayload } from '../../../generated/models/runtime-jobs.js';
 import { validateRuntimeStartJob } from '../../../generated/validators/index.js';
-import { parseImageRef } from '../../domain/image-ref.js';
+import { checkImageRef } from '../../domain/image-ref.js';
 import type { StreamEntry } from '../../ports/stream-reader.js';
 import type { DecodedEntry } from './decoded-entry.js';
 import { decodeJobEntry } from './job-entry.decoder.js';
@@ -13,11 +13,10 @@ export interface StartJob {
 }
 
 export function decodeStartJob(entry: StreamEntry): DecodedEntry<StartJob> {
-  return decodeJobEntry<RuntimeStartJobPayload, StartJob>(entry, validateRuntimeStartJob, (payload) =>
+  return decodeJobEntry<RuntimeStartJobPayload, StartJob>(entry, validateRuntimeStartJob, (payload) => {
     // The schema only bounds the length; the reference grammar is checked here so a bad
     // reference is answered before any lease or Docker call.
-    parseImageRef(payload.image_ref) === null
-      ? { ok: false, problem: `image_ref ${JSON.stringify(payload.image_ref.slice(0, 200))} is not a valid Docker image reference` }
-      : { ok: true, job: { gameId: payload.game_id, imageRef: payload.image_ref } },
-  );
+    const imageRef = checkImageRef(payload.image_ref);
+    return imageRef.ok ? { ok: true, job: { gameId: payload.game_id, imageRef: payload.image_ref } } : { ok: false, problem: imageRef.refusal.message };
+  });
 }

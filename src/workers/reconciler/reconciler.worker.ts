@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { GAME_ID_LABEL, OWNER_LABEL, OWNER_VALUE } from '../../domain/container-spec.js';
 import { isValidGameId } from '../../domain/game-id.js';
 import type { Clock } from '../../ports/clock.js';
+import type { WorkerRoundMetrics } from '../../ports/metrics.js';
 import type { ContainerSummary, DockerRuntime } from '../../ports/docker-runtime.js';
 import type { PendingOperation, PendingOperationStore } from '../../ports/pending-operation.store.js';
 import type { RuntimeRecordStore } from '../../ports/runtime-record.store.js';
@@ -26,6 +27,8 @@ export interface ReconcilerDeps {
   pendingOperations: Pick<PendingOperationStore, 'list'>;
   reconcile: { reconcile(request: ReconcileGameRequest): Promise<GameReconcileOutcome> };
   clock: Clock;
+  /** Round outcomes (rtmanager_worker_*); unreported when absent. */
+  metrics?: WorkerRoundMetrics | undefined;
   logger: Logger;
   settings: ReconcilerSettings;
 }
@@ -62,6 +65,8 @@ export class ReconcilerWorker implements BackgroundWorker {
     this.log = deps.logger.child({ worker: this.name });
     this.task = new PeriodicTask({
       name: this.name,
+      metrics: deps.metrics,
+      clock: deps.clock,
       intervalMs: deps.settings.intervalMs,
       // The startup pass is run by the composition root (reconcileOnce); the loop follows it.
       runImmediately: false,

@@ -30,6 +30,8 @@ describeGameLeasesContract('FakeGameLeases', async () => {
   };
 });
 
+const leases = (keyPrefix: string) => new RedisGameLeases(redis, { keyPrefix, ttlMs: 1_000 }, silentLogger);
+
 describe('RedisGameLeases on the wire', () => {
   let keyPrefix: string;
   beforeEach(() => {
@@ -80,6 +82,25 @@ describe('RedisGameLeases on the wire', () => {
     expect(await redis.pttl(key)).toBeGreaterThan(50_000);
     await lease!.release();
     expect(await redis.get(key)).toBe('someone-else');
+  });
+
+  it('a new boot of the same instance id takes over a lease of the dead one at once; other instances and its own boot do not', async () => {
+    const as = (instanceId: string, bootId: string) => new RedisGameLeases(redis, { keyPrefix, ttlMs: 30_000, renewEveryMs: null, holder: { instanceId, bootId } }, silentLogger);
+    const game = testGameId('incarn');
+    const dead = await as('rtm-a', 'boot-1').tryAcquire(game);
+    expect(dead?.token).toMatch(/^rtm-a\/boot-1\//);
+    expect(await as('rtm-b', 'boot-9').tryAcquire(game)).toBeNull();
+    expect(await as('rtm-a', 'boot-1').tryAcquire(game)).toBeNull();
+    // An instance id that merely starts like ours is another instance.
+    expect(await as('rtm-a2', 'boot-3').tryAcquire(game)).toBeNull();
+    const next = await as('rtm-a', 'boot-2').tryAcquire(game);
+    expect(next?.token).toMatch(/^rtm-a\/boot-2\//);
+    expect(await redis.get(leases(keyPrefix).keyFor(game))).toBe(next!.token);
+    // The dead incarnation's token no longer releases anything.
+    await dead!.release();
+    expect(await redis.get(leases(keyPrefix).keyFor(game))).toBe(next!.token);
+    const pttl = await redis.pttl(leases(keyPrefix).keyFor(game));
+    expect(pttl).toBeGreaterThan(20_000);
   });
 
   it('rejects a non-positive ttl', () => {

@@ -24,6 +24,10 @@ export interface MetricsReadout {
   eventsReconnects(): Promise<number>;
   reconcileActions(kind: string): Promise<number>;
   leaseConflicts(opKind: OpKind): Promise<number>;
+  /** Undefined until the worker started. */
+  workerInterval(worker: string): Promise<number | undefined>;
+  workerLastSuccess(worker: string): Promise<number | undefined>;
+  workerRounds(worker: string, outcome: 'success' | 'failure'): Promise<number>;
 }
 
 export interface MetricsWorld {
@@ -159,6 +163,23 @@ export function describeMetricsContract(name: string, createWorld: () => Metrics
       expect(await read.reconcileActions('mark_stopped')).toBe(1);
       expect(await read.reconcileActions('dispose')).toBe(0);
       expect(await read.reconcileActions('start')).toBe(0);
+    });
+
+    it('keeps each periodic worker\'s interval and last success (its start until a round succeeds); failed rounds leave it', async () => {
+      const { metrics, read } = createWorld();
+      expect(await read.workerLastSuccess('reconciler')).toBeUndefined();
+      metrics.workerStarted('reconciler', 60, 1_000);
+      expect(await read.workerInterval('reconciler')).toBe(60);
+      expect(await read.workerLastSuccess('reconciler')).toBe(1_000);
+      metrics.workerRoundCompleted('reconciler', false, 0.5, 1_060);
+      metrics.workerRoundCompleted('reconciler', false, 0.25, 1_120);
+      expect(await read.workerLastSuccess('reconciler')).toBe(1_000);
+      metrics.workerRoundCompleted('reconciler', true, 0.125, 1_180);
+      expect(await read.workerLastSuccess('reconciler')).toBe(1_180);
+      expect(await read.workerRounds('reconciler', 'failure')).toBe(2);
+      expect(await read.workerRounds('reconciler', 'success')).toBe(1);
+      expect(await read.workerLastSuccess('health-probe')).toBeUndefined();
+      expect(await read.workerRounds('health-probe', 'success')).toBe(0);
     });
 
     it('two instances share nothing', async () => {

@@ -164,6 +164,10 @@ describeMetricsContract('PrometheusMetrics', () => {
       eventsReconnects: async () => (await valueOf(metrics, 'rtmanager_docker_events_reconnects_total', {})) ?? 0,
       reconcileActions: async (kind) => (await valueOf(metrics, 'rtmanager_reconcile_actions_total', { kind })) ?? 0,
       leaseConflicts: async (op_kind) => (await valueOf(metrics, 'rtmanager_lease_conflicts_total', { op_kind })) ?? 0,
+      workerInterval: (worker) => valueOf(metrics, 'rtmanager_worker_interval_seconds', { worker }),
+      workerLastSuccess: (worker) => valueOf(metrics, 'rtmanager_worker_last_success_timestamp_seconds', { worker }),
+      workerRounds: async (worker, outcome) =>
+        (await valueOf(metrics, 'rtmanager_worker_round_duration_seconds', { worker, outcome }, 'rtmanager_worker_round_duration_seconds_count')) ?? 0,
     },
   };
 });

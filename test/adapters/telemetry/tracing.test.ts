@@ -5,7 +5,7 @@ import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { otlpTracesUrl, rtmTracer, startTracing, withSpan } from '../../../src/adapters/telemetry/tracing.js';
+import { otlpTracesUrl, rtmTracer, startTracing, tracingResourceAttributes, withSpan } from '../../../src/adapters/telemetry/tracing.js';
 import { eventually } from '../../support/test-env.js';
 
 const silent = pino({ level: 'silent' });
@@ -68,11 +68,47 @@ describe('withSpan', () => {
   });
 });
 
+const IDENTITY = { serviceName: 'rtmanager', serviceVersion: '1.2.3', instanceId: 'rtm-a', extraResourceAttributes: {} };
+
+/** The resource attributes of an OTLP/HTTP JSON export, as key -> string value. */
+function exportedResource(body: Buffer): Record<string, string> {
+  const parsed = JSON.parse(body.toString('utf8')) as { resourceSpans: Array<{ resource: { attributes: Array<{ key: string; value: { stringValue?: string } }> } }> };
+  return Object.fromEntries((parsed.resourceSpans[0]?.resource.attributes ?? []).map((a) => [a.key, a.value.stringValue ?? '']));
+}
+
+describe('trace resource', () => {
+  it('names the service, its version and instance; the operator\'s attributes are added, never replace those', () => {
+    const attributes = tracingResourceAttributes({
+      ...IDENTITY,
+      extraResourceAttributes: { 'deployment.environment.name': 'prod', 'service.instance.id': 'from-env', 'service.name': 'other' },
+    });
+    expect(attributes).toEqual({ 'deployment.environment.name': 'prod', 'service.name': 'rtmanager', 'service.version': '1.2.3', 'service.instance.id': 'rtm-a' });
+  });
+
+  it('is what the exporter sends', async () => {
+    const collector = await startCollector();
+    try {
+      const handle = startTracing({ otlpEndpoint: collector.url, ...IDENTITY, extraResourceAttributes: { 'deployment.environment.name': 'staging eu' } }, silent);
+      await withSpan(rtmTracer(), 'resource-probe', {}, async () => {});
+      await handle.shutdown();
+      const request = await eventually(() => collector.received[0]);
+      expect(exportedResource(request.body)).toMatchObject({
+        'service.name': 'rtmanager',
+        'service.version': '1.2.3',
+        'service.instance.id': 'rtm-a',
+        'deployment.environment.name': 'staging eu',
+      });
+    } finally {
+      await collector.close();
+    }
+  });
+});
+
 describe('startTracing', () => {
   it('exports spans over OTLP/HTTP to the configured endpoint and unregisters on shutdown', async () => {
     const collector = await startCollector();
     try {
-      const handle = startTracing({ otlpEndpoint: collector.url, serviceName: 'rtmanager-test' }, silent);
+      const handle = startTracing({ otlpEndpoint: collector.url, ...IDENTITY, serviceName: 'rtmanager-test' }, silent);
       await withSpan(rtmTracer(), 'traced-job-xyz', { game_id: 'g-traced' }, async (span) => {
         expect(span.isRecording()).toBe(true);
       });
@@ -95,7 +131,7 @@ describe('startTracing', () => {
   });
 
   it('registers nothing without an endpoint', async () => {
-    const handle = startTracing({ otlpEndpoint: null, serviceName: 'rtmanager' }, silent);
+    const handle = startTracing({ otlpEndpoint: null, ...IDENTITY }, silent);
     const span = trace.getTracer('probe').startSpan('x');
     expect(span.isRecording()).toBe(false);
     span.end();

@@ -1,7 +1,10 @@
-// deploy/: the alert rules pass `promtool check rules`; a real Prometheus (Debian's package)
-// scrapes two real RTMs — one ready, one not (its game network is missing) — and evaluates
-// the rules: RtmanagerNotReady goes pending for the second only. Every metric a rule or a
-// dashboard panel names exists on RTM's /metrics.
+// deploy/: the alert rules pass `promtool check rules` and their unit tests (`promtool test
+// rules`: every alert fires); every alert links a section of docs/runbook.md; the dashboard is
+// scoped by its job and instance variables. A real Prometheus (Debian's package) scrapes three
+// real RTMs — one ready, one not (its game network is missing), one whose reconciler rounds
+// fail (its records table is moved away once it runs) — and evaluates the rules:
+// RtmanagerNotReady goes pending for the second only, RtmanagerWorkerStale fires for the
+// third's reconciler only. Every metric a rule or a dashboard panel names exists on /metrics.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -15,10 +18,14 @@ import { createTestDatabase, eventually, type TestDatabase } from '../../support
 const ROOT = projectRoot();
 const RULES = path.join(ROOT, 'deploy/prometheus/rtmanager-alerts.yml');
 const DASHBOARD = path.join(ROOT, 'deploy/grafana/rtmanager-dashboard.json');
+const RULE_TESTS = path.join(ROOT, 'deploy/prometheus/rtmanager-alerts.test.yml');
+const RUNBOOK = path.join(ROOT, 'docs/runbook.md');
 
 let db: TestDatabase;
+let staleDb: TestDatabase;
 let ready: RtmProcess;
 let notReady: RtmProcess;
+let stale: RtmProcess;
 let prometheus: ChildProcess | undefined;
 let promUrl: string;
 let workDir: string;
@@ -45,7 +52,9 @@ beforeAll(async () => {
   db = await createTestDatabase();
   ready = spawnRtm(rtmEnv(db.url));
   notReady = spawnRtm(rtmEnv(db.url, { RTMANAGER_DOCKER_NETWORK: 'galaxy-net-missing-for-alerts' }));
-  const targets = [hostPort(await ready.baseUrl()), hostPort(await notReady.baseUrl())];
+  staleDb = await createTestDatabase();
+  stale = spawnRtm(rtmEnv(staleDb.url, { RTMANAGER_RECONCILE_INTERVAL: '0.3' }));
+  const targets = [hostPort(await ready.baseUrl()), hostPort(await notReady.baseUrl()), hostPort(await stale.baseUrl())];
   workDir = mkdtempSync(path.join(os.tmpdir(), 'rtm-prometheus-'));
   const port = await freePort();
   promUrl = `http://127.0.0.1:${port}`;
@@ -72,7 +81,7 @@ afterAll(async () => {
     await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
     prometheus.kill('SIGKILL');
   }
-  for (const p of [ready, notReady]) {
+  for (const p of [ready, notReady, stale]) {
     if (p && p.child.exitCode === null) {
       p.child.kill('SIGKILL');
       await p.exited;
@@ -80,7 +89,13 @@ afterAll(async () => {
   }
   if (workDir) rmSync(workDir, { recursive: true, force: true });
   await db?.drop();
+  await staleDb?.drop();
 }, 60_000);
+
+/** GitHub's heading anchor: lower case, punctuation dropped, spaces to hyphens. */
+function githubAnchor(heading: string): string {
+  return heading.trim().toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-');
+}
 
 /** Metric families an expression names (histogram series mapped to their family). */
 function metricNames(expr: string): string[] {
@@ -92,6 +107,34 @@ describe('alert rules and dashboard', () => {
     const out = execFileSync('promtool', ['check', 'rules', RULES], { encoding: 'utf8' });
     process.stdout.write(out);
     expect(out).toMatch(/SUCCESS: \d+ rules found/);
+  });
+
+  it('pass their unit tests: promtool test rules, every alert firing on its series', () => {
+    const out = execFileSync('promtool', ['test', 'rules', RULE_TESTS], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    expect(out).toContain('SUCCESS');
+    const alerts = [...readFileSync(RULES, 'utf8').matchAll(/- alert: (\w+)/g)].map((m) => m[1]);
+    const tested = new Set([...readFileSync(RULE_TESTS, 'utf8').matchAll(/alertname: (\w+)\n\s+exp_alerts:\n\s+- exp_labels/g)].map((m) => m[1]));
+    expect(alerts.filter((a) => !tested.has(a as string)), 'alerts no unit test sees firing').toEqual([]);
+  });
+
+  it('link each alert to its own section of docs/runbook.md', () => {
+    const rules = readFileSync(RULES, 'utf8');
+    const anchors = new Set([...readFileSync(RUNBOOK, 'utf8').matchAll(/^#{2,3} (.+)$/gm)].map((m) => githubAnchor(m[1] as string)));
+    const alerts = [...rules.matchAll(/- alert: (\w+)[\s\S]*?runbook_url: "docs\/runbook\.md#([^"]+)"/g)].map((m) => ({ alert: m[1], anchor: m[2] as string }));
+    expect(alerts).toHaveLength([...rules.matchAll(/- alert: /g)].length);
+    for (const { alert, anchor } of alerts) {
+      expect(anchor, `${alert}`).toBe(alert?.toLowerCase());
+      expect(anchors.has(anchor), `docs/runbook.md has no section #${anchor}`).toBe(true);
+    }
+  });
+
+  it('dashboard: job and instance variables scope every query; no job name is hard-coded', () => {
+    const dashboard = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as { templating: { list: Array<{ name: string }> }; panels: Array<{ targets: Array<{ expr: string }> }> };
+    expect(dashboard.templating.list.map((v) => v.name)).toEqual(expect.arrayContaining(['datasource', 'job', 'instance']));
+    for (const expr of dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr))) {
+      expect(expr).not.toMatch(/job="rtmanager"/);
+      for (const selector of expr.matchAll(/\b(?:rtmanager|process|nodejs)_[a-z0-9_]+(\{[^}]*\})?/g)) expect(selector[1], expr).toMatch(/job="\$job",instance=~"\$instance"/);
+    }
   });
 
   it('name only metrics that RTM exports', async () => {
@@ -109,9 +152,9 @@ describe('alert rules and dashboard', () => {
     const notReadyInstance = hostPort(await notReady.baseUrl());
     const up = await eventually(async () => {
       const r = await promQuery('up{job="rtmanager"} == 1');
-      return r.length === 2 ? r : undefined;
-    }, { timeoutMs: 60_000, message: 'Prometheus never scraped both RTMs' });
-    expect(up).toHaveLength(2);
+      return r.length === 3 ? r : undefined;
+    }, { timeoutMs: 60_000, message: 'Prometheus never scraped the three RTMs' });
+    expect(up).toHaveLength(3);
     const firing = await eventually(async () => {
       const r = await promQuery('max by (instance) (rtmanager_ready) == 0');
       return r.length > 0 ? r : undefined;
@@ -126,5 +169,24 @@ describe('alert rules and dashboard', () => {
     const info = await promQuery('rtmanager_build_info');
     expect(info[0]?.metric.version).toMatch(/^\d+\.\d+\.\d+/);
     process.stdout.write(`prometheus: ${alert.labels.alertname} ${alert.state} for ${alert.labels.instance}\n`);
+  }, 120_000);
+
+  it('a real Prometheus fires RtmanagerWorkerStale for a reconciler whose rounds fail, on that instance only', async () => {
+    const staleInstance = hostPort(await stale.baseUrl());
+    await stale.waitForLog((l) => l.msg === 'workers and consumers started', 60_000);
+    // Every reconcile round starts by listing the records: from now on each one throws.
+    await staleDb.pool.query('ALTER TABLE rtmanager.runtime_records RENAME TO runtime_records_moved_away');
+    await stale.waitForLog((l) => l.msg === 'worker round failed' && l.worker === 'reconciler', 30_000);
+    const alert = await eventually(async () => {
+      const res = (await (await fetch(`${promUrl}/api/v1/alerts`)).json()) as { data: { alerts: Array<{ labels: Record<string, string>; state: string; annotations: Record<string, string> }> } };
+      const staleAlerts = res.data.alerts.filter((a) => a.labels.alertname === 'RtmanagerWorkerStale');
+      expect(staleAlerts.filter((a) => a.labels.instance !== staleInstance), 'stale workers on the healthy RTMs').toEqual([]);
+      return staleAlerts.find((a) => a.labels.worker === 'reconciler' && a.state === 'firing');
+    }, { timeoutMs: 60_000, message: 'RtmanagerWorkerStale never fired for the reconciler' });
+    expect(alert.labels.instance).toBe(staleInstance);
+    expect(alert.annotations.runbook_url).toBe('docs/runbook.md#rtmanagerworkerstale');
+    const failures = await promQuery(`rtmanager_worker_round_duration_seconds_count{instance="${staleInstance}",worker="reconciler",outcome="failure"}`);
+    expect(Number(failures[0]?.value[1])).toBeGreaterThan(0);
+    process.stdout.write(`prometheus: ${alert.labels.alertname} ${alert.state} for ${alert.labels.instance} worker=${alert.labels.worker}: ${alert.annotations.summary}\n`);
   }, 120_000);
 });

@@ -211,7 +211,7 @@ describe('@galaxy/rtmanager-client and @galaxy/rtmctl, packed and installed', ()
     const args = [baseUrl, TOKEN, TEST_REDIS_URL, env.RTMANAGER_REDIS_KEY_PREFIX!, restGame, streamGame, ENGINE_IMAGE, ENGINE_IMAGE_PATCH];
     const run = await runTool(process.execPath, ['out/consumer.js', ...args], { cwd: projectDir(), timeoutMs: 150_000 });
     expect(run, run.stderr).toMatchObject({ code: 0 });
-    const { rest, streams } = JSON.parse(run.stdout);
+    const { rest, streams, newer } = JSON.parse(run.stdout);
 
     expect(rest.healthz).toEqual({ ok: true, status: 200, data: { status: 'ok' } });
     expect(rest.readyz).toBe('ready');
@@ -245,6 +245,13 @@ describe('@galaxy/rtmanager-client and @galaxy/rtmctl, packed and installed', ()
     expect(streams.badJob).toMatch(/^StreamPayloadError: [1-9]/);
     expect(streams.intent).toBe('image_pull_failed');
     expect(streams).toMatchObject({ validators: true, startJobValid: true, firstErrorKeyword: 'required' });
+
+    // A newer RTM (stubs in the consumer): its code, message and extra field as sent, typed unknown;
+    // an RTM that never answers: a typed timeout at timeoutMs (500 ms; the upper bound is loose).
+    expect(newer.unknown).toEqual({ kind: 'unknown_code', status: 409, code: 'brand_new', message: 'm', hint: 'x' });
+    expect(newer.timeout).toMatchObject({ typed: true, kind: 'timeout' });
+    expect(newer.timeout.afterMs).toBeGreaterThanOrEqual(490);
+    expect(newer.timeout.afterMs).toBeLessThan(5_000);
   }, 180_000);
 
   it('rtmctl works against the same RTM, and events tail follows real Redis with the key prefix', async () => {

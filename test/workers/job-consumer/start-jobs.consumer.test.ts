@@ -72,11 +72,11 @@ describe('StartJobsConsumer', () => {
 
   describe('malformed entries: answered or counted, never dropped silently, never stopping the consumer', () => {
     const invalid: Array<[string, Record<string, string> | Array<[string, string]>, RegExp]> = [
-      ['missing image_ref', { game_id: 'bad-1', requested_at_ms: '1' }, /missing field image_ref/],
-      ['missing requested_at_ms', { game_id: 'bad-2', image_ref: 'galaxy/game:1.0.0' }, /missing field requested_at_ms/],
-      ['unparsable requested_at_ms', { ...startJobFields('bad-3'), requested_at_ms: 'yesterday' }, /requested_at_ms must match pattern/],
+      ['missing image_ref', { game_id: 'bad-1', requested_at_ms: '1' }, /missing required field "image_ref"/],
+      ['missing requested_at_ms', { game_id: 'bad-2', image_ref: 'galaxy/game:1.0.0' }, /missing required field "requested_at_ms"/],
+      ['unparsable requested_at_ms', { ...startJobFields('bad-3'), requested_at_ms: 'yesterday' }, /requested_at_ms: must match pattern/],
       ['unparsable image_ref', startJobFields('bad-4', 'Galaxy Game!!'), /image_ref "Galaxy Game!!" is not a valid Docker image reference/],
-      ['empty image_ref', startJobFields('bad-5', ''), /image_ref must NOT have fewer than 1 characters/],
+      ['empty image_ref', startJobFields('bad-5', ''), /image_ref: must NOT have fewer than 1 characters/],
       [
         'repeated field',
         [['game_id', 'bad-6'], ['image_ref', 'galaxy/game:1.0.0'], ['image_ref', 'galaxy/game:2.0.0'], ['requested_at_ms', '1']],

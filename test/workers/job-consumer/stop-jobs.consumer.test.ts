@@ -89,9 +89,9 @@ describe('StopJobsConsumer', () => {
   });
 
   it.each([
-    ['unknown reason', stopJobFields('bad-1', 'bored'), /field reason must be one of: orphan_cleanup, cancelled, finished, admin_request, timeout/],
-    ['missing reason', { game_id: 'bad-2', requested_at_ms: '1' }, /missing field reason/],
-    ['unparsable requested_at_ms', { ...stopJobFields('bad-3'), requested_at_ms: '-5' }, /requested_at_ms must match pattern/],
+    ['unknown reason', stopJobFields('bad-1', 'bored'), /reason: must be one of orphan_cleanup, cancelled, finished, admin_request, timeout/],
+    ['missing reason', { game_id: 'bad-2', requested_at_ms: '1' }, /missing required field "reason"/],
+    ['unparsable requested_at_ms', { ...stopJobFields('bad-3'), requested_at_ms: '-5' }, /requested_at_ms: must match pattern/],
   ])('%s → failure result invalid_request, consumer continues', async (_name, fields, message) => {
     const world = new ConsumerWorld();
     const service = stopService();

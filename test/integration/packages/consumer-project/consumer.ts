@@ -3,8 +3,12 @@
 // + noUncheckedIndexedAccess + skipLibCheck false. Uses every REST operation of the client
 // and every stream helper, against a real RTM (REST) and real Redis (streams); prints one
 // JSON object the test asserts on. The @ts-expect-error lines are misuse the types refuse.
+import { createServer, type RequestListener } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import {
   createRtmClient,
+  isRtmTransportError,
+  RtmTransportError,
   type ErrorCode,
   type HealthSnapshot,
   type RtmOperationErrorCode,
@@ -71,6 +75,12 @@ export function misuse(client: ReturnType<typeof createRtmClient>): void {
     void snapshot.details.consecutive_failures;
     void exit;
   }
+  const failure = {} as RtmOperationResult<'internalStartRuntime'>;
+  if (!failure.ok && failure.kind === 'unknown_code') {
+    // @ts-expect-error an unknown code is not one of the contract's codes
+    const known: ErrorCode = failure.error.code;
+    void known;
+  }
 }
 
 async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
@@ -113,7 +123,7 @@ async function rest() {
   out.restart = await client.restart(restGame);
   out.operations = await client.listOperations(restGame, { limit: 5 });
   const missing: RtmOperationResult<'internalGetRuntime'> = await client.getRuntime('it-consumer-nobody');
-  const missingCode: ErrorCode | null = missing.ok ? null : missing.error.code;
+  const missingCode: ErrorCode | null = missing.ok || missing.kind !== 'error' ? null : missing.error.code;
   out.missing = { status: missing.status, code: missingCode };
   out.badBody = await client.start(restGame, '');
   out.unauthorized = await intruder.listRuntimes();
@@ -188,4 +198,48 @@ async function streams() {
   }
 }
 
-process.stdout.write(JSON.stringify({ rest: await rest(), streams: await streams() }));
+/** A stub RTM on a free local port, answering every request with `handler`. */
+async function stubRtm(handler: RequestListener): Promise<{ url: string; close: () => void }> {
+  const server = createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => {
+      server.closeAllConnections();
+      server.close();
+    },
+  };
+}
+
+/** A newer RTM: a code and a field this client never saw, and an RTM that never answers. */
+async function newerRtm() {
+  const out: Record<string, unknown> = {};
+  const newer = await stubRtm((_req, res) => {
+    res.writeHead(409, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ error: { code: 'brand_new', message: 'm', hint: 'x' } }));
+  });
+  try {
+    const result = await createRtmClient({ baseUrl: newer.url, caller: 'game_master' }).start('g1', image);
+    if (!result.ok && result.kind === 'unknown_code') {
+      const code: string = result.error.code;
+      const hint: unknown = result.error.hint;
+      out.unknown = { kind: result.kind, status: result.status, code, message: result.error.message, hint };
+    } else out.unknown = result;
+  } finally {
+    newer.close();
+  }
+  const silent = await stubRtm(() => undefined);
+  const started = Date.now();
+  try {
+    await createRtmClient({ baseUrl: silent.url }).listRuntimes({}, { timeoutMs: 500 });
+    out.timeout = 'answered';
+  } catch (err) {
+    const typed = err instanceof RtmTransportError && isRtmTransportError(err);
+    out.timeout = { typed, kind: typed ? err.kind : String(err), afterMs: Date.now() - started };
+  } finally {
+    silent.close();
+  }
+  return out;
+}
+
+process.stdout.write(JSON.stringify({ rest: await rest(), streams: await streams(), newer: await newerRtm() }));

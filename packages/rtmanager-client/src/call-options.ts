@@ -1,0 +1,80 @@
+// Per-call deadline and cancellation, and the one typed rejection of the client: a request
+// that got no HTTP answer (timed out, aborted by the caller, RTM unreachable). Every HTTP
+// answer, however odd, is a result instead (see settle-answer.ts).
+
+export interface RtmCallOptions {
+  /** Aborts the request (and the reading of its answer); the call rejects with kind `aborted`. */
+  signal?: AbortSignal;
+  /**
+   * Rejects with kind `timeout` when no whole answer arrived within this many milliseconds.
+   * The request is aborted, but RTM may still finish the operation: replaying it is safe.
+   */
+  timeoutMs?: number;
+}
+
+/** `timeout`: no answer within timeoutMs; `aborted`: the caller's signal; `unreachable`: no connection (refused, DNS, reset). */
+export type RtmTransportErrorKind = 'timeout' | 'aborted' | 'unreachable';
+
+export class RtmTransportError extends Error {
+  override readonly name = 'RtmTransportError';
+  readonly kind: RtmTransportErrorKind;
+  /** The system error code when there is one (`ECONNREFUSED`, `ENOTFOUND`, `UND_ERR_SOCKET`...). */
+  readonly code: string | null;
+
+  constructor(kind: RtmTransportErrorKind, message: string, options: { cause?: unknown; code?: string | null } = {}) {
+    super(message, { cause: options.cause });
+    this.kind = kind;
+    this.code = options.code ?? null;
+  }
+}
+
+/** Works across two copies of the package (where `instanceof` does not). */
+export function isRtmTransportError(err: unknown): err is RtmTransportError {
+  return err instanceof Error && err.name === 'RtmTransportError' && typeof (err as { kind?: unknown }).kind === 'string';
+}
+
+function systemCode(err: unknown): string | null {
+  for (let e: unknown = err, depth = 0; e !== null && typeof e === 'object' && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+  }
+  return null;
+}
+
+function checkTimeout(timeoutMs: number | undefined): void {
+  if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
+    throw new RangeError(`timeoutMs must be a positive number of milliseconds, got ${String(timeoutMs)}`);
+  }
+}
+
+/**
+ * Runs one request under the caller's signal and deadline (the call's own options win over
+ * the client's defaults) and turns a request that got no answer into an RtmTransportError.
+ */
+export async function withCallOptions<T>(
+  what: string,
+  defaults: RtmCallOptions,
+  options: RtmCallOptions | undefined,
+  request: (signal: AbortSignal | undefined) => Promise<T>,
+): Promise<T> {
+  const timeoutMs = options?.timeoutMs ?? defaults.timeoutMs;
+  checkTimeout(timeoutMs);
+  const callerSignal = options?.signal ?? defaults.signal;
+  const aborted = () => new RtmTransportError('aborted', `${what}: aborted by the caller`, { cause: callerSignal?.reason });
+  if (callerSignal?.aborted) throw aborted();
+  const deadline = timeoutMs !== undefined ? AbortSignal.timeout(timeoutMs) : undefined;
+  const signals = [callerSignal, deadline].filter((s): s is AbortSignal => s !== undefined);
+  const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
+  try {
+    return await request(signal);
+  } catch (err) {
+    if (callerSignal?.aborted) throw aborted();
+    if (deadline?.aborted) throw new RtmTransportError('timeout', `${what}: no answer from RTM within ${timeoutMs} ms`, { cause: err });
+    // fetch rejects with a TypeError when there is no connection; anything else is a bug.
+    if (err instanceof TypeError) {
+      const code = systemCode(err);
+      throw new RtmTransportError('unreachable', `${what}: cannot reach RTM: ${code ?? err.message}`, { cause: err, code });
+    }
+    throw err;
+  }
+}
