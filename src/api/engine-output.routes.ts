@@ -27,17 +27,26 @@ const c = rtmInternalContract;
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/i;
 
-/** `since` as Unix seconds: RFC 3339 (fraction kept to the nanosecond) or Unix seconds; null when neither. */
-export function parseLogSince(value: string): number | null {
-  if (/^\d{1,12}(\.\d{1,9})?$/.test(value)) return Number(value);
+/**
+ * `since` (RFC 3339, or Unix seconds) as Docker's Unix seconds with nine fraction digits,
+ * kept as text so a nanosecond timestamp (a line's own `ts`) is not rounded; null when neither.
+ */
+export function parseLogSince(value: string): string | null {
+  const unix = /^(\d{1,12})(?:\.(\d{1,9}))?$/.exec(value);
+  if (unix) return `${unix[1]}.${(unix[2] ?? '').padEnd(9, '0')}`;
   if (!RFC3339.test(value)) return null;
-  const fraction = /\.(\d+)/.exec(value)?.[1] ?? '';
   const ms = Date.parse(value.replace(/\.\d+/, ''));
-  return Number.isNaN(ms) ? null : ms / 1000 + (fraction === '' ? 0 : Number(`0.${fraction}`));
+  if (Number.isNaN(ms) || ms < 0) return null;
+  return `${Math.floor(ms / 1000)}.${(/\.(\d+)/.exec(value)?.[1] ?? '').padEnd(9, '0')}`;
 }
 
-async function* ndjson(lines: AsyncIterable<EngineLogLine>): AsyncGenerator<string> {
-  for await (const line of lines) yield `${JSON.stringify({ ts: line.ts, stream: line.stream, line: line.line })}\n`;
+/** One NDJSON string per batch: `{"ts","stream","line"}` per line (ts and stream need no escaping). */
+async function* ndjson(batches: AsyncIterable<readonly EngineLogLine[]>): AsyncGenerator<string> {
+  for await (const batch of batches) {
+    let text = '';
+    for (const l of batch) text += `{"ts":"${l.ts}","stream":"${l.stream}","line":${JSON.stringify(l.line)}}\n`;
+    yield text;
+  }
 }
 
 /** Aborts when the caller goes away (the response closes before it ends) or RTM shuts down. */
@@ -59,7 +68,7 @@ function logRefusal(request: FastifyRequest, code: ErrorCode, detail: string): v
 export function engineOutputRoutes(services: EngineOutputServices) {
   return {
     internalGetRuntimeLogs: s.route(c.internalGetRuntimeLogs, async ({ params, query, request, reply }) => {
-      let since: number | undefined;
+      let since: string | undefined;
       if (query.since !== undefined) {
         const parsed = parseLogSince(query.since);
         if (parsed === null) return errorAnswer(c.internalGetRuntimeLogs, 'invalid_request', 'query.since: must be RFC 3339 (e.g. 2026-01-02T03:04:05Z) or Unix seconds');
@@ -76,6 +85,9 @@ export function engineOutputRoutes(services: EngineOutputServices) {
       }
       const body = Readable.from(ndjson(opened.lines), { objectMode: false, highWaterMark: 16 * 1024 });
       body.once('close', release);
+      // A followed answer is long-lived: its connection is not reused, so once it ends (say at
+      // shutdown) no idle keep-alive socket holds fastify's close open.
+      if (query.follow) void reply.header('connection', 'close');
       return { status: 200, body };
     }),
 

@@ -94,8 +94,11 @@ export interface EngineLogLine {
 export interface ContainerLogsQuery {
   /** The last N lines (then, with follow, the new ones). */
   tail: number;
-  /** Unix seconds (fraction allowed): only lines from then on. */
-  since?: number;
+  /**
+   * Only lines from then on: Unix seconds as a decimal string with up to nine fraction
+   * digits (Docker's own format; a double would round a nanosecond timestamp).
+   */
+  since?: string;
   follow: boolean;
   /** Ends the iteration (caller gone, RTM shutting down). */
   signal: AbortSignal;
@@ -154,12 +157,13 @@ export interface DockerRuntime {
   /** Label-filtered (owned) container events; ends when the stream breaks or signal aborts. */
   events(query: DockerEventsQuery): AsyncIterable<DockerEvent>;
   /**
-   * A container's output. Connecting is a normal call (deadline, DockerError('not_found')
-   * for no such container, DockerError('conflict') when its log driver cannot be read
-   * back); the lines are then read only as fast as the caller iterates, until the output
-   * ends (the container stopped, when following) or `query.signal` aborts.
+   * A container's output, in batches of lines as they arrive (never empty). Connecting is a
+   * normal call (deadline, DockerError('not_found') for no such container,
+   * DockerError('conflict') when its log driver cannot be read back); the lines are then
+   * read only as fast as the caller iterates, until the output ends (the container
+   * stopped, when following) or `query.signal` aborts.
    */
-  containerLogs(id: string, query: ContainerLogsQuery): Promise<AsyncIterable<EngineLogLine>>;
+  containerLogs(id: string, query: ContainerLogsQuery): Promise<AsyncIterable<readonly EngineLogLine[]>>;
   /**
    * One stats reading. `oneShot` answers at the daemon's next collection (no previous
    * reading); otherwise the daemon waits for two, and `previousCpu` is set. null when no

@@ -302,11 +302,11 @@ export class FakeDockerRuntime implements DockerRuntime {
     for (const l of this.logListeners) l(c.id);
   }
 
-  async containerLogs(id: string, query: ContainerLogsQuery): Promise<AsyncIterable<EngineLogLine>> {
+  async containerLogs(id: string, query: ContainerLogsQuery): Promise<AsyncIterable<readonly EngineLogLine[]>> {
     this.record('containerLogs', [id, { tail: query.tail, since: query.since, follow: query.follow }]);
     const c = this.mustGet(id);
     if (c.spec?.logDriver === 'none') throw new DockerError('conflict', 'configured logging driver does not support reading', 501);
-    const since = query.since === undefined ? -Infinity : query.since * 1000;
+    const since = query.since === undefined ? -Infinity : Number(query.since) * 1000;
     const shown = (l: EngineLogLine) => Date.parse(l.ts) >= since;
     const listeners = this.logListeners;
     const fake = this;
@@ -315,7 +315,7 @@ export class FakeDockerRuntime implements DockerRuntime {
       for (;;) {
         while (next < c.logs.length && !query.signal.aborted) {
           const l = c.logs[next++]!;
-          if (shown(l)) yield { ...l };
+          if (shown(l)) yield [{ ...l }];
         }
         const ended = () => query.signal.aborted || !fake.containers.has(c.id) || c.state !== 'running';
         if (!query.follow || ended()) return;

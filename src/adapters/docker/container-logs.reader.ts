@@ -1,4 +1,4 @@
-// A container's log answer (an HTTP response stream of multiplexed frames) as lines, read
+// A container's log answer (an HTTP response stream of multiplexed frames) as batches of lines, read
 // only as fast as the consumer iterates: nothing is buffered beyond one chunk and one
 // partial line per stream, so a slow reader slows Docker's answer (TCP backpressure)
 // instead of growing RTM's memory.
@@ -6,16 +6,19 @@ import type { Readable } from 'node:stream';
 import type { EngineLogLine } from '../../ports/docker-runtime.js';
 import { MultiplexedLogDecoder } from './multiplexed-log.decoder.js';
 
-export async function* readContainerLogs(stream: Readable, signal: AbortSignal): AsyncGenerator<EngineLogLine, void, undefined> {
+export async function* readContainerLogs(stream: Readable, signal: AbortSignal): AsyncGenerator<readonly EngineLogLine[], void, undefined> {
   const close = () => stream.destroy();
   if (signal.aborted) close();
   signal.addEventListener('abort', close, { once: true });
   const decoder = new MultiplexedLogDecoder();
   try {
+    // One batch per chunk Docker sent: one NDJSON write per chunk, not per line.
     for await (const chunk of stream) {
-      yield* decoder.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
+      const lines = decoder.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
+      if (lines.length > 0) yield lines;
     }
-    yield* decoder.end();
+    const last = decoder.end();
+    if (last.length > 0) yield last;
   } catch (err) {
     // Our own abort ends the iteration quietly; anything else is the stream breaking.
     if (!signal.aborted) throw err;

@@ -229,11 +229,11 @@ export class DockerodeRuntime implements DockerRuntime {
     }
   }
 
-  async containerLogs(id: string, query: ContainerLogsQuery): Promise<AsyncIterable<EngineLogLine>> {
+  async containerLogs(id: string, query: ContainerLogsQuery): Promise<AsyncIterable<readonly EngineLogLine[]>> {
     const stream = await this.call('containerLogs', this.options.apiTimeoutMs, async (signal) => {
       // Not dockerode's logs(): it buffers a non-follow answer whole (and a Date `since` is JSON-encoded).
       const options: Record<string, string> = { stdout: '1', stderr: '1', timestamps: '1', follow: query.follow ? '1' : '0', tail: String(query.tail) };
-      if (query.since !== undefined) options.since = query.since.toFixed(9);
+      if (query.since !== undefined) options.since = query.since;
       try {
         const statusCodes = { 200: true, 404: 'no such container', 501: 'log driver cannot be read', 500: 'server error' };
         const path = `/containers/${encodeURIComponent(id)}/logs?`;

@@ -29,26 +29,38 @@ export function normalizeLogTimestamp(raw: string): string | null {
   return Number.isNaN(ms) ? null : `${new Date(ms).toISOString().slice(0, 19)}.${fraction}Z`;
 }
 
+/** A frame without a timestamp (not produced with timestamps=1): the time it was decoded. */
+function nowTimestamp(): string {
+  return new Date().toISOString().replace('Z', '000000Z');
+}
+
+const withoutCr = (text: string): string => (text.endsWith('\r') ? text.slice(0, -1) : text);
+
 export class MultiplexedLogDecoder {
-  private buffered: Buffer = Buffer.alloc(0);
+  // Chunks not yet decoded, the first one read from `offset`. Frames are taken out of them
+  // without joining the chunks: a frame inside one chunk is a view of it, a frame across
+  // chunks is copied alone (a few bytes), so memory is the chunks Docker sent, nothing more.
+  private readonly chunks: Buffer[] = [];
+  private offset = 0;
+  private available = 0;
   private readonly pending = new Map<EngineLogStream, PendingLine>();
 
   /** The lines completed by this chunk, in order. */
   push(chunk: Buffer): EngineLogLine[] {
-    this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
     const lines: EngineLogLine[] = [];
-    let offset = 0;
-    while (this.buffered.length - offset >= HEADER_BYTES) {
-      const size = this.buffered.readUInt32BE(offset + 4);
-      if (this.buffered.length - offset - HEADER_BYTES < size) break;
-      const stream = STREAMS[this.buffered[offset] ?? 0];
-      const payload = this.buffered.subarray(offset + HEADER_BYTES, offset + HEADER_BYTES + size);
-      offset += HEADER_BYTES + size;
+    if (chunk.length === 0) return lines;
+    this.chunks.push(chunk);
+    this.available += chunk.length;
+    while (this.available >= HEADER_BYTES) {
+      const header = this.peek(HEADER_BYTES);
+      const size = header.readUInt32BE(4);
+      if (this.available - HEADER_BYTES < size) break;
+      this.take(HEADER_BYTES);
+      const payload = this.take(size);
+      const stream = STREAMS[header[0] ?? 0];
       // stdin (0) or an unknown stream byte carries nothing an engine printed.
       if (stream) this.frame(stream, payload, lines);
     }
-    // Copy the tail so the (possibly large) chunk it came from can be freed.
-    this.buffered = offset === 0 ? this.buffered : Buffer.from(this.buffered.subarray(offset));
     return lines;
   }
 
@@ -56,8 +68,48 @@ export class MultiplexedLogDecoder {
   end(): EngineLogLine[] {
     const lines: EngineLogLine[] = [];
     for (const stream of ['stdout', 'stderr'] as const) this.flush(stream, lines);
-    this.buffered = Buffer.alloc(0);
+    this.chunks.length = 0;
+    this.offset = 0;
+    this.available = 0;
     return lines;
+  }
+
+  /** The next n bytes without consuming them (a copy only when they span chunks). */
+  private peek(n: number): Buffer {
+    const first = this.chunks[0] as Buffer;
+    if (first.length - this.offset >= n) return first.subarray(this.offset, this.offset + n);
+    const out = Buffer.allocUnsafe(n);
+    let copied = 0;
+    let from = this.offset;
+    for (const c of this.chunks) {
+      copied += c.copy(out, copied, from, Math.min(c.length, from + n - copied));
+      from = 0;
+      if (copied === n) break;
+    }
+    return out;
+  }
+
+  private take(n: number): Buffer {
+    const taken = this.peek(n);
+    this.available -= n;
+    let left = n;
+    while (left > 0) {
+      const first = this.chunks[0] as Buffer;
+      const inFirst = first.length - this.offset;
+      if (inFirst > left) {
+        this.offset += left;
+        left = 0;
+      } else {
+        left -= inFirst;
+        this.chunks.shift();
+        this.offset = 0;
+      }
+    }
+    if (this.chunks.length > 0 && (this.chunks[0] as Buffer).length === this.offset) {
+      this.chunks.shift();
+      this.offset = 0;
+    }
+    return taken;
   }
 
   private frame(stream: EngineLogStream, payload: Buffer, lines: EngineLogLine[]): void {
@@ -70,8 +122,13 @@ export class MultiplexedLogDecoder {
     }
     let start = 0;
     for (let nl = text.indexOf(0x0a); nl >= 0; nl = text.indexOf(0x0a, start)) {
-      this.append(stream, ts, text.subarray(start, nl), lines);
-      this.flush(stream, lines);
+      if (!this.pending.has(stream) && nl - start < MAX_LINE_BYTES) {
+        // The common case, a whole line in one frame: decoded straight from the chunk.
+        lines.push({ ts: ts ?? nowTimestamp(), stream, line: withoutCr(text.toString('utf8', start, nl)) });
+      } else {
+        this.append(stream, ts, text.subarray(start, nl), lines);
+        this.flush(stream, lines);
+      }
       start = nl + 1;
     }
     if (start < text.length) this.append(stream, ts, text.subarray(start), lines);
@@ -81,7 +138,7 @@ export class MultiplexedLogDecoder {
     let line = this.pending.get(stream);
     if (!line) {
       // The first frame of a line gives its time (a continuation frame's own time is later).
-      line = { ts: ts ?? new Date().toISOString().replace('Z', '000000Z'), parts: [], bytes: 0 };
+      line = { ts: ts ?? nowTimestamp(), parts: [], bytes: 0 };
       this.pending.set(stream, line);
     }
     line.parts.push(Buffer.from(bytes));
@@ -93,8 +150,6 @@ export class MultiplexedLogDecoder {
     const line = this.pending.get(stream);
     if (!line) return;
     this.pending.delete(stream);
-    let text = Buffer.concat(line.parts).toString('utf8');
-    if (text.endsWith('\r')) text = text.slice(0, -1);
-    lines.push({ ts: line.ts, stream, line: text });
+    lines.push({ ts: line.ts, stream, line: withoutCr(Buffer.concat(line.parts).toString('utf8')) });
   }
 }

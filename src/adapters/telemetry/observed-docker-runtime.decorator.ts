@@ -100,7 +100,7 @@ export class ObservedDockerRuntime implements DockerRuntime {
     return this.inner.events(query);
   }
   /** Measures the connect (the answer's headers); the lines are read at the caller's pace, unmeasured. */
-  containerLogs(id: string, query: ContainerLogsQuery): Promise<AsyncIterable<EngineLogLine>> {
+  containerLogs(id: string, query: ContainerLogsQuery): Promise<AsyncIterable<readonly EngineLogLine[]>> {
     return this.observe('containerLogs', { 'container.id': id, 'docker.logs.follow': query.follow }, () => this.inner.containerLogs(id, query));
   }
   containerStats(id: string, opts: { oneShot: boolean }) {

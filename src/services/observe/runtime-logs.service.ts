@@ -10,13 +10,13 @@ import { classifyFault, OperationFailure } from '../pipeline/operation-failure.j
 export interface RuntimeLogsInput {
   gameId: string;
   tail: number;
-  /** Unix seconds (fraction allowed). */
-  since?: number;
+  /** Unix seconds, a decimal string with up to nine fraction digits. */
+  since?: string;
   follow: boolean;
   signal: AbortSignal;
 }
 
-export type RuntimeLogsResult = { outcome: 'success'; lines: AsyncIterable<EngineLogLine> } | (OperationResult & { outcome: 'failure' });
+export type RuntimeLogsResult = { outcome: 'success'; lines: AsyncIterable<readonly EngineLogLine[]> } | (OperationResult & { outcome: 'failure' });
 
 export interface RuntimeLogsDeps {
   docker: DockerRuntime;
@@ -37,7 +37,7 @@ export class RuntimeLogsService {
     }
   }
 
-  private async connect(input: RuntimeLogsInput): Promise<AsyncIterable<EngineLogLine>> {
+  private async connect(input: RuntimeLogsInput): Promise<AsyncIterable<readonly EngineLogLine[]>> {
     const record = await this.deps.records.get(input.gameId);
     if (record === null || record.status === 'removed' || record.currentContainerId === null)
       throw new OperationFailure('not_found', `game ${input.gameId} has no container (no record, or removed)`);
