@@ -29,10 +29,24 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts', 'test/adapters/**/*.test.ts', 'test/property/rest/**/*.test.ts'],
+          exclude: ['test/adapters/docker/swarm/**', 'test/integration/swarm/**', '**/node_modules/**'],
           fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 120_000,
           globalSetup: ['test/support/global-setup.ts'],
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
+          // The swarm backend on a single-node swarm (an extra dockerd in its own network
+          // namespace, started and torn down by the project's setup): part of `npm test`.
+          name: 'integration-swarm',
+          include: ['test/adapters/docker/swarm/**/*.test.ts', 'test/integration/swarm/**/*.test.ts'],
+          fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          globalSetup: ['test/support/swarm-global-setup.ts'],
         },
       },
       {

@@ -27,7 +27,7 @@ import { RedisHealthEventPublisher } from '../src/adapters/redis/health-event.pu
 import { RedisNotificationIntentPublisher } from '../src/adapters/redis/notification-intent.publisher.js';
 import { buildInternalHttpServer } from '../src/api/internal-http.server.js';
 import { loadConfig, type RtmConfig } from '../src/app/config.js';
-import { lifecycleSettingsFromConfig } from '../src/app/lifecycle-settings.js';
+import { lifecycleSettingsFromConfig } from '../src/app/composition-root.js';
 import { projectRoot } from '../src/app/project-root.js';
 import { effectiveCeilings, resourceLimitsFromLabels, type ResourceLimits } from '../src/domain/container-spec.js';
 import { containerNameFor } from '../src/domain/runtime-record.js';
@@ -36,7 +36,7 @@ import { noopMetrics } from '../src/ports/metrics.js';
 import { RecordHealthEventService } from '../src/services/health/record-health-event.service.js';
 import { RuntimeLogsService } from '../src/services/observe/runtime-logs.service.js';
 import { RuntimeStatsService } from '../src/services/observe/runtime-stats.service.js';
-import { createLifecycleServices, type LifecycleServices, type LifecycleSettings } from '../src/services/lifecycle-services.js';
+import { createLifecycleServices, type LifecycleServices, type LifecycleSettings } from '../src/services/service-graph.js';
 import { DOCKER_HOST, DOCKER_NETWORK, ENGINE_UID, POSTGRES_URL, REDIS_URL, adminQuery } from './bench-servers.js';
 import { PortTimings } from './port-timings.js';
 

@@ -15,7 +15,9 @@ import { projectRoot } from '../src/app/project-root.js';
 import { BenchFlagsError, USAGE, parseBenchFlags, type BenchFlags } from './bench-flags.js';
 import { machineFacts, renderBenchTable, renderRows, type BenchRow } from './bench-report.js';
 import { BenchRun, Interrupted } from './bench-run.js';
-import { POSTGRES_URL, REDIS_URL, benchDocker } from './bench-servers.js';
+import { preflight } from '../test/support/bootstrap-preflight.js';
+import { BENCH_IMAGE } from './bench-harness.js';
+import { DOCKER_HOST, DOCKER_NETWORK, FLEET_IMAGE, POSTGRES_URL, REDIS_URL, benchDocker } from './bench-servers.js';
 import { sweepScenario } from './burst-sweep.scenario.js';
 import { fleetScenario } from './fleet.scenario.js';
 import { BREAKDOWN_TABLE, lifecycleScenario, type LifecycleFindings } from './lifecycle.scenario.js';
@@ -73,6 +75,9 @@ async function main(): Promise<number> {
     log(`bench: ${err.message}\n${USAGE}`);
     return 2;
   }
+  // Seconds, not a scenario's 120 s readiness wait, when the machine was never bootstrapped.
+  const targets = { dockerHost: DOCKER_HOST, network: DOCKER_NETWORK, images: [BENCH_IMAGE, FLEET_IMAGE], postgresUrl: POSTGRES_URL, redisUrl: REDIS_URL };
+  if (!(await preflight('npm run bench', targets, log))) return 1;
   const run = new BenchRun(log);
   process.on('SIGINT', (s) => run.onSignal(s));
   process.on('SIGTERM', (s) => run.onSignal(s));

@@ -10,7 +10,7 @@ import type Dockerode from 'dockerode';
 import type { Redis } from 'ioredis';
 import { containerCreateOptions } from '../src/adapters/docker/container-create.mapper.js';
 import { loadConfig } from '../src/app/config.js';
-import { lifecycleSettingsFromConfig } from '../src/app/lifecycle-settings.js';
+import { lifecycleSettingsFromConfig } from '../src/app/composition-root.js';
 import pino from 'pino';
 import { DockerodeRuntime } from '../src/adapters/docker/docker-runtime.adapter.js';
 import { buildContainerSpec, resolveEngineLaunch, type ResourceLimits } from '../src/domain/container-spec.js';

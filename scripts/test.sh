@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `npm test`: the whole suite (unit + real Docker/PostgreSQL/Redis integration), on a fresh
+# `npm test`: the whole suite (unit + real Docker/PostgreSQL/Redis integration + the swarm
+# backend on a single-node swarm of its own), on a fresh
 # machine too. Ends with a plain "N passed, N failed" line for CI.
 # `npm run test:faults` runs the `faults` project the same way (RTM_TEST_PROJECTS=faults).
 set -euo pipefail
@@ -14,7 +15,7 @@ fi
 echo "test: node $("$RTM_NODE" --version) ($RTM_NODE)"
 mkdir -p .tmp
 projects=()
-for p in ${RTM_TEST_PROJECTS:-unit integration}; do projects+=(--project "$p"); done
+for p in ${RTM_TEST_PROJECTS:-unit integration integration-swarm}; do projects+=(--project "$p"); done
 report=".tmp/vitest-report-${RTM_TEST_PROJECTS:-default}.json"
 report="${report// /-}"
 rm -f "$report"

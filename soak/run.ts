@@ -16,7 +16,8 @@ import { Scenario, startFaultStack, type FaultStack } from '../test/faults/suppo
 import { LobbyStandIn, rest, readyz } from '../test/faults/support/lobby-stand-in.js';
 import { OUTAGE_MS } from '../test/faults/support/outage-run.js';
 import { driftProblems, jobProblems, ownedContainers, readOperations } from '../test/faults/support/world-audit.js';
-import { ENGINE_IMAGE, ENGINE_IMAGE_PATCH } from '../test/support/test-env.js';
+import { preflight } from '../test/support/bootstrap-preflight.js';
+import { ENGINE_IMAGE, ENGINE_IMAGE_PATCH, TEST_DOCKER_HOST, TEST_DOCKER_NETWORK } from '../test/support/test-env.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -103,6 +104,9 @@ async function pollUntil(check: () => Promise<boolean>, timeoutMs: number): Prom
 }
 
 async function main(): Promise<number> {
+  // The soak starts private PostgreSQL and Redis; Docker, the network and the images are the machine's.
+  const targets = { dockerHost: TEST_DOCKER_HOST, network: TEST_DOCKER_NETWORK, images: [ENGINE_IMAGE, ENGINE_IMAGE_PATCH] };
+  if (!(await preflight('npm run soak', targets, (line) => process.stderr.write(`${line}\n`)))) return 1;
   let stack: FaultStack | null = null;
   let s: Scenario | null = null;
   try {

@@ -3,12 +3,10 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { BuildInfo } from '../ports/diagnostics.js';
 import { projectRoot } from './project-root.js';
 
-export interface BuildInfo {
-  version: string;
-  commit: string;
-}
+export type { BuildInfo };
 
 export function readBuildInfo(root: string = projectRoot()): BuildInfo {
   const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version?: string };

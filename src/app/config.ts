@@ -11,6 +11,16 @@ import { EnvReader, parseHostPort, parseId, parseKeyValues, parsePositiveSeconds
 import { IMAGE_PULL_POLICIES, type ImagePullPolicy } from '../domain/image-pull-policy.js';
 import type { ProbeTarget } from '../domain/probe-target.js';
 export type { ProbeTarget };
+export const ENGINE_BACKENDS = ['docker', 'swarm'] as const;
+export type EngineBackend = (typeof ENGINE_BACKENDS)[number];
+/**
+ * §2's hardening rows a Swarm service spec cannot carry as RTM writes it (Engine API 1.41):
+ * no-new-privileges (a spec field from API 1.44), swap = memory (from 1.52), a private cgroup
+ * namespace (never). docs/swarm.md has the table per engine version.
+ */
+export const SWARM_HARDENING_ROWS = ['no_new_privileges', 'swap_limit', 'cgroupns'] as const;
+export type SwarmHardeningRow = (typeof SWARM_HARDENING_ROWS)[number];
+
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 
 export interface RtmConfig {
@@ -25,6 +35,10 @@ export interface RtmConfig {
     imageAllowlist: string[];
     /** Client TLS for a tcp:// / https:// endpoint (verified against `ca`); null = none. */
     tls: DockerTlsFiles | null;
+    /** `docker`: containers on one daemon; `swarm`: a service per game on a Swarm manager (CONTRACT §11). */
+    engineBackend: EngineBackend;
+    /** Hardening rows a service spec cannot express that the operator waived (swarm only). */
+    swarmHardeningWaiver: SwarmHardeningRow[];
   };
   postgres: { url: string; poolMax: number };
   redis: { url: string; keyPrefix: string };
@@ -166,10 +180,27 @@ function connections(r: EnvReader, env: Env, prefix: string): Pick<RtmConfig, 'l
       pullPolicy: r.oneOf('RTMANAGER_IMAGE_PULL_POLICY', IMAGE_PULL_POLICIES, 'if_not_present'),
       imageAllowlist: r.list('RTMANAGER_IMAGE_ALLOWLIST'),
       tls: readDockerTls(env, dockerHost, r.problems),
+      engineBackend: r.oneOf('RTMANAGER_ENGINE_BACKEND', ENGINE_BACKENDS, 'docker'),
+      swarmHardeningWaiver: swarmWaiver(r),
     },
     postgres: { url: postgresUrl, poolMax: r.number('RTMANAGER_POSTGRES_POOL_MAX', 10, { min: 1, max: 200 }) },
     redis: { url: redisConnectionTarget(redisUrl), keyPrefix: prefix },
   };
+}
+
+/** Swarm mode starts only when every row it cannot express is waived (CONTRACT §11). */
+function swarmWaiver(r: EnvReader): SwarmHardeningRow[] {
+  const listed = r.list('RTMANAGER_SWARM_HARDENING_WAIVER');
+  const known = (v: string): v is SwarmHardeningRow => (SWARM_HARDENING_ROWS as readonly string[]).includes(v);
+  for (const v of listed.filter((x) => !known(x)))
+    r.problem(`RTMANAGER_SWARM_HARDENING_WAIVER: unknown row ${JSON.stringify(v)} (expected ${SWARM_HARDENING_ROWS.join(', ')})`);
+  const waived = listed.filter(known);
+  const missing = SWARM_HARDENING_ROWS.filter((row) => !waived.includes(row));
+  if (r.oneOf('RTMANAGER_ENGINE_BACKEND', ENGINE_BACKENDS, 'docker') === 'swarm' && missing.length > 0)
+    r.problem(
+      `RTMANAGER_ENGINE_BACKEND=swarm: a Swarm service spec cannot express ${missing.join(', ')}; RTM refuses to start unless RTMANAGER_SWARM_HARDENING_WAIVER lists them (the nodes' daemons enforce them, or you accept the gap: docs/swarm.md)`,
+    );
+  return waived;
 }
 
 function streams(r: EnvReader, prefix: string): RtmConfig['streams'] {

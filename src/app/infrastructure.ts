@@ -10,8 +10,10 @@ import type { Logger } from 'pino';
 import type { RtmDatabase } from '../adapters/postgres/database.js';
 import { createDockerClient } from '../adapters/docker/docker-client.factory.js';
 import { DockerodeRuntime } from '../adapters/docker/docker-runtime.adapter.js';
+import { SwarmRuntime } from '../adapters/docker/swarm/swarm-runtime.adapter.js';
 import { createRtmDatabase } from '../adapters/postgres/database.js';
 import { runMigrations } from '../adapters/postgres/migrator.js';
+import type { PostgresPoolCounts } from '../adapters/telemetry/prometheus.metrics.js';
 import { RTM_TRACER_NAME, startTracing } from '../adapters/telemetry/tracing.js';
 import type { DockerRuntime } from '../ports/docker-runtime.js';
 import type { BuildInfo } from './build-info.js';
@@ -21,8 +23,10 @@ import { projectRoot } from './project-root.js';
 
 export interface Infrastructure {
   db: RtmDatabase;
+  /** The pool's live counts (the rtmanager_postgres_pool_* gauges). */
+  postgresPool: PostgresPoolCounts;
   redis: Redis;
-  /** A Redis connection of its own, for one blocking reader. */
+  /** A Redis connection of its own, for one blocking reader (one per name). */
   blockingConnection(name: string): Redis;
   docker: DockerRuntime;
   /** A raw client of the configured daemon, for the diagnostics' version call. */
@@ -57,20 +61,36 @@ export async function openInfrastructure(
   const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 2, connectTimeout: 5_000, lazyConnect: false });
   redis.on('error', (err) => logger.debug({ err: err.message }, 'redis connection error'));
   closers.add(async () => void redis.disconnect());
+  // One per name for the process's life: a trigger group started again reuses it.
+  const blocking = new Map<string, Redis>();
   const blockingConnection = (name: string): Redis => {
+    const open = blocking.get(name);
+    if (open) return open;
     const conn = redis.duplicate({ connectionName: `rtmanager-${name}` });
     conn.on('error', (err) => logger.debug({ err: err.message, connection: name }, 'redis connection error'));
     closers.add(async () => void conn.disconnect());
+    blocking.set(name, conn);
     return conn;
   };
 
   const dockerClient = createDockerClient(config.docker.host, config.docker.tls);
-  const docker =
-    dockerOverride ??
-    new DockerodeRuntime(dockerClient, {
-    apiTimeoutMs: config.docker.apiTimeoutMs,
-    pullTimeoutMs: config.docker.pullTimeoutMs,
-    logger,
-  });
-  return { db, redis, blockingConnection, docker, dockerClient, tracer: config.telemetry.otlpEndpoint !== null ? trace.getTracer(RTM_TRACER_NAME) : undefined };
+  const docker = dockerOverride ?? engineRuntime(dockerClient, config, logger);
+  return { db, postgresPool: pool, redis, blockingConnection, docker, dockerClient, tracer: config.telemetry.otlpEndpoint !== null ? trace.getTracer(RTM_TRACER_NAME) : undefined };
 }
+
+/** The Docker port over the configured engine backend (RTMANAGER_ENGINE_BACKEND). */
+function engineRuntime(dockerClient: Dockerode, config: RtmConfig, logger: Logger): DockerRuntime {
+  const timeouts = { apiTimeoutMs: config.docker.apiTimeoutMs, pullTimeoutMs: config.docker.pullTimeoutMs, logger };
+  if (config.docker.engineBackend === 'docker') return new DockerodeRuntime(dockerClient, timeouts);
+  logger.warn({ waived: config.docker.swarmHardeningWaiver }, 'swarm backend: hardening rows waived by RTMANAGER_SWARM_HARDENING_WAIVER');
+  return new SwarmRuntime(dockerClient, {
+    ...timeouts,
+    // A task may wait for its node to pull the image before it runs.
+    startTimeoutMs: config.docker.pullTimeoutMs,
+    stopGraceSeconds: config.container.stopTimeoutSeconds,
+    taskPollMs: SWARM_TASK_POLL_MS,
+  });
+}
+
+/** The docker CLI's own interval for task state; one poll covers every game. */
+const SWARM_TASK_POLL_MS = 200;

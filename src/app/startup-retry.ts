@@ -1,27 +1,21 @@
 // The startup reconcile must run before workers and consumers (CONTRACT §8) and needs
-// Docker and PostgreSQL: it is retried with the shared Backoff until it succeeds or
+// Docker and PostgreSQL: it is retried (src/timing/retry.ts) until it succeeds or
 // shutdown begins.
 import type { Logger } from 'pino';
-import { abortableSleep } from '../timing/abortable-sleep.js';
-import { Backoff, type BackoffSettings } from '../timing/backoff.policy.js';
+import type { BackoffSettings } from '../timing/backoff.policy.js';
+import { retryWithBackoff, type Retried } from '../timing/retry.js';
 
 export const STARTUP_RETRY_BACKOFF: BackoffSettings = { initialMs: 500, maxMs: 10_000 };
 
-/** Runs `task` until it resolves (true) or `signal` aborts first (false). */
-export async function retryUntilDone<T>(
+/** Runs `task` until it resolves (done) or `signal` aborts first (not done). */
+export function retryUntilDone<T>(
   what: string,
   task: () => Promise<T>,
   opts: { signal: AbortSignal; logger: Logger; backoff?: BackoffSettings },
-): Promise<{ done: true; value: T } | { done: false }> {
-  const backoff = new Backoff(opts.backoff ?? STARTUP_RETRY_BACKOFF);
-  while (!opts.signal.aborted) {
-    try {
-      return { done: true, value: await task() };
-    } catch (err) {
-      const delayMs = backoff.next();
-      opts.logger.warn({ err, retry_in_ms: delayMs }, `${what} failed; retrying`);
-      if (!(await abortableSleep(delayMs, opts.signal))) break;
-    }
-  }
-  return { done: false };
+): Promise<Retried<T>> {
+  return retryWithBackoff(task, {
+    backoff: opts.backoff ?? STARTUP_RETRY_BACKOFF,
+    signal: opts.signal,
+    onRetry: (err, delayMs) => opts.logger.warn({ err, retry_in_ms: delayMs }, `${what} failed; retrying`),
+  });
 }

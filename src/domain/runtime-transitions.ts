@@ -3,10 +3,11 @@
 // every record write goes through the pipeline's writeRecord, which refuses anything else.
 import type { RuntimeStatus } from './runtime-record.js';
 
+// restart and patch have no cause of their own: their inner stop and start write the record
+// (CONTRACT §3's "stopped -> running by restart" is restart's inner start).
 export type TransitionCause =
   | 'start'
   | 'stop'
-  | 'restart'
   | 'cleanup'
   | 'reconcile_adopt'
   | 'reconcile_mark_stopped'
@@ -23,7 +24,7 @@ export const ALLOWED_TRANSITIONS: readonly AllowedTransition[] = [
   { from: null, to: 'running', by: ['start', 'reconcile_adopt'] },
   { from: 'removed', to: 'running', by: ['start', 'reconcile_adopt'] },
   { from: 'running', to: 'stopped', by: ['stop', 'reconcile_mark_stopped'] },
-  { from: 'stopped', to: 'running', by: ['start', 'restart', 'reconcile_adopt'] },
+  { from: 'stopped', to: 'running', by: ['start', 'reconcile_adopt'] },
   { from: 'stopped', to: 'removed', by: ['cleanup', 'reconcile_dispose'] },
   { from: 'running', to: 'removed', by: ['reconcile_dispose'] },
   // The record's container vanished and another owned engine of the game runs: it becomes

@@ -1,5 +1,11 @@
 import type { RuntimeStatus } from '../domain/runtime-record.js';
 
+/** What this build is (rtmanager_build_info, diagnostics); read by app/build-info.ts. */
+export interface BuildInfo {
+  version: string;
+  commit: string;
+}
+
 /** A dependency whose server version `rtmctl diagnostics` reports (never its address or credentials). */
 export interface VersionSource {
   readonly name: 'postgres' | 'redis' | 'docker';

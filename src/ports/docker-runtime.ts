@@ -7,8 +7,6 @@ import type { ContainerSpec, HostResources } from '../domain/container-spec.js';
  * services map to the step's contract code.
  */
 export type DockerErrorKind =
-  /** Not produced by the adapter any more (DependencyUnavailable instead); kept until the REST edge stops reading it. */
-  | 'unavailable'
   /** The referenced image / container does not exist. */
   | 'not_found'
   /** Name already in use and similar. */
@@ -36,6 +34,14 @@ export interface ImageInfo {
 
 export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
 
+/** The host an engine runs on, where the backend has several (Swarm); absent on one daemon. */
+export interface EngineNode {
+  id: string;
+  hostname: string;
+  /** The manager's view of the node: `down` / `unknown` / `disconnected` mean its engines are out of reach. */
+  state: 'ready' | 'down' | 'unknown' | 'disconnected';
+}
+
 export interface ContainerInfo {
   id: string;
   name: string;
@@ -50,6 +56,8 @@ export interface ContainerInfo {
   finishedAt: Date | null;
   /** IP on each attached network, by network name. */
   networkIps: Record<string, string>;
+  /** Swarm backend: the node of the engine's task. */
+  node?: EngineNode;
 }
 
 export interface ContainerSummary {
@@ -143,9 +151,20 @@ export interface DockerRuntime {
   inspectImage(ref: string): Promise<ImageInfo | null>;
   /** Throws DockerError('not_found') for an image that cannot be pulled. */
   pullImage(ref: string): Promise<void>;
-  /** Creates (does not start). Returns the container id. */
+  /** Creates (does not start). Returns the engine's id (one daemon: the container's). */
   createContainer(spec: ContainerSpec): Promise<string>;
-  startContainer(id: string): Promise<void>;
+  /**
+   * Starts it; returns the id of the running container, the one to record. One daemon: `id`
+   * itself. Swarm: `id` names the game's service, the answer is its task's container.
+   */
+  startContainer(id: string): Promise<string>;
+  /**
+   * Replaces an owned engine that is not meant to run any more (a stopped game, a leftover) by one
+   * of `spec` under the same name, not started; returns the id to start. One daemon: force-remove
+   * and create. Swarm: one update of the existing service (new spec, ForceUpdate+1, 0 replicas),
+   * compare-and-swap on its version: restart and patch keep the service.
+   */
+  replaceContainer(existingId: string, spec: ContainerSpec): Promise<string>;
   /** null when no such container. */
   inspectContainer(idOrName: string): Promise<ContainerInfo | null>;
   /** Graceful stop; an already stopped container is fine. */

@@ -7,7 +7,11 @@ export interface GameLease {
   readonly token: string;
   /** True once renewal failed or the lease expired under us; the holder should stop mutating. */
   isLost(): boolean;
-  /** Compare-and-delete: releases only if we still hold it. Idempotent. */
+  /**
+   * Compare-and-delete: releases only if we still hold it. Idempotent. Never rejects: it is
+   * called from `finally` blocks, so a release that fails is logged by the adapter and the
+   * lease frees itself when its TTL runs out.
+   */
   release(): Promise<void>;
 }
 

@@ -1,5 +1,16 @@
 import type { HealthEventType } from '../domain/health.js';
-import type { OpKind, Outcome } from '../domain/operation.js';
+import type { OpKind, OpSource, Outcome } from '../domain/operation.js';
+
+/** One finished operation (one `operation_log` outer row). */
+export interface CompletedOperation {
+  opKind: OpKind;
+  /** Who asked: `lobby_stream`, `gm_rest`, `admin_rest`, `auto_ttl`, `auto_reconcile`. */
+  opSource: OpSource;
+  outcome: Outcome;
+  durationSeconds: number;
+  /** The result's code; failures are counted by it. */
+  errorCode?: string | null;
+}
 
 /** One answered REST request; `route` is the route template (`/api/v1/internal/runtimes/:game_id`). */
 export interface HttpRequestObservation {
@@ -28,12 +39,16 @@ export function reconcileActionOf(opKind: OpKind, outcome: Outcome): ReconcileAc
  * labels of the exported families: docs/observability.md.
  */
 export interface Metrics {
-  /** `errorCode` is the result's code (failures only are counted by code); reconcile_* successes are also reconcile actions. */
-  operationCompleted(opKind: OpKind, outcome: Outcome, durationSeconds: number, errorCode?: string | null): void;
+  /** Failures are counted by `errorCode`; reconcile_* successes are also reconcile actions. */
+  operationCompleted(operation: CompletedOperation): void;
   healthEventPublished(eventType: HealthEventType): void;
   /** A queued health event given up because the outage buffer was full. */
   healthEventDropped(eventType: HealthEventType): void;
-  streamLag(consumer: string, lagSeconds: number): void;
+  /**
+   * The consumer's lag, read at each scrape: `ageSeconds` answers how old the oldest entry
+   * it has not answered yet is (0 when none waits). Registering a consumer again replaces it.
+   */
+  observeStreamLag(consumer: string, ageSeconds: () => number): void;
   streamEntryRejected(consumer: string, reason: string): void;
   /** A Lobby job was called again after a retryable outcome (an outage, a busy lease) or a throw. */
   jobRetried(jobKind: 'start' | 'stop'): void;
@@ -54,17 +69,19 @@ export interface Metrics {
   workerStarted(worker: string, intervalSeconds: number, atSeconds: number): void;
   /** One round of a periodic worker ended (`ok` false: it threw), at `atSeconds` (Unix time). */
   workerRoundCompleted(worker: string, ok: boolean, durationSeconds: number, atSeconds: number): void;
+  /** The worker stopped (shutdown, or another instance took over): it no longer reports a last success. */
+  workerStopped(worker: string): void;
 }
 
 /** What a periodic worker reports about its rounds. */
-export type WorkerRoundMetrics = Pick<Metrics, 'workerStarted' | 'workerRoundCompleted'>;
+export type WorkerRoundMetrics = Pick<Metrics, 'workerStarted' | 'workerRoundCompleted' | 'workerStopped'>;
 
 /** Reports nothing. Test recorders extend it and override what they record. */
 export class NoopMetrics implements Metrics {
-  operationCompleted(_opKind: OpKind, _outcome: Outcome, _durationSeconds: number, _errorCode?: string | null): void {}
+  operationCompleted(_operation: CompletedOperation): void {}
   healthEventPublished(_eventType: HealthEventType): void {}
   healthEventDropped(_eventType: HealthEventType): void {}
-  streamLag(_consumer: string, _lagSeconds: number): void {}
+  observeStreamLag(_consumer: string, _ageSeconds: () => number): void {}
   streamEntryRejected(_consumer: string, _reason: string): void {}
   jobRetried(_jobKind: 'start' | 'stop'): void {}
   httpRequestCompleted(_request: HttpRequestObservation): void {}
@@ -75,6 +92,7 @@ export class NoopMetrics implements Metrics {
   leaseConflict(_opKind: OpKind): void {}
   workerStarted(_worker: string, _intervalSeconds: number, _atSeconds: number): void {}
   workerRoundCompleted(_worker: string, _ok: boolean, _durationSeconds: number, _atSeconds: number): void {}
+  workerStopped(_worker: string): void {}
 }
 
 /** A plain object (spreadable: `{ ...noopMetrics, jobRetried }`), unlike a class instance. */
@@ -82,7 +100,7 @@ export const noopMetrics: Metrics = {
   operationCompleted() {},
   healthEventPublished() {},
   healthEventDropped() {},
-  streamLag() {},
+  observeStreamLag() {},
   streamEntryRejected() {},
   jobRetried() {},
   httpRequestCompleted() {},
@@ -93,4 +111,5 @@ export const noopMetrics: Metrics = {
   leaseConflict() {},
   workerStarted() {},
   workerRoundCompleted() {},
+  workerStopped() {},
 };

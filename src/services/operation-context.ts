@@ -21,11 +21,6 @@ export interface OperationContext {
   deferRetryable?: boolean;
 }
 
-/** The context of an inner operation (restart/patch's stop and start): same caller, same job. */
-export function innerContext(outer: OperationContext, correlationId: string): OperationContext {
-  return { ...pickContext(outer), correlationId };
-}
-
 export function pickContext(input: OperationContext): OperationContext {
   const { opSource, correlationId, retries, deferRetryable } = input;
   return {

@@ -1,5 +1,7 @@
-// The one timeout race of the codebase: settle with the work, or reject with what
-// `onTimeout` builds once `ms` have passed. The timer never outlives the race.
+// A timeout race: settle with the work, or reject with what `onTimeout` builds once `ms`
+// have passed (the Docker adapter's calls, the health checks, readiness, shutdown). The
+// timer never outlives the race. A call that takes an AbortSignal and stops by itself (the
+// probe's fetch) is given a timer that aborts it instead.
 export async function withDeadline<T>(work: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {

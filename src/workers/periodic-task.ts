@@ -46,6 +46,7 @@ export class PeriodicTask {
     this.timer = null;
     this.abort?.abort();
     await this.inFlight;
+    this.opts.metrics?.workerStopped(this.opts.name);
   }
 
   private schedule(delayMs: number): void {

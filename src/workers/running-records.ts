@@ -1,5 +1,7 @@
 // Every record of one status, page by page (ascending game_id), for the workers that visit
-// them all each round. Paging keeps one round's memory bounded on a large fleet.
+// them all each round. Paging bounds each query, not a round's memory: recordsWithStatus
+// yields one record at a time (the listener's resync walks it so), while the list* forms
+// collect the whole fleet (the reconciler, probe and inspect rounds need it all at once).
 import type { RuntimeRecord, RuntimeStatus } from '../domain/runtime-record.js';
 import type { RuntimeRecordStore } from '../ports/runtime-record.store.js';
 

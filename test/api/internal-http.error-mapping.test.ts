@@ -147,7 +147,7 @@ describe('faultErrorCode', () => {
     ['Redis unavailable', new DependencyUnavailable('redis', 'x'), 'service_unavailable'],
     ['Docker unavailable', new DependencyUnavailable('docker', 'x'), 'docker_unavailable'],
     ['a driver error nobody classified', Object.assign(new Error('Connection terminated unexpectedly'), { code: '08006' }), 'internal_error'],
-    ['a Docker error the service did not map', new DockerError('unavailable', 'socket hang up'), 'internal_error'],
+    ['a Docker error the service did not map', new DockerError('failed', 'conflicting options'), 'internal_error'],
     ['a string', 'boom', 'internal_error'],
     ['null', null, 'internal_error'],
   ] as const)('%s -> %s', (_name, err, code) => {

@@ -198,3 +198,27 @@ describe('loadConfig: engine ceilings and hardening (issue 9 items 6, 9)', () =>
     expect(loadConfig({ ...minimal, RTMANAGER_ENGINE_USER: '0:0', RTMANAGER_ALLOW_ROOT_ENGINES: 'true' }).container.hardening.user).toBe('0:0');
   });
 });
+
+describe('loadConfig: engine backend (issue 20, CONTRACT §11)', () => {
+  it('defaults to the docker backend and needs no waiver there', () => {
+    const c = loadConfig(minimal);
+    expect(c.docker.engineBackend).toBe('docker');
+    expect(c.docker.swarmHardeningWaiver).toEqual([]);
+  });
+
+  it('swarm mode refuses to start until every row a service spec cannot express is waived, naming them', () => {
+    const problems = problemsOf({ ...minimal, RTMANAGER_ENGINE_BACKEND: 'swarm', RTMANAGER_SWARM_HARDENING_WAIVER: 'cgroupns' });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/RTMANAGER_SWARM_HARDENING_WAIVER/);
+    expect(problems[0]).toMatch(/no_new_privileges, swap_limit/);
+    expect(problems[0]).not.toMatch(/cgroupns;/);
+    const c = loadConfig({ ...minimal, RTMANAGER_ENGINE_BACKEND: 'swarm', RTMANAGER_SWARM_HARDENING_WAIVER: 'no_new_privileges,swap_limit,cgroupns' });
+    expect(c.docker.engineBackend).toBe('swarm');
+    expect(c.docker.swarmHardeningWaiver).toEqual(['no_new_privileges', 'swap_limit', 'cgroupns']);
+  });
+
+  it('an unknown backend or waiver row is a problem by name', () => {
+    expect(problemsOf({ ...minimal, RTMANAGER_ENGINE_BACKEND: 'k8s' }).join('\n')).toMatch(/RTMANAGER_ENGINE_BACKEND/);
+    expect(problemsOf({ ...minimal, RTMANAGER_SWARM_HARDENING_WAIVER: 'privileged' }).join('\n')).toMatch(/unknown row "privileged"/);
+  });
+});

@@ -193,14 +193,22 @@ export class FakeDockerRuntime implements DockerRuntime {
     return c.id;
   }
 
-  async startContainer(id: string): Promise<void> {
+  /** Like the container adapter: force-remove, then create (both calls recorded too). */
+  async replaceContainer(existingId: string, spec: ContainerSpec): Promise<string> {
+    this.record('replaceContainer', [existingId, spec]);
+    await this.removeContainer(existingId, { force: true });
+    return this.createContainer(spec);
+  }
+
+  async startContainer(id: string): Promise<string> {
     this.record('startContainer', [id]);
     const c = this.mustGet(id);
-    if (c.state === 'running') return; // Docker: 304, no event
+    if (c.state === 'running') return c.id; // Docker: 304, no event
     c.state = 'running';
     c.startedAt = new Date();
     c.exitCode = null;
     this.emit('start', c);
+    return c.id;
   }
 
   async inspectContainer(idOrName: string): Promise<ContainerInfo | null> {

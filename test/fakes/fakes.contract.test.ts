@@ -35,13 +35,14 @@ describeMetricsContract('FakeMetrics', () => {
     metrics,
     read: {
       operations: async (opKind, outcome) => count(metrics.operations, (o) => o.opKind === opKind && o.outcome === outcome),
+      operationsFrom: async (opKind, opSource) => count(metrics.operations, (o) => o.opKind === opKind && o.opSource === opSource),
       durations: async (opKind) => {
         const of = metrics.operations.filter((o) => o.opKind === opKind);
         return { count: of.length, sum: of.reduce((s, o) => s + o.seconds, 0) };
       },
       healthEvents: async (type) => count(metrics.healthEvents, (t) => t === type),
       droppedHealthEvents: async (type) => count(metrics.droppedHealthEvents, (t) => t === type),
-      streamLag: async (consumer) => metrics.lag.get(consumer),
+      streamLag: async (consumer) => metrics.lagOf(consumer),
       rejected: async (consumer, reason) => count(metrics.rejected, (r) => r.consumer === consumer && r.reason === reason),
       jobRetries: async (jobKind) => count(metrics.jobRetries, (k) => k === jobKind),
       operationFailures: async (opKind, code) => count(metrics.operations, (o) => o.outcome === 'failure' && o.opKind === opKind && o.errorCode === code),

@@ -1,10 +1,10 @@
 import path from 'node:path';
 import { isValidGameId } from '../../src/domain/game-id.js';
 import type { HealthEventType } from '../../src/domain/health.js';
-import type { OpKind, Outcome } from '../../src/domain/operation.js';
+import type { OpKind, OpSource, Outcome } from '../../src/domain/operation.js';
 import type { Clock } from '../../src/ports/clock.js';
 import type { LobbyClient, LobbyGameRecord } from '../../src/ports/lobby-client.js';
-import { reconcileActionOf, type HttpRequestObservation, type Metrics } from '../../src/ports/metrics.js';
+import { reconcileActionOf, type CompletedOperation, type HttpRequestObservation, type Metrics } from '../../src/ports/metrics.js';
 import type { StateDirectories } from '../../src/ports/state-directory.js';
 
 export class ManualClock implements Clock {
@@ -53,13 +53,14 @@ export class FakeLobbyClient implements LobbyClient {
 /**
  * Metrics that remember what was reported, with the Prometheus adapter's semantics (the
  * metrics contract suite in test/adapters/telemetry runs against both): counters add up,
- * the lag gauge keeps the last value and never goes below zero.
+ * the lag is read from its source at each read and never goes below zero.
  */
 export class FakeMetrics implements Metrics {
-  readonly operations: Array<{ opKind: OpKind; outcome: Outcome; seconds: number; errorCode: string | null }> = [];
+  readonly operations: Array<{ opKind: OpKind; opSource: OpSource; outcome: Outcome; seconds: number; errorCode: string | null }> = [];
   readonly healthEvents: HealthEventType[] = [];
   readonly droppedHealthEvents: HealthEventType[] = [];
-  readonly lag = new Map<string, number>();
+  /** By consumer: its lag source (read like a scrape: never below zero). */
+  readonly lagSources = new Map<string, () => number>();
   readonly rejected: Array<{ consumer: string; reason: string }> = [];
   readonly jobRetries: Array<'start' | 'stop'> = [];
   readonly httpRequests: HttpRequestObservation[] = [];
@@ -69,8 +70,8 @@ export class FakeMetrics implements Metrics {
   eventsReconnects = 0;
   readonly reconcileActions: string[] = [];
   readonly leaseConflicts: OpKind[] = [];
-  operationCompleted(opKind: OpKind, outcome: Outcome, seconds: number, errorCode: string | null = null): void {
-    this.operations.push({ opKind, outcome, seconds, errorCode });
+  operationCompleted({ opKind, opSource, outcome, durationSeconds: seconds, errorCode = null }: CompletedOperation): void {
+    this.operations.push({ opKind, opSource, outcome, seconds, errorCode });
     const reconcileKind = reconcileActionOf(opKind, outcome);
     if (reconcileKind !== null) this.reconcileActions.push(reconcileKind);
   }
@@ -80,8 +81,13 @@ export class FakeMetrics implements Metrics {
   healthEventDropped(eventType: HealthEventType): void {
     this.droppedHealthEvents.push(eventType);
   }
-  streamLag(consumer: string, lagSeconds: number): void {
-    this.lag.set(consumer, Math.max(0, lagSeconds));
+  observeStreamLag(consumer: string, ageSeconds: () => number): void {
+    this.lagSources.set(consumer, ageSeconds);
+  }
+  /** The consumer's lag now, as a scrape reads it; undefined when none registered. */
+  lagOf(consumer: string): number | undefined {
+    const source = this.lagSources.get(consumer);
+    return source === undefined ? undefined : Math.max(0, source());
   }
   streamEntryRejected(consumer: string, reason: string): void {
     this.rejected.push({ consumer, reason });
@@ -111,6 +117,9 @@ export class FakeMetrics implements Metrics {
   readonly workers = new Map<string, { intervalSeconds: number; lastSuccess: number; rounds: Array<{ ok: boolean; seconds: number }> }>();
   workerStarted(worker: string, intervalSeconds: number, atSeconds: number): void {
     this.workers.set(worker, { intervalSeconds, lastSuccess: atSeconds, rounds: this.workers.get(worker)?.rounds ?? [] });
+  }
+  workerStopped(worker: string): void {
+    this.workers.delete(worker);
   }
   workerRoundCompleted(worker: string, ok: boolean, seconds: number, atSeconds: number): void {
     const state = this.workers.get(worker) ?? { intervalSeconds: 0, lastSuccess: 0, rounds: [] };

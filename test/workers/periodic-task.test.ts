@@ -58,8 +58,9 @@ describe('PeriodicTask', () => {
     });
     task.start();
     await eventually(() => ((metrics.workers.get('reconciler')?.rounds.length ?? 0) >= 3 ? true : undefined));
+    const state = structuredClone(metrics.workers.get('reconciler'));
     await task.stop();
-    const state = metrics.workers.get('reconciler');
+    expect(metrics.workers.has('reconciler'), 'a stopped worker reports no last success').toBe(false);
     expect(state?.intervalSeconds).toBe(0.001);
     expect(state?.rounds.slice(0, 3).map((r) => r.ok)).toEqual([false, false, true]);
     // Started at 1 001 s; the two failed rounds (1 002, 1 003) left it; the third moved it.
@@ -80,9 +81,9 @@ describe('PeriodicTask', () => {
     });
     task.start();
     await eventually(() => ((metrics.workers.get('reconciler')?.rounds.length ?? 0) >= 3 ? true : undefined));
-    await task.stop();
     expect(metrics.workers.get('reconciler')?.lastSuccess).toBe(5);
     expect(metrics.workers.get('reconciler')?.rounds.every((r) => !r.ok)).toBe(true);
+    await task.stop();
   });
 
   it('runImmediately=false waits one interval before the first round', async () => {

@@ -14,7 +14,7 @@ import { FakeGameLeases } from '../fakes/coordination.fake.js';
 import { FakeDockerRuntime, type FakeContainer } from '../fakes/docker-runtime.fake.js';
 import { FakeStateDirectories, ManualClock } from '../fakes/misc.fake.js';
 import { FakeHealthEventPublisher } from '../fakes/publishers.fake.js';
-import { createReconcileServices } from '../../src/services/reconcile/reconcile-services.js';
+import { createReconcileServices } from '../../src/services/service-graph.js';
 import { FakeHealthSnapshotStore, FakeOperationLogStore, FakePendingOperationStore, FakeRuntimeRecordStore } from '../fakes/stores.fake.js';
 
 export const IMAGE = 'galaxy/game-test:1.0.0';
@@ -72,7 +72,7 @@ function buildWorld(clock: ManualClock) {
     logger: silentLogger,
   };
   const reconcile = createReconcileServices({ ...parts, settings: { graceMs: WORLD_GRACE_MS, enginePort: 8080 } });
-  return { ...parts, reconcile: reconcile.game, vanished: reconcile.vanished };
+  return { ...parts, reconcile: reconcile.game, vanished: reconcile.vanished, sync: reconcile.sync };
 }
 export type World = ReturnType<typeof buildWorld>;
 

@@ -48,8 +48,8 @@ function checkTimeout(timeoutMs: number | undefined): void {
 }
 
 /**
- * Runs one request under the caller's signal and deadline (the call's own options win over
- * the client's defaults) and turns a request that got no answer into an RtmTransportError.
+ * Runs one request under the caller's signals (the call's and the client's) and deadline (the
+ * call's `timeoutMs` wins over the client's) and turns a request that got no answer into an RtmTransportError.
  */
 export async function withCallOptions<T>(
   what: string,
@@ -59,22 +59,38 @@ export async function withCallOptions<T>(
 ): Promise<T> {
   const timeoutMs = options?.timeoutMs ?? defaults.timeoutMs;
   checkTimeout(timeoutMs);
-  const callerSignal = options?.signal ?? defaults.signal;
-  const aborted = () => new RtmTransportError('aborted', `${what}: aborted by the caller`, { cause: callerSignal?.reason });
-  if (callerSignal?.aborted) throw aborted();
-  const deadline = timeoutMs !== undefined ? AbortSignal.timeout(timeoutMs) : undefined;
-  const signals = [callerSignal, deadline].filter((s): s is AbortSignal => s !== undefined);
-  const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
+  // The call's signal and the client's both abort it. One controller per call, listeners
+  // removed when it ends: no composite signal stays attached to a long-lived client signal.
+  const callerSignals = [options?.signal, defaults.signal].filter((s): s is AbortSignal => s !== undefined);
+  const abortedBy = () => callerSignals.find((s) => s.aborted);
+  const aborted = (by: AbortSignal) => new RtmTransportError('aborted', `${what}: aborted by the caller`, { cause: by.reason });
+  const early = abortedBy();
+  if (early) throw aborted(early);
+  const controller = new AbortController();
+  let timedOut = false;
+  const onAbort = () => controller.abort();
+  for (const s of callerSignals) s.addEventListener('abort', onAbort, { once: true });
+  const timer =
+    timeoutMs !== undefined
+      ? setTimeout(() => {
+          timedOut = true;
+          controller.abort(new Error(`no answer within ${timeoutMs} ms`));
+        }, timeoutMs)
+      : undefined;
   try {
-    return await request(signal);
+    return await request(callerSignals.length > 0 || timer !== undefined ? controller.signal : undefined);
   } catch (err) {
-    if (callerSignal?.aborted) throw aborted();
-    if (deadline?.aborted) throw new RtmTransportError('timeout', `${what}: no answer from RTM within ${timeoutMs} ms`, { cause: err });
+    const by = abortedBy();
+    if (by) throw aborted(by);
+    if (timedOut) throw new RtmTransportError('timeout', `${what}: no answer from RTM within ${timeoutMs} ms`, { cause: err });
     // fetch rejects with a TypeError when there is no connection; anything else is a bug.
     if (err instanceof TypeError) {
       const code = systemCode(err);
       throw new RtmTransportError('unreachable', `${what}: cannot reach RTM: ${code ?? err.message}`, { cause: err, code });
     }
     throw err;
+  } finally {
+    clearTimeout(timer);
+    for (const s of callerSignals) s.removeEventListener('abort', onAbort);
   }
 }

@@ -24,6 +24,8 @@ export interface RtmClientOptions {
   fetch?: typeof fetch;
   /** Default deadline of every call (a call's own `timeoutMs` wins); none by default. */
   timeoutMs?: number;
+  /** Aborts every call of this client (a process shutting down, a CLI's Ctrl-C), as well as each call's own `signal`. */
+  signal?: AbortSignal;
 }
 export interface ListRuntimesQuery {
   status?: RuntimeStatus;
@@ -59,7 +61,10 @@ type Answer = Promise<{ response: Response; data?: unknown; error?: unknown }>;
 
 export function createRtmClient(options: RtmClientOptions): RtmClient {
   const raw = createRtmApiClient(options);
-  const defaults: RtmCallOptions = options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {};
+  const defaults: RtmCallOptions = {
+    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    ...(options.signal !== undefined ? { signal: options.signal } : {}),
+  };
   // RTM answers a mutation without X-Galaxy-Caller with invalid_request; that answer is
   // surfaced as a result rather than refused here, so there is one source of truth for the rule.
   const path = (gameId: string) => ({ game_id: gameId });

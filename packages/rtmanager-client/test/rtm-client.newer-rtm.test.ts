@@ -3,6 +3,7 @@
 // never comes, a connection nobody accepts. Each reaches the caller as a typed result (or a
 // typed RtmTransportError when there is no answer at all).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { getEventListeners } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRtmClient, isRtmTransportError, RtmTransportError, type RtmFailure } from '../src/index.js';
@@ -139,6 +140,20 @@ describe('the client and a newer RTM', () => {
     // Already aborted: no request at all.
     await expect(createRtmClient({ baseUrl }).healthz({ signal: controller.signal })).rejects.toMatchObject({ kind: 'aborted' });
     expect(requests).toHaveLength(1);
+  });
+
+  it("a client-wide signal aborts a call in flight, and calls leave no listener on it", async () => {
+    const answered = await stub(answer(200, JSON.stringify({ status: 'ok' })));
+    const shutdown = new AbortController();
+    const rtm = createRtmClient({ baseUrl: answered.baseUrl, signal: shutdown.signal, timeoutMs: 5_000 });
+    for (let i = 0; i < 20; i++) expect((await rtm.healthz()).ok).toBe(true);
+    expect(getEventListeners(shutdown.signal, 'abort')).toHaveLength(0);
+    const { baseUrl, requests } = await stub(never);
+    const pending = createRtmClient({ baseUrl, signal: shutdown.signal }).diagnostics();
+    await expect.poll(() => requests.length).toBe(1);
+    shutdown.abort();
+    await expect(pending).rejects.toMatchObject({ name: 'RtmTransportError', kind: 'aborted' });
+    expect(getEventListeners(shutdown.signal, 'abort')).toHaveLength(0);
   });
 
   it('nobody listening: kind unreachable with the system code', async () => {

@@ -14,6 +14,8 @@ export interface OptionSpec {
   short?: string;
   /** Shown in --help, e.g. "--status S  only runtimes in status S". */
   help: string;
+  /** The values it takes, when they are a closed list (offered by the shell completion). */
+  values?: readonly string[];
 }
 
 export type ParsedOptions = Record<string, string | boolean | undefined>;
@@ -22,6 +24,7 @@ export type ParsedOptions = Record<string, string | boolean | undefined>;
 export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
   url: { type: 'string', help: 'RTM base URL (default $RTM_URL, else http://127.0.0.1:8090)' },
   token: { type: 'string', help: 'bearer token (default $RTM_TOKEN)' },
+  timeout: { type: 'string', help: "seconds to wait for RTM's answer (default $RTM_TIMEOUT, else 30; 330 for start, restart, patch)" },
   json: { type: 'boolean', help: 'print JSON instead of tables' },
   help: { type: 'boolean', short: 'h', help: 'show help' },
 };
@@ -52,3 +55,10 @@ export function oneOf<T extends string>(value: string | boolean | undefined, nam
   throw new UsageError(`--${name} must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`);
 }
 
+
+export function positiveSeconds(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = /^[0-9]+(\.[0-9]+)?$/.test(value) ? Number(value) : NaN;
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${name} must be a positive number of seconds, got ${JSON.stringify(value)}`);
+  return n;
+}

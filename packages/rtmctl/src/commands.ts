@@ -1,5 +1,6 @@
 // Every rtmctl command: its words, arguments, options, one-line summary and handler. The
 // --help texts and docs/client.md's CLI reference are written from this table.
+import { GALAXY_CALLERS, HEALTH_EVENT_TYPES, RUNTIME_STATUSES, STOP_REASONS } from '@galaxy/rtmanager-client';
 import type { OptionSpec } from './command-line.js';
 import { diagnostics } from './diagnostics-command.js';
 import { cleanup, patch, restart, runtimesGet, runtimesLs, runtimesOps, start, stop, type CommandContext } from './runtime-commands.js';
@@ -9,12 +10,19 @@ export interface Command {
   args: string;
   summary: string;
   options: Record<string, OptionSpec>;
-  /** Absent for `events tail`, which talks to Redis instead of the REST API. */
+  /** Absent for `events tail` (Redis) and `completion` (no RTM), which run-cli runs itself. */
   run?: (ctx: CommandContext) => Promise<number>;
+  /** The values of its first argument, when they are a closed list (for the completion). */
+  argValues?: readonly string[];
+  /** Default seconds to wait for RTM's answer (--timeout, RTM_TIMEOUT win); 30 unless set. */
+  timeoutS?: number;
 }
 
+/** Above RTMANAGER_IMAGE_PULL_TIMEOUT's default (300 s) and a container start: a pull is not cut short. */
+const PULLING_TIMEOUT_S = 330;
+
 const CALLER: Record<string, OptionSpec> = {
-  caller: { type: 'string', help: 'X-Galaxy-Caller: admin_service (default) or game_master' },
+  caller: { type: 'string', help: 'X-Galaxy-Caller: admin_service (default) or game_master', values: GALAXY_CALLERS },
 };
 
 export const COMMANDS: readonly Command[] = [
@@ -23,7 +31,7 @@ export const COMMANDS: readonly Command[] = [
     args: '',
     summary: 'list runtimes (removed ones only with --all)',
     options: {
-      status: { type: 'string', help: 'only runtimes in this status (running, stopped, removed)' },
+      status: { type: 'string', help: 'only runtimes in this status (running, stopped, removed)', values: RUNTIME_STATUSES },
       all: { type: 'boolean', help: 'include removed runtimes' },
     },
     run: runtimesLs,
@@ -36,16 +44,16 @@ export const COMMANDS: readonly Command[] = [
     options: { limit: { type: 'string', help: 'at most N entries (1..500, default 50)' } },
     run: runtimesOps,
   },
-  { words: ['start'], args: 'GAME_ID IMAGE', summary: "start the game's engine container", options: CALLER, run: start },
+  { words: ['start'], args: 'GAME_ID IMAGE', summary: "start the game's engine container", options: CALLER, run: start, timeoutS: PULLING_TIMEOUT_S },
   {
     words: ['stop'],
     args: 'GAME_ID',
     summary: "stop the game's engine container (kept until cleanup)",
-    options: { ...CALLER, reason: { type: 'string', help: 'orphan_cleanup, cancelled, finished, admin_request (default) or timeout' } },
+    options: { ...CALLER, reason: { type: 'string', help: 'orphan_cleanup, cancelled, finished, admin_request (default) or timeout', values: STOP_REASONS } },
     run: stop,
   },
-  { words: ['restart'], args: 'GAME_ID', summary: 'recreate the container with the same image', options: CALLER, run: restart },
-  { words: ['patch'], args: 'GAME_ID IMAGE', summary: 'move to another patch version of the image', options: CALLER, run: patch },
+  { words: ['restart'], args: 'GAME_ID', summary: 'recreate the container with the same image', options: CALLER, run: restart, timeoutS: PULLING_TIMEOUT_S },
+  { words: ['patch'], args: 'GAME_ID IMAGE', summary: 'move to another patch version of the image', options: CALLER, run: patch, timeoutS: PULLING_TIMEOUT_S },
   { words: ['cleanup'], args: 'GAME_ID', summary: "remove a stopped game's container (never its state)", options: CALLER, run: cleanup },
   {
     words: ['events', 'tail'],
@@ -53,7 +61,7 @@ export const COMMANDS: readonly Command[] = [
     summary: 'follow runtime:health_events and runtime:job_results live',
     options: {
       game: { type: 'string', help: 'only events of this game' },
-      type: { type: 'string', help: 'only these event types, comma-separated (e.g. container_exited,job_result)' },
+      type: { type: 'string', help: 'only these event types, comma-separated (e.g. container_exited,job_result)', values: [...HEALTH_EVENT_TYPES, 'job_result'] },
       'redis-url': { type: 'string', help: 'Redis URL (default $RTM_REDIS_URL, else redis://127.0.0.1:6379)' },
       'key-prefix': { type: 'string', help: "RTM's RTMANAGER_REDIS_KEY_PREFIX (default $RTM_REDIS_KEY_PREFIX, else none)" },
       from: { type: 'string', help: 'start after this entry id (0 = from the beginning); default: only new events' },
@@ -61,4 +69,5 @@ export const COMMANDS: readonly Command[] = [
     },
   },
   { words: ['diagnostics'], args: '', summary: 'readiness, versions of RTM, PostgreSQL, Redis and Docker, runtime counts', options: {}, run: diagnostics },
+  { words: ['completion'], args: 'bash|zsh', summary: 'print the shell completion script (eval "$(rtmctl completion bash)")', options: {}, argValues: ['bash', 'zsh'] },
 ];

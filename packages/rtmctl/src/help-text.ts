@@ -21,7 +21,8 @@ export function mainHelp(): string {
     'Options of every command:',
     ...optionLines(GLOBAL_OPTIONS),
     '',
-    'Exit codes: 0 success, 1 failure result (or RTM unreachable), 2 usage error.',
+    'Exit codes: 0 success, 1 failure result (or RTM unreachable, or no answer in time), 2 usage error, 130 interrupted (Ctrl-C).',
+    '`rtmctl --version` prints the version.',
     'Run `rtmctl COMMAND --help` for the options of one command.',
   ].join('\n');
 }

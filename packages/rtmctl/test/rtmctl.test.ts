@@ -2,17 +2,36 @@
 // and JSON, exit codes 0/1/2, flags and RTM_URL/RTM_TOKEN, --help everywhere, and the
 // one-line error when RTM cannot be reached. `events tail` runs on real Redis in
 // test/integration/packages/consumer.test.ts.
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApiHarness, type ApiHarness } from '../../../test/api/support/api-harness.js';
 import { IMAGE, IMAGE_PATCH } from '../../../test/services/support/lifecycle-harness.js';
 import { COMMANDS } from '../src/commands.js';
+import { completionScript } from '../src/completion-script.js';
 import { runCli } from '../src/run-cli.js';
 
 const open: ApiHarness[] = [];
+const silent: Server[] = [];
 afterEach(async () => {
   for (const a of open.splice(0)) await a.app.close();
+  for (const s of silent.splice(0)) {
+    s.closeAllConnections();
+    await new Promise<void>((resolve) => s.close(() => resolve()));
+  }
 });
+
+/** A server that takes requests and never answers them. */
+async function neverAnswers(): Promise<{ url: string; requests: IncomingMessage[] }> {
+  const requests: IncomingMessage[] = [];
+  const server = createServer((req) => void requests.push(req));
+  silent.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests };
+}
 
 async function serve(opts: Parameters<typeof createApiHarness>[0] = {}) {
   const api = createApiHarness(opts);
@@ -24,12 +43,12 @@ async function serve(opts: Parameters<typeof createApiHarness>[0] = {}) {
   return { api, url: `http://127.0.0.1:${port}` };
 }
 
-async function rtmctl(args: string[], env: Record<string, string> = {}) {
+async function rtmctl(args: string[], env: Record<string, string> = {}, signal = new AbortController().signal) {
   const out: string[] = [];
   const err: string[] = [];
   const code = await runCli(args, {
     env,
-    signal: new AbortController().signal,
+    signal,
     output: { out: (t) => out.push(t), err: (t) => err.push(t) },
   });
   return { code, stdout: out.join('\n'), stderr: err.join('\n') };
@@ -143,5 +162,61 @@ describe('rtmctl', () => {
     const result = await rtmctl(['runtimes', 'ls', '--url', url]);
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(`rtmctl: cannot reach RTM at ${url}: ECONNREFUSED`);
+  });
+
+  it('--version prints the package version', async () => {
+    const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(await rtmctl(['--version'])).toEqual({ code: 0, stdout: `rtmctl ${pkg.version}`, stderr: '' });
+  });
+
+  it('the signal ends a command at once, aborting its request: exit 130', async () => {
+    const { url, requests } = await neverAnswers();
+    const controller = new AbortController();
+    const running = rtmctl(['runtimes', 'ls', '--url', url], {}, controller.signal);
+    await expect.poll(() => requests.length).toBe(1);
+    controller.abort();
+    expect(await running).toEqual({ code: 130, stdout: '', stderr: '' });
+    // The request's connection is closed, not left to RTM.
+    await new Promise<void>((resolve) => (requests[0]!.socket.destroyed ? resolve() : requests[0]!.socket.once('close', () => resolve())));
+    // A mutation too (its default wait is 330 s).
+    const stopping = rtmctl(['start', 'g1', IMAGE, '--url', url], {}, controller.signal);
+    expect((await stopping).code).toBe(130);
+  });
+
+  it('--timeout (or RTM_TIMEOUT) bounds the wait for an answer: exit 1, one line', async () => {
+    const { url } = await neverAnswers();
+    expect(await rtmctl(['runtimes', 'get', 'g1', '--url', url, '--timeout', '0.3'])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `rtmctl: no answer from RTM within 300 ms (${url})`,
+    });
+    expect((await rtmctl(['diagnostics', '--url', url], { RTM_TIMEOUT: '0.2' })).stderr).toBe(`rtmctl: no answer from RTM within 200 ms (${url})`);
+    expect((await rtmctl(['runtimes', 'ls', '--url', url, '--timeout', '0'])).code).toBe(2);
+    expect((await rtmctl(['runtimes', 'ls', '--url', url], { RTM_TIMEOUT: 'soon' })).stderr).toMatch(/^rtmctl: --timeout must be a positive number of seconds, got "soon"/);
+  });
+
+  it('completion bash|zsh: the script completes commands, options and closed values in a real bash', async () => {
+    const bash = await rtmctl(['completion', 'bash']);
+    expect(bash.code).toBe(0);
+    expect(bash.stdout).toBe(completionScript('bash'));
+    const complete = async (line: string) => {
+      const words = line.split(' ');
+      const script = `${bash.stdout}\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _rtmctl; printf '%s\\n' "\${COMPREPLY[@]}"`;
+      return (await promisify(execFile)('bash', ['--norc', '--noprofile', '-c', script])).stdout.trim().split('\n').sort();
+    };
+    expect(await complete('rtmctl ')).toEqual(['cleanup', 'completion', 'diagnostics', 'events', 'patch', 'restart', 'runtimes', 'start', 'stop']);
+    expect(await complete('rtmctl runtimes ')).toEqual(['get', 'ls', 'ops']);
+    expect(await complete('rtmctl runtimes ls --st')).toEqual(['--status']);
+    expect(await complete('rtmctl runtimes ls --status ')).toEqual(['removed', 'running', 'stopped']);
+    expect(await complete('rtmctl stop g1 --reason f')).toEqual(['finished']);
+    expect(await complete('rtmctl stop g1 --')).toEqual(['--caller', '--help', '--json', '--reason', '--timeout', '--token', '--url']);
+    expect(await complete('rtmctl completion ')).toEqual(['bash', 'zsh']);
+    expect(await complete('rtmctl --v')).toEqual(['--version']);
+    const zsh = await rtmctl(['completion', 'zsh']);
+    expect(zsh.stdout).toMatch(/^#compdef rtmctl\n/);
+    expect(zsh.stdout).toContain('bashcompinit');
+    expect(zsh.stdout).toContain(completionScript('bash').split('\n').slice(1).join('\n'));
+    expect((await rtmctl(['completion', 'fish'])).code).toBe(2);
+    expect((await rtmctl(['completion'])).stderr).toMatch(/^rtmctl: expected bash or zsh, got none/);
   });
 });

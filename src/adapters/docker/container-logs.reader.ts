@@ -3,8 +3,15 @@
 // partial line per stream, so a slow reader slows Docker's answer (TCP backpressure)
 // instead of growing RTM's memory.
 import type { Readable } from 'node:stream';
-import type { EngineLogLine } from '../../ports/docker-runtime.js';
+import type { ContainerLogsQuery, EngineLogLine } from '../../ports/docker-runtime.js';
 import { MultiplexedLogDecoder } from './multiplexed-log.decoder.js';
+
+/** Docker's log query (containers and Swarm tasks alike): both streams, timestamped. */
+export function logsQueryOf(query: ContainerLogsQuery): Record<string, string> {
+  const params: Record<string, string> = { stdout: '1', stderr: '1', timestamps: '1', follow: query.follow ? '1' : '0', tail: String(query.tail) };
+  if (query.since !== undefined) params.since = query.since;
+  return params;
+}
 
 export async function* readContainerLogs(stream: Readable, signal: AbortSignal): AsyncGenerator<readonly EngineLogLine[], void, undefined> {
   const close = () => stream.destroy();

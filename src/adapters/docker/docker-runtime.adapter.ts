@@ -22,10 +22,9 @@ import {
 } from '../../ports/docker-runtime.js';
 import { containerCreateOptions } from './container-create.mapper.js';
 import { decodeDockerEvent, parseEventLine, WATCHED_EVENT_ACTIONS } from './docker-event.decoder.js';
-import { DependencyUnavailable } from '../../ports/infrastructure-fault.js';
-import { daemonMessageOf, dockerStatusOf, toDockerError } from './docker-error.mapper.js';
-import { readContainerLogs } from './container-logs.reader.js';
-import { dialDocker, type StatusCodes } from './docker-dial.js';
+import { dockerCall, dockerDial, type StatusCodes } from './docker-call.js';
+import { daemonMessageOf, dockerStatusOf } from './docker-error.mapper.js';
+import { logsQueryOf, readContainerLogs } from './container-logs.reader.js';
 import { containerStatsOf, type RawContainerStats } from './container-stats.mapper.js';
 import { containerInfoOf, containerSummaryOf, hostResourcesOf, imageInfoOf, pullFailureOf } from './docker-inspect.mapper.js';
 import { decodeNdjson } from './ndjson-stream.decoder.js';
@@ -126,7 +125,12 @@ export class DockerodeRuntime implements DockerRuntime {
     });
   }
 
-  async startContainer(id: string): Promise<void> {
+  async replaceContainer(existingId: string, spec: ContainerSpec): Promise<string> {
+    await this.removeContainer(existingId, { force: true });
+    return this.createContainer(spec);
+  }
+
+  async startContainer(id: string): Promise<string> {
     await this.call('startContainer', this.options.apiTimeoutMs, async (abortSignal) => {
       try {
         await this.docker.getContainer(id).start({ abortSignal });
@@ -135,6 +139,7 @@ export class DockerodeRuntime implements DockerRuntime {
         throw err;
       }
     });
+    return id;
   }
 
   async inspectContainer(idOrName: string): Promise<ContainerInfo | null> {
@@ -232,12 +237,11 @@ export class DockerodeRuntime implements DockerRuntime {
   async containerLogs(id: string, query: ContainerLogsQuery): Promise<AsyncIterable<readonly EngineLogLine[]>> {
     const stream = await this.call('containerLogs', this.options.apiTimeoutMs, async (signal) => {
       // Not dockerode's logs(): it buffers a non-follow answer whole (and a Date `since` is JSON-encoded).
-      const options: Record<string, string> = { stdout: '1', stderr: '1', timestamps: '1', follow: query.follow ? '1' : '0', tail: String(query.tail) };
-      if (query.since !== undefined) options.since = query.since;
+      const params = logsQueryOf(query);
+      const statusCodes = { 200: true, 404: 'no such container', 501: 'log driver cannot be read', 500: 'server error' };
       try {
-        const statusCodes = { 200: true, 404: 'no such container', 501: 'log driver cannot be read', 500: 'server error' };
-        const path = `/containers/${encodeURIComponent(id)}/logs?`;
-        return await dialDocker<Readable>(this.docker.modem, { path, options, isStream: true, abortSignal: AbortSignal.any([signal, query.signal]), statusCodes });
+        // Once connected only the caller's signal ends the answer; the deadline covers the connect.
+        return await dockerDial<Readable>(this.docker, { path: `/containers/${encodeURIComponent(id)}/logs`, query: params, signal: AbortSignal.any([signal, query.signal]), statusCodes, stream: true });
       } catch (err) {
         if (dockerStatusOf(err) === 501) throw new DockerError('conflict', daemonMessageOf(err), 501);
         throw err;
@@ -248,11 +252,10 @@ export class DockerodeRuntime implements DockerRuntime {
 
   async containerStats(id: string, opts: { oneShot: boolean }): Promise<ContainerStatsSample | null> {
     // stream=false waits for the daemon's next two collections (~1 s apart); one-shot for one.
-    const raw = await this.call('containerStats', this.options.apiTimeoutMs + 2_000, async (abortSignal) => {
+    const raw = await this.call('containerStats', this.options.apiTimeoutMs + 2_000, async (signal) => {
+      const query = { stream: '0', ...(opts.oneShot ? { 'one-shot': '1' } : {}) };
       try {
-        const options = { stream: '0', ...(opts.oneShot ? { 'one-shot': '1' } : {}) };
-        const statusCodes = { 200: true, 404: 'no such container', 500: 'server error' };
-        return await dialDocker<RawContainerStats>(this.docker.modem, { path: `/containers/${encodeURIComponent(id)}/stats?`, options, abortSignal, statusCodes });
+        return await dockerDial<RawContainerStats>(this.docker, { path: `/containers/${encodeURIComponent(id)}/stats`, query, signal, statusCodes: { 200: true, 404: 'no such container', 500: 'server error' } });
       } catch (err) {
         if (dockerStatusOf(err) === 404) return null;
         throw err;
@@ -267,34 +270,20 @@ export class DockerodeRuntime implements DockerRuntime {
     // Swap stays equal to memory (no swap beyond the limit), as at create.
     if (update.memoryBytes !== undefined) body.Memory = body.MemorySwap = update.memoryBytes;
     if (update.pidsLimit !== undefined) body.PidsLimit = update.pidsLimit;
-    await this.call('updateContainer', this.options.apiTimeoutMs, (abortSignal) => this.docker.getContainer(id).update({ ...body, abortSignal }));
+    const statusCodes = { 200: true, 400: 'bad parameter', 404: 'no such container', 500: 'server error' };
+    await this.call('updateContainer', this.options.apiTimeoutMs, (signal) =>
+      dockerDial(this.docker, { path: `/containers/${encodeURIComponent(id)}/update`, method: 'POST', body, signal, statusCodes }),
+    );
   }
 
-  /** One Docker call: a deadline that aborts the request, errors mapped. */
-  private async call<T>(method: string, timeoutMs: number, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    const controller = new AbortController();
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        reject(new DependencyUnavailable('docker', `Docker daemon did not answer ${method} within ${timeoutMs} ms`));
-        controller.abort();
-      }, timeoutMs);
+  /** One Docker call: a deadline that aborts the request, errors mapped; an outage drops the cached host resources. */
+  private call<T>(method: string, timeoutMs: number, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    return dockerCall(method, timeoutMs, work, () => {
+      this.hostResourcesRead = null;
     });
-    const attempt = work(controller.signal);
-    // After the deadline the attempt rejects with an abort error nobody waits for.
-    attempt.catch(() => {});
-    try {
-      return await Promise.race([attempt, deadline]);
-    } catch (err) {
-      const mapped = toDockerError(err, method);
-      if (!(mapped instanceof DockerError)) this.hostResourcesRead = null;
-      throw mapped;
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
-  private dial<T>(path: string, abortSignal: AbortSignal, statusCodes: StatusCodes): Promise<T> {
-    return dialDocker<T>(this.docker.modem, { path, abortSignal, statusCodes });
+  private dial<T>(path: string, signal: AbortSignal, statusCodes: StatusCodes): Promise<T> {
+    return dockerDial<T>(this.docker, { path, signal, statusCodes });
   }
 }

@@ -31,6 +31,7 @@ export const DOCKER_OPERATIONS = {
   inspectImage: 'image_inspect',
   pullImage: 'pull',
   createContainer: 'container_create',
+  replaceContainer: 'container_replace',
   startContainer: 'container_start',
   inspectContainer: 'container_inspect',
   stopContainer: 'container_stop',
@@ -76,7 +77,11 @@ export class ObservedDockerRuntime implements DockerRuntime {
   createContainer(spec: ContainerSpec): Promise<string> {
     return this.observe('createContainer', { 'container.name': spec.name, 'container.image.name': spec.image }, () => this.inner.createContainer(spec));
   }
-  startContainer(id: string): Promise<void> {
+  replaceContainer(existingId: string, spec: ContainerSpec): Promise<string> {
+    const attributes = { 'container.id': existingId, 'container.name': spec.name, 'container.image.name': spec.image };
+    return this.observe('replaceContainer', attributes, () => this.inner.replaceContainer(existingId, spec));
+  }
+  startContainer(id: string): Promise<string> {
     return this.observe('startContainer', { 'container.id': id }, () => this.inner.startContainer(id));
   }
   inspectContainer(idOrName: string) {

@@ -2,13 +2,13 @@
 // that two instances (tests, or an embedded RTM) never share or clash on global state.
 // Families, labels and meaning: docs/observability.md (deploy/ alerts and dashboard use them).
 import type { Logger } from 'pino';
-import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import type { BuildInfo } from '../../app/build-info.js';
+import { Gauge, Registry, collectDefaultMetrics } from '@prometheus-io/client';
 import type { HealthEventType } from '../../domain/health.js';
 import type { OpKind, Outcome } from '../../domain/operation.js';
 import type { RuntimeStatus } from '../../domain/runtime-record.js';
 import { RUNTIME_STATUSES } from '../../domain/runtime-record.js';
-import type { HttpRequestObservation, Metrics, ReconcileActionKind } from '../../ports/metrics.js';
+import type { BuildInfo } from '../../ports/diagnostics.js';
+import type { CompletedOperation, HttpRequestObservation, Metrics, ReconcileActionKind } from '../../ports/metrics.js';
 import type { ReadinessReport } from '../../ports/readiness-check.js';
 import { withDeadline } from '../../timing/deadline.js';
 import { reconcileActionOf } from '../../ports/metrics.js';
@@ -29,12 +29,24 @@ export interface PrometheusMetricsOptions {
   buildInfo?: BuildInfo;
 }
 
+/** What pg.Pool counts (a pg.Pool is one), read at scrape time. */
+export interface PostgresPoolCounts {
+  /** Connections open (idle or checked out). */
+  readonly totalCount: number;
+  readonly idleCount: number;
+  /** Queries waiting for a connection (the pool is at its max). */
+  readonly waitingCount: number;
+}
+
 /** A scrape must answer well within Prometheus' 10 s scrape timeout, whatever a dependency does. */
 export const READINESS_SCRAPE_DEADLINE_MS = 1_500;
 
 export class PrometheusMetrics implements Metrics {
   readonly registry = new Registry();
   private readonly families: MetricFamilies;
+  /** By consumer: the age of its oldest unanswered entry, read at scrape time. */
+  private readonly streamLags = new Map<string, () => number>();
+  private postgresPool: { counts: PostgresPoolCounts; max: number } | null = null;
   private readiness: { evaluate: () => Promise<ReadinessReport>; dependencies: readonly string[] } | null = null;
   /** One readiness evaluation per scrape, shared by the two gauges that read it. */
   private readinessInFlight: Promise<ReadinessReport | null> | null = null;
@@ -81,13 +93,26 @@ export class PrometheusMetrics implements Metrics {
         for (const dependency of dependencies()) this.set({ dependency }, report?.checks[dependency]?.ok ? 1 : 0);
       },
     });
+    const streamLags = this.streamLags;
+    new Gauge({
+      name: 'rtmanager_stream_lag_seconds',
+      help: 'Age of the oldest stream entry a consumer has not answered yet (now minus its entry id time), at scrape time; 0 when none waits.',
+      labelNames: ['consumer'],
+      registers,
+      collect() {
+        for (const [consumer, age] of streamLags) this.set({ consumer }, Math.max(0, age()));
+      },
+    });
+    this.registerPoolGauges(registers);
     if (opts.buildInfo) {
       new Gauge({ name: 'rtmanager_build_info', help: 'Always 1; the labels say which build runs.', labelNames: ['version', 'commit'], registers }).set(
         { version: opts.buildInfo.version, commit: opts.buildInfo.commit },
         1,
       );
     }
-    if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    // The event loop utilization sampler (new in @prometheus-io/client) runs for the process's
+    // life: once a second, not the default 10 times, on a service that is mostly idle.
+    if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, eventLoopUtilizationTimeout: 1_000 });
   }
 
   /**
@@ -98,10 +123,15 @@ export class PrometheusMetrics implements Metrics {
     this.readiness = { evaluate, dependencies };
   }
 
-  operationCompleted(opKind: OpKind, outcome: Outcome, durationSeconds: number, errorCode: string | null = null): void {
-    this.families.operations.inc({ op_kind: opKind, outcome });
-    this.families.operationDuration.observe({ op_kind: opKind }, durationSeconds);
-    if (outcome === 'failure') this.families.operationFailures.inc({ op_kind: opKind, error_code: errorCode ?? 'unknown' });
+  /** The pool the PostgreSQL gauges report (`max`: its configured size); until set they read 0. */
+  exportPostgresPool(counts: PostgresPoolCounts, max: number): void {
+    this.postgresPool = { counts, max };
+  }
+
+  operationCompleted({ opKind, opSource, outcome, durationSeconds, errorCode }: CompletedOperation): void {
+    this.families.operations.inc({ op_kind: opKind, op_source: opSource, outcome });
+    this.families.operationDuration.observe({ op_kind: opKind, op_source: opSource }, durationSeconds);
+    if (outcome === 'failure') this.families.operationFailures.inc({ op_kind: opKind, op_source: opSource, error_code: errorCode ?? 'unknown' });
     const reconcileKind = reconcileActionOf(opKind, outcome);
     if (reconcileKind !== null) this.reconcileActionTaken(reconcileKind);
   }
@@ -114,8 +144,8 @@ export class PrometheusMetrics implements Metrics {
     this.families.droppedHealthEvents.inc({ event_type: eventType });
   }
 
-  streamLag(consumer: string, lagSeconds: number): void {
-    this.families.streamLag.set({ consumer }, Math.max(0, lagSeconds));
+  observeStreamLag(consumer: string, ageSeconds: () => number): void {
+    this.streamLags.set(consumer, ageSeconds);
   }
 
   streamEntryRejected(consumer: string, reason: string): void {
@@ -161,9 +191,33 @@ export class PrometheusMetrics implements Metrics {
     if (ok) this.families.workerLastSuccess.set({ worker }, atSeconds);
   }
 
+  workerStopped(worker: string): void {
+    // A stopped worker is not a stale one: its series go away (and with them any alert).
+    this.families.workerLastSuccess.remove({ worker });
+    this.families.workerInterval.remove({ worker });
+  }
+
   /** Body and content type for the /metrics route. */
   async render(): Promise<RenderedMetrics> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+
+  private registerPoolGauges(registers: Registry[]): void {
+    const pool = () => this.postgresPool;
+    const gauge = (name: string, help: string, read: (p: { counts: PostgresPoolCounts; max: number }) => number) =>
+      new Gauge({
+        name,
+        help,
+        registers,
+        collect() {
+          const p = pool();
+          if (p !== null) this.set(read(p));
+        },
+      });
+    gauge('rtmanager_postgres_pool_connections', 'PostgreSQL connections open in the pool (idle or in use), at scrape time.', (p) => p.counts.totalCount);
+    gauge('rtmanager_postgres_pool_idle_connections', 'PostgreSQL connections open and idle in the pool, at scrape time.', (p) => p.counts.idleCount);
+    gauge('rtmanager_postgres_pool_waiting_requests', 'Queries waiting for a PostgreSQL connection (the pool is at its max), at scrape time.', (p) => p.counts.waitingCount);
+    gauge('rtmanager_postgres_pool_max_connections', 'Configured size of the PostgreSQL pool (RTMANAGER_POSTGRES_POOL_MAX).', (p) => p.max);
   }
 
   private scrapeReadiness(): Promise<ReadinessReport | null> {

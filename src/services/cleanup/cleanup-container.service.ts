@@ -17,6 +17,8 @@ export interface CleanupContainerInput extends OperationContext {
 
 /** The pipeline's own deps (op log, lease, metrics, clock, logger) plus what the container work needs. */
 export interface CleanupContainerDeps extends OperationPipelineDeps {
+  /** The one pipeline (composition root): every operation's lease, row and metric. */
+  pipeline: OperationPipeline;
   docker: DockerRuntime;
   records: RuntimeRecordStore;
   containerIntents: ContainerIntents;
@@ -26,7 +28,7 @@ export class CleanupContainerService {
   private readonly pipeline: OperationPipeline;
 
   constructor(private readonly deps: CleanupContainerDeps) {
-    this.pipeline = new OperationPipeline(deps);
+    this.pipeline = deps.pipeline;
   }
 
   execute(input: CleanupContainerInput): Promise<OperationResult> {

@@ -9,19 +9,31 @@
 // behind it. The two writes are issued together: the append does not wait behind the
 // PostgreSQL round trip (crash detection latency), so a reader reacting to the stream entry
 // may see the snapshot a moment later (docs/workers.md).
+//
+// One death, one event: once a container's exit, OOM kill or disappearance is recorded,
+// the watchers' events about it (probe_failed, probe_recovered, inspect_unhealthy) are not:
+// a probe or inspect round that raced the death would otherwise report it again. The
+// container is watched again when Docker starts it again (containerRunsAgain).
 import type { Logger } from 'pino';
-import type { HealthEvent } from '../../domain/health.js';
+import { BoundedKeySet } from '../../domain/bounded-key-set.js';
+import { DEATH_EVENT_TYPES, WATCH_EVENT_TYPES, type HealthEvent, type HealthEventType } from '../../domain/health.js';
 import type { HealthSnapshotStore } from '../../ports/health-snapshot.store.js';
 import type { Metrics } from '../../ports/metrics.js';
 import type { HealthEventPublisher } from '../../ports/publishers.js';
-import { abortableSleep } from '../../timing/abortable-sleep.js';
 import { Backoff, type BackoffSettings } from '../../timing/backoff.policy.js';
+import { retryWithBackoff } from '../../timing/retry.js';
 import { PendingHealthEvents, type PendingHealthEvent } from './pending-health-events.js';
 
-/** What producers depend on: record one event; resolves once it is written or queued. */
+/** What producers depend on: record one event; resolves once it is written, queued or silenced. */
 export interface HealthEventRecorder {
   record(event: HealthEvent): Promise<void>;
+  /** Docker started this container again (a `start` event): its watchers may report it again. */
+  containerRunsAgain(containerId: string): void;
 }
+
+/** Containers whose death was recorded, remembered for a long uptime (oldest forgotten first). */
+const DEATHS_CAPACITY = 20_000;
+const isOneOf = (types: readonly HealthEventType[], type: HealthEventType): boolean => types.includes(type);
 
 export interface RecordHealthEventSettings {
   /** Events kept while a store is down; beyond it the oldest is dropped (counted). */
@@ -48,6 +60,7 @@ export class RecordHealthEventService implements HealthEventRecorder {
   private readonly pending: PendingHealthEvents;
   private readonly stopping = new AbortController();
   private flushing: Promise<void> | null = null;
+  private readonly deaths = new BoundedKeySet(DEATHS_CAPACITY);
 
   constructor(private readonly deps: RecordHealthEventDeps) {
     this.settings = deps.settings ?? DEFAULT_RECORD_HEALTH_EVENT_SETTINGS;
@@ -60,12 +73,28 @@ export class RecordHealthEventService implements HealthEventRecorder {
   }
 
   async record(event: HealthEvent): Promise<void> {
+    if (this.silenced(event)) return;
     const item: PendingHealthEvent = { event, snapshot: true, stream: true };
     // Decided before either write starts, so the stream's order is kept (see hasStreamDue).
     const appendNow = !this.pending.hasStreamDue() && !this.stopping.signal.aborted;
     const [snapshotError, streamError] = await Promise.all([this.writeSnapshot(item), appendNow ? this.writeStream(item) : null]);
     if (!item.snapshot && !item.stream) return;
     this.enqueue(item, snapshotError ?? streamError);
+  }
+
+  containerRunsAgain(containerId: string): void {
+    this.deaths.delete(containerId);
+  }
+
+  /** A watcher's event about a container already reported dead; remembers deaths. */
+  private silenced(event: HealthEvent): boolean {
+    if (isOneOf(DEATH_EVENT_TYPES, event.eventType)) this.deaths.add(event.containerId);
+    else if (event.eventType === 'container_started') this.deaths.delete(event.containerId);
+    else if (isOneOf(WATCH_EVENT_TYPES, event.eventType) && this.deaths.has(event.containerId)) {
+      this.deps.logger.debug({ game_id: event.gameId, container_id: event.containerId, event_type: event.eventType }, 'container already reported dead; watcher event not recorded');
+      return true;
+    }
+    return false;
   }
 
   /** Ends the retry loop (shutdown). What is still queued is logged as lost. */
@@ -122,13 +151,15 @@ export class RecordHealthEventService implements HealthEventRecorder {
   private async flushLoop(): Promise<void> {
     const backoff = new Backoff(this.settings.retry);
     let written = 0;
-    while (this.pending.size > 0) {
-      if (!(await abortableSleep(backoff.next(), this.stopping.signal))) return;
-      const progress = await this.flushOnce();
-      written += progress;
-      if (progress > 0) backoff.reset();
-    }
-    this.deps.logger.info({ written }, 'queued health events written after the store came back');
+    const flushed = await retryWithBackoff(
+      async () => {
+        const progress = await this.flushOnce();
+        written += progress;
+        if (progress > 0) backoff.reset();
+      },
+      { backoff, signal: this.stopping.signal, waitFirst: true, done: () => this.pending.size === 0 },
+    );
+    if (flushed.done) this.deps.logger.info({ written }, 'queued health events written after the store came back');
   }
 
   /**

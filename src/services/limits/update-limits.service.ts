@@ -33,6 +33,8 @@ export interface UpdateLimitsInput extends OperationContext {
 }
 
 export interface UpdateLimitsDeps extends OperationPipelineDeps {
+  /** The one pipeline (composition root): every operation's lease, row and metric. */
+  pipeline: OperationPipeline;
   docker: DockerRuntime;
   records: RuntimeRecordStore;
   settings: { containerDefaults: ContainerDefaults };
@@ -42,7 +44,7 @@ export class UpdateLimitsService {
   private readonly pipeline: OperationPipeline;
 
   constructor(private readonly deps: UpdateLimitsDeps) {
-    this.pipeline = new OperationPipeline(deps);
+    this.pipeline = deps.pipeline;
   }
 
   execute(input: UpdateLimitsInput): Promise<OperationResult> {

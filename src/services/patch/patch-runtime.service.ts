@@ -32,6 +32,8 @@ export interface PatchRuntimeSettings {
 }
 
 export interface PatchRuntimeDeps {
+  /** The one pipeline (composition root): every operation's lease, row and metric. */
+  pipeline: OperationPipeline;
   records: RuntimeRecordStore;
   operationLog: OperationLogStore;
   leases: GameLeases;
@@ -51,7 +53,7 @@ export class PatchRuntimeService {
   private readonly newCorrelationId: () => string;
 
   constructor(private readonly deps: PatchRuntimeDeps) {
-    this.pipeline = new OperationPipeline(deps);
+    this.pipeline = deps.pipeline;
     this.newCorrelationId = deps.newCorrelationId ?? randomUUID;
   }
 

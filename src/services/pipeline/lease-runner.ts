@@ -3,7 +3,7 @@
 // between their steps.
 import type { Logger } from 'pino';
 import type { GameLease, GameLeases } from '../../ports/game-lease.js';
-import { OperationFailure, classifyFault, describeError } from './operation-failure.js';
+import { OperationFailure, classifyFault } from './operation-failure.js';
 
 export class LeaseRunner {
   constructor(
@@ -32,12 +32,8 @@ export class LeaseRunner {
     try {
       return await body(lease);
     } finally {
-      try {
-        await lease.release();
-      } catch (err) {
-        // The lease expires on its own; a failed release only delays the next operation.
-        this.logger.warn({ game_id: gameId, err: describeError(err) }, 'releasing the game lease failed');
-      }
+      // Never rejects (GameLease.release): a failed release is the adapter's to log.
+      await lease.release();
     }
   }
 }

@@ -97,7 +97,13 @@ export class RecordedOperation {
     const finishedAt = this.deps.clock.now();
     const final = await this.append(result, finishedAt);
     const seconds = Math.max(0, (finishedAt.getTime() - this.startedAt.getTime()) / 1000);
-    this.deps.metrics.operationCompleted(this.scope.opKind, final.outcome, seconds, final.errorCode);
+    this.deps.metrics.operationCompleted({
+      opKind: this.scope.opKind,
+      opSource: context.opSource,
+      outcome: final.outcome,
+      durationSeconds: seconds,
+      errorCode: final.errorCode,
+    });
     const line = { outcome: final.outcome, error_code: final.errorCode, container_id: this.containerId, duration_s: seconds };
     if (final.outcome === 'success') this.log.info(line, `${this.scope.opKind} succeeded`);
     else if (final.errorCode === 'internal_error') this.log.error({ ...line, error_message: final.errorMessage }, `${this.scope.opKind} failed`);

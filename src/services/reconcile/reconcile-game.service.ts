@@ -7,13 +7,15 @@
 //   close             a restart/patch marker left by a process that died       -> its outer row (failure, interrupted)
 // The grace (containers younger than it are not drift yet) applies outside the startup
 // pass only: at startup no start of this process is in flight, and the lease guards others'.
+// A sync of the game (game-sync.service.ts) comes from news of the record's own container,
+// so marking that one stopped needs no grace.
 import { GAME_ID_LABEL, OWNER_LABEL, OWNER_VALUE } from '../../domain/container-spec.js';
 import { containerNameFor, type RuntimeRecord } from '../../domain/runtime-record.js';
 import type { ContainerInfo, ContainerState, ContainerSummary } from '../../ports/docker-runtime.js';
 import type { GameLease } from '../../ports/game-lease.js';
 import type { PendingOperation } from '../../ports/pending-operation.store.js';
 import { describeError, dockerStep, storeStep } from '../pipeline/operation-failure.js';
-import { ReconcileOperations, type ReconcileOperationsDeps } from './reconcile-operations.js';
+import { ReconcileOperations, type DisappearanceSource, type ReconcileOperationsDeps } from './reconcile-operations.js';
 
 export type ReconcileAction = 'adopted' | 'disposed' | 'markedStopped' | 'removedHalfMade' | 'closedInterrupted';
 
@@ -32,8 +34,10 @@ export interface ReconcileGameRequest {
   listed: readonly ContainerSummary[];
   /** The game's pending restart/patch marker, if the pass found one. */
   pending: PendingOperation | null;
-  /** The startup pass: the grace does not apply. */
-  startup: boolean;
+  /** The startup pass (no grace), a periodic pass, or a sync of this game after news of its container. */
+  trigger: 'startup' | 'periodic' | 'sync';
+  /** Who noticed, should the record's container be gone (container_disappeared `source`); reconcile by default. */
+  noticedBy?: DisappearanceSource;
 }
 
 export interface ReconcileGameDeps extends ReconcileOperationsDeps {
@@ -59,7 +63,7 @@ export class ReconcileGameService {
   /** Never throws: a failure is logged and reported (`failed`), and retried next pass. */
   async reconcile(request: ReconcileGameRequest): Promise<GameReconcileOutcome> {
     try {
-      return await this.operations.pipeline.withLease(
+      return await this.deps.pipeline.withLease(
         request.gameId,
         (lease) => new GamePass(this.deps, this.operations, lease, request).run(),
         async (failure) => {
@@ -103,7 +107,8 @@ class GamePass {
     const info = containerId === null ? null : await this.inspect(containerId);
     if (record?.status === 'running' && containerId !== null && info !== null) {
       if (info.running || !NOT_RUNNING_STATES.includes(info.state)) return record;
-      if (this.withinGrace(info.id)) return this.skip('grace', record);
+      // A sync comes from news of this very container (it ended): no grace.
+      if (this.request.trigger !== 'sync' && this.withinGrace(info.id)) return this.skip('grace', record);
       return this.track(await this.ops.markStopped(this.lease, record, info), 'markedStopped');
     }
     // No running record for a live container: adopt the game's running engine, if any.
@@ -112,7 +117,7 @@ class GamePass {
     if (candidate !== null) return this.track(await this.ops.adopt(this.lease, record, candidate), 'adopted');
     // The record names a container that is gone and nothing runs: the record is corrected.
     if (record !== null && containerId !== null && info === null && record.status !== 'removed')
-      return this.track(await this.ops.disposeVanished(this.lease, record, 'reconcile'), 'disposed');
+      return this.track(await this.ops.disposeVanished(this.lease, record, this.request.noticedBy ?? 'reconcile'), 'disposed');
     return record;
   }
 
@@ -161,7 +166,7 @@ class GamePass {
   }
 
   private withinGrace(containerId: string): boolean {
-    if (this.request.startup) return false;
+    if (this.request.trigger === 'startup') return false;
     const summary = this.request.listed.find((c) => c.id === containerId);
     return summary !== undefined && this.deps.clock.now().getTime() - summary.createdAt.getTime() < this.deps.settings.graceMs;
   }

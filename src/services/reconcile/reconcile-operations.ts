@@ -25,6 +25,8 @@ import { OperationPipeline, changeStatus, writeRecord } from '../pipeline/operat
 export type DisappearanceSource = 'docker_event' | 'reconcile';
 
 export interface ReconcileOperationsDeps {
+  /** The one pipeline (composition root): every operation's lease, row and metric. */
+  pipeline: OperationPipeline;
   docker: Pick<DockerRuntime, 'inspectContainer' | 'removeContainer'>;
   records: Pick<RuntimeRecordStore, 'get' | 'upsert' | 'updateStatus'>;
   operationLog: OperationLogStore;
@@ -43,10 +45,10 @@ export interface ReconcileOperationsDeps {
 const RECONCILE: OperationContext = { opSource: 'auto_reconcile' };
 
 export class ReconcileOperations {
-  readonly pipeline: OperationPipeline;
+  private readonly pipeline: OperationPipeline;
 
   constructor(private readonly deps: ReconcileOperationsDeps) {
-    this.pipeline = new OperationPipeline(deps);
+    this.pipeline = deps.pipeline;
   }
 
   /** An owned running container becomes the record's (never touched). */

@@ -5,6 +5,7 @@
 import type { Logger } from 'pino';
 import type { RuntimeRecordStore } from '../../ports/runtime-record.store.js';
 import { describeError, storeStep } from '../pipeline/operation-failure.js';
+import type { OperationPipeline } from '../pipeline/operation-pipeline.js';
 import type { DisappearanceSource, ReconcileOperations } from './reconcile-operations.js';
 
 export interface ContainerVanished {
@@ -18,6 +19,7 @@ export type VanishedOutcome = 'disposed' | 'unchanged' | 'busy' | 'failed';
 export class VanishedRuntimeService {
   constructor(
     private readonly operations: ReconcileOperations,
+    private readonly pipeline: Pick<OperationPipeline, 'withLease'>,
     private readonly records: Pick<RuntimeRecordStore, 'get'>,
     private readonly logger: Logger,
   ) {}
@@ -31,7 +33,7 @@ export class VanishedRuntimeService {
   async containerVanished(event: ContainerVanished): Promise<VanishedOutcome> {
     const log = this.logger.child({ game_id: event.gameId, container_id: event.containerId });
     try {
-      return await this.operations.pipeline.withLease<VanishedOutcome>(
+      return await this.pipeline.withLease<VanishedOutcome>(
         event.gameId,
         async (lease) => {
           const fresh = await storeStep('reading the runtime record', () => this.records.get(event.gameId));

@@ -22,6 +22,8 @@ export interface RestartRuntimeInput extends OperationContext {
 }
 
 export interface RestartRuntimeDeps {
+  /** The one pipeline (composition root): every operation's lease, row and metric. */
+  pipeline: OperationPipeline;
   records: RuntimeRecordStore;
   operationLog: OperationLogStore;
   leases: GameLeases;
@@ -40,7 +42,7 @@ export class RestartRuntimeService {
   private readonly newCorrelationId: () => string;
 
   constructor(private readonly deps: RestartRuntimeDeps) {
-    this.pipeline = new OperationPipeline(deps);
+    this.pipeline = deps.pipeline;
     this.newCorrelationId = deps.newCorrelationId ?? randomUUID;
   }
 

@@ -54,6 +54,8 @@ export interface StartRuntimeSettings {
 }
 
 export interface StartRuntimeDeps {
+  /** The one pipeline (composition root): every operation's lease, row and metric. */
+  pipeline: OperationPipeline;
   docker: DockerRuntime;
   records: RuntimeRecordStore;
   operationLog: OperationLogStore;
@@ -75,7 +77,7 @@ export class StartRuntimeService {
   private readonly announcements: StartAnnouncements;
 
   constructor(private readonly deps: StartRuntimeDeps) {
-    this.pipeline = new OperationPipeline(deps);
+    this.pipeline = deps.pipeline;
     this.announcements = new StartAnnouncements(deps);
   }
 
@@ -124,7 +126,7 @@ export class StartRuntimeService {
     const limits = withOverride(launchLimits(this.limitsFrom(image, host), image.labels), keepOverride ? overrideOf(found?.limits) : {});
     op.details.limits = limitsToWire(limits);
     const statePath = await this.ensureStateDirectory(input.gameId);
-    await this.clearLeftoverContainer(input.gameId, op);
+    const leftoverId = await this.leftoverContainer(input.gameId, op);
 
     assertLeaseHeld(lease);
     const spec = buildContainerSpec({
@@ -136,10 +138,12 @@ export class StartRuntimeService {
     });
     let createdId: string | null = null;
     try {
-      createdId = await this.createContainer(spec);
+      createdId = leftoverId === null ? await this.createContainer(spec) : await this.replaceContainer(leftoverId, spec);
       op.containerId = createdId;
-      const containerId = createdId;
-      await dockerStep('starting the container', 'container_start_failed', () => this.deps.docker.startContainer(containerId));
+      const engineId = createdId;
+      // Swarm: the service was created, the record keeps its task's container.
+      const containerId = await dockerStep('starting the container', 'container_start_failed', () => this.deps.docker.startContainer(engineId));
+      op.containerId = containerId;
       op.written = await this.writeRunningRecord(input, found, { containerId, statePath, limits }, lease);
       return succeeded(op.written);
     } catch (err) {
@@ -156,6 +160,16 @@ export class StartRuntimeService {
       if (err instanceof DockerError && err.kind === 'conflict')
         throw new OperationFailure('conflict', `container name ${spec.name} was taken concurrently: ${err.message}`);
       throw classifyFault(err, 'creating the container', 'container_start_failed');
+    }
+  }
+
+  private async replaceContainer(leftoverId: string, spec: ContainerSpec): Promise<string> {
+    try {
+      return await this.deps.docker.replaceContainer(leftoverId, spec);
+    } catch (err) {
+      if (err instanceof DockerError && err.kind === 'conflict')
+        throw new OperationFailure('conflict', `container name ${spec.name} was taken concurrently: ${err.message}`);
+      throw classifyFault(err, 'replacing the leftover container', 'container_start_failed');
     }
   }
 
@@ -206,25 +220,23 @@ export class StartRuntimeService {
 
   /**
    * A container already carrying the game's name. Ours (owned) with no running record is
-   * a leftover (a stopped engine, a crashed attempt): removed, then recreated. Anyone
-   * else's is never touched: conflict.
+   * a leftover (a stopped engine, a crashed attempt): its id, replaced once the spec is built
+   * (Swarm: the service is updated, not recreated). Anyone else's is never touched: conflict.
    */
-  private async clearLeftoverContainer(gameId: string, op: RecordedOperation): Promise<void> {
+  private async leftoverContainer(gameId: string, op: RecordedOperation): Promise<string | null> {
     const name = containerNameFor(gameId);
     const existing = await dockerStep('inspecting the container name', 'container_start_failed', () =>
       this.deps.docker.inspectContainer(name),
     );
-    if (existing === null) return;
+    if (existing === null) return null;
     if (existing.labels[OWNER_LABEL] !== OWNER_VALUE)
       throw new OperationFailure(
         'conflict',
         `a container named ${name} (${existing.id.slice(0, 12)}) exists and is not owned by rtmanager; it is left alone`,
       );
     this.deps.containerIntents.expect(existing.id, 'remove');
-    await dockerStep('removing the leftover container', 'container_start_failed', () =>
-      this.deps.docker.removeContainer(existing.id, { force: true }),
-    );
     op.details.replaced_container_id = existing.id;
+    return existing.id;
   }
 
   private writeRunningRecord(

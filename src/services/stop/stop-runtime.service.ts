@@ -27,6 +27,8 @@ export interface StopRuntimeSettings {
 
 /** The pipeline's own deps (op log, lease, metrics, clock, logger) plus what the container work needs. */
 export interface StopRuntimeDeps extends OperationPipelineDeps {
+  /** The one pipeline (composition root): every operation's lease, row and metric. */
+  pipeline: OperationPipeline;
   docker: DockerRuntime;
   records: RuntimeRecordStore;
   containerIntents: ContainerIntents;
@@ -37,7 +39,7 @@ export class StopRuntimeService {
   private readonly pipeline: OperationPipeline;
 
   constructor(private readonly deps: StopRuntimeDeps) {
-    this.pipeline = new OperationPipeline(deps);
+    this.pipeline = deps.pipeline;
   }
 
   execute(input: StopRuntimeInput): Promise<OperationResult> {

@@ -1,14 +1,10 @@
 // TTL cleanup (CONTRACT §8): every interval, `stopped` records whose last_op_at is older
 // than the retention are cleaned up through the cleanup operation with op_source
 // `auto_ttl` (it removes the container, marks the record `removed`, keeps the state dir).
-import type { Logger } from 'pino';
 import type { OpSource } from '../../domain/operation.js';
 import type { OperationResult } from '../../domain/operation-result.js';
-import type { Clock } from '../../ports/clock.js';
-import type { WorkerRoundMetrics } from '../../ports/metrics.js';
 import type { RuntimeRecordStore } from '../../ports/runtime-record.store.js';
-import type { BackgroundWorker } from '../background-worker.js';
-import { PeriodicTask } from '../periodic-task.js';
+import { PeriodicWorker, type PeriodicWorkerDeps } from '../periodic-worker.js';
 
 /** The slice of CleanupContainerService this worker needs (a stub in unit tests). */
 export interface ContainerCleanupOperation {
@@ -22,13 +18,9 @@ export interface ContainerCleanupSettings {
   batchSize?: number;
 }
 
-export interface ContainerCleanupWorkerDeps {
+export interface ContainerCleanupWorkerDeps extends PeriodicWorkerDeps {
   records: Pick<RuntimeRecordStore, 'listStoppedBefore'>;
   cleanup: ContainerCleanupOperation;
-  clock: Clock;
-  /** Round outcomes (rtmanager_worker_*); unreported when absent. */
-  metrics?: WorkerRoundMetrics | undefined;
-  logger: Logger;
   settings: ContainerCleanupSettings;
 }
 
@@ -40,31 +32,13 @@ export interface CleanupRoundReport {
 
 const DEFAULT_BATCH_SIZE = 100;
 
-export class ContainerCleanupWorker implements BackgroundWorker {
-  readonly name = 'container-cleanup';
-  private readonly log: Logger;
-  private readonly task: PeriodicTask;
-
+export class ContainerCleanupWorker extends PeriodicWorker {
   constructor(private readonly deps: ContainerCleanupWorkerDeps) {
-    this.log = deps.logger.child({ worker: this.name });
-    this.task = new PeriodicTask({
-      name: this.name,
-      metrics: deps.metrics,
-      clock: deps.clock,
-      intervalMs: deps.settings.intervalMs,
-      round: async (signal) => {
-        await this.cleanupRound(signal);
-      },
-      logger: this.log,
-    });
+    super('container-cleanup', deps);
   }
 
-  start(): void {
-    this.task.start();
-  }
-
-  stop(): Promise<void> {
-    return this.task.stop();
+  protected async round(signal: AbortSignal): Promise<void> {
+    await this.cleanupRound(signal);
   }
 
   async cleanupRound(signal: AbortSignal = new AbortController().signal): Promise<CleanupRoundReport> {

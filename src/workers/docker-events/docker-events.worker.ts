@@ -5,7 +5,8 @@
 // the few it sees twice), and resyncs: it re-inspects the running records' containers to
 // catch what the daemon no longer replays (e.g. after a daemon restart). An event it could
 // not handle (PostgreSQL down) also triggers a resync, retried until the stores answer, so a
-// death during an outage is reported once they are back. Rules: docs/workers.md.
+// death during an outage is reported once they are back. An exit also asks for the game's
+// sync, so the record reads `stopped` at once. Rules: docs/workers.md.
 import type { Logger } from 'pino';
 import { GAME_ID_LABEL, OWNER_LABEL, OWNER_VALUE } from '../../domain/container-spec.js';
 import { isValidGameId } from '../../domain/game-id.js';
@@ -16,10 +17,12 @@ import type { DockerEvent, DockerRuntime } from '../../ports/docker-runtime.js';
 import { noopMetrics, type Metrics } from '../../ports/metrics.js';
 import type { RuntimeRecordStore } from '../../ports/runtime-record.store.js';
 import type { HealthEventRecorder } from '../../services/health/record-health-event.service.js';
+import type { GameSyncService, SyncCause } from '../../services/reconcile/game-sync.service.js';
 import type { VanishedRuntimeService } from '../../services/reconcile/vanished-runtime.service.js';
 import { Backoff } from '../../timing/backoff.policy.js';
+import { retryWithBackoff } from '../../timing/retry.js';
 import type { BackgroundWorker } from '../background-worker.js';
-import { BoundedKeySet } from './bounded-key-set.js';
+import { BoundedKeySet } from '../../domain/bounded-key-set.js';
 import { waitForDaemon } from './daemon-wait.js';
 import { ExitReporter } from './exit-reporter.js';
 import { RunningRecordsResync, type ResyncReason } from './running-records.resync.js';
@@ -47,6 +50,8 @@ export interface DockerEventsWorkerDeps {
   intents: ContainerIntents;
   /** The removal of a vanished runtime: a service (services/reconcile/), this worker only triggers it. */
   vanished: Pick<VanishedRuntimeService, 'containerVanished'>;
+  /** "Sync this game now" after an exit: the record follows the death at once (a service; triggered only). */
+  sync: Pick<GameSyncService, 'sync'>;
   /** rtmanager_docker_events_connected / _reconnects_total; none when absent. */
   metrics?: Pick<Metrics, 'dockerEventsConnected' | 'dockerEventsReconnecting'>;
   clock: Clock;
@@ -119,27 +124,36 @@ export class DockerEventsWorker implements BackgroundWorker {
     return this.failedAttempts >= after ? `docker events stream down (${this.failedAttempts} reconnect attempts failed)` : null;
   }
 
+  /** Connects, and reconnects whenever the stream ends (retryWithBackoff; `reconnect` is reset once a connection stays up). */
   private async run(signal: AbortSignal): Promise<void> {
     const { settings, clock } = this.deps;
+    const metrics = this.deps.metrics ?? noopMetrics;
     // First connection: replay from the start of this second, so a death between the
     // startup reconcile and this subscription is not lost.
     let since = Math.floor(clock.now().getTime() / 1000);
     let broke = false;
-    while (!signal.aborted) {
+    const connection = async (): Promise<void> => {
       if (this.lastEventTimeNano !== null) since = Number(this.lastEventTimeNano / NANOS_PER_SECOND);
       await this.consume(since, broke, signal);
-      (this.deps.metrics ?? noopMetrics).dockerEventsConnected(false);
-      if (signal.aborted) break;
+      metrics.dockerEventsConnected(false);
       broke = true;
-      (this.deps.metrics ?? noopMetrics).dockerEventsReconnecting();
-      // failedAttempts and the backoff were reset if the connection stayed up a while.
-      const waitMs = this.reconnect.next();
-      this.failedAttempts += 1;
-      this.log.warn({ since, retry_in_ms: waitMs, attempt: this.failedAttempts }, 'docker events stream broke; reconnecting');
+    };
+    const untilDaemonAnswers = async (waitMs: number): Promise<boolean> => {
       const waited = await waitForDaemon({ waitMs, ping: () => this.deps.docker.ping(), pingEveryMs: settings.pingEveryMs ?? DEFAULT_PING_EVERY_MS, signal });
-      // The backoff itself is reset only once a connection stays up (becameHealthy).
       if (waited === 'daemon_answers') this.log.info({ attempt: this.failedAttempts }, 'docker daemon answers again; reconnecting now');
-    }
+      return waited !== 'stopped';
+    };
+    await retryWithBackoff(connection, {
+      backoff: this.reconnect,
+      signal,
+      done: () => false, // a stream never ends well: every end is a reconnect
+      wait: untilDaemonAnswers,
+      onRetry: (_, waitMs) => {
+        metrics.dockerEventsReconnecting();
+        this.failedAttempts += 1;
+        this.log.warn({ since, retry_in_ms: waitMs, attempt: this.failedAttempts }, 'docker events stream broke; reconnecting');
+      },
+    });
   }
 
   /** One connection: returns when the stream ends, throws or the worker stops. */
@@ -207,7 +221,7 @@ export class DockerEventsWorker implements BackgroundWorker {
     try {
       switch (e.action) {
         case 'start':
-          return this.exits.forget(e.containerId);
+          return this.exits.started(e.containerId);
         case 'die':
           return await this.onDie(gameId, e);
         case 'oom':
@@ -241,13 +255,20 @@ export class DockerEventsWorker implements BackgroundWorker {
     if (!(await this.currentRecord(gameId, e.containerId))) return;
     let exitCode = e.exitCode;
     if (exitCode === null) exitCode = (await this.deps.docker.inspectContainer(e.containerId))?.exitCode ?? null;
+    const byRtm = this.deps.intents.isExpected(e.containerId, 'stop') || this.deps.intents.isExpected(e.containerId, 'remove');
     await this.exits.exited(gameId, e.containerId, exitCode, nanosToDate(e.timeNano));
+    if (!byRtm) this.requestSync(gameId, 'docker_die'); // RTM's own stop/removal writes the record itself
   }
 
   private async onOom(gameId: string, e: DockerEvent): Promise<void> {
     if (this.exits.isOomReported(e.containerId)) return;
     if (!(await this.currentRecord(gameId, e.containerId))) return;
     await this.exits.oom(gameId, e.containerId, nanosToDate(e.timeNano));
+  }
+
+  /** Not awaited (the die of an OOM kill asks for it): the game's turn may come after a long operation, and events keep flowing meanwhile. */
+  private requestSync(gameId: string, cause: SyncCause): void {
+    void this.deps.sync.sync(gameId, cause);
   }
 
   /**
@@ -280,6 +301,7 @@ export class DockerEventsWorker implements BackgroundWorker {
     // The record may have changed since it was listed (an operation ran in between).
     if (!(await this.currentRecord(gameId, containerId))) return;
     await this.exits.fromInspect(gameId, containerId, info);
+    if (info.state === 'exited' || info.state === 'dead') this.requestSync(gameId, 'resync_exit');
   }
 }
 

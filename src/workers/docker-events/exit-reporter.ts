@@ -7,7 +7,7 @@ import type { Clock } from '../../ports/clock.js';
 import type { ContainerIntents } from '../../ports/container-intents.js';
 import type { ContainerInfo } from '../../ports/docker-runtime.js';
 import type { HealthEventRecorder } from '../../services/health/record-health-event.service.js';
-import { BoundedKeySet } from './bounded-key-set.js';
+import { BoundedKeySet } from '../../domain/bounded-key-set.js';
 
 const REPORTED_MARKS_CAPACITY = 20_000;
 
@@ -62,9 +62,15 @@ export class ExitReporter {
     this.deps.logger.warn({ game_id: gameId, container_id: containerId }, 'container killed by the OOM killer');
   }
 
+  /** Docker started the container (again): its next exit is news, and its watchers may report it. */
+  started(containerId: string): void {
+    this.forget(containerId);
+    this.deps.health.containerRunsAgain(containerId);
+  }
+
   /** What a resync learns from `docker inspect` of a running record's (existing) container. */
   async fromInspect(gameId: string, containerId: string, info: ContainerInfo): Promise<void> {
-    if (info.state === 'running' || info.state === 'restarting' || info.state === 'paused') return this.forget(containerId);
+    if (info.state === 'running' || info.state === 'restarting' || info.state === 'paused') return this.started(containerId);
     if (info.state !== 'exited' && info.state !== 'dead') return;
     const at = info.finishedAt ?? this.deps.clock.now();
     if (info.oomKilled) await this.oom(gameId, containerId, at);

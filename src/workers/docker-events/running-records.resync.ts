@@ -4,8 +4,8 @@
 // (a store or the daemon still down) is retried with backoff until one completes.
 import type { Logger } from 'pino';
 import type { RuntimeRecordStore } from '../../ports/runtime-record.store.js';
-import { abortableSleep } from '../../timing/abortable-sleep.js';
 import { Backoff, type BackoffSettings } from '../../timing/backoff.policy.js';
+import { retryWithBackoff } from '../../timing/retry.js';
 import { runningRecords } from '../running-records.js';
 
 export type ResyncReason = 'reconnected' | 'event_failed';
@@ -40,13 +40,13 @@ export class RunningRecordsResync {
   }
 
   private async untilDone(signal: AbortSignal): Promise<void> {
-    const retry = new Backoff(this.deps.retry);
-    while (this.wanted && !signal.aborted) {
+    const backoff = new Backoff(this.deps.retry);
+    // A request made while a pass runs (not while it waits to be retried) asks for one more.
+    const pass = (): Promise<boolean> => {
       this.wanted = false;
-      if (await this.pass(signal)) continue;
-      this.wanted = true;
-      await abortableSleep(retry.next(), signal);
-    }
+      return this.pass(signal);
+    };
+    while (this.wanted && !signal.aborted) await retryWithBackoff(pass, { backoff, signal, done: (complete) => complete });
   }
 
   /** True when every running record was checked. */

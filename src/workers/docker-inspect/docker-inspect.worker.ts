@@ -1,7 +1,9 @@
 // Periodic `docker inspect` of every running record's container (CONTRACT §7):
 // `inspect_unhealthy` when RestartCount grew since the last look, or once per container
-// and Docker status when that status contradicts the record. A missing container is not
-// this worker's business (the events listener and the reconciler own disappearance).
+// and Docker status when that status contradicts the record. A death is not this worker's
+// business: an exited or dead container is the events listener's `container_exited`, and a
+// missing one its (or the reconciler's) `container_disappeared`; an exited or dead container
+// under a running record only asks for the game's sync, so the record follows at once.
 import type { Logger } from 'pino';
 import type { RuntimeRecord } from '../../domain/runtime-record.js';
 import type { Clock } from '../../ports/clock.js';
@@ -9,6 +11,7 @@ import type { WorkerRoundMetrics } from '../../ports/metrics.js';
 import type { DockerRuntime } from '../../ports/docker-runtime.js';
 import type { RuntimeRecordStore } from '../../ports/runtime-record.store.js';
 import type { HealthEventRecorder } from '../../services/health/record-health-event.service.js';
+import type { GameSyncService } from '../../services/reconcile/game-sync.service.js';
 import type { BackgroundWorker } from '../background-worker.js';
 import { PeriodicTask } from '../periodic-task.js';
 import { listRunningRecords } from '../running-records.js';
@@ -21,6 +24,8 @@ export interface DockerInspectWorkerDeps {
   records: Pick<RuntimeRecordStore, 'list'>;
   docker: Pick<DockerRuntime, 'inspectContainer'>;
   health: HealthEventRecorder;
+  /** "Sync this game now" when its running record's container has ended (triggered only, not awaited). */
+  sync: Pick<GameSyncService, 'sync'>;
   clock: Clock;
   /** Round outcomes (rtmanager_worker_*); unreported when absent. */
   metrics?: WorkerRoundMetrics | undefined;
@@ -98,6 +103,10 @@ export class DockerInspectWorker implements BackgroundWorker {
 
     if (info.state === 'running') {
       state.reportedMismatch = null;
+      return;
+    }
+    if (info.state === 'exited' || info.state === 'dead') {
+      void this.deps.sync.sync(record.gameId, 'inspect_ended');
       return;
     }
     if (state.reportedMismatch === info.state) return;

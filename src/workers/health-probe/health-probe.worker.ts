@@ -8,13 +8,11 @@ import type { Logger } from 'pino';
 import type { ProbeTarget } from '../../domain/probe-target.js';
 import { containerNameFor, engineEndpointFor, type RuntimeRecord } from '../../domain/runtime-record.js';
 import type { DockerRuntime } from '../../ports/docker-runtime.js';
-import type { Clock } from '../../ports/clock.js';
-import type { WorkerRoundMetrics } from '../../ports/metrics.js';
 import type { RuntimeRecordStore } from '../../ports/runtime-record.store.js';
 import type { HealthEventRecorder } from '../../services/health/record-health-event.service.js';
+import { forEachBounded } from '../../timing/bounded-concurrency.js';
 import { withDeadline } from '../../timing/deadline.js';
-import type { BackgroundWorker } from '../background-worker.js';
-import { PeriodicTask } from '../periodic-task.js';
+import { PeriodicWorker, type PeriodicWorkerDeps } from '../periodic-worker.js';
 import { listRunningRecords } from '../running-records.js';
 import { keepAliveProbeClient } from './keep-alive-probe.client.js';
 
@@ -38,14 +36,10 @@ export type HostResolver = (hostname: string, timeoutMs: number) => Promise<bool
 
 export type FetchLike = (url: string, init: { signal: AbortSignal }) => Promise<{ ok: boolean; status: number; body?: { cancel(): Promise<void> } | null }>;
 
-export interface HealthProbeWorkerDeps {
+export interface HealthProbeWorkerDeps extends PeriodicWorkerDeps {
   records: Pick<RuntimeRecordStore, 'list'>;
   docker: Pick<DockerRuntime, 'inspectContainer'>;
   health: HealthEventRecorder;
-  clock: Clock;
-  /** Round outcomes (rtmanager_worker_*); unreported when absent. */
-  metrics?: WorkerRoundMetrics | undefined;
-  logger: Logger;
   settings: HealthProbeSettings;
   fetch?: FetchLike;
   resolveHost?: HostResolver;
@@ -76,17 +70,14 @@ export const dnsResolver: HostResolver = (hostname, timeoutMs) =>
     () => false,
   );
 
-export class HealthProbeWorker implements BackgroundWorker {
-  readonly name = 'health-probe';
-  private readonly log: Logger;
-  private readonly task: PeriodicTask;
+export class HealthProbeWorker extends PeriodicWorker {
   private readonly states = new Map<string, ProbeState>();
   private readonly fetch: FetchLike;
   private readonly resolveHost: HostResolver;
   private readonly closeClient: () => void = () => undefined;
 
   constructor(private readonly deps: HealthProbeWorkerDeps) {
-    this.log = deps.logger.child({ worker: this.name });
+    super('health-probe', deps);
     if (deps.fetch) {
       this.fetch = deps.fetch;
     } else {
@@ -95,22 +86,14 @@ export class HealthProbeWorker implements BackgroundWorker {
       this.closeClient = client.close;
     }
     this.resolveHost = deps.resolveHost ?? dnsResolver;
-    this.task = new PeriodicTask({
-      name: this.name,
-      metrics: deps.metrics,
-      clock: deps.clock,
-      intervalMs: deps.settings.intervalMs,
-      round: (signal) => this.probeRound(signal),
-      logger: this.log,
-    });
   }
 
-  start(): void {
-    this.task.start();
+  protected round(signal: AbortSignal): Promise<void> {
+    return this.probeRound(signal);
   }
 
-  async stop(): Promise<void> {
-    await this.task.stop();
+  override async stop(): Promise<void> {
+    await super.stop();
     this.closeClient();
   }
 
@@ -128,20 +111,19 @@ export class HealthProbeWorker implements BackgroundWorker {
       for (const probe of inFlight) probe.abort(signal.reason);
     };
     signal.addEventListener('abort', onStop, { once: true });
-    let next = 0;
-    const lane = async (): Promise<void> => {
-      while (next < running.length && !signal.aborted) {
-        const record = running[next++] as RuntimeRecord;
-        try {
-          await this.probeOne(record, signal, inFlight);
-        } catch (err) {
-          this.log.error({ err, game_id: record.gameId }, 'probe bookkeeping failed');
-        }
-      }
-    };
-    const lanes = Math.max(1, Math.min(this.deps.settings.concurrency, running.length));
     try {
-      await Promise.all(Array.from({ length: lanes }, lane));
+      await forEachBounded(
+        running,
+        this.deps.settings.concurrency,
+        async (record) => {
+          try {
+            await this.probeOne(record, signal, inFlight);
+          } catch (err) {
+            this.log.error({ err, game_id: record.gameId }, 'probe bookkeeping failed');
+          }
+        },
+        signal,
+      );
     } finally {
       signal.removeEventListener('abort', onStop);
     }

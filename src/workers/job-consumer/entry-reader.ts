@@ -29,9 +29,9 @@ export class EntryReader {
 
   /**
    * Reads after `from` until the signal aborts. `pending()` is the count read and not yet
-   * committed; `caughtUp()` is called when a read finds nothing and nothing waits.
+   * committed.
    */
-  async run(from: string, pending: () => number, dispatch: (entry: StreamEntry) => void, caughtUp: () => void): Promise<void> {
+  async run(from: string, pending: () => number, dispatch: (entry: StreamEntry) => void): Promise<void> {
     let cursor = from;
     while (!this.signal.aborted) {
       const room = this.settings.maxPending - pending();
@@ -48,7 +48,6 @@ export class EntryReader {
         }),
       );
       if (entries === undefined || this.signal.aborted) break;
-      if (entries.length === 0 && pending() === 0) caughtUp();
       for (const entry of entries) {
         dispatch(entry);
         cursor = entry.id;

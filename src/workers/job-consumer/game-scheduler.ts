@@ -1,30 +1,10 @@
 // Runs tasks for different games concurrently, at most `concurrency` at once, and tasks for
 // one game one after another in the order they were scheduled (CONTRACT §6: per-game order).
 // Once the signal aborts, tasks not yet started are skipped: their entries replay next run.
-
-/** FIFO counting semaphore: bounds the tasks in flight across games. */
-class Slots {
-  private free: number;
-  private readonly waiters: Array<() => void> = [];
-  constructor(size: number) {
-    this.free = size;
-  }
-  async acquire(): Promise<void> {
-    if (this.free > 0) {
-      this.free -= 1;
-      return;
-    }
-    await new Promise<void>((resolve) => this.waiters.push(resolve));
-  }
-  release(): void {
-    const next = this.waiters.shift();
-    if (next) next();
-    else this.free += 1;
-  }
-}
+import { ConcurrencyLimit } from '../../timing/bounded-concurrency.js';
 
 export class GameScheduler {
-  private readonly slots: Slots;
+  private readonly slots: ConcurrencyLimit;
   private readonly tails = new Map<string, Promise<void>>();
   private readonly inFlight = new Set<Promise<void>>();
 
@@ -33,7 +13,7 @@ export class GameScheduler {
     private readonly signal: AbortSignal,
     private readonly onCrash: (err: unknown) => void,
   ) {
-    this.slots = new Slots(concurrency);
+    this.slots = new ConcurrencyLimit(concurrency);
   }
 
   /** Queue `task` behind every earlier task of `key`; it never rejects (crashes go to onCrash). */
@@ -59,13 +39,10 @@ export class GameScheduler {
 
   private async inSlot(task: () => Promise<void>): Promise<void> {
     if (this.signal.aborted) return;
-    await this.slots.acquire();
     try {
-      if (!this.signal.aborted) await task();
+      await this.slots.run(async () => (this.signal.aborted ? undefined : task()));
     } catch (err) {
       this.onCrash(err);
-    } finally {
-      this.slots.release();
     }
   }
 }

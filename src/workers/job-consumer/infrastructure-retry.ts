@@ -1,10 +1,10 @@
 // Retrying what fails for infrastructure reasons (reading the stream, loading or saving the
-// offset, publishing a result): the same step again, paced by the one Backoff, until it
+// offset, publishing a result): the same step again (src/timing/retry.ts), until it
 // succeeds or the consumer stops. What is failing is kept for problem() (/readyz).
 import type { Logger } from 'pino';
 import type { Clock } from '../../ports/clock.js';
-import { abortableSleep } from '../../timing/abortable-sleep.js';
-import { Backoff, type BackoffSettings } from '../../timing/backoff.policy.js';
+import type { BackoffSettings } from '../../timing/backoff.policy.js';
+import { retryWithBackoff } from '../../timing/retry.js';
 
 /** What is failing: reading, the offset, or one job (keyed by its entry id). */
 export type Fault = 'read' | 'offset' | `job ${string}`;
@@ -25,24 +25,20 @@ export class InfrastructureRetry {
    * (in-flight work should finish) but never retried; a read is not even tried.
    */
   async run<T>(fault: Fault, attempt: () => Promise<T>, log: Logger = this.log): Promise<T | undefined> {
-    const backoff = new Backoff(this.pacing);
-    for (;;) {
-      if (this.signal.aborted && fault === 'read') return undefined;
-      try {
-        const value = await attempt();
-        this.faults.delete(fault);
-        return value;
-      } catch (err) {
-        if (this.signal.aborted) {
-          log.warn({ err }, 'infrastructure failure while stopping: abandoning (replays on next start)');
-          return undefined;
-        }
+    if (this.signal.aborted && fault === 'read') return undefined;
+    const outcome = await retryWithBackoff(attempt, {
+      backoff: this.pacing,
+      signal: this.signal,
+      firstEvenIfAborted: true,
+      onRetry: (err, delayMs) => {
         this.report(fault, err);
-        const delayMs = backoff.next();
         log.warn({ err, retry_in_ms: delayMs, fault }, 'infrastructure failure: retrying the same entry');
-        if (!(await abortableSleep(delayMs, this.signal))) return undefined;
-      }
-    }
+      },
+      onAbandon: (err) => log.warn({ err }, 'infrastructure failure while stopping: abandoning (replays on next start)'),
+    });
+    if (!outcome.done) return undefined;
+    this.faults.delete(fault);
+    return outcome.value;
   }
 
   report(fault: Fault, err: unknown): void {

@@ -36,10 +36,9 @@ export class JobRunner<J> {
 
   /** True when the entry is fully handled (result published or rejection counted). */
   async run(entry: StreamEntry, decoded: DecodedEntry<J>): Promise<boolean> {
-    // Redis ids carry the append time; an id without one counts as appended now (no lag, no age).
+    // Redis ids carry the append time; an id without one counts as appended now (no age).
     const readAtMs = this.deps.clock.now().getTime();
     const appendedMs = entryTimeMs(entry.id);
-    if (appendedMs !== null) this.deps.metrics.streamLag(this.definition.label, (readAtMs - appendedMs) / 1000);
     if (decoded.kind === 'rejected') {
       this.log.warn(
         { entry_id: entry.id, field_names: Object.keys(entry.fields), reason: decoded.reason, problem: decoded.message },

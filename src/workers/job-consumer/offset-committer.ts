@@ -40,6 +40,11 @@ export class OffsetCommitter {
     this.saving = this.saveLoop();
   }
 
+  /** The oldest entry read whose outcome is not published yet, or null. */
+  get oldestUnanswered(): string | null {
+    return this.tracker.oldestIncomplete;
+  }
+
   /** Entries read and not yet behind the committable offset. */
   get pendingCount(): number {
     return this.tracker.pendingCount;

@@ -30,6 +30,12 @@ export class ContiguousOffsetTracker {
     return this.last;
   }
 
+  /** The oldest entry read and not completed (its outcome unpublished), or null when none. */
+  get oldestIncomplete(): string | null {
+    // Completed entries at the head are shifted out at once: the head is never complete.
+    return this.pending[0]?.id ?? null;
+  }
+
   /** Entries read and not yet behind the committable offset (completed or not). */
   get pendingCount(): number {
     return this.pending.length;

@@ -22,6 +22,7 @@ import {
 import { JobRetryPolicy } from './job-retry.policy.js';
 import { JobRunner } from './job-runner.js';
 import { OffsetCommitter } from './offset-committer.js';
+import { entryTimeMs } from './stream-entry-id.js';
 
 export type { JobConsumerDefinition, JobConsumerDeps, JobConsumerSettings };
 
@@ -54,6 +55,9 @@ export class StreamJobConsumer<J> implements BackgroundWorker {
     this.committer = new OffsetCommitter(definition.label, deps.offsets, this.retry, this.log);
     const policy = new JobRetryPolicy({ backoff, maxAgeMs: settings.maxAgeMs ?? null, maxThrows: settings.maxThrows ?? DEFAULT_MAX_THROWS }, signal);
     this.runner = new JobRunner(deps, definition, policy, this.retry, this.log);
+    // Lag is the age of the oldest job not answered yet, at scrape time: it grows while that
+    // job waits or retries, and drops to 0 once every job read is answered.
+    deps.metrics.observeStreamLag(definition.label, () => this.oldestUnansweredAgeSeconds());
   }
 
   start(): void {
@@ -86,8 +90,13 @@ export class StreamJobConsumer<J> implements BackgroundWorker {
       stored ?? STREAM_BEGINNING,
       () => this.committer.pendingCount,
       (entry) => this.dispatch(entry),
-      () => this.deps.metrics.streamLag(this.definition.label, 0), // caught up: nothing lags
     );
+  }
+
+  private oldestUnansweredAgeSeconds(): number {
+    const oldest = this.committer.oldestUnanswered;
+    const appendedMs = oldest === null ? null : entryTimeMs(oldest);
+    return appendedMs === null ? 0 : Math.max(0, (this.deps.clock.now().getTime() - appendedMs) / 1000);
   }
 
   private dispatch(entry: StreamEntry): void {

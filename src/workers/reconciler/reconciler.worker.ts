@@ -11,6 +11,7 @@ import type { ContainerSummary, DockerRuntime } from '../../ports/docker-runtime
 import type { PendingOperation, PendingOperationStore } from '../../ports/pending-operation.store.js';
 import type { RuntimeRecordStore } from '../../ports/runtime-record.store.js';
 import type { GameReconcileOutcome, ReconcileGameRequest } from '../../services/reconcile/reconcile-game.service.js';
+import { forEachBounded } from '../../timing/bounded-concurrency.js';
 import type { BackgroundWorker } from '../background-worker.js';
 import { PeriodicTask } from '../periodic-task.js';
 import { listRecordsWithStatus } from '../running-records.js';
@@ -113,25 +114,18 @@ export class ReconcilerWorker implements BackgroundWorker {
 
     // Games are independent (each decided under its own lease): a few at once, so a cold
     // start with hundreds to adopt is not hundreds of adoptions in a row.
-    const queue = [...games].sort();
-    let next = 0;
-    const lane = async (): Promise<void> => {
-      while (next < queue.length) {
-        const gameId = queue[next++] as string;
-        const outcome = await this.deps.reconcile.reconcile({
-          gameId,
-          listed: byGame.get(gameId) ?? [],
-          pending: pending.get(gameId) ?? null,
-          startup: options.startup === true,
-        });
-        for (const action of outcome.actions) report[action].push(gameId);
-        if (outcome.skipped === 'busy') report.skippedBusy.push(gameId);
-        if (outcome.skipped === 'grace') report.skippedGrace.push(gameId);
-        if (outcome.failed) report.failed.push(gameId);
-      }
-    };
-    const lanes = Math.max(1, Math.min(this.deps.settings.concurrency ?? DEFAULT_CONCURRENCY, queue.length));
-    await Promise.all(Array.from({ length: lanes }, lane));
+    await forEachBounded([...games].sort(), this.deps.settings.concurrency ?? DEFAULT_CONCURRENCY, async (gameId) => {
+      const outcome = await this.deps.reconcile.reconcile({
+        gameId,
+        listed: byGame.get(gameId) ?? [],
+        pending: pending.get(gameId) ?? null,
+        trigger: options.startup === true ? 'startup' : 'periodic',
+      });
+      for (const action of outcome.actions) report[action].push(gameId);
+      if (outcome.skipped === 'busy') report.skippedBusy.push(gameId);
+      if (outcome.skipped === 'grace') report.skippedGrace.push(gameId);
+      if (outcome.failed) report.failed.push(gameId);
+    });
     for (const list of Object.values(report)) if (Array.isArray(list)) list.sort();
     report.durationMs = Date.now() - started;
     const changed = report.adopted.length + report.disposed.length + report.markedStopped.length + report.removedHalfMade.length + report.closedInterrupted.length;

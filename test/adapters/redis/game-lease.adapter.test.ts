@@ -84,6 +84,18 @@ describe('RedisGameLeases on the wire', () => {
     expect(await redis.get(key)).toBe('someone-else');
   });
 
+  it('release never rejects: with Redis gone it logs, and the lease is left to its TTL', async () => {
+    const { logger, lines } = capturingLogger();
+    const lost = connectTestRedis();
+    const leases = new RedisGameLeases(lost, { keyPrefix, ttlMs: 5_000, renewEveryMs: null }, logger);
+    const game = testGameId('gone');
+    const lease = await leases.tryAcquire(game);
+    lost.disconnect();
+    await expect(lease!.release()).resolves.toBeUndefined();
+    expect(lines.some((l) => l.msg === 'lease release failed; it will expire on its own')).toBe(true);
+    expect(await redis.pttl(leases.keyFor(game))).toBeGreaterThan(0);
+  });
+
   it('a new boot of the same instance id takes over a lease of the dead one at once; other instances and its own boot do not', async () => {
     const as = (instanceId: string, bootId: string) => new RedisGameLeases(redis, { keyPrefix, ttlMs: 30_000, renewEveryMs: null, holder: { instanceId, bootId } }, silentLogger);
     const game = testGameId('incarn');

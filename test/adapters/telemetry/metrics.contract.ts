@@ -3,15 +3,22 @@
 // port is write-only; each world reads back what its implementation holds.
 import { describe, expect, it } from 'vitest';
 import type { HealthEventType } from '../../../src/domain/health.js';
-import type { OpKind, Outcome } from '../../../src/domain/operation.js';
-import type { Metrics } from '../../../src/ports/metrics.js';
+import type { OpKind, OpSource, Outcome } from '../../../src/domain/operation.js';
+import type { CompletedOperation, Metrics } from '../../../src/ports/metrics.js';
+
+/** A finished operation, tersely (source `lobby_stream` unless named). */
+export function op(opKind: OpKind, outcome: Outcome, durationSeconds: number, errorCode: string | null = null, opSource: OpSource = 'lobby_stream'): CompletedOperation {
+  return { opKind, opSource, outcome, durationSeconds, errorCode };
+}
 
 export interface MetricsReadout {
   operations(opKind: OpKind, outcome: Outcome): Promise<number>;
+  /** Operations of a kind and source (any outcome). */
+  operationsFrom(opKind: OpKind, opSource: OpSource): Promise<number>;
   durations(opKind: OpKind): Promise<{ count: number; sum: number }>;
   healthEvents(type: HealthEventType): Promise<number>;
   droppedHealthEvents(type: HealthEventType): Promise<number>;
-  /** Last value set, undefined when never set. */
+  /** The lag as a scrape reads it now; undefined when the consumer never registered. */
   streamLag(consumer: string): Promise<number | undefined>;
   rejected(consumer: string, reason: string): Promise<number>;
   jobRetries(jobKind: 'start' | 'stop'): Promise<number>;
@@ -39,15 +46,26 @@ export function describeMetricsContract(name: string, createWorld: () => Metrics
   describe(`Metrics contract: ${name}`, () => {
     it('counts operations by kind and outcome and observes their durations', async () => {
       const { metrics, read } = createWorld();
-      metrics.operationCompleted('start', 'success', 0.5);
-      metrics.operationCompleted('start', 'success', 1.5);
-      metrics.operationCompleted('start', 'failure', 2);
-      metrics.operationCompleted('stop', 'success', 0.25);
+      metrics.operationCompleted(op('start', 'success', 0.5));
+      metrics.operationCompleted(op('start', 'success', 1.5));
+      metrics.operationCompleted(op('start', 'failure', 2));
+      metrics.operationCompleted(op('stop', 'success', 0.25));
       expect(await read.operations('start', 'success')).toBe(2);
       expect(await read.operations('start', 'failure')).toBe(1);
       expect(await read.operations('stop', 'success')).toBe(1);
       expect(await read.operations('restart', 'success')).toBe(0);
       expect(await read.durations('start')).toEqual({ count: 3, sum: 4 });
+    });
+
+    it('tells operations apart by source', async () => {
+      const { metrics, read } = createWorld();
+      metrics.operationCompleted(op('stop', 'success', 0.1, null, 'gm_rest'));
+      metrics.operationCompleted(op('stop', 'failure', 0.1, 'conflict', 'admin_rest'));
+      metrics.operationCompleted(op('stop', 'success', 0.1, null, 'admin_rest'));
+      expect(await read.operationsFrom('stop', 'gm_rest')).toBe(1);
+      expect(await read.operationsFrom('stop', 'admin_rest')).toBe(2);
+      expect(await read.operationsFrom('stop', 'lobby_stream')).toBe(0);
+      expect(await read.operationFailures('stop', 'conflict')).toBe(1);
     });
 
     it('counts published and dropped health events apart, by type', async () => {
@@ -63,14 +81,18 @@ export function describeMetricsContract(name: string, createWorld: () => Metrics
       expect(await read.droppedHealthEvents('container_exited')).toBe(0);
     });
 
-    it('keeps the last stream lag per consumer, never below zero', async () => {
+    it('reads each consumer\'s lag from its source at every read, never below zero; a new source replaces the old', async () => {
       const { metrics, read } = createWorld();
       expect(await read.streamLag('start_jobs')).toBeUndefined();
-      metrics.streamLag('start_jobs', 3);
-      metrics.streamLag('start_jobs', 1.5);
-      metrics.streamLag('stop_jobs', -2);
-      expect(await read.streamLag('start_jobs')).toBe(1.5);
+      let age = 3;
+      metrics.observeStreamLag('start_jobs', () => age);
+      metrics.observeStreamLag('stop_jobs', () => -2);
+      expect(await read.streamLag('start_jobs')).toBe(3);
+      age = 7.5;
+      expect(await read.streamLag('start_jobs')).toBe(7.5);
       expect(await read.streamLag('stop_jobs')).toBe(0);
+      metrics.observeStreamLag('start_jobs', () => 1);
+      expect(await read.streamLag('start_jobs')).toBe(1);
     });
 
     it('counts rejected entries by consumer and reason', async () => {
@@ -94,11 +116,11 @@ export function describeMetricsContract(name: string, createWorld: () => Metrics
 
     it('counts failures by kind and error code; successes and replays are not failures', async () => {
       const { metrics, read } = createWorld();
-      metrics.operationCompleted('start', 'failure', 1, 'image_pull_failed');
-      metrics.operationCompleted('start', 'failure', 1, 'image_pull_failed');
-      metrics.operationCompleted('stop', 'failure', 1, 'docker_unavailable');
-      metrics.operationCompleted('start', 'success', 1, 'replay_no_op');
-      metrics.operationCompleted('start', 'success', 1);
+      metrics.operationCompleted(op('start', 'failure', 1, 'image_pull_failed'));
+      metrics.operationCompleted(op('start', 'failure', 1, 'image_pull_failed'));
+      metrics.operationCompleted(op('stop', 'failure', 1, 'docker_unavailable'));
+      metrics.operationCompleted(op('start', 'success', 1, 'replay_no_op'));
+      metrics.operationCompleted(op('start', 'success', 1));
       expect(await read.operationFailures('start', 'image_pull_failed')).toBe(2);
       expect(await read.operationFailures('stop', 'docker_unavailable')).toBe(1);
       expect(await read.operationFailures('start', 'replay_no_op')).toBe(0);
@@ -155,10 +177,10 @@ export function describeMetricsContract(name: string, createWorld: () => Metrics
 
     it('a successful reconcile operation is a reconcile action of its kind; a failed one is not', async () => {
       const { metrics, read } = createWorld();
-      metrics.operationCompleted('reconcile_adopt', 'success', 0.1);
-      metrics.operationCompleted('reconcile_mark_stopped', 'success', 0.1);
-      metrics.operationCompleted('reconcile_dispose', 'failure', 0.1, 'internal_error');
-      metrics.operationCompleted('start', 'success', 0.1);
+      metrics.operationCompleted(op('reconcile_adopt', 'success', 0.1));
+      metrics.operationCompleted(op('reconcile_mark_stopped', 'success', 0.1));
+      metrics.operationCompleted(op('reconcile_dispose', 'failure', 0.1, 'internal_error'));
+      metrics.operationCompleted(op('start', 'success', 0.1));
       expect(await read.reconcileActions('adopt')).toBe(1);
       expect(await read.reconcileActions('mark_stopped')).toBe(1);
       expect(await read.reconcileActions('dispose')).toBe(0);
@@ -180,6 +202,16 @@ export function describeMetricsContract(name: string, createWorld: () => Metrics
       expect(await read.workerRounds('reconciler', 'success')).toBe(1);
       expect(await read.workerLastSuccess('health-probe')).toBeUndefined();
       expect(await read.workerRounds('health-probe', 'success')).toBe(0);
+    });
+
+    it('forgets a stopped worker\'s last success and interval (a stopped worker is not stale)', async () => {
+      const { metrics, read } = createWorld();
+      metrics.workerStarted('reconciler', 60, 1_000);
+      metrics.workerStarted('health-probe', 10, 1_000);
+      metrics.workerStopped('reconciler');
+      expect(await read.workerLastSuccess('reconciler')).toBeUndefined();
+      expect(await read.workerInterval('reconciler')).toBeUndefined();
+      expect(await read.workerLastSuccess('health-probe')).toBe(1_000);
     });
 
     it('two instances share nothing', async () => {

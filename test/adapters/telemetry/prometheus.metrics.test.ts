@@ -1,9 +1,11 @@
+import pg from 'pg';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { PrometheusMetrics, READINESS_SCRAPE_DEADLINE_MS } from '../../../src/adapters/telemetry/prometheus.metrics.js';
 import type { ReadinessReport } from '../../../src/ports/readiness-check.js';
 import type { RuntimeStatus } from '../../../src/domain/runtime-record.js';
-import { describeMetricsContract } from './metrics.contract.js';
+import { TEST_POSTGRES_URL } from '../../support/test-env.js';
+import { describeMetricsContract, op } from './metrics.contract.js';
 
 const silent = pino({ level: 'silent' });
 
@@ -14,11 +16,11 @@ function counts(running: number, stopped: number, removed: number): Record<Runti
 describe('PrometheusMetrics', () => {
   it('renders every RTM metric family with the recorded values', async () => {
     const metrics = new PrometheusMetrics(async () => counts(3, 1, 0), silent);
-    metrics.operationCompleted('start', 'success', 0.42);
-    metrics.operationCompleted('start', 'failure', 1.5);
-    metrics.operationCompleted('stop', 'success', 0.1);
+    metrics.operationCompleted(op('start', 'success', 0.42));
+    metrics.operationCompleted(op('start', 'failure', 1.5));
+    metrics.operationCompleted(op('stop', 'success', 0.1));
     metrics.healthEventPublished('probe_failed');
-    metrics.streamLag('start_jobs', 2.5);
+    metrics.observeStreamLag('start_jobs', () => 2.5);
     metrics.streamEntryRejected('stop_jobs', 'missing_game_id');
     metrics.jobRetried('start');
     metrics.jobRetried('start');
@@ -26,11 +28,11 @@ describe('PrometheusMetrics', () => {
     const { contentType, body } = await metrics.render();
 
     expect(contentType).toMatch(/^text\/plain/);
-    expect(body).toContain('rtmanager_operations_total{op_kind="start",outcome="success"} 1');
-    expect(body).toContain('rtmanager_operations_total{op_kind="start",outcome="failure"} 1');
-    expect(body).toContain('rtmanager_operations_total{op_kind="stop",outcome="success"} 1');
-    expect(body).toContain('rtmanager_operation_duration_seconds_count{op_kind="start"} 2');
-    expect(body).toContain('rtmanager_operation_duration_seconds_bucket{le="0.5",op_kind="start"} 1');
+    expect(body).toContain('rtmanager_operations_total{op_kind="start",op_source="lobby_stream",outcome="success"} 1');
+    expect(body).toContain('rtmanager_operations_total{op_kind="start",op_source="lobby_stream",outcome="failure"} 1');
+    expect(body).toContain('rtmanager_operations_total{op_kind="stop",op_source="lobby_stream",outcome="success"} 1');
+    expect(body).toContain('rtmanager_operation_duration_seconds_count{op_kind="start",op_source="lobby_stream"} 2');
+    expect(body).toContain('rtmanager_operation_duration_seconds_bucket{le="0.5",op_kind="start",op_source="lobby_stream"} 1');
     expect(body).toContain('rtmanager_health_events_total{event_type="probe_failed"} 1');
     expect(body).toContain('rtmanager_stream_lag_seconds{consumer="start_jobs"} 2.5');
     expect(body).toContain('rtmanager_stream_entries_rejected_total{consumer="stop_jobs",reason="missing_game_id"} 1');
@@ -68,12 +70,37 @@ describe('PrometheusMetrics', () => {
     }, silent, { defaultMetrics: false });
     await metrics.render();
     fail = true;
-    metrics.operationCompleted('patch', 'success', 0.3);
+    metrics.operationCompleted(op('patch', 'success', 0.3));
 
     const { body } = await metrics.render();
 
     expect(body).toContain('rtmanager_runtimes{status="running"} 4');
-    expect(body).toContain('rtmanager_operations_total{op_kind="patch",outcome="success"} 1');
+    expect(body).toContain('rtmanager_operations_total{op_kind="patch",op_source="lobby_stream",outcome="success"} 1');
+  });
+
+  it('reports a real PostgreSQL pool at scrape time: open, idle, waiting and its size', async () => {
+    const pool = new pg.Pool({ connectionString: TEST_POSTGRES_URL, max: 2 });
+    const metrics = new PrometheusMetrics(async () => counts(0, 0, 0), silent, { defaultMetrics: false });
+    metrics.exportPostgresPool(pool, 2);
+    try {
+      const a = await pool.connect();
+      const b = await pool.connect();
+      const waiting = pool.query('SELECT 1'); // the pool is full: this one waits
+      let body = (await metrics.render()).body;
+      expect(body).toMatch(/^rtmanager_postgres_pool_connections 2$/m);
+      expect(body).toMatch(/^rtmanager_postgres_pool_idle_connections 0$/m);
+      expect(body).toMatch(/^rtmanager_postgres_pool_waiting_requests 1$/m);
+      expect(body).toMatch(/^rtmanager_postgres_pool_max_connections 2$/m);
+      a.release();
+      await waiting;
+      b.release();
+      body = (await metrics.render()).body;
+      expect(body).toMatch(/^rtmanager_postgres_pool_connections 2$/m);
+      expect(body).toMatch(/^rtmanager_postgres_pool_idle_connections 2$/m);
+      expect(body).toMatch(/^rtmanager_postgres_pool_waiting_requests 0$/m);
+    } finally {
+      await pool.end();
+    }
   });
 
   it('keeps instances independent (no shared global registry)', async () => {
@@ -120,12 +147,12 @@ describe('PrometheusMetrics', () => {
 
   it('never reports a negative lag (producer clock ahead of ours)', async () => {
     const metrics = new PrometheusMetrics(async () => counts(0, 0, 0), silent, { defaultMetrics: false });
-    metrics.streamLag('stop_jobs', -0.3);
+    metrics.observeStreamLag('stop_jobs', () => -0.3);
     expect((await metrics.render()).body).toContain('rtmanager_stream_lag_seconds{consumer="stop_jobs"} 0');
   });
 });
 
-/** Reads a value of the adapter's own registry, by metric name and labels. */
+/** Reads a value of the adapter's own registry, by metric name and (some of its) labels. */
 async function valueOf(metrics: PrometheusMetrics, name: string, labels: Record<string, string>, metricName = name): Promise<number | undefined> {
   const metric = metrics.registry.getSingleMetric(name);
   if (!metric) throw new Error(`metric ${name} is not registered`);
@@ -133,7 +160,8 @@ async function valueOf(metrics: PrometheusMetrics, name: string, labels: Record<
   const wanted = values.filter(
     (v) => ((v as { metricName?: string }).metricName ?? name) === metricName && Object.entries(labels).every(([k, l]) => v.labels[k] === l),
   );
-  return wanted[0]?.value;
+  // Label sets the caller does not name (op_source, ...) are summed over.
+  return wanted.length === 0 ? undefined : wanted.reduce((sum, v) => sum + v.value, 0);
 }
 
 describeMetricsContract('PrometheusMetrics', () => {
@@ -142,6 +170,7 @@ describeMetricsContract('PrometheusMetrics', () => {
     metrics,
     read: {
       operations: async (op_kind, outcome) => (await valueOf(metrics, 'rtmanager_operations_total', { op_kind, outcome })) ?? 0,
+      operationsFrom: async (op_kind, op_source) => (await valueOf(metrics, 'rtmanager_operations_total', { op_kind, op_source })) ?? 0,
       durations: async (op_kind) => ({
         count: (await valueOf(metrics, 'rtmanager_operation_duration_seconds', { op_kind }, 'rtmanager_operation_duration_seconds_count')) ?? 0,
         sum: (await valueOf(metrics, 'rtmanager_operation_duration_seconds', { op_kind }, 'rtmanager_operation_duration_seconds_sum')) ?? 0,

@@ -53,7 +53,7 @@ beforeAll(async () => {
   ready = spawnRtm(rtmEnv(db.url));
   notReady = spawnRtm(rtmEnv(db.url, { RTMANAGER_DOCKER_NETWORK: 'galaxy-net-missing-for-alerts' }));
   staleDb = await createTestDatabase();
-  stale = spawnRtm(rtmEnv(staleDb.url, { RTMANAGER_RECONCILE_INTERVAL: '0.3' }));
+  stale = spawnRtm(rtmEnv(staleDb.url, { RTMANAGER_RECONCILE_INTERVAL: '1' }));
   const targets = [hostPort(await ready.baseUrl()), hostPort(await notReady.baseUrl()), hostPort(await stale.baseUrl())];
   workDir = mkdtempSync(path.join(os.tmpdir(), 'rtm-prometheus-'));
   const port = await freePort();
@@ -91,6 +91,11 @@ afterAll(async () => {
   await db?.drop();
   await staleDb?.drop();
 }, 60_000);
+
+async function workerStaleAlerts(): Promise<Array<{ labels: Record<string, string>; state: string; annotations: Record<string, string> }>> {
+  const res = (await (await fetch(`${promUrl}/api/v1/alerts`)).json()) as { data: { alerts: Array<{ labels: Record<string, string>; state: string; annotations: Record<string, string> }> } };
+  return res.data.alerts.filter((a) => a.labels.alertname === 'RtmanagerWorkerStale');
+}
 
 /** GitHub's heading anchor: lower case, punctuation dropped, spaces to hyphens. */
 function githubAnchor(heading: string): string {
@@ -174,18 +179,27 @@ describe('alert rules and dashboard', () => {
   it('a real Prometheus fires RtmanagerWorkerStale for a reconciler whose rounds fail, on that instance only', async () => {
     const staleInstance = hostPort(await stale.baseUrl());
     await stale.waitForLog((l) => l.msg === 'workers and consumers started', 60_000);
+    // Healthy first: Prometheus has scraped several successful rounds, and no alert stands.
+    await eventually(async () => {
+      const r = await promQuery(`rtmanager_worker_round_duration_seconds_count{instance="${staleInstance}",worker="reconciler",outcome="success"} >= 3`);
+      return r.length > 0 ? r : undefined;
+    }, { timeoutMs: 60_000, message: 'no successful reconciler rounds were scraped' });
+    expect(await workerStaleAlerts()).toEqual([]);
     // Every reconcile round starts by listing the records: from now on each one throws.
     await staleDb.pool.query('ALTER TABLE rtmanager.runtime_records RENAME TO runtime_records_moved_away');
     await stale.waitForLog((l) => l.msg === 'worker round failed' && l.worker === 'reconciler', 30_000);
     const alert = await eventually(async () => {
-      const res = (await (await fetch(`${promUrl}/api/v1/alerts`)).json()) as { data: { alerts: Array<{ labels: Record<string, string>; state: string; annotations: Record<string, string> }> } };
-      const staleAlerts = res.data.alerts.filter((a) => a.labels.alertname === 'RtmanagerWorkerStale');
+      const staleAlerts = await workerStaleAlerts();
       expect(staleAlerts.filter((a) => a.labels.instance !== staleInstance), 'stale workers on the healthy RTMs').toEqual([]);
       return staleAlerts.find((a) => a.labels.worker === 'reconciler' && a.state === 'firing');
     }, { timeoutMs: 60_000, message: 'RtmanagerWorkerStale never fired for the reconciler' });
     expect(alert.labels.instance).toBe(staleInstance);
     expect(alert.annotations.runbook_url).toBe('docs/runbook.md#rtmanagerworkerstale');
-    const failures = await promQuery(`rtmanager_worker_round_duration_seconds_count{instance="${staleInstance}",worker="reconciler",outcome="failure"}`);
+    // The failed rounds are counted too (scraped on Prometheus' own schedule: polled).
+    const failures = await eventually(async () => {
+      const r = await promQuery(`rtmanager_worker_round_duration_seconds_count{instance="${staleInstance}",worker="reconciler",outcome="failure"} > 0`);
+      return r.length > 0 ? r : undefined;
+    }, { timeoutMs: 30_000, message: 'no failed reconciler round was scraped' });
     expect(Number(failures[0]?.value[1])).toBeGreaterThan(0);
     process.stdout.write(`prometheus: ${alert.labels.alertname} ${alert.state} for ${alert.labels.instance} worker=${alert.labels.worker}: ${alert.annotations.summary}\n`);
   }, 120_000);

@@ -13,7 +13,7 @@ import { PostgresHealthSnapshotStore } from '../../../src/adapters/postgres/heal
 import { runMigrations } from '../../../src/adapters/postgres/migrator.js';
 import { PostgresOperationLogStore } from '../../../src/adapters/postgres/operation-log.store.js';
 import { PostgresPendingOperationStore } from '../../../src/adapters/postgres/pending-operation.store.js';
-import { createReconcileServices } from '../../../src/services/reconcile/reconcile-services.js';
+import { createReconcileServices } from '../../../src/services/service-graph.js';
 import { PostgresRuntimeRecordStore } from '../../../src/adapters/postgres/runtime-record.store.js';
 import { RedisGameLeases } from '../../../src/adapters/redis/game-lease.adapter.js';
 import { RedisHealthEventPublisher } from '../../../src/adapters/redis/health-event.publisher.js';
@@ -112,7 +112,7 @@ beforeAll(async () => {
   const docker = new ScopedDockerRuntime(real, games);
   const intents = new ContainerIntentsRegistry();
   // The listener's removal of a vanished runtime is a service (services/reconcile/).
-  const { vanished } = createReconcileServices({
+  const { vanished, sync } = createReconcileServices({
     docker,
     records,
     operationLog: new PostgresOperationLogStore(db),
@@ -132,6 +132,7 @@ beforeAll(async () => {
     health,
     intents,
     vanished,
+    sync,
     clock: systemClock,
     logger,
     settings: { reconnectMaxMs: 2_000, resyncRetryMaxMs: 1_000 },

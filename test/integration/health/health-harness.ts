@@ -17,7 +17,7 @@ import { ContainerIntentsRegistry } from '../../../src/adapters/memory/container
 import { createRtmDatabase } from '../../../src/adapters/postgres/database.js';
 import { PostgresHealthSnapshotStore } from '../../../src/adapters/postgres/health-snapshot.store.js';
 import { PostgresOperationLogStore } from '../../../src/adapters/postgres/operation-log.store.js';
-import { createReconcileServices, type ReconcileServices } from '../../../src/services/reconcile/reconcile-services.js';
+import { createReconcileServices, type ReconcileServices } from '../../../src/services/service-graph.js';
 import { PostgresPendingOperationStore } from '../../../src/adapters/postgres/pending-operation.store.js';
 import { PostgresRuntimeRecordStore } from '../../../src/adapters/postgres/runtime-record.store.js';
 import { RedisGameLeases } from '../../../src/adapters/redis/game-lease.adapter.js';
@@ -30,7 +30,7 @@ import type { ContainerSummary, DockerEvent, DockerEventsQuery, DockerRuntime } 
 import { noopMetrics } from '../../../src/ports/metrics.js';
 import type { NotificationIntent, NotificationIntentPublisher } from '../../../src/ports/publishers.js';
 import { RecordHealthEventService } from '../../../src/services/health/record-health-event.service.js';
-import { createLifecycleServices, type LifecycleServices } from '../../../src/services/lifecycle-services.js';
+import { createLifecycleServices, type LifecycleServices } from '../../../src/services/service-graph.js';
 import {
   createTestDatabase,
   deleteKeysWithPrefix,
@@ -83,6 +83,7 @@ export class ScopedDockerRuntime implements DockerRuntime {
   inspectImage = (ref: string) => this.real.inspectImage(ref);
   pullImage = (ref: string) => this.real.pullImage(ref);
   createContainer: DockerRuntime['createContainer'] = (spec) => this.real.createContainer(spec);
+  replaceContainer: DockerRuntime['replaceContainer'] = (id, spec) => this.real.replaceContainer(id, spec);
   startContainer = (id: string) => this.real.startContainer(id);
   inspectContainer = (id: string) => this.real.inspectContainer(id);
   stopContainer = (id: string, timeoutSeconds: number) => this.real.stopContainer(id, timeoutSeconds);
@@ -138,6 +139,8 @@ export interface HealthHarness {
   /** The reconcile services over the harness's parts (the events worker's removal uses `vanished`). */
   reconcileServices(graceMs: number): ReconcileServices;
   vanished: ReconcileServices['vanished'];
+  /** The per-game sync the events worker asks for after an exit. */
+  sync: ReconcileServices['sync'];
   metrics: typeof noopMetrics;
   clock: typeof systemClock;
   logger: pino.Logger;
@@ -261,7 +264,7 @@ export async function createHealthHarness(opts: { logLevel?: pino.Level } = {}):
     operationLog,
     pendingOperations,
     reconcileServices,
-    vanished: reconcileServices(30_000).vanished,
+    ...(({ vanished, sync }) => ({ vanished, sync }))(reconcileServices(30_000)),
     snapshots,
     publisher,
     health,

@@ -8,6 +8,7 @@
 // documented ceiling, browser and node bundles, and a global install of the two tarballs.
 import { execFile, spawn } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -307,6 +308,35 @@ describe('@galaxy/rtmanager-client and @galaxy/rtmctl, packed and installed', ()
     expect((await rtmctl(['runtimes', 'ls'], { RTM_TOKEN: 'wrong' })).code).toBe(1);
     expect((await rtmctl(['start'])).code).toBe(2);
   }, 120_000);
+
+  it('rtmctl --version exits 0; Ctrl-C during a request that never gets an answer exits 130 at once', async () => {
+    const version = await rtmctl(['--version']);
+    expect(version).toMatchObject({ code: 0, stdout: `rtmctl ${JSON.parse(await readFile(path.join(repo, 'packages/rtmctl/package.json'), 'utf8')).version}\n` });
+    const server = createHttpServer(() => undefined);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const child = spawn(path.join(projectDir(), 'node_modules/.bin/rtmctl'), ['runtimes', 'ls'], {
+      cwd: projectDir(),
+      env: { PATH: process.env.PATH ?? '', RTM_URL: url },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      const exited = new Promise<{ code: number | null; at: number }>((resolve) => child.on('close', (code) => resolve({ code, at: performance.now() })));
+      const requested = new Promise<void>((resolve) => server.once('request', () => resolve()));
+      await requested;
+      await new Promise((resolve) => setTimeout(resolve, 500)); // the acceptance's "SIGINT after 0.5 s"
+      const sentAt = performance.now();
+      child.kill('SIGINT');
+      const { code, at } = await exited;
+      expect(code).toBe(130);
+      expect(at - sentAt).toBeLessThan(1_000);
+      process.stdout.write(`rtmctl runtimes ls: SIGINT → exit ${code} after ${Math.round(at - sentAt)} ms\n`);
+    } finally {
+      child.kill('SIGKILL');
+      server.closeAllConnections();
+      server.close();
+    }
+  }, 60_000);
 
   it('bundles for the browser and for node (validators are plain ESM)', async () => {
     const entry = path.join(projectDir(), 'bundle-entry.mjs');

@@ -200,6 +200,9 @@ describe('logs', () => {
 describe('stats', () => {
   it('a busy engine reads within 10 % of docker stats --no-stream (CPU and memory), with its limits', async () => {
     const { gameId, containerId } = await startGame('stats');
+    // A known load: a busy loop held to half a CPU by its quota (the shared machine's other
+    // work then moves the figure far less than an unbounded loop's).
+    expect((await api('POST', `/api/v1/internal/runtimes/${gameId}/limits`, { cpus: 0.5 })).status).toBe(200);
     await control(gameId, 'busy');
     await control(gameId, 'hog', '48');
     const ours = await eventually(async () => {
@@ -220,6 +223,7 @@ describe('stats', () => {
     expect(Math.abs(again.cpu_percent - theirCpu)).toBeLessThanOrEqual(Math.max(10, theirCpu * 0.1));
     expect(Math.abs(again.memory_bytes - theirMem) / theirMem).toBeLessThan(0.1);
     expect(again).toMatchObject({ game_id: gameId, container_id: containerId, memory_limit_bytes: 256 * MiB, pids_limit: 64, restart_count: 0 });
+    expect(again.cpu_percent).toBeLessThanOrEqual(55); // the quota holds
     expect(again.pids).toBeGreaterThan(1);
     expect(Date.parse(again.started_at)).toBeLessThan(Date.parse(again.observed_at));
 

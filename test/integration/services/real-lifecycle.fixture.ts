@@ -21,9 +21,10 @@ import { RedisNotificationIntentPublisher } from '../../../src/adapters/redis/no
 import type { ConfiguredCeilings, EngineHardening } from '../../../src/domain/container-spec.js';
 import { containerNameFor } from '../../../src/domain/runtime-record.js';
 import { systemClock } from '../../../src/ports/clock.js';
+import type { DockerRuntime } from '../../../src/ports/docker-runtime.js';
 import { noopMetrics } from '../../../src/ports/metrics.js';
 import { RecordHealthEventService } from '../../../src/services/health/record-health-event.service.js';
-import { createLifecycleServices, type LifecycleServices, type LifecycleSettings } from '../../../src/services/lifecycle-services.js';
+import { createLifecycleServices, type LifecycleServices, type LifecycleSettings } from '../../../src/services/service-graph.js';
 import {
   createTestDatabase,
   deleteKeysWithPrefix,
@@ -57,7 +58,14 @@ export const TEST_LIFECYCLE_SETTINGS: LifecycleSettings = {
   stop: { stopTimeoutSeconds: 5 },
 };
 
-export async function createRealLifecycle(opts: { ceilings?: Partial<ConfiguredCeilings>; hardening?: Partial<EngineHardening> } = {}) {
+export interface RealLifecycleOptions {
+  ceilings?: Partial<ConfiguredCeilings>;
+  hardening?: Partial<EngineHardening>;
+  /** Another engine backend (the swarm suite) and its game network; default: the test daemon. */
+  engine?: { docker: DockerRuntime; network: string };
+}
+
+export async function createRealLifecycle(opts: RealLifecycleOptions = {}) {
   const logger = pino({ level: 'silent' });
   const database = await createTestDatabase();
   const db = createRtmDatabase(database.pool);
@@ -66,7 +74,7 @@ export async function createRealLifecycle(opts: { ceilings?: Partial<ConfiguredC
   const stateRoot = await mkdtemp(path.join(os.tmpdir(), 'rtm-services-state-'));
   await chmod(stateRoot, 0o755);
 
-  const docker = new DockerodeRuntime(createDockerClient(TEST_DOCKER_HOST), { apiTimeoutMs: 30_000, pullTimeoutMs: 30_000, logger });
+  const docker = opts.engine?.docker ?? new DockerodeRuntime(createDockerClient(TEST_DOCKER_HOST), { apiTimeoutMs: 30_000, pullTimeoutMs: 30_000, logger });
   const records = new PostgresRuntimeRecordStore(db);
   const operationLog = new PostgresOperationLogStore(db);
   const snapshots = new PostgresHealthSnapshotStore(db);
@@ -95,6 +103,7 @@ export async function createRealLifecycle(opts: { ceilings?: Partial<ConfiguredC
         ...TEST_LIFECYCLE_SETTINGS.start,
         containerDefaults: {
           ...TEST_LIFECYCLE_SETTINGS.start.containerDefaults,
+          network: opts.engine?.network ?? TEST_LIFECYCLE_SETTINGS.start.containerDefaults.network,
           ceilings: { ...TEST_CEILINGS, ...opts.ceilings },
           hardening: { ...TEST_HARDENING, ...opts.hardening },
         },

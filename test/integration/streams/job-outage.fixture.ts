@@ -25,7 +25,7 @@ import { containerNameFor } from '../../../src/domain/runtime-record.js';
 import { systemClock } from '../../../src/ports/clock.js';
 import { noopMetrics, type Metrics } from '../../../src/ports/metrics.js';
 import { RecordHealthEventService } from '../../../src/services/health/record-health-event.service.js';
-import { createLifecycleServices } from '../../../src/services/lifecycle-services.js';
+import { createLifecycleServices } from '../../../src/services/service-graph.js';
 import { StartJobsConsumer } from '../../../src/workers/job-consumer/start-jobs.consumer.js';
 import { deleteKeysWithPrefix, TEST_REDIS_URL, testRedisPrefix } from '../../support/test-env.js';
 import { ENGINE_UID, TEST_LIFECYCLE_SETTINGS } from '../services/real-lifecycle.fixture.js';

@@ -150,4 +150,54 @@ describe('RecordHealthEventService', () => {
     expect(w.service.pendingCount).toBe(1);
     expect(w.stream.published).toEqual([]);
   });
+
+  describe('one death, one event (issue 19 item 2)', () => {
+    const watcherEvents = (containerId: string): HealthEvent[] => [
+      event('g1', { containerId, eventType: 'probe_failed', details: { consecutive_failures: 3, last_error: 'refused', target: 'http://x:8080' } }),
+      event('g1', { containerId, eventType: 'probe_recovered', details: { failed_probes: 3, target: 'http://x:8080' } }),
+      event('g1', { containerId, eventType: 'inspect_unhealthy', details: { reason: 'status_mismatch', docker_status: 'exited', record_status: 'running' } }),
+    ];
+
+    it.each(['container_exited', 'container_oom', 'container_disappeared'] as const)(
+      'after %s of a container, the watchers’ events about it are not recorded; other containers’ are',
+      async (death) => {
+        const w = world();
+        await w.service.record(event('g1', { eventType: death }));
+        for (const e of watcherEvents('c0ffee')) await w.service.record(e);
+        for (const e of watcherEvents('other')) await w.service.record(e);
+        expect(w.stream.published.map((e) => [e.containerId, e.eventType])).toEqual([
+          ['c0ffee', death],
+          ['other', 'probe_failed'],
+          ['other', 'probe_recovered'],
+          ['other', 'inspect_unhealthy'],
+        ]);
+        expect((await w.snapshots.get('g1'))?.containerId).toBe('other');
+        expect(w.metrics.healthEvents).toEqual([death, 'probe_failed', 'probe_recovered', 'inspect_unhealthy']);
+      },
+    );
+
+    it('a container Docker starts again is watched again; so is one RTM starts', async () => {
+      const w = world();
+      await w.service.record(event('g1'));
+      w.service.containerRunsAgain('c0ffee');
+      await w.service.record(watcherEvents('c0ffee')[0]!);
+      await w.service.record(event('g1', { containerId: 'd00d' }));
+      await w.service.record(event('g1', { containerId: 'd00d', eventType: 'container_started', details: { image_ref: 'galaxy/game:1.0.0' } }));
+      await w.service.record(watcherEvents('d00d')[2]!);
+      expect(w.stream.published.map((e) => [e.containerId, e.eventType])).toEqual([
+        ['c0ffee', 'container_exited'],
+        ['c0ffee', 'probe_failed'],
+        ['d00d', 'container_exited'],
+        ['d00d', 'container_started'],
+        ['d00d', 'inspect_unhealthy'],
+      ]);
+    });
+
+    it('a second death event of the container is still recorded (an OOM kill is container_oom then container_exited)', async () => {
+      const w = world();
+      await w.service.record(event('g1', { eventType: 'container_oom', details: {} }));
+      await w.service.record(event('g1'));
+      expect(w.stream.published.map((e) => e.eventType)).toEqual(['container_oom', 'container_exited']);
+    });
+  });
 });

@@ -43,6 +43,7 @@ describe('OperationRecorder', () => {
       },
     ]);
     expect(metrics.operations).toEqual([{ opKind: 'stop', outcome: 'success', seconds: 2.5 }]);
+    expect(metrics.opSources).toEqual(['gm_rest']);
   });
 
   it('fail() records the failure code and message', async () => {

@@ -2,17 +2,17 @@
 // service tests assert on (op-log rows, intents, events, metrics, Docker calls).
 import pino from 'pino';
 import type { ConfiguredCeilings, EngineHardening } from '../../../src/domain/container-spec.js';
-import type { OpKind, Outcome } from '../../../src/domain/operation.js';
+import type { OpKind, OpSource, Outcome } from '../../../src/domain/operation.js';
 import type { HealthEventType } from '../../../src/domain/health.js';
 import { ContainerIntentsRegistry } from '../../../src/adapters/memory/container-intents.registry.js';
 import type { ContainerIntentAction } from '../../../src/ports/container-intents.js';
-import { NoopMetrics, noopMetrics } from '../../../src/ports/metrics.js';
+import { NoopMetrics, noopMetrics, type CompletedOperation } from '../../../src/ports/metrics.js';
 import { RecordHealthEventService } from '../../../src/services/health/record-health-event.service.js';
 import {
   createLifecycleServices,
   type LifecycleServices,
   type LifecycleSettings,
-} from '../../../src/services/lifecycle-services.js';
+} from '../../../src/services/service-graph.js';
 import type { ImagePullPolicy } from '../../../src/domain/image-pull-policy.js';
 import { FakeGameLeases } from '../../fakes/coordination.fake.js';
 import { FakeDockerRuntime } from '../../fakes/docker-runtime.fake.js';
@@ -48,8 +48,11 @@ export class RecordingContainerIntents extends ContainerIntentsRegistry {
 export class RecordingMetrics extends NoopMetrics {
   readonly operations: Array<{ opKind: OpKind; outcome: Outcome; seconds: number }> = [];
   readonly healthEvents: HealthEventType[] = [];
-  override operationCompleted(opKind: OpKind, outcome: Outcome, seconds: number): void {
+  /** The op_source of each, in order. */
+  readonly opSources: OpSource[] = [];
+  override operationCompleted({ opKind, opSource, outcome, durationSeconds: seconds }: CompletedOperation): void {
     this.operations.push({ opKind, outcome, seconds });
+    this.opSources.push(opSource);
   }
   override healthEventPublished(eventType: HealthEventType): void {
     this.healthEvents.push(eventType);

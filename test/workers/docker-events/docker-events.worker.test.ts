@@ -100,6 +100,35 @@ describe('DockerEventsWorker', () => {
       expect((await world.snapshots.get('g1'))?.eventType).toBe('container_exited');
     });
 
+    it('die of a running engine syncs the game at once: the record reads stopped (reconcile_mark_stopped, auto_reconcile)', async () => {
+      const world = createWorld();
+      // Started a moment ago: younger than the reconcile grace, which a sync does not wait out.
+      const c = await addGame(world, 'g1', { createdAt: world.clock.now() });
+      started(makeWorker(world));
+      await settleSubscription();
+      world.docker.exit(c.id, 137);
+      await eventually(async () => ((await world.records.get('g1'))?.status === 'stopped' ? true : undefined), { timeoutMs: 2_000 });
+      expect(world.operationLog.forGame('g1')).toEqual([
+        expect.objectContaining({ opKind: 'reconcile_mark_stopped', opSource: 'auto_reconcile', outcome: 'success', containerId: c.id }),
+      ]);
+      expect(world.publisher.published.map((e) => e.eventType)).toEqual(['container_exited']);
+      expect(world.leases.held.size).toBe(0);
+    });
+
+    it('die of a stop RTM asked for asks for no sync: the stop writes the record itself', async () => {
+      const world = createWorld();
+      const c = await addGame(world, 'g1');
+      const asked: string[] = [];
+      started(new DockerEventsWorker({ ...world, sync: { sync: async (gameId) => (asked.push(gameId), { actions: [], skipped: null, failed: false }) }, settings: { reconnectMaxMs: 40, reconnectInitialMs: 5 } }));
+      await settleSubscription();
+      world.intents.expect(c.id, 'stop');
+      await world.docker.stopContainer(c.id, 1);
+      await eventually(() => nonEmpty(world.publisher.ofType('container_exited')));
+      world.docker.exit((await addGame(world, 'g2')).id, 1);
+      await eventually(() => (asked.length > 0 ? true : undefined));
+      expect(asked).toEqual(['g2']);
+    });
+
     it('die of a stop RTM asked for is published with requested_by_rtm=true', async () => {
       const world = createWorld();
       const c = await addGame(world, 'g1');

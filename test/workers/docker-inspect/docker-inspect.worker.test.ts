@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { DockerError } from '../../../src/ports/docker-runtime.js';
+import { DependencyUnavailable } from '../../../src/ports/infrastructure-fault.js';
 import { DockerInspectWorker } from '../../../src/workers/docker-inspect/docker-inspect.worker.js';
 import { eventually } from '../../support/test-env.js';
 import { addGame, createWorld, expectPublishedEventsMatchSchema } from '../runtime-fixtures.js';
@@ -42,18 +42,30 @@ describe('DockerInspectWorker', () => {
     c.state = 'paused';
     await worker.inspectRound();
     await worker.inspectRound();
-    c.state = 'exited';
+    c.state = 'restarting';
     await worker.inspectRound();
     await worker.inspectRound();
     c.state = 'running';
     await worker.inspectRound();
-    c.state = 'exited';
+    c.state = 'paused';
     await worker.inspectRound();
     expect(world.publisher.published.map((e) => e.details)).toEqual([
       { reason: 'status_mismatch', docker_status: 'paused', record_status: 'running' },
-      { reason: 'status_mismatch', docker_status: 'exited', record_status: 'running' },
-      { reason: 'status_mismatch', docker_status: 'exited', record_status: 'running' },
+      { reason: 'status_mismatch', docker_status: 'restarting', record_status: 'running' },
+      { reason: 'status_mismatch', docker_status: 'paused', record_status: 'running' },
     ]);
+  });
+
+  it.each(['exited', 'dead'] as const)('an %s container is a death, not a contradiction: no inspect_unhealthy; the game is synced and its record reads stopped', async (state) => {
+    const { world, worker } = setup();
+    const c = await addGame(world, 'g1');
+    await worker.inspectRound();
+    c.state = state;
+    await worker.inspectRound();
+    await eventually(async () => ((await world.records.get('g1'))?.status === 'stopped' ? true : undefined), { timeoutMs: 2_000 });
+    await worker.inspectRound();
+    expect(world.publisher.published).toEqual([]);
+    expect(world.operationLog.entries.map((r) => [r.opKind, r.opSource, r.outcome])).toEqual([['reconcile_mark_stopped', 'auto_reconcile', 'success']]);
   });
 
   it('leaves a missing container to the events listener and the reconciler', async () => {
@@ -77,10 +89,10 @@ describe('DockerInspectWorker', () => {
     await addGame(world, 'g1');
     const b = await addGame(world, 'g2');
     await worker.inspectRound();
-    world.docker.failOn.inspectContainer = new DockerError('unavailable', 'timeout');
-    b.state = 'dead';
+    world.docker.failOn.inspectContainer = new DependencyUnavailable('docker', 'timeout');
+    b.state = 'paused';
     await worker.inspectRound();
-    expect(world.publisher.published.map((e) => [e.gameId, e.details.docker_status])).toEqual([['g2', 'dead']]);
+    expect(world.publisher.published.map((e) => [e.gameId, e.details.docker_status])).toEqual([['g2', 'paused']]);
   });
 
   it('runs on its own timer and stops cleanly', async () => {

@@ -548,15 +548,49 @@ describe('StreamJobConsumer: crash and stop', () => {
 });
 
 describe('StreamJobConsumer: stream lag', () => {
-  it('reports the age of each entry when it is processed, and zero once caught up', async () => {
+  it('is the age of the oldest unanswered job at each read: it grows while the job retries, and is 0 once answered', async () => {
     const world = new ConsumerWorld();
     const service = new ScriptedService<StartInput>();
-    world.reader.add(START_STREAM, startJobFields('lagging'));
+    let outage = true;
+    service.respond = async (input) => (outage ? failed('service_unavailable', 'postgres down') : succeeded(runningRecord(input.gameId, input.imageRef)));
+    const id = world.reader.add(START_STREAM, startJobFields('lagging'));
     world.clock.advance(7_500);
+    const consumer = consumerFor(world, service, { backoff: { initialMs: 1, maxMs: 2 } });
+    expect(world.metrics.lagOf('start_jobs')).toBe(0); // nothing read yet
+    consumer.start();
+
+    await eventually(() => (service.calls.length > 2 ? true : undefined), fast);
+    expect(world.metrics.lagOf('start_jobs')).toBe(7.5);
+    world.clock.advance(60_000); // the job keeps retrying: its lag keeps growing
+    expect(world.metrics.lagOf('start_jobs')).toBe(67.5);
+    expect(world.results.published).toHaveLength(0);
+
+    outage = false;
+    await eventually(() => (world.offsets.offsets.get('start_jobs') === id ? true : undefined), fast);
+    expect(world.metrics.lagOf('start_jobs')).toBe(0);
+    await consumer.stop();
+  });
+
+  it('is the oldest unanswered job\'s age even when newer jobs (other games) are answered first', async () => {
+    const world = new ConsumerWorld();
+    const service = new ScriptedService<StartInput>();
+    const hold = deferred();
+    service.respond = async (input) => {
+      if (input.gameId === 'slow') await hold.promise;
+      return succeeded(runningRecord(input.gameId, input.imageRef));
+    };
+    world.reader.add(START_STREAM, startJobFields('slow'));
+    world.streamNowMs += 10_000;
+    const fastId = world.reader.add(START_STREAM, startJobFields('quick'));
+    world.clock.advance(30_000);
     const consumer = consumerFor(world, service);
     consumer.start();
 
-    await eventually(() => world.metrics.lags.find((l) => l.seconds === 0), fast);
-    expect(world.metrics.lags[0]).toEqual({ consumer: 'start_jobs', seconds: 7.5 });
+    await eventually(() => (world.results.byJob(fastId) ? true : undefined), fast);
+    expect(world.metrics.lagOf('start_jobs')).toBe(30); // 'slow', appended 30 s ago, is still open
+    hold.resolve();
+    await eventually(() => (world.offsets.offsets.get('start_jobs') === fastId ? true : undefined), fast);
+    expect(world.metrics.lagOf('start_jobs')).toBe(0);
+    await consumer.stop();
   });
 });

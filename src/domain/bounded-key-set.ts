@@ -1,5 +1,5 @@
-// Insertion-ordered set that forgets its oldest keys beyond a capacity: the listener's
-// memory of events already handled and exits already reported, bounded for a long uptime.
+// Insertion-ordered set that forgets its oldest keys beyond a capacity: a memory of events
+// handled, exits reported and deaths seen, bounded for a long uptime.
 export class BoundedKeySet {
   private readonly keys = new Set<string>();
   constructor(private readonly capacity: number) {}

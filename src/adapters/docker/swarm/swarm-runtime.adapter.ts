@@ -1,0 +1,276 @@
+// DockerRuntime over Docker Swarm (RTMANAGER_ENGINE_BACKEND=swarm, CONTRACT §11): each game
+// is a service `galaxy-game-{game_id}` with one task. create = service with 0 replicas; start
+// = scale to 1 and wait for the task to run (its container id is what RTM records); stop =
+// scale to 0, the task shut down with the spec's grace period (RTMANAGER_STOP_TIMEOUT); Swarm
+// then removes the task and its container, so a stopped engine's logs are gone (docs/swarm.md);
+// remove = remove the service. Ids given to the port are
+// a service (id or name) or one task's container; both resolve here. Image, ping and network
+// calls go to the manager's own daemon through the container adapter.
+import type Dockerode from 'dockerode';
+import type { Logger } from 'pino';
+import { OWNER_LABEL, OWNER_VALUE, type ContainerSpec, type HostResources } from '../../../domain/container-spec.js';
+import type { Readable } from 'node:stream';
+import {
+  DockerError,
+  type ContainerLogsQuery,
+  type ContainerStatsSample,
+  type EngineLogLine,
+  type ContainerInfo,
+  type ContainerSummary,
+  type DockerEvent,
+  type DockerEventsQuery,
+  type DockerRuntime,
+  type ImageInfo,
+} from '../../../ports/docker-runtime.js';
+import { logsQueryOf, readContainerLogs } from '../container-logs.reader.js';
+import { dockerCall, dockerDial } from '../docker-call.js';
+import { DockerodeRuntime } from '../docker-runtime.adapter.js';
+import { serviceSpecOf, type ServiceSpec } from './service-spec.mapper.js';
+import { SwarmApiClient } from './swarm-api.client.js';
+import { pollTaskEvents } from './swarm-task-events.poller.js';
+import { engineInfoOf, engineSummaryOf, isTerminal, newestTask, taskContainerId, type SwarmService, type SwarmTask } from './swarm-task.mapper.js';
+
+export interface SwarmRuntimeOptions {
+  apiTimeoutMs: number;
+  pullTimeoutMs: number;
+  /** How long a started task may take to run (scheduling, image on the node, container start). */
+  startTimeoutMs: number;
+  /** The grace period written into each spec (RTMANAGER_STOP_TIMEOUT); a stop may change it. */
+  stopGraceSeconds: number;
+  /** Interval of the task polls: start/stop waits and the events feed. */
+  taskPollMs: number;
+  logger: Logger;
+}
+
+const OWNER_FILTER = `${OWNER_LABEL}=${OWNER_VALUE}`;
+
+interface Resolved {
+  service: SwarmService;
+  /** The task the id named, or the service's newest one; null before the first start. */
+  task: SwarmTask | null;
+}
+
+export class SwarmRuntime implements DockerRuntime {
+  private readonly api: SwarmApiClient;
+  private readonly docker: Dockerode;
+  private readonly local: DockerodeRuntime;
+  private readonly logger: Logger;
+  /** Task container id -> service id: a container id is resolved without listing every task. */
+  private readonly serviceOfContainer = new Map<string, string>();
+  private hostResourcesRead: Promise<HostResources> | null = null;
+
+  constructor(
+    docker: Dockerode,
+    private readonly options: SwarmRuntimeOptions,
+  ) {
+    this.docker = docker;
+    this.api = new SwarmApiClient(docker, options.apiTimeoutMs);
+    this.local = new DockerodeRuntime(docker, options);
+    this.logger = options.logger.child({ component: 'swarm' });
+  }
+
+  ping(): Promise<void> {
+    return this.local.ping();
+  }
+  /** In swarm mode only an attachable overlay counts: RTM (on the overlay) must reach every task. */
+  async networkExists(name: string): Promise<boolean> {
+    let network: { Driver?: string; Attachable?: boolean };
+    try {
+      network = await this.api.request('network_inspect', { path: `/networks/${encodeURIComponent(name)}` });
+    } catch (err) {
+      if (err instanceof DockerError && err.kind === 'not_found') return false;
+      throw err;
+    }
+    const usable = network.Driver === 'overlay' && network.Attachable === true;
+    if (!usable) this.logger.warn({ network: name, driver: network.Driver, attachable: network.Attachable }, 'swarm mode needs an attachable overlay network');
+    return usable;
+  }
+  /** The manager's copy: images must be on every node (docs/swarm.md), the manager's is checked. */
+  inspectImage(ref: string): Promise<ImageInfo | null> {
+    return this.local.inspectImage(ref);
+  }
+  pullImage(ref: string): Promise<void> {
+    return this.local.pullImage(ref);
+  }
+
+  /** The biggest ready node: a game's limits must fit on one node. Cached until a call fails. */
+  hostResources(): Promise<HostResources> {
+    this.hostResourcesRead ??= this.api.nodes().then((nodes) => {
+      const ready = nodes.filter((n) => n.Status?.State === 'ready');
+      const cpus = Math.max(0, ...ready.map((n) => (n.Description?.Resources?.NanoCPUs ?? 0) / 1e9));
+      const memoryBytes = Math.max(0, ...ready.map((n) => n.Description?.Resources?.MemoryBytes ?? 0));
+      if (cpus < 1 || memoryBytes < 1) throw new DockerError('failed', 'the swarm has no ready node reporting its CPUs and memory');
+      return { cpus, memoryBytes };
+    });
+    const read = this.hostResourcesRead;
+    read.catch(() => {
+      if (this.hostResourcesRead === read) this.hostResourcesRead = null;
+    });
+    return read;
+  }
+
+  async createContainer(spec: ContainerSpec): Promise<string> {
+    return this.api.create(await this.specOf(spec));
+  }
+
+  /** One update of the game's service (new spec, ForceUpdate+1, 0 replicas): the service is kept. */
+  async replaceContainer(existingId: string, spec: ContainerSpec): Promise<string> {
+    const { service } = await this.mustResolve(existingId);
+    if (service.Spec.Name !== spec.name) throw new DockerError('failed', `${existingId} is the engine of ${service.Spec.Name}, not of ${spec.name}`);
+    const body = await this.specOf(spec);
+    await this.api.update(service.ID, (current) => ({ ...body, TaskTemplate: { ...body.TaskTemplate, ForceUpdate: (current.TaskTemplate?.ForceUpdate ?? 0) + 1 } }));
+    // A leftover that still ran is shut down by the 0 replicas; the next start must find no task.
+    await this.tasksGone(service, this.options.stopGraceSeconds * 1000 + this.options.apiTimeoutMs);
+    return service.ID;
+  }
+
+  /** The service spec of `spec`, 0 replicas; the image must be on the manager (else its task would fail later). */
+  private async specOf(spec: ContainerSpec): Promise<ServiceSpec> {
+    if ((await this.local.inspectImage(spec.image)) === null) throw new DockerError('not_found', `No such image: ${spec.image}`, 404);
+    const network = await this.api.request<{ Id: string }>('network_inspect', { path: `/networks/${encodeURIComponent(spec.network)}` });
+    return serviceSpecOf(spec, { networkId: network.Id, stopGraceSeconds: this.options.stopGraceSeconds, replicas: 0 });
+  }
+
+  private tasksGone(service: SwarmService, timeoutMs: number): Promise<true> {
+    return this.api.pollUntil(
+      timeoutMs,
+      this.options.taskPollMs,
+      async () => ((await this.api.tasks([service.ID])).length === 0 ? true : null),
+      () => new DockerError('failed', `the task of ${service.Spec.Name} did not stop in time`),
+    );
+  }
+
+  async startContainer(id: string): Promise<string> {
+    const found = await this.mustResolve(id);
+    const { service } = found;
+    const tasks = await this.api.tasks([service.ID]);
+    const current = tasks.find((t) => t.DesiredState === 'running' && t.Status?.State === 'running');
+    if (current && replicasOf(service) === 1) return this.remember(service, current);
+    const before = new Set(tasks.map((t) => t.ID));
+    // Scaled down: scale up. Scaled up with its task ended (a crash): a forced update makes a new one.
+    await this.api.update(service.ID, (spec) => {
+      const forced = replicasOf(service) === 1;
+      return { ...spec, Mode: { Replicated: { Replicas: 1 } }, TaskTemplate: { ...spec.TaskTemplate, ...(forced ? { ForceUpdate: (spec.TaskTemplate?.ForceUpdate ?? 0) + 1 } : {}) } };
+    });
+    const task = await this.api.pollUntil(
+      this.options.startTimeoutMs,
+      this.options.taskPollMs,
+      async () => {
+        const fresh = (await this.api.tasks([service.ID])).find((t) => !before.has(t.ID) && (t.Status?.State === 'running' || isTerminal(t)));
+        return fresh ?? null;
+      },
+      () => new DockerError('failed', `the task of ${service.Spec.Name} did not run within ${this.options.startTimeoutMs} ms`),
+    );
+    if (task.Status?.State !== 'running')
+      throw new DockerError('failed', `the task of ${service.Spec.Name} ended as ${task.Status?.State}: ${task.Status?.Err ?? 'no reason given'}`);
+    return this.remember(service, task);
+  }
+
+  async inspectContainer(idOrName: string): Promise<ContainerInfo | null> {
+    const found = await this.resolve(idOrName);
+    if (found === null) return null;
+    const nodeId = found.task?.NodeID;
+    const node = nodeId ? await this.api.node(nodeId) : undefined;
+    return engineInfoOf(found.service, found.task, node);
+  }
+
+  async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
+    const { service, task } = await this.mustResolve(id);
+    // An older task of the game (the id named a container it no longer runs): already stopped.
+    if (task !== null && isTerminal(task) && replicasOf(service) === 0) return;
+    // The grace period is the spec's (written at create from the same setting): changing the
+    // task template in the scale-down update would make it a rolling update as well.
+    const graceNs = Math.max(0, Math.ceil(timeoutSeconds)) * 1e9;
+    if (replicasOf(service) !== 0) await this.api.update(service.ID, (spec) => ({ ...spec, Mode: { Replicated: { Replicas: 0 } } }));
+    // Scaled down, Swarm removes the task and its container once it has stopped. Until the task
+    // is gone the orchestrator would not make a new one for the next start.
+    await this.tasksGone(service, graceNs / 1e6 + this.options.apiTimeoutMs);
+  }
+
+  async removeContainer(id: string, opts: { force?: boolean } = {}): Promise<void> {
+    const found = await this.resolve(id);
+    if (found === null) return;
+    const { service } = found;
+    const tasks = await this.api.tasks([service.ID]);
+    if (!opts.force && tasks.some((t) => t.Status?.State === 'running'))
+      throw new DockerError('conflict', `the engine of ${service.Spec.Name} is running: stop it before removing it or use force`, 409);
+    await this.api.remove(service.ID);
+    // Docker removes synchronously; Swarm removes the tasks after the answer. Wait, so the name is free.
+    await this.tasksGone(service, this.options.apiTimeoutMs);
+    for (const t of tasks) {
+      const cid = taskContainerId(t);
+      if (cid) this.serviceOfContainer.delete(cid);
+    }
+  }
+
+  async listOwnedContainers(): Promise<ContainerSummary[]> {
+    const services = await this.api.services(OWNER_FILTER);
+    const tasks = await this.api.tasks(services.map((s) => s.ID));
+    return services.map((s) => engineSummaryOf(s, newestTask(tasks.filter((t) => t.ServiceID === s.ID))));
+  }
+
+  /** Task deaths across nodes, from polls of the manager's task list (its /events carry none). */
+  events(query: DockerEventsQuery): AsyncIterable<DockerEvent> {
+    return pollTaskEvents(this.api, OWNER_FILTER, { ...query, intervalMs: this.options.taskPollMs, logger: this.logger });
+  }
+
+  private remember(service: SwarmService, task: SwarmTask): string {
+    const cid = taskContainerId(task);
+    if (cid === null) throw new DockerError('failed', `the running task of ${service.Spec.Name} reports no container`);
+    this.serviceOfContainer.set(cid, service.ID);
+    return cid;
+  }
+
+  /** The task's output through the manager (the same frames as a container's); a stopped engine's task is gone. */
+  async containerLogs(id: string, query: ContainerLogsQuery): Promise<AsyncIterable<readonly EngineLogLine[]>> {
+    const { service, task } = await this.mustResolve(id);
+    if (task === null) throw new DockerError('not_found', `${service.Spec.Name} has no task (Swarm removes a stopped engine's task and its logs)`, 404);
+    const statusCodes = { 200: true, 404: 'no such task', 500: 'server error', 503: 'node is not part of a swarm' };
+    const stream = await dockerCall('task_logs', this.options.apiTimeoutMs, (signal) =>
+      dockerDial<Readable>(this.docker, { path: `/tasks/${encodeURIComponent(task.ID)}/logs`, query: logsQueryOf(query), signal: AbortSignal.any([signal, query.signal]), statusCodes, stream: true }),
+    );
+    return readContainerLogs(stream, query.signal);
+  }
+
+  /** A manager cannot read another node's container stats (docs/swarm.md): per-node cAdvisor instead. */
+  async containerStats(id: string): Promise<ContainerStatsSample | null> {
+    throw new DockerError('conflict', `usage of ${id.slice(0, 12)} is not available through a Swarm manager (the engine may run on another node); use cAdvisor on the nodes`);
+  }
+
+  /** A service update of resources replaces the task (a restart): not "in place", so refused. */
+  async updateContainer(id: string): Promise<void> {
+    throw new DockerError('conflict', `limits of ${id.slice(0, 12)} cannot change in place in swarm mode (a service update replaces the engine's task)`);
+  }
+
+  private async mustResolve(id: string): Promise<Resolved> {
+    const found = await this.resolve(id);
+    if (found === null) throw new DockerError('not_found', `No such container: ${id}`, 404);
+    return found;
+  }
+
+  /** A service (id, name) with its newest task, or one task's container with its service. */
+  private async resolve(idOrName: string): Promise<Resolved | null> {
+    // A container id is 64 hex digits; service ids are 25 characters and names are not hex.
+    if (!/^[0-9a-f]{64}$/.test(idOrName)) {
+      const service = await this.api.service(idOrName);
+      return service === null ? null : { service, task: newestTask(await this.api.tasks([service.ID])) };
+    }
+    const known = this.serviceOfContainer.get(idOrName);
+    const tasks = await this.api.tasks(known === undefined ? null : [known]);
+    let task = tasks.find((t) => taskContainerId(t) === idOrName);
+    if (task === undefined && known !== undefined) task = (await this.api.tasks(null)).find((t) => taskContainerId(t) === idOrName);
+    if (task === undefined) {
+      // A task Swarm removed after a stop: its service still names the game's engine.
+      const service = known === undefined ? null : await this.api.service(known);
+      return service === null ? null : { service, task: null };
+    }
+    const service = await this.api.service(task.ServiceID);
+    if (service === null) return null;
+    this.serviceOfContainer.set(idOrName, service.ID);
+    return { service, task };
+  }
+}
+
+function replicasOf(service: SwarmService): number {
+  return service.Spec.Mode?.Replicated?.Replicas ?? 0;
+}
