@@ -100,7 +100,7 @@ const SAMPLES: Record<RtmOperationId, Sample> = {
       a.docker.print(record.currentContainerId!, 'hello "world"');
       a.docker.print(record.currentContainerId!, 'oops', 'stderr');
     },
-    request: { method: 'GET', url: `${BASE}/g-logs/logs?tail=10` },
+    request: { method: 'GET', url: `${BASE}/g-logs/logs?tail=2` },
     check: (_a, lines) => expect(lines.map((l: any) => [l.stream, l.line])).toEqual([['stdout', 'hello "world"'], ['stderr', 'oops']]),
   },
   internalGetRuntimeStats: {

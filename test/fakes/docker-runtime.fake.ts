@@ -208,6 +208,8 @@ export class FakeDockerRuntime implements DockerRuntime {
     c.startedAt = new Date();
     c.exitCode = null;
     this.emit('start', c);
+    // Like the test engine: a line on start (the logs contract reads it).
+    this.print(c.id, 'engine listening');
     return c.id;
   }
 

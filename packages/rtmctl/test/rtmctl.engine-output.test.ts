@@ -43,7 +43,7 @@ describe('rtmctl logs, stats, top, limits', () => {
     api.docker.print(id, 'one');
     api.docker.print(id, 'two', 'stderr');
     api.docker.print(id, 'three');
-    expect(await rtmctl(['logs', 'g1', '--url', url])).toEqual({ code: 0, stdout: 'one\nthree', stderr: 'two' });
+    expect(await rtmctl(['logs', 'g1', '--url', url])).toEqual({ code: 0, stdout: 'engine listening\none\nthree', stderr: 'two' });
     expect((await rtmctl(['logs', 'g1', '--tail', '1', '--url', url])).stdout).toBe('three');
     const missing = await rtmctl(['logs', 'nobody', '--url', url]);
     expect(missing.code).toBe(1);
@@ -56,7 +56,7 @@ describe('rtmctl logs, stats, top, limits', () => {
     const id = (await api.seedRunning('g1')).currentContainerId!;
     api.docker.print(id, 'first');
     const controller = new AbortController();
-    const running = rtmctl(['logs', 'g1', '-f', '--url', url], controller.signal, (line) => {
+    const running = rtmctl(['logs', 'g1', '-f', '--tail', '1', '--url', url], controller.signal, (line) => {
       if (line === 'first') api.docker.print(id, 'second');
       if (line === 'second') controller.abort();
     });

@@ -13,6 +13,19 @@ export function logsQueryOf(query: ContainerLogsQuery): Record<string, string> {
   return params;
 }
 
+/** The lines of a request the caller aborted while it was connecting: none (not a failure). */
+export async function* noLines(): AsyncGenerator<readonly EngineLogLine[], void, undefined> {}
+
+/** Connects with `connect`; a connect cut short by the caller's own abort is an empty answer. */
+export async function connectLogs(signal: AbortSignal, connect: () => Promise<Readable>): Promise<AsyncIterable<readonly EngineLogLine[]>> {
+  try {
+    return readContainerLogs(await connect(), signal);
+  } catch (err) {
+    if (signal.aborted) return noLines();
+    throw err;
+  }
+}
+
 export async function* readContainerLogs(stream: Readable, signal: AbortSignal): AsyncGenerator<readonly EngineLogLine[], void, undefined> {
   const close = () => stream.destroy();
   if (signal.aborted) close();

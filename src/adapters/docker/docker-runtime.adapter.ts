@@ -24,7 +24,7 @@ import { containerCreateOptions } from './container-create.mapper.js';
 import { decodeDockerEvent, parseEventLine, WATCHED_EVENT_ACTIONS } from './docker-event.decoder.js';
 import { dockerCall, dockerDial, type StatusCodes } from './docker-call.js';
 import { daemonMessageOf, dockerStatusOf } from './docker-error.mapper.js';
-import { logsQueryOf, readContainerLogs } from './container-logs.reader.js';
+import { connectLogs, logsQueryOf } from './container-logs.reader.js';
 import { containerStatsOf, type RawContainerStats } from './container-stats.mapper.js';
 import { containerInfoOf, containerSummaryOf, hostResourcesOf, imageInfoOf, pullFailureOf } from './docker-inspect.mapper.js';
 import { decodeNdjson } from './ndjson-stream.decoder.js';
@@ -235,19 +235,20 @@ export class DockerodeRuntime implements DockerRuntime {
   }
 
   async containerLogs(id: string, query: ContainerLogsQuery): Promise<AsyncIterable<readonly EngineLogLine[]>> {
-    const stream = await this.call('containerLogs', this.options.apiTimeoutMs, async (signal) => {
-      // Not dockerode's logs(): it buffers a non-follow answer whole (and a Date `since` is JSON-encoded).
-      const params = logsQueryOf(query);
-      const statusCodes = { 200: true, 404: 'no such container', 501: 'log driver cannot be read', 500: 'server error' };
-      try {
-        // Once connected only the caller's signal ends the answer; the deadline covers the connect.
-        return await dockerDial<Readable>(this.docker, { path: `/containers/${encodeURIComponent(id)}/logs`, query: params, signal: AbortSignal.any([signal, query.signal]), statusCodes, stream: true });
-      } catch (err) {
-        if (dockerStatusOf(err) === 501) throw new DockerError('conflict', daemonMessageOf(err), 501);
-        throw err;
-      }
-    });
-    return readContainerLogs(stream, query.signal);
+    const statusCodes = { 200: true, 404: 'no such container', 501: 'log driver cannot be read', 500: 'server error' };
+    return connectLogs(query.signal, () =>
+      this.call('containerLogs', this.options.apiTimeoutMs, async (signal) => {
+        try {
+          // Not dockerode's logs(): it buffers a non-follow answer whole (and a Date `since` is JSON-encoded).
+          // Once connected only the caller's signal ends the answer; the deadline covers the connect.
+          const path = `/containers/${encodeURIComponent(id)}/logs`;
+          return await dockerDial<Readable>(this.docker, { path, query: logsQueryOf(query), signal: AbortSignal.any([signal, query.signal]), statusCodes, stream: true });
+        } catch (err) {
+          if (dockerStatusOf(err) === 501) throw new DockerError('conflict', daemonMessageOf(err), 501);
+          throw err;
+        }
+      }),
+    );
   }
 
   async containerStats(id: string, opts: { oneShot: boolean }): Promise<ContainerStatsSample | null> {

@@ -22,7 +22,7 @@ import {
   type DockerRuntime,
   type ImageInfo,
 } from '../../../ports/docker-runtime.js';
-import { logsQueryOf, readContainerLogs } from '../container-logs.reader.js';
+import { connectLogs, logsQueryOf } from '../container-logs.reader.js';
 import { dockerCall, dockerDial } from '../docker-call.js';
 import { DockerodeRuntime } from '../docker-runtime.adapter.js';
 import { serviceSpecOf, type ServiceSpec } from './service-spec.mapper.js';
@@ -226,10 +226,11 @@ export class SwarmRuntime implements DockerRuntime {
     const { service, task } = await this.mustResolve(id);
     if (task === null) throw new DockerError('not_found', `${service.Spec.Name} has no task (Swarm removes a stopped engine's task and its logs)`, 404);
     const statusCodes = { 200: true, 404: 'no such task', 500: 'server error', 503: 'node is not part of a swarm' };
-    const stream = await dockerCall('task_logs', this.options.apiTimeoutMs, (signal) =>
-      dockerDial<Readable>(this.docker, { path: `/tasks/${encodeURIComponent(task.ID)}/logs`, query: logsQueryOf(query), signal: AbortSignal.any([signal, query.signal]), statusCodes, stream: true }),
+    return connectLogs(query.signal, () =>
+      dockerCall('task_logs', this.options.apiTimeoutMs, (signal) =>
+        dockerDial<Readable>(this.docker, { path: `/tasks/${encodeURIComponent(task.ID)}/logs`, query: logsQueryOf(query), signal: AbortSignal.any([signal, query.signal]), statusCodes, stream: true }),
+      ),
     );
-    return readContainerLogs(stream, query.signal);
   }
 
   /** A manager cannot read another node's container stats (docs/swarm.md): per-node cAdvisor instead. */
