@@ -20,6 +20,15 @@ export interface RuntimeLimitsChange {
   at: Date;
 }
 
+export interface FleetLimits {
+  /** Running records that know their limits. */
+  engines: number;
+  memoryBytes: number;
+  cpus: number;
+  /** Running records whose limits are unknown (written before 1.2, or adopted). */
+  withoutLimits: number;
+}
+
 export interface RuntimeListQuery {
   status?: RuntimeStatus;
   limit: number;
@@ -49,4 +58,6 @@ export interface RuntimeRecordStore {
   /** Stopped records with last_op_at < olderThan (TTL cleanup). */
   listStoppedBefore(olderThan: Date, limit: number): Promise<RuntimeRecord[]>;
   countByStatus(): Promise<Record<RuntimeStatus, number>>;
+  /** The running engines' limits summed (fleet metrics); engines whose limits are unknown are counted apart. */
+  runningLimits(): Promise<FleetLimits>;
 }

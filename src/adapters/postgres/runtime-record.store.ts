@@ -5,7 +5,7 @@ import type { RuntimeRecord, RuntimeStatus } from '../../domain/runtime-record.j
 import { isRuntimeStatus, RUNTIME_STATUSES } from '../../domain/runtime-record.js';
 import { ALLOWED_TRANSITIONS } from '../../domain/runtime-transitions.js';
 import { limitsFromWire, limitsToWire } from '../../domain/runtime-limits.js';
-import type { RuntimeLimitsChange, RuntimeListQuery, RuntimeRecordStore, RuntimeStatusChange } from '../../ports/runtime-record.store.js';
+import type { FleetLimits, RuntimeLimitsChange, RuntimeListQuery, RuntimeRecordStore, RuntimeStatusChange } from '../../ports/runtime-record.store.js';
 import { RTM_SCHEMA, type RtmDatabase } from './database.js';
 import { insertInto, setToExcluded, valuesInOrder, type NamedStatement } from './named-statement.js';
 import { classifyPostgresFaults } from './postgres-fault.js';
@@ -80,6 +80,14 @@ const RECORD_UPSERT: NamedStatement = {
   text: `${insertInto(RECORDS, RECORD_COLUMNS)} ON CONFLICT (game_id) DO UPDATE SET ${setToExcluded(
     RECORD_COLUMNS.filter((c) => c !== 'game_id' && c !== 'created_at'),
   )} RETURNING ${RECORD_COLUMNS.join(', ')}`,
+};
+
+// Read at scrape time: one pass over the running rows (the status index), no per-game output.
+const RUNNING_LIMITS: NamedStatement = {
+  name: 'rtm_running_limits',
+  text: `SELECT count(limits) AS engines, coalesce(sum((limits->>'memory_bytes')::bigint), 0) AS memory_bytes,
+    coalesce(sum((limits->>'cpus')::numeric), 0) AS cpus, count(*) - count(limits) AS without_limits
+    FROM ${RECORDS} WHERE status = 'running'`,
 };
 
 export class PostgresRuntimeRecordStore implements RuntimeRecordStore {
@@ -163,6 +171,18 @@ export class PostgresRuntimeRecordStore implements RuntimeRecordStore {
         .execute(),
     );
     return rows.map(runtimeRecordFromRow);
+  }
+
+  async runningLimits(): Promise<FleetLimits> {
+    const [row] = await classifyPostgresFaults('running limits sum', () =>
+      this.database.run<{ engines: string; memory_bytes: string; cpus: string; without_limits: string }>(RUNNING_LIMITS, []),
+    );
+    return {
+      engines: Number(row?.engines ?? 0),
+      memoryBytes: Number(row?.memory_bytes ?? 0),
+      cpus: Number(row?.cpus ?? 0),
+      withoutLimits: Number(row?.without_limits ?? 0),
+    };
   }
 
   async countByStatus(): Promise<Record<RuntimeStatus, number>> {

@@ -265,6 +265,16 @@ export function describeRuntimeRecordStoreContract(name: string, makeHarness: ()
       expect(await store.listStoppedBefore(at(-3_000), 10)).toEqual([]);
     });
 
+    it('runningLimits sums the running engines\' limits and counts those without', async () => {
+      expect(await store.runningLimits()).toEqual({ engines: 0, memoryBytes: 0, cpus: 0, withoutLimits: 0 });
+      const limits = (cpus: number, memoryBytes: number) => ({ cpus, memoryBytes, pidsLimit: 64, source: { cpus: 'default', memoryBytes: 'default', pidsLimit: 'default' } as const });
+      await store.upsert(aRecord({ gameId: 'a', limits: limits(1.5, 512 * 1024 ** 2) }));
+      await store.upsert(aRecord({ gameId: 'b', limits: limits(0.25, 3 * 1024 ** 3) }));
+      await store.upsert(aRecord({ gameId: 'c' }));
+      await store.upsert(aRecord({ gameId: 'd', status: 'stopped', limits: limits(4, 1024 ** 3) }));
+      expect(await store.runningLimits()).toEqual({ engines: 2, memoryBytes: 512 * 1024 ** 2 + 3 * 1024 ** 3, cpus: 1.75, withoutLimits: 1 });
+    });
+
     it('countByStatus always has all three keys', async () => {
       expect(await store.countByStatus()).toEqual({ running: 0, stopped: 0, removed: 0 });
       await store.upsert(aRecord({ gameId: 'a', status: 'running' }));
