@@ -22,6 +22,7 @@ import { sweepScenario } from './burst-sweep.scenario.js';
 import { fleetScenario } from './fleet.scenario.js';
 import { BREAKDOWN_TABLE, lifecycleScenario, type LifecycleFindings } from './lifecycle.scenario.js';
 import { restScenario } from './rest.scenario.js';
+import { statsScenario } from './stats.scenario.js';
 import { checkCompareBuild, ensureDist } from './rtm-under-test.js';
 import { round1 } from './sample-statistics.js';
 
@@ -60,6 +61,7 @@ async function runScenarios(run: BenchRun, flags: BenchFlags, logDir: string) {
     } else if (scenario === 'rest') {
       rows.push(...(await restScenario(run, flags, logDir)));
     } else if (scenario === 'fleet') rows.push(...(await fleetScenario(run, flags, logDir)));
+    else if (scenario === 'stats') rows.push(...(await statsScenario(run, flags, logDir)));
     else rows.push(...(await sweepScenario(run, flags, logDir)));
     log(`bench ${run.runId}: ${scenario} done in ${round1((performance.now() - t0) / 1000)} s`);
   }
