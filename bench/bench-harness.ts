@@ -26,6 +26,7 @@ import { RedisGameLeases } from '../src/adapters/redis/game-lease.adapter.js';
 import { RedisHealthEventPublisher } from '../src/adapters/redis/health-event.publisher.js';
 import { RedisNotificationIntentPublisher } from '../src/adapters/redis/notification-intent.publisher.js';
 import { buildInternalHttpServer } from '../src/api/internal-http.server.js';
+import { runtimeEventsFeed } from '../src/app/composition-root.js';
 import { loadConfig, type RtmConfig } from '../src/app/config.js';
 import { lifecycleSettingsFromConfig } from '../src/app/composition-root.js';
 import { projectRoot } from '../src/app/project-root.js';
@@ -191,6 +192,7 @@ export async function createBenchHarness(log: (line: string) => void): Promise<B
         throw new Error('diagnostics are not part of the benchmark');
       },
       metrics: { render: async () => ({ contentType: 'text/plain', body: '' }) },
+      events: runtimeEventsFeed(redis, config, logger),
     });
     await server.listen({ host: '127.0.0.1', port: 0 });
     closers.push({ what: 'closing the REST listener', close: () => server.close() });

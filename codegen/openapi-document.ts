@@ -69,7 +69,10 @@ export class OpenApiDocument {
 
   private jsonSchemaName(holder: JsonObject, what: string): string | null {
     if (holder.content === undefined) return null;
-    const json = asObject(asObject(holder.content, what)['application/json'], `${what} application/json`);
+    // JSON, or NDJSON (a stream of lines: the schema is one line's).
+    const content = asObject(holder.content, what);
+    const mediaType = content['application/json'] !== undefined ? 'application/json' : 'application/x-ndjson';
+    const json = asObject(content[mediaType], `${what} ${mediaType}`);
     return this.schemaRefName(json.schema, what);
   }
 

@@ -16,13 +16,20 @@ const REST_RESPONSES = [
   'Diagnostics',
   'RuntimeStats',
   'LogLine',
+  'RuntimeEventLine',
 ];
 /** operationId → exported query validator name. */
 const REST_QUERIES: Record<string, string> = {
   internalListRuntimes: 'validateListRuntimesQuery',
   internalListRuntimeOperations: 'validateListRuntimeOperationsQuery',
   internalGetRuntimeLogs: 'validateGetRuntimeLogsQuery',
+  internalTailEvents: 'validateTailEventsQuery',
 };
+
+/** `Q & { limit: number }` for the parameters that have a default; `Q` when none has. */
+function withDefaults(query: string, defaulted: ReadonlyArray<{ name: string; type: string }>): string {
+  return defaulted.length === 0 ? query : `${query} & { ${defaulted.map((d) => `${d.name}: ${d.type}`).join('; ')} }`;
+}
 
 export const REST_TYPE_IMPORTS = ["import type { components, operations } from '../openapi/types.js';"];
 
@@ -45,18 +52,14 @@ function querySchema(document: OpenApiDocument, operationId: string): { document
   return { document: { components: { schemas: { ...raw.components.schemas, [name]: schema } } }, name };
 }
 
-/** `{ name: type; ... }` of the operation's query parameters that have a default. */
-function defaultedType(document: OpenApiDocument, operationId: string): string {
-  const op = document.operations().find((o) => o.operationId === operationId);
-  const defaulted = (op?.parameters ?? []).filter((p) => p.in === 'query' && p.schema.default !== undefined);
-  const tsType = (schema: Record<string, unknown>) => (schema.type === 'integer' ? 'number' : String(schema.type));
-  return `{ ${defaulted.map((p) => `${p.name}: ${tsType(p.schema)}`).join('; ')} }`;
-}
-
 export function restValidatorModules(document: OpenApiDocument): ValidatorModule[] {
   const queryEntries = Object.entries(REST_QUERIES).map(([operationId, exportName]) => {
     const { document: queryDocument, name } = querySchema(document, operationId);
-    return { operationId, exportName, queryDocument, name };
+    const op = document.operations().find((o) => o.operationId === operationId);
+    const defaulted = (op?.parameters ?? [])
+      .filter((p) => p.in === 'query' && p.schema.default !== undefined)
+      .map((p) => ({ name: p.name, type: p.schema.type === 'integer' || p.schema.type === 'number' ? 'number' : 'string' }));
+    return { operationId, exportName, queryDocument, name, defaulted };
   });
   return [
     {
@@ -81,7 +84,7 @@ export function restValidatorModules(document: OpenApiDocument): ValidatorModule
         typeExpression: `components['schemas']['${name}']`,
       })),
     },
-    ...queryEntries.map(({ operationId, exportName, queryDocument, name }) => ({
+    ...queryEntries.map(({ operationId, exportName, queryDocument, name, defaulted }) => ({
       file: `rest-query-${operationId.replace(/^internal/, '').replace(/[A-Z]/g, (ch, i: number) => (i > 0 ? '-' : '') + ch.toLowerCase())}.ts`,
       source: OPENAPI_SPEC,
       document: queryDocument,
@@ -90,8 +93,8 @@ export function restValidatorModules(document: OpenApiDocument): ValidatorModule
         {
           exportName,
           schemaName: name,
-          // Defaults are applied in place: a parameter with a default is always present after validation.
-          typeExpression: `NonNullable<operations['${operationId}']['parameters']['query']> & ${defaultedType(document, operationId)}`,
+          // Defaults are applied in place, so a parameter with one is always present after validation.
+          typeExpression: withDefaults(`NonNullable<operations['${operationId}']['parameters']['query']>`, defaulted),
         },
       ],
     })),

@@ -34,6 +34,19 @@ RTM_GID=10002
 exec 9>/tmp/rtm-image-build.lock
 flock 9
 
+# What node never loads from node_modules: source maps (no --enable-source-maps), type
+# declarations and TypeScript sources, docs, and each package's own tests and CI files.
+# LICENSE files stay. ~47 MB of the dependencies (docs/deploy.md, "size").
+prune_modules() {
+  local modules="$1"
+  find "$modules" -type f \( -name '*.map' -o -name '*.ts' -o -name '*.d.mts' -o -name '*.d.cts' -o -name '*.tsbuildinfo' \) -delete
+  find "$modules" -type f \( -iname '*.md' -o -iname '*.markdown' \) ! -iname 'licen[cs]e*' -delete
+  # Only directories at a package's root (node_modules/<pkg>/test, node_modules/@scope/<pkg>/docs).
+  find "$modules" -regextype posix-extended -type d \
+    -regex '.*/node_modules/(@[^/]+/)?[^/@][^/]*/(test|tests|docs|examples?|benchmarks?|\.github)' -prune -exec rm -rf {} +
+  find "$modules" -type d -path '*/node_modules/@types' -prune -exec rm -rf {} +
+}
+
 say "building dist/ (tsc and the bundle)"
 "$RTM_NODE" scripts/build-dist.mjs --quiet
 
@@ -65,6 +78,7 @@ rm -f "$BUILD_DIR/app/dist/.tsbuildinfo"*
 # needs one). The npm cache makes this quick after the first run.
 (cd "$BUILD_DIR/app" && npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null)
 rm -f "$BUILD_DIR/app/package-lock.json"
+prune_modules "$BUILD_DIR/app/node_modules"
 printf '{"version":"%s","commit":"%s"}\n' "$VERSION" "$COMMIT" >"$BUILD_DIR/app/build-info.json"
 cp deploy/Dockerfile "$BUILD_DIR/Dockerfile"
 

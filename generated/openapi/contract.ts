@@ -294,6 +294,25 @@ export const rtmInternalContract = c.router(
         errorCodes: { 401: ['unauthorized'], 500: ['internal_error'], 503: ['service_unavailable', 'docker_unavailable'] },
       } as const,
     },
+    internalTailEvents: {
+      method: 'GET',
+      path: '/api/v1/internal/events',
+      summary: "Follow runtime:health_events and runtime:job_results as NDJSON, live or from an entry id",
+      query: c.type<NonNullable<Operations['internalTailEvents']['parameters']['query']>>(),
+      responses: {
+        200: c.otherResponse({ contentType: 'application/x-ndjson', body: c.type<NdjsonStream>() }),
+        400: c.type<Schemas['ErrorEnvelope']>(),
+        401: c.type<Schemas['ErrorEnvelope']>(),
+        500: c.type<Schemas['ErrorEnvelope']>(),
+        503: c.type<Schemas['ErrorEnvelope']>(),
+      },
+      metadata: {
+        operationId: 'internalTailEvents',
+        callerHeader: 'none',
+        bearerAuth: true,
+        errorCodes: { 400: ['invalid_request'], 401: ['unauthorized'], 500: ['internal_error'], 503: ['service_unavailable', 'docker_unavailable'] },
+      } as const,
+    },
     internalHealthz: {
       method: 'GET',
       path: '/healthz',
@@ -342,6 +361,7 @@ export const RTM_OPERATION_IDS = [
   'internalGetRuntimeStats',
   'internalUpdateRuntimeLimits',
   'internalGetDiagnostics',
+  'internalTailEvents',
   'internalHealthz',
   'internalReadyz',
 ] as const;

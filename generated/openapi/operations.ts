@@ -68,6 +68,11 @@ export interface RtmOperationAnswers {
     data: { status: 200; body: Schemas['Diagnostics'] };
     errors: { status: 401; code: 'unauthorized' } | { status: 500; code: 'internal_error' } | { status: 503; code: 'service_unavailable' | 'docker_unavailable' };
   };
+  /** GET /api/v1/internal/events — Follow runtime:health_events and runtime:job_results as NDJSON, live or from an entry id */
+  internalTailEvents: {
+    data: { status: 200; body: Schemas['RuntimeEventLine']; ndjson: true };
+    errors: { status: 400; code: 'invalid_request' } | { status: 401; code: 'unauthorized' } | { status: 500; code: 'internal_error' } | { status: 503; code: 'service_unavailable' | 'docker_unavailable' };
+  };
   /** GET /healthz — Liveness */
   internalHealthz: {
     data: { status: 200; body: Schemas['HealthzResponse'] };
@@ -103,6 +108,7 @@ export const RTM_OPERATIONS: { readonly [K in RtmOperationName]: RtmOperationTab
   internalGetRuntimeStats: { method: 'GET', path: '/api/v1/internal/runtimes/{game_id}/stats', data: [200], errors: { 400: ['invalid_request'], 401: ['unauthorized'], 404: ['not_found'], 409: ['conflict'], 500: ['internal_error'], 503: ['service_unavailable', 'docker_unavailable'] } },
   internalUpdateRuntimeLimits: { method: 'POST', path: '/api/v1/internal/runtimes/{game_id}/limits', data: [200], errors: { 400: ['invalid_request'], 401: ['unauthorized'], 404: ['not_found'], 409: ['conflict'], 500: ['internal_error'], 503: ['service_unavailable', 'docker_unavailable'] } },
   internalGetDiagnostics: { method: 'GET', path: '/api/v1/internal/diagnostics', data: [200], errors: { 401: ['unauthorized'], 500: ['internal_error'], 503: ['service_unavailable', 'docker_unavailable'] } },
+  internalTailEvents: { method: 'GET', path: '/api/v1/internal/events', data: [200], errors: { 400: ['invalid_request'], 401: ['unauthorized'], 500: ['internal_error'], 503: ['service_unavailable', 'docker_unavailable'] } },
   internalHealthz: { method: 'GET', path: '/healthz', data: [200], errors: {} },
   internalReadyz: { method: 'GET', path: '/readyz', data: [200, 503], errors: {} },
 };

@@ -281,6 +281,34 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/internal/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Follow runtime:health_events and runtime:job_results as NDJSON, live or from an entry id
+         * @description One JSON object per line (`application/x-ndjson`): the stream (its contract name,
+         *     without RTMANAGER_REDIS_KEY_PREFIX), the entry id and the entry's fields exactly as
+         *     published (the AsyncAPI payloads: decode them with the client's stream helpers).
+         *     Entries of the two streams are interleaved in id order within each poll. Without
+         *     `from` the answer starts after the newest entry of each stream (only new events);
+         *     `from=0` replays from the beginning. Blank lines are keep-alives (one at once, then
+         *     one per 15 s of silence): skip them. The answer stays open until the caller closes
+         *     it, `max` entries were sent, or RTM shuts down. For operators (rtmctl events tail):
+         *     read access to the events without Redis credentials.
+         */
+        get: operations["internalTailEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -492,6 +520,17 @@ export interface components {
             /** Format: date-time */
             finished_at: string;
         };
+        /** @description One line of GET /api/v1/internal/events. */
+        RuntimeEventLine: {
+            /** @enum {string} */
+            stream: "runtime:health_events" | "runtime:job_results";
+            /** @description The Redis entry id (`ms-seq`); pass it as `from` to resume after it. */
+            id: string;
+            /** @description The entry's fields as published (runtime-health-asyncapi.yaml, runtime-jobs-asyncapi.yaml). */
+            fields: {
+                [key: string]: string;
+            };
+        };
         OperationList: {
             items: components["schemas"]["OperationLogEntry"][];
         };
@@ -687,6 +726,12 @@ export interface components {
         LogSinceQuery: string;
         /** @description Keep the answer open and stream new lines. */
         LogFollowQuery: boolean;
+        /** @description Start after this Redis entry id in each stream (`0` = from the beginning); absent = only new entries. */
+        EventsFromQuery: string;
+        /** @description Only entries of this game. */
+        EventsGameQuery: components["schemas"]["GameId"];
+        /** @description End the answer after this many entries. */
+        EventsMaxQuery: number;
     };
     requestBodies: never;
     headers: never;
@@ -1070,6 +1115,37 @@ export interface operations {
                     "application/json": components["schemas"]["Diagnostics"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    internalTailEvents: {
+        parameters: {
+            query?: {
+                /** @description Start after this Redis entry id in each stream (`0` = from the beginning); absent = only new entries. */
+                from?: components["parameters"]["EventsFromQuery"];
+                /** @description Only entries of this game. */
+                game_id?: components["parameters"]["EventsGameQuery"];
+                /** @description End the answer after this many entries. */
+                max?: components["parameters"]["EventsMaxQuery"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The entries, one JSON object per line, as they come. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": components["schemas"]["RuntimeEventLine"];
+                };
+            };
+            400: components["responses"]["InvalidRequest"];
             401: components["responses"]["Unauthorized"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];

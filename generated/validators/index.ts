@@ -9,6 +9,7 @@ import * as restResponsesValidators from './rest-responses.js';
 import * as restQueryListRuntimesValidators from './rest-query-list-runtimes.js';
 import * as restQueryListRuntimeOperationsValidators from './rest-query-list-runtime-operations.js';
 import * as restQueryGetRuntimeLogsValidators from './rest-query-get-runtime-logs.js';
+import * as restQueryTailEventsValidators from './rest-query-tail-events.js';
 import * as runtimeJobsValidators from './runtime-jobs.js';
 import * as runtimeHealthValidators from './runtime-health.js';
 
@@ -37,6 +38,7 @@ export const validateReadyzResponse = restResponsesValidators.validateReadyzResp
 export const validateDiagnostics = restResponsesValidators.validateDiagnostics as unknown as Validator<components['schemas']['Diagnostics']>;
 export const validateRuntimeStats = restResponsesValidators.validateRuntimeStats as unknown as Validator<components['schemas']['RuntimeStats']>;
 export const validateLogLine = restResponsesValidators.validateLogLine as unknown as Validator<components['schemas']['LogLine']>;
+export const validateRuntimeEventLine = restResponsesValidators.validateRuntimeEventLine as unknown as Validator<components['schemas']['RuntimeEventLine']>;
 
 // rest-query-list-runtimes.ts (api/internal-openapi.yaml; coerces strings and applies defaults in place)
 export const validateListRuntimesQuery = restQueryListRuntimesValidators.validateListRuntimesQuery as unknown as Validator<NonNullable<operations['internalListRuntimes']['parameters']['query']> & { limit: number }>;
@@ -45,7 +47,10 @@ export const validateListRuntimesQuery = restQueryListRuntimesValidators.validat
 export const validateListRuntimeOperationsQuery = restQueryListRuntimeOperationsValidators.validateListRuntimeOperationsQuery as unknown as Validator<NonNullable<operations['internalListRuntimeOperations']['parameters']['query']> & { limit: number }>;
 
 // rest-query-get-runtime-logs.ts (api/internal-openapi.yaml; coerces strings and applies defaults in place)
-export const validateGetRuntimeLogsQuery = restQueryGetRuntimeLogsValidators.validateGetRuntimeLogsQuery as unknown as Validator<NonNullable<operations['internalGetRuntimeLogs']['parameters']['query']> & { tail: number; follow: boolean }>;
+export const validateGetRuntimeLogsQuery = restQueryGetRuntimeLogsValidators.validateGetRuntimeLogsQuery as unknown as Validator<NonNullable<operations['internalGetRuntimeLogs']['parameters']['query']> & { tail: number; follow: string }>;
+
+// rest-query-tail-events.ts (api/internal-openapi.yaml; coerces strings and applies defaults in place)
+export const validateTailEventsQuery = restQueryTailEventsValidators.validateTailEventsQuery as unknown as Validator<NonNullable<operations['internalTailEvents']['parameters']['query']>>;
 
 // runtime-jobs.ts (api/runtime-jobs-asyncapi.yaml)
 export const validateRuntimeStartJob = runtimeJobsValidators.validateRuntimeStartJob as unknown as Validator<jobs.RuntimeStartJobPayload>;

@@ -3,6 +3,7 @@
 // (internal-request.guard.ts) leaves params, query (coerced, defaults applied), headers
 // and body in the contract's types, so handlers read them as given. Store faults are not
 // caught here: they reach the root error handler, the one place that maps faults to codes.
+import { Readable } from 'node:stream';
 import { initServer } from '@ts-rest/fastify';
 import type { FastifyRequest } from 'fastify';
 import { rtmInternalContract, type RtmInternalContract } from '../../generated/openapi/contract.js';
@@ -23,6 +24,7 @@ import type { UpdateLimitsInput } from '../services/limits/update-limits.service
 import { engineOutputRoutes, type EngineOutputServices } from './engine-output.routes.js';
 import { errorAnswer, publicMessage, renderedJsonBody } from './contract-answers.js';
 import { opSourceOf } from './internal-request.guard.js';
+import type { TailQuery } from './runtime-events.feed.js';
 import { decodeCursor, encodeCursor, operationView, readyzView, runtimeListJson, runtimeView } from './runtime-view.js';
 
 /** What the REST edge needs of each lifecycle service (the real classes satisfy it). */
@@ -47,6 +49,10 @@ export interface InternalApiRouterDeps {
   diagnostics: () => Promise<DiagnosticsReport>;
   /** Runs a handler's work inside the request's trace span, so service/Docker spans nest under it. */
   inRequestSpan: <T>(request: FastifyRequest, work: () => Promise<T>) => Promise<T>;
+  /** GET /events: the NDJSON lines from `query` on, until the signal aborts (runtime-events.feed.ts). */
+  events: { open(query: TailQuery, signal: AbortSignal): Promise<AsyncIterable<string>> };
+  /** One controller per open events answer; the server aborts them all when it closes. */
+  openStreams: Set<AbortController>;
 }
 
 type Runtime = components['schemas']['Runtime'];
@@ -65,7 +71,7 @@ const s = initServer();
 const c = rtmInternalContract;
 
 export function createInternalApiRouter(deps: InternalApiRouterDeps) {
-  return s.router(c, { ...readRoutes(deps), ...engineOutputRoutes(deps.engineOutput), ...mutationRoutes(deps), ...probeRoutes(deps) });
+  return s.router(c, { ...readRoutes(deps), ...engineOutputRoutes(deps.engineOutput), ...mutationRoutes(deps), ...probeRoutes(deps), ...eventRoutes(deps) });
 }
 
 function readRoutes(deps: InternalApiRouterDeps) {
@@ -175,6 +181,32 @@ function probeRoutes(deps: InternalApiRouterDeps) {
         request.log.warn({ status: body.status, checks: body.checks, other_problems: otherProblems }, 'readiness changed');
       }
       return body.status === 'ready' ? { status: 200, body } : { status: 503, body };
+    }),
+  };
+}
+
+function eventRoutes(deps: InternalApiRouterDeps) {
+  return {
+    // Ends when the caller hangs up, after `max` lines, or when the server closes.
+    internalTailEvents: s.route(c.internalTailEvents, async ({ query, request, reply }) => {
+      const controller = new AbortController();
+      const end = () => {
+        controller.abort();
+        deps.openStreams.delete(controller);
+        request.socket.off('close', end);
+      };
+      deps.openStreams.add(controller);
+      request.socket.once('close', end);
+      try {
+        const lines = Readable.from(await deps.events.open(query, controller.signal), { objectMode: false });
+        lines.once('close', end);
+        void reply.type('application/x-ndjson');
+        // The body is the stream of RuntimeEventLine lines (the contract's NDJSON answer); fastify pipes it.
+        return { status: 200 as const, body: lines };
+      } catch (err) {
+        end();
+        throw err;
+      }
     }),
   };
 }

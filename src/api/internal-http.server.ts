@@ -17,7 +17,7 @@ import type { OperationLogStore } from '../ports/operation-log.store.js';
 import type { RuntimeReadStore } from '../ports/runtime-read.store.js';
 import { BearerTokens } from './bearer-auth.js';
 import { InvalidRequestError, handleFrameworkError, handleHttpParserError, handleUnexpectedError, sendError } from './error-envelope.js';
-import { createInternalApiRouter, type InternalApiServices } from './internal-api.router.js';
+import { createInternalApiRouter, type InternalApiRouterDeps, type InternalApiServices } from './internal-api.router.js';
 import type { EngineOutputServices } from './engine-output.routes.js';
 import { registerHttpMetrics } from './http-metrics.hook.js';
 import { registerRequestHooks } from './request-hooks.js';
@@ -44,10 +44,13 @@ export interface InternalHttpServerDeps {
   tracer?: Tracer;
   /** Largest accepted request body; the API's bodies are tiny. Default 64 KiB. */
   bodyLimitBytes?: number;
+  /** GET /api/v1/internal/events (runtime-events.feed.ts). */
+  events: InternalApiRouterDeps['events'];
 }
 
-export function buildInternalHttpServer(deps: InternalHttpServerDeps): FastifyInstance {
-  const app = Fastify({
+/** Fastify with RTM's settings: the contract's limits and errors, RTM's own request logs. */
+function createFastify(deps: InternalHttpServerDeps): FastifyInstance {
+  return Fastify({
     loggerInstance: deps.logger,
     bodyLimit: deps.bodyLimitBytes ?? 64 * 1024,
     // Long ids must reach the guard (400 invalid_request); longer ones are refused by
@@ -68,6 +71,10 @@ export function buildInternalHttpServer(deps: InternalHttpServerDeps): FastifyIn
     // Typed with pino's Logger, the instance is not assignable to the plain FastifyInstance
     // the composition root and @ts-rest/fastify expect; the logger is pino either way.
   }) as unknown as FastifyInstance;
+}
+
+export function buildInternalHttpServer(deps: InternalHttpServerDeps): FastifyInstance {
+  const app = createFastify(deps);
   if (deps.httpMetrics) registerHttpMetrics(app, deps.httpMetrics);
 
   const tracing = new RequestTracing(deps.tracer);
@@ -90,7 +97,14 @@ export function buildInternalHttpServer(deps: InternalHttpServerDeps): FastifyIn
     closing.abort();
     done();
   });
+  // Open events answers never end by themselves: closing the server ends them first.
+  const openStreams = new Set<AbortController>();
+  app.addHook('preClose', async () => {
+    for (const controller of openStreams) controller.abort();
+  });
   const router = createInternalApiRouter({
+    events: deps.events,
+    openStreams,
     services: deps.services,
     engineOutput: { ...deps.engineOutput, shutdown: closing.signal },
     reads: deps.reads,

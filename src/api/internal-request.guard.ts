@@ -6,6 +6,7 @@ import type { RtmOperationId, RtmRouteMetadata } from '../../generated/openapi/c
 import {
   validateGetRuntimeLogsQuery,
   validateListRuntimeOperationsQuery,
+  validateTailEventsQuery,
   validateListRuntimesQuery,
   validatePatchRuntimeRequest,
   validateRestartRuntimeRequest,
@@ -54,6 +55,7 @@ const QUERY_RULES: Partial<Record<RtmOperationId, QueryRule>> = {
   internalListRuntimes: { validator: validateListRuntimesQuery, known: ['status', 'limit', 'cursor'] },
   internalListRuntimeOperations: { validator: validateListRuntimeOperationsQuery, known: ['limit'] },
   internalGetRuntimeLogs: { validator: validateGetRuntimeLogsQuery, known: ['tail', 'since', 'follow'] },
+  internalTailEvents: { validator: validateTailEventsQuery, known: ['from', 'game_id', 'max'] },
 };
 
 interface BodyRule {

@@ -5,6 +5,7 @@
 //   triggers  the leader-only group (job consumers, Docker events / probe / inspect /
 //             reconciler / TTL cleanup workers); REST is built by rtm.ts over `services`.
 // Nothing here decides anything: the settings are read from the one config object.
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { FsStateDirectories } from '../adapters/filesystem/state-directories.adapter.js';
 import { LobbyHttpClient } from '../adapters/lobby/lobby-http.client.js';
@@ -19,11 +20,13 @@ import { RedisHealthEventPublisher } from '../adapters/redis/health-event.publis
 import { RedisJobResultPublisher } from '../adapters/redis/job-result.publisher.js';
 import { RedisNotificationIntentPublisher } from '../adapters/redis/notification-intent.publisher.js';
 import { RedisStreamOffsetStore } from '../adapters/redis/stream-offset.store.js';
+import { classifyingRedisFaults } from '../adapters/redis/redis-fault.js';
 import { RedisStreamReader } from '../adapters/redis/stream-reader.adapter.js';
 import { ObservedDockerRuntime } from '../adapters/telemetry/observed-docker-runtime.decorator.js';
 import { ObservedStreamPublisher } from '../adapters/telemetry/observed-stream-publisher.decorator.js';
 import { PrometheusMetrics } from '../adapters/telemetry/prometheus.metrics.js';
 import { withConsumerSpan } from '../adapters/telemetry/span-conventions.js';
+import { RuntimeEventsFeed } from '../api/runtime-events.feed.js';
 import type { Clock } from '../ports/clock.js';
 import { RecordHealthEventService } from '../services/health/record-health-event.service.js';
 import { OperationPipeline } from '../services/pipeline/operation-pipeline.js';
@@ -36,9 +39,8 @@ import { ContainerCleanupWorker } from '../workers/container-cleanup/container-c
 import { DockerEventsWorker } from '../workers/docker-events/docker-events.worker.js';
 import { DockerInspectWorker } from '../workers/docker-inspect/docker-inspect.worker.js';
 import { HealthProbeWorker } from '../workers/health-probe/health-probe.worker.js';
-import type { JobConsumerDeps } from '../workers/job-consumer/stream-job-consumer.js';
-import { StartJobsConsumer } from '../workers/job-consumer/start-jobs.consumer.js';
-import { StopJobsConsumer } from '../workers/job-consumer/stop-jobs.consumer.js';
+import { StreamJobConsumer, type JobConsumerDeps } from '../workers/job-consumer/stream-job-consumer.js';
+import { startJobs, stopJobs } from '../workers/job-consumer/lobby-jobs.js';
 import { ReconcilerWorker } from '../workers/reconciler/reconciler.worker.js';
 import type { BuildInfo } from './build-info.js';
 import type { Closers } from './closers.js';
@@ -70,8 +72,12 @@ export type Composition = ReturnType<typeof compose>;
 
 export function compose(ctx: CompositionContext) {
   const ports = buildPorts(ctx);
-  const pipeline = new OperationPipeline({ ...ports, clock: ctx.clock, logger: ctx.logger });
-  const services = buildServices(ctx, ports, pipeline);
+  // One place per game: its operations (REST, jobs, TTL cleanup) and its syncs take turns.
+  const queue = new GameWorkQueue();
+  const pipeline = new OperationPipeline({ ...ports, queue, clock: ctx.clock, logger: ctx.logger });
+  const services = buildServices(ctx, ports, pipeline, queue);
+  // Shutdown: a sync or operation still in its turn finishes before the health service and the clients close.
+  ctx.closers.add(() => queue.idle());
   const triggers = new LeaderTriggers({
     build: () => buildTriggers(ctx, ports, services),
     logger: ctx.logger,
@@ -108,10 +114,27 @@ function buildPorts({ infra, config, logger, buildInfo, identity }: CompositionC
     }),
     lobby: config.lobby.baseUrl ? new LobbyHttpClient({ baseUrl: config.lobby.baseUrl, timeoutMs: config.lobby.timeoutMs }) : null,
     containerIntents: new ContainerIntentsRegistry(),
+    events: runtimeEventsFeed(redis, config, logger),
   };
 }
 
-function buildServices({ config, clock, logger, closers }: CompositionContext, ports: Ports, pipeline: OperationPipeline) {
+/**
+ * GET /api/v1/internal/events: non-blocking reads on the shared connection, polled every
+ * 250 ms; a Redis that does not answer is classified (503 service_unavailable, not 500).
+ */
+export function runtimeEventsFeed(redis: Redis, config: RtmConfig, logger: Logger): RuntimeEventsFeed {
+  const reader = new RedisStreamReader(redis, logger);
+  return new RuntimeEventsFeed({
+    reader: {
+      readAfter: (stream, afterId, opts) => classifyingRedisFaults(() => reader.readAfter(stream, afterId, opts)),
+      lastEntryId: (stream) => classifyingRedisFaults(() => reader.lastEntryId(stream)),
+    },
+    keys: { 'runtime:health_events': config.streams.healthEvents, 'runtime:job_results': config.streams.jobResults },
+    pollMs: 250,
+  });
+}
+
+function buildServices({ config, clock, logger, closers }: CompositionContext, ports: Ports, pipeline: OperationPipeline, queue: GameWorkQueue) {
   // Snapshot, stream, metric; queues writes while a store is down (flushed until shutdown).
   const healthEvents = new RecordHealthEventService({ snapshots: ports.snapshots, stream: ports.healthStream, metrics: ports.metrics, logger });
   closers.add(() => healthEvents.stop());
@@ -125,7 +148,7 @@ function buildServices({ config, clock, logger, closers }: CompositionContext, p
       logger,
       settings: { graceMs: config.reconcile.graceMs, enginePort: config.container.enginePort },
     },
-    { pipeline, queue: new GameWorkQueue() },
+    { pipeline, queue },
   );
   // The reads of what engines print and use (logs, stats): Docker and the record, no lease.
   const engineOutput = {
@@ -154,7 +177,7 @@ function buildTriggers({ infra, config, clock, logger }: CompositionContext, por
   const workers = [
     reconciler,
     new DockerEventsWorker({ records, docker, health, intents: ports.containerIntents, vanished: reconcile.vanished, sync: reconcile.sync, metrics, clock, logger, settings: { reconnectMaxMs: probe.eventsReconnectMaxMs } }),
-    new HealthProbeWorker({ records, docker, health, metrics, clock, logger, settings: probeSettings }),
+    new HealthProbeWorker({ records, docker, health, sync: reconcile.sync, metrics, clock, logger, settings: probeSettings }),
     new DockerInspectWorker({ records, docker, health, sync: reconcile.sync, metrics, clock, logger, settings: { intervalMs: probe.inspectIntervalMs } }),
     new ContainerCleanupWorker({ records, cleanup: services.cleanup, metrics, clock, logger, settings: { intervalMs: config.cleanup.intervalMs, retentionMs: config.cleanup.retentionMs } }),
   ];
@@ -175,8 +198,8 @@ function buildTriggers({ infra, config, clock, logger }: CompositionContext, por
     traceJob: (job, fn) => withConsumerSpan({ stream, messageId: job.messageId, gameId: job.gameId, attributes: { 'rtmanager.job_kind': job.jobKind } }, fn),
   });
   const consumers = [
-    new StartJobsConsumer(deps('start-jobs', config.streams.startJobs), services.start, { ...settings, stream: config.streams.startJobs }),
-    new StopJobsConsumer(deps('stop-jobs', config.streams.stopJobs), services.stop, { ...settings, stream: config.streams.stopJobs }),
+    new StreamJobConsumer(deps('start-jobs', config.streams.startJobs), startJobs(services.start), { ...settings, stream: config.streams.startJobs }),
+    new StreamJobConsumer(deps('stop-jobs', config.streams.stopJobs), stopJobs(services.stop), { ...settings, stream: config.streams.stopJobs }),
   ];
   return { reconcileAtStartup: () => reconciler.reconcileOnce({ startup: true }), consumers, workers };
 }

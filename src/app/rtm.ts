@@ -86,6 +86,7 @@ export async function startRtm(config: RtmConfig, logger: Logger, overrides: Rtm
       diagnostics: diagnosticsOf({ ...opened, docker: ports.docker }, clock),
       metrics: ports.metrics,
       httpMetrics: ports.metrics,
+      events: ports.events,
       ...(opened.tracer ? { tracer: opened.tracer } : {}),
     });
     await server.listen({ host: config.listener.host, port: config.listener.port });

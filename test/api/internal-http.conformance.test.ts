@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { RTM_OPERATION_IDS, type RtmOperationId } from '../../generated/openapi/contract.js';
 import { IMAGE, IMAGE_PATCH } from '../services/support/lifecycle-harness.js';
-import { ALL_READY, createApiHarness, type ApiHarness } from './support/api-harness.js';
+import { ALL_READY, createApiHarness, EVENT_STREAM_KEYS, type ApiHarness } from './support/api-harness.js';
 
 const BASE = '/api/v1/internal/runtimes';
 const GM = { 'x-galaxy-caller': 'game_master' };
@@ -127,6 +127,19 @@ const SAMPLES: Record<RtmOperationId, Sample> = {
         postgres: { version: null, error: 'not wired' },
         runtimes: { running: 1, stopped: 1, removed: 0 },
       }),
+  },
+  internalTailEvents: {
+    prepare: async (a) => {
+      a.eventStreams.add(EVENT_STREAM_KEYS['runtime:health_events'], { game_id: 'g-other', container_id: 'c1', event_type: 'container_started', occurred_at_ms: '1', details: '{}' });
+      a.eventStreams.add(EVENT_STREAM_KEYS['runtime:job_results'], { game_id: 'g-ev', job_kind: 'start', outcome: 'success' });
+      a.eventStreams.add(EVENT_STREAM_KEYS['runtime:health_events'], { game_id: 'g-ev', container_id: 'c2', event_type: 'container_started', occurred_at_ms: '2', details: '{}' });
+    },
+    request: { method: 'GET', url: '/api/v1/internal/events?from=0&game_id=g-ev&max=2' },
+    check: (_a, body) =>
+      expect(body.map((l: any) => [l.stream, l.fields.game_id])).toEqual([
+        ['runtime:job_results', 'g-ev'],
+        ['runtime:health_events', 'g-ev'],
+      ]),
   },
   internalHealthz: {
     prepare: async () => {},

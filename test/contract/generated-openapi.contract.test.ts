@@ -16,6 +16,7 @@ const ROUTES: Record<string, [method: string, path: string, callerHeader: string
   internalGetRuntimeStats: ['GET', '/api/v1/internal/runtimes/:game_id/stats', 'optional'],
   internalUpdateRuntimeLimits: ['POST', '/api/v1/internal/runtimes/:game_id/limits', 'required'],
   internalGetDiagnostics: ['GET', '/api/v1/internal/diagnostics', 'none'],
+  internalTailEvents: ['GET', '/api/v1/internal/events', 'none'],
   internalHealthz: ['GET', '/healthz', 'none'],
   internalReadyz: ['GET', '/readyz', 'none'],
 };

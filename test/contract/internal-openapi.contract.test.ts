@@ -25,6 +25,8 @@ const OPERATIONS: ReadonlyArray<[operationId: string, method: string, path: stri
   ['internalUpdateRuntimeLimits', 'post', '/api/v1/internal/runtimes/{game_id}/limits'],
   // Additive operator endpoint (issue 10, rtmctl diagnostics); not one CONTRACT §5 fixes.
   ['internalGetDiagnostics', 'get', '/api/v1/internal/diagnostics'],
+  // Additive operator endpoint (issue 23, rtmctl events tail): NDJSON, read-only.
+  ['internalTailEvents', 'get', '/api/v1/internal/events'],
   ['internalHealthz', 'get', '/healthz'],
   ['internalReadyz', 'get', '/readyz'],
 ];

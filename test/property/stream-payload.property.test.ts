@@ -8,8 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { HTTP_STATUS_BY_ERROR_CODE, REPLAY_NO_OP } from '../../src/domain/error-codes.js';
 import type { ContainerSpec } from '../../src/domain/container-spec.js';
 import type { StreamEntry } from '../../src/ports/stream-reader.js';
-import { decodeStartJob } from '../../src/workers/job-consumer/start-job.decoder.js';
-import { decodeStopJob } from '../../src/workers/job-consumer/stop-job.decoder.js';
+import { decodeStartJob } from '../../src/workers/job-consumer/lobby-jobs.js';
+import { decodeStopJob } from '../../src/workers/job-consumer/lobby-jobs.js';
 import { createHarness, STATE_ROOT } from '../services/support/lifecycle-harness.js';
 import { edgyString, propertyRuns } from './property-runs.js';
 

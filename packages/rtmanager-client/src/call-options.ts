@@ -47,20 +47,26 @@ function checkTimeout(timeoutMs: number | undefined): void {
   }
 }
 
+/** One call's signal: the caller's signals and the deadline, and how a failure is classified. */
+export interface CallSignal {
+  /** Undefined when nothing can abort the call. */
+  readonly signal: AbortSignal | undefined;
+  /** The answer's headers came: the deadline no longer applies (a streamed body may last). */
+  headersArrived(): void;
+  /** The call is over: no timer, no listener left on the caller's signals. */
+  release(): void;
+  /** What a rejection of the call means: an RtmTransportError, or `err` itself (a bug). */
+  failure(err: unknown): unknown;
+}
+
 /**
- * Runs one request under the caller's signals (the call's and the client's) and deadline (the
- * call's `timeoutMs` wins over the client's) and turns a request that got no answer into an RtmTransportError.
+ * The call's signals (its own and the client's both abort it; its `timeoutMs` wins over the
+ * client's). One controller per call, listeners removed at release: no composite signal stays
+ * attached to a long-lived client signal. Throws at once when a signal is already aborted.
  */
-export async function withCallOptions<T>(
-  what: string,
-  defaults: RtmCallOptions,
-  options: RtmCallOptions | undefined,
-  request: (signal: AbortSignal | undefined) => Promise<T>,
-): Promise<T> {
+export function callSignal(what: string, defaults: RtmCallOptions, options: RtmCallOptions | undefined): CallSignal {
   const timeoutMs = options?.timeoutMs ?? defaults.timeoutMs;
   checkTimeout(timeoutMs);
-  // The call's signal and the client's both abort it. One controller per call, listeners
-  // removed when it ends: no composite signal stays attached to a long-lived client signal.
   const callerSignals = [options?.signal, defaults.signal].filter((s): s is AbortSignal => s !== undefined);
   const abortedBy = () => callerSignals.find((s) => s.aborted);
   const aborted = (by: AbortSignal) => new RtmTransportError('aborted', `${what}: aborted by the caller`, { cause: by.reason });
@@ -77,20 +83,40 @@ export async function withCallOptions<T>(
           controller.abort(new Error(`no answer within ${timeoutMs} ms`));
         }, timeoutMs)
       : undefined;
+  return {
+    signal: callerSignals.length > 0 || timer !== undefined ? controller.signal : undefined,
+    headersArrived: () => clearTimeout(timer),
+    release: () => {
+      clearTimeout(timer);
+      for (const s of callerSignals) s.removeEventListener('abort', onAbort);
+    },
+    failure: (err) => {
+      const by = abortedBy();
+      if (by) return aborted(by);
+      if (timedOut) return new RtmTransportError('timeout', `${what}: no answer from RTM within ${timeoutMs} ms`, { cause: err });
+      // fetch rejects with a TypeError when there is no connection (or it broke); anything else is a bug.
+      if (err instanceof TypeError) {
+        const code = systemCode(err);
+        return new RtmTransportError('unreachable', `${what}: cannot reach RTM: ${code ?? err.message}`, { cause: err, code });
+      }
+      return err;
+    },
+  };
+}
+
+/** Runs one request under its call signal and turns a request that got no answer into an RtmTransportError. */
+export async function withCallOptions<T>(
+  what: string,
+  defaults: RtmCallOptions,
+  options: RtmCallOptions | undefined,
+  request: (signal: AbortSignal | undefined) => Promise<T>,
+): Promise<T> {
+  const call = callSignal(what, defaults, options);
   try {
-    return await request(callerSignals.length > 0 || timer !== undefined ? controller.signal : undefined);
+    return await request(call.signal);
   } catch (err) {
-    const by = abortedBy();
-    if (by) throw aborted(by);
-    if (timedOut) throw new RtmTransportError('timeout', `${what}: no answer from RTM within ${timeoutMs} ms`, { cause: err });
-    // fetch rejects with a TypeError when there is no connection; anything else is a bug.
-    if (err instanceof TypeError) {
-      const code = systemCode(err);
-      throw new RtmTransportError('unreachable', `${what}: cannot reach RTM: ${code ?? err.message}`, { cause: err, code });
-    }
-    throw err;
+    throw call.failure(err);
   } finally {
-    clearTimeout(timer);
-    for (const s of callerSignals) s.removeEventListener('abort', onAbort);
+    call.release();
   }
 }

@@ -5,11 +5,13 @@
 import { createRtmApiClient, type RtmApiClient, type RtmCaller } from '../../../generated/openapi/client.js';
 import type { RtmOperationName } from '../../../generated/openapi/operations.js';
 import { withCallOptions, type RtmCallOptions } from './call-options.js';
+import { tailEvents, type RtmTailEventsResult, type TailEventsQuery } from './events-tail.js';
 import type { RtmOperationResult, RuntimeStatus, StopReason } from './rest-types.js';
 import { settleAnswer } from './settle-answer.js';
 import { logsQueryParams, openLogs, type LogsQuery, type RtmLogsResult } from './engine-logs.js';
 
 export type * from './rest-types.js';
+export type { RtmEventLine, RtmTailEventsResult, TailEventsQuery } from './events-tail.js';
 export { isRtmTransportError, RtmTransportError, type RtmCallOptions, type RtmTransportErrorKind } from './call-options.js';
 /** The contract's vocabularies as values (generated from the spec, the same lists the server uses). */
 export { ERROR_CODES, GALAXY_CALLERS, HEALTH_EVENT_TYPES, RUNTIME_STATUSES, STOP_REASONS } from '../../../generated/vocabularies.js';
@@ -66,6 +68,13 @@ export interface RtmClient {
   updateLimits(gameId: string, limits: LimitsUpdate, call?: RtmCallOptions): Promise<RtmOperationResult<'internalUpdateRuntimeLimits'>>;
   /** Versions of RTM, PostgreSQL, Redis and Docker, and runtime counts by status. */
   diagnostics(call?: RtmCallOptions): Promise<RtmOperationResult<'internalGetDiagnostics'>>;
+  /**
+   * Follows `runtime:health_events` and `runtime:job_results` (GET /api/v1/internal/events):
+   * `events` yields each entry as RTM sends it, until the answer ends (`max`), the signal
+   * aborts (RtmTransportError `aborted`) or the connection breaks. `timeoutMs` bounds the
+   * wait for the answer to start, not the follow.
+   */
+  tailEvents(query?: TailEventsQuery, call?: RtmCallOptions): Promise<RtmTailEventsResult>;
   healthz(call?: RtmCallOptions): Promise<RtmOperationResult<'internalHealthz'>>;
   /** Readiness is an answer either way: `ok: true` with status 200 (ready) or 503 (not ready). */
   readyz(call?: RtmCallOptions): Promise<RtmOperationResult<'internalReadyz'>>;
@@ -126,6 +135,7 @@ export function createRtmClient(options: RtmClientOptions): RtmClient {
         raw.POST('/api/v1/internal/runtimes/{game_id}/limits', { params: { path: path(gameId) }, body: limits, ...init }),
       ),
     diagnostics: (call) => send('internalGetDiagnostics', call, (init) => raw.GET('/api/v1/internal/diagnostics', init)),
+    tailEvents: (query = {}, call) => tailEvents(raw, defaults, query, call),
     healthz: (call) => send('internalHealthz', call, (init) => raw.GET('/healthz', init)),
     readyz: (call) => send('internalReadyz', call, (init) => raw.GET('/readyz', init)),
   };

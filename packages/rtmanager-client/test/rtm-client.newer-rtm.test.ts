@@ -118,6 +118,24 @@ describe('the client and a newer RTM', () => {
     await expect(createRtmClient({ baseUrl }).healthz({ timeoutMs: 0 })).rejects.toThrow(RangeError);
   });
 
+  it('tailEvents: timeoutMs bounds the wait for the answer to start, not the follow', async () => {
+    const silent = await stub(never);
+    await expect(createRtmClient({ baseUrl: silent.baseUrl }).tailEvents({}, { timeoutMs: 200 })).rejects.toMatchObject({ kind: 'timeout' });
+    const quiet = await stub((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+      res.write('\n');
+      setTimeout(() => res.end(`${JSON.stringify({ stream: 'runtime:job_results', id: '1-0', fields: { game_id: 'g1' } })}\n`), 400);
+    });
+    const follow = await createRtmClient({ baseUrl: quiet.baseUrl }).tailEvents({}, { timeoutMs: 200 });
+    if (!follow.ok) return expect.unreachable();
+    const lines = [];
+    for await (const line of follow.events) lines.push(line.id);
+    expect(lines).toEqual(['1-0']);
+    // A proxy's page instead of the stream is an unexpected answer.
+    const proxy = await stub(answer(502, '<html>Bad Gateway</html>', 'text/html'));
+    expect(await createRtmClient({ baseUrl: proxy.baseUrl }).tailEvents()).toMatchObject({ ok: false, kind: 'unexpected_answer', status: 502 });
+  });
+
   it('a body that stops half way is a timeout too (the deadline covers reading the answer)', async () => {
     const { baseUrl } = await stub((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });

@@ -3,7 +3,7 @@
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRtmClient, type RtmClient } from '../src/index.js';
-import { createApiHarness, type ApiHarness } from '../../../test/api/support/api-harness.js';
+import { createApiHarness, EVENT_STREAM_KEYS, type ApiHarness } from '../../../test/api/support/api-harness.js';
 import { IMAGE, IMAGE_PATCH } from '../../../test/services/support/lifecycle-harness.js';
 
 const open: ApiHarness[] = [];
@@ -118,5 +118,32 @@ describe('createRtmClient', () => {
     await api.app.close();
     open.length = 0;
     await expect(createRtmClient({ baseUrl }).listRuntimes()).rejects.toMatchObject({ name: 'RtmTransportError', kind: 'unreachable', code: 'ECONNREFUSED' });
+  });
+
+  it('tailEvents follows the events as typed lines; max ends it, the signal aborts it, errors are results', async () => {
+    const { api, baseUrl } = await serve({ tokens: ['tok-1'] });
+    const rtm = createRtmClient({ baseUrl, token: 'tok-1', timeoutMs: 2_000 });
+    const health = EVENT_STREAM_KEYS['runtime:health_events'];
+    const first = api.eventStreams.add(health, { game_id: 'e1', event_type: 'container_started' });
+    const replay = await rtm.tailEvents({ from: '0', max: 1 });
+    if (!replay.ok) return expect.unreachable();
+    const seen: string[] = [];
+    for await (const line of replay.events) seen.push(`${line.stream} ${line.id} ${line.fields.game_id}`);
+    expect(seen).toEqual([`runtime:health_events ${first} e1`]);
+
+    // Live, then aborted by the caller while it waits for more.
+    const stop = new AbortController();
+    const live = await rtm.tailEvents({ game_id: 'e2' }, { signal: stop.signal });
+    if (!live.ok) return expect.unreachable();
+    const iterator = live.events[Symbol.asyncIterator]();
+    const next = iterator.next();
+    const id = api.eventStreams.add(EVENT_STREAM_KEYS['runtime:job_results'], { game_id: 'e2', job_kind: 'stop' });
+    expect(await next).toEqual({ done: false, value: { stream: 'runtime:job_results', id, fields: { game_id: 'e2', job_kind: 'stop' } } });
+    const waiting = iterator.next();
+    stop.abort();
+    await expect(waiting).rejects.toMatchObject({ name: 'RtmTransportError', kind: 'aborted' });
+
+    expect(await rtm.tailEvents({ from: 'yesterday' })).toMatchObject({ ok: false, kind: 'error', status: 400, error: { code: 'invalid_request' } });
+    expect(await createRtmClient({ baseUrl }).tailEvents()).toMatchObject({ ok: false, kind: 'error', status: 401, error: { code: 'unauthorized' } });
   });
 });

@@ -3,6 +3,7 @@
 import { GALAXY_CALLERS, HEALTH_EVENT_TYPES, RUNTIME_STATUSES, STOP_REASONS } from '@galaxy/rtmanager-client';
 import type { OptionSpec } from './command-line.js';
 import { diagnostics } from './diagnostics-command.js';
+import { eventsTail } from './events-tail.js';
 import { cleanup, patch, restart, runtimesGet, runtimesLs, runtimesOps, start, stop, type CommandContext } from './runtime-commands.js';
 import { limits, logs, stats, top } from './engine-commands.js';
 
@@ -11,7 +12,7 @@ export interface Command {
   args: string;
   summary: string;
   options: Record<string, OptionSpec>;
-  /** Absent for `events tail` (Redis) and `completion` (no RTM), which run-cli runs itself. */
+  /** Absent for `completion` (no RTM), which run-cli runs itself. */
   run?: (ctx: CommandContext) => Promise<number>;
   /** The values of its first argument, when they are a closed list (for the completion). */
   argValues?: readonly string[];
@@ -95,15 +96,14 @@ export const COMMANDS: readonly Command[] = [
   {
     words: ['events', 'tail'],
     args: '',
-    summary: 'follow runtime:health_events and runtime:job_results live',
+    summary: 'follow runtime:health_events and runtime:job_results live (through RTM, with the API token)',
     options: {
       game: { type: 'string', help: 'only events of this game' },
       type: { type: 'string', help: 'only these event types, comma-separated (e.g. container_exited,job_result)', values: [...HEALTH_EVENT_TYPES, 'job_result'] },
-      'redis-url': { type: 'string', help: 'Redis URL (default $RTM_REDIS_URL, else redis://127.0.0.1:6379)' },
-      'key-prefix': { type: 'string', help: "RTM's RTMANAGER_REDIS_KEY_PREFIX (default $RTM_REDIS_KEY_PREFIX, else none)" },
       from: { type: 'string', help: 'start after this entry id (0 = from the beginning); default: only new events' },
       max: { type: 'string', help: 'exit after N events' },
     },
+    run: eventsTail,
   },
   { words: ['diagnostics'], args: '', summary: 'readiness, versions of RTM, PostgreSQL, Redis and Docker, runtime counts', options: {}, run: diagnostics },
   { words: ['completion'], args: 'bash|zsh', summary: 'print the shell completion script (eval "$(rtmctl completion bash)")', options: {}, argValues: ['bash', 'zsh'] },

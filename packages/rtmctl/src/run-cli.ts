@@ -5,7 +5,6 @@
 import { createRtmClient, GALAXY_CALLERS, isRtmTransportError, type RtmTransportError } from '@galaxy/rtmanager-client';
 import { oneOf, parseOptions, positiveSeconds, UsageError } from './command-line.js';
 import { COMMANDS, type Command } from './commands.js';
-import { eventsTail } from './events-tail.js';
 import { COMPLETION_SHELLS, completionScript } from './completion-script.js';
 import { commandHelp, mainHelp } from './help-text.js';
 import type { Output } from './output.js';
@@ -65,19 +64,6 @@ export async function runCli(args: readonly string[], cli: CliEnvironment): Prom
       if (shell === undefined) throw new UsageError(`expected ${COMPLETION_SHELLS.join(' or ')}, got ${positionals.join(' ') || 'none'}`);
       output.out(completionScript(shell));
       return 0;
-    }
-    if (command.words[0] === 'events') {
-      const code = await eventsTail(
-        {
-          options,
-          output,
-          signal: cli.signal,
-          redisUrl: (options['redis-url'] as string | undefined) ?? env.RTM_REDIS_URL ?? 'redis://127.0.0.1:6379',
-          keyPrefix: (options['key-prefix'] as string | undefined) ?? env.RTM_REDIS_KEY_PREFIX ?? '',
-        },
-        positionals,
-      );
-      return cli.signal.aborted ? EXIT_INTERRUPTED : code;
     }
     url = (options.url as string | undefined) ?? env.RTM_URL ?? DEFAULT_URL;
     const token = (options.token as string | undefined) ?? env.RTM_TOKEN;

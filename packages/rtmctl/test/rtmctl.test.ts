@@ -1,14 +1,14 @@
 // rtmctl's commands against a real RTM HTTP server (fake Docker/stores behind it): tables
 // and JSON, exit codes 0/1/2, flags and RTM_URL/RTM_TOKEN, --help everywhere, and the
-// one-line error when RTM cannot be reached. `events tail` runs on real Redis in
-// test/integration/packages/consumer.test.ts.
+// one-line error when RTM cannot be reached; `events tail` over GET /events (fake streams
+// here; a real RTM and Redis in test/integration/packages/consumer.test.ts).
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createApiHarness, type ApiHarness } from '../../../test/api/support/api-harness.js';
+import { createApiHarness, EVENT_STREAM_KEYS, type ApiHarness } from '../../../test/api/support/api-harness.js';
 import { IMAGE, IMAGE_PATCH } from '../../../test/services/support/lifecycle-harness.js';
 import { COMMANDS } from '../src/commands.js';
 import { completionScript } from '../src/completion-script.js';
@@ -219,5 +219,44 @@ describe('rtmctl', () => {
     expect(zsh.stdout).toContain(completionScript('bash').split('\n').slice(1).join('\n'));
     expect((await rtmctl(['completion', 'fish'])).code).toBe(2);
     expect((await rtmctl(['completion'])).stderr).toMatch(/^rtmctl: expected bash or zsh, got none/);
+  });
+
+  it('events tail follows RTM\'s events endpoint with the token: --from, --game, --type, --max; Ctrl-C exits 130', async () => {
+    const { api, url } = await serve({ tokens: ['tok-1'] });
+    const env = { RTM_URL: url, RTM_TOKEN: 'tok-1' };
+    const exited = (game: string, code: number) => ({
+      game_id: game,
+      container_id: 'c',
+      event_type: 'container_exited',
+      occurred_at_ms: '1767225600000',
+      details: JSON.stringify({ exit_code: code, requested_by_rtm: false }),
+    });
+    const health = EVENT_STREAM_KEYS['runtime:health_events'];
+    api.eventStreams.add(health, exited('e1', 3));
+    api.eventStreams.add(health, exited('e2', 4));
+    api.eventStreams.add(health, { game_id: 'e1', event_type: 'not_a_type' }); // does not decode: skipped
+    api.eventStreams.add(health, exited('e1', 5));
+    const json = await rtmctl(['events', 'tail', '--from', '0', '--game', 'e1', '--max', '2', '--json'], env);
+    expect(json.code, json.stderr).toBe(0);
+    expect(json.stderr).toBe('rtmctl: following runtime:health_events, runtime:job_results (Ctrl-C to stop)');
+    expect(json.stdout.split('\n').map((l) => JSON.parse(l) as { stream: string; kind: string; value: { details: { exit_code: number } } })).toMatchObject([
+      { stream: 'runtime:health_events', kind: 'health_event', value: { details: { exit_code: 3 } } },
+      { stream: 'runtime:health_events', kind: 'health_event', value: { details: { exit_code: 5 } } },
+    ]);
+    const human = await rtmctl(['events', 'tail', '--from', '0', '--type', 'container_exited', '--max', '1'], env);
+    expect(human.stdout).toBe('2026-01-01T00:00:00.000Z  health  e1  container_exited  {"exit_code":3,"requested_by_rtm":false}');
+    expect((await rtmctl(['events', 'tail', '--from', 'yesterday'], env)).stderr).toMatch(/^rtmctl: invalid_request \(HTTP 400\): query.from/);
+    expect((await rtmctl(['events', 'tail'], { RTM_URL: url })).stderr).toMatch(/^rtmctl: unauthorized \(HTTP 401\)/);
+
+    // Live until Ctrl-C.
+    const controller = new AbortController();
+    const err: string[] = [];
+    const out: string[] = [];
+    const following = runCli(['events', 'tail', '--type', 'container_exited'], { env, signal: controller.signal, output: { out: (t) => out.push(t), err: (t) => err.push(t) } });
+    await expect.poll(() => err.length).toBe(1);
+    api.eventStreams.add(health, exited('e3', 7));
+    await expect.poll(() => out).toEqual(['2026-01-01T00:00:00.000Z  health  e3  container_exited  {"exit_code":7,"requested_by_rtm":false}']);
+    controller.abort();
+    expect(await following).toBe(130);
   });
 });

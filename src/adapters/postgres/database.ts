@@ -12,8 +12,10 @@ import type { NamedStatement } from './named-statement.js';
 export const RTM_SCHEMA = 'rtmanager';
 
 export interface RtmDatabase {
-  /** Query builder for statements built per call. Each store pins schema `rtmanager` itself (RTM_SCHEMA). */
+  /** Query builder for statements built per call. */
   readonly kysely: Kysely<DB>;
+  /** The same with schema `rtmanager` (RTM_SCHEMA) pinned: what the stores query through. */
+  readonly rtm: Kysely<DB>;
   /** Runs one hot statement; PostgreSQL parses and plans it once per connection. */
   run<R>(statement: NamedStatement, values: readonly unknown[]): Promise<R[]>;
   /** Ends the pool (Kysely owns it from here on): call this once at shutdown instead of `pool.end()`. */
@@ -28,6 +30,7 @@ export function createRtmDatabase(pool: pg.Pool, onClientError: (err: Error) => 
   const kysely = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   return {
     kysely,
+    rtm: kysely.withSchema(RTM_SCHEMA),
     async run<R>(statement: NamedStatement, values: readonly unknown[]): Promise<R[]> {
       const result = await pool.query({ name: statement.name, text: statement.text, values: [...values] });
       return result.rows as R[];

@@ -1,6 +1,6 @@
 // health_snapshots over Kysely: one row per game, the newest observation wins.
 import type { Insertable, Kysely, Selectable } from 'kysely';
-import type { DB, HealthSnapshots } from '../../../generated/db/types.js';
+import type { HealthSnapshots } from '../../../generated/db/types.js';
 import type { HealthSnapshot } from '../../domain/health.js';
 import { isHealthEventType } from '../../domain/health.js';
 import type { HealthSnapshotStore } from '../../ports/health-snapshot.store.js';
@@ -54,11 +54,7 @@ const SNAPSHOT_UPSERT: NamedStatement = {
 };
 
 export class PostgresHealthSnapshotStore implements HealthSnapshotStore {
-  private readonly db: Kysely<DB>;
-
-  constructor(private readonly database: RtmDatabase) {
-    this.db = database.kysely.withSchema(RTM_SCHEMA);
-  }
+  constructor(private readonly database: RtmDatabase) {}
 
   async upsert(snapshot: HealthSnapshot): Promise<void> {
     const values = valuesInOrder(healthSnapshotToRow(snapshot), SNAPSHOT_COLUMNS);
@@ -67,7 +63,7 @@ export class PostgresHealthSnapshotStore implements HealthSnapshotStore {
 
   async get(gameId: string): Promise<HealthSnapshot | null> {
     const row = await classifyPostgresFaults('health snapshot read', () =>
-      this.db.selectFrom('health_snapshots').selectAll().where('game_id', '=', gameId).executeTakeFirst(),
+      this.database.rtm.selectFrom('health_snapshots').selectAll().where('game_id', '=', gameId).executeTakeFirst(),
     );
     return row ? healthSnapshotFromRow(row) : null;
   }

@@ -1,6 +1,6 @@
 // operation_log over Kysely: append-only history, newest first by id.
 import type { Insertable, Kysely, Selectable } from 'kysely';
-import type { DB, OperationLog } from '../../../generated/db/types.js';
+import type { OperationLog } from '../../../generated/db/types.js';
 import type { ResultCode } from '../../domain/error-codes.js';
 import { isErrorCode, REPLAY_NO_OP } from '../../domain/error-codes.js';
 import type { OperationLogEntry, StoredOperationLogEntry } from '../../domain/operation.js';
@@ -76,11 +76,7 @@ const OPERATION_LOG_APPEND: NamedStatement = {
 };
 
 export class PostgresOperationLogStore implements OperationLogStore {
-  private readonly db: Kysely<DB>;
-
-  constructor(private readonly database: RtmDatabase) {
-    this.db = database.kysely.withSchema(RTM_SCHEMA);
-  }
+  constructor(private readonly database: RtmDatabase) {}
 
   async append(entry: OperationLogEntry): Promise<string> {
     const values = valuesInOrder(operationLogEntryToRow(entry), OPERATION_LOG_COLUMNS);
@@ -92,7 +88,7 @@ export class PostgresOperationLogStore implements OperationLogStore {
 
   async listByGame(gameId: string, limit: number): Promise<StoredOperationLogEntry[]> {
     const rows = await classifyPostgresFaults('operation log read', () =>
-      this.db.selectFrom('operation_log').selectAll().where('game_id', '=', gameId).orderBy('id', 'desc').limit(limit).execute(),
+      this.database.rtm.selectFrom('operation_log').selectAll().where('game_id', '=', gameId).orderBy('id', 'desc').limit(limit).execute(),
     );
     return rows.map(operationLogEntryFromRow);
   }

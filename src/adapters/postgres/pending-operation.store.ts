@@ -1,9 +1,9 @@
 // pending_operations over Kysely: the in-flight markers of restart and patch.
 import type { Kysely, Selectable } from 'kysely';
-import type { DB, PendingOperations } from '../../../generated/db/types.js';
+import type { PendingOperations } from '../../../generated/db/types.js';
 import { OP_SOURCES, type OpSource } from '../../domain/operation.js';
 import type { PendingOperation, PendingOperationStore } from '../../ports/pending-operation.store.js';
-import { RTM_SCHEMA, type RtmDatabase } from './database.js';
+import type { RtmDatabase } from './database.js';
 import { classifyPostgresFaults } from './postgres-fault.js';
 
 function pendingOperationFromRow(row: Selectable<PendingOperations>): PendingOperation {
@@ -23,11 +23,7 @@ function pendingOperationFromRow(row: Selectable<PendingOperations>): PendingOpe
 }
 
 export class PostgresPendingOperationStore implements PendingOperationStore {
-  private readonly db: Kysely<DB>;
-
-  constructor(database: RtmDatabase) {
-    this.db = database.kysely.withSchema(RTM_SCHEMA);
-  }
+  constructor(private readonly database: RtmDatabase) {}
 
   async begin(marker: PendingOperation): Promise<void> {
     const row = {
@@ -39,7 +35,7 @@ export class PostgresPendingOperationStore implements PendingOperationStore {
       started_at: marker.startedAt,
     };
     await classifyPostgresFaults('pending operation begin', () =>
-      this.db
+      this.database.rtm
         .insertInto('pending_operations')
         .values(row)
         .onConflict((oc) => oc.column('game_id').doUpdateSet(row))
@@ -49,13 +45,13 @@ export class PostgresPendingOperationStore implements PendingOperationStore {
 
   async end(gameId: string, correlationId: string): Promise<void> {
     await classifyPostgresFaults('pending operation end', () =>
-      this.db.deleteFrom('pending_operations').where('game_id', '=', gameId).where('correlation_id', '=', correlationId).execute(),
+      this.database.rtm.deleteFrom('pending_operations').where('game_id', '=', gameId).where('correlation_id', '=', correlationId).execute(),
     );
   }
 
   async list(limit: number): Promise<PendingOperation[]> {
     const rows = await classifyPostgresFaults('pending operations list', () =>
-      this.db.selectFrom('pending_operations').selectAll().orderBy('started_at', 'asc').orderBy('game_id', 'asc').limit(limit).execute(),
+      this.database.rtm.selectFrom('pending_operations').selectAll().orderBy('started_at', 'asc').orderBy('game_id', 'asc').limit(limit).execute(),
     );
     return rows.map(pendingOperationFromRow);
   }

@@ -1,6 +1,6 @@
 // runtime_records over Kysely. Decision record (CAS shape, created_at): docs/postgres-migration.md.
 import type { Insertable, Kysely, Selectable } from 'kysely';
-import type { DB, RuntimeRecords } from '../../../generated/db/types.js';
+import type { RuntimeRecords } from '../../../generated/db/types.js';
 import type { RuntimeRecord, RuntimeStatus } from '../../domain/runtime-record.js';
 import { isRuntimeStatus, RUNTIME_STATUSES } from '../../domain/runtime-record.js';
 import { ALLOWED_TRANSITIONS } from '../../domain/runtime-transitions.js';
@@ -91,11 +91,7 @@ const RUNNING_LIMITS: NamedStatement = {
 };
 
 export class PostgresRuntimeRecordStore implements RuntimeRecordStore {
-  private readonly db: Kysely<DB>;
-
-  constructor(private readonly database: RtmDatabase) {
-    this.db = database.kysely.withSchema(RTM_SCHEMA);
-  }
+  constructor(private readonly database: RtmDatabase) {}
 
   async get(gameId: string): Promise<RuntimeRecord | null> {
     const [row] = await classifyPostgresFaults('runtime record read', () => this.database.run<RuntimeRecordRow>(RECORD_BY_GAME_ID, [gameId]));
@@ -118,7 +114,7 @@ export class PostgresRuntimeRecordStore implements RuntimeRecordStore {
     // One statement: the guard and the write are atomic. A concurrent writer blocked on the
     // row lock re-evaluates the WHERE against the winner's row (READ COMMITTED) and misses.
     const row = await classifyPostgresFaults('runtime record status update', () =>
-      this.db
+      this.database.rtm
         .updateTable('runtime_records')
         .set({
           status: change.to,
@@ -138,7 +134,7 @@ export class PostgresRuntimeRecordStore implements RuntimeRecordStore {
 
   async updateLimits(change: RuntimeLimitsChange): Promise<RuntimeRecord | null> {
     const row = await classifyPostgresFaults('runtime record limits update', () =>
-      this.db
+      this.database.rtm
         .updateTable('runtime_records')
         .set({ limits: JSON.stringify(limitsToWire(change.limits)), last_op_at: change.at })
         .where('game_id', '=', change.gameId)
@@ -151,7 +147,7 @@ export class PostgresRuntimeRecordStore implements RuntimeRecordStore {
   }
 
   async list(query: RuntimeListQuery): Promise<RuntimeRecord[]> {
-    let q = this.db.selectFrom('runtime_records').selectAll();
+    let q = this.database.rtm.selectFrom('runtime_records').selectAll();
     if (query.status !== undefined) q = q.where('status', '=', query.status);
     if (query.afterGameId !== undefined) q = q.where('game_id', '>', query.afterGameId);
     const rows = await classifyPostgresFaults('runtime record list', () => q.orderBy('game_id', 'asc').limit(query.limit).execute());
@@ -160,7 +156,7 @@ export class PostgresRuntimeRecordStore implements RuntimeRecordStore {
 
   async listStoppedBefore(olderThan: Date, limit: number): Promise<RuntimeRecord[]> {
     const rows = await classifyPostgresFaults('stopped runtime records list', () =>
-      this.db
+      this.database.rtm
         .selectFrom('runtime_records')
         .selectAll()
         .where('status', '=', 'stopped')
@@ -187,7 +183,7 @@ export class PostgresRuntimeRecordStore implements RuntimeRecordStore {
 
   async countByStatus(): Promise<Record<RuntimeStatus, number>> {
     const rows = await classifyPostgresFaults('runtime records count', () =>
-      this.db
+      this.database.rtm
         .selectFrom('runtime_records')
         .select((eb) => ['status', eb.fn.countAll<string>().as('count')])
         .groupBy('status')

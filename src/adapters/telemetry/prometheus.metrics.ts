@@ -95,16 +95,7 @@ export class PrometheusMetrics implements Metrics {
         for (const dependency of dependencies()) this.set({ dependency }, report?.checks[dependency]?.ok ? 1 : 0);
       },
     });
-    const streamLags = this.streamLags;
-    new Gauge({
-      name: 'rtmanager_stream_lag_seconds',
-      help: 'Age of the oldest stream entry a consumer has not answered yet (now minus its entry id time), at scrape time; 0 when none waits.',
-      labelNames: ['consumer'],
-      registers,
-      collect() {
-        for (const [consumer, age] of streamLags) this.set({ consumer }, Math.max(0, age()));
-      },
-    });
+    this.registerStreamLagGauge(registers);
     this.registerPoolGauges(registers);
     registerFleetGauges(registers, () => this.fleet, logger);
     if (opts.buildInfo) {
@@ -116,6 +107,20 @@ export class PrometheusMetrics implements Metrics {
     // The event loop utilization sampler (new in @prometheus-io/client) runs for the process's
     // life: once a second, not the default 10 times, on a service that is mostly idle.
     if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, eventLoopUtilizationTimeout: 1_000 });
+  }
+
+  /** rtmanager_stream_lag_seconds: each consumer's oldest unanswered entry, aged at scrape time. */
+  private registerStreamLagGauge(registers: Registry[]): void {
+    const streamLags = this.streamLags;
+    new Gauge({
+      name: 'rtmanager_stream_lag_seconds',
+      help: 'Age of the oldest stream entry a consumer has not answered yet (now minus its entry id time), at scrape time; 0 when none waits.',
+      labelNames: ['consumer'],
+      registers,
+      collect() {
+        for (const [consumer, age] of streamLags) this.set({ consumer }, Math.max(0, age()));
+      },
+    });
   }
 
   /**

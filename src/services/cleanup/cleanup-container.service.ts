@@ -8,8 +8,8 @@ import type { GameLease } from '../../ports/game-lease.js';
 import type { RuntimeRecordStore } from '../../ports/runtime-record.store.js';
 import { pickContext, type OperationContext } from '../operation-context.js';
 import { OperationFailure, classifyFault, storeStep } from '../pipeline/operation-failure.js';
-import { OperationPipeline, changeStatus, type OperationPipelineDeps } from '../pipeline/operation-pipeline.js';
-import type { RecordedOperation } from '../pipeline/operation-recorder.js';
+import { answered, carrying, changeStatus, type KnownSoFar, type OperationPipeline, type OperationPipelineDeps } from '../pipeline/operation-pipeline.js';
+import type { OperationOutcome } from '../pipeline/operation-recorder.js';
 
 export interface CleanupContainerInput extends OperationContext {
   gameId: string;
@@ -36,24 +36,23 @@ export class CleanupContainerService {
       gameId: input.gameId,
       opKind: 'cleanup_container',
       context: pickContext(input),
-      act: (op, lease) => this.act(input.gameId, op, lease),
+      act: (lease) => this.act(input.gameId, lease),
     });
   }
 
-  private async act(gameId: string, op: RecordedOperation, lease: GameLease): Promise<OperationResult> {
+  private async act(gameId: string, lease: GameLease): Promise<OperationOutcome> {
     const found = await storeStep('reading the runtime record', () => this.deps.records.get(gameId));
-    op.found = found;
     if (found === null) throw new OperationFailure('not_found', `no runtime record for game ${gameId}`);
-    op.containerId = found.currentContainerId;
-    op.imageRef = found.currentImageRef;
-    if (found.status === 'removed') return succeeded(found, true);
-    if (found.status === 'running')
-      throw new OperationFailure('conflict', `game ${gameId} is running; stop it before cleaning up its container`);
-
-    const containerId = found.currentContainerId;
-    if (containerId !== null) await this.removeContainer(containerId);
-    const at = this.deps.clock.now();
-    return succeeded(await changeStatus(lease, this.deps.records, { gameId, containerId, from: 'stopped', to: 'removed', by: 'cleanup', at }));
+    const known: KnownSoFar = { found, containerId: found.currentContainerId, imageRef: found.currentImageRef, details: {} };
+    return carrying(known, async () => {
+      if (found.status === 'removed') return answered(known, succeeded(found, true));
+      if (found.status === 'running') throw new OperationFailure('conflict', `game ${gameId} is running; stop it before cleaning up its container`);
+      const containerId = found.currentContainerId;
+      if (containerId !== null) await this.removeContainer(containerId);
+      const at = this.deps.clock.now();
+      const written = await changeStatus(lease, this.deps.records, { gameId, containerId, from: 'stopped', to: 'removed', by: 'cleanup', at });
+      return answered(known, succeeded(written), written);
+    });
   }
 
   /**

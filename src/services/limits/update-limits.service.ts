@@ -24,8 +24,8 @@ import type { RuntimeRecordStore } from '../../ports/runtime-record.store.js';
 import { pickContext, type OperationContext } from '../operation-context.js';
 import { assertLeaseHeld } from '../pipeline/lease-runner.js';
 import { OperationFailure, dockerStep, storeStep } from '../pipeline/operation-failure.js';
-import { OperationPipeline, type OperationPipelineDeps } from '../pipeline/operation-pipeline.js';
-import type { RecordedOperation } from '../pipeline/operation-recorder.js';
+import { answered, carrying, type KnownSoFar, type OperationPipeline, type OperationPipelineDeps } from '../pipeline/operation-pipeline.js';
+import type { OperationOutcome } from '../pipeline/operation-recorder.js';
 
 export interface UpdateLimitsInput extends OperationContext {
   gameId: string;
@@ -53,38 +53,37 @@ export class UpdateLimitsService {
       opKind: 'update_limits',
       context: pickContext(input),
       details: { requested: { ...input.request } },
-      act: (op, lease) => this.act(input, op, lease),
+      act: (lease) => this.act(input, lease),
     });
   }
 
-  private async act(input: UpdateLimitsInput, op: RecordedOperation, lease: GameLease): Promise<OperationResult> {
+  private async act(input: UpdateLimitsInput, lease: GameLease): Promise<OperationOutcome> {
     const found = await storeStep('reading the runtime record', () => this.deps.records.get(input.gameId));
-    op.found = found;
     if (found === null || found.status === 'removed') throw new OperationFailure('not_found', `game ${input.gameId} has no container whose limits could change`);
     const containerId = found.currentContainerId;
     if (containerId === null) throw new OperationFailure('not_found', `game ${input.gameId}'s record names no container`);
-    op.containerId = containerId;
-    op.imageRef = found.currentImageRef;
+    const known: KnownSoFar = { found, containerId, imageRef: found.currentImageRef, details: { requested: { ...input.request } } };
+    return carrying(known, async () => {
+      const host = await dockerStep('reading the Docker host resources', 'internal_error', () => this.deps.docker.hostResources());
+      const parsed = parseLimitsRequest(input.request, effectiveCeilings(this.deps.settings.containerDefaults.ceilings, host));
+      if (!parsed.ok) throw new OperationFailure('invalid_request', `${parsed.message}; nothing was changed`);
+      const before = found.limits ?? (await this.limitsAtLaunch(found, host));
+      const after = withOverride(before, parsed.override);
+      known.details.previous_limits = limitsToWire(before);
+      known.details.limits = limitsToWire(after);
 
-    const host = await dockerStep('reading the Docker host resources', 'internal_error', () => this.deps.docker.hostResources());
-    const parsed = parseLimitsRequest(input.request, effectiveCeilings(this.deps.settings.containerDefaults.ceilings, host));
-    if (!parsed.ok) throw new OperationFailure('invalid_request', `${parsed.message}; nothing was changed`);
-    const before = found.limits ?? (await this.limitsAtLaunch(found, host));
-    const after = withOverride(before, parsed.override);
-    op.details.previous_limits = limitsToWire(before);
-    op.details.limits = limitsToWire(after);
-
-    assertLeaseHeld(lease);
-    // The daemon refusing the values (e.g. memory below what the engine uses) is `conflict`.
-    await dockerStep('updating the container limits', 'conflict', () => this.deps.docker.updateContainer(containerId, parsed.override));
-    const at = this.deps.clock.now();
-    const written = await storeStep('writing the runtime limits', () =>
-      this.deps.records.updateLimits({ gameId: input.gameId, expectedContainerId: containerId, expectedStatus: found.status, limits: after, at }),
-    );
-    // Only a writer without the lease could have moved the record: the container has the new limits, the record does not.
-    if (written === null) throw new OperationFailure('conflict', `the runtime record of game ${input.gameId} changed during update_limits; the container has the new limits, the record was not overwritten`);
-    op.written = written;
-    return succeeded(written);
+      assertLeaseHeld(lease);
+      // The daemon refusing the values (e.g. memory below what the engine uses) is `conflict`.
+      await dockerStep('updating the container limits', 'conflict', () => this.deps.docker.updateContainer(containerId, parsed.override));
+      const at = this.deps.clock.now();
+      const written = await storeStep('writing the runtime limits', () =>
+        this.deps.records.updateLimits({ gameId: input.gameId, expectedContainerId: containerId, expectedStatus: found.status, limits: after, at }),
+      );
+      // Only a writer without the lease could have moved the record: the container has the new limits, the record does not.
+      if (written === null)
+        throw new OperationFailure('conflict', `the runtime record of game ${input.gameId} changed during update_limits; the container has the new limits, the record was not overwritten`);
+      return answered(known, succeeded(written), written);
+    });
   }
 
   /**

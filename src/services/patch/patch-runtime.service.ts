@@ -15,8 +15,8 @@ import type { PendingOperationStore } from '../../ports/pending-operation.store.
 import type { RuntimeRecordStore } from '../../ports/runtime-record.store.js';
 import { pickContext, type OperationContext } from '../operation-context.js';
 import { OperationFailure, storeStep } from '../pipeline/operation-failure.js';
-import { OperationPipeline } from '../pipeline/operation-pipeline.js';
-import type { RecordedOperation } from '../pipeline/operation-recorder.js';
+import { answered, carrying, type KnownSoFar, type OperationPipeline } from '../pipeline/operation-pipeline.js';
+import type { OperationOutcome } from '../pipeline/operation-recorder.js';
 import { requireChecked } from '../pipeline/request-validation.js';
 import { failedStep } from '../restart/restart-runtime.service.js';
 import type { StartRuntimeService } from '../start/start-runtime.service.js';
@@ -69,39 +69,40 @@ export class PatchRuntimeService {
       validate: () => {
         target = requireChecked(checkPatchTarget(requireChecked(checkAllowedImageRef(input.imageRef, this.deps.settings.imageAllowlist))));
       },
-      act: (op, lease) => this.act({ ...context, gameId: input.gameId }, target as SemverImage, op, lease),
+      act: (lease) => this.act({ ...context, gameId: input.gameId }, target as SemverImage, lease),
     });
   }
 
-  private async act(
-    input: OperationContext & { gameId: string },
-    target: SemverImage,
-    op: RecordedOperation,
-    lease: GameLease,
-  ): Promise<OperationResult> {
+  /** Steps: stop (when running), start on the target image, and on its failure the recovery. */
+  private async act(input: OperationContext & { gameId: string }, target: SemverImage, lease: GameLease): Promise<OperationOutcome> {
     const found = await storeStep('reading the runtime record', () => this.deps.records.get(input.gameId));
-    op.found = found;
-    if (found === null || found.status === 'removed') throw new OperationFailure('not_found', `game ${input.gameId} has no container to patch`);
-    op.containerId = found.currentContainerId;
-    op.details.from_image_ref = found.currentImageRef;
-    op.details.previous_status = found.status;
-    if (found.currentImageRef === target.ref.raw) return succeeded(found, true);
+    const known: KnownSoFar = { found, containerId: null, details: {} };
+    return carrying(known, async () => {
+      if (found === null || found.status === 'removed') throw new OperationFailure('not_found', `game ${input.gameId} has no container to patch`);
+      const before: KnownSoFar = {
+        found,
+        containerId: found.currentContainerId,
+        details: { from_image_ref: found.currentImageRef, previous_status: found.status },
+      };
+      return carrying(before, () => this.steps(input, target, found, before, lease));
+    });
+  }
+
+  private async steps(input: OperationContext & { gameId: string }, target: SemverImage, found: RuntimeRecord, before: KnownSoFar, lease: GameLease): Promise<OperationOutcome> {
+    if (found.currentImageRef === target.ref.raw) return answered(before, succeeded(found, true));
     const refusal = patchRefusal(found.currentImageRef, target);
     if (refusal !== null) throw new OperationFailure(refusal.errorCode, refusal.message);
 
     const previousImage = found.currentImageRef as string; // checked non-null above
     if (found.status === 'running') {
       const stopped = await this.deps.stop.runHeld({ ...input, reason: 'patch' }, lease);
-      if (stopped.outcome === 'failure') return failedStep(op, stopped, 'stop');
+      if (stopped.outcome === 'failure') return failedStep(before, stopped, 'stop');
     }
     // start removes the old (owned, now stopped) container only once the new image is
     // pulled and its labels are valid, so a bad image leaves the old container in place.
     const started = await this.deps.start.runHeld({ ...input, imageRef: target.ref.raw, keepLimitsOverride: true }, lease);
-    if (started.outcome === 'success') {
-      op.containerId = started.record?.currentContainerId ?? null;
-      return succeeded(started.record);
-    }
-    return failedStep(op, await this.recover(input, previousImage, found, started, op, lease), 'start');
+    if (started.outcome === 'success') return answered({ ...before, containerId: started.record?.currentContainerId ?? null }, succeeded(started.record), started.record);
+    return this.recover(input, previousImage, before, started, lease);
   }
 
   /**
@@ -113,26 +114,21 @@ export class PatchRuntimeService {
   private async recover(
     input: OperationContext & { gameId: string },
     previousImage: string,
-    before: RuntimeRecord,
+    before: KnownSoFar,
     failedStart: OperationResult,
-    op: RecordedOperation,
     lease: GameLease,
-  ): Promise<OperationResult> {
-    if (before.status !== 'running') {
-      op.details.recovery = 'not_attempted';
-      return failedStart;
-    }
+  ): Promise<OperationOutcome> {
+    if (before.found?.status !== 'running') return failedStep({ ...before, details: { ...before.details, recovery: 'not_attempted' } }, failedStart, 'start');
     const restored = await this.deps.start.runHeld({ ...input, imageRef: previousImage, keepLimitsOverride: true }, lease);
-    op.details.recovery = restored.outcome === 'success' ? 'restored_previous_image' : 'failed';
-    if (restored.outcome === 'failure') op.details.recovery_error_code = restored.errorCode;
-    op.containerId = restored.record?.currentContainerId ?? op.containerId;
+    const recovery = {
+      recovery: restored.outcome === 'success' ? 'restored_previous_image' : 'failed',
+      ...(restored.outcome === 'failure' ? { recovery_error_code: restored.errorCode } : {}),
+    };
     const suffix = restored.outcome === 'success'
       ? `; the game was restored on ${previousImage}`
       : `; restoring ${previousImage} also failed (${restored.errorCode ?? 'unknown'}): the game is down`;
-    return {
-      ...failedStart,
-      errorMessage: `${failedStart.errorMessage ?? ''}${suffix}`,
-      record: restored.record ?? failedStart.record,
-    };
+    const result = { ...failedStart, errorMessage: `${failedStart.errorMessage ?? ''}${suffix}`, record: restored.record ?? failedStart.record };
+    const containerId = restored.record?.currentContainerId ?? before.containerId;
+    return failedStep({ ...before, containerId, details: { ...before.details, ...recovery } }, result, 'start');
   }
 }

@@ -1,6 +1,7 @@
 // The one recorder of every operation (lifecycle and reconcile alike): one operation_log
 // row, then one metric and one final log line. A RecordedOperation is begun when the
-// operation starts (startedAt) and finished exactly once; finishing twice is a bug.
+// operation starts (startedAt) and finished exactly once with what the operation returned
+// (its OperationOutcome: the row is written from that value, nothing else); finishing twice is a bug.
 // Deferral (OperationContext.deferRetryable): a retryable outcome writes nothing and is
 // returned marked `retryable: true`, so a job retried N times leaves one row.
 import { randomUUID } from 'node:crypto';
@@ -25,9 +26,30 @@ export interface OperationScope {
   gameId: string;
   opKind: OpKind;
   context: OperationContext;
+  /** The image the row names unless the outcome says otherwise (e.g. the requested one). */
   imageRef?: string | null;
   /** When the operation began, if not now (an interrupted restart closed by reconcile). */
   startedAt?: Date;
+  /** The row's first details (e.g. a stop's reason), recorded whatever happens next. */
+  details?: Record<string, unknown>;
+}
+
+/** What an operation did, as its body returns it: the Result and what the row says about it. */
+export interface OperationOutcome {
+  result: OperationResult;
+  /** The container the operation touched (the row's container_id); null when none. */
+  containerId: string | null;
+  /** The image the row names, when the body learned it (else the scope's). */
+  imageRef?: string | null;
+  /** The record the operation wrote; null when it wrote none. */
+  written: RuntimeRecord | null;
+  /** Row details learned on the way (added to the scope's). */
+  details: Record<string, unknown>;
+}
+
+/** An outcome from a Result, with what else the body knows. */
+export function outcomeOf(result: OperationResult, known: Partial<Omit<OperationOutcome, 'result'>> = {}): OperationOutcome {
+  return { containerId: null, written: null, details: {}, ...known, result };
 }
 
 export class OperationRecorder {
@@ -43,13 +65,6 @@ export class RecordedOperation {
   /** Unique per attempt: idempotency keys of what this attempt publishes. */
   readonly attemptId = randomUUID();
   readonly log: Logger;
-  imageRef: string | null;
-  containerId: string | null = null;
-  /** The record as the operation found it: a failure Result carries it. */
-  found: RuntimeRecord | null = null;
-  /** The record the operation wrote, once it did. */
-  written: RuntimeRecord | null = null;
-  readonly details: Record<string, unknown> = {};
   private finished = false;
 
   constructor(
@@ -57,7 +72,6 @@ export class RecordedOperation {
     readonly scope: OperationScope,
   ) {
     this.startedAt = scope.startedAt ?? deps.clock.now();
-    this.imageRef = scope.imageRef ?? null;
     const { opSource, correlationId } = scope.context;
     this.log = deps.logger.child({
       game_id: scope.gameId,
@@ -68,11 +82,11 @@ export class RecordedOperation {
   }
 
   succeed(record: RuntimeRecord | null, replay = false): Promise<OperationResult> {
-    return this.finish(succeeded(record, replay));
+    return this.finish(outcomeOf(succeeded(record, replay)));
   }
 
-  fail(failure: OperationFailure, record: RuntimeRecord | null = this.found): Promise<OperationResult> {
-    return this.finish(failed(failure.code, failure.message, record, failure.retryable));
+  fail(failure: OperationFailure, record: RuntimeRecord | null): Promise<OperationResult> {
+    return this.finish(outcomeOf(failed(failure.code, failure.message, record, failure.retryable)));
   }
 
   /**
@@ -85,17 +99,17 @@ export class RecordedOperation {
     return this.finished;
   }
 
-  async finish(result: OperationResult): Promise<OperationResult> {
+  async finish(outcome: OperationOutcome): Promise<OperationResult> {
     if (this.finished) throw new Error(`operation ${this.scope.opKind} on ${this.scope.gameId} finished twice`);
     this.finished = true;
+    const { result } = outcome;
     const { context } = this.scope;
     if (isRetryableResult(result) && context.deferRetryable === true) {
       this.log.info({ error_code: result.errorCode, retries: context.retries ?? 0 }, `${this.scope.opKind} deferred: retryable outcome, the caller retries`);
       return { ...result, retryable: true };
     }
-    if (context.retries !== undefined) this.details.retries = context.retries;
     const finishedAt = this.deps.clock.now();
-    const final = await this.append(result, finishedAt);
+    const final = await this.append(outcome, finishedAt);
     const seconds = Math.max(0, (finishedAt.getTime() - this.startedAt.getTime()) / 1000);
     this.deps.metrics.operationCompleted({
       opKind: this.scope.opKind,
@@ -104,14 +118,17 @@ export class RecordedOperation {
       durationSeconds: seconds,
       errorCode: final.errorCode,
     });
-    const line = { outcome: final.outcome, error_code: final.errorCode, container_id: this.containerId, duration_s: seconds };
+    const line = { outcome: final.outcome, error_code: final.errorCode, container_id: outcome.containerId, duration_s: seconds };
     if (final.outcome === 'success') this.log.info(line, `${this.scope.opKind} succeeded`);
     else if (final.errorCode === 'internal_error') this.log.error({ ...line, error_message: final.errorMessage }, `${this.scope.opKind} failed`);
     else this.log.warn({ ...line, error_message: final.errorMessage }, `${this.scope.opKind} failed`);
     return final;
   }
 
-  private async append(result: OperationResult, finishedAt: Date): Promise<OperationResult> {
+  private async append(outcome: OperationOutcome, finishedAt: Date): Promise<OperationResult> {
+    const { result } = outcome;
+    const { context } = this.scope;
+    const details = { ...this.scope.details, ...outcome.details, ...(context.retries !== undefined ? { retries: context.retries } : {}) };
     try {
       await this.deps.operationLog.append({
         gameId: this.scope.gameId,
@@ -120,10 +137,10 @@ export class RecordedOperation {
         outcome: result.outcome,
         errorCode: result.errorCode,
         errorMessage: result.errorMessage,
-        imageRef: this.imageRef,
-        containerId: this.containerId,
-        correlationId: this.scope.context.correlationId ?? null,
-        details: this.details,
+        imageRef: outcome.imageRef !== undefined ? outcome.imageRef : (this.scope.imageRef ?? null),
+        containerId: outcome.containerId,
+        correlationId: context.correlationId ?? null,
+        details,
         startedAt: this.startedAt,
         finishedAt,
       });

@@ -11,8 +11,8 @@ import type { GameWorkQueue } from '../sync/game-work-queue.js';
 import { describeError } from '../pipeline/operation-failure.js';
 import type { GameReconcileOutcome, ReconcileGameRequest } from './reconcile-game.service.js';
 
-/** What asked for the sync (logged): a Docker event (or the listener's resync), or the inspect worker. */
-export type SyncCause = 'docker_die' | 'resync_exit' | 'inspect_ended';
+/** What asked for the sync (logged): a Docker event (or the listener's resync), or a watcher's verdict. */
+export type SyncCause = 'docker_die' | 'resync_exit' | 'inspect_ended' | 'probe_failed';
 
 export interface GameSyncDeps {
   queue: GameWorkQueue;
@@ -49,7 +49,7 @@ export class GameSyncService {
         pending: markers.find((m) => m.gameId === gameId) ?? null,
         trigger: 'sync',
         // The listener's news: a container found gone by its sync was noticed through Docker's events.
-        noticedBy: cause === 'inspect_ended' ? 'reconcile' : 'docker_event',
+        noticedBy: cause === 'docker_die' || cause === 'resync_exit' ? 'docker_event' : 'reconcile',
       };
     } catch (err) {
       log.warn({ err: describeError(err) }, 'game sync could not read Docker or the stores; left to the periodic reconcile');

@@ -19,7 +19,7 @@ import type { StateDirectories } from '../../ports/state-directory.js';
 import type { HealthEventRecorder } from '../health/record-health-event.service.js';
 import type { OperationContext } from '../operation-context.js';
 import { OperationFailure, describeError, dockerStep, storeStep } from '../pipeline/operation-failure.js';
-import { OperationPipeline, changeStatus, writeRecord } from '../pipeline/operation-pipeline.js';
+import { answered, carrying, changeStatus, resultOf, writeRecord, type KnownSoFar, type OperationPipeline } from '../pipeline/operation-pipeline.js';
 
 /** Which path noticed a disappearance; published as `details.source`. */
 export type DisappearanceSource = 'docker_event' | 'reconcile';
@@ -62,10 +62,11 @@ export class ReconcileOperations {
       imageRef,
       heldLease: lease,
       details: { previous_status: previous?.status ?? null, previous_container_id: previous?.currentContainerId ?? null },
-      act: async (op) => {
-        op.containerId = info.id;
+      act: async () => {
+        const known: KnownSoFar = { found: previous, containerId: info.id, details: {} };
         const now = this.deps.clock.now();
-        op.written = await writeRecord(lease, { from: previous?.status ?? null, to: 'running', by: 'reconcile_adopt' }, () =>
+        const write = () =>
+          writeRecord(lease, { from: previous?.status ?? null, to: 'running', by: 'reconcile_adopt' }, () =>
           this.deps.records.upsert({
             gameId,
             status: 'running',
@@ -82,7 +83,10 @@ export class ReconcileOperations {
             limits: previous?.currentContainerId === info.id ? previous.limits : null,
           }),
         );
-        return succeeded(op.written);
+        return carrying(known, async () => {
+          const written = await write();
+          return answered(known, succeeded(written), written);
+        });
       },
     });
   }
@@ -96,11 +100,13 @@ export class ReconcileOperations {
       imageRef: record.currentImageRef,
       heldLease: lease,
       details: { docker_status: info.state, exit_code: info.exitCode, oom_killed: info.oomKilled },
-      act: async (op) => {
-        op.containerId = info.id;
-        op.found = record;
-        const at = this.deps.clock.now();
-        return succeeded(await changeStatus(lease, this.deps.records, { gameId: record.gameId, containerId: info.id, from: 'running', to: 'stopped', by: 'reconcile_mark_stopped', at }));
+      act: () => {
+        const known: KnownSoFar = { found: record, containerId: info.id, details: {} };
+        return carrying(known, async () => {
+          const at = this.deps.clock.now();
+          const written = await changeStatus(lease, this.deps.records, { gameId: record.gameId, containerId: info.id, from: 'running', to: 'stopped', by: 'reconcile_mark_stopped', at });
+          return answered(known, succeeded(written), written);
+        });
       },
     });
   }
@@ -119,15 +125,16 @@ export class ReconcileOperations {
       imageRef: record.currentImageRef,
       heldLease: lease,
       details: { source, previous_status: from },
-      act: async (op) => {
-        op.containerId = containerId;
-        op.found = record;
-        const at = this.deps.clock.now();
-        op.written = await changeStatus(lease, this.deps.records, { gameId: record.gameId, containerId, from, to: 'removed', by: 'reconcile_dispose', at });
-        return succeeded(op.written);
+      act: () => {
+        const known: KnownSoFar = { found: record, containerId, details: {} };
+        return carrying(known, async () => {
+          const at = this.deps.clock.now();
+          const written = await changeStatus(lease, this.deps.records, { gameId: record.gameId, containerId, from, to: 'removed', by: 'reconcile_dispose', at });
+          return answered(known, succeeded(written), written);
+        });
       },
-      after: async (_result, op) => {
-        if (op.written === null || from !== 'running' || containerId === null) return;
+      after: async (_result, outcome, op) => {
+        if (outcome.written === null || from !== 'running' || containerId === null) return;
         await this.publishDisappeared(record.gameId, containerId, source, op.startedAt, op.log);
       },
     });
@@ -142,12 +149,13 @@ export class ReconcileOperations {
       imageRef: info.labels[IMAGE_REF_LABEL] ?? info.image,
       heldLease: lease,
       details: { kind: 'never_started_container', record_status: record?.status ?? null, record_container_id: record?.currentContainerId ?? null },
-      act: async (op) => {
-        op.containerId = info.id;
-        op.found = record;
-        this.deps.intents.expect(info.id, 'remove');
-        await dockerStep('removing the never-started container', 'internal_error', () => this.deps.docker.removeContainer(info.id, { force: true }));
-        return succeeded(record);
+      act: () => {
+        const known: KnownSoFar = { found: record, containerId: info.id, details: {} };
+        return carrying(known, async () => {
+          this.deps.intents.expect(info.id, 'remove');
+          await dockerStep('removing the never-started container', 'internal_error', () => this.deps.docker.removeContainer(info.id, { force: true }));
+          return answered(known, succeeded(record));
+        });
       },
     });
   }
@@ -171,13 +179,12 @@ export class ReconcileOperations {
       startedAt: marker.startedAt,
       heldLease: lease,
       details: { interrupted: true, closed_by: 'reconcile', final_status: record?.status ?? null },
-      act: async (op) => {
-        op.containerId = record?.currentContainerId ?? null;
-        op.found = record;
-        throw new OperationFailure(
+      act: async () => {
+        const failure = new OperationFailure(
           'internal_error',
           `${marker.opKind} was interrupted (RTM stopped before it finished); reconcile found the game ${record?.status ?? 'without a record'}`,
         );
+        return answered({ found: record, containerId: record?.currentContainerId ?? null, details: {} }, resultOf(failure, record));
       },
     });
     if (result.errorCode !== 'internal_error') return false;

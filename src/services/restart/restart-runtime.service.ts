@@ -12,8 +12,8 @@ import type { PendingOperationStore } from '../../ports/pending-operation.store.
 import type { RuntimeRecordStore } from '../../ports/runtime-record.store.js';
 import { pickContext, type OperationContext } from '../operation-context.js';
 import { OperationFailure, storeStep } from '../pipeline/operation-failure.js';
-import { OperationPipeline } from '../pipeline/operation-pipeline.js';
-import type { RecordedOperation } from '../pipeline/operation-recorder.js';
+import { answered, carrying, type KnownSoFar, type OperationPipeline } from '../pipeline/operation-pipeline.js';
+import type { OperationOutcome } from '../pipeline/operation-recorder.js';
 import type { StartRuntimeService } from '../start/start-runtime.service.js';
 import type { StopRuntimeService } from '../stop/stop-runtime.service.js';
 
@@ -53,34 +53,36 @@ export class RestartRuntimeService {
       opKind: 'restart',
       context,
       pending: true,
-      act: (op, lease) => this.act(input.gameId, context, op, lease),
+      act: (lease) => this.act(input.gameId, context, lease),
     });
   }
 
-  private async act(gameId: string, context: OperationContext, op: RecordedOperation, lease: GameLease): Promise<OperationResult> {
+  /** Steps: stop (when running), then start on the same image; the outer row repeats a failed step's result. */
+  private async act(gameId: string, context: OperationContext, lease: GameLease): Promise<OperationOutcome> {
     const found = await storeStep('reading the runtime record', () => this.deps.records.get(gameId));
-    op.found = found;
-    if (found === null || found.status === 'removed') throw new OperationFailure('not_found', `game ${gameId} has no container to restart`);
-    const imageRef = found.currentImageRef;
-    if (imageRef === null) throw new OperationFailure('internal_error', 'the runtime record has no image_ref to restart with');
-    op.imageRef = imageRef;
-    op.containerId = found.currentContainerId;
-    op.details.previous_container_id = found.currentContainerId;
-    op.details.previous_status = found.status;
-
-    if (found.status === 'running') {
-      const stopped = await this.deps.stop.runHeld({ ...context, gameId, reason: 'restart' }, lease);
-      if (stopped.outcome === 'failure') return failedStep(op, stopped, 'stop');
-    }
-    const started = await this.deps.start.runHeld({ ...context, gameId, imageRef, keepLimitsOverride: true }, lease);
-    if (started.outcome === 'failure') return failedStep(op, started, 'start');
-    op.containerId = started.record?.currentContainerId ?? null;
-    return succeeded(started.record);
+    const known: KnownSoFar = { found, containerId: null, details: {} };
+    return carrying(known, async () => {
+      if (found === null || found.status === 'removed') throw new OperationFailure('not_found', `game ${gameId} has no container to restart`);
+      const imageRef = found.currentImageRef;
+      if (imageRef === null) throw new OperationFailure('internal_error', 'the runtime record has no image_ref to restart with');
+      const before: KnownSoFar = {
+        found,
+        imageRef,
+        containerId: found.currentContainerId,
+        details: { previous_container_id: found.currentContainerId, previous_status: found.status },
+      };
+      if (found.status === 'running') {
+        const stopped = await this.deps.stop.runHeld({ ...context, gameId, reason: 'restart' }, lease);
+        if (stopped.outcome === 'failure') return failedStep(before, stopped, 'stop');
+      }
+      const started = await this.deps.start.runHeld({ ...context, gameId, imageRef, keepLimitsOverride: true }, lease);
+      if (started.outcome === 'failure') return failedStep(before, started, 'start');
+      return answered({ ...before, containerId: started.record?.currentContainerId ?? null }, succeeded(started.record), started.record);
+    });
   }
 }
 
-/** The outer row repeats the inner step's failure: the overall result. */
-export function failedStep(op: RecordedOperation, inner: OperationResult, step: 'stop' | 'start'): OperationResult {
-  op.details.failed_step = step;
-  return inner;
+/** The outer row repeats the inner step's failure: the overall result, naming the step. */
+export function failedStep(known: KnownSoFar, inner: OperationResult, step: 'stop' | 'start'): OperationOutcome {
+  return answered({ ...known, details: { ...known.details, failed_step: step } }, inner);
 }

@@ -12,7 +12,8 @@ import type { LobbyClient } from '../../ports/lobby-client.js';
 import type { NotificationIntentPublisher, NotificationIntentType } from '../../ports/publishers.js';
 import type { HealthEventRecorder } from '../health/record-health-event.service.js';
 import { describeError } from '../pipeline/operation-failure.js';
-import type { RecordedOperation } from '../pipeline/operation-recorder.js';
+import type { OperationView } from '../pipeline/operation-pipeline.js';
+import type { OperationOutcome } from '../pipeline/operation-recorder.js';
 
 /** The three start failures an admin is told about (CONTRACT §6 notification:intents). */
 const INTENT_BY_CODE: Partial<Record<string, NotificationIntentType>> = {
@@ -31,13 +32,18 @@ export interface StartAnnouncementsDeps {
 export class StartAnnouncements {
   constructor(private readonly deps: StartAnnouncementsDeps) {}
 
-  async outcome(result: OperationResult, op: RecordedOperation): Promise<void> {
-    if (op.written !== null) return this.started(op.written, op);
+  /**
+   * From what the start returned: the record it wrote (a container it started; its Result
+   * is success, or service_unavailable when only the row could not be written), else the
+   * recorded Result's code (one of the three failures an admin is told about).
+   */
+  async outcome(result: OperationResult, outcome: OperationOutcome, op: OperationView): Promise<void> {
+    if (outcome.written !== null) return this.started(outcome.written, op);
     const intentType = result.errorCode === null ? undefined : INTENT_BY_CODE[result.errorCode];
     if (intentType) await this.intent(intentType, result, op);
   }
 
-  private async started(record: RuntimeRecord, op: RecordedOperation): Promise<void> {
+  private async started(record: RuntimeRecord, op: OperationView): Promise<void> {
     try {
       await this.deps.healthEvents.record({
         gameId: record.gameId,
@@ -52,13 +58,13 @@ export class StartAnnouncements {
     }
   }
 
-  private async intent(intentType: NotificationIntentType, failure: OperationResult, op: RecordedOperation): Promise<void> {
+  private async intent(intentType: NotificationIntentType, failure: OperationResult, op: OperationView): Promise<void> {
     try {
       await this.deps.notificationIntents.publish({
         intentType,
         idempotencyKey: `${intentType}:${op.scope.gameId}:${op.attemptId}`,
         gameId: op.scope.gameId,
-        imageRef: op.imageRef ?? '',
+        imageRef: op.scope.imageRef ?? '',
         errorCode: failure.errorCode as ErrorCode,
         errorMessage: failure.errorMessage ?? '',
         attemptedAt: op.startedAt,

@@ -30,8 +30,8 @@ import type { HealthEventRecorder } from '../health/record-health-event.service.
 import { pickContext, type OperationContext } from '../operation-context.js';
 import { assertLeaseHeld } from '../pipeline/lease-runner.js';
 import { OperationFailure, classifyFault, describeError, dockerStep, storeStep } from '../pipeline/operation-failure.js';
-import { OperationPipeline, writeRecord } from '../pipeline/operation-pipeline.js';
-import type { RecordedOperation } from '../pipeline/operation-recorder.js';
+import { answered, carrying, writeRecord, type KnownSoFar, type OperationPipeline, type OperationView } from '../pipeline/operation-pipeline.js';
+import type { OperationOutcome } from '../pipeline/operation-recorder.js';
 import { requireChecked } from '../pipeline/request-validation.js';
 import { StartAnnouncements } from './start-announcements.js';
 
@@ -101,32 +101,36 @@ export class StartRuntimeService {
       imageRef: input.imageRef,
       validate: () => void requireChecked(checkAllowedImageRef(input.imageRef, this.deps.settings.imageAllowlist)),
       ...(heldLease ? { heldLease } : {}),
-      act: (op, lease) => this.act(input, op, lease),
-      after: (result, op) => this.announcements.outcome(result, op),
+      act: (lease, op) => this.act(input, lease, op),
+      after: (result, outcome, op) => this.announcements.outcome(result, outcome, op),
     });
   }
 
-  private async act(input: StartRuntimeInput, op: RecordedOperation, lease: GameLease): Promise<OperationResult> {
+  private async act(input: StartRuntimeInput, lease: GameLease, op: OperationView): Promise<OperationOutcome> {
     const found = await storeStep('reading the runtime record', () => this.deps.records.get(input.gameId));
-    op.found = found;
-    if (found?.status === 'running') {
-      if (found.currentImageRef !== input.imageRef)
-        throw new OperationFailure(
-          'conflict',
-          `game ${input.gameId} is already running ${found.currentImageRef ?? '(unknown image)'}; stop or patch it instead`,
-        );
-      op.containerId = found.currentContainerId;
-      return succeeded(found, true);
-    }
-    this.announcements.logLobbyView(input.gameId, op.log);
+    const known: KnownSoFar = { found, containerId: null, details: {} };
+    return carrying(known, async () => {
+      if (found?.status === 'running') {
+        if (found.currentImageRef !== input.imageRef)
+          throw new OperationFailure('conflict', `game ${input.gameId} is already running ${found.currentImageRef ?? '(unknown image)'}; stop or patch it instead`);
+        return answered({ ...known, containerId: found.currentContainerId }, succeeded(found, true));
+      }
+      this.announcements.logLobbyView(input.gameId, op.log);
+      return this.create(input, found, known, lease, op);
+    });
+  }
 
-    const image = await this.ensureImage(input.imageRef, op);
+  /** Image, limits, state directory, leftover, then create + start + record (rolled back on failure). */
+  private async create(input: StartRuntimeInput, found: RuntimeRecord | null, known: KnownSoFar, lease: GameLease, op: OperationView): Promise<OperationOutcome> {
+    known.details.pull_policy = this.deps.settings.pullPolicy;
+    const image = await this.ensureImage(input.imageRef, () => (known.details.pulled = true));
     const host = await dockerStep('reading the Docker host resources', 'container_start_failed', () => this.deps.docker.hostResources());
     const keepOverride = input.keepLimitsOverride === true || found?.currentImageRef === input.imageRef;
     const limits = withOverride(launchLimits(this.limitsFrom(image, host), image.labels), keepOverride ? overrideOf(found?.limits) : {});
-    op.details.limits = limitsToWire(limits);
+    known.details.limits = limitsToWire(limits);
     const statePath = await this.ensureStateDirectory(input.gameId);
-    const leftoverId = await this.leftoverContainer(input.gameId, op);
+    const leftoverId = await this.leftoverContainer(input.gameId);
+    if (leftoverId !== null) known.details.replaced_container_id = leftoverId;
 
     assertLeaseHeld(lease);
     const spec = buildContainerSpec({
@@ -136,18 +140,16 @@ export class StartRuntimeService {
       limits: resourceLimitsOf(limits),
       defaults: this.deps.settings.containerDefaults,
     });
-    let createdId: string | null = null;
+    const createdId = leftoverId === null ? await this.createContainer(spec) : await this.replaceContainer(leftoverId, spec);
+    known.containerId = createdId;
     try {
-      createdId = leftoverId === null ? await this.createContainer(spec) : await this.replaceContainer(leftoverId, spec);
-      op.containerId = createdId;
-      const engineId = createdId;
       // Swarm: the service was created, the record keeps its task's container.
-      const containerId = await dockerStep('starting the container', 'container_start_failed', () => this.deps.docker.startContainer(engineId));
-      op.containerId = containerId;
-      op.written = await this.writeRunningRecord(input, found, { containerId, statePath, limits }, lease);
-      return succeeded(op.written);
+      const containerId = await dockerStep('starting the container', 'container_start_failed', () => this.deps.docker.startContainer(createdId));
+      known.containerId = containerId;
+      const written = await this.writeRunningRecord(input, found, { containerId, statePath, limits }, lease);
+      return answered(known, succeeded(written), written);
     } catch (err) {
-      if (createdId !== null) await this.removeCreated(createdId, op);
+      known.details.rolled_back = await this.removeCreated(createdId, op);
       throw err;
     }
   }
@@ -173,21 +175,22 @@ export class StartRuntimeService {
     }
   }
 
-  private async ensureImage(imageRef: string, op: RecordedOperation): Promise<ImageInfo> {
+  /** `pulled`: told once the image was pulled (a later failure's row still says so). */
+  private async ensureImage(imageRef: string, pulled: () => void): Promise<ImageInfo> {
     const { docker, settings } = this.deps;
     const inspect = () => dockerStep('inspecting the image', 'image_pull_failed', () => docker.inspectImage(imageRef));
-    const pull = () => dockerStep(`pulling ${imageRef}`, 'image_pull_failed', () => docker.pullImage(imageRef));
-    op.details.pull_policy = settings.pullPolicy;
+    const pull = async () => {
+      await dockerStep(`pulling ${imageRef}`, 'image_pull_failed', () => docker.pullImage(imageRef));
+      pulled();
+    };
     let info: ImageInfo | null = null;
     if (settings.pullPolicy === 'always') {
       await pull();
-      op.details.pulled = true;
       info = await inspect();
     } else {
       info = await inspect();
       if (info === null && settings.pullPolicy === 'if_not_present') {
         await pull();
-        op.details.pulled = true;
         info = await inspect();
       }
     }
@@ -223,7 +226,7 @@ export class StartRuntimeService {
    * a leftover (a stopped engine, a crashed attempt): its id, replaced once the spec is built
    * (Swarm: the service is updated, not recreated). Anyone else's is never touched: conflict.
    */
-  private async leftoverContainer(gameId: string, op: RecordedOperation): Promise<string | null> {
+  private async leftoverContainer(gameId: string): Promise<string | null> {
     const name = containerNameFor(gameId);
     const existing = await dockerStep('inspecting the container name', 'container_start_failed', () =>
       this.deps.docker.inspectContainer(name),
@@ -235,7 +238,6 @@ export class StartRuntimeService {
         `a container named ${name} (${existing.id.slice(0, 12)}) exists and is not owned by rtmanager; it is left alone`,
       );
     this.deps.containerIntents.expect(existing.id, 'remove');
-    op.details.replaced_container_id = existing.id;
     return existing.id;
   }
 
@@ -265,15 +267,16 @@ export class StartRuntimeService {
   }
 
   /** Rollback: what this attempt created does not outlive it. */
-  private async removeCreated(containerId: string, op: RecordedOperation): Promise<void> {
+  /** Whether the created container is gone again (the row's `rolled_back`). */
+  private async removeCreated(containerId: string, op: OperationView): Promise<boolean> {
     try {
       this.deps.containerIntents.expect(containerId, 'remove');
       await this.deps.docker.removeContainer(containerId, { force: true });
-      op.details.rolled_back = true;
+      return true;
     } catch (err) {
       // Left behind: the reconciler adopts or the next start removes it (owned, same name).
-      op.details.rolled_back = false;
       op.log.error({ container_id: containerId, err: describeError(err) }, 'rollback: removing the created container failed');
+      return false;
     }
   }
 }

@@ -8,8 +8,8 @@ import type { GameLease } from '../../ports/game-lease.js';
 import type { RuntimeRecordStore } from '../../ports/runtime-record.store.js';
 import { pickContext, type OperationContext } from '../operation-context.js';
 import { OperationFailure, classifyFault, storeStep } from '../pipeline/operation-failure.js';
-import { OperationPipeline, changeStatus, type OperationPipelineDeps } from '../pipeline/operation-pipeline.js';
-import type { RecordedOperation } from '../pipeline/operation-recorder.js';
+import { answered, carrying, changeStatus, type KnownSoFar, type OperationPipeline, type OperationPipelineDeps, type OperationView } from '../pipeline/operation-pipeline.js';
+import type { OperationOutcome } from '../pipeline/operation-recorder.js';
 import { requireChecked } from '../pipeline/request-validation.js';
 
 export interface StopRuntimeInput extends OperationContext {
@@ -43,53 +43,51 @@ export class StopRuntimeService {
   }
 
   execute(input: StopRuntimeInput): Promise<OperationResult> {
-    return this.run(input, undefined);
+    // The reason is the caller's input here; the inner stop of restart/patch names its own.
+    return this.run(input, { validate: () => void requireChecked(checkStopReason(input.reason)) });
   }
 
   /** The whole stop under a lease the caller already holds (restart, patch). */
   runHeld(input: OperationContext & { gameId: string; reason: StopCause }, lease: GameLease): Promise<OperationResult> {
-    return this.run(input, lease);
+    return this.run(input, { heldLease: lease });
   }
 
-  private run(input: OperationContext & { gameId: string; reason: StopCause }, heldLease: GameLease | undefined): Promise<OperationResult> {
+  private run(input: OperationContext & { gameId: string; reason: StopCause }, how: { validate?: () => void; heldLease?: GameLease }): Promise<OperationResult> {
     return this.pipeline.run({
       gameId: input.gameId,
       opKind: 'stop',
       context: pickContext(input),
-      validate: () => {
-        if (heldLease === undefined) requireChecked(checkStopReason(input.reason));
-      },
-      ...(heldLease ? { heldLease } : {}),
+      ...how,
       details: { reason: input.reason },
-      act: (op, lease) => this.act(input.gameId, op, lease),
+      act: (lease, op) => this.act(input.gameId, lease, op),
     });
   }
 
-  private async act(gameId: string, op: RecordedOperation, lease: GameLease): Promise<OperationResult> {
+  private async act(gameId: string, lease: GameLease, op: OperationView): Promise<OperationOutcome> {
     const found = await storeStep('reading the runtime record', () => this.deps.records.get(gameId));
-    op.found = found;
-    op.containerId = found?.currentContainerId ?? null;
-    op.imageRef = found?.currentImageRef ?? null;
-    if (found === null || found.status !== 'running') return succeeded(found, true);
-    const containerId = found.currentContainerId;
-    if (containerId !== null) await this.stopContainer(containerId, op);
-
-    const at = this.deps.clock.now();
-    return succeeded(await changeStatus(lease, this.deps.records, { gameId, containerId, from: 'running', to: 'stopped', by: 'stop', at }));
+    const known: KnownSoFar = { found, containerId: found?.currentContainerId ?? null, imageRef: found?.currentImageRef ?? null, details: {} };
+    if (found === null || found.status !== 'running') return answered(known, succeeded(found, true));
+    return carrying(known, async () => {
+      const containerId = found.currentContainerId;
+      if (containerId !== null && (await this.stopContainer(containerId, op)) === 'missing') known.details.container_missing = true;
+      const at = this.deps.clock.now();
+      const written = await changeStatus(lease, this.deps.records, { gameId, containerId, from: 'running', to: 'stopped', by: 'stop', at });
+      return answered(known, succeeded(written), written);
+    });
   }
 
-  private async stopContainer(containerId: string, op: RecordedOperation): Promise<void> {
+  private async stopContainer(containerId: string, op: OperationView): Promise<'stopped' | 'missing'> {
     this.deps.containerIntents.expect(containerId, 'stop');
     try {
       await this.deps.docker.stopContainer(containerId, this.deps.settings.stopTimeoutSeconds);
+      return 'stopped';
     } catch (err) {
       // Already gone (removed by hand, daemon lost it): nothing is running any more, which
       // is what stop promises. running -> stopped is the only transition stop makes; the
       // record keeps the dead id and TTL cleanup later marks it removed.
       if (err instanceof DockerError && err.kind === 'not_found') {
-        op.details.container_missing = true;
         op.log.warn({ container_id: containerId }, 'container already gone; recording the game as stopped');
-        return;
+        return 'missing';
       }
       throw classifyFault(err, 'stopping the container');
     }

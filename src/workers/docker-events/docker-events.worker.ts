@@ -1,12 +1,11 @@
 // Docker events listener (CONTRACT §7): turns the owned containers' `die`, `oom` and
 // `destroy` events into `container_exited`, `container_oom` and `container_disappeared`.
 // The stream breaking is not a crash: the listener reconnects with backoff (cut short when
-// the daemon answers a ping again), resumes with `since` = the last event it saw (dropping
-// the few it sees twice), and resyncs: it re-inspects the running records' containers to
+// the daemon answers a ping again; events-connection.ts), resumes with `since` = the last
+// event it saw (dropping the few it sees twice), and resyncs: it re-inspects the running records' containers to
 // catch what the daemon no longer replays (e.g. after a daemon restart). An event it could
 // not handle (PostgreSQL down) also triggers a resync, retried until the stores answer, so a
-// death during an outage is reported once they are back. An exit also asks for the game's
-// sync, so the record reads `stopped` at once. Rules: docs/workers.md.
+// death during an outage is reported once they are back (and the game synced). Rules: docs/workers.md.
 import type { Logger } from 'pino';
 import { GAME_ID_LABEL, OWNER_LABEL, OWNER_VALUE } from '../../domain/container-spec.js';
 import { isValidGameId } from '../../domain/game-id.js';
@@ -17,13 +16,11 @@ import type { DockerEvent, DockerRuntime } from '../../ports/docker-runtime.js';
 import { noopMetrics, type Metrics } from '../../ports/metrics.js';
 import type { RuntimeRecordStore } from '../../ports/runtime-record.store.js';
 import type { HealthEventRecorder } from '../../services/health/record-health-event.service.js';
-import type { GameSyncService, SyncCause } from '../../services/reconcile/game-sync.service.js';
+import type { GameSyncService } from '../../services/reconcile/game-sync.service.js';
 import type { VanishedRuntimeService } from '../../services/reconcile/vanished-runtime.service.js';
-import { Backoff } from '../../timing/backoff.policy.js';
-import { retryWithBackoff } from '../../timing/retry.js';
 import type { BackgroundWorker } from '../background-worker.js';
 import { BoundedKeySet } from '../../domain/bounded-key-set.js';
-import { waitForDaemon } from './daemon-wait.js';
+import { EventsConnection } from './events-connection.js';
 import { ExitReporter } from './exit-reporter.js';
 import { RunningRecordsResync, type ResyncReason } from './running-records.resync.js';
 import { UnhandledDeaths } from './unhandled-deaths.js';
@@ -50,8 +47,7 @@ export interface DockerEventsWorkerDeps {
   intents: ContainerIntents;
   /** The removal of a vanished runtime: a service (services/reconcile/), this worker only triggers it. */
   vanished: Pick<VanishedRuntimeService, 'containerVanished'>;
-  /** "Sync this game now" after an exit: the record follows the death at once (a service; triggered only). */
-  sync: Pick<GameSyncService, 'sync'>;
+  sync: Pick<GameSyncService, 'sync'>; // after an exit: the record follows the death at once (exit-reporter.ts)
   /** rtmanager_docker_events_connected / _reconnects_total; none when absent. */
   metrics?: Pick<Metrics, 'dockerEventsConnected' | 'dockerEventsReconnecting'>;
   clock: Clock;
@@ -59,7 +55,6 @@ export interface DockerEventsWorkerDeps {
   settings: DockerEventsSettings;
 }
 
-const NANOS_PER_SECOND = 1_000_000_000n;
 const DEFAULT_RECONNECT_INITIAL_MS = 250;
 const DEFAULT_HEALTHY_AFTER_MS = 1_000;
 const DEFAULT_PING_EVERY_MS = 1_000;
@@ -70,15 +65,13 @@ export class DockerEventsWorker implements BackgroundWorker {
   readonly name = 'docker-events';
   private readonly log: Logger;
   private readonly exits: ExitReporter;
-  private readonly reconnect: Backoff;
+  private readonly connection: EventsConnection;
   private abort: AbortController | null = null;
   private loop: Promise<void> | null = null;
   /** Newest daemon time seen, for `since` on reconnect. */
   private lastEventTimeNano: bigint | null = null;
   /** Events already handled, by (time, container, action): the overlap after a reconnect. */
   private readonly seenEvents = new BoundedKeySet(SEEN_EVENTS_CAPACITY);
-  private failedAttempts = 0;
-  private connections = 0;
   /** Event handling and resync run one at a time, so the two never report one exit twice. */
   private serial: Promise<unknown> = Promise.resolve();
   private readonly resync: RunningRecordsResync;
@@ -88,7 +81,7 @@ export class DockerEventsWorker implements BackgroundWorker {
   constructor(private readonly deps: DockerEventsWorkerDeps) {
     this.log = deps.logger.child({ worker: this.name });
     this.unhandledDeaths = new UnhandledDeaths(this.log);
-    this.exits = new ExitReporter({ health: deps.health, intents: deps.intents, clock: deps.clock, logger: this.log });
+    this.exits = new ExitReporter({ health: deps.health, intents: deps.intents, sync: deps.sync, clock: deps.clock, logger: this.log });
     this.resync = new RunningRecordsResync({
       records: deps.records,
       checkOne: (gameId, containerId) => this.inTurn(() => this.resyncOne(gameId, containerId)),
@@ -96,18 +89,32 @@ export class DockerEventsWorker implements BackgroundWorker {
       retry: { initialMs: deps.settings.reconnectInitialMs ?? DEFAULT_RECONNECT_INITIAL_MS, maxMs: deps.settings.resyncRetryMaxMs ?? DEFAULT_RESYNC_RETRY_MAX_MS },
       logger: this.log,
     });
-    this.reconnect = new Backoff({ initialMs: deps.settings.reconnectInitialMs ?? DEFAULT_RECONNECT_INITIAL_MS, maxMs: deps.settings.reconnectMaxMs });
+    this.connection = new EventsConnection({
+      docker: deps.docker,
+      metrics: deps.metrics ?? noopMetrics,
+      clock: deps.clock,
+      logger: this.log,
+      settings: {
+        reconnectInitialMs: deps.settings.reconnectInitialMs ?? DEFAULT_RECONNECT_INITIAL_MS,
+        reconnectMaxMs: deps.settings.reconnectMaxMs,
+        healthyAfterMs: deps.settings.healthyAfterMs ?? DEFAULT_HEALTHY_AFTER_MS,
+        pingEveryMs: deps.settings.pingEveryMs ?? DEFAULT_PING_EVERY_MS,
+      },
+      onEvent: (e) => this.handle(e),
+      onReconnected: () => this.requestResync('reconnected'),
+      resumeFrom: () => this.lastEventTimeNano,
+    });
   }
 
   /** How many times the stream was opened (tests and diagnostics). */
   get connectionCount(): number {
-    return this.connections;
+    return this.connection.connections;
   }
 
   start(): void {
     if (this.abort) return;
     this.abort = new AbortController();
-    this.loop = this.run(this.abort.signal);
+    this.loop = this.connection.run(this.abort.signal);
   }
 
   async stop(): Promise<void> {
@@ -121,79 +128,8 @@ export class DockerEventsWorker implements BackgroundWorker {
 
   problem(): string | null {
     const after = this.deps.settings.problemAfterAttempts ?? 3;
-    return this.failedAttempts >= after ? `docker events stream down (${this.failedAttempts} reconnect attempts failed)` : null;
-  }
-
-  /** Connects, and reconnects whenever the stream ends (retryWithBackoff; `reconnect` is reset once a connection stays up). */
-  private async run(signal: AbortSignal): Promise<void> {
-    const { settings, clock } = this.deps;
-    const metrics = this.deps.metrics ?? noopMetrics;
-    // First connection: replay from the start of this second, so a death between the
-    // startup reconcile and this subscription is not lost.
-    let since = Math.floor(clock.now().getTime() / 1000);
-    let broke = false;
-    const connection = async (): Promise<void> => {
-      if (this.lastEventTimeNano !== null) since = Number(this.lastEventTimeNano / NANOS_PER_SECOND);
-      await this.consume(since, broke, signal);
-      metrics.dockerEventsConnected(false);
-      broke = true;
-    };
-    const untilDaemonAnswers = async (waitMs: number): Promise<boolean> => {
-      const waited = await waitForDaemon({ waitMs, ping: () => this.deps.docker.ping(), pingEveryMs: settings.pingEveryMs ?? DEFAULT_PING_EVERY_MS, signal });
-      if (waited === 'daemon_answers') this.log.info({ attempt: this.failedAttempts }, 'docker daemon answers again; reconnecting now');
-      return waited !== 'stopped';
-    };
-    await retryWithBackoff(connection, {
-      backoff: this.reconnect,
-      signal,
-      done: () => false, // a stream never ends well: every end is a reconnect
-      wait: untilDaemonAnswers,
-      onRetry: (_, waitMs) => {
-        metrics.dockerEventsReconnecting();
-        this.failedAttempts += 1;
-        this.log.warn({ since, retry_in_ms: waitMs, attempt: this.failedAttempts }, 'docker events stream broke; reconnecting');
-      },
-    });
-  }
-
-  /** One connection: returns when the stream ends, throws or the worker stops. */
-  private async consume(since: number, afterBreak: boolean, signal: AbortSignal): Promise<void> {
-    let onAbort: () => void = () => undefined;
-    const stopped = new Promise<'stopped'>((resolve) => {
-      onAbort = () => resolve('stopped');
-      if (signal.aborted) resolve('stopped');
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
-    let iterator: AsyncIterator<DockerEvent> | null = null;
-    let healthy = false;
-    // Connected and not broken for a moment (or an event arrived): the stream is back.
-    const becameHealthy = () => {
-      if (healthy) return;
-      healthy = true;
-      (this.deps.metrics ?? noopMetrics).dockerEventsConnected(true);
-      this.failedAttempts = 0;
-      this.reconnect.reset();
-      if (afterBreak) this.requestResync('reconnected');
-    };
-    const settle = setTimeout(becameHealthy, this.deps.settings.healthyAfterMs ?? DEFAULT_HEALTHY_AFTER_MS);
-    settle.unref();
-    try {
-      this.connections += 1;
-      iterator = this.deps.docker.events({ since, signal })[Symbol.asyncIterator]();
-      for (;;) {
-        // Raced against stop so a stream that ignores its signal cannot hold shutdown.
-        const next = await Promise.race([iterator.next(), stopped]);
-        if (next === 'stopped' || next.done) break;
-        becameHealthy();
-        await this.handle(next.value);
-      }
-    } catch (err) {
-      if (!signal.aborted) this.log.warn({ err }, 'docker events stream failed');
-    } finally {
-      clearTimeout(settle);
-      signal.removeEventListener('abort', onAbort);
-      iterator?.return?.().catch(() => undefined);
-    }
+    const failed = this.connection.failedAttempts;
+    return failed >= after ? `docker events stream down (${failed} reconnect attempts failed)` : null;
   }
 
   private requestResync(reason: ResyncReason): void {
@@ -253,11 +189,8 @@ export class DockerEventsWorker implements BackgroundWorker {
   private async onDie(gameId: string, e: DockerEvent): Promise<void> {
     if (this.exits.isExitReported(e.containerId)) return;
     if (!(await this.currentRecord(gameId, e.containerId))) return;
-    let exitCode = e.exitCode;
-    if (exitCode === null) exitCode = (await this.deps.docker.inspectContainer(e.containerId))?.exitCode ?? null;
-    const byRtm = this.deps.intents.isExpected(e.containerId, 'stop') || this.deps.intents.isExpected(e.containerId, 'remove');
-    await this.exits.exited(gameId, e.containerId, exitCode, nanosToDate(e.timeNano));
-    if (!byRtm) this.requestSync(gameId, 'docker_die'); // RTM's own stop/removal writes the record itself
+    const exitCode = e.exitCode ?? (await this.deps.docker.inspectContainer(e.containerId))?.exitCode ?? null;
+    await this.exits.exited(gameId, e.containerId, exitCode, nanosToDate(e.timeNano), 'docker_die');
   }
 
   private async onOom(gameId: string, e: DockerEvent): Promise<void> {
@@ -266,10 +199,6 @@ export class DockerEventsWorker implements BackgroundWorker {
     await this.exits.oom(gameId, e.containerId, nanosToDate(e.timeNano));
   }
 
-  /** Not awaited (the die of an OOM kill asks for it): the game's turn may come after a long operation, and events keep flowing meanwhile. */
-  private requestSync(gameId: string, cause: SyncCause): void {
-    void this.deps.sync.sync(gameId, cause);
-  }
 
   /**
    * The container is gone. Only a `running` record pointing at it, removed by someone other
@@ -301,7 +230,6 @@ export class DockerEventsWorker implements BackgroundWorker {
     // The record may have changed since it was listed (an operation ran in between).
     if (!(await this.currentRecord(gameId, containerId))) return;
     await this.exits.fromInspect(gameId, containerId, info);
-    if (info.state === 'exited' || info.state === 'dead') this.requestSync(gameId, 'resync_exit');
   }
 }
 

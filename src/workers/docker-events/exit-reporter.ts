@@ -1,12 +1,15 @@
 // container_exited / container_oom of the listener (CONTRACT §7), each reported once per
 // death of a container, whichever path saw it first: the event, the replay after a
 // reconnect, or a resync after an outage. The marks are cleared when the container starts
-// again, so its next death is news.
+// again, so its next death is news. An exit RTM did not ask for also asks for the game's
+// sync (not awaited), so the record reads `stopped` at once; RTM's own stop or removal
+// writes the record itself.
 import type { Logger } from 'pino';
 import type { Clock } from '../../ports/clock.js';
 import type { ContainerIntents } from '../../ports/container-intents.js';
 import type { ContainerInfo } from '../../ports/docker-runtime.js';
 import type { HealthEventRecorder } from '../../services/health/record-health-event.service.js';
+import type { GameSyncService, SyncCause } from '../../services/reconcile/game-sync.service.js';
 import { BoundedKeySet } from '../../domain/bounded-key-set.js';
 
 const REPORTED_MARKS_CAPACITY = 20_000;
@@ -14,6 +17,7 @@ const REPORTED_MARKS_CAPACITY = 20_000;
 export interface ExitReporterDeps {
   health: HealthEventRecorder;
   intents: ContainerIntents;
+  sync: Pick<GameSyncService, 'sync'>;
   clock: Clock;
   logger: Logger;
 }
@@ -38,7 +42,7 @@ export class ExitReporter {
     return this.oomReported.has(containerId);
   }
 
-  async exited(gameId: string, containerId: string, reportedExitCode: number | null, at: Date): Promise<void> {
+  async exited(gameId: string, containerId: string, reportedExitCode: number | null, at: Date, cause: SyncCause): Promise<void> {
     if (this.exitReported.has(containerId)) return;
     const { intents } = this.deps;
     // The schema wants an integer; -1 stands for "Docker reported none" (not seen in practice).
@@ -53,6 +57,7 @@ export class ExitReporter {
     });
     this.exitReported.add(containerId);
     this.deps.logger.info({ game_id: gameId, container_id: containerId, exit_code: exitCode, requested_by_rtm: requestedByRtm }, 'container exited');
+    if (!requestedByRtm) void this.deps.sync.sync(gameId, cause);
   }
 
   async oom(gameId: string, containerId: string, at: Date): Promise<void> {
@@ -74,6 +79,6 @@ export class ExitReporter {
     if (info.state !== 'exited' && info.state !== 'dead') return;
     const at = info.finishedAt ?? this.deps.clock.now();
     if (info.oomKilled) await this.oom(gameId, containerId, at);
-    await this.exited(gameId, containerId, info.exitCode, at);
+    await this.exited(gameId, containerId, info.exitCode, at, 'resync_exit');
   }
 }

@@ -4,32 +4,24 @@
 // business: an exited or dead container is the events listener's `container_exited`, and a
 // missing one its (or the reconciler's) `container_disappeared`; an exited or dead container
 // under a running record only asks for the game's sync, so the record follows at once.
-import type { Logger } from 'pino';
 import type { RuntimeRecord } from '../../domain/runtime-record.js';
-import type { Clock } from '../../ports/clock.js';
-import type { WorkerRoundMetrics } from '../../ports/metrics.js';
 import type { DockerRuntime } from '../../ports/docker-runtime.js';
 import type { RuntimeRecordStore } from '../../ports/runtime-record.store.js';
 import type { HealthEventRecorder } from '../../services/health/record-health-event.service.js';
 import type { GameSyncService } from '../../services/reconcile/game-sync.service.js';
-import type { BackgroundWorker } from '../background-worker.js';
-import { PeriodicTask } from '../periodic-task.js';
+import { PeriodicWorker, type PeriodicWorkerDeps } from '../periodic-worker.js';
 import { listRunningRecords } from '../running-records.js';
 
 export interface DockerInspectSettings {
   intervalMs: number;
 }
 
-export interface DockerInspectWorkerDeps {
+export interface DockerInspectWorkerDeps extends PeriodicWorkerDeps {
   records: Pick<RuntimeRecordStore, 'list'>;
   docker: Pick<DockerRuntime, 'inspectContainer'>;
   health: HealthEventRecorder;
   /** "Sync this game now" when its running record's container has ended (triggered only, not awaited). */
   sync: Pick<GameSyncService, 'sync'>;
-  clock: Clock;
-  /** Round outcomes (rtmanager_worker_*); unreported when absent. */
-  metrics?: WorkerRoundMetrics | undefined;
-  logger: Logger;
   settings: DockerInspectSettings;
 }
 
@@ -39,31 +31,16 @@ interface InspectState {
   reportedMismatch: string | null;
 }
 
-export class DockerInspectWorker implements BackgroundWorker {
-  readonly name = 'docker-inspect';
-  private readonly log: Logger;
-  private readonly task: PeriodicTask;
+export class DockerInspectWorker extends PeriodicWorker {
   /** By container id: a new container (restart, patch) starts from its own baseline. */
   private readonly states = new Map<string, InspectState>();
 
   constructor(private readonly deps: DockerInspectWorkerDeps) {
-    this.log = deps.logger.child({ worker: this.name });
-    this.task = new PeriodicTask({
-      name: this.name,
-      metrics: deps.metrics,
-      clock: deps.clock,
-      intervalMs: deps.settings.intervalMs,
-      round: (signal) => this.inspectRound(signal),
-      logger: this.log,
-    });
+    super('docker-inspect', deps);
   }
 
-  start(): void {
-    this.task.start();
-  }
-
-  stop(): Promise<void> {
-    return this.task.stop();
+  protected round(signal: AbortSignal): Promise<void> {
+    return this.inspectRound(signal);
   }
 
   async inspectRound(signal: AbortSignal = new AbortController().signal): Promise<void> {

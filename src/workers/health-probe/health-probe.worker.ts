@@ -2,7 +2,8 @@
 // `probe_failed` when consecutive failures reach the threshold, one `probe_recovered` on
 // the first success after it, nothing per individual failure. Like Docker's --start-period,
 // failures of a booting engine (before its first success, within `startPeriodMs` of its
-// start) are not counted. docs/workers.md.
+// start) are not counted. A `probe_failed` verdict also asks for the game's sync (an engine
+// that is gone or ended gets its record corrected at once). docs/workers.md.
 import { lookup } from 'node:dns/promises';
 import type { Logger } from 'pino';
 import type { ProbeTarget } from '../../domain/probe-target.js';
@@ -10,6 +11,7 @@ import { containerNameFor, engineEndpointFor, type RuntimeRecord } from '../../d
 import type { DockerRuntime } from '../../ports/docker-runtime.js';
 import type { RuntimeRecordStore } from '../../ports/runtime-record.store.js';
 import type { HealthEventRecorder } from '../../services/health/record-health-event.service.js';
+import type { GameSyncService } from '../../services/reconcile/game-sync.service.js';
 import { forEachBounded } from '../../timing/bounded-concurrency.js';
 import { withDeadline } from '../../timing/deadline.js';
 import { PeriodicWorker, type PeriodicWorkerDeps } from '../periodic-worker.js';
@@ -40,6 +42,8 @@ export interface HealthProbeWorkerDeps extends PeriodicWorkerDeps {
   records: Pick<RuntimeRecordStore, 'list'>;
   docker: Pick<DockerRuntime, 'inspectContainer'>;
   health: HealthEventRecorder;
+  /** "Sync this game now" on a probe_failed verdict (triggered only, not awaited). */
+  sync: Pick<GameSyncService, 'sync'>;
   settings: HealthProbeSettings;
   fetch?: FetchLike;
   resolveHost?: HostResolver;
@@ -171,6 +175,7 @@ export class HealthProbeWorker extends PeriodicWorker {
       });
       state.failedReported = true;
       log().warn({ consecutive_failures: state.consecutiveFailures, error: outcome.error }, 'engine healthz failing');
+      void this.deps.sync.sync(record.gameId, 'probe_failed');
     }
   }
 

@@ -5,26 +5,89 @@
 // OffsetCommitter moves the offset only past published outcomes: a crash replays, never
 // loses, a job. This class owns the lifecycle: start, stop (drain, then a last save), problem.
 import type { Logger } from 'pino';
+import type { OperationResult } from '../../domain/operation-result.js';
+import type { Clock } from '../../ports/clock.js';
+import type { Metrics } from '../../ports/metrics.js';
+import type { JobResult, JobResultPublisher } from '../../ports/publishers.js';
+import type { StreamOffsetStore } from '../../ports/stream-offset.store.js';
+import type { BackoffSettings } from '../../timing/backoff.policy.js';
 import { settlesWithin } from '../../timing/deadline.js';
-import type { StreamEntry } from '../../ports/stream-reader.js';
+import type { StreamEntry, StreamReader } from '../../ports/stream-reader.js';
 import type { BackgroundWorker } from '../background-worker.js';
-import type { DecodedEntry } from './decoded-entry.js';
 import { EntryReader, STREAM_BEGINNING } from './entry-reader.js';
 import { GameScheduler } from './game-scheduler.js';
 import { InfrastructureRetry } from './infrastructure-retry.js';
-import {
-  DEFAULT_MAX_THROWS,
-  DEFAULT_RETRY_BACKOFF,
-  type JobConsumerDefinition,
-  type JobConsumerDeps,
-  type JobConsumerSettings,
-} from './job-consumer.definition.js';
-import { JobRetryPolicy } from './job-retry.policy.js';
-import { JobRunner } from './job-runner.js';
+import { JobRetryPolicy, JobRunner, entryTimeMs, type JobAttempt } from './job-runner.js';
 import { OffsetCommitter } from './offset-committer.js';
-import { entryTimeMs } from './stream-entry-id.js';
 
-export type { JobConsumerDefinition, JobConsumerDeps, JobConsumerSettings };
+// What a consumer's decoder makes of one stream entry (CONTRACT §6 malformed jobs).
+export type DecodedEntry<J> =
+  /** A well-formed job. */
+  | { kind: 'job'; gameId: string; job: J }
+  /** Malformed, with a readable game_id (valid or not): answered with a failure result `invalid_request`. */
+  | { kind: 'invalid'; gameId: string; message: string }
+  /** No readable game_id to answer to: logged and counted (`reason` is the metric label). */
+  | { kind: 'rejected'; reason: RejectionReason; message: string };
+
+export type RejectionReason = 'missing_game_id' | 'invalid_game_id' | 'undecodable';
+
+// What distinguishes the start and stop consumers (definition, lobby-jobs.ts), the ports a
+// consumer uses (deps) and its knobs (settings).
+export interface JobConsumerDefinition<J> {
+  /** Consumer label: the offset key and the `consumer` metric label (e.g. `start_jobs`). */
+  label: string;
+  jobKind: JobResult['jobKind'];
+  decode(entry: StreamEntry): DecodedEntry<J>;
+  /** Calls the service with the attempt's operation context; a throw is a bug (job-retry.policy.ts). */
+  execute(job: J, attempt: JobAttempt): Promise<OperationResult>;
+  /** image_ref for the result when the operation returned no record. */
+  requestedImageRef(job: J): string | null;
+}
+
+/** The part of a span the consumer annotates. */
+export interface JobSpan {
+  setAttribute(key: string, value: string): unknown;
+}
+
+/** The job a span is about: its stream entry id and game. */
+export interface TracedJob {
+  messageId: string;
+  gameId: string;
+  jobKind: JobResult['jobKind'];
+}
+
+/** Runs `fn` inside the job's CONSUMER span (the composition root passes the telemetry adapter's). */
+export type TraceJob = <T>(job: TracedJob, fn: (span: JobSpan) => Promise<T>) => Promise<T>;
+
+export interface JobConsumerDeps {
+  reader: StreamReader;
+  offsets: StreamOffsetStore;
+  results: JobResultPublisher;
+  metrics: Metrics;
+  clock: Clock;
+  logger: Logger;
+  /** No tracing unless given. */
+  traceJob?: TraceJob;
+}
+
+export interface JobConsumerSettings {
+  stream: string;
+  blockMs: number;
+  batchSize: number;
+  /** Jobs for different games in flight at once. */
+  concurrency: number;
+  /** How long stop() waits for in-flight jobs before abandoning them (they replay later). */
+  shutdownTimeoutMs: number;
+  /** Pacing of every retry: infrastructure faults (read, publish, offset) and retryable results. */
+  backoff?: BackoffSettings;
+  /** RTMANAGER_JOB_MAX_AGE: a job older than this is answered with its next outcome; null/absent = never. */
+  maxAgeMs?: number | null;
+  /** Service throws tolerated per job before it is answered internal_error. */
+  maxThrows?: number;
+}
+
+export const DEFAULT_RETRY_BACKOFF: BackoffSettings = { initialMs: 250, maxMs: 5_000 };
+export const DEFAULT_MAX_THROWS = 5;
 
 export class StreamJobConsumer<J> implements BackgroundWorker {
   readonly name: string;

@@ -2,18 +2,14 @@
 // workers; `reconcileOnce({ startup: true })`) and then periodically. A trigger only: it
 // lists what may have drifted and asks the reconcile service about each game, which
 // decides and writes under the game's lease (services/reconcile/). Rules: docs/workers.md.
-import type { Logger } from 'pino';
 import { GAME_ID_LABEL, OWNER_LABEL, OWNER_VALUE } from '../../domain/container-spec.js';
 import { isValidGameId } from '../../domain/game-id.js';
-import type { Clock } from '../../ports/clock.js';
-import type { WorkerRoundMetrics } from '../../ports/metrics.js';
 import type { ContainerSummary, DockerRuntime } from '../../ports/docker-runtime.js';
 import type { PendingOperation, PendingOperationStore } from '../../ports/pending-operation.store.js';
 import type { RuntimeRecordStore } from '../../ports/runtime-record.store.js';
 import type { GameReconcileOutcome, ReconcileGameRequest } from '../../services/reconcile/reconcile-game.service.js';
 import { forEachBounded } from '../../timing/bounded-concurrency.js';
-import type { BackgroundWorker } from '../background-worker.js';
-import { PeriodicTask } from '../periodic-task.js';
+import { PeriodicWorker, type PeriodicWorkerDeps } from '../periodic-worker.js';
 import { listRecordsWithStatus } from '../running-records.js';
 
 export interface ReconcilerSettings {
@@ -22,15 +18,11 @@ export interface ReconcilerSettings {
   concurrency?: number;
 }
 
-export interface ReconcilerDeps {
+export interface ReconcilerDeps extends PeriodicWorkerDeps {
   docker: Pick<DockerRuntime, 'listOwnedContainers'>;
   records: Pick<RuntimeRecordStore, 'list'>;
   pendingOperations: Pick<PendingOperationStore, 'list'>;
   reconcile: { reconcile(request: ReconcileGameRequest): Promise<GameReconcileOutcome> };
-  clock: Clock;
-  /** Round outcomes (rtmanager_worker_*); unreported when absent. */
-  metrics?: WorkerRoundMetrics | undefined;
-  logger: Logger;
   settings: ReconcilerSettings;
 }
 
@@ -57,33 +49,14 @@ export interface ReconcileReport {
 const PENDING_PAGE = 1000;
 const DEFAULT_CONCURRENCY = 16;
 
-export class ReconcilerWorker implements BackgroundWorker {
-  readonly name = 'reconciler';
-  private readonly log: Logger;
-  private readonly task: PeriodicTask;
-
+export class ReconcilerWorker extends PeriodicWorker {
   constructor(private readonly deps: ReconcilerDeps) {
-    this.log = deps.logger.child({ worker: this.name });
-    this.task = new PeriodicTask({
-      name: this.name,
-      metrics: deps.metrics,
-      clock: deps.clock,
-      intervalMs: deps.settings.intervalMs,
-      // The startup pass is run by the composition root (reconcileOnce); the loop follows it.
-      runImmediately: false,
-      round: async () => {
-        await this.reconcileOnce();
-      },
-      logger: this.log,
-    });
+    // The startup pass is run by the composition root (reconcileOnce); the loop follows it.
+    super('reconciler', deps, { runImmediately: false });
   }
 
-  start(): void {
-    this.task.start();
-  }
-
-  stop(): Promise<void> {
-    return this.task.stop();
+  protected async round(): Promise<void> {
+    await this.reconcileOnce();
   }
 
   /**

@@ -15,6 +15,7 @@ import {
   validateOperationList,
   validateReadyzResponse,
   validateRuntime,
+  validateRuntimeEventLine,
   validateRuntimeList,
   validateRuntimeStats,
   validateLogLine,
@@ -28,7 +29,9 @@ import type { ReadinessReport } from '../../../src/app/readiness.js';
 import type { DiagnosticsReport } from '../../../src/ports/diagnostics.js';
 import { HTTP_STATUS_BY_ERROR_CODE, type ErrorCode } from '../../../src/domain/error-codes.js';
 import type { HealthSnapshot } from '../../../src/domain/health.js';
+import { RuntimeEventsFeed } from '../../../src/api/runtime-events.feed.js';
 import { FakeRuntimeReadStore } from '../../fakes/runtime-read.fake.js';
+import { FakeStreamReader } from '../../fakes/stream-reader.fake.js';
 import { FakeHealthSnapshotStore } from '../../fakes/stores.fake.js';
 import { createHarness, type Harness, type HarnessOptions } from '../../services/support/lifecycle-harness.js';
 
@@ -45,9 +48,13 @@ const SUCCESS_VALIDATORS: Record<RtmOperationId, Validator<unknown>> = {
   internalGetRuntimeLogs: validateLogLine,
   internalGetRuntimeStats: validateRuntimeStats,
   internalGetDiagnostics: validateDiagnostics,
+  internalTailEvents: validateRuntimeEventLine,
   internalHealthz: validateHealthzResponse,
   internalReadyz: validateReadyzResponse,
 };
+
+/** The deployment keys of the two streams in the harness (prefix `h:`). */
+export const EVENT_STREAM_KEYS = { 'runtime:health_events': 'h:runtime:health_events', 'runtime:job_results': 'h:runtime:job_results' } as const;
 
 export const ALL_READY: ReadinessReport = {
   ready: true,
@@ -62,6 +69,7 @@ export const ALL_READY: ReadinessReport = {
  */
 export function expectConformant(res: LightMyRequestResponse, operationId: RtmOperationId | null): any {
   if (operationId === 'internalGetRuntimeLogs' && res.statusCode === 200) return expectNdjsonLines(res);
+  if (operationId === 'internalTailEvents' && res.statusCode === 200) return expectEventLines(res);
   expect(res.headers['content-type'], `content-type of ${res.statusCode} ${res.body}`).toBe('application/json; charset=utf-8');
   const body: unknown = JSON.parse(res.body);
   const where = `${operationId ?? 'no operation'} answered ${res.statusCode} ${res.body}`;
@@ -100,6 +108,15 @@ function expectNdjsonLines(res: LightMyRequestResponse): unknown[] {
       expect(validateLogLine(parsed), `${line}: ${JSON.stringify(validateLogLine.errors)}`).toBe(true);
       return parsed;
     });
+}
+
+/** GET /events answers NDJSON: every line a RuntimeEventLine. Returns the parsed lines. */
+function expectEventLines(res: LightMyRequestResponse): unknown[] {
+  expect(res.headers['content-type']).toBe('application/x-ndjson');
+  expect(res.body === '' || res.body.endsWith('\n'), res.body).toBe(true);
+  const lines = res.body.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as unknown);
+  for (const line of lines) expect(validateRuntimeEventLine(line), `${JSON.stringify(line)}: ${JSON.stringify(validateRuntimeEventLine.errors)}`).toBe(true);
+  return lines;
 }
 
 /** Captured JSON log lines of the server. */
@@ -147,6 +164,8 @@ export function createApiHarness(opts: ApiHarnessOptions = {}) {
       },
     } as InternalApiServices[K];
   };
+  // The streams GET /events reads (a deployment prefix, as RTM's keys have one).
+  const eventStreams = new FakeStreamReader();
   let metricsBody = '# HELP rtmanager_up 1\n# TYPE rtmanager_up gauge\nrtmanager_up 1\n';
   const app: FastifyInstance = buildInternalHttpServer({
     logger,
@@ -183,6 +202,7 @@ export function createApiHarness(opts: ApiHarnessOptions = {}) {
           timeoutMs: 1_000,
         })),
     metrics: { render: async () => ({ contentType: 'text/plain; version=0.0.4; charset=utf-8', body: metricsBody }) },
+    events: new RuntimeEventsFeed({ reader: eventStreams, keys: EVENT_STREAM_KEYS, pollMs: 20 }),
     ...(tracer ? { tracer } : {}),
   });
 
@@ -192,6 +212,8 @@ export function createApiHarness(opts: ApiHarnessOptions = {}) {
     snapshots,
     logs,
     serviceCalls,
+    /** runtime:health_events and runtime:job_results as GET /events reads them (keys: EVENT_STREAM_KEYS). */
+    eventStreams,
     setMetricsBody(body: string) {
       metricsBody = body;
     },

@@ -151,6 +151,9 @@ describe('alert rules and dashboard', () => {
     const missing = [...named].filter((n) => !exported.has(n)).sort();
     expect(missing, 'metrics named by deploy/ but absent from /metrics').toEqual([]);
     expect(named.size).toBeGreaterThan(15);
+    // The pool gauges read the service's own pg.Pool (wired by the composition root; unwired they read 0).
+    expect(page).toMatch(/^rtmanager_postgres_pool_max_connections 10$/m);
+    for (const gauge of ['connections', 'idle_connections', 'waiting_requests']) expect(page).toMatch(new RegExp(`^rtmanager_postgres_pool_${gauge} \\d+$`, 'm'));
   });
 
   it('a real Prometheus scrapes RTM and evaluates RtmanagerNotReady: pending for the instance that is not ready, only', async () => {

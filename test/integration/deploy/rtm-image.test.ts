@@ -43,9 +43,19 @@ beforeAll(async () => {
   // Docker resolves bind sources on the host: the state root has the same path inside and out.
   stateRoot = mkdtempSync(path.join(os.tmpdir(), 'rtm-image-state-'));
   chownSync(stateRoot, RTM_UID, RTM_UID);
+  const container = await docker.createContainer(rtmContainer(rtmName));
+  await container.start();
+  mark('RTM container started');
+  const info = await container.inspect();
+  const port = info.NetworkSettings.Ports['8090/tcp']?.[0]?.HostPort;
+  baseUrl = `http://127.0.0.1:${port}`;
+}, 300_000);
+
+/** RTM's container as docs/deploy.md runs it, against this suite's servers; `env` adds to it. */
+function rtmContainer(name: string, env: string[] = []): Dockerode.ContainerCreateOptions {
   const socketGid = statSync('/var/run/docker.sock').gid;
-  const container = await docker.createContainer({
-    name: rtmName,
+  return {
+    name,
     Image: IMAGE,
     User: `${RTM_UID}:${RTM_UID}`,
     Env: [
@@ -61,6 +71,7 @@ beforeAll(async () => {
       'RTMANAGER_RECONCILE_GRACE=5',
       'RTMANAGER_STOP_TIMEOUT=5',
       'RTMANAGER_SHUTDOWN_TIMEOUT=15',
+      ...env,
     ],
     ExposedPorts: { '8090/tcp': {} },
     HostConfig: {
@@ -69,13 +80,8 @@ beforeAll(async () => {
       PortBindings: { '8090/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] },
       NetworkMode: TEST_DOCKER_NETWORK,
     },
-  });
-  await container.start();
-  mark('RTM container started');
-  const info = await container.inspect();
-  const port = info.NetworkSettings.Ports['8090/tcp']?.[0]?.HostPort;
-  baseUrl = `http://127.0.0.1:${port}`;
-}, 300_000);
+  };
+}
 
 afterAll(async () => {
   const rtm = docker.getContainer(rtmName);
@@ -156,6 +162,38 @@ describe('RTM image', () => {
     });
     mark('HEALTHCHECK healthy');
   }, 120_000);
+
+  it('says it runs Node 24: in its first log line and in GET /diagnostics', async () => {
+    const logs = (await docker.getContainer(rtmName).logs({ stdout: true, stderr: false })).toString('utf8');
+    const first = JSON.parse(logs.slice(logs.indexOf('{'), logs.indexOf('\n', logs.indexOf('{')))) as { msg: string; node_version: string };
+    expect(first.msg).toBe('starting');
+    expect(first.node_version).toMatch(/^v24\./);
+    const diagnostics = await call('GET', '/diagnostics');
+    expect(diagnostics.status).toBe(200);
+    expect((diagnostics.json.rtm as { node_version: string }).node_version).toMatch(/^24\./);
+    process.stdout.write(`first log line node_version ${first.node_version}; diagnostics rtm.node_version ${(diagnostics.json.rtm as { node_version: string }).node_version}\n`);
+  }, 60_000);
+
+  it('starts module by module with tracing on (the SDK and instrumentations load from the pruned node_modules)', async () => {
+    const name = `${rtmName}-traced`;
+    // Nothing listens there: the spans are lost, the start path is what is checked.
+    const traced = await docker.createContainer(rtmContainer(name, ['RTMANAGER_OTLP_ENDPOINT=http://127.0.0.1:4318', 'RTMANAGER_LOG_LEVEL=info']));
+    try {
+      await traced.start();
+      const lines = await eventually(
+        async () => {
+          const text = (await traced.logs({ stdout: true, stderr: true })).toString('utf8');
+          return text.includes('internal listener open') ? text : undefined;
+        },
+        { timeoutMs: 60_000, message: 'the traced RTM never opened its listener' },
+      );
+      expect(lines).toContain('"start_path":"modules"');
+      expect(lines).toContain('tracing enabled');
+      expect(lines).not.toMatch(/"level":(50|60)/);
+    } finally {
+      await traced.remove({ force: true }).catch(() => undefined);
+    }
+  }, 90_000);
 
   it('starts an engine, probes it by DNS name (failed, then recovered), and stops it', async () => {
     const started = await call('POST', `/runtimes/${gameId}/start`, { image_ref: ENGINE_IMAGE });

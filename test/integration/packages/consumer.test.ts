@@ -260,7 +260,7 @@ describe('@galaxy/rtmanager-client and @galaxy/rtmctl, packed and installed', ()
     expect(newer.timeout.afterMs).toBeLessThan(5_000);
   }, 180_000);
 
-  it('rtmctl works against the same RTM, and events tail follows real Redis with the key prefix', async () => {
+  it('rtmctl works against the same RTM, and events tail follows real Redis through RTM with the token', async () => {
     const ls = await rtmctl(['runtimes', 'ls', '--all', '--json']);
     expect(ls.code, ls.stderr).toBe(0);
     expect(JSON.parse(ls.stdout)).toEqual(expect.arrayContaining([expect.objectContaining({ game_id: restGame, status: 'removed' })]));
@@ -284,7 +284,8 @@ describe('@galaxy/rtmanager-client and @galaxy/rtmctl, packed and installed', ()
     expect(diag.stdout).not.toContain(TOKEN);
     expect(diag.stdout).not.toMatch(/postgres:\/\/|redis:\/\//);
 
-    const tail = await rtmctl(['events', 'tail', '--key-prefix', env.RTMANAGER_REDIS_KEY_PREFIX!, '--redis-url', TEST_REDIS_URL, '--from', '0', '--game', streamGame, '--max', '3', '--json']);
+    // Through RTM's GET /api/v1/internal/events with the API token: no Redis URL, no key prefix.
+    const tail = await rtmctl(['events', 'tail', '--from', '0', '--game', streamGame, '--max', '3', '--json']);
     expect(tail.code, tail.stderr).toBe(0);
     const events = tail.stdout.trim().split('\n').map((l) => JSON.parse(l) as { kind: string; value: { game_id: string } });
     expect(events).toHaveLength(3);
@@ -293,7 +294,7 @@ describe('@galaxy/rtmanager-client and @galaxy/rtmctl, packed and installed', ()
     // Live: started before the entry exists, it sees the stop job's result RTM publishes.
     const live = spawn(path.join(projectDir(), 'node_modules/.bin/rtmctl'), ['events', 'tail', '--type', 'job_result', '--max', '1'], {
       cwd: projectDir(),
-      env: { PATH: process.env.PATH ?? '', RTM_REDIS_URL: TEST_REDIS_URL, RTM_REDIS_KEY_PREFIX: env.RTMANAGER_REDIS_KEY_PREFIX! },
+      env: { PATH: process.env.PATH ?? '', RTM_URL: baseUrl, RTM_TOKEN: TOKEN },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let liveOut = '';

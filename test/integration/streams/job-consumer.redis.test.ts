@@ -10,10 +10,10 @@ import { succeeded } from '../../../src/domain/operation-result.js';
 import { noopMetrics } from '../../../src/ports/metrics.js';
 import { systemClock } from '../../../src/ports/clock.js';
 import type { JobConsumerSettings } from '../../../src/workers/job-consumer/stream-job-consumer.js';
-import type { StartRuntime } from '../../../src/workers/job-consumer/start-jobs.consumer.js';
-import { StartJobsConsumer } from '../../../src/workers/job-consumer/start-jobs.consumer.js';
-import type { StopRuntime } from '../../../src/workers/job-consumer/stop-jobs.consumer.js';
-import { StopJobsConsumer } from '../../../src/workers/job-consumer/stop-jobs.consumer.js';
+import type { StartRuntime } from '../../../src/workers/job-consumer/lobby-jobs.js';
+import { startJobs, stopJobs, type StartJob } from '../../../src/workers/job-consumer/lobby-jobs.js';
+import { StreamJobConsumer } from '../../../src/workers/job-consumer/stream-job-consumer.js';
+import type { StopRuntime } from '../../../src/workers/job-consumer/lobby-jobs.js';
 import { connectTestRedis, deleteKeysWithPrefix, silentLogger } from '../../adapters/redis/redis-test-support.js';
 import { eventually, testGameId, testRedisPrefix } from '../../support/test-env.js';
 import { ScriptedService, stoppedRecord } from '../../workers/job-consumer/consumer-harness.js';
@@ -62,8 +62,8 @@ function deps() {
   };
 }
 
-function startConsumer(service: ScriptedService<StartInput>): StartJobsConsumer {
-  const consumer = new StartJobsConsumer(deps(), service, settings(streams().start));
+function startConsumer(service: ScriptedService<StartInput>): StreamJobConsumer<StartJob> {
+  const consumer = new StreamJobConsumer(deps(), startJobs(service), settings(streams().start));
   consumers.push(consumer);
   consumer.start();
   return consumer;
@@ -183,7 +183,7 @@ describe('job consumers on real Redis', () => {
     service.respond = async (input) => succeeded(stoppedRecord(input.gameId, 'galaxy/game-test:1.0.0'));
     const gameId = testGameId('s');
     const id = (await admin.xadd(streams().stop, '*', 'game_id', gameId, 'reason', 'admin_request', 'requested_at_ms', String(Date.now()))) as string;
-    const consumer = new StopJobsConsumer(deps(), service, settings(streams().stop));
+    const consumer = new StreamJobConsumer(deps(), stopJobs(service), settings(streams().stop));
     consumers.push(consumer);
     consumer.start();
 

@@ -26,7 +26,8 @@ import { systemClock } from '../../../src/ports/clock.js';
 import { noopMetrics, type Metrics } from '../../../src/ports/metrics.js';
 import { RecordHealthEventService } from '../../../src/services/health/record-health-event.service.js';
 import { createLifecycleServices } from '../../../src/services/service-graph.js';
-import { StartJobsConsumer } from '../../../src/workers/job-consumer/start-jobs.consumer.js';
+import { startJobs } from '../../../src/workers/job-consumer/lobby-jobs.js';
+import { StreamJobConsumer } from '../../../src/workers/job-consumer/stream-job-consumer.js';
 import { deleteKeysWithPrefix, TEST_REDIS_URL, testRedisPrefix } from '../../support/test-env.js';
 import { ENGINE_UID, TEST_LIFECYCLE_SETTINGS } from '../services/real-lifecycle.fixture.js';
 
@@ -72,7 +73,7 @@ export async function createOutageConsumer(opts: { pool: pg.Pool; dockerHost: st
     TEST_LIFECYCLE_SETTINGS,
   );
   const streams = { start: `${prefix}runtime:start_jobs`, results: `${prefix}runtime:job_results` };
-  const consumer = new StartJobsConsumer(
+  const consumer = new StreamJobConsumer(
     {
       reader: new RedisStreamReader(readerConnection, logger),
       offsets: new RedisStreamOffsetStore(redis, { keyPrefix: prefix }),
@@ -81,7 +82,7 @@ export async function createOutageConsumer(opts: { pool: pg.Pool; dockerHost: st
       clock: systemClock,
       logger,
     },
-    start,
+    startJobs(start),
     { stream: streams.start, blockMs: 200, batchSize: 16, concurrency: 4, shutdownTimeoutMs: 5_000, backoff: { initialMs: 100, maxMs: 500 }, maxAgeMs: opts.maxAgeMs ?? null },
   );
   const gameIds = new Set<string>();

@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { succeeded } from '../../../src/domain/operation-result.js';
 import { DependencyUnavailable } from '../../../src/ports/infrastructure-fault.js';
 import { OperationPipeline, writeRecord } from '../../../src/services/pipeline/operation-pipeline.js';
+import { outcomeOf } from '../../../src/services/pipeline/operation-recorder.js';
+import { GameWorkQueue } from '../../../src/services/sync/game-work-queue.js';
 import { FakeGameLeases } from '../../fakes/coordination.fake.js';
 import { FakeMetrics, ManualClock } from '../../fakes/misc.fake.js';
 import { FakeOperationLogStore, FakeRuntimeRecordStore } from '../../fakes/stores.fake.js';
@@ -27,13 +29,13 @@ describe('OperationPipeline', () => {
       gameId: 'g1',
       opKind: 'stop',
       context: { opSource: 'gm_rest' },
-      act: async (_op, lease) => {
+      act: async (lease) => {
         // removed -> stopped is in no table row: a buggy operation must not get it through.
         await writeRecord(lease, { from: 'removed', to: 'stopped', by: 'stop' }, async () => {
           wrote = true;
           return null;
         });
-        return succeeded(null);
+        return outcomeOf(succeeded(null));
       },
     });
     expect(r).toMatchObject({ outcome: 'failure', errorCode: 'internal_error' });
@@ -49,17 +51,17 @@ describe('OperationPipeline', () => {
     const metrics = new FakeMetrics();
     const pipeline = new OperationPipeline({ operationLog: new FakeOperationLogStore(), leases, metrics, clock: new ManualClock(), logger: pino({ level: 'silent' }) });
     leases.foreign.add('g1');
-    const result = await pipeline.run({ gameId: 'g1', opKind: 'stop', context: { opSource: 'gm_rest' }, act: async () => succeeded(null) });
+    const result = await pipeline.run({ gameId: 'g1', opKind: 'stop', context: { opSource: 'gm_rest' }, act: async () => outcomeOf(succeeded(null)) });
     expect(result).toMatchObject({ outcome: 'failure', errorCode: 'conflict' });
     expect(metrics.leaseConflicts).toEqual(['stop']);
     leases.foreign.clear();
-    await pipeline.run({ gameId: 'g1', opKind: 'stop', context: { opSource: 'gm_rest' }, act: async () => succeeded(null) });
+    await pipeline.run({ gameId: 'g1', opKind: 'stop', context: { opSource: 'gm_rest' }, act: async () => outcomeOf(succeeded(null)) });
     expect(metrics.leaseConflicts).toEqual(['stop']);
   });
 
   it('an invalid game_id never becomes an operation: no lease, no row', async () => {
     const { operationLog, leases, pipeline } = setup();
-    const r = await pipeline.run({ gameId: 'Not Valid', opKind: 'start', context: { opSource: 'gm_rest' }, act: async () => succeeded(null) });
+    const r = await pipeline.run({ gameId: 'Not Valid', opKind: 'start', context: { opSource: 'gm_rest' }, act: async () => outcomeOf(succeeded(null)) });
     expect(r.errorCode).toBe('invalid_request');
     expect(operationLog.entries).toEqual([]);
     expect(leases.held.size).toBe(0);
@@ -77,6 +79,55 @@ describe('OperationPipeline', () => {
     expect(last).toMatchObject({ errorCode: 'service_unavailable', retryable: true });
     expect(operationLog.entries).toMatchObject([{ outcome: 'failure', errorCode: 'service_unavailable', details: { retries: 4 } }]);
     expect(metrics.operations).toHaveLength(1);
+  });
+  it('an after step that throws is logged; the recorded result stands', async () => {
+    const { operationLog, pipeline } = setup();
+    const r = await pipeline.run({
+      gameId: 'g1',
+      opKind: 'stop',
+      context: { opSource: 'gm_rest' },
+      act: async () => outcomeOf(succeeded(null), { containerId: 'c1' }),
+      after: async () => {
+        throw new Error('publisher bug');
+      },
+    });
+    expect(r).toEqual(succeeded(null));
+    expect(operationLog.entries).toMatchObject([{ outcome: 'success', containerId: 'c1' }]);
+  });
+});
+
+describe('OperationPipeline with the per-game work queue', () => {
+  it('operations of one game take turns (no conflict in this process), after the game’s sync; an inner step does not wait for its own turn', async () => {
+    const leases = new FakeGameLeases();
+    const queue = new GameWorkQueue();
+    const operationLog = new FakeOperationLogStore();
+    const pipeline = new OperationPipeline({ operationLog, leases, queue, metrics: new RecordingMetrics(), clock: new ManualClock(), logger: pino({ level: 'silent' }) });
+    const order: string[] = [];
+    let releaseSync: () => void = () => undefined;
+    const sync = queue.sync('g1', () => new Promise<void>((resolve) => (releaseSync = () => (order.push('sync'), resolve()))));
+    const op = (name: string) =>
+      pipeline.run({
+        gameId: 'g1',
+        opKind: 'stop',
+        context: { opSource: 'gm_rest' },
+        act: async (lease) => {
+          order.push(`${name} start`);
+          // An inner step under the held lease runs at once (it is part of this turn).
+          await pipeline.run({ gameId: 'g1', opKind: 'start', context: { opSource: 'gm_rest' }, heldLease: lease, act: async () => outcomeOf(succeeded(null)) });
+          await new Promise((r) => setImmediate(r));
+          order.push(`${name} end`);
+          return outcomeOf(succeeded(null));
+        },
+      });
+    const both = Promise.all([op('a'), op('b')]);
+    await new Promise((r) => setImmediate(r));
+    expect(order).toEqual([]);
+    releaseSync();
+    await sync;
+    const [a, b] = await both;
+    expect([a.outcome, b.outcome]).toEqual(['success', 'success']);
+    expect(order).toEqual(['sync', 'a start', 'a end', 'b start', 'b end']);
+    expect(operationLog.entries.map((e) => e.opKind)).toEqual(['start', 'stop', 'start', 'stop']);
   });
 });
 

@@ -2,7 +2,7 @@ import pino from 'pino';
 import { describe, expect, it, vi } from 'vitest';
 import { failed, succeeded } from '../../../src/domain/operation-result.js';
 import { OperationFailure } from '../../../src/services/pipeline/operation-failure.js';
-import { OperationRecorder } from '../../../src/services/pipeline/operation-recorder.js';
+import { OperationRecorder, outcomeOf } from '../../../src/services/pipeline/operation-recorder.js';
 import { ManualClock } from '../../fakes/misc.fake.js';
 import { FakeOperationLogStore } from '../../fakes/stores.fake.js';
 import { RecordingMetrics } from '../support/lifecycle-harness.js';
@@ -19,11 +19,9 @@ describe('OperationRecorder', () => {
   it('writes one row with the timing, ids and details, and reports the duration', async () => {
     const { operationLog, metrics, clock, recorder } = setup();
     const started = clock.now();
-    const op = recorder.begin({ gameId: 'g1', opKind: 'stop', context: { opSource: 'gm_rest', correlationId: 'c1' }, imageRef: 'i:1' });
-    op.containerId = 'abc';
-    op.details.reason = 'finished';
+    const op = recorder.begin({ gameId: 'g1', opKind: 'stop', context: { opSource: 'gm_rest', correlationId: 'c1' }, imageRef: 'i:1', details: { reason: 'finished' } });
     clock.advance(2500);
-    const r = await op.finish(succeeded(null, true));
+    const r = await op.finish(outcomeOf(succeeded(null, true), { containerId: 'abc' }));
     expect(r.errorCode).toBe('replay_no_op');
     expect(operationLog.entries).toEqual([
       {
@@ -58,8 +56,8 @@ describe('OperationRecorder', () => {
   it('finishing twice is a bug: it throws and writes no second row', async () => {
     const { operationLog, recorder } = setup();
     const op = recorder.begin({ gameId: 'g1', opKind: 'start', context: { opSource: 'lobby_stream' } });
-    await op.finish(succeeded(null));
-    await expect(op.finish(succeeded(null))).rejects.toThrow(/finished twice/);
+    await op.finish(outcomeOf(succeeded(null)));
+    await expect(op.finish(outcomeOf(succeeded(null)))).rejects.toThrow(/finished twice/);
     expect(operationLog.entries).toHaveLength(1);
   });
 
@@ -108,5 +106,12 @@ describe('OperationRecorder', () => {
     await recorder.begin({ gameId: 'g1', opKind: 'start', context: { opSource: 'gm_rest' } }).fail(new OperationFailure('docker_unavailable', 'down'), null);
     expect(operationLog.entries).toHaveLength(1);
     expect(operationLog.entries[0]?.details).toEqual({});
+  });
+
+  it('the row is written from the returned outcome: its container, image and details over the scope’s', async () => {
+    const { operationLog, recorder } = setup();
+    const op = recorder.begin({ gameId: 'g1', opKind: 'restart', context: { opSource: 'gm_rest' }, imageRef: null, details: { first: 1 } });
+    await op.finish(outcomeOf(succeeded(null), { containerId: 'new', imageRef: 'i:2', details: { learned: true } }));
+    expect(operationLog.entries[0]).toMatchObject({ containerId: 'new', imageRef: 'i:2', details: { first: 1, learned: true } });
   });
 });

@@ -100,6 +100,22 @@ describe('HealthProbeWorker', () => {
     expect(types(world)).toEqual(['probe_failed', 'probe_recovered', 'probe_failed']);
   });
 
+  it('a probe_failed verdict asks for the game’s sync once per streak: an engine found gone gets its record corrected', async () => {
+    const { world, engines, worker } = setup();
+    const asked: string[] = [];
+    const sync = world.sync.sync.bind(world.sync);
+    world.sync.sync = (gameId, cause) => (asked.push(`${gameId}:${cause}`), sync(gameId, cause));
+    const c = await addGame(world, 'g1');
+    engines.modes.set(dnsUrl('g1'), 'fail');
+    await rounds(worker, 2);
+    expect(asked).toEqual([]);
+    world.docker.containers.delete(c.id); // gone without an event this worker could see
+    await rounds(worker, 4);
+    expect(asked).toEqual(['g1:probe_failed']);
+    await eventually(async () => ((await world.records.get('g1'))?.status === 'removed' ? true : undefined), { timeoutMs: 2_000 });
+    expect(world.operationLog.entries).toMatchObject([{ opKind: 'reconcile_dispose', opSource: 'auto_reconcile', details: { source: 'reconcile' } }]);
+  });
+
   it('failures below the threshold followed by a success publish nothing', async () => {
     const { world, engines, worker } = setup();
     await addGame(world, 'g1');

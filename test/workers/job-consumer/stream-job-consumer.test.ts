@@ -1,9 +1,9 @@
-// The shared consumer engine, driven through StartJobsConsumer with recording fakes.
+// The shared consumer engine, driven through the start-jobs config with recording fakes.
 import { afterEach, describe, expect, it } from 'vitest';
 import { failed, succeeded } from '../../../src/domain/operation-result.js';
-import type { StartRuntime } from '../../../src/workers/job-consumer/start-jobs.consumer.js';
-import { StartJobsConsumer } from '../../../src/workers/job-consumer/start-jobs.consumer.js';
-import type { JobConsumerSettings } from '../../../src/workers/job-consumer/stream-job-consumer.js';
+import type { StartRuntime } from '../../../src/workers/job-consumer/lobby-jobs.js';
+import { startJobs, type StartJob } from '../../../src/workers/job-consumer/lobby-jobs.js';
+import { StreamJobConsumer, type JobConsumerSettings } from '../../../src/workers/job-consumer/stream-job-consumer.js';
 import { eventually } from '../../support/test-env.js';
 import {
   ConsumerWorld,
@@ -18,10 +18,10 @@ import {
 type StartInput = Parameters<StartRuntime['execute']>[0];
 
 const fast = { intervalMs: 5, timeoutMs: 5_000 };
-const running: StartJobsConsumer[] = [];
+const running: StreamJobConsumer<StartJob>[] = [];
 
-function consumerFor(world: ConsumerWorld, service: ScriptedService<StartInput>, overrides: Partial<JobConsumerSettings> = {}): StartJobsConsumer {
-  const consumer = new StartJobsConsumer(world.deps(), service, testSettings(START_STREAM, overrides));
+function consumerFor(world: ConsumerWorld, service: ScriptedService<StartInput>, overrides: Partial<JobConsumerSettings> = {}): StreamJobConsumer<StartJob> {
+  const consumer = new StreamJobConsumer(world.deps(), startJobs(service), testSettings(START_STREAM, overrides));
   running.push(consumer);
   return consumer;
 }

@@ -1,28 +1,29 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { succeeded } from '../../../src/domain/operation-result.js';
-import type { StartRuntime } from '../../../src/workers/job-consumer/start-jobs.consumer.js';
-import { StartJobsConsumer } from '../../../src/workers/job-consumer/start-jobs.consumer.js';
+import type { StartRuntime } from '../../../src/workers/job-consumer/lobby-jobs.js';
+import { startJobs, type StartJob } from '../../../src/workers/job-consumer/lobby-jobs.js';
+import { StreamJobConsumer } from '../../../src/workers/job-consumer/stream-job-consumer.js';
 import { eventually } from '../../support/test-env.js';
 import { ConsumerWorld, START_STREAM, ScriptedService, runningRecord, startJobFields, testSettings } from './consumer-harness.js';
 
 type StartInput = Parameters<StartRuntime['execute']>[0];
 const fast = { intervalMs: 5, timeoutMs: 5_000 };
-const consumers: StartJobsConsumer[] = [];
+const consumers: StreamJobConsumer<StartJob>[] = [];
 
 afterEach(async () => {
   await Promise.all(consumers.splice(0).map((c) => c.stop()));
 });
 
 /** Run the consumer until the offset reaches the last entry added. */
-async function runUntilDone(world: ConsumerWorld, service: ScriptedService<StartInput>, lastId: string): Promise<StartJobsConsumer> {
-  const consumer = new StartJobsConsumer(world.deps(), service, testSettings(START_STREAM));
+async function runUntilDone(world: ConsumerWorld, service: ScriptedService<StartInput>, lastId: string): Promise<StreamJobConsumer<StartJob>> {
+  const consumer = new StreamJobConsumer(world.deps(), startJobs(service), testSettings(START_STREAM));
   consumers.push(consumer);
   consumer.start();
   await eventually(() => (world.offsets.offsets.get('start_jobs') === lastId ? true : undefined), fast);
   return consumer;
 }
 
-describe('StartJobsConsumer', () => {
+describe('the start-jobs consumer (StreamJobConsumer + startJobs)', () => {
   it('starts the runtime for Lobby and publishes the result with the record’s container data', async () => {
     const world = new ConsumerWorld();
     const service = new ScriptedService<StartInput>();

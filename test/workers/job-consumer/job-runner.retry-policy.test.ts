@@ -1,7 +1,7 @@
 // The retry policy alone: which calls are final, how retries are counted, what a throw gets.
 import { describe, expect, it } from 'vitest';
 import { failed, succeeded, type OperationResult } from '../../../src/domain/operation-result.js';
-import { JobRetryPolicy, type JobAttempt, type RetryNotice } from '../../../src/workers/job-consumer/job-retry.policy.js';
+import { JobRetryPolicy, type JobAttempt, type RetryNotice } from '../../../src/workers/job-consumer/job-runner.js';
 
 const backoff = { initialMs: 1, maxMs: 1, jitter: 0 };
 

@@ -1,13 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { failed, succeeded } from '../../../src/domain/operation-result.js';
-import type { StopRuntime } from '../../../src/workers/job-consumer/stop-jobs.consumer.js';
-import { StopJobsConsumer } from '../../../src/workers/job-consumer/stop-jobs.consumer.js';
+import type { StopRuntime } from '../../../src/workers/job-consumer/lobby-jobs.js';
+import { stopJobs, type StopJob } from '../../../src/workers/job-consumer/lobby-jobs.js';
+import { StreamJobConsumer } from '../../../src/workers/job-consumer/stream-job-consumer.js';
 import { eventually } from '../../support/test-env.js';
 import { ConsumerWorld, STOP_STREAM, ScriptedService, stopJobFields, stoppedRecord, testSettings } from './consumer-harness.js';
 
 type StopInput = Parameters<StopRuntime['execute']>[0];
 const fast = { intervalMs: 5, timeoutMs: 5_000 };
-const consumers: StopJobsConsumer[] = [];
+const consumers: StreamJobConsumer<StopJob>[] = [];
 
 afterEach(async () => {
   await Promise.all(consumers.splice(0).map((c) => c.stop()));
@@ -25,13 +26,13 @@ async function runUntilDone(
   lastId: string,
   overrides: Parameters<typeof testSettings>[1] = {},
 ): Promise<void> {
-  const consumer = new StopJobsConsumer(world.deps(), service, testSettings(STOP_STREAM, overrides));
+  const consumer = new StreamJobConsumer(world.deps(), stopJobs(service), testSettings(STOP_STREAM, overrides));
   consumers.push(consumer);
   consumer.start();
   await eventually(() => (world.offsets.offsets.get('stop_jobs') === lastId ? true : undefined), fast);
 }
 
-describe('StopJobsConsumer', () => {
+describe('the stop-jobs consumer (StreamJobConsumer + stopJobs)', () => {
   it('stops the runtime with the job’s reason and publishes the result', async () => {
     const world = new ConsumerWorld();
     const service = stopService();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ContiguousOffsetTracker } from '../../../src/workers/job-consumer/offset-tracker.js';
-import { entryTimeMs } from '../../../src/workers/job-consumer/stream-entry-id.js';
+import { ContiguousOffsetTracker } from '../../../src/workers/job-consumer/offset-committer.js';
+import { entryTimeMs } from '../../../src/workers/job-consumer/job-runner.js';
 
 describe('ContiguousOffsetTracker', () => {
   it('commits only up to the first incomplete entry', () => {
