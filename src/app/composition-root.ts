@@ -72,6 +72,8 @@ export type Composition = ReturnType<typeof compose>;
 
 export function compose(ctx: CompositionContext) {
   const ports = buildPorts(ctx);
+  // Fleet gauges (no per-game label): the running engines' limits against the Docker host, at scrape time.
+  ports.metrics.exportFleet(async () => ({ limits: await ports.records.runningLimits(), host: await ports.docker.hostResources().catch(() => null) }));
   // One place per game: its operations (REST, jobs, TTL cleanup) and its syncs take turns.
   const queue = new GameWorkQueue();
   const pipeline = new OperationPipeline({ ...ports, queue, clock: ctx.clock, logger: ctx.logger });

@@ -69,10 +69,6 @@ export async function startRtm(config: RtmConfig, logger: Logger, overrides: Rtm
     );
     // rtmanager_ready / rtmanager_dependency_up, evaluated at each scrape (bounded).
     ports.metrics.exportPostgresPool(opened.postgresPool, config.postgres.poolMax);
-    ports.metrics.exportFleet(async () => ({
-      limits: await ports.records.runningLimits(),
-      host: await ports.docker.hostResources().catch(() => null),
-    }));
     ports.metrics.exportReadiness(() => evaluateReadiness(checks, () => health.problems(), SCRAPE_CHECK_TIMEOUT_MS), checks.map((c) => c.name));
     const server = buildInternalHttpServer({
       logger,

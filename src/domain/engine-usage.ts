@@ -1,5 +1,10 @@
 // One usage sample of a running engine (CONTRACT §11 stats) and the CPU rule it uses.
-import type { CpuReading } from '../ports/docker-runtime.js';
+/** CPU counters of one stats reading (nanoseconds). */
+export interface CpuReading {
+  containerNs: number;
+  /** The host's CPU time; null when the daemon does not report it. */
+  systemNs: number | null;
+}
 
 export interface EngineUsage {
   gameId: string;

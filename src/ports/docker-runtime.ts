@@ -1,4 +1,5 @@
 import type { ContainerSpec, HostResources } from '../domain/container-spec.js';
+import type { CpuReading } from '../domain/engine-usage.js';
 
 /**
  * The narrow Docker surface RTM uses. Every call has a timeout inside the adapter.
@@ -112,12 +113,7 @@ export interface ContainerLogsQuery {
   signal: AbortSignal;
 }
 
-/** CPU counters of one stats reading (nanoseconds). */
-export interface CpuReading {
-  containerNs: number;
-  /** The host's CPU time; null when the daemon does not report it. */
-  systemNs: number | null;
-}
+export type { CpuReading };
 
 /** One stats reading of a container, as Docker reports it. */
 export interface ContainerStatsSample {
