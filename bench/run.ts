@@ -19,6 +19,7 @@ import { preflight } from '../test/support/bootstrap-preflight.js';
 import { BENCH_IMAGE } from './bench-harness.js';
 import { DOCKER_HOST, DOCKER_NETWORK, FLEET_IMAGE, POSTGRES_URL, REDIS_URL, benchDocker } from './bench-servers.js';
 import { sweepScenario } from './burst-sweep.scenario.js';
+import { failoverScenario } from './failover.scenario.js';
 import { fleetScenario } from './fleet.scenario.js';
 import { BREAKDOWN_TABLE, lifecycleScenario, type LifecycleFindings } from './lifecycle.scenario.js';
 import { restScenario } from './rest.scenario.js';
@@ -61,6 +62,7 @@ async function runScenarios(run: BenchRun, flags: BenchFlags, logDir: string) {
     } else if (scenario === 'rest') {
       rows.push(...(await restScenario(run, flags, logDir)));
     } else if (scenario === 'fleet') rows.push(...(await fleetScenario(run, flags, logDir)));
+    else if (scenario === 'failover') rows.push(...(await failoverScenario(run, flags, logDir)));
     else if (scenario === 'stats') rows.push(...(await statsScenario(run, flags, logDir)));
     else rows.push(...(await sweepScenario(run, flags, logDir)));
     log(`bench ${run.runId}: ${scenario} done in ${round1((performance.now() - t0) / 1000)} s`);

@@ -550,6 +550,28 @@ export interface components {
             postgres: components["schemas"]["DependencyVersion"];
             redis: components["schemas"]["DependencyVersion"];
             docker: components["schemas"]["DependencyVersion"];
+            /**
+             * @description Who leads the instances sharing this PostgreSQL (CONTRACT §11), from the leader lease,
+             *     and this instance's own name and role. `leader` is null before any instance led.
+             */
+            leadership?: {
+                /** @description This instance's RTMANAGER_INSTANCE_ID. */
+                instance_id: string;
+                /** @enum {string} */
+                role: "leader" | "standby";
+                leader: null | {
+                    instance_id: string;
+                    /** @description Raised by one at every change of leader; fences a former leader's writes. */
+                    epoch: number;
+                    /** Format: date-time */
+                    since: string;
+                    /**
+                     * Format: date-time
+                     * @description When the lease lapses unless renewed (a standby then takes over).
+                     */
+                    expires_at: string;
+                };
+            };
             /** @description Runtime records by status (from PostgreSQL). */
             runtimes: {
                 running: number;
@@ -575,6 +597,14 @@ export interface components {
         ReadyzResponse: {
             /** @enum {string} */
             status: "ready" | "not_ready";
+            /**
+             * @description This instance's role among the instances sharing PostgreSQL, Redis and Docker
+             *     (CONTRACT §11): the leader runs the job consumers and the singleton workers, a
+             *     standby serves the REST API only. Both answer 200 when their checks pass. Absent
+             *     only in the moment before the first leader election round.
+             * @enum {string}
+             */
+            role?: "leader" | "standby";
             /**
              * @description The four dependencies are always present. A running component that cannot do its
              *     work adds an entry of the same shape under its own name (e.g. `startup_reconcile`

@@ -3711,7 +3711,7 @@ return errors === 0;
 }
 
 export const validateReadyzResponse = validate34;
-const schema49 = {"$id":"rtm:rest-responses/validateReadyzResponse","type":"object","additionalProperties":false,"required":["status","checks"],"properties":{"status":{"type":"string","enum":["ready","not_ready"]},"checks":{"description":"The four dependencies are always present. A running component that cannot do its\nwork adds an entry of the same shape under its own name (e.g. `startup_reconcile`\nwhile the startup reconcile has not completed, `start_jobs` while its consumer\ncannot reach Redis); such an entry is always `ok: false`.\n","type":"object","additionalProperties":{"$ref":"#/definitions/ReadinessCheck"},"required":["postgres","redis","docker","network"],"properties":{"postgres":{"$ref":"#/definitions/ReadinessCheck"},"redis":{"$ref":"#/definitions/ReadinessCheck"},"docker":{"$ref":"#/definitions/ReadinessCheck"},"network":{"$ref":"#/definitions/ReadinessCheck"}}}},"definitions":{"ReadinessCheck":{"type":"object","additionalProperties":false,"required":["ok"],"properties":{"ok":{"type":"boolean"},"error":{"description":"Why the check failed; absent when ok.","type":"string"}}}}};
+const schema49 = {"$id":"rtm:rest-responses/validateReadyzResponse","type":"object","additionalProperties":false,"required":["status","checks"],"properties":{"status":{"type":"string","enum":["ready","not_ready"]},"role":{"description":"This instance's role among the instances sharing PostgreSQL, Redis and Docker\n(CONTRACT §11): the leader runs the job consumers and the singleton workers, a\nstandby serves the REST API only. Both answer 200 when their checks pass. Absent\nonly in the moment before the first leader election round.\n","type":"string","enum":["leader","standby"]},"checks":{"description":"The four dependencies are always present. A running component that cannot do its\nwork adds an entry of the same shape under its own name (e.g. `startup_reconcile`\nwhile the startup reconcile has not completed, `start_jobs` while its consumer\ncannot reach Redis); such an entry is always `ok: false`.\n","type":"object","additionalProperties":{"$ref":"#/definitions/ReadinessCheck"},"required":["postgres","redis","docker","network"],"properties":{"postgres":{"$ref":"#/definitions/ReadinessCheck"},"redis":{"$ref":"#/definitions/ReadinessCheck"},"docker":{"$ref":"#/definitions/ReadinessCheck"},"network":{"$ref":"#/definitions/ReadinessCheck"}}}},"definitions":{"ReadinessCheck":{"type":"object","additionalProperties":false,"required":["ok"],"properties":{"ok":{"type":"boolean"},"error":{"description":"Why the check failed; absent when ok.","type":"string"}}}}};
 const schema50 = {"type":"object","additionalProperties":false,"required":["ok"],"properties":{"ok":{"type":"boolean"},"error":{"description":"Why the check failed; absent when ok.","type":"string"}}};
 
 function validate34(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -3740,7 +3740,7 @@ vErrors.push(err1);
 errors++;
 }
 for(const key0 in data){
-if(!((key0 === "status") || (key0 === "checks"))){
+if(!(((key0 === "status") || (key0 === "role")) || (key0 === "checks"))){
 const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err2];
@@ -3774,11 +3774,10 @@ vErrors.push(err4);
 errors++;
 }
 }
-if(data.checks !== undefined){
-let data1 = data.checks;
-if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
-if(data1.postgres === undefined){
-const err5 = {instancePath:instancePath+"/checks",schemaPath:"#/properties/checks/required",keyword:"required",params:{missingProperty: "postgres"},message:"must have required property '"+"postgres"+"'"};
+if(data.role !== undefined){
+let data1 = data.role;
+if(typeof data1 !== "string"){
+const err5 = {instancePath:instancePath+"/role",schemaPath:"#/properties/role/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -3787,8 +3786,8 @@ vErrors.push(err5);
 }
 errors++;
 }
-if(data1.redis === undefined){
-const err6 = {instancePath:instancePath+"/checks",schemaPath:"#/properties/checks/required",keyword:"required",params:{missingProperty: "redis"},message:"must have required property '"+"redis"+"'"};
+if(!((data1 === "leader") || (data1 === "standby"))){
+const err6 = {instancePath:instancePath+"/role",schemaPath:"#/properties/role/enum",keyword:"enum",params:{allowedValues: schema49.properties.role.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -3797,8 +3796,12 @@ vErrors.push(err6);
 }
 errors++;
 }
-if(data1.docker === undefined){
-const err7 = {instancePath:instancePath+"/checks",schemaPath:"#/properties/checks/required",keyword:"required",params:{missingProperty: "docker"},message:"must have required property '"+"docker"+"'"};
+}
+if(data.checks !== undefined){
+let data2 = data.checks;
+if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
+if(data2.postgres === undefined){
+const err7 = {instancePath:instancePath+"/checks",schemaPath:"#/properties/checks/required",keyword:"required",params:{missingProperty: "postgres"},message:"must have required property '"+"postgres"+"'"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -3807,8 +3810,8 @@ vErrors.push(err7);
 }
 errors++;
 }
-if(data1.network === undefined){
-const err8 = {instancePath:instancePath+"/checks",schemaPath:"#/properties/checks/required",keyword:"required",params:{missingProperty: "network"},message:"must have required property '"+"network"+"'"};
+if(data2.redis === undefined){
+const err8 = {instancePath:instancePath+"/checks",schemaPath:"#/properties/checks/required",keyword:"required",params:{missingProperty: "redis"},message:"must have required property '"+"redis"+"'"};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -3817,12 +3820,8 @@ vErrors.push(err8);
 }
 errors++;
 }
-for(const key1 in data1){
-if(!((((key1 === "postgres") || (key1 === "redis")) || (key1 === "docker")) || (key1 === "network"))){
-let data2 = data1[key1];
-if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
-if(data2.ok === undefined){
-const err9 = {instancePath:instancePath+"/checks/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/ReadinessCheck/required",keyword:"required",params:{missingProperty: "ok"},message:"must have required property '"+"ok"+"'"};
+if(data2.docker === undefined){
+const err9 = {instancePath:instancePath+"/checks",schemaPath:"#/properties/checks/required",keyword:"required",params:{missingProperty: "docker"},message:"must have required property '"+"docker"+"'"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -3831,9 +3830,8 @@ vErrors.push(err9);
 }
 errors++;
 }
-for(const key2 in data2){
-if(!((key2 === "ok") || (key2 === "error"))){
-const err10 = {instancePath:instancePath+"/checks/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/ReadinessCheck/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
+if(data2.network === undefined){
+const err10 = {instancePath:instancePath+"/checks",schemaPath:"#/properties/checks/required",keyword:"required",params:{missingProperty: "network"},message:"must have required property '"+"network"+"'"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -3842,10 +3840,12 @@ vErrors.push(err10);
 }
 errors++;
 }
-}
-if(data2.ok !== undefined){
-if(typeof data2.ok !== "boolean"){
-const err11 = {instancePath:instancePath+"/checks/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/ok",schemaPath:"#/definitions/ReadinessCheck/properties/ok/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+for(const key1 in data2){
+if(!((((key1 === "postgres") || (key1 === "redis")) || (key1 === "docker")) || (key1 === "network"))){
+let data3 = data2[key1];
+if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
+if(data3.ok === undefined){
+const err11 = {instancePath:instancePath+"/checks/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/ReadinessCheck/required",keyword:"required",params:{missingProperty: "ok"},message:"must have required property '"+"ok"+"'"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -3854,10 +3854,9 @@ vErrors.push(err11);
 }
 errors++;
 }
-}
-if(data2.error !== undefined){
-if(typeof data2.error !== "string"){
-const err12 = {instancePath:instancePath+"/checks/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/error",schemaPath:"#/definitions/ReadinessCheck/properties/error/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key2 in data3){
+if(!((key2 === "ok") || (key2 === "error"))){
+const err12 = {instancePath:instancePath+"/checks/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/ReadinessCheck/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -3867,9 +3866,9 @@ vErrors.push(err12);
 errors++;
 }
 }
-}
-else {
-const err13 = {instancePath:instancePath+"/checks/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/ReadinessCheck/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data3.ok !== undefined){
+if(typeof data3.ok !== "boolean"){
+const err13 = {instancePath:instancePath+"/checks/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/ok",schemaPath:"#/definitions/ReadinessCheck/properties/ok/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -3879,12 +3878,9 @@ vErrors.push(err13);
 errors++;
 }
 }
-}
-if(data1.postgres !== undefined){
-let data5 = data1.postgres;
-if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-if(data5.ok === undefined){
-const err14 = {instancePath:instancePath+"/checks/postgres",schemaPath:"#/definitions/ReadinessCheck/required",keyword:"required",params:{missingProperty: "ok"},message:"must have required property '"+"ok"+"'"};
+if(data3.error !== undefined){
+if(typeof data3.error !== "string"){
+const err14 = {instancePath:instancePath+"/checks/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/error",schemaPath:"#/definitions/ReadinessCheck/properties/error/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -3893,9 +3889,10 @@ vErrors.push(err14);
 }
 errors++;
 }
-for(const key3 in data5){
-if(!((key3 === "ok") || (key3 === "error"))){
-const err15 = {instancePath:instancePath+"/checks/postgres",schemaPath:"#/definitions/ReadinessCheck/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
+}
+}
+else {
+const err15 = {instancePath:instancePath+"/checks/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/ReadinessCheck/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -3905,9 +3902,12 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data5.ok !== undefined){
-if(typeof data5.ok !== "boolean"){
-const err16 = {instancePath:instancePath+"/checks/postgres/ok",schemaPath:"#/definitions/ReadinessCheck/properties/ok/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+}
+if(data2.postgres !== undefined){
+let data6 = data2.postgres;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+if(data6.ok === undefined){
+const err16 = {instancePath:instancePath+"/checks/postgres",schemaPath:"#/definitions/ReadinessCheck/required",keyword:"required",params:{missingProperty: "ok"},message:"must have required property '"+"ok"+"'"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -3916,10 +3916,9 @@ vErrors.push(err16);
 }
 errors++;
 }
-}
-if(data5.error !== undefined){
-if(typeof data5.error !== "string"){
-const err17 = {instancePath:instancePath+"/checks/postgres/error",schemaPath:"#/definitions/ReadinessCheck/properties/error/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key3 in data6){
+if(!((key3 === "ok") || (key3 === "error"))){
+const err17 = {instancePath:instancePath+"/checks/postgres",schemaPath:"#/definitions/ReadinessCheck/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -3929,9 +3928,9 @@ vErrors.push(err17);
 errors++;
 }
 }
-}
-else {
-const err18 = {instancePath:instancePath+"/checks/postgres",schemaPath:"#/definitions/ReadinessCheck/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data6.ok !== undefined){
+if(typeof data6.ok !== "boolean"){
+const err18 = {instancePath:instancePath+"/checks/postgres/ok",schemaPath:"#/definitions/ReadinessCheck/properties/ok/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -3941,11 +3940,9 @@ vErrors.push(err18);
 errors++;
 }
 }
-if(data1.redis !== undefined){
-let data8 = data1.redis;
-if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
-if(data8.ok === undefined){
-const err19 = {instancePath:instancePath+"/checks/redis",schemaPath:"#/definitions/ReadinessCheck/required",keyword:"required",params:{missingProperty: "ok"},message:"must have required property '"+"ok"+"'"};
+if(data6.error !== undefined){
+if(typeof data6.error !== "string"){
+const err19 = {instancePath:instancePath+"/checks/postgres/error",schemaPath:"#/definitions/ReadinessCheck/properties/error/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -3954,9 +3951,10 @@ vErrors.push(err19);
 }
 errors++;
 }
-for(const key4 in data8){
-if(!((key4 === "ok") || (key4 === "error"))){
-const err20 = {instancePath:instancePath+"/checks/redis",schemaPath:"#/definitions/ReadinessCheck/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
+}
+}
+else {
+const err20 = {instancePath:instancePath+"/checks/postgres",schemaPath:"#/definitions/ReadinessCheck/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -3966,9 +3964,11 @@ vErrors.push(err20);
 errors++;
 }
 }
-if(data8.ok !== undefined){
-if(typeof data8.ok !== "boolean"){
-const err21 = {instancePath:instancePath+"/checks/redis/ok",schemaPath:"#/definitions/ReadinessCheck/properties/ok/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data2.redis !== undefined){
+let data9 = data2.redis;
+if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
+if(data9.ok === undefined){
+const err21 = {instancePath:instancePath+"/checks/redis",schemaPath:"#/definitions/ReadinessCheck/required",keyword:"required",params:{missingProperty: "ok"},message:"must have required property '"+"ok"+"'"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -3977,10 +3977,9 @@ vErrors.push(err21);
 }
 errors++;
 }
-}
-if(data8.error !== undefined){
-if(typeof data8.error !== "string"){
-const err22 = {instancePath:instancePath+"/checks/redis/error",schemaPath:"#/definitions/ReadinessCheck/properties/error/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key4 in data9){
+if(!((key4 === "ok") || (key4 === "error"))){
+const err22 = {instancePath:instancePath+"/checks/redis",schemaPath:"#/definitions/ReadinessCheck/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -3990,9 +3989,9 @@ vErrors.push(err22);
 errors++;
 }
 }
-}
-else {
-const err23 = {instancePath:instancePath+"/checks/redis",schemaPath:"#/definitions/ReadinessCheck/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data9.ok !== undefined){
+if(typeof data9.ok !== "boolean"){
+const err23 = {instancePath:instancePath+"/checks/redis/ok",schemaPath:"#/definitions/ReadinessCheck/properties/ok/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -4002,11 +4001,9 @@ vErrors.push(err23);
 errors++;
 }
 }
-if(data1.docker !== undefined){
-let data11 = data1.docker;
-if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
-if(data11.ok === undefined){
-const err24 = {instancePath:instancePath+"/checks/docker",schemaPath:"#/definitions/ReadinessCheck/required",keyword:"required",params:{missingProperty: "ok"},message:"must have required property '"+"ok"+"'"};
+if(data9.error !== undefined){
+if(typeof data9.error !== "string"){
+const err24 = {instancePath:instancePath+"/checks/redis/error",schemaPath:"#/definitions/ReadinessCheck/properties/error/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -4015,9 +4012,10 @@ vErrors.push(err24);
 }
 errors++;
 }
-for(const key5 in data11){
-if(!((key5 === "ok") || (key5 === "error"))){
-const err25 = {instancePath:instancePath+"/checks/docker",schemaPath:"#/definitions/ReadinessCheck/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
+}
+}
+else {
+const err25 = {instancePath:instancePath+"/checks/redis",schemaPath:"#/definitions/ReadinessCheck/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -4027,9 +4025,11 @@ vErrors.push(err25);
 errors++;
 }
 }
-if(data11.ok !== undefined){
-if(typeof data11.ok !== "boolean"){
-const err26 = {instancePath:instancePath+"/checks/docker/ok",schemaPath:"#/definitions/ReadinessCheck/properties/ok/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data2.docker !== undefined){
+let data12 = data2.docker;
+if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
+if(data12.ok === undefined){
+const err26 = {instancePath:instancePath+"/checks/docker",schemaPath:"#/definitions/ReadinessCheck/required",keyword:"required",params:{missingProperty: "ok"},message:"must have required property '"+"ok"+"'"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -4038,10 +4038,9 @@ vErrors.push(err26);
 }
 errors++;
 }
-}
-if(data11.error !== undefined){
-if(typeof data11.error !== "string"){
-const err27 = {instancePath:instancePath+"/checks/docker/error",schemaPath:"#/definitions/ReadinessCheck/properties/error/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key5 in data12){
+if(!((key5 === "ok") || (key5 === "error"))){
+const err27 = {instancePath:instancePath+"/checks/docker",schemaPath:"#/definitions/ReadinessCheck/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -4051,9 +4050,9 @@ vErrors.push(err27);
 errors++;
 }
 }
-}
-else {
-const err28 = {instancePath:instancePath+"/checks/docker",schemaPath:"#/definitions/ReadinessCheck/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data12.ok !== undefined){
+if(typeof data12.ok !== "boolean"){
+const err28 = {instancePath:instancePath+"/checks/docker/ok",schemaPath:"#/definitions/ReadinessCheck/properties/ok/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -4063,11 +4062,9 @@ vErrors.push(err28);
 errors++;
 }
 }
-if(data1.network !== undefined){
-let data14 = data1.network;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-if(data14.ok === undefined){
-const err29 = {instancePath:instancePath+"/checks/network",schemaPath:"#/definitions/ReadinessCheck/required",keyword:"required",params:{missingProperty: "ok"},message:"must have required property '"+"ok"+"'"};
+if(data12.error !== undefined){
+if(typeof data12.error !== "string"){
+const err29 = {instancePath:instancePath+"/checks/docker/error",schemaPath:"#/definitions/ReadinessCheck/properties/error/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -4076,9 +4073,10 @@ vErrors.push(err29);
 }
 errors++;
 }
-for(const key6 in data14){
-if(!((key6 === "ok") || (key6 === "error"))){
-const err30 = {instancePath:instancePath+"/checks/network",schemaPath:"#/definitions/ReadinessCheck/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
+}
+}
+else {
+const err30 = {instancePath:instancePath+"/checks/docker",schemaPath:"#/definitions/ReadinessCheck/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -4088,9 +4086,11 @@ vErrors.push(err30);
 errors++;
 }
 }
-if(data14.ok !== undefined){
-if(typeof data14.ok !== "boolean"){
-const err31 = {instancePath:instancePath+"/checks/network/ok",schemaPath:"#/definitions/ReadinessCheck/properties/ok/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data2.network !== undefined){
+let data15 = data2.network;
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+if(data15.ok === undefined){
+const err31 = {instancePath:instancePath+"/checks/network",schemaPath:"#/definitions/ReadinessCheck/required",keyword:"required",params:{missingProperty: "ok"},message:"must have required property '"+"ok"+"'"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -4099,10 +4099,9 @@ vErrors.push(err31);
 }
 errors++;
 }
-}
-if(data14.error !== undefined){
-if(typeof data14.error !== "string"){
-const err32 = {instancePath:instancePath+"/checks/network/error",schemaPath:"#/definitions/ReadinessCheck/properties/error/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key6 in data15){
+if(!((key6 === "ok") || (key6 === "error"))){
+const err32 = {instancePath:instancePath+"/checks/network",schemaPath:"#/definitions/ReadinessCheck/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -4112,9 +4111,9 @@ vErrors.push(err32);
 errors++;
 }
 }
-}
-else {
-const err33 = {instancePath:instancePath+"/checks/network",schemaPath:"#/definitions/ReadinessCheck/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data15.ok !== undefined){
+if(typeof data15.ok !== "boolean"){
+const err33 = {instancePath:instancePath+"/checks/network/ok",schemaPath:"#/definitions/ReadinessCheck/properties/ok/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -4124,9 +4123,9 @@ vErrors.push(err33);
 errors++;
 }
 }
-}
-else {
-const err34 = {instancePath:instancePath+"/checks",schemaPath:"#/properties/checks/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data15.error !== undefined){
+if(typeof data15.error !== "string"){
+const err34 = {instancePath:instancePath+"/checks/network/error",schemaPath:"#/definitions/ReadinessCheck/properties/error/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -4138,7 +4137,7 @@ errors++;
 }
 }
 else {
-const err35 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err35 = {instancePath:instancePath+"/checks/network",schemaPath:"#/definitions/ReadinessCheck/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -4147,12 +4146,36 @@ vErrors.push(err35);
 }
 errors++;
 }
+}
+}
+else {
+const err36 = {instancePath:instancePath+"/checks",schemaPath:"#/properties/checks/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+}
+}
+else {
+const err37 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
 validate34.errors = vErrors;
 return errors === 0;
 }
 
 export const validateDiagnostics = validate35;
-const schema55 = {"$id":"rtm:rest-responses/validateDiagnostics","type":"object","additionalProperties":false,"required":["rtm","postgres","redis","docker","runtimes"],"properties":{"rtm":{"type":"object","additionalProperties":false,"required":["version","node_version","uptime_s"],"properties":{"version":{"description":"RTM's release (the same version as this document's info.version).","type":"string"},"node_version":{"type":"string"},"uptime_s":{"type":"integer","minimum":0}}},"postgres":{"$ref":"#/definitions/DependencyVersion"},"redis":{"$ref":"#/definitions/DependencyVersion"},"docker":{"$ref":"#/definitions/DependencyVersion"},"runtimes":{"description":"Runtime records by status (from PostgreSQL).","type":"object","additionalProperties":false,"required":["running","stopped","removed"],"properties":{"running":{"type":"integer","minimum":0},"stopped":{"type":"integer","minimum":0},"removed":{"type":"integer","minimum":0}}}},"definitions":{"DependencyVersion":{"type":"object","additionalProperties":false,"required":["version","error"],"properties":{"version":{"description":"The server's version, or null when it did not answer.","type":["string","null"]},"error":{"description":"Why the version is null (e.g. \"no answer within 2000 ms\"); null otherwise.","type":["string","null"]}}}}};
+const schema55 = {"$id":"rtm:rest-responses/validateDiagnostics","type":"object","additionalProperties":false,"required":["rtm","postgres","redis","docker","runtimes"],"properties":{"rtm":{"type":"object","additionalProperties":false,"required":["version","node_version","uptime_s"],"properties":{"version":{"description":"RTM's release (the same version as this document's info.version).","type":"string"},"node_version":{"type":"string"},"uptime_s":{"type":"integer","minimum":0}}},"postgres":{"$ref":"#/definitions/DependencyVersion"},"redis":{"$ref":"#/definitions/DependencyVersion"},"docker":{"$ref":"#/definitions/DependencyVersion"},"leadership":{"description":"Who leads the instances sharing this PostgreSQL (CONTRACT §11), from the leader lease,\nand this instance's own name and role. `leader` is null before any instance led.\n","type":"object","additionalProperties":false,"required":["instance_id","role","leader"],"properties":{"instance_id":{"description":"This instance's RTMANAGER_INSTANCE_ID.","type":"string"},"role":{"type":"string","enum":["leader","standby"]},"leader":{"oneOf":[{"type":"null"},{"type":"object","additionalProperties":false,"required":["instance_id","epoch","since","expires_at"],"properties":{"instance_id":{"type":"string"},"epoch":{"description":"Raised by one at every change of leader; fences a former leader's writes.","type":"integer","minimum":1},"since":{"type":"string","format":"date-time"},"expires_at":{"description":"When the lease lapses unless renewed (a standby then takes over).","type":"string","format":"date-time"}}}]}}},"runtimes":{"description":"Runtime records by status (from PostgreSQL).","type":"object","additionalProperties":false,"required":["running","stopped","removed"],"properties":{"running":{"type":"integer","minimum":0},"stopped":{"type":"integer","minimum":0},"removed":{"type":"integer","minimum":0}}}},"definitions":{"DependencyVersion":{"type":"object","additionalProperties":false,"required":["version","error"],"properties":{"version":{"description":"The server's version, or null when it did not answer.","type":["string","null"]},"error":{"description":"Why the version is null (e.g. \"no answer within 2000 ms\"); null otherwise.","type":["string","null"]}}}}};
 const schema56 = {"type":"object","additionalProperties":false,"required":["version","error"],"properties":{"version":{"description":"The server's version, or null when it did not answer.","type":["string","null"]},"error":{"description":"Why the version is null (e.g. \"no answer within 2000 ms\"); null otherwise.","type":["string","null"]}}};
 
 function validate35(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -4211,7 +4234,7 @@ vErrors.push(err4);
 errors++;
 }
 for(const key0 in data){
-if(!(((((key0 === "rtm") || (key0 === "postgres")) || (key0 === "redis")) || (key0 === "docker")) || (key0 === "runtimes"))){
+if(!((((((key0 === "rtm") || (key0 === "postgres")) || (key0 === "redis")) || (key0 === "docker")) || (key0 === "leadership")) || (key0 === "runtimes"))){
 const err5 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err5];
@@ -4547,11 +4570,11 @@ vErrors.push(err32);
 errors++;
 }
 }
-if(data.runtimes !== undefined){
-let data13 = data.runtimes;
+if(data.leadership !== undefined){
+let data13 = data.leadership;
 if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
-if(data13.running === undefined){
-const err33 = {instancePath:instancePath+"/runtimes",schemaPath:"#/properties/runtimes/required",keyword:"required",params:{missingProperty: "running"},message:"must have required property '"+"running"+"'"};
+if(data13.instance_id === undefined){
+const err33 = {instancePath:instancePath+"/leadership",schemaPath:"#/properties/leadership/required",keyword:"required",params:{missingProperty: "instance_id"},message:"must have required property '"+"instance_id"+"'"};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -4560,8 +4583,8 @@ vErrors.push(err33);
 }
 errors++;
 }
-if(data13.stopped === undefined){
-const err34 = {instancePath:instancePath+"/runtimes",schemaPath:"#/properties/runtimes/required",keyword:"required",params:{missingProperty: "stopped"},message:"must have required property '"+"stopped"+"'"};
+if(data13.role === undefined){
+const err34 = {instancePath:instancePath+"/leadership",schemaPath:"#/properties/leadership/required",keyword:"required",params:{missingProperty: "role"},message:"must have required property '"+"role"+"'"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -4570,8 +4593,8 @@ vErrors.push(err34);
 }
 errors++;
 }
-if(data13.removed === undefined){
-const err35 = {instancePath:instancePath+"/runtimes",schemaPath:"#/properties/runtimes/required",keyword:"required",params:{missingProperty: "removed"},message:"must have required property '"+"removed"+"'"};
+if(data13.leader === undefined){
+const err35 = {instancePath:instancePath+"/leadership",schemaPath:"#/properties/leadership/required",keyword:"required",params:{missingProperty: "leader"},message:"must have required property '"+"leader"+"'"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -4581,8 +4604,8 @@ vErrors.push(err35);
 errors++;
 }
 for(const key5 in data13){
-if(!(((key5 === "running") || (key5 === "stopped")) || (key5 === "removed"))){
-const err36 = {instancePath:instancePath+"/runtimes",schemaPath:"#/properties/runtimes/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
+if(!(((key5 === "instance_id") || (key5 === "role")) || (key5 === "leader"))){
+const err36 = {instancePath:instancePath+"/leadership",schemaPath:"#/properties/leadership/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -4592,10 +4615,9 @@ vErrors.push(err36);
 errors++;
 }
 }
-if(data13.running !== undefined){
-let data14 = data13.running;
-if(!(((typeof data14 == "number") && (!(data14 % 1) && !isNaN(data14))) && (isFinite(data14)))){
-const err37 = {instancePath:instancePath+"/runtimes/running",schemaPath:"#/properties/runtimes/properties/running/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data13.instance_id !== undefined){
+if(typeof data13.instance_id !== "string"){
+const err37 = {instancePath:instancePath+"/leadership/instance_id",schemaPath:"#/properties/leadership/properties/instance_id/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -4604,9 +4626,11 @@ vErrors.push(err37);
 }
 errors++;
 }
-if((typeof data14 == "number") && (isFinite(data14))){
-if(data14 < 0 || isNaN(data14)){
-const err38 = {instancePath:instancePath+"/runtimes/running",schemaPath:"#/properties/runtimes/properties/running/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data13.role !== undefined){
+let data15 = data13.role;
+if(typeof data15 !== "string"){
+const err38 = {instancePath:instancePath+"/leadership/role",schemaPath:"#/properties/leadership/properties/role/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -4615,12 +4639,8 @@ vErrors.push(err38);
 }
 errors++;
 }
-}
-}
-if(data13.stopped !== undefined){
-let data15 = data13.stopped;
-if(!(((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15))) && (isFinite(data15)))){
-const err39 = {instancePath:instancePath+"/runtimes/stopped",schemaPath:"#/properties/runtimes/properties/stopped/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(!((data15 === "leader") || (data15 === "standby"))){
+const err39 = {instancePath:instancePath+"/leadership/role",schemaPath:"#/properties/leadership/properties/role/enum",keyword:"enum",params:{allowedValues: schema55.properties.leadership.properties.role.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -4629,9 +4649,15 @@ vErrors.push(err39);
 }
 errors++;
 }
-if((typeof data15 == "number") && (isFinite(data15))){
-if(data15 < 0 || isNaN(data15)){
-const err40 = {instancePath:instancePath+"/runtimes/stopped",schemaPath:"#/properties/runtimes/properties/stopped/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data13.leader !== undefined){
+let data16 = data13.leader;
+const _errs43 = errors;
+let valid9 = false;
+let passing0 = null;
+const _errs44 = errors;
+if(data16 !== null){
+const err40 = {instancePath:instancePath+"/leadership/leader",schemaPath:"#/properties/leadership/properties/leader/oneOf/0/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -4640,12 +4666,15 @@ vErrors.push(err40);
 }
 errors++;
 }
+var _valid0 = _errs44 === errors;
+if(_valid0){
+valid9 = true;
+passing0 = 0;
 }
-}
-if(data13.removed !== undefined){
-let data16 = data13.removed;
-if(!(((typeof data16 == "number") && (!(data16 % 1) && !isNaN(data16))) && (isFinite(data16)))){
-const err41 = {instancePath:instancePath+"/runtimes/removed",schemaPath:"#/properties/runtimes/properties/removed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+const _errs46 = errors;
+if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
+if(data16.instance_id === undefined){
+const err41 = {instancePath:instancePath+"/leadership/leader",schemaPath:"#/properties/leadership/properties/leader/oneOf/1/required",keyword:"required",params:{missingProperty: "instance_id"},message:"must have required property '"+"instance_id"+"'"};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -4654,9 +4683,8 @@ vErrors.push(err41);
 }
 errors++;
 }
-if((typeof data16 == "number") && (isFinite(data16))){
-if(data16 < 0 || isNaN(data16)){
-const err42 = {instancePath:instancePath+"/runtimes/removed",schemaPath:"#/properties/runtimes/properties/removed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(data16.epoch === undefined){
+const err42 = {instancePath:instancePath+"/leadership/leader",schemaPath:"#/properties/leadership/properties/leader/oneOf/1/required",keyword:"required",params:{missingProperty: "epoch"},message:"must have required property '"+"epoch"+"'"};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -4665,11 +4693,8 @@ vErrors.push(err42);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err43 = {instancePath:instancePath+"/runtimes",schemaPath:"#/properties/runtimes/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data16.since === undefined){
+const err43 = {instancePath:instancePath+"/leadership/leader",schemaPath:"#/properties/leadership/properties/leader/oneOf/1/required",keyword:"required",params:{missingProperty: "since"},message:"must have required property '"+"since"+"'"};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -4678,15 +4703,311 @@ vErrors.push(err43);
 }
 errors++;
 }
-}
-}
-else {
-const err44 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data16.expires_at === undefined){
+const err44 = {instancePath:instancePath+"/leadership/leader",schemaPath:"#/properties/leadership/properties/leader/oneOf/1/required",keyword:"required",params:{missingProperty: "expires_at"},message:"must have required property '"+"expires_at"+"'"};
 if(vErrors === null){
 vErrors = [err44];
 }
 else {
 vErrors.push(err44);
+}
+errors++;
+}
+for(const key6 in data16){
+if(!((((key6 === "instance_id") || (key6 === "epoch")) || (key6 === "since")) || (key6 === "expires_at"))){
+const err45 = {instancePath:instancePath+"/leadership/leader",schemaPath:"#/properties/leadership/properties/leader/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
+}
+errors++;
+}
+}
+if(data16.instance_id !== undefined){
+if(typeof data16.instance_id !== "string"){
+const err46 = {instancePath:instancePath+"/leadership/leader/instance_id",schemaPath:"#/properties/leadership/properties/leader/oneOf/1/properties/instance_id/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+}
+if(data16.epoch !== undefined){
+let data18 = data16.epoch;
+if(!(((typeof data18 == "number") && (!(data18 % 1) && !isNaN(data18))) && (isFinite(data18)))){
+const err47 = {instancePath:instancePath+"/leadership/leader/epoch",schemaPath:"#/properties/leadership/properties/leader/oneOf/1/properties/epoch/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+if((typeof data18 == "number") && (isFinite(data18))){
+if(data18 < 1 || isNaN(data18)){
+const err48 = {instancePath:instancePath+"/leadership/leader/epoch",schemaPath:"#/properties/leadership/properties/leader/oneOf/1/properties/epoch/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
+}
+errors++;
+}
+}
+}
+if(data16.since !== undefined){
+let data19 = data16.since;
+if(typeof data19 === "string"){
+if(!(formats0.validate(data19))){
+const err49 = {instancePath:instancePath+"/leadership/leader/since",schemaPath:"#/properties/leadership/properties/leader/oneOf/1/properties/since/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(vErrors === null){
+vErrors = [err49];
+}
+else {
+vErrors.push(err49);
+}
+errors++;
+}
+}
+else {
+const err50 = {instancePath:instancePath+"/leadership/leader/since",schemaPath:"#/properties/leadership/properties/leader/oneOf/1/properties/since/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err50];
+}
+else {
+vErrors.push(err50);
+}
+errors++;
+}
+}
+if(data16.expires_at !== undefined){
+let data20 = data16.expires_at;
+if(typeof data20 === "string"){
+if(!(formats0.validate(data20))){
+const err51 = {instancePath:instancePath+"/leadership/leader/expires_at",schemaPath:"#/properties/leadership/properties/leader/oneOf/1/properties/expires_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(vErrors === null){
+vErrors = [err51];
+}
+else {
+vErrors.push(err51);
+}
+errors++;
+}
+}
+else {
+const err52 = {instancePath:instancePath+"/leadership/leader/expires_at",schemaPath:"#/properties/leadership/properties/leader/oneOf/1/properties/expires_at/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err52];
+}
+else {
+vErrors.push(err52);
+}
+errors++;
+}
+}
+}
+else {
+const err53 = {instancePath:instancePath+"/leadership/leader",schemaPath:"#/properties/leadership/properties/leader/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err53];
+}
+else {
+vErrors.push(err53);
+}
+errors++;
+}
+var _valid0 = _errs46 === errors;
+if(_valid0 && valid9){
+valid9 = false;
+passing0 = [passing0, 1];
+}
+else {
+if(_valid0){
+valid9 = true;
+passing0 = 1;
+}
+}
+if(!valid9){
+const err54 = {instancePath:instancePath+"/leadership/leader",schemaPath:"#/properties/leadership/properties/leader/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
+if(vErrors === null){
+vErrors = [err54];
+}
+else {
+vErrors.push(err54);
+}
+errors++;
+}
+else {
+errors = _errs43;
+if(vErrors !== null){
+if(_errs43){
+vErrors.length = _errs43;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err55 = {instancePath:instancePath+"/leadership",schemaPath:"#/properties/leadership/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err55];
+}
+else {
+vErrors.push(err55);
+}
+errors++;
+}
+}
+if(data.runtimes !== undefined){
+let data21 = data.runtimes;
+if(data21 && typeof data21 == "object" && !Array.isArray(data21)){
+if(data21.running === undefined){
+const err56 = {instancePath:instancePath+"/runtimes",schemaPath:"#/properties/runtimes/required",keyword:"required",params:{missingProperty: "running"},message:"must have required property '"+"running"+"'"};
+if(vErrors === null){
+vErrors = [err56];
+}
+else {
+vErrors.push(err56);
+}
+errors++;
+}
+if(data21.stopped === undefined){
+const err57 = {instancePath:instancePath+"/runtimes",schemaPath:"#/properties/runtimes/required",keyword:"required",params:{missingProperty: "stopped"},message:"must have required property '"+"stopped"+"'"};
+if(vErrors === null){
+vErrors = [err57];
+}
+else {
+vErrors.push(err57);
+}
+errors++;
+}
+if(data21.removed === undefined){
+const err58 = {instancePath:instancePath+"/runtimes",schemaPath:"#/properties/runtimes/required",keyword:"required",params:{missingProperty: "removed"},message:"must have required property '"+"removed"+"'"};
+if(vErrors === null){
+vErrors = [err58];
+}
+else {
+vErrors.push(err58);
+}
+errors++;
+}
+for(const key7 in data21){
+if(!(((key7 === "running") || (key7 === "stopped")) || (key7 === "removed"))){
+const err59 = {instancePath:instancePath+"/runtimes",schemaPath:"#/properties/runtimes/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err59];
+}
+else {
+vErrors.push(err59);
+}
+errors++;
+}
+}
+if(data21.running !== undefined){
+let data22 = data21.running;
+if(!(((typeof data22 == "number") && (!(data22 % 1) && !isNaN(data22))) && (isFinite(data22)))){
+const err60 = {instancePath:instancePath+"/runtimes/running",schemaPath:"#/properties/runtimes/properties/running/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err60];
+}
+else {
+vErrors.push(err60);
+}
+errors++;
+}
+if((typeof data22 == "number") && (isFinite(data22))){
+if(data22 < 0 || isNaN(data22)){
+const err61 = {instancePath:instancePath+"/runtimes/running",schemaPath:"#/properties/runtimes/properties/running/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err61];
+}
+else {
+vErrors.push(err61);
+}
+errors++;
+}
+}
+}
+if(data21.stopped !== undefined){
+let data23 = data21.stopped;
+if(!(((typeof data23 == "number") && (!(data23 % 1) && !isNaN(data23))) && (isFinite(data23)))){
+const err62 = {instancePath:instancePath+"/runtimes/stopped",schemaPath:"#/properties/runtimes/properties/stopped/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err62];
+}
+else {
+vErrors.push(err62);
+}
+errors++;
+}
+if((typeof data23 == "number") && (isFinite(data23))){
+if(data23 < 0 || isNaN(data23)){
+const err63 = {instancePath:instancePath+"/runtimes/stopped",schemaPath:"#/properties/runtimes/properties/stopped/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err63];
+}
+else {
+vErrors.push(err63);
+}
+errors++;
+}
+}
+}
+if(data21.removed !== undefined){
+let data24 = data21.removed;
+if(!(((typeof data24 == "number") && (!(data24 % 1) && !isNaN(data24))) && (isFinite(data24)))){
+const err64 = {instancePath:instancePath+"/runtimes/removed",schemaPath:"#/properties/runtimes/properties/removed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err64];
+}
+else {
+vErrors.push(err64);
+}
+errors++;
+}
+if((typeof data24 == "number") && (isFinite(data24))){
+if(data24 < 0 || isNaN(data24)){
+const err65 = {instancePath:instancePath+"/runtimes/removed",schemaPath:"#/properties/runtimes/properties/removed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err65];
+}
+else {
+vErrors.push(err65);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err66 = {instancePath:instancePath+"/runtimes",schemaPath:"#/properties/runtimes/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err66];
+}
+else {
+vErrors.push(err66);
+}
+errors++;
+}
+}
+}
+else {
+const err67 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err67];
+}
+else {
+vErrors.push(err67);
 }
 errors++;
 }

@@ -95,7 +95,8 @@ export function readyzView(report: ReadinessReport) {
     .map(([name, c]) => ({ name, error: c.error ?? 'failed' }));
   for (const p of otherProblems) checks[p.name] = { ok: false, error: p.error };
   const ready = report.ready && Object.values(checks).every((c) => c.ok);
-  return { body: { status: ready ? ('ready' as const) : ('not_ready' as const), checks }, otherProblems };
+  const status = ready ? ('ready' as const) : ('not_ready' as const);
+  return { body: report.role === undefined ? { status, checks } : { status, checks, role: report.role }, otherProblems };
 }
 
 /** A usage sample as the REST API shows it (OpenAPI `RuntimeStats`). */

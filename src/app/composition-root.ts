@@ -9,7 +9,11 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { FsStateDirectories } from '../adapters/filesystem/state-directories.adapter.js';
 import { LobbyHttpClient } from '../adapters/lobby/lobby-http.client.js';
+import { LeaderFencedDockerRuntime } from '../adapters/docker/leader-fenced-docker-runtime.decorator.js';
 import { ContainerIntentsRegistry } from '../adapters/memory/container-intents.registry.js';
+import { AsyncLeaderFence } from '../adapters/memory/leader-fence.scope.js';
+import { PostgresLeaderLeaseStore } from '../adapters/postgres/leader-lease.store.js';
+import { RedisEpochFence } from '../adapters/redis/leader-epoch.fence.js';
 import { PostgresHealthSnapshotStore } from '../adapters/postgres/health-snapshot.store.js';
 import { PostgresOperationLogStore } from '../adapters/postgres/operation-log.store.js';
 import { PostgresPendingOperationStore } from '../adapters/postgres/pending-operation.store.js';
@@ -90,24 +94,33 @@ export function compose(ctx: CompositionContext) {
 
 function buildPorts({ infra, config, logger, buildInfo, identity }: CompositionContext) {
   const { db, redis } = infra;
-  const records = new PostgresRuntimeRecordStore(db);
+  // Writes made inside a leader term check its epoch (docs/leader-election.md).
+  const fence = new AsyncLeaderFence();
+  const epochFence = new RedisEpochFence(redis, { keyPrefix: config.redis.keyPrefix }, fence);
+  const records = new PostgresRuntimeRecordStore(db, fence);
   const metrics = new PrometheusMetrics(() => records.countByStatus(), logger, { buildInfo });
   const { streams } = config;
+  const jobResults = new RedisJobResultPublisher(redis, streams.jobResults, streams.maxLen.jobResults, { epochFence, answersKey: `${config.redis.keyPrefix}rtmanager:job_answers` });
   return {
+    fence,
+    epochFence,
+    leaderLease: new PostgresLeaderLeaseStore(db),
     records,
     reads: new PostgresRuntimeReadStore(db),
-    operationLog: new PostgresOperationLogStore(db),
+    operationLog: new PostgresOperationLogStore(db, fence),
     pendingOperations: new PostgresPendingOperationStore(db),
     snapshots: new PostgresHealthSnapshotStore(db),
     metrics,
     // Every Docker call is measured (rtmanager_docker_api_*), the readiness checks' included, and traced under an RTM span.
-    docker: new ObservedDockerRuntime(infra.docker, metrics),
+    // Inside a leader term, container changes are refused once the term is over (leader-fenced-docker-runtime.decorator.ts).
+    docker: new LeaderFencedDockerRuntime(new ObservedDockerRuntime(infra.docker, metrics), fence),
     leases: new RedisGameLeases(redis, { keyPrefix: config.redis.keyPrefix, ttlMs: config.coordination.leaseTtlMs, holder: identity }, logger),
     // Each publisher under its telemetry decorator: a PRODUCER span per stream write.
-    healthStream: new ObservedStreamPublisher(new RedisHealthEventPublisher(redis, streams.healthEvents, streams.maxLen.healthEvents)),
+    healthStream: new ObservedStreamPublisher(new RedisHealthEventPublisher(redis, streams.healthEvents, streams.maxLen.healthEvents, epochFence)),
     notificationIntents: new ObservedStreamPublisher(new RedisNotificationIntentPublisher(redis, streams.notificationIntents, streams.maxLen.notificationIntents)),
-    jobResults: new ObservedStreamPublisher(new RedisJobResultPublisher(redis, streams.jobResults, streams.maxLen.jobResults)),
-    offsets: new RedisStreamOffsetStore(redis, { keyPrefix: config.redis.keyPrefix }),
+    jobResults: new ObservedStreamPublisher(jobResults),
+    jobAnswers: jobResults,
+    offsets: new RedisStreamOffsetStore(redis, { keyPrefix: config.redis.keyPrefix }, epochFence),
     stateDirectories: new FsStateDirectories({
       root: config.container.stateRoot,
       mode: config.container.stateDirMode,
@@ -194,6 +207,7 @@ function buildTriggers({ infra, config, clock, logger }: CompositionContext, por
     reader: new RedisStreamReader(infra.blockingConnection(name), logger),
     offsets: ports.offsets,
     results: ports.jobResults,
+    answers: ports.jobAnswers,
     metrics,
     clock,
     logger,

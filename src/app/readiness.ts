@@ -93,19 +93,36 @@ export function sharedCheck(inner: ReadinessCheck, reuseMs: number = READINESS_R
   };
 }
 
-/** Problems of the components: the startup reconcile until it is done, then each running worker's. */
+/**
+ * Problems of the components: the first election round until it ran; on the leader, its
+ * term's startup reconcile until it is done, then each running worker's. A standby runs
+ * none of them: it is ready when its dependencies are.
+ */
 export class ComponentHealth {
-  private startupDone = false;
+  private phase: 'electing' | 'reconciling' | 'running' = 'electing';
   private running: readonly BackgroundWorker[] = [];
 
+  /** This instance leads: its startup reconcile is pending. */
+  leading(): void {
+    this.phase = 'reconciling';
+    this.running = [];
+  }
+
+  /** This instance is a standby: nothing of its own to wait for. */
+  standby(): void {
+    this.phase = 'running';
+    this.running = [];
+  }
+
   started(workers: readonly BackgroundWorker[]): void {
-    this.startupDone = true;
+    this.phase = 'running';
     this.running = workers;
   }
 
   problems(): ComponentProblem[] {
     const problems: ComponentProblem[] = [];
-    if (!this.startupDone) problems.push({ name: 'startup_reconcile', problem: 'startup reconcile has not completed yet' });
+    if (this.phase === 'electing') problems.push({ name: 'leader_election', problem: 'the first leader election round has not run yet' });
+    if (this.phase === 'reconciling') problems.push({ name: 'startup_reconcile', problem: 'startup reconcile has not completed yet' });
     for (const w of this.running) {
       const p = w.problem?.();
       if (p) problems.push({ name: w.name, problem: p });

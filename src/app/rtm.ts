@@ -1,7 +1,8 @@
 // RTM's lifecycle order (docs/runtime.md); the wiring is composition-root.ts:
 //   migrations (before any listener) -> ports -> pipeline -> services -> triggers -> HTTP
-//   listener -> the leader-only trigger group (blocking startup reconcile, retried until
-//   Docker answers, then workers and consumers).
+//   listener -> the leader election; on the leader, the leader-only trigger group (blocking
+//   startup reconcile, retried until Docker answers, then workers and consumers), per term,
+//   inside the term's fence (docs/leader-election.md).
 // Shutdown runs it backwards: stop taking work, let in-flight work finish, close clients.
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -12,7 +13,9 @@ import { systemClock, type Clock } from '../ports/clock.js';
 import type { DockerRuntime } from '../ports/docker-runtime.js';
 import { readBuildInfo, type BuildInfo } from './build-info.js';
 import { Closers } from './closers.js';
-import { diagnosticsOf } from './diagnostics.js';
+import type { LeaderElectionService } from '../services/leadership/leader-election.service.js';
+import { diagnosticsOf, leadershipOf } from './diagnostics.js';
+import { createLeaderElection, roleOf } from './leadership.js';
 import { compose } from './composition-root.js';
 import type { RtmConfig } from './config.js';
 import { openInfrastructure } from './infrastructure.js';
@@ -24,8 +27,13 @@ import type { TriggerGroup } from './trigger-group.js';
 export interface RunningRtm {
   /** `http://host:port` the internal listener is bound to. */
   readonly address: string;
-  /** Resolves once the startup reconcile has run and workers/consumers are started. */
+  /**
+   * Resolves once the first election round ran and, when this instance became leader, its
+   * startup reconcile has run and its workers/consumers are started.
+   */
   readonly workersStarted: Promise<void>;
+  /** Leader or standby, epoch, since when (/readyz, diagnostics, tests). */
+  readonly election: Pick<LeaderElectionService, 'status'>;
   /** The leader-only triggers (job consumers, Docker events / probe / inspect / reconcile / cleanup workers), started as a whole. */
   readonly triggers: TriggerGroup;
   stop(): Promise<void>;
@@ -62,6 +70,7 @@ export async function startRtm(config: RtmConfig, logger: Logger, overrides: Rtm
     logger.info({ instance_id: identity.instanceId, boot_id: identity.bootId }, 'instance identity');
     const health = new ComponentHealth();
     const { ports, services, triggers } = compose({ infra: opened, config, clock, logger, closers, buildInfo, identity, onTriggersRunning: (members) => health.started(members) });
+    const election = createLeaderElection({ ports, triggers, health, identity, config, logger });
 
     const postgres = new PostgresHealthCheck(opened.db);
     const checks = dependencyChecks({ postgres: () => postgres.check(), redis: new RedisHealthCheck(opened.redis), docker: explainedDocker(ports.docker, config), network: config.docker.network }).map(
@@ -78,8 +87,8 @@ export async function startRtm(config: RtmConfig, logger: Logger, overrides: Rtm
       operations: ports.operationLog,
       snapshots: ports.snapshots,
       apiTokens: config.auth.internalApiTokens,
-      readiness: () => evaluateReadiness(checks, () => health.problems()),
-      diagnostics: diagnosticsOf({ ...opened, docker: ports.docker }, clock),
+      readiness: async () => ({ ...(await evaluateReadiness(checks, () => health.problems())), ...roleOf(election.status) }),
+      diagnostics: diagnosticsOf({ ...opened, docker: ports.docker }, clock, leadershipOf(ports.leaderLease, identity.instanceId, () => election.status.role)),
       metrics: ports.metrics,
       httpMetrics: ports.metrics,
       events: ports.events,
@@ -91,18 +100,17 @@ export async function startRtm(config: RtmConfig, logger: Logger, overrides: Rtm
     logger.info({ address }, 'internal listener open');
 
     // The startup reconcile blocks the triggers (CONTRACT §8), not the listener: /readyz says "not ready" until it has completed.
-    const workersStarted = triggers.start();
+    election.start();
     let stopped: Promise<void> | null = null;
     return {
       address,
-      workersStarted,
+      workersStarted: election.firstRound,
       triggers,
+      election,
       stop: () => {
-        stopped ??= (async () => {
-          // Stop taking work first (consumers, REST), let in-flight work finish, then the rest.
-          await Promise.all([triggers.stop(), server.close()]);
-          await closers.closeAll();
-        })();
+        // Stop taking work first (the leader-only triggers, REST), let in-flight work finish,
+        // hand the leader lease back, then close the clients.
+        stopped ??= Promise.all([election.stop(), server.close()]).then(() => closers.closeAll());
         return stopped;
       },
     };
@@ -111,3 +119,4 @@ export async function startRtm(config: RtmConfig, logger: Logger, overrides: Rtm
     throw err;
   }
 }
+

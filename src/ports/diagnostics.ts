@@ -19,11 +19,20 @@ export interface DependencyVersion {
   error: string | null;
 }
 
+/** Who leads (from the leader lease) and this instance's role (CONTRACT §11). */
+export interface LeadershipDiagnostics {
+  instance_id: string;
+  role: 'leader' | 'standby';
+  leader: { instance_id: string; epoch: number; since: string; expires_at: string } | null;
+}
+
 /** GET /api/v1/internal/diagnostics (Diagnostics in the OpenAPI spec). */
 export interface DiagnosticsReport {
   rtm: { version: string; node_version: string; uptime_s: number };
   postgres: DependencyVersion;
   redis: DependencyVersion;
   docker: DependencyVersion;
+  /** Absent only when the lease cannot be read (PostgreSQL down: the counts fail too). */
+  leadership?: LeadershipDiagnostics;
   runtimes: Record<RuntimeStatus, number>;
 }

@@ -15,6 +15,11 @@ export interface LeaderFence {
   run<T>(token: FenceToken, work: () => T): T;
   /** A store rejected a write of `token`'s term: the elector steps down (a no-op when nothing listens). */
   rejected(error: LeadershipLost): void;
+  /**
+   * Whether `token`'s term is still current by this process's own view (its election, its
+   * clock): for what has no store to check an epoch (Docker). True when nothing decides.
+   */
+  termIsCurrent(token: FenceToken): boolean;
 }
 
 /**

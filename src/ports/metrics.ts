@@ -73,6 +73,16 @@ export interface Metrics {
   workerStopped(worker: string): void;
 }
 
+/** What the leader election reports (docs/leader-election.md). */
+export interface LeadershipMetrics {
+  /** rtmanager_leader: 1 on the leader, 0 on a standby. */
+  leaderRole(leader: boolean): void;
+  /** rtmanager_leader_changes_total: one per change of role. */
+  leaderChanged(): void;
+  /** rtmanager_duplicate_instance_id: another live process has this instance id. */
+  duplicateInstanceId(): void;
+}
+
 /** What a periodic worker reports about its rounds. */
 export type WorkerRoundMetrics = Pick<Metrics, 'workerStarted' | 'workerRoundCompleted' | 'workerStopped'>;
 

@@ -34,6 +34,15 @@ export type HealthEventPublisher = StreamPublisher<HealthEvent>;
 /** One per message of notification:intents, generated from api/runtime-health-asyncapi.yaml. */
 export type NotificationIntentType = (typeof NOTIFICATION_INTENT_TYPES)[number];
 
+/**
+ * Which jobs already have their result on runtime:job_results: a job replayed after its
+ * consumer died between publishing the result and saving the offset (a SIGKILLed leader) is
+ * not answered twice.
+ */
+export interface JobAnswerLedger {
+  wasAnswered(jobKind: JobResult['jobKind'], jobId: string): Promise<boolean>;
+}
+
 export interface NotificationIntent {
   intentType: NotificationIntentType;
   /** Dedupe key for the Notification Service. */

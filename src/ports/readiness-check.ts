@@ -9,4 +9,6 @@ export interface ReadinessCheck {
 export interface ReadinessReport {
   ready: boolean;
   checks: Record<string, { ok: boolean; error?: string }>;
+  /** This instance's role (CONTRACT §11); absent until the first leader election round ran. */
+  role?: 'leader' | 'standby';
 }

@@ -2,7 +2,7 @@
 // `version: null` with a reason), counts filled for every status, and a failing count
 // (PostgreSQL down) is an error, not zeros.
 import { describe, expect, it } from 'vitest';
-import { collectDiagnostics, type DiagnosticsSources } from '../../src/app/diagnostics.js';
+import { collectDiagnostics, leadershipOf, type DiagnosticsSources } from '../../src/app/diagnostics.js';
 
 const base: DiagnosticsSources = {
   rtmVersion: '1.1.0',
@@ -47,5 +47,17 @@ describe('collectDiagnostics', () => {
 
   it('a failing count rejects (the REST edge answers the fault)', async () => {
     await expect(collectDiagnostics({ ...base, countByStatus: async () => Promise.reject(new Error('db down')) })).rejects.toThrow('db down');
+  });
+});
+
+describe('leadershipOf', () => {
+  it('maps the stored lease and this instance’s role; no lease yet reads leader null, no role yet standby', async () => {
+    const lease = { holder: 'rtm-a', bootId: 'b', epoch: 4, acquiredAt: new Date('2026-12-05T03:00:00Z'), expiresAt: new Date('2026-12-05T03:00:15Z'), expired: false };
+    expect(await leadershipOf({ read: async () => lease }, 'rtm-b', () => 'standby')()).toEqual({
+      instance_id: 'rtm-b',
+      role: 'standby',
+      leader: { instance_id: 'rtm-a', epoch: 4, since: '2026-12-05T03:00:00.000Z', expires_at: '2026-12-05T03:00:15.000Z' },
+    });
+    expect(await leadershipOf({ read: async () => null }, 'rtm-b', () => null)()).toEqual({ instance_id: 'rtm-b', role: 'standby', leader: null });
   });
 });

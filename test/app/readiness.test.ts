@@ -4,6 +4,7 @@ import { ComponentHealth, dependencyChecks, evaluateReadiness, sharedCheck } fro
 describe('evaluateReadiness', () => {
   it('is ready only when every check answers in time and no component reports a problem', async () => {
     const health = new ComponentHealth();
+    health.leading();
     const checks = dependencyChecks({
       postgres: async () => {},
       redis: { name: 'redis', check: () => new Promise<void>(() => {}) }, // never answers
@@ -28,6 +29,19 @@ describe('evaluateReadiness', () => {
     expect((await evaluateReadiness([], () => health.problems())).checks).toEqual({ start_jobs_consumer: { ok: false, error: problem } });
     problem = null;
     expect(await evaluateReadiness([], () => health.problems())).toEqual({ ready: true, checks: {} });
+  });
+});
+
+describe('ComponentHealth', () => {
+  it('waits for the first election round; a leader waits for its startup reconcile; a standby for nothing of its own', () => {
+    const health = new ComponentHealth();
+    expect(health.problems()).toEqual([{ name: 'leader_election', problem: 'the first leader election round has not run yet' }]);
+    health.leading();
+    expect(health.problems().map((p) => p.name)).toEqual(['startup_reconcile']);
+    health.started([{ name: 'reconciler', start() {}, stop: async () => {}, problem: () => 'broken' }]);
+    expect(health.problems()).toEqual([{ name: 'reconciler', problem: 'broken' }]);
+    health.standby();
+    expect(health.problems()).toEqual([]);
   });
 });
 

@@ -1,5 +1,6 @@
-// `rtmctl diagnostics`: readiness, versions of RTM and its dependencies, runtime counts.
+// `rtmctl diagnostics`: readiness, versions of RTM and its dependencies, who leads, runtime counts.
 // Exit 1 when RTM is not ready or the diagnostics call failed (what is known is still printed).
+import type { Diagnostics } from '@galaxy/rtmanager-client';
 import { UsageError } from './command-line.js';
 import { json, keyValues, table } from './output.js';
 import { failed, type CommandContext } from './runtime-commands.js';
@@ -24,6 +25,7 @@ export async function diagnostics(ctx: CommandContext): Promise<number> {
         ['redis', version(d.redis)],
         ['docker', version(d.docker)],
         ['readiness', ready.data.status],
+        ...leadershipLines(d.leadership),
       ]),
       '',
       table(['check', 'ok', 'error'], Object.entries(ready.data.checks).map(([name, c]) => [name, c.ok ? 'yes' : 'no', c.error])),
@@ -32,4 +34,14 @@ export async function diagnostics(ctx: CommandContext): Promise<number> {
     ].join('\n'),
   );
   return isReady ? 0 : 1;
+}
+
+/** This instance and the leader (an RTM before 1.2 reports neither: nothing is printed). */
+function leadershipLines(l: Diagnostics['leadership']): Array<[string, string]> {
+  if (!l) return [];
+  const leader = l.leader ? `${l.leader.instance_id} (epoch ${l.leader.epoch}, since ${l.leader.since}, lease until ${l.leader.expires_at})` : 'none yet';
+  return [
+    ['instance', `${l.instance_id} (${l.role})`],
+    ['leader', leader],
+  ];
 }

@@ -90,7 +90,10 @@ describe('rtmctl', () => {
     expect(JSON.parse(missing.stdout)).toEqual({ status: 404, kind: 'error', error: { code: 'not_found', message: 'no runtime record for game nope' } });
     const diag = await rtmctl(['diagnostics', '--json', '--url', url]);
     expect(diag.code).toBe(0);
-    expect(JSON.parse(diag.stdout)).toMatchObject({ readiness: { status: 'ready' }, rtm: { version: '0.0.0-test' }, runtimes: { running: 1 } });
+    expect(JSON.parse(diag.stdout)).toMatchObject({ readiness: { status: 'ready' }, rtm: { version: '0.0.0-test' }, runtimes: { running: 1 }, leadership: { role: 'leader', leader: { epoch: 3 } } });
+    const table = await rtmctl(['diagnostics', '--url', url]);
+    expect(table.stdout).toMatch(/^instance:\s+rtm-test \(leader\)$/m);
+    expect(table.stdout).toMatch(/^leader:\s+rtm-test \(epoch 3, since 2026-12-05T03:00:00.000Z, lease until 2026-12-05T03:00:15.000Z\)$/m);
   });
 
   it('exits 1 with one line for a failure result, and 1 when RTM is not ready', async () => {

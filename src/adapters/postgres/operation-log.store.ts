@@ -7,6 +7,8 @@ import type { OperationLogEntry, StoredOperationLogEntry } from '../../domain/op
 import { OP_KINDS, OP_SOURCES, OUTCOMES } from '../../domain/operation.js';
 import type { OperationLogStore } from '../../ports/operation-log.store.js';
 import { RTM_SCHEMA, type RtmDatabase } from './database.js';
+import type { LeaderFence } from '../../ports/leader-fence.js';
+import { fencedInsertInto, rejectedWrite } from './leader-fence.sql.js';
 import { insertInto, valuesInOrder, type NamedStatement } from './named-statement.js';
 import { classifyPostgresFaults } from './postgres-fault.js';
 import { storableJson, storableText } from './storable-text.js';
@@ -74,13 +76,31 @@ const OPERATION_LOG_APPEND: NamedStatement = {
   name: 'rtm_operation_log_append',
   text: `${insertInto(`${RTM_SCHEMA}.operation_log`, OPERATION_LOG_COLUMNS)} RETURNING id`,
 };
+const TS = 'timestamptz';
+const OPERATION_LOG_TYPES = {
+  game_id: 'text', op_kind: 'text', op_source: 'text', outcome: 'text', error_code: 'text', error_message: 'text', image_ref: 'text',
+  container_id: 'text', correlation_id: 'text', details: 'jsonb', started_at: TS, finished_at: TS,
+} as const satisfies Record<(typeof OPERATION_LOG_COLUMNS)[number], string>;
+/** The append of a leader-only trigger: nothing is written once its epoch is stale (leader-fence.sql.ts). */
+const OPERATION_LOG_APPEND_FENCED: NamedStatement = {
+  name: 'rtm_operation_log_append_fenced',
+  text: `${fencedInsertInto(`${RTM_SCHEMA}.operation_log`, OPERATION_LOG_COLUMNS, OPERATION_LOG_TYPES)} RETURNING id`,
+};
 
 export class PostgresOperationLogStore implements OperationLogStore {
-  constructor(private readonly database: RtmDatabase) {}
+  /** `fence`: appends made inside a leader term check its epoch (docs/leader-election.md). */
+  constructor(
+    private readonly database: RtmDatabase,
+    private readonly fence?: LeaderFence,
+  ) {}
 
   async append(entry: OperationLogEntry): Promise<string> {
     const values = valuesInOrder(operationLogEntryToRow(entry), OPERATION_LOG_COLUMNS);
-    const [row] = await classifyPostgresFaults('operation log append', () => this.database.run<{ id: string }>(OPERATION_LOG_APPEND, values));
+    const token = this.fence?.current();
+    const [row] = await classifyPostgresFaults('operation log append', () =>
+      token ? this.database.run<{ id: string }>(OPERATION_LOG_APPEND_FENCED, [...values, token.epoch]) : this.database.run<{ id: string }>(OPERATION_LOG_APPEND, values),
+    );
+    if (row === undefined && token && this.fence) throw rejectedWrite(this.fence, token, 'operation log append');
     if (row === undefined) throw new Error('operation log append returned no id');
     // int8 comes back from pg as a string already; String() keeps that explicit.
     return String(row.id);

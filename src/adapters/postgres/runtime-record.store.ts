@@ -7,6 +7,8 @@ import { ALLOWED_TRANSITIONS } from '../../domain/runtime-transitions.js';
 import { limitsFromWire, limitsToWire } from '../../domain/runtime-limits.js';
 import type { FleetLimits, RuntimeLimitsChange, RuntimeListQuery, RuntimeRecordStore, RuntimeStatusChange } from '../../ports/runtime-record.store.js';
 import { RTM_SCHEMA, type RtmDatabase } from './database.js';
+import type { LeaderFence } from '../../ports/leader-fence.js';
+import { epochIsCurrentSql, fenceMiss, fencedInsertInto, rejectedWrite } from './leader-fence.sql.js';
 import { insertInto, setToExcluded, valuesInOrder, type NamedStatement } from './named-statement.js';
 import { classifyPostgresFaults } from './postgres-fault.js';
 
@@ -74,12 +76,23 @@ const RECORD_BY_GAME_ID: NamedStatement = {
   name: 'rtm_runtime_record_by_game_id',
   text: `SELECT ${RECORD_COLUMNS.join(', ')} FROM ${RECORDS} WHERE game_id = $1`,
 };
+// Every column but game_id and created_at: the first insert's created_at stays.
+const ON_CONFLICT_UPDATE = `ON CONFLICT (game_id) DO UPDATE SET ${setToExcluded(
+  RECORD_COLUMNS.filter((c) => c !== 'game_id' && c !== 'created_at'),
+)} RETURNING ${RECORD_COLUMNS.join(', ')}`;
 const RECORD_UPSERT: NamedStatement = {
   name: 'rtm_runtime_record_upsert',
-  // Every column but game_id and created_at: the first insert's created_at stays.
-  text: `${insertInto(RECORDS, RECORD_COLUMNS)} ON CONFLICT (game_id) DO UPDATE SET ${setToExcluded(
-    RECORD_COLUMNS.filter((c) => c !== 'game_id' && c !== 'created_at'),
-  )} RETURNING ${RECORD_COLUMNS.join(', ')}`,
+  text: `${insertInto(RECORDS, RECORD_COLUMNS)} ${ON_CONFLICT_UPDATE}`,
+};
+const TS = 'timestamptz';
+const RECORD_TYPES = {
+  game_id: 'text', status: 'text', current_container_id: 'text', current_image_ref: 'text', engine_endpoint: 'text', state_path: 'text',
+  created_at: TS, started_at: TS, stopped_at: TS, removed_at: TS, last_op_at: TS, limits: 'jsonb',
+} as const satisfies Record<(typeof RECORD_COLUMNS)[number], string>;
+/** The upsert of a leader-only trigger: nothing is written once its epoch is stale (leader-fence.sql.ts). */
+const RECORD_UPSERT_FENCED: NamedStatement = {
+  name: 'rtm_runtime_record_upsert_fenced',
+  text: `${fencedInsertInto(RECORDS, RECORD_COLUMNS, RECORD_TYPES)} ${ON_CONFLICT_UPDATE}`,
 };
 
 // Read at scrape time: one pass over the running rows (the status index), no per-game output.
@@ -91,7 +104,11 @@ const RUNNING_LIMITS: NamedStatement = {
 };
 
 export class PostgresRuntimeRecordStore implements RuntimeRecordStore {
-  constructor(private readonly database: RtmDatabase) {}
+  /** `fence`: writes made inside a leader term check its epoch (docs/leader-election.md). */
+  constructor(
+    private readonly database: RtmDatabase,
+    private readonly fence?: LeaderFence,
+  ) {}
 
   async get(gameId: string): Promise<RuntimeRecord | null> {
     const [row] = await classifyPostgresFaults('runtime record read', () => this.database.run<RuntimeRecordRow>(RECORD_BY_GAME_ID, [gameId]));
@@ -100,7 +117,11 @@ export class PostgresRuntimeRecordStore implements RuntimeRecordStore {
 
   async upsert(record: RuntimeRecord): Promise<RuntimeRecord> {
     const values = valuesInOrder(runtimeRecordToRow(record), RECORD_COLUMNS);
-    const [row] = await classifyPostgresFaults('runtime record upsert', () => this.database.run<RuntimeRecordRow>(RECORD_UPSERT, values));
+    const token = this.fence?.current();
+    const [row] = await classifyPostgresFaults('runtime record upsert', () =>
+      token ? this.database.run<RuntimeRecordRow>(RECORD_UPSERT_FENCED, [...values, token.epoch]) : this.database.run<RuntimeRecordRow>(RECORD_UPSERT, values),
+    );
+    if (!row && token && this.fence) throw rejectedWrite(this.fence, token, 'runtime record upsert');
     if (!row) throw new Error('runtime record upsert returned no row');
     return runtimeRecordFromRow(row);
   }
@@ -111,6 +132,7 @@ export class PostgresRuntimeRecordStore implements RuntimeRecordStore {
         ? statusesAllowedBefore(change.to)
         : statusesAllowedBefore(change.to).filter((s) => s === change.expectedStatus);
     if (allowedFrom.length === 0) return null;
+    const token = this.fence?.current();
     // One statement: the guard and the write are atomic. A concurrent writer blocked on the
     // row lock re-evaluates the WHERE against the winner's row (READ COMMITTED) and misses.
     const row = await classifyPostgresFaults('runtime record status update', () =>
@@ -126,9 +148,14 @@ export class PostgresRuntimeRecordStore implements RuntimeRecordStore {
         .where('game_id', '=', change.gameId)
         .where('current_container_id', 'is not distinct from', change.expectedContainerId)
         .where('status', 'in', allowedFrom)
+        .$if(token !== undefined, (q) => q.where(epochIsCurrentSql(token!.epoch)))
         .returningAll()
         .executeTakeFirst(),
     );
+    if (!row && token && this.fence) {
+      const lost = await classifyPostgresFaults('leader epoch read', () => fenceMiss(this.database, this.fence!, token, 'runtime record status update'));
+      if (lost) throw lost;
+    }
     return row ? runtimeRecordFromRow(row) : null;
   }
 

@@ -2,6 +2,7 @@
 // upsert, the metric and the retry during an outage belong to the health service
 // (src/services/health/record-health-event.service.ts).
 import type { Redis } from 'ioredis';
+import type { RedisEpochFence } from './leader-epoch.fence.js';
 import { appendEntry } from './stream-append.js';
 import type { HealthEvent } from '../../domain/health.js';
 import type { HealthEventPublisher } from '../../ports/publishers.js';
@@ -13,10 +14,13 @@ export class RedisHealthEventPublisher implements HealthEventPublisher {
     readonly stream: string,
     /** Approximate cap on the stream's length (XADD MAXLEN ~); 0 = never trimmed. */
     private readonly maxLen = 0,
+    /** Inside a leader term, the XADD checks the term's epoch (leader-epoch.fence.ts). */
+    private readonly epochFence?: RedisEpochFence,
   ) {}
 
   async publish(event: HealthEvent): Promise<string> {
-    return appendEntry(this.redis, this.stream, this.maxLen, healthEventFields(event));
+    const fields = healthEventFields(event);
+    return this.epochFence ? this.epochFence.append(this.stream, this.maxLen, fields) : appendEntry(this.redis, this.stream, this.maxLen, fields);
   }
 }
 

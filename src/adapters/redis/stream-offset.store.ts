@@ -2,6 +2,7 @@
 // `${prefix}rtmanager:stream_offsets` (field = consumer label): one key to inspect or reset
 // (`HGETALL`, `HDEL`) for every consumer of an RTM deployment.
 import type { Redis } from 'ioredis';
+import type { RedisEpochFence } from './leader-epoch.fence.js';
 import type { StreamOffsetStore } from '../../ports/stream-offset.store.js';
 
 export class RedisStreamOffsetStore implements StreamOffsetStore {
@@ -10,6 +11,8 @@ export class RedisStreamOffsetStore implements StreamOffsetStore {
   constructor(
     private readonly redis: Redis,
     options: { keyPrefix: string },
+    /** Inside a leader term, a save checks the term's epoch (leader-epoch.fence.ts). */
+    private readonly epochFence?: RedisEpochFence,
   ) {
     this.key = `${options.keyPrefix}rtmanager:stream_offsets`;
   }
@@ -19,6 +22,7 @@ export class RedisStreamOffsetStore implements StreamOffsetStore {
   }
 
   async save(consumerLabel: string, entryId: string): Promise<void> {
-    await this.redis.hset(this.key, consumerLabel, entryId);
+    if (this.epochFence) await this.epochFence.hset(this.key, consumerLabel, entryId);
+    else await this.redis.hset(this.key, consumerLabel, entryId);
   }
 }

@@ -28,7 +28,7 @@ type Makers = ReturnType<typeof familyMakers>;
 
 export function createMetricFamilies(registers: Registry[]) {
   const make = familyMakers(registers);
-  return { ...operationFamilies(make), ...streamFamilies(make), ...dockerFamilies(make), ...workerFamilies(make) };
+  return { ...operationFamilies(make), ...streamFamilies(make), ...dockerFamilies(make), ...workerFamilies(make), ...leadershipFamilies(make) };
 }
 
 function operationFamilies({ counter, histogram }: Makers) {
@@ -108,5 +108,13 @@ function workerFamilies({ counter, gauge, histogram }: Makers) {
       ['worker', 'outcome'],
       WORKER_ROUND_BUCKETS,
     ),
+  };
+}
+
+function leadershipFamilies({ counter, gauge }: Makers) {
+  return {
+    leader: gauge('rtmanager_leader', '1 while this instance is the leader (runs the job consumers and the singleton workers), 0 on a standby.'),
+    leaderChanges: counter('rtmanager_leader_changes_total', 'Changes of role of this instance (standby to leader, leader to standby).'),
+    duplicateInstanceId: gauge('rtmanager_duplicate_instance_id', '1 once this process found another live process with its RTMANAGER_INSTANCE_ID (instance ids must be unique).'),
   };
 }

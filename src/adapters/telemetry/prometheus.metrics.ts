@@ -8,7 +8,7 @@ import type { OpKind, Outcome } from '../../domain/operation.js';
 import type { RuntimeStatus } from '../../domain/runtime-record.js';
 import { RUNTIME_STATUSES } from '../../domain/runtime-record.js';
 import type { BuildInfo } from '../../ports/diagnostics.js';
-import type { CompletedOperation, HttpRequestObservation, Metrics, ReconcileActionKind } from '../../ports/metrics.js';
+import type { CompletedOperation, HttpRequestObservation, LeadershipMetrics, Metrics, ReconcileActionKind } from '../../ports/metrics.js';
 import type { ReadinessReport } from '../../ports/readiness-check.js';
 import { withDeadline } from '../../timing/deadline.js';
 import { reconcileActionOf } from '../../ports/metrics.js';
@@ -42,7 +42,7 @@ export interface PostgresPoolCounts {
 /** A scrape must answer well within Prometheus' 10 s scrape timeout, whatever a dependency does. */
 export const READINESS_SCRAPE_DEADLINE_MS = 1_500;
 
-export class PrometheusMetrics implements Metrics {
+export class PrometheusMetrics implements Metrics, LeadershipMetrics {
   readonly registry = new Registry();
   private readonly families: MetricFamilies;
   /** By consumer: the age of its oldest unanswered entry, read at scrape time. */
@@ -129,6 +129,18 @@ export class PrometheusMetrics implements Metrics {
    */
   exportReadiness(evaluate: () => Promise<ReadinessReport>, dependencies: readonly string[]): void {
     this.readiness = { evaluate, dependencies };
+  }
+
+  leaderRole(leader: boolean): void {
+    this.families.leader.set(leader ? 1 : 0);
+  }
+
+  leaderChanged(): void {
+    this.families.leaderChanges.inc();
+  }
+
+  duplicateInstanceId(): void {
+    this.families.duplicateInstanceId.set(1);
   }
 
   /** The pool the PostgreSQL gauges report (`max`: its configured size); until set they read 0. */

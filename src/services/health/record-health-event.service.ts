@@ -18,6 +18,7 @@ import type { Logger } from 'pino';
 import { BoundedKeySet } from '../../domain/bounded-key-set.js';
 import { DEATH_EVENT_TYPES, WATCH_EVENT_TYPES, type HealthEvent, type HealthEventType } from '../../domain/health.js';
 import type { HealthSnapshotStore } from '../../ports/health-snapshot.store.js';
+import { isLeadershipLost } from '../../ports/leader-fence.js';
 import type { Metrics } from '../../ports/metrics.js';
 import type { HealthEventPublisher } from '../../ports/publishers.js';
 import { Backoff, type BackoffSettings } from '../../timing/backoff.policy.js';
@@ -128,7 +129,12 @@ export class RecordHealthEventService implements HealthEventRecorder {
       this.deps.metrics.healthEventPublished(item.event.eventType);
       return null;
     } catch (err) {
-      return err;
+      if (!isLeadershipLost(err)) return err;
+      // A leader that lost its lease publishes nothing more: the new leader's workers see
+      // the same container and report it themselves. Not queued, not retried.
+      item.stream = false;
+      this.deps.logger.warn({ game_id: item.event.gameId, event_type: item.event.eventType, err }, 'health event not published: this instance is no longer the leader');
+      return null;
     }
   }
 

@@ -10,6 +10,7 @@ import type { JobResult } from '../../ports/publishers.js';
 import type { StreamEntry } from '../../ports/stream-reader.js';
 import type { DecodedEntry, JobConsumerDefinition, JobConsumerDeps, JobSpan, TraceJob } from './stream-job-consumer.js';
 import type { InfrastructureRetry } from './infrastructure-retry.js';
+import { entryTimeMs } from '../../domain/stream-entry-id.js';
 
 interface Answer {
   result: OperationResult;
@@ -47,11 +48,25 @@ export class JobRunner<J> {
       return true;
     }
     const log = this.log.child({ game_id: decoded.gameId, op_kind: this.definition.jobKind, entry_id: entry.id });
+    const answered = await this.alreadyAnswered(entry.id, log);
+    if (answered !== false) return answered === true;
     return this.traceJob({ messageId: entry.id, gameId: decoded.gameId, jobKind: this.definition.jobKind }, async (span) => {
       const answer = decoded.kind === 'invalid' ? this.malformed(decoded.message, entry, log) : await this.execute(decoded.job, appendedMs ?? readAtMs, log);
       if (answer === undefined) return false;
       return this.publish(entry.id, decoded.gameId, answer, span, log);
     });
+  }
+
+  /**
+   * true: answered before (a previous leader published it and died before saving the offset),
+   * so not run again; false: not yet; undefined: stopped while Redis was away.
+   */
+  private async alreadyAnswered(entryId: string, log: Logger): Promise<boolean | undefined> {
+    const { answers } = this.deps;
+    if (!answers) return false;
+    const found = await this.infrastructure.run(`job ${entryId}`, () => answers.wasAnswered(this.definition.jobKind, entryId), log);
+    if (found) log.info('job already answered (replayed after a crash before its offset was saved): not run again');
+    return found;
   }
 
   private malformed(message: string, entry: StreamEntry, log: Logger): Answer {
@@ -183,9 +198,5 @@ function crashed(throws: number, problem: string): OperationResult {
   return failed('internal_error', `the service failed unexpectedly ${throws} times; last: ${problem}`);
 }
 
-// Redis stream entry ids are `<unix ms>-<sequence>`: the ms part is when Redis appended it.
-/** The entry's append time in ms, or null for an id not of that shape. */
-export function entryTimeMs(entryId: string): number | null {
-  const m = /^([0-9]+)-[0-9]+$/.exec(entryId);
-  return m ? Number(m[1]) : null;
-}
+/** Redis stream entry ids carry their append time (src/domain/stream-entry-id.ts). */
+export { entryTimeMs };

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { OperationResult } from '../../domain/operation-result.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Metrics } from '../../ports/metrics.js';
-import type { JobResult, JobResultPublisher } from '../../ports/publishers.js';
+import type { JobAnswerLedger, JobResult, JobResultPublisher } from '../../ports/publishers.js';
 import type { StreamOffsetStore } from '../../ports/stream-offset.store.js';
 import type { BackoffSettings } from '../../timing/backoff.policy.js';
 import { settlesWithin } from '../../timing/deadline.js';
@@ -63,6 +63,8 @@ export interface JobConsumerDeps {
   reader: StreamReader;
   offsets: StreamOffsetStore;
   results: JobResultPublisher;
+  /** Jobs already answered (a replay after a crash between publish and offset save); none when absent. */
+  answers?: JobAnswerLedger;
   metrics: Metrics;
   clock: Clock;
   logger: Logger;

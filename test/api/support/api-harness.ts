@@ -200,6 +200,11 @@ export function createApiHarness(opts: ApiHarnessOptions = {}) {
             return counts;
           },
           timeoutMs: 1_000,
+          leadership: async () => ({
+            instance_id: 'rtm-test',
+            role: 'leader',
+            leader: { instance_id: 'rtm-test', epoch: 3, since: '2026-12-05T03:00:00.000Z', expires_at: '2026-12-05T03:00:15.000Z' },
+          }),
         })),
     metrics: { render: async () => ({ contentType: 'text/plain; version=0.0.4; charset=utf-8', body: metricsBody }) },
     events: new RuntimeEventsFeed({ reader: eventStreams, keys: EVENT_STREAM_KEYS, pollMs: 20 }),

@@ -3,6 +3,7 @@
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { HealthEvent, HealthSnapshot } from '../../../src/domain/health.js';
+import { LeadershipLost } from '../../../src/ports/leader-fence.js';
 import { RecordHealthEventService } from '../../../src/services/health/record-health-event.service.js';
 import { FakeMetrics } from '../../fakes/misc.fake.js';
 import { FakeHealthEventPublisher } from '../../fakes/publishers.fake.js';
@@ -48,6 +49,15 @@ afterEach(async () => {
 });
 
 describe('RecordHealthEventService', () => {
+  it('a stream write rejected for a lost leader lease is dropped, not queued: the snapshot is still written', async () => {
+    const w = world();
+    w.stream.publish = () => Promise.reject(new LeadershipLost('redis', 3, 'XADD runtime:health_events'));
+    await w.service.record(event('g-stale'));
+    expect(w.service.pendingCount).toBe(0);
+    expect(w.stream.published).toEqual([]);
+    expect((await w.snapshots.get('g-stale'))?.eventType).toBe('container_exited');
+  });
+
   it('upserts the snapshot, appends the event, counts it', async () => {
     const w = world();
     await w.service.record(event('g1'));

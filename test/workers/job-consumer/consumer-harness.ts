@@ -4,7 +4,7 @@
 import { pino } from 'pino';
 import type { OperationResult } from '../../../src/domain/operation-result.js';
 import type { RuntimeRecord } from '../../../src/domain/runtime-record.js';
-import type { JobResult, JobResultPublisher } from '../../../src/ports/publishers.js';
+import type { JobAnswerLedger, JobResult, JobResultPublisher } from '../../../src/ports/publishers.js';
 import type { StreamOffsetStore } from '../../../src/ports/stream-offset.store.js';
 import type { JobConsumerDeps, JobConsumerSettings } from '../../../src/workers/job-consumer/stream-job-consumer.js';
 import { FakeMetrics, ManualClock } from '../../fakes/misc.fake.js';
@@ -40,7 +40,8 @@ export class RecordingOffsetStore implements StreamOffsetStore {
   }
 }
 
-export class RecordingJobResultPublisher implements JobResultPublisher {
+/** Also the answers ledger, as the Redis publisher is: a job is answered once it was published. */
+export class RecordingJobResultPublisher implements JobResultPublisher, JobAnswerLedger {
   readonly published: JobResult[] = [];
   /** The next this-many publishes throw. */
   failTimes = 0;
@@ -55,6 +56,9 @@ export class RecordingJobResultPublisher implements JobResultPublisher {
     this.published.push(structuredClone(result));
     this.log.record(`publish ${result.jobId}`);
     return `9-${this.published.length}`;
+  }
+  async wasAnswered(jobKind: JobResult['jobKind'], jobId: string): Promise<boolean> {
+    return this.published.some((r) => r.jobKind === jobKind && r.jobId === jobId);
   }
   byJob(jobId: string): JobResult | undefined {
     return this.published.find((r) => r.jobId === jobId);
@@ -151,6 +155,7 @@ export class ConsumerWorld {
       reader: this.reader,
       offsets: this.offsets,
       results: this.results,
+      answers: this.results,
       metrics: this.metrics,
       clock: this.clock,
       logger: pino({ level: 'silent' }),

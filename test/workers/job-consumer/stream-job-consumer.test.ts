@@ -57,6 +57,21 @@ describe('StreamJobConsumer: offsets', () => {
     expect(service.calledGames).toEqual(['after-restart']);
   });
 
+  it('a job answered before a crash (published, offset not yet saved) is neither run nor answered again', async () => {
+    const world = new ConsumerWorld();
+    const service = new ScriptedService<StartInput>();
+    const answered = world.reader.add(START_STREAM, startJobFields('answered-before'));
+    const next = world.reader.add(START_STREAM, startJobFields('not-yet'));
+    // The previous leader published the first result and died before saving the offset.
+    await world.results.publish({ gameId: 'answered-before', jobKind: 'start', jobId: answered, outcome: 'success', errorCode: null, errorMessage: null, containerId: 'c', engineEndpoint: null, imageRef: null, completedAt: new Date() });
+
+    consumerFor(world, service).start();
+
+    await eventually(() => (world.offsets.offsets.get('start_jobs') === next ? true : undefined), fast);
+    expect(service.calledGames).toEqual(['not-yet']);
+    expect(world.results.published.map((r) => r.jobId)).toEqual([answered, next]);
+  });
+
   it('publishes each result before saving the offset past it', async () => {
     const world = new ConsumerWorld();
     const service = new ScriptedService<StartInput>();
@@ -464,35 +479,43 @@ describe('StreamJobConsumer: other transient results', () => {
 });
 
 describe('StreamJobConsumer: crash and stop', () => {
-  it('replays a job whose result was published but whose offset was not saved', async () => {
-    const world = new ConsumerWorld();
-    // An idempotent service: a second start of a running game is a replay no-op.
-    const started = new Map<string, string>();
-    const service = new ScriptedService<StartInput>();
-    service.respond = async (input) => {
-      const replay = started.get(input.gameId) === input.imageRef;
-      started.set(input.gameId, input.imageRef);
-      return succeeded(runningRecord(input.gameId, input.imageRef), replay);
-    };
-    const id = world.reader.add(START_STREAM, startJobFields('crashy'));
-    world.offsets.failingSaves = new Error('redis went away'); // "crash" between publish and save
+  for (const ledger of [true, false]) {
+    it(`a job whose result was published but whose offset was not saved: ${ledger ? 'with the answers ledger, answered once' : 'without a ledger, replayed as a no-op'}`, async () => {
+      const world = new ConsumerWorld();
+      const deps = world.deps();
+      if (!ledger) delete deps.answers;
+      // An idempotent service: a second start of a running game is a replay no-op.
+      const started = new Map<string, string>();
+      const service = new ScriptedService<StartInput>();
+      service.respond = async (input) => {
+        const replay = started.get(input.gameId) === input.imageRef;
+        started.set(input.gameId, input.imageRef);
+        return succeeded(runningRecord(input.gameId, input.imageRef), replay);
+      };
+      const id = world.reader.add(START_STREAM, startJobFields('crashy'));
+      world.offsets.failingSaves = new Error('redis went away'); // "crash" between publish and save
+      const consumer = () => {
+        const c = new StreamJobConsumer(deps, startJobs(service), testSettings(START_STREAM));
+        running.push(c);
+        return c;
+      };
 
-    const first = consumerFor(world, service);
-    first.start();
-    await eventually(() => world.results.byJob(id), fast);
-    await first.stop();
-    expect(world.offsets.offsets.get('start_jobs')).toBeUndefined();
+      const first = consumer();
+      first.start();
+      await eventually(() => world.results.byJob(id), fast);
+      await first.stop();
+      expect(world.offsets.offsets.get('start_jobs')).toBeUndefined();
 
-    world.offsets.failingSaves = null;
-    const second = consumerFor(world, service);
-    second.start();
-    await eventually(() => (world.offsets.offsets.get('start_jobs') === id ? true : undefined), fast);
+      world.offsets.failingSaves = null;
+      consumer().start();
+      await eventually(() => (world.offsets.offsets.get('start_jobs') === id ? true : undefined), fast);
 
-    expect(world.results.published.map((r) => [r.jobId, r.outcome, r.errorCode])).toEqual([
-      [id, 'success', null],
-      [id, 'success', 'replay_no_op'],
-    ]);
-  });
+      expect(world.results.published.map((r) => [r.jobId, r.outcome, r.errorCode])).toEqual(
+        ledger ? [[id, 'success', null]] : [[id, 'success', null], [id, 'success', 'replay_no_op']],
+      );
+      expect(service.calledGames).toEqual(ledger ? ['crashy'] : ['crashy', 'crashy']);
+    });
+  }
 
   it('stop() lets the in-flight job finish and saves its offset; queued jobs wait for the next run', async () => {
     const world = new ConsumerWorld();
