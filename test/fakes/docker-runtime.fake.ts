@@ -4,6 +4,7 @@ import { DependencyUnavailable } from '../../src/ports/infrastructure-fault.js';
 import { randomBytes } from 'node:crypto';
 import type { ContainerSpec, HostResources } from '../../src/domain/container-spec.js';
 import {
+  type EngineNode,
   DockerError,
   type ContainerLimitsUpdate,
   type ContainerLogsQuery,
@@ -38,6 +39,8 @@ export interface FakeContainer {
   logs: EngineLogLine[];
   /** What containerStats reports (set by a test). */
   usage: FakeUsage;
+  /** Swarm backend: the node of the engine's task (tests set it to play a node going down). */
+  node?: EngineNode;
 }
 
 export interface FakeUsage {
@@ -231,6 +234,7 @@ export class FakeDockerRuntime implements DockerRuntime {
       finishedAt: c.finishedAt,
       // Docker clears the endpoint address when the container stops.
       networkIps: c.state === 'running' ? { 'galaxy-net': c.ip } : {},
+      ...(c.node === undefined ? {} : { node: { ...c.node } }),
     };
   }
 

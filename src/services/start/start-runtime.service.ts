@@ -1,7 +1,6 @@
 // start (CONTRACT §4): bring a game's engine container up on the image the producer
 // named. Failure table and decisions: docs/services.md "start".
 import type { ImagePullPolicy } from '../../domain/image-pull-policy.js';
-import type { Logger } from 'pino';
 import {
   OWNER_LABEL,
   OWNER_VALUE,
@@ -16,24 +15,18 @@ import { checkAllowedImageRef } from '../../domain/image-ref.js';
 import { succeeded, type OperationResult } from '../../domain/operation-result.js';
 import { launchLimits, limitsToWire, overrideOf, resourceLimitsOf, withOverride, type RuntimeLimits } from '../../domain/runtime-limits.js';
 import { containerNameFor, engineEndpointFor, type RuntimeRecord } from '../../domain/runtime-record.js';
-import type { Clock } from '../../ports/clock.js';
 import type { ContainerIntents } from '../../ports/container-intents.js';
 import { DockerError, type DockerRuntime, type ImageInfo } from '../../ports/docker-runtime.js';
-import type { GameLease, GameLeases } from '../../ports/game-lease.js';
-import type { LobbyClient } from '../../ports/lobby-client.js';
-import type { Metrics } from '../../ports/metrics.js';
-import type { OperationLogStore } from '../../ports/operation-log.store.js';
-import type { NotificationIntentPublisher } from '../../ports/publishers.js';
+import type { GameLease } from '../../ports/game-lease.js';
 import type { RuntimeRecordStore } from '../../ports/runtime-record.store.js';
 import type { StateDirectories } from '../../ports/state-directory.js';
-import type { HealthEventRecorder } from '../health/record-health-event.service.js';
 import { pickContext, type OperationContext } from '../operation-context.js';
 import { assertLeaseHeld } from '../pipeline/lease-runner.js';
 import { OperationFailure, classifyFault, describeError, dockerStep, storeStep } from '../pipeline/operation-failure.js';
 import { answered, carrying, writeRecord, type KnownSoFar, type OperationPipeline, type OperationView } from '../pipeline/operation-pipeline.js';
 import type { OperationOutcome } from '../pipeline/operation-recorder.js';
 import { requireChecked } from '../pipeline/request-validation.js';
-import { StartAnnouncements } from './start-announcements.js';
+import { StartAnnouncements, type StartAnnouncementsDeps } from './start-announcements.js';
 
 export interface StartRuntimeInput extends OperationContext {
   gameId: string;
@@ -53,22 +46,14 @@ export interface StartRuntimeSettings {
   containerDefaults: ContainerDefaults;
 }
 
-export interface StartRuntimeDeps {
+/** What start announces through (StartAnnouncements), plus the ports its steps call. */
+export interface StartRuntimeDeps extends StartAnnouncementsDeps {
   /** The one pipeline (composition root): every operation's lease, row and metric. */
   pipeline: OperationPipeline;
   docker: DockerRuntime;
   records: RuntimeRecordStore;
-  operationLog: OperationLogStore;
-  leases: GameLeases;
   stateDirectories: StateDirectories;
-  healthEvents: HealthEventRecorder;
-  notificationIntents: NotificationIntentPublisher;
   containerIntents: ContainerIntents;
-  /** Diagnostics only; null when RTMANAGER_LOBBY_BASE_URL is not set. */
-  lobby: LobbyClient | null;
-  metrics: Metrics;
-  clock: Clock;
-  logger: Logger;
   settings: StartRuntimeSettings;
 }
 
