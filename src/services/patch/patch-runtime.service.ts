@@ -89,7 +89,7 @@ export class PatchRuntimeService {
     }
     // start removes the old (owned, now stopped) container only once the new image is
     // pulled and its labels are valid, so a bad image leaves the old container in place.
-    const started = await this.deps.start.runHeld({ ...input, imageRef: target.ref.raw }, lease);
+    const started = await this.deps.start.runHeld({ ...input, imageRef: target.ref.raw, keepLimitsOverride: true }, lease);
     if (started.outcome === 'success') return answered({ ...before, containerId: started.record?.currentContainerId ?? null }, succeeded(started.record), started.record);
     return this.recover(input, previousImage, before, started, lease);
   }
@@ -108,7 +108,7 @@ export class PatchRuntimeService {
     lease: GameLease,
   ): Promise<OperationOutcome> {
     if (before.found?.status !== 'running') return failedStep({ ...before, details: { ...before.details, recovery: 'not_attempted' } }, failedStart, 'start');
-    const restored = await this.deps.start.runHeld({ ...input, imageRef: previousImage }, lease);
+    const restored = await this.deps.start.runHeld({ ...input, imageRef: previousImage, keepLimitsOverride: true }, lease);
     const recovery = {
       recovery: restored.outcome === 'success' ? 'restored_previous_image' : 'failed',
       ...(restored.outcome === 'failure' ? { recovery_error_code: restored.errorCode } : {}),

@@ -64,7 +64,7 @@ export class RestartRuntimeService {
         const stopped = await this.deps.stop.runHeld({ ...context, gameId, reason: 'restart' }, lease);
         if (stopped.outcome === 'failure') return failedStep(before, stopped, 'stop');
       }
-      const started = await this.deps.start.runHeld({ ...context, gameId, imageRef }, lease);
+      const started = await this.deps.start.runHeld({ ...context, gameId, imageRef, keepLimitsOverride: true }, lease);
       if (started.outcome === 'failure') return failedStep(before, started, 'start');
       return answered({ ...before, containerId: started.record?.currentContainerId ?? null }, succeeded(started.record), started.record);
     });

@@ -13,6 +13,7 @@ import {
 } from '../../domain/container-spec.js';
 import { checkAllowedImageRef } from '../../domain/image-ref.js';
 import { succeeded, type OperationResult } from '../../domain/operation-result.js';
+import { launchLimits, limitsToWire, overrideOf, resourceLimitsOf, withOverride, type RuntimeLimits } from '../../domain/runtime-limits.js';
 import { containerNameFor, engineEndpointFor, type RuntimeRecord } from '../../domain/runtime-record.js';
 import type { ContainerIntents } from '../../ports/container-intents.js';
 import { DockerError, type DockerRuntime, type ImageInfo } from '../../ports/docker-runtime.js';
@@ -30,6 +31,11 @@ import { StartAnnouncements, type StartAnnouncementsDeps } from './start-announc
 export interface StartRuntimeInput extends OperationContext {
   gameId: string;
   imageRef: string;
+  /**
+   * Restart and patch keep a limits update (update_limits) whatever the image; a plain
+   * start keeps it only on the same image (CONTRACT §11).
+   */
+  keepLimitsOverride?: boolean;
 }
 
 
@@ -104,8 +110,9 @@ export class StartRuntimeService {
     known.details.pull_policy = this.deps.settings.pullPolicy;
     const image = await this.ensureImage(input.imageRef, () => (known.details.pulled = true));
     const host = await dockerStep('reading the Docker host resources', 'container_start_failed', () => this.deps.docker.hostResources());
-    const limits = this.limitsFrom(image, host);
-    known.details.limits = { cpus: limits.cpus, memory_bytes: limits.memoryBytes, pids_limit: limits.pidsLimit };
+    const keepOverride = input.keepLimitsOverride === true || found?.currentImageRef === input.imageRef;
+    const limits = withOverride(launchLimits(this.limitsFrom(image, host), image.labels), keepOverride ? overrideOf(found?.limits) : {});
+    known.details.limits = limitsToWire(limits);
     const statePath = await this.ensureStateDirectory(input.gameId);
     const leftoverId = await this.leftoverContainer(input.gameId);
     if (leftoverId !== null) known.details.replaced_container_id = leftoverId;
@@ -115,7 +122,7 @@ export class StartRuntimeService {
       gameId: input.gameId,
       imageRef: input.imageRef,
       hostStatePath: statePath,
-      limits,
+      limits: resourceLimitsOf(limits),
       defaults: this.deps.settings.containerDefaults,
     });
     const createdId = leftoverId === null ? await this.createContainer(spec) : await this.replaceContainer(leftoverId, spec);
@@ -124,7 +131,7 @@ export class StartRuntimeService {
       // Swarm: the service was created, the record keeps its task's container.
       const containerId = await dockerStep('starting the container', 'container_start_failed', () => this.deps.docker.startContainer(createdId));
       known.containerId = containerId;
-      const written = await this.writeRunningRecord(input, found, containerId, statePath, lease);
+      const written = await this.writeRunningRecord(input, found, { containerId, statePath, limits }, lease);
       return answered(known, succeeded(written), written);
     } catch (err) {
       known.details.rolled_back = await this.removeCreated(createdId, op);
@@ -222,8 +229,7 @@ export class StartRuntimeService {
   private writeRunningRecord(
     input: StartRuntimeInput,
     found: RuntimeRecord | null,
-    containerId: string,
-    statePath: string,
+    { containerId, statePath, limits }: { containerId: string; statePath: string; limits: RuntimeLimits },
     lease: GameLease,
   ): Promise<RuntimeRecord> {
     const now = this.deps.clock.now();
@@ -240,6 +246,7 @@ export class StartRuntimeService {
         stoppedAt: null,
         removedAt: null,
         lastOpAt: now,
+        limits,
       }),
     );
   }

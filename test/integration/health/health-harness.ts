@@ -88,6 +88,9 @@ export class ScopedDockerRuntime implements DockerRuntime {
   inspectContainer = (id: string) => this.real.inspectContainer(id);
   stopContainer = (id: string, timeoutSeconds: number) => this.real.stopContainer(id, timeoutSeconds);
   removeContainer: DockerRuntime['removeContainer'] = (id, opts) => this.real.removeContainer(id, opts);
+  containerLogs: DockerRuntime['containerLogs'] = (id, query) => this.real.containerLogs(id, query);
+  containerStats: DockerRuntime['containerStats'] = (id, opts) => this.real.containerStats(id, opts);
+  updateContainer: DockerRuntime['updateContainer'] = (id, update) => this.real.updateContainer(id, update);
 
   async listOwnedContainers(): Promise<ContainerSummary[]> {
     return (await this.real.listOwnedContainers()).filter((c) => this.games.has(c.labels[GAME_ID_LABEL] ?? ''));

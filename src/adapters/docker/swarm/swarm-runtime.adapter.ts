@@ -11,6 +11,9 @@ import type { Logger } from 'pino';
 import { OWNER_LABEL, OWNER_VALUE, type ContainerSpec, type HostResources } from '../../../domain/container-spec.js';
 import {
   DockerError,
+  type ContainerLogsQuery,
+  type ContainerStatsSample,
+  type EngineLogLine,
   type ContainerInfo,
   type ContainerSummary,
   type DockerEvent,
@@ -18,6 +21,7 @@ import {
   type DockerRuntime,
   type ImageInfo,
 } from '../../../ports/docker-runtime.js';
+import { connectLogs } from '../container-logs.reader.js';
 import { DockerodeRuntime } from '../docker-runtime.adapter.js';
 import { serviceSpecOf, type ServiceSpec } from './service-spec.mapper.js';
 import { SwarmApiClient } from './swarm-api.client.js';
@@ -231,6 +235,23 @@ export class SwarmRuntime implements DockerRuntime {
     this.ranContainers.add(cid);
     if (this.ranContainers.size > RAN_MEMORY) this.ranContainers.delete(this.ranContainers.values().next().value as string);
     return cid;
+  }
+
+  /** The task's output through the manager (the same frames as a container's); a stopped engine's task is gone. */
+  async containerLogs(id: string, query: ContainerLogsQuery): Promise<AsyncIterable<readonly EngineLogLine[]>> {
+    const { service, task } = await this.mustResolve(id);
+    if (task === null) throw new DockerError('not_found', `${service.Spec.Name} has no task (Swarm removes a stopped engine's task and its logs)`, 404);
+    return connectLogs(query.signal, () => this.api.taskLogs(task.ID, query));
+  }
+
+  /** A manager cannot read another node's container stats (docs/swarm.md): per-node cAdvisor instead. */
+  async containerStats(id: string): Promise<ContainerStatsSample | null> {
+    throw new DockerError('conflict', `usage of ${id.slice(0, 12)} is not available through a Swarm manager (the engine may run on another node); use cAdvisor on the nodes`);
+  }
+
+  /** A service update of resources replaces the task (a restart): not "in place", so refused. */
+  async updateContainer(id: string): Promise<void> {
+    throw new DockerError('conflict', `limits of ${id.slice(0, 12)} cannot change in place in swarm mode (a service update replaces the engine's task)`);
   }
 
   private async mustResolve(id: string): Promise<Resolved> {
