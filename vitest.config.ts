@@ -20,7 +20,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts', 'packages/*/test/**/*.test.ts'],
-          exclude: ['test/integration/**', 'test/adapters/**', 'test/property/rest/**', 'test/faults/**', '**/node_modules/**'],
+          exclude: ['test/integration/**', 'test/adapters/**', 'test/property/rest/**', 'test/faults/**', 'test/swarm/**', '**/node_modules/**'],
           testTimeout: 10_000,
         },
       },
@@ -47,6 +47,18 @@ export default defineConfig({
           testTimeout: 60_000,
           hookTimeout: 120_000,
           globalSetup: ['test/support/swarm-global-setup.ts'],
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
+          // RTM's image on a three-node swarm (`npm run test:swarm`; docs/swarm.md): minutes, own command.
+          name: 'swarm',
+          include: ['test/swarm/**/*.test.ts'],
+          fileParallelism: false,
+          testTimeout: 180_000,
+          hookTimeout: 600_000,
+          globalSetup: ['test/support/global-setup.ts'],
         },
       },
       {

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
-export const SCENARIOS = ['lifecycle', 'rest', 'fleet', 'failover', 'sweep'] as const;
+export const SCENARIOS = ['lifecycle', 'rest', 'fleet', 'failover', 'swarm', 'stats', 'sweep'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 export interface BenchFlags {
@@ -73,7 +73,7 @@ export function parseBenchFlags(argv: readonly string[]): BenchFlags {
   const sweepRaw = values['concurrency-sweep'];
   const sweep =
     typeof sweepRaw === 'string' ? [...new Set(sweepRaw.split(',').map((s) => positiveInt('concurrency-sweep', s.trim(), 64)))].sort((a, b) => a - b) : [];
-  let only: Scenario[] = ['lifecycle', 'rest', 'fleet', 'failover'];
+  let only: Scenario[] = ['lifecycle', 'rest', 'fleet', 'failover', 'swarm', 'stats'];
   if (typeof values.only === 'string') {
     const names = values.only.split(',').map((s) => s.trim());
     for (const n of names)

@@ -35,6 +35,8 @@ import { containerNameFor } from '../src/domain/runtime-record.js';
 import { systemClock } from '../src/ports/clock.js';
 import { noopMetrics } from '../src/ports/metrics.js';
 import { RecordHealthEventService } from '../src/services/health/record-health-event.service.js';
+import { RuntimeLogsService } from '../src/services/observe/runtime-logs.service.js';
+import { RuntimeStatsService } from '../src/services/observe/runtime-stats.service.js';
 import { createLifecycleServices, type LifecycleServices, type LifecycleSettings } from '../src/services/service-graph.js';
 import { DOCKER_HOST, DOCKER_NETWORK, ENGINE_UID, POSTGRES_URL, REDIS_URL, adminQuery } from './bench-servers.js';
 import { PortTimings } from './port-timings.js';
@@ -176,6 +178,10 @@ export async function createBenchHarness(log: (line: string) => void): Promise<B
     const server = buildInternalHttpServer({
       logger,
       services,
+      engineOutput: {
+        logs: new RuntimeLogsService({ docker, records, logDriver: config.container.logDriver }),
+        stats: new RuntimeStatsService({ docker, records, clock: systemClock }),
+      },
       // Timed too: the REST rows' round trips are counted from these (lifecycle.scenario.ts).
       reads: timings.wrap('reads', new PostgresRuntimeReadStore(db)),
       operations: operationLog,

@@ -23,6 +23,8 @@ import { failoverScenario } from './failover.scenario.js';
 import { fleetScenario } from './fleet.scenario.js';
 import { BREAKDOWN_TABLE, lifecycleScenario, type LifecycleFindings } from './lifecycle.scenario.js';
 import { restScenario } from './rest.scenario.js';
+import { swarmScenario } from './swarm.scenario.js';
+import { statsScenario } from './stats.scenario.js';
 import { checkCompareBuild, ensureDist } from './rtm-under-test.js';
 import { round1 } from './sample-statistics.js';
 
@@ -62,6 +64,8 @@ async function runScenarios(run: BenchRun, flags: BenchFlags, logDir: string) {
       rows.push(...(await restScenario(run, flags, logDir)));
     } else if (scenario === 'fleet') rows.push(...(await fleetScenario(run, flags, logDir)));
     else if (scenario === 'failover') rows.push(...(await failoverScenario(run, flags, logDir)));
+    else if (scenario === 'swarm') rows.push(...(await swarmScenario(run, flags)));
+    else if (scenario === 'stats') rows.push(...(await statsScenario(run, flags, logDir)));
     else rows.push(...(await sweepScenario(run, flags, logDir)));
     log(`bench ${run.runId}: ${scenario} done in ${round1((performance.now() - t0) / 1000)} s`);
   }

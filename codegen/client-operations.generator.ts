@@ -17,7 +17,8 @@ function operationType(op: OpenApiOperation): string[] {
   for (const r of errorAnswers(op)) {
     if (r.errorCodes.length === 0) throw new Error(`${op.operationId} ${r.status}: an ErrorEnvelope answer needs x-rtm-error-codes`);
   }
-  const data = union(dataAnswers(op).map((r) => `{ status: ${r.status}; body: Schemas['${r.schemaName}'] }`));
+  // An NDJSON answer's body type is one line's object (the client yields them one by one).
+  const data = union(dataAnswers(op).map((r) => `{ status: ${r.status}; body: Schemas['${r.schemaName}']${r.contentType === 'application/x-ndjson' ? '; ndjson: true' : ''} }`));
   const errors = union(errorAnswers(op).map((r) => `{ status: ${r.status}; code: ${r.errorCodes.map((c) => `'${c}'`).join(' | ')} }`));
   return [
     `  /** ${op.method.toUpperCase()} ${op.path}${op.summary ? ` — ${op.summary}` : ''} */`,

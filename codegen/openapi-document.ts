@@ -18,8 +18,10 @@ export interface OpenApiParameter {
 
 export interface OpenApiResponse {
   status: number;
-  /** Name of the components.schemas entry of the JSON body, or null when there is no body. */
+  /** Name of the components.schemas entry of the body (of one NDJSON line), or null when there is no body. */
   schemaName: string | null;
+  /** `application/json`, or `application/x-ndjson` for a streamed answer (one schemaName object per line). */
+  contentType: 'application/json' | 'application/x-ndjson' | null;
   errorCodes: string[];
 }
 
@@ -74,6 +76,15 @@ export class OpenApiDocument {
     return this.schemaRefName(json.schema, what);
   }
 
+  /** A response's body: JSON, or NDJSON (a stream of one schema's objects, e.g. engine logs). */
+  private responseBody(holder: JsonObject, what: string): Pick<OpenApiResponse, 'schemaName' | 'contentType'> {
+    if (holder.content === undefined) return { schemaName: null, contentType: null };
+    const content = asObject(holder.content, what);
+    const ndjson = content['application/x-ndjson'];
+    if (ndjson === undefined) return { schemaName: this.jsonSchemaName(holder, what), contentType: 'application/json' };
+    return { schemaName: this.schemaRefName(asObject(ndjson, `${what} application/x-ndjson`).schema, what), contentType: 'application/x-ndjson' };
+  }
+
   operations(): OpenApiOperation[] {
     const result: OpenApiOperation[] = [];
     for (const [path, pathItemValue] of Object.entries(asObject(this.raw.paths, 'paths'))) {
@@ -97,7 +108,7 @@ export class OpenApiDocument {
           const codes = response['x-rtm-error-codes'];
           return {
             status: Number(status),
-            schemaName: this.jsonSchemaName(response, `${what} ${status}`),
+            ...this.responseBody(response, `${what} ${status}`),
             errorCodes: Array.isArray(codes) ? codes.map(String) : [],
           };
         });

@@ -49,7 +49,13 @@ function route(op: OpenApiOperation): string {
   }
   lines.push('    responses: {');
   for (const response of op.responses) {
-    const type = response.schemaName === null ? 'c.noBody()' : `c.type<Schemas['${response.schemaName}']>()`;
+    // A streamed NDJSON answer: the handler returns a Readable of encoded lines.
+    const type =
+      response.schemaName === null
+        ? 'c.noBody()'
+        : response.contentType === 'application/x-ndjson'
+          ? `c.otherResponse({ contentType: 'application/x-ndjson', body: c.type<NdjsonStream>() })`
+          : `c.type<Schemas['${response.schemaName}']>()`;
     lines.push(`      ${response.status}: ${type},`);
   }
   lines.push('    },');
@@ -74,6 +80,8 @@ import { initContract } from '@ts-rest/core';
 import type { components, operations as Operations } from './types.js';
 
 type Schemas = components['schemas'];
+/** The body of an NDJSON answer: a stream of encoded lines, each one JSON object of the spec's line schema. */
+type NdjsonStream = NodeJS.ReadableStream;
 /** A validated query: parameters with a spec default are always present. */
 type WithDefaults<T, K extends keyof T> = T & Required<Pick<T, K>>;
 

@@ -4,7 +4,7 @@ import type { OpenApiDocument } from './openapi-document.js';
 import { OPENAPI_SPEC } from './spec-files.js';
 import type { ValidatorModule } from './validators.generator.js';
 
-const REST_BODIES = ['StartRuntimeRequest', 'StopRuntimeRequest', 'RestartRuntimeRequest', 'PatchRuntimeRequest'];
+const REST_BODIES = ['StartRuntimeRequest', 'StopRuntimeRequest', 'RestartRuntimeRequest', 'PatchRuntimeRequest', 'UpdateRuntimeLimitsRequest'];
 const REST_RESPONSES = [
   'Runtime',
   'RuntimeList',
@@ -14,12 +14,15 @@ const REST_RESPONSES = [
   'HealthzResponse',
   'ReadyzResponse',
   'Diagnostics',
+  'RuntimeStats',
+  'LogLine',
   'RuntimeEventLine',
 ];
 /** operationId → exported query validator name. */
 const REST_QUERIES: Record<string, string> = {
   internalListRuntimes: 'validateListRuntimesQuery',
   internalListRuntimeOperations: 'validateListRuntimeOperationsQuery',
+  internalGetRuntimeLogs: 'validateGetRuntimeLogsQuery',
   internalTailEvents: 'validateTailEventsQuery',
 };
 

@@ -60,12 +60,24 @@ up() {
   local tag="rsw$(head -c3 /dev/urandom | od -An -tx1 | tr -d ' \n')"
   echo "$tag" >"$dir/tag"
   echo "$count" >"$dir/count"
-  local net="10.$((RANDOM % 200 + 20)).$((RANDOM % 250 + 1))"
+  # A /24 the host does not route yet (the host gets .1 on it).
+  local net
+  for _ in 1 2 3 4 5 6 7 8 9 10; do
+    net="10.$((RANDOM % 200 + 20)).$((RANDOM % 250 + 1))"
+    ip route get "$net.1" 2>/dev/null | grep -q ' via ' && break
+  done
   echo "$net" >"$dir/subnet"
   ip netns add "${tag}br"
   ip -n "${tag}br" link add br0 type bridge
   ip -n "${tag}br" link set br0 up
   ip -n "${tag}br" link set lo up
+  # The host on the same segment (net.1): tests and the bench reach what a node publishes.
+  ip link add "${tag}h" type veth peer name "${tag}hb"
+  ip link set "${tag}hb" netns "${tag}br"
+  ip -n "${tag}br" link set "${tag}hb" master br0
+  ip -n "${tag}br" link set "${tag}hb" up
+  ip addr add "$net.1/24" dev "${tag}h"
+  ip link set "${tag}h" up
   local i
   for i in $(seq 1 "$count"); do
     ip netns add "${tag}n$i"
@@ -96,6 +108,8 @@ up() {
     echo "SWARM_MANAGER_HOST=unix://$(node_sock 1)"
     echo "SWARM_NETWORK=$network"
     echo "SWARM_NODE_COUNT=$count"
+    echo "SWARM_HOST_IP=$net.1"
+    for i in $(seq 1 "$count"); do echo "SWARM_NODE_${i}_IP=$net.$((i + 1))"; done
     for i in $(seq 1 "$count"); do echo "SWARM_NODE_${i}_HOST=unix://$(node_sock "$i")"; done
   } >"$dir/env"
 }
@@ -118,6 +132,7 @@ down() {
     ip netns del "${tag}n$i" 2>/dev/null || true
   done
   ip netns del "${tag}br" 2>/dev/null || true
+  ip link del "${tag}h" 2>/dev/null || true
   # A killed daemon may leave mounts under its roots.
   grep -o " $dir/[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
   rm -rf "$dir"

@@ -77,6 +77,7 @@ export interface RuntimeRecords {
   engine_endpoint: string | null;
   game_id: string;
   last_op_at: Timestamp;
+  limits: Json | null;
   removed_at: Timestamp | null;
   started_at: Timestamp | null;
   state_path: string;

@@ -35,9 +35,12 @@ export interface InspectUnhealthyDetails {
   'previous_restart_count'?: number;
   'docker_status'?: string;
   'record_status'?: string;
+  'node_id'?: string;
+  'node_hostname'?: string;
+  'node_state'?: string;
 }
 
-export type InspectUnhealthyReason = "restart_count_grew" | "status_mismatch";
+export type InspectUnhealthyReason = "restart_count_grew" | "status_mismatch" | "node_down";
 
 export type IntentProducer = "rtmanager";
 

@@ -4,6 +4,8 @@ import { initContract } from '@ts-rest/core';
 import type { components, operations as Operations } from './types.js';
 
 type Schemas = components['schemas'];
+/** The body of an NDJSON answer: a stream of encoded lines, each one JSON object of the spec's line schema. */
+type NdjsonStream = NodeJS.ReadableStream;
 /** A validated query: parameters with a spec default are always present. */
 type WithDefaults<T, K extends keyof T> = T & Required<Pick<T, K>>;
 
@@ -207,6 +209,74 @@ export const rtmInternalContract = c.router(
         errorCodes: { 400: ['invalid_request'], 401: ['unauthorized'], 404: ['not_found'], 409: ['conflict'], 500: ['internal_error'], 503: ['service_unavailable', 'docker_unavailable'] },
       } as const,
     },
+    internalGetRuntimeLogs: {
+      method: 'GET',
+      path: '/api/v1/internal/runtimes/:game_id/logs',
+      summary: "The engine's output (stdout and stderr) as NDJSON, optionally followed",
+      pathParams: c.type<{ "game_id": string }>(),
+      query: c.type<WithDefaults<NonNullable<Operations['internalGetRuntimeLogs']['parameters']['query']>, 'tail' | 'follow'>>(),
+      headers: c.type<{ 'x-galaxy-caller'?: Schemas['GalaxyCaller'] }>(),
+      responses: {
+        200: c.otherResponse({ contentType: 'application/x-ndjson', body: c.type<NdjsonStream>() }),
+        400: c.type<Schemas['ErrorEnvelope']>(),
+        401: c.type<Schemas['ErrorEnvelope']>(),
+        404: c.type<Schemas['ErrorEnvelope']>(),
+        409: c.type<Schemas['ErrorEnvelope']>(),
+        500: c.type<Schemas['ErrorEnvelope']>(),
+        503: c.type<Schemas['ErrorEnvelope']>(),
+      },
+      metadata: {
+        operationId: 'internalGetRuntimeLogs',
+        callerHeader: 'optional',
+        bearerAuth: true,
+        errorCodes: { 400: ['invalid_request'], 401: ['unauthorized'], 404: ['not_found'], 409: ['conflict'], 500: ['internal_error'], 503: ['service_unavailable', 'docker_unavailable'] },
+      } as const,
+    },
+    internalGetRuntimeStats: {
+      method: 'GET',
+      path: '/api/v1/internal/runtimes/:game_id/stats',
+      summary: "One usage sample of the running engine (CPU, memory, pids, network)",
+      pathParams: c.type<{ "game_id": string }>(),
+      headers: c.type<{ 'x-galaxy-caller'?: Schemas['GalaxyCaller'] }>(),
+      responses: {
+        200: c.type<Schemas['RuntimeStats']>(),
+        400: c.type<Schemas['ErrorEnvelope']>(),
+        401: c.type<Schemas['ErrorEnvelope']>(),
+        404: c.type<Schemas['ErrorEnvelope']>(),
+        409: c.type<Schemas['ErrorEnvelope']>(),
+        500: c.type<Schemas['ErrorEnvelope']>(),
+        503: c.type<Schemas['ErrorEnvelope']>(),
+      },
+      metadata: {
+        operationId: 'internalGetRuntimeStats',
+        callerHeader: 'optional',
+        bearerAuth: true,
+        errorCodes: { 400: ['invalid_request'], 401: ['unauthorized'], 404: ['not_found'], 409: ['conflict'], 500: ['internal_error'], 503: ['service_unavailable', 'docker_unavailable'] },
+      } as const,
+    },
+    internalUpdateRuntimeLimits: {
+      method: 'POST',
+      path: '/api/v1/internal/runtimes/:game_id/limits',
+      summary: "Change the engine's CPU, memory or pids limit in place (no restart)",
+      pathParams: c.type<{ "game_id": string }>(),
+      headers: c.type<{ 'x-galaxy-caller': Schemas['GalaxyCaller'] }>(),
+      body: c.type<Schemas['UpdateRuntimeLimitsRequest']>(),
+      responses: {
+        200: c.type<Schemas['MutationResponse']>(),
+        400: c.type<Schemas['ErrorEnvelope']>(),
+        401: c.type<Schemas['ErrorEnvelope']>(),
+        404: c.type<Schemas['ErrorEnvelope']>(),
+        409: c.type<Schemas['ErrorEnvelope']>(),
+        500: c.type<Schemas['ErrorEnvelope']>(),
+        503: c.type<Schemas['ErrorEnvelope']>(),
+      },
+      metadata: {
+        operationId: 'internalUpdateRuntimeLimits',
+        callerHeader: 'required',
+        bearerAuth: true,
+        errorCodes: { 400: ['invalid_request'], 401: ['unauthorized'], 404: ['not_found'], 409: ['conflict'], 500: ['internal_error'], 503: ['service_unavailable', 'docker_unavailable'] },
+      } as const,
+    },
     internalGetDiagnostics: {
       method: 'GET',
       path: '/api/v1/internal/diagnostics',
@@ -230,7 +300,7 @@ export const rtmInternalContract = c.router(
       summary: "Follow runtime:health_events and runtime:job_results as NDJSON, live or from an entry id",
       query: c.type<NonNullable<Operations['internalTailEvents']['parameters']['query']>>(),
       responses: {
-        200: c.type<Schemas['RuntimeEventLine']>(),
+        200: c.otherResponse({ contentType: 'application/x-ndjson', body: c.type<NdjsonStream>() }),
         400: c.type<Schemas['ErrorEnvelope']>(),
         401: c.type<Schemas['ErrorEnvelope']>(),
         500: c.type<Schemas['ErrorEnvelope']>(),
@@ -287,6 +357,9 @@ export const RTM_OPERATION_IDS = [
   'internalRestartRuntime',
   'internalPatchRuntime',
   'internalCleanupRuntimeContainer',
+  'internalGetRuntimeLogs',
+  'internalGetRuntimeStats',
+  'internalUpdateRuntimeLimits',
   'internalGetDiagnostics',
   'internalTailEvents',
   'internalHealthz',

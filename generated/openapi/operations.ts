@@ -48,6 +48,21 @@ export interface RtmOperationAnswers {
     data: { status: 200; body: Schemas['MutationResponse'] };
     errors: { status: 400; code: 'invalid_request' } | { status: 401; code: 'unauthorized' } | { status: 404; code: 'not_found' } | { status: 409; code: 'conflict' } | { status: 500; code: 'internal_error' } | { status: 503; code: 'service_unavailable' | 'docker_unavailable' };
   };
+  /** GET /api/v1/internal/runtimes/{game_id}/logs — The engine's output (stdout and stderr) as NDJSON, optionally followed */
+  internalGetRuntimeLogs: {
+    data: { status: 200; body: Schemas['LogLine']; ndjson: true };
+    errors: { status: 400; code: 'invalid_request' } | { status: 401; code: 'unauthorized' } | { status: 404; code: 'not_found' } | { status: 409; code: 'conflict' } | { status: 500; code: 'internal_error' } | { status: 503; code: 'service_unavailable' | 'docker_unavailable' };
+  };
+  /** GET /api/v1/internal/runtimes/{game_id}/stats — One usage sample of the running engine (CPU, memory, pids, network) */
+  internalGetRuntimeStats: {
+    data: { status: 200; body: Schemas['RuntimeStats'] };
+    errors: { status: 400; code: 'invalid_request' } | { status: 401; code: 'unauthorized' } | { status: 404; code: 'not_found' } | { status: 409; code: 'conflict' } | { status: 500; code: 'internal_error' } | { status: 503; code: 'service_unavailable' | 'docker_unavailable' };
+  };
+  /** POST /api/v1/internal/runtimes/{game_id}/limits — Change the engine's CPU, memory or pids limit in place (no restart) */
+  internalUpdateRuntimeLimits: {
+    data: { status: 200; body: Schemas['MutationResponse'] };
+    errors: { status: 400; code: 'invalid_request' } | { status: 401; code: 'unauthorized' } | { status: 404; code: 'not_found' } | { status: 409; code: 'conflict' } | { status: 500; code: 'internal_error' } | { status: 503; code: 'service_unavailable' | 'docker_unavailable' };
+  };
   /** GET /api/v1/internal/diagnostics — Versions of RTM and its dependencies, and runtime counts by status (for operators; never a secret) */
   internalGetDiagnostics: {
     data: { status: 200; body: Schemas['Diagnostics'] };
@@ -55,7 +70,7 @@ export interface RtmOperationAnswers {
   };
   /** GET /api/v1/internal/events — Follow runtime:health_events and runtime:job_results as NDJSON, live or from an entry id */
   internalTailEvents: {
-    data: { status: 200; body: Schemas['RuntimeEventLine'] };
+    data: { status: 200; body: Schemas['RuntimeEventLine']; ndjson: true };
     errors: { status: 400; code: 'invalid_request' } | { status: 401; code: 'unauthorized' } | { status: 500; code: 'internal_error' } | { status: 503; code: 'service_unavailable' | 'docker_unavailable' };
   };
   /** GET /healthz — Liveness */
@@ -89,6 +104,9 @@ export const RTM_OPERATIONS: { readonly [K in RtmOperationName]: RtmOperationTab
   internalRestartRuntime: { method: 'POST', path: '/api/v1/internal/runtimes/{game_id}/restart', data: [200], errors: { 400: ['invalid_request'], 401: ['unauthorized'], 403: ['image_ref_not_allowed'], 404: ['not_found'], 409: ['conflict'], 422: ['start_config_invalid'], 500: ['internal_error'], 502: ['image_pull_failed', 'container_start_failed'], 503: ['service_unavailable', 'docker_unavailable'] } },
   internalPatchRuntime: { method: 'POST', path: '/api/v1/internal/runtimes/{game_id}/patch', data: [200], errors: { 400: ['invalid_request'], 401: ['unauthorized'], 403: ['image_ref_not_allowed'], 404: ['not_found'], 409: ['conflict'], 422: ['image_ref_not_semver', 'semver_patch_only', 'start_config_invalid'], 500: ['internal_error'], 502: ['image_pull_failed', 'container_start_failed'], 503: ['service_unavailable', 'docker_unavailable'] } },
   internalCleanupRuntimeContainer: { method: 'DELETE', path: '/api/v1/internal/runtimes/{game_id}/container', data: [200], errors: { 400: ['invalid_request'], 401: ['unauthorized'], 404: ['not_found'], 409: ['conflict'], 500: ['internal_error'], 503: ['service_unavailable', 'docker_unavailable'] } },
+  internalGetRuntimeLogs: { method: 'GET', path: '/api/v1/internal/runtimes/{game_id}/logs', data: [200], errors: { 400: ['invalid_request'], 401: ['unauthorized'], 404: ['not_found'], 409: ['conflict'], 500: ['internal_error'], 503: ['service_unavailable', 'docker_unavailable'] } },
+  internalGetRuntimeStats: { method: 'GET', path: '/api/v1/internal/runtimes/{game_id}/stats', data: [200], errors: { 400: ['invalid_request'], 401: ['unauthorized'], 404: ['not_found'], 409: ['conflict'], 500: ['internal_error'], 503: ['service_unavailable', 'docker_unavailable'] } },
+  internalUpdateRuntimeLimits: { method: 'POST', path: '/api/v1/internal/runtimes/{game_id}/limits', data: [200], errors: { 400: ['invalid_request'], 401: ['unauthorized'], 404: ['not_found'], 409: ['conflict'], 500: ['internal_error'], 503: ['service_unavailable', 'docker_unavailable'] } },
   internalGetDiagnostics: { method: 'GET', path: '/api/v1/internal/diagnostics', data: [200], errors: { 401: ['unauthorized'], 500: ['internal_error'], 503: ['service_unavailable', 'docker_unavailable'] } },
   internalTailEvents: { method: 'GET', path: '/api/v1/internal/events', data: [200], errors: { 400: ['invalid_request'], 401: ['unauthorized'], 500: ['internal_error'], 503: ['service_unavailable', 'docker_unavailable'] } },
   internalHealthz: { method: 'GET', path: '/healthz', data: [200], errors: {} },

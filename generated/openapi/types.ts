@@ -178,6 +178,87 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/internal/runtimes/{game_id}/logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Game id; it becomes a container name and a DNS label. */
+                game_id: components["parameters"]["GameIdPath"];
+            };
+            cookie?: never;
+        };
+        /**
+         * The engine's output (stdout and stderr) as NDJSON, optionally followed
+         * @description Answers `application/x-ndjson`: one `LogLine` JSON object per line, oldest first,
+         *     from the game's current container (`running` or `stopped`; the container is kept
+         *     until cleanup). `follow=true` keeps the answer open and streams new lines until the
+         *     caller disconnects, the container stops, or RTM shuts down; RTM reads the engine's
+         *     output only as fast as the caller reads the answer. No record, or `removed` →
+         *     `not_found`; a log driver Docker cannot read back → `conflict` naming the driver.
+         */
+        get: operations["internalGetRuntimeLogs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/internal/runtimes/{game_id}/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Game id; it becomes a container name and a DNS label. */
+                game_id: components["parameters"]["GameIdPath"];
+            };
+            cookie?: never;
+        };
+        /**
+         * One usage sample of the running engine (CPU, memory, pids, network)
+         * @description One one-shot sample from Docker (no stats stream is kept open). Only `running`
+         *     runtimes; otherwise `conflict`. No record → `not_found`.
+         */
+        get: operations["internalGetRuntimeStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/internal/runtimes/{game_id}/limits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Game id; it becomes a container name and a DNS label. */
+                game_id: components["parameters"]["GameIdPath"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change the engine's CPU, memory or pids limit in place (no restart)
+         * @description For `running` and `stopped` runtimes, under the game's lease (`op_kind=update_limits`,
+         *     one operation_log row). The values are checked against the same ceilings as image
+         *     labels (`RTMANAGER_MAX_*`): above one, or unparsable → `invalid_request` naming the
+         *     field, nothing changed. Docker refusing the update (e.g. memory below what the engine
+         *     uses) → `conflict`, the record unchanged. `removed` or no record → `not_found`. The
+         *     override is stored with the record and kept by restart and patch; a start with
+         *     another image starts from that image's labels again.
+         */
+        post: operations["internalUpdateRuntimeLimits"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/internal/diagnostics": {
         parameters: {
             query?: never;
@@ -278,7 +359,7 @@ export interface components {
         /** @enum {string} */
         HealthEventType: "container_started" | "container_exited" | "container_oom" | "container_disappeared" | "probe_failed" | "probe_recovered" | "inspect_unhealthy";
         /** @enum {string} */
-        OpKind: "start" | "stop" | "restart" | "patch" | "cleanup_container" | "reconcile_adopt" | "reconcile_dispose" | "reconcile_mark_stopped";
+        OpKind: "start" | "stop" | "restart" | "patch" | "cleanup_container" | "reconcile_adopt" | "reconcile_dispose" | "reconcile_mark_stopped" | "update_limits";
         /** @enum {string} */
         OpSource: "lobby_stream" | "gm_rest" | "admin_rest" | "auto_ttl" | "auto_reconcile";
         /** @enum {string} */
@@ -338,6 +419,71 @@ export interface components {
             last_op_at: string;
             /** @description Latest health snapshot, or null when none was recorded. */
             health: components["schemas"]["HealthSnapshot"] | null;
+            /**
+             * @description The limits the current container runs with, each with its source; null for a
+             *     record written before RTM 1.2 (or adopted) until its next start or limits update.
+             */
+            limits: components["schemas"]["RuntimeLimits"] | null;
+        };
+        /**
+         * @description `image_label` (com.galaxy.* label), `default` (RTMANAGER_DEFAULT_*) or `override` (a limits update).
+         * @enum {string}
+         */
+        LimitSource: "image_label" | "default" | "override";
+        RuntimeLimits: {
+            /** @description CPUs (Docker NanoCpus / 1e9). */
+            cpus: number;
+            memory_bytes: number;
+            pids_limit: number;
+            source: {
+                cpus: components["schemas"]["LimitSource"];
+                memory_bytes: components["schemas"]["LimitSource"];
+                pids_limit: components["schemas"]["LimitSource"];
+            };
+        };
+        /** @description At least one of the three; each is checked against its RTMANAGER_MAX_* ceiling. */
+        UpdateRuntimeLimitsRequest: {
+            /** @description CPUs, from 0.01 (Docker's floor). */
+            cpus?: number;
+            /** @description A Docker size, e.g. "768m" (at least 6m). */
+            memory?: string;
+            pids_limit?: number;
+        };
+        /** @description One line of the engine's output (one NDJSON line of internalGetRuntimeLogs). */
+        LogLine: {
+            /**
+             * Format: date-time
+             * @description When Docker received the line; RFC 3339 UTC with fraction.
+             */
+            ts: string;
+            /** @enum {string} */
+            stream: "stdout" | "stderr";
+            /** @description The line without its newline; bytes that are not UTF-8 become U+FFFD. */
+            line: string;
+        };
+        RuntimeStats: {
+            game_id: components["schemas"]["GameId"];
+            container_id: string;
+            /**
+             * Format: date-time
+             * @description When Docker read the sample.
+             */
+            observed_at: string;
+            /** @description 100 = one CPU fully used (as `docker stats`); 0 when Docker has no previous reading. */
+            cpu_percent: number;
+            /** @description Memory in use as `docker stats` shows it (usage minus inactive file cache, cgroup v1 and v2). */
+            memory_bytes: number;
+            memory_limit_bytes: number | null;
+            pids: number;
+            pids_limit: number | null;
+            network_rx_bytes: number;
+            network_tx_bytes: number;
+            restart_count: number;
+            /**
+             * Format: date-time
+             * @description When the container started (its uptime is observed_at − started_at).
+             */
+            started_at: string | null;
         };
         RuntimeList: {
             items: components["schemas"]["Runtime"][];
@@ -604,6 +750,12 @@ export interface components {
         CursorQuery: string;
         /** @description Maximum number of entries, newest first. */
         OperationsLimitQuery: number;
+        /** @description The last N lines. */
+        LogTailQuery: number;
+        /** @description Only lines from this time on; RFC 3339, or Unix seconds (fraction allowed). */
+        LogSinceQuery: string;
+        /** @description Keep the answer open and stream new lines. */
+        LogFollowQuery: boolean;
         /** @description Start after this Redis entry id in each stream (`0` = from the beginning); absent = only new entries. */
         EventsFromQuery: string;
         /** @description Only entries of this game. */
@@ -863,6 +1015,108 @@ export interface operations {
             cookie?: never;
         };
         requestBody?: never;
+        responses: {
+            200: components["responses"]["Mutation"];
+            400: components["responses"]["InvalidRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    internalGetRuntimeLogs: {
+        parameters: {
+            query?: {
+                /** @description The last N lines. */
+                tail?: components["parameters"]["LogTailQuery"];
+                /** @description Only lines from this time on; RFC 3339, or Unix seconds (fraction allowed). */
+                since?: components["parameters"]["LogSinceQuery"];
+                /** @description Keep the answer open and stream new lines. */
+                follow?: components["parameters"]["LogFollowQuery"];
+            };
+            header?: {
+                /** @description Calling service; optional on reads. */
+                "X-Galaxy-Caller"?: components["parameters"]["CallerHeaderOptional"];
+            };
+            path: {
+                /** @description Game id; it becomes a container name and a DNS label. */
+                game_id: components["parameters"]["GameIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description NDJSON, one `LogLine` per line. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": components["schemas"]["LogLine"];
+                };
+            };
+            400: components["responses"]["InvalidRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    internalGetRuntimeStats: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Calling service; optional on reads. */
+                "X-Galaxy-Caller"?: components["parameters"]["CallerHeaderOptional"];
+            };
+            path: {
+                /** @description Game id; it becomes a container name and a DNS label. */
+                game_id: components["parameters"]["GameIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The sample. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RuntimeStats"];
+                };
+            };
+            400: components["responses"]["InvalidRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    internalUpdateRuntimeLimits: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description Calling service; becomes the operation's op_source (`game_master` → `gm_rest`,
+                 *     `admin_service` → `admin_rest`). Missing or unknown → 400 `invalid_request`.
+                 */
+                "X-Galaxy-Caller": components["parameters"]["CallerHeader"];
+            };
+            path: {
+                /** @description Game id; it becomes a container name and a DNS label. */
+                game_id: components["parameters"]["GameIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateRuntimeLimitsRequest"];
+            };
+        };
         responses: {
             200: components["responses"]["Mutation"];
             400: components["responses"]["InvalidRequest"];

@@ -8,6 +8,7 @@ import * as restBodiesValidators from './rest-bodies.js';
 import * as restResponsesValidators from './rest-responses.js';
 import * as restQueryListRuntimesValidators from './rest-query-list-runtimes.js';
 import * as restQueryListRuntimeOperationsValidators from './rest-query-list-runtime-operations.js';
+import * as restQueryGetRuntimeLogsValidators from './rest-query-get-runtime-logs.js';
 import * as restQueryTailEventsValidators from './rest-query-tail-events.js';
 import * as runtimeJobsValidators from './runtime-jobs.js';
 import * as runtimeHealthValidators from './runtime-health.js';
@@ -24,6 +25,7 @@ export const validateStartRuntimeRequest = restBodiesValidators.validateStartRun
 export const validateStopRuntimeRequest = restBodiesValidators.validateStopRuntimeRequest as unknown as Validator<components['schemas']['StopRuntimeRequest']>;
 export const validateRestartRuntimeRequest = restBodiesValidators.validateRestartRuntimeRequest as unknown as Validator<components['schemas']['RestartRuntimeRequest']>;
 export const validatePatchRuntimeRequest = restBodiesValidators.validatePatchRuntimeRequest as unknown as Validator<components['schemas']['PatchRuntimeRequest']>;
+export const validateUpdateRuntimeLimitsRequest = restBodiesValidators.validateUpdateRuntimeLimitsRequest as unknown as Validator<components['schemas']['UpdateRuntimeLimitsRequest']>;
 
 // rest-responses.ts (api/internal-openapi.yaml)
 export const validateRuntime = restResponsesValidators.validateRuntime as unknown as Validator<components['schemas']['Runtime']>;
@@ -34,6 +36,8 @@ export const validateErrorEnvelope = restResponsesValidators.validateErrorEnvelo
 export const validateHealthzResponse = restResponsesValidators.validateHealthzResponse as unknown as Validator<components['schemas']['HealthzResponse']>;
 export const validateReadyzResponse = restResponsesValidators.validateReadyzResponse as unknown as Validator<components['schemas']['ReadyzResponse']>;
 export const validateDiagnostics = restResponsesValidators.validateDiagnostics as unknown as Validator<components['schemas']['Diagnostics']>;
+export const validateRuntimeStats = restResponsesValidators.validateRuntimeStats as unknown as Validator<components['schemas']['RuntimeStats']>;
+export const validateLogLine = restResponsesValidators.validateLogLine as unknown as Validator<components['schemas']['LogLine']>;
 export const validateRuntimeEventLine = restResponsesValidators.validateRuntimeEventLine as unknown as Validator<components['schemas']['RuntimeEventLine']>;
 
 // rest-query-list-runtimes.ts (api/internal-openapi.yaml; coerces strings and applies defaults in place)
@@ -41,6 +45,9 @@ export const validateListRuntimesQuery = restQueryListRuntimesValidators.validat
 
 // rest-query-list-runtime-operations.ts (api/internal-openapi.yaml; coerces strings and applies defaults in place)
 export const validateListRuntimeOperationsQuery = restQueryListRuntimeOperationsValidators.validateListRuntimeOperationsQuery as unknown as Validator<NonNullable<operations['internalListRuntimeOperations']['parameters']['query']> & { limit: number }>;
+
+// rest-query-get-runtime-logs.ts (api/internal-openapi.yaml; coerces strings and applies defaults in place)
+export const validateGetRuntimeLogsQuery = restQueryGetRuntimeLogsValidators.validateGetRuntimeLogsQuery as unknown as Validator<NonNullable<operations['internalGetRuntimeLogs']['parameters']['query']> & { tail: number; follow: string }>;
 
 // rest-query-tail-events.ts (api/internal-openapi.yaml; coerces strings and applies defaults in place)
 export const validateTailEventsQuery = restQueryTailEventsValidators.validateTailEventsQuery as unknown as Validator<NonNullable<operations['internalTailEvents']['parameters']['query']>>;

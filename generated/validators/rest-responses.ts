@@ -4,7 +4,7 @@ import * as __rtmRequire0 from "ajv/dist/runtime/ucs2length.js";
 import * as __rtmRequire1 from "ajv-formats/dist/formats.js";
 const __rtmCjs = (ns) => (ns.default !== null && typeof ns.default === 'object' && '__esModule' in ns.default ? ns.default : ns);
 export const validateRuntime = validate10;
-const schema11 = {"$id":"rtm:rest-responses/validateRuntime","type":"object","additionalProperties":false,"required":["game_id","status","current_container_id","current_image_ref","engine_endpoint","state_path","created_at","started_at","stopped_at","removed_at","last_op_at","health"],"properties":{"game_id":{"$ref":"#/definitions/GameId"},"status":{"$ref":"#/definitions/RuntimeStatus"},"current_container_id":{"type":["string","null"]},"current_image_ref":{"type":["string","null"]},"engine_endpoint":{"description":"http://galaxy-game-{game_id}:{engine port}","type":["string","null"]},"state_path":{"description":"Host folder of the game's state (bind-mounted at /var/lib/galaxy-game).","type":"string"},"created_at":{"type":"string","format":"date-time"},"started_at":{"type":["string","null"],"format":"date-time"},"stopped_at":{"type":["string","null"],"format":"date-time"},"removed_at":{"type":["string","null"],"format":"date-time"},"last_op_at":{"type":"string","format":"date-time"},"health":{"description":"Latest health snapshot, or null when none was recorded.","oneOf":[{"$ref":"#/definitions/HealthSnapshot"},{"type":"null"}]}},"definitions":{"GameId":{"type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,49}[a-z0-9])?$","minLength":1,"maxLength":51},"HealthEventType":{"type":"string","enum":["container_started","container_exited","container_oom","container_disappeared","probe_failed","probe_recovered","inspect_unhealthy"]},"HealthSnapshot":{"description":"Latest health observation of the game (row of health_snapshots).","type":"object","additionalProperties":false,"required":["container_id","event_type","details","observed_at"],"properties":{"container_id":{"type":"string"},"event_type":{"$ref":"#/definitions/HealthEventType"},"details":{"description":"Decoded event details; schema per event_type in api/runtime-health-asyncapi.yaml.","type":"object","additionalProperties":true},"observed_at":{"type":"string","format":"date-time"}}},"RuntimeStatus":{"type":"string","enum":["running","stopped","removed"]}}};
+const schema11 = {"$id":"rtm:rest-responses/validateRuntime","type":"object","additionalProperties":false,"required":["game_id","status","current_container_id","current_image_ref","engine_endpoint","state_path","created_at","started_at","stopped_at","removed_at","last_op_at","health","limits"],"properties":{"game_id":{"$ref":"#/definitions/GameId"},"status":{"$ref":"#/definitions/RuntimeStatus"},"current_container_id":{"type":["string","null"]},"current_image_ref":{"type":["string","null"]},"engine_endpoint":{"description":"http://galaxy-game-{game_id}:{engine port}","type":["string","null"]},"state_path":{"description":"Host folder of the game's state (bind-mounted at /var/lib/galaxy-game).","type":"string"},"created_at":{"type":"string","format":"date-time"},"started_at":{"type":["string","null"],"format":"date-time"},"stopped_at":{"type":["string","null"],"format":"date-time"},"removed_at":{"type":["string","null"],"format":"date-time"},"last_op_at":{"type":"string","format":"date-time"},"health":{"description":"Latest health snapshot, or null when none was recorded.","oneOf":[{"$ref":"#/definitions/HealthSnapshot"},{"type":"null"}]},"limits":{"description":"The limits the current container runs with, each with its source; null for a\nrecord written before RTM 1.2 (or adopted) until its next start or limits update.\n","oneOf":[{"$ref":"#/definitions/RuntimeLimits"},{"type":"null"}]}},"definitions":{"GameId":{"type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,49}[a-z0-9])?$","minLength":1,"maxLength":51},"HealthEventType":{"type":"string","enum":["container_started","container_exited","container_oom","container_disappeared","probe_failed","probe_recovered","inspect_unhealthy"]},"HealthSnapshot":{"description":"Latest health observation of the game (row of health_snapshots).","type":"object","additionalProperties":false,"required":["container_id","event_type","details","observed_at"],"properties":{"container_id":{"type":"string"},"event_type":{"$ref":"#/definitions/HealthEventType"},"details":{"description":"Decoded event details; schema per event_type in api/runtime-health-asyncapi.yaml.","type":"object","additionalProperties":true},"observed_at":{"type":"string","format":"date-time"}}},"LimitSource":{"description":"`image_label` (com.galaxy.* label), `default` (RTMANAGER_DEFAULT_*) or `override` (a limits update).","type":"string","enum":["image_label","default","override"]},"RuntimeLimits":{"type":"object","additionalProperties":false,"required":["cpus","memory_bytes","pids_limit","source"],"properties":{"cpus":{"description":"CPUs (Docker NanoCpus / 1e9).","type":"number"},"memory_bytes":{"type":"integer"},"pids_limit":{"type":"integer"},"source":{"type":"object","additionalProperties":false,"required":["cpus","memory_bytes","pids_limit"],"properties":{"cpus":{"$ref":"#/definitions/LimitSource"},"memory_bytes":{"$ref":"#/definitions/LimitSource"},"pids_limit":{"$ref":"#/definitions/LimitSource"}}}}},"RuntimeStatus":{"type":"string","enum":["running","stopped","removed"]}}};
 const schema12 = {"type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,49}[a-z0-9])?$","minLength":1,"maxLength":51};
 const schema13 = {"type":"string","enum":["running","stopped","removed"]};
 const func2 = Object.prototype.hasOwnProperty;
@@ -160,6 +160,245 @@ validate11.errors = vErrors;
 return errors === 0;
 }
 
+const schema16 = {"type":"object","additionalProperties":false,"required":["cpus","memory_bytes","pids_limit","source"],"properties":{"cpus":{"description":"CPUs (Docker NanoCpus / 1e9).","type":"number"},"memory_bytes":{"type":"integer"},"pids_limit":{"type":"integer"},"source":{"type":"object","additionalProperties":false,"required":["cpus","memory_bytes","pids_limit"],"properties":{"cpus":{"$ref":"#/definitions/LimitSource"},"memory_bytes":{"$ref":"#/definitions/LimitSource"},"pids_limit":{"$ref":"#/definitions/LimitSource"}}}}};
+const schema17 = {"description":"`image_label` (com.galaxy.* label), `default` (RTMANAGER_DEFAULT_*) or `override` (a limits update).","type":"string","enum":["image_label","default","override"]};
+
+function validate13(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.cpus === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "cpus"},message:"must have required property '"+"cpus"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.memory_bytes === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "memory_bytes"},message:"must have required property '"+"memory_bytes"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.pids_limit === undefined){
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "pids_limit"},message:"must have required property '"+"pids_limit"+"'"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(data.source === undefined){
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+for(const key0 in data){
+if(!((((key0 === "cpus") || (key0 === "memory_bytes")) || (key0 === "pids_limit")) || (key0 === "source"))){
+const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.cpus !== undefined){
+let data0 = data.cpus;
+if(!((typeof data0 == "number") && (isFinite(data0)))){
+const err5 = {instancePath:instancePath+"/cpus",schemaPath:"#/properties/cpus/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.memory_bytes !== undefined){
+let data1 = data.memory_bytes;
+if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
+const err6 = {instancePath:instancePath+"/memory_bytes",schemaPath:"#/properties/memory_bytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.pids_limit !== undefined){
+let data2 = data.pids_limit;
+if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
+const err7 = {instancePath:instancePath+"/pids_limit",schemaPath:"#/properties/pids_limit/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data.source !== undefined){
+let data3 = data.source;
+if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
+if(data3.cpus === undefined){
+const err8 = {instancePath:instancePath+"/source",schemaPath:"#/properties/source/required",keyword:"required",params:{missingProperty: "cpus"},message:"must have required property '"+"cpus"+"'"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+if(data3.memory_bytes === undefined){
+const err9 = {instancePath:instancePath+"/source",schemaPath:"#/properties/source/required",keyword:"required",params:{missingProperty: "memory_bytes"},message:"must have required property '"+"memory_bytes"+"'"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+if(data3.pids_limit === undefined){
+const err10 = {instancePath:instancePath+"/source",schemaPath:"#/properties/source/required",keyword:"required",params:{missingProperty: "pids_limit"},message:"must have required property '"+"pids_limit"+"'"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+for(const key1 in data3){
+if(!(((key1 === "cpus") || (key1 === "memory_bytes")) || (key1 === "pids_limit"))){
+const err11 = {instancePath:instancePath+"/source",schemaPath:"#/properties/source/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data3.cpus !== undefined){
+let data4 = data3.cpus;
+if(typeof data4 !== "string"){
+const err12 = {instancePath:instancePath+"/source/cpus",schemaPath:"#/definitions/LimitSource/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+if(!(((data4 === "image_label") || (data4 === "default")) || (data4 === "override"))){
+const err13 = {instancePath:instancePath+"/source/cpus",schemaPath:"#/definitions/LimitSource/enum",keyword:"enum",params:{allowedValues: schema17.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+if(data3.memory_bytes !== undefined){
+let data5 = data3.memory_bytes;
+if(typeof data5 !== "string"){
+const err14 = {instancePath:instancePath+"/source/memory_bytes",schemaPath:"#/definitions/LimitSource/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+if(!(((data5 === "image_label") || (data5 === "default")) || (data5 === "override"))){
+const err15 = {instancePath:instancePath+"/source/memory_bytes",schemaPath:"#/definitions/LimitSource/enum",keyword:"enum",params:{allowedValues: schema17.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+if(data3.pids_limit !== undefined){
+let data6 = data3.pids_limit;
+if(typeof data6 !== "string"){
+const err16 = {instancePath:instancePath+"/source/pids_limit",schemaPath:"#/definitions/LimitSource/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+if(!(((data6 === "image_label") || (data6 === "default")) || (data6 === "override"))){
+const err17 = {instancePath:instancePath+"/source/pids_limit",schemaPath:"#/definitions/LimitSource/enum",keyword:"enum",params:{allowedValues: schema17.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+}
+else {
+const err18 = {instancePath:instancePath+"/source",schemaPath:"#/properties/source/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+}
+else {
+const err19 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+validate13.errors = vErrors;
+return errors === 0;
+}
+
 
 function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="rtm:rest-responses/validateRuntime" */;
@@ -286,9 +525,8 @@ vErrors.push(err11);
 }
 errors++;
 }
-for(const key0 in data){
-if(!(func2.call(schema11.properties, key0))){
-const err12 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(data.limits === undefined){
+const err12 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "limits"},message:"must have required property '"+"limits"+"'"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -297,12 +535,9 @@ vErrors.push(err12);
 }
 errors++;
 }
-}
-if(data.game_id !== undefined){
-let data0 = data.game_id;
-if(typeof data0 === "string"){
-if(func3(data0) > 51){
-const err13 = {instancePath:instancePath+"/game_id",schemaPath:"#/definitions/GameId/maxLength",keyword:"maxLength",params:{limit: 51},message:"must NOT have more than 51 characters"};
+for(const key0 in data){
+if(!(func2.call(schema11.properties, key0))){
+const err13 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -311,8 +546,12 @@ vErrors.push(err13);
 }
 errors++;
 }
-if(func3(data0) < 1){
-const err14 = {instancePath:instancePath+"/game_id",schemaPath:"#/definitions/GameId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+if(data.game_id !== undefined){
+let data0 = data.game_id;
+if(typeof data0 === "string"){
+if(func3(data0) > 51){
+const err14 = {instancePath:instancePath+"/game_id",schemaPath:"#/definitions/GameId/maxLength",keyword:"maxLength",params:{limit: 51},message:"must NOT have more than 51 characters"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -321,8 +560,8 @@ vErrors.push(err14);
 }
 errors++;
 }
-if(!pattern0.test(data0)){
-const err15 = {instancePath:instancePath+"/game_id",schemaPath:"#/definitions/GameId/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]{0,49}[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]{0,49}[a-z0-9])?$"+"\""};
+if(func3(data0) < 1){
+const err15 = {instancePath:instancePath+"/game_id",schemaPath:"#/definitions/GameId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -331,9 +570,8 @@ vErrors.push(err15);
 }
 errors++;
 }
-}
-else {
-const err16 = {instancePath:instancePath+"/game_id",schemaPath:"#/definitions/GameId/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!pattern0.test(data0)){
+const err16 = {instancePath:instancePath+"/game_id",schemaPath:"#/definitions/GameId/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]{0,49}[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]{0,49}[a-z0-9])?$"+"\""};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -343,10 +581,8 @@ vErrors.push(err16);
 errors++;
 }
 }
-if(data.status !== undefined){
-let data1 = data.status;
-if(typeof data1 !== "string"){
-const err17 = {instancePath:instancePath+"/status",schemaPath:"#/definitions/RuntimeStatus/type",keyword:"type",params:{type: "string"},message:"must be string"};
+else {
+const err17 = {instancePath:instancePath+"/game_id",schemaPath:"#/definitions/GameId/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -355,8 +591,11 @@ vErrors.push(err17);
 }
 errors++;
 }
-if(!(((data1 === "running") || (data1 === "stopped")) || (data1 === "removed"))){
-const err18 = {instancePath:instancePath+"/status",schemaPath:"#/definitions/RuntimeStatus/enum",keyword:"enum",params:{allowedValues: schema13.enum},message:"must be equal to one of the allowed values"};
+}
+if(data.status !== undefined){
+let data1 = data.status;
+if(typeof data1 !== "string"){
+const err18 = {instancePath:instancePath+"/status",schemaPath:"#/definitions/RuntimeStatus/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -365,11 +604,8 @@ vErrors.push(err18);
 }
 errors++;
 }
-}
-if(data.current_container_id !== undefined){
-let data2 = data.current_container_id;
-if((typeof data2 !== "string") && (data2 !== null)){
-const err19 = {instancePath:instancePath+"/current_container_id",schemaPath:"#/properties/current_container_id/type",keyword:"type",params:{type: schema11.properties.current_container_id.type},message:"must be string,null"};
+if(!(((data1 === "running") || (data1 === "stopped")) || (data1 === "removed"))){
+const err19 = {instancePath:instancePath+"/status",schemaPath:"#/definitions/RuntimeStatus/enum",keyword:"enum",params:{allowedValues: schema13.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -379,10 +615,10 @@ vErrors.push(err19);
 errors++;
 }
 }
-if(data.current_image_ref !== undefined){
-let data3 = data.current_image_ref;
-if((typeof data3 !== "string") && (data3 !== null)){
-const err20 = {instancePath:instancePath+"/current_image_ref",schemaPath:"#/properties/current_image_ref/type",keyword:"type",params:{type: schema11.properties.current_image_ref.type},message:"must be string,null"};
+if(data.current_container_id !== undefined){
+let data2 = data.current_container_id;
+if((typeof data2 !== "string") && (data2 !== null)){
+const err20 = {instancePath:instancePath+"/current_container_id",schemaPath:"#/properties/current_container_id/type",keyword:"type",params:{type: schema11.properties.current_container_id.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -392,10 +628,10 @@ vErrors.push(err20);
 errors++;
 }
 }
-if(data.engine_endpoint !== undefined){
-let data4 = data.engine_endpoint;
-if((typeof data4 !== "string") && (data4 !== null)){
-const err21 = {instancePath:instancePath+"/engine_endpoint",schemaPath:"#/properties/engine_endpoint/type",keyword:"type",params:{type: schema11.properties.engine_endpoint.type},message:"must be string,null"};
+if(data.current_image_ref !== undefined){
+let data3 = data.current_image_ref;
+if((typeof data3 !== "string") && (data3 !== null)){
+const err21 = {instancePath:instancePath+"/current_image_ref",schemaPath:"#/properties/current_image_ref/type",keyword:"type",params:{type: schema11.properties.current_image_ref.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -405,9 +641,10 @@ vErrors.push(err21);
 errors++;
 }
 }
-if(data.state_path !== undefined){
-if(typeof data.state_path !== "string"){
-const err22 = {instancePath:instancePath+"/state_path",schemaPath:"#/properties/state_path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.engine_endpoint !== undefined){
+let data4 = data.engine_endpoint;
+if((typeof data4 !== "string") && (data4 !== null)){
+const err22 = {instancePath:instancePath+"/engine_endpoint",schemaPath:"#/properties/engine_endpoint/type",keyword:"type",params:{type: schema11.properties.engine_endpoint.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -417,11 +654,9 @@ vErrors.push(err22);
 errors++;
 }
 }
-if(data.created_at !== undefined){
-let data6 = data.created_at;
-if(typeof data6 === "string"){
-if(!(formats0.validate(data6))){
-const err23 = {instancePath:instancePath+"/created_at",schemaPath:"#/properties/created_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(data.state_path !== undefined){
+if(typeof data.state_path !== "string"){
+const err23 = {instancePath:instancePath+"/state_path",schemaPath:"#/properties/state_path/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -431,8 +666,11 @@ vErrors.push(err23);
 errors++;
 }
 }
-else {
-const err24 = {instancePath:instancePath+"/created_at",schemaPath:"#/properties/created_at/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.created_at !== undefined){
+let data6 = data.created_at;
+if(typeof data6 === "string"){
+if(!(formats0.validate(data6))){
+const err24 = {instancePath:instancePath+"/created_at",schemaPath:"#/properties/created_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -442,10 +680,8 @@ vErrors.push(err24);
 errors++;
 }
 }
-if(data.started_at !== undefined){
-let data7 = data.started_at;
-if((typeof data7 !== "string") && (data7 !== null)){
-const err25 = {instancePath:instancePath+"/started_at",schemaPath:"#/properties/started_at/type",keyword:"type",params:{type: schema11.properties.started_at.type},message:"must be string,null"};
+else {
+const err25 = {instancePath:instancePath+"/created_at",schemaPath:"#/properties/created_at/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -454,9 +690,11 @@ vErrors.push(err25);
 }
 errors++;
 }
-if(typeof data7 === "string"){
-if(!(formats0.validate(data7))){
-const err26 = {instancePath:instancePath+"/started_at",schemaPath:"#/properties/started_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+}
+if(data.started_at !== undefined){
+let data7 = data.started_at;
+if((typeof data7 !== "string") && (data7 !== null)){
+const err26 = {instancePath:instancePath+"/started_at",schemaPath:"#/properties/started_at/type",keyword:"type",params:{type: schema11.properties.started_at.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -465,12 +703,9 @@ vErrors.push(err26);
 }
 errors++;
 }
-}
-}
-if(data.stopped_at !== undefined){
-let data8 = data.stopped_at;
-if((typeof data8 !== "string") && (data8 !== null)){
-const err27 = {instancePath:instancePath+"/stopped_at",schemaPath:"#/properties/stopped_at/type",keyword:"type",params:{type: schema11.properties.stopped_at.type},message:"must be string,null"};
+if(typeof data7 === "string"){
+if(!(formats0.validate(data7))){
+const err27 = {instancePath:instancePath+"/started_at",schemaPath:"#/properties/started_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -479,9 +714,12 @@ vErrors.push(err27);
 }
 errors++;
 }
-if(typeof data8 === "string"){
-if(!(formats0.validate(data8))){
-const err28 = {instancePath:instancePath+"/stopped_at",schemaPath:"#/properties/stopped_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+}
+}
+if(data.stopped_at !== undefined){
+let data8 = data.stopped_at;
+if((typeof data8 !== "string") && (data8 !== null)){
+const err28 = {instancePath:instancePath+"/stopped_at",schemaPath:"#/properties/stopped_at/type",keyword:"type",params:{type: schema11.properties.stopped_at.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -490,12 +728,9 @@ vErrors.push(err28);
 }
 errors++;
 }
-}
-}
-if(data.removed_at !== undefined){
-let data9 = data.removed_at;
-if((typeof data9 !== "string") && (data9 !== null)){
-const err29 = {instancePath:instancePath+"/removed_at",schemaPath:"#/properties/removed_at/type",keyword:"type",params:{type: schema11.properties.removed_at.type},message:"must be string,null"};
+if(typeof data8 === "string"){
+if(!(formats0.validate(data8))){
+const err29 = {instancePath:instancePath+"/stopped_at",schemaPath:"#/properties/stopped_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -504,9 +739,12 @@ vErrors.push(err29);
 }
 errors++;
 }
-if(typeof data9 === "string"){
-if(!(formats0.validate(data9))){
-const err30 = {instancePath:instancePath+"/removed_at",schemaPath:"#/properties/removed_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+}
+}
+if(data.removed_at !== undefined){
+let data9 = data.removed_at;
+if((typeof data9 !== "string") && (data9 !== null)){
+const err30 = {instancePath:instancePath+"/removed_at",schemaPath:"#/properties/removed_at/type",keyword:"type",params:{type: schema11.properties.removed_at.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -515,13 +753,9 @@ vErrors.push(err30);
 }
 errors++;
 }
-}
-}
-if(data.last_op_at !== undefined){
-let data10 = data.last_op_at;
-if(typeof data10 === "string"){
-if(!(formats0.validate(data10))){
-const err31 = {instancePath:instancePath+"/last_op_at",schemaPath:"#/properties/last_op_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(typeof data9 === "string"){
+if(!(formats0.validate(data9))){
+const err31 = {instancePath:instancePath+"/removed_at",schemaPath:"#/properties/removed_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -531,13 +765,28 @@ vErrors.push(err31);
 errors++;
 }
 }
-else {
-const err32 = {instancePath:instancePath+"/last_op_at",schemaPath:"#/properties/last_op_at/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+if(data.last_op_at !== undefined){
+let data10 = data.last_op_at;
+if(typeof data10 === "string"){
+if(!(formats0.validate(data10))){
+const err32 = {instancePath:instancePath+"/last_op_at",schemaPath:"#/properties/last_op_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err32];
 }
 else {
 vErrors.push(err32);
+}
+errors++;
+}
+}
+else {
+const err33 = {instancePath:instancePath+"/last_op_at",schemaPath:"#/properties/last_op_at/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
 }
 errors++;
 }
@@ -559,12 +808,12 @@ passing0 = 0;
 }
 const _errs29 = errors;
 if(data11 !== null){
-const err33 = {instancePath:instancePath+"/health",schemaPath:"#/properties/health/oneOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+const err34 = {instancePath:instancePath+"/health",schemaPath:"#/properties/health/oneOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
-vErrors = [err33];
+vErrors = [err34];
 }
 else {
-vErrors.push(err33);
+vErrors.push(err34);
 }
 errors++;
 }
@@ -580,12 +829,12 @@ passing0 = 1;
 }
 }
 if(!valid3){
-const err34 = {instancePath:instancePath+"/health",schemaPath:"#/properties/health/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
+const err35 = {instancePath:instancePath+"/health",schemaPath:"#/properties/health/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
-vErrors = [err34];
+vErrors = [err35];
 }
 else {
-vErrors.push(err34);
+vErrors.push(err35);
 }
 errors++;
 }
@@ -601,14 +850,73 @@ vErrors = null;
 }
 }
 }
+if(data.limits !== undefined){
+let data12 = data.limits;
+const _errs32 = errors;
+let valid4 = false;
+let passing1 = null;
+const _errs33 = errors;
+if(!(validate13(data12, {instancePath:instancePath+"/limits",parentData:data,parentDataProperty:"limits",rootData}))){
+vErrors = vErrors === null ? validate13.errors : vErrors.concat(validate13.errors);
+errors = vErrors.length;
 }
-else {
-const err35 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+var _valid1 = _errs33 === errors;
+if(_valid1){
+valid4 = true;
+passing1 = 0;
+}
+const _errs34 = errors;
+if(data12 !== null){
+const err36 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/oneOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
-vErrors = [err35];
+vErrors = [err36];
 }
 else {
-vErrors.push(err35);
+vErrors.push(err36);
+}
+errors++;
+}
+var _valid1 = _errs34 === errors;
+if(_valid1 && valid4){
+valid4 = false;
+passing1 = [passing1, 1];
+}
+else {
+if(_valid1){
+valid4 = true;
+passing1 = 1;
+}
+}
+if(!valid4){
+const err37 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/oneOf",keyword:"oneOf",params:{passingSchemas: passing1},message:"must match exactly one schema in oneOf"};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+else {
+errors = _errs32;
+if(vErrors !== null){
+if(_errs32){
+vErrors.length = _errs32;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err38 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
 }
 errors++;
 }
@@ -616,15 +924,15 @@ validate10.errors = vErrors;
 return errors === 0;
 }
 
-export const validateRuntimeList = validate13;
-const schema16 = {"$id":"rtm:rest-responses/validateRuntimeList","type":"object","additionalProperties":false,"required":["items","next_cursor"],"properties":{"items":{"type":"array","items":{"$ref":"#/definitions/Runtime"}},"next_cursor":{"description":"Pass as `cursor` to get the next page; null on the last page.","type":["string","null"]}},"definitions":{"GameId":{"type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,49}[a-z0-9])?$","minLength":1,"maxLength":51},"HealthEventType":{"type":"string","enum":["container_started","container_exited","container_oom","container_disappeared","probe_failed","probe_recovered","inspect_unhealthy"]},"HealthSnapshot":{"description":"Latest health observation of the game (row of health_snapshots).","type":"object","additionalProperties":false,"required":["container_id","event_type","details","observed_at"],"properties":{"container_id":{"type":"string"},"event_type":{"$ref":"#/definitions/HealthEventType"},"details":{"description":"Decoded event details; schema per event_type in api/runtime-health-asyncapi.yaml.","type":"object","additionalProperties":true},"observed_at":{"type":"string","format":"date-time"}}},"Runtime":{"type":"object","additionalProperties":false,"required":["game_id","status","current_container_id","current_image_ref","engine_endpoint","state_path","created_at","started_at","stopped_at","removed_at","last_op_at","health"],"properties":{"game_id":{"$ref":"#/definitions/GameId"},"status":{"$ref":"#/definitions/RuntimeStatus"},"current_container_id":{"type":["string","null"]},"current_image_ref":{"type":["string","null"]},"engine_endpoint":{"description":"http://galaxy-game-{game_id}:{engine port}","type":["string","null"]},"state_path":{"description":"Host folder of the game's state (bind-mounted at /var/lib/galaxy-game).","type":"string"},"created_at":{"type":"string","format":"date-time"},"started_at":{"type":["string","null"],"format":"date-time"},"stopped_at":{"type":["string","null"],"format":"date-time"},"removed_at":{"type":["string","null"],"format":"date-time"},"last_op_at":{"type":"string","format":"date-time"},"health":{"description":"Latest health snapshot, or null when none was recorded.","oneOf":[{"$ref":"#/definitions/HealthSnapshot"},{"type":"null"}]}}},"RuntimeStatus":{"type":"string","enum":["running","stopped","removed"]}}};
-const schema17 = {"type":"object","additionalProperties":false,"required":["game_id","status","current_container_id","current_image_ref","engine_endpoint","state_path","created_at","started_at","stopped_at","removed_at","last_op_at","health"],"properties":{"game_id":{"$ref":"#/definitions/GameId"},"status":{"$ref":"#/definitions/RuntimeStatus"},"current_container_id":{"type":["string","null"]},"current_image_ref":{"type":["string","null"]},"engine_endpoint":{"description":"http://galaxy-game-{game_id}:{engine port}","type":["string","null"]},"state_path":{"description":"Host folder of the game's state (bind-mounted at /var/lib/galaxy-game).","type":"string"},"created_at":{"type":"string","format":"date-time"},"started_at":{"type":["string","null"],"format":"date-time"},"stopped_at":{"type":["string","null"],"format":"date-time"},"removed_at":{"type":["string","null"],"format":"date-time"},"last_op_at":{"type":"string","format":"date-time"},"health":{"description":"Latest health snapshot, or null when none was recorded.","oneOf":[{"$ref":"#/definitions/HealthSnapshot"},{"type":"null"}]}}};
-const schema18 = {"type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,49}[a-z0-9])?$","minLength":1,"maxLength":51};
-const schema19 = {"type":"string","enum":["running","stopped","removed"]};
-const schema20 = {"description":"Latest health observation of the game (row of health_snapshots).","type":"object","additionalProperties":false,"required":["container_id","event_type","details","observed_at"],"properties":{"container_id":{"type":"string"},"event_type":{"$ref":"#/definitions/HealthEventType"},"details":{"description":"Decoded event details; schema per event_type in api/runtime-health-asyncapi.yaml.","type":"object","additionalProperties":true},"observed_at":{"type":"string","format":"date-time"}}};
-const schema21 = {"type":"string","enum":["container_started","container_exited","container_oom","container_disappeared","probe_failed","probe_recovered","inspect_unhealthy"]};
+export const validateRuntimeList = validate15;
+const schema20 = {"$id":"rtm:rest-responses/validateRuntimeList","type":"object","additionalProperties":false,"required":["items","next_cursor"],"properties":{"items":{"type":"array","items":{"$ref":"#/definitions/Runtime"}},"next_cursor":{"description":"Pass as `cursor` to get the next page; null on the last page.","type":["string","null"]}},"definitions":{"GameId":{"type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,49}[a-z0-9])?$","minLength":1,"maxLength":51},"HealthEventType":{"type":"string","enum":["container_started","container_exited","container_oom","container_disappeared","probe_failed","probe_recovered","inspect_unhealthy"]},"HealthSnapshot":{"description":"Latest health observation of the game (row of health_snapshots).","type":"object","additionalProperties":false,"required":["container_id","event_type","details","observed_at"],"properties":{"container_id":{"type":"string"},"event_type":{"$ref":"#/definitions/HealthEventType"},"details":{"description":"Decoded event details; schema per event_type in api/runtime-health-asyncapi.yaml.","type":"object","additionalProperties":true},"observed_at":{"type":"string","format":"date-time"}}},"LimitSource":{"description":"`image_label` (com.galaxy.* label), `default` (RTMANAGER_DEFAULT_*) or `override` (a limits update).","type":"string","enum":["image_label","default","override"]},"Runtime":{"type":"object","additionalProperties":false,"required":["game_id","status","current_container_id","current_image_ref","engine_endpoint","state_path","created_at","started_at","stopped_at","removed_at","last_op_at","health","limits"],"properties":{"game_id":{"$ref":"#/definitions/GameId"},"status":{"$ref":"#/definitions/RuntimeStatus"},"current_container_id":{"type":["string","null"]},"current_image_ref":{"type":["string","null"]},"engine_endpoint":{"description":"http://galaxy-game-{game_id}:{engine port}","type":["string","null"]},"state_path":{"description":"Host folder of the game's state (bind-mounted at /var/lib/galaxy-game).","type":"string"},"created_at":{"type":"string","format":"date-time"},"started_at":{"type":["string","null"],"format":"date-time"},"stopped_at":{"type":["string","null"],"format":"date-time"},"removed_at":{"type":["string","null"],"format":"date-time"},"last_op_at":{"type":"string","format":"date-time"},"health":{"description":"Latest health snapshot, or null when none was recorded.","oneOf":[{"$ref":"#/definitions/HealthSnapshot"},{"type":"null"}]},"limits":{"description":"The limits the current container runs with, each with its source; null for a\nrecord written before RTM 1.2 (or adopted) until its next start or limits update.\n","oneOf":[{"$ref":"#/definitions/RuntimeLimits"},{"type":"null"}]}}},"RuntimeLimits":{"type":"object","additionalProperties":false,"required":["cpus","memory_bytes","pids_limit","source"],"properties":{"cpus":{"description":"CPUs (Docker NanoCpus / 1e9).","type":"number"},"memory_bytes":{"type":"integer"},"pids_limit":{"type":"integer"},"source":{"type":"object","additionalProperties":false,"required":["cpus","memory_bytes","pids_limit"],"properties":{"cpus":{"$ref":"#/definitions/LimitSource"},"memory_bytes":{"$ref":"#/definitions/LimitSource"},"pids_limit":{"$ref":"#/definitions/LimitSource"}}}}},"RuntimeStatus":{"type":"string","enum":["running","stopped","removed"]}}};
+const schema21 = {"type":"object","additionalProperties":false,"required":["game_id","status","current_container_id","current_image_ref","engine_endpoint","state_path","created_at","started_at","stopped_at","removed_at","last_op_at","health","limits"],"properties":{"game_id":{"$ref":"#/definitions/GameId"},"status":{"$ref":"#/definitions/RuntimeStatus"},"current_container_id":{"type":["string","null"]},"current_image_ref":{"type":["string","null"]},"engine_endpoint":{"description":"http://galaxy-game-{game_id}:{engine port}","type":["string","null"]},"state_path":{"description":"Host folder of the game's state (bind-mounted at /var/lib/galaxy-game).","type":"string"},"created_at":{"type":"string","format":"date-time"},"started_at":{"type":["string","null"],"format":"date-time"},"stopped_at":{"type":["string","null"],"format":"date-time"},"removed_at":{"type":["string","null"],"format":"date-time"},"last_op_at":{"type":"string","format":"date-time"},"health":{"description":"Latest health snapshot, or null when none was recorded.","oneOf":[{"$ref":"#/definitions/HealthSnapshot"},{"type":"null"}]},"limits":{"description":"The limits the current container runs with, each with its source; null for a\nrecord written before RTM 1.2 (or adopted) until its next start or limits update.\n","oneOf":[{"$ref":"#/definitions/RuntimeLimits"},{"type":"null"}]}}};
+const schema22 = {"type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,49}[a-z0-9])?$","minLength":1,"maxLength":51};
+const schema23 = {"type":"string","enum":["running","stopped","removed"]};
+const schema24 = {"description":"Latest health observation of the game (row of health_snapshots).","type":"object","additionalProperties":false,"required":["container_id","event_type","details","observed_at"],"properties":{"container_id":{"type":"string"},"event_type":{"$ref":"#/definitions/HealthEventType"},"details":{"description":"Decoded event details; schema per event_type in api/runtime-health-asyncapi.yaml.","type":"object","additionalProperties":true},"observed_at":{"type":"string","format":"date-time"}}};
+const schema25 = {"type":"string","enum":["container_started","container_exited","container_oom","container_disappeared","probe_failed","probe_recovered","inspect_unhealthy"]};
 
-function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate17(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -705,7 +1013,7 @@ vErrors.push(err6);
 errors++;
 }
 if(!(((((((data1 === "container_started") || (data1 === "container_exited")) || (data1 === "container_oom")) || (data1 === "container_disappeared")) || (data1 === "probe_failed")) || (data1 === "probe_recovered")) || (data1 === "inspect_unhealthy"))){
-const err7 = {instancePath:instancePath+"/event_type",schemaPath:"#/definitions/HealthEventType/enum",keyword:"enum",params:{allowedValues: schema21.enum},message:"must be equal to one of the allowed values"};
+const err7 = {instancePath:instancePath+"/event_type",schemaPath:"#/definitions/HealthEventType/enum",keyword:"enum",params:{allowedValues: schema25.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -766,12 +1074,251 @@ vErrors.push(err11);
 }
 errors++;
 }
-validate15.errors = vErrors;
+validate17.errors = vErrors;
+return errors === 0;
+}
+
+const schema26 = {"type":"object","additionalProperties":false,"required":["cpus","memory_bytes","pids_limit","source"],"properties":{"cpus":{"description":"CPUs (Docker NanoCpus / 1e9).","type":"number"},"memory_bytes":{"type":"integer"},"pids_limit":{"type":"integer"},"source":{"type":"object","additionalProperties":false,"required":["cpus","memory_bytes","pids_limit"],"properties":{"cpus":{"$ref":"#/definitions/LimitSource"},"memory_bytes":{"$ref":"#/definitions/LimitSource"},"pids_limit":{"$ref":"#/definitions/LimitSource"}}}}};
+const schema27 = {"description":"`image_label` (com.galaxy.* label), `default` (RTMANAGER_DEFAULT_*) or `override` (a limits update).","type":"string","enum":["image_label","default","override"]};
+
+function validate19(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.cpus === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "cpus"},message:"must have required property '"+"cpus"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.memory_bytes === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "memory_bytes"},message:"must have required property '"+"memory_bytes"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.pids_limit === undefined){
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "pids_limit"},message:"must have required property '"+"pids_limit"+"'"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(data.source === undefined){
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+for(const key0 in data){
+if(!((((key0 === "cpus") || (key0 === "memory_bytes")) || (key0 === "pids_limit")) || (key0 === "source"))){
+const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.cpus !== undefined){
+let data0 = data.cpus;
+if(!((typeof data0 == "number") && (isFinite(data0)))){
+const err5 = {instancePath:instancePath+"/cpus",schemaPath:"#/properties/cpus/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.memory_bytes !== undefined){
+let data1 = data.memory_bytes;
+if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
+const err6 = {instancePath:instancePath+"/memory_bytes",schemaPath:"#/properties/memory_bytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.pids_limit !== undefined){
+let data2 = data.pids_limit;
+if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
+const err7 = {instancePath:instancePath+"/pids_limit",schemaPath:"#/properties/pids_limit/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data.source !== undefined){
+let data3 = data.source;
+if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
+if(data3.cpus === undefined){
+const err8 = {instancePath:instancePath+"/source",schemaPath:"#/properties/source/required",keyword:"required",params:{missingProperty: "cpus"},message:"must have required property '"+"cpus"+"'"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+if(data3.memory_bytes === undefined){
+const err9 = {instancePath:instancePath+"/source",schemaPath:"#/properties/source/required",keyword:"required",params:{missingProperty: "memory_bytes"},message:"must have required property '"+"memory_bytes"+"'"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+if(data3.pids_limit === undefined){
+const err10 = {instancePath:instancePath+"/source",schemaPath:"#/properties/source/required",keyword:"required",params:{missingProperty: "pids_limit"},message:"must have required property '"+"pids_limit"+"'"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+for(const key1 in data3){
+if(!(((key1 === "cpus") || (key1 === "memory_bytes")) || (key1 === "pids_limit"))){
+const err11 = {instancePath:instancePath+"/source",schemaPath:"#/properties/source/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data3.cpus !== undefined){
+let data4 = data3.cpus;
+if(typeof data4 !== "string"){
+const err12 = {instancePath:instancePath+"/source/cpus",schemaPath:"#/definitions/LimitSource/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+if(!(((data4 === "image_label") || (data4 === "default")) || (data4 === "override"))){
+const err13 = {instancePath:instancePath+"/source/cpus",schemaPath:"#/definitions/LimitSource/enum",keyword:"enum",params:{allowedValues: schema27.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+if(data3.memory_bytes !== undefined){
+let data5 = data3.memory_bytes;
+if(typeof data5 !== "string"){
+const err14 = {instancePath:instancePath+"/source/memory_bytes",schemaPath:"#/definitions/LimitSource/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+if(!(((data5 === "image_label") || (data5 === "default")) || (data5 === "override"))){
+const err15 = {instancePath:instancePath+"/source/memory_bytes",schemaPath:"#/definitions/LimitSource/enum",keyword:"enum",params:{allowedValues: schema27.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+if(data3.pids_limit !== undefined){
+let data6 = data3.pids_limit;
+if(typeof data6 !== "string"){
+const err16 = {instancePath:instancePath+"/source/pids_limit",schemaPath:"#/definitions/LimitSource/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+if(!(((data6 === "image_label") || (data6 === "default")) || (data6 === "override"))){
+const err17 = {instancePath:instancePath+"/source/pids_limit",schemaPath:"#/definitions/LimitSource/enum",keyword:"enum",params:{allowedValues: schema27.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+}
+else {
+const err18 = {instancePath:instancePath+"/source",schemaPath:"#/properties/source/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+}
+else {
+const err19 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+validate19.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate14(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate16(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -895,9 +1442,8 @@ vErrors.push(err11);
 }
 errors++;
 }
-for(const key0 in data){
-if(!(func2.call(schema17.properties, key0))){
-const err12 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(data.limits === undefined){
+const err12 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "limits"},message:"must have required property '"+"limits"+"'"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -906,12 +1452,9 @@ vErrors.push(err12);
 }
 errors++;
 }
-}
-if(data.game_id !== undefined){
-let data0 = data.game_id;
-if(typeof data0 === "string"){
-if(func3(data0) > 51){
-const err13 = {instancePath:instancePath+"/game_id",schemaPath:"#/definitions/GameId/maxLength",keyword:"maxLength",params:{limit: 51},message:"must NOT have more than 51 characters"};
+for(const key0 in data){
+if(!(func2.call(schema21.properties, key0))){
+const err13 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -920,8 +1463,12 @@ vErrors.push(err13);
 }
 errors++;
 }
-if(func3(data0) < 1){
-const err14 = {instancePath:instancePath+"/game_id",schemaPath:"#/definitions/GameId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+if(data.game_id !== undefined){
+let data0 = data.game_id;
+if(typeof data0 === "string"){
+if(func3(data0) > 51){
+const err14 = {instancePath:instancePath+"/game_id",schemaPath:"#/definitions/GameId/maxLength",keyword:"maxLength",params:{limit: 51},message:"must NOT have more than 51 characters"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -930,8 +1477,8 @@ vErrors.push(err14);
 }
 errors++;
 }
-if(!pattern0.test(data0)){
-const err15 = {instancePath:instancePath+"/game_id",schemaPath:"#/definitions/GameId/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]{0,49}[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]{0,49}[a-z0-9])?$"+"\""};
+if(func3(data0) < 1){
+const err15 = {instancePath:instancePath+"/game_id",schemaPath:"#/definitions/GameId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -940,9 +1487,8 @@ vErrors.push(err15);
 }
 errors++;
 }
-}
-else {
-const err16 = {instancePath:instancePath+"/game_id",schemaPath:"#/definitions/GameId/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!pattern0.test(data0)){
+const err16 = {instancePath:instancePath+"/game_id",schemaPath:"#/definitions/GameId/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]{0,49}[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]{0,49}[a-z0-9])?$"+"\""};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -952,10 +1498,8 @@ vErrors.push(err16);
 errors++;
 }
 }
-if(data.status !== undefined){
-let data1 = data.status;
-if(typeof data1 !== "string"){
-const err17 = {instancePath:instancePath+"/status",schemaPath:"#/definitions/RuntimeStatus/type",keyword:"type",params:{type: "string"},message:"must be string"};
+else {
+const err17 = {instancePath:instancePath+"/game_id",schemaPath:"#/definitions/GameId/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -964,8 +1508,11 @@ vErrors.push(err17);
 }
 errors++;
 }
-if(!(((data1 === "running") || (data1 === "stopped")) || (data1 === "removed"))){
-const err18 = {instancePath:instancePath+"/status",schemaPath:"#/definitions/RuntimeStatus/enum",keyword:"enum",params:{allowedValues: schema19.enum},message:"must be equal to one of the allowed values"};
+}
+if(data.status !== undefined){
+let data1 = data.status;
+if(typeof data1 !== "string"){
+const err18 = {instancePath:instancePath+"/status",schemaPath:"#/definitions/RuntimeStatus/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -974,11 +1521,8 @@ vErrors.push(err18);
 }
 errors++;
 }
-}
-if(data.current_container_id !== undefined){
-let data2 = data.current_container_id;
-if((typeof data2 !== "string") && (data2 !== null)){
-const err19 = {instancePath:instancePath+"/current_container_id",schemaPath:"#/properties/current_container_id/type",keyword:"type",params:{type: schema17.properties.current_container_id.type},message:"must be string,null"};
+if(!(((data1 === "running") || (data1 === "stopped")) || (data1 === "removed"))){
+const err19 = {instancePath:instancePath+"/status",schemaPath:"#/definitions/RuntimeStatus/enum",keyword:"enum",params:{allowedValues: schema23.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -988,10 +1532,10 @@ vErrors.push(err19);
 errors++;
 }
 }
-if(data.current_image_ref !== undefined){
-let data3 = data.current_image_ref;
-if((typeof data3 !== "string") && (data3 !== null)){
-const err20 = {instancePath:instancePath+"/current_image_ref",schemaPath:"#/properties/current_image_ref/type",keyword:"type",params:{type: schema17.properties.current_image_ref.type},message:"must be string,null"};
+if(data.current_container_id !== undefined){
+let data2 = data.current_container_id;
+if((typeof data2 !== "string") && (data2 !== null)){
+const err20 = {instancePath:instancePath+"/current_container_id",schemaPath:"#/properties/current_container_id/type",keyword:"type",params:{type: schema21.properties.current_container_id.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -1001,10 +1545,10 @@ vErrors.push(err20);
 errors++;
 }
 }
-if(data.engine_endpoint !== undefined){
-let data4 = data.engine_endpoint;
-if((typeof data4 !== "string") && (data4 !== null)){
-const err21 = {instancePath:instancePath+"/engine_endpoint",schemaPath:"#/properties/engine_endpoint/type",keyword:"type",params:{type: schema17.properties.engine_endpoint.type},message:"must be string,null"};
+if(data.current_image_ref !== undefined){
+let data3 = data.current_image_ref;
+if((typeof data3 !== "string") && (data3 !== null)){
+const err21 = {instancePath:instancePath+"/current_image_ref",schemaPath:"#/properties/current_image_ref/type",keyword:"type",params:{type: schema21.properties.current_image_ref.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -1014,9 +1558,10 @@ vErrors.push(err21);
 errors++;
 }
 }
-if(data.state_path !== undefined){
-if(typeof data.state_path !== "string"){
-const err22 = {instancePath:instancePath+"/state_path",schemaPath:"#/properties/state_path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.engine_endpoint !== undefined){
+let data4 = data.engine_endpoint;
+if((typeof data4 !== "string") && (data4 !== null)){
+const err22 = {instancePath:instancePath+"/engine_endpoint",schemaPath:"#/properties/engine_endpoint/type",keyword:"type",params:{type: schema21.properties.engine_endpoint.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -1026,11 +1571,9 @@ vErrors.push(err22);
 errors++;
 }
 }
-if(data.created_at !== undefined){
-let data6 = data.created_at;
-if(typeof data6 === "string"){
-if(!(formats0.validate(data6))){
-const err23 = {instancePath:instancePath+"/created_at",schemaPath:"#/properties/created_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(data.state_path !== undefined){
+if(typeof data.state_path !== "string"){
+const err23 = {instancePath:instancePath+"/state_path",schemaPath:"#/properties/state_path/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -1040,8 +1583,11 @@ vErrors.push(err23);
 errors++;
 }
 }
-else {
-const err24 = {instancePath:instancePath+"/created_at",schemaPath:"#/properties/created_at/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.created_at !== undefined){
+let data6 = data.created_at;
+if(typeof data6 === "string"){
+if(!(formats0.validate(data6))){
+const err24 = {instancePath:instancePath+"/created_at",schemaPath:"#/properties/created_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -1051,10 +1597,8 @@ vErrors.push(err24);
 errors++;
 }
 }
-if(data.started_at !== undefined){
-let data7 = data.started_at;
-if((typeof data7 !== "string") && (data7 !== null)){
-const err25 = {instancePath:instancePath+"/started_at",schemaPath:"#/properties/started_at/type",keyword:"type",params:{type: schema17.properties.started_at.type},message:"must be string,null"};
+else {
+const err25 = {instancePath:instancePath+"/created_at",schemaPath:"#/properties/created_at/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -1063,9 +1607,11 @@ vErrors.push(err25);
 }
 errors++;
 }
-if(typeof data7 === "string"){
-if(!(formats0.validate(data7))){
-const err26 = {instancePath:instancePath+"/started_at",schemaPath:"#/properties/started_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+}
+if(data.started_at !== undefined){
+let data7 = data.started_at;
+if((typeof data7 !== "string") && (data7 !== null)){
+const err26 = {instancePath:instancePath+"/started_at",schemaPath:"#/properties/started_at/type",keyword:"type",params:{type: schema21.properties.started_at.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -1074,12 +1620,9 @@ vErrors.push(err26);
 }
 errors++;
 }
-}
-}
-if(data.stopped_at !== undefined){
-let data8 = data.stopped_at;
-if((typeof data8 !== "string") && (data8 !== null)){
-const err27 = {instancePath:instancePath+"/stopped_at",schemaPath:"#/properties/stopped_at/type",keyword:"type",params:{type: schema17.properties.stopped_at.type},message:"must be string,null"};
+if(typeof data7 === "string"){
+if(!(formats0.validate(data7))){
+const err27 = {instancePath:instancePath+"/started_at",schemaPath:"#/properties/started_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -1088,9 +1631,12 @@ vErrors.push(err27);
 }
 errors++;
 }
-if(typeof data8 === "string"){
-if(!(formats0.validate(data8))){
-const err28 = {instancePath:instancePath+"/stopped_at",schemaPath:"#/properties/stopped_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+}
+}
+if(data.stopped_at !== undefined){
+let data8 = data.stopped_at;
+if((typeof data8 !== "string") && (data8 !== null)){
+const err28 = {instancePath:instancePath+"/stopped_at",schemaPath:"#/properties/stopped_at/type",keyword:"type",params:{type: schema21.properties.stopped_at.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -1099,12 +1645,9 @@ vErrors.push(err28);
 }
 errors++;
 }
-}
-}
-if(data.removed_at !== undefined){
-let data9 = data.removed_at;
-if((typeof data9 !== "string") && (data9 !== null)){
-const err29 = {instancePath:instancePath+"/removed_at",schemaPath:"#/properties/removed_at/type",keyword:"type",params:{type: schema17.properties.removed_at.type},message:"must be string,null"};
+if(typeof data8 === "string"){
+if(!(formats0.validate(data8))){
+const err29 = {instancePath:instancePath+"/stopped_at",schemaPath:"#/properties/stopped_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -1113,9 +1656,12 @@ vErrors.push(err29);
 }
 errors++;
 }
-if(typeof data9 === "string"){
-if(!(formats0.validate(data9))){
-const err30 = {instancePath:instancePath+"/removed_at",schemaPath:"#/properties/removed_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+}
+}
+if(data.removed_at !== undefined){
+let data9 = data.removed_at;
+if((typeof data9 !== "string") && (data9 !== null)){
+const err30 = {instancePath:instancePath+"/removed_at",schemaPath:"#/properties/removed_at/type",keyword:"type",params:{type: schema21.properties.removed_at.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -1124,13 +1670,9 @@ vErrors.push(err30);
 }
 errors++;
 }
-}
-}
-if(data.last_op_at !== undefined){
-let data10 = data.last_op_at;
-if(typeof data10 === "string"){
-if(!(formats0.validate(data10))){
-const err31 = {instancePath:instancePath+"/last_op_at",schemaPath:"#/properties/last_op_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(typeof data9 === "string"){
+if(!(formats0.validate(data9))){
+const err31 = {instancePath:instancePath+"/removed_at",schemaPath:"#/properties/removed_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -1140,13 +1682,28 @@ vErrors.push(err31);
 errors++;
 }
 }
-else {
-const err32 = {instancePath:instancePath+"/last_op_at",schemaPath:"#/properties/last_op_at/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+if(data.last_op_at !== undefined){
+let data10 = data.last_op_at;
+if(typeof data10 === "string"){
+if(!(formats0.validate(data10))){
+const err32 = {instancePath:instancePath+"/last_op_at",schemaPath:"#/properties/last_op_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err32];
 }
 else {
 vErrors.push(err32);
+}
+errors++;
+}
+}
+else {
+const err33 = {instancePath:instancePath+"/last_op_at",schemaPath:"#/properties/last_op_at/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
 }
 errors++;
 }
@@ -1157,8 +1714,8 @@ const _errs27 = errors;
 let valid3 = false;
 let passing0 = null;
 const _errs28 = errors;
-if(!(validate15(data11, {instancePath:instancePath+"/health",parentData:data,parentDataProperty:"health",rootData}))){
-vErrors = vErrors === null ? validate15.errors : vErrors.concat(validate15.errors);
+if(!(validate17(data11, {instancePath:instancePath+"/health",parentData:data,parentDataProperty:"health",rootData}))){
+vErrors = vErrors === null ? validate17.errors : vErrors.concat(validate17.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs28 === errors;
@@ -1168,12 +1725,12 @@ passing0 = 0;
 }
 const _errs29 = errors;
 if(data11 !== null){
-const err33 = {instancePath:instancePath+"/health",schemaPath:"#/properties/health/oneOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+const err34 = {instancePath:instancePath+"/health",schemaPath:"#/properties/health/oneOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
-vErrors = [err33];
+vErrors = [err34];
 }
 else {
-vErrors.push(err33);
+vErrors.push(err34);
 }
 errors++;
 }
@@ -1189,12 +1746,12 @@ passing0 = 1;
 }
 }
 if(!valid3){
-const err34 = {instancePath:instancePath+"/health",schemaPath:"#/properties/health/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
+const err35 = {instancePath:instancePath+"/health",schemaPath:"#/properties/health/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
-vErrors = [err34];
+vErrors = [err35];
 }
 else {
-vErrors.push(err34);
+vErrors.push(err35);
 }
 errors++;
 }
@@ -1210,23 +1767,82 @@ vErrors = null;
 }
 }
 }
+if(data.limits !== undefined){
+let data12 = data.limits;
+const _errs32 = errors;
+let valid4 = false;
+let passing1 = null;
+const _errs33 = errors;
+if(!(validate19(data12, {instancePath:instancePath+"/limits",parentData:data,parentDataProperty:"limits",rootData}))){
+vErrors = vErrors === null ? validate19.errors : vErrors.concat(validate19.errors);
+errors = vErrors.length;
 }
-else {
-const err35 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+var _valid1 = _errs33 === errors;
+if(_valid1){
+valid4 = true;
+passing1 = 0;
+}
+const _errs34 = errors;
+if(data12 !== null){
+const err36 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/oneOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
-vErrors = [err35];
+vErrors = [err36];
 }
 else {
-vErrors.push(err35);
+vErrors.push(err36);
 }
 errors++;
 }
-validate14.errors = vErrors;
+var _valid1 = _errs34 === errors;
+if(_valid1 && valid4){
+valid4 = false;
+passing1 = [passing1, 1];
+}
+else {
+if(_valid1){
+valid4 = true;
+passing1 = 1;
+}
+}
+if(!valid4){
+const err37 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/oneOf",keyword:"oneOf",params:{passingSchemas: passing1},message:"must match exactly one schema in oneOf"};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+else {
+errors = _errs32;
+if(vErrors !== null){
+if(_errs32){
+vErrors.length = _errs32;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err38 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+validate16.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate13(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="rtm:rest-responses/validateRuntimeList" */;
 let vErrors = null;
 let errors = 0;
@@ -1268,8 +1884,8 @@ let data0 = data.items;
 if(Array.isArray(data0)){
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate14(data0[i0], {instancePath:instancePath+"/items/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
+if(!(validate16(data0[i0], {instancePath:instancePath+"/items/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate16.errors : vErrors.concat(validate16.errors);
 errors = vErrors.length;
 }
 }
@@ -1288,7 +1904,7 @@ errors++;
 if(data.next_cursor !== undefined){
 let data2 = data.next_cursor;
 if((typeof data2 !== "string") && (data2 !== null)){
-const err4 = {instancePath:instancePath+"/next_cursor",schemaPath:"#/properties/next_cursor/type",keyword:"type",params:{type: schema16.properties.next_cursor.type},message:"must be string,null"};
+const err4 = {instancePath:instancePath+"/next_cursor",schemaPath:"#/properties/next_cursor/type",keyword:"type",params:{type: schema20.properties.next_cursor.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1309,19 +1925,19 @@ vErrors.push(err5);
 }
 errors++;
 }
-validate13.errors = vErrors;
+validate15.errors = vErrors;
 return errors === 0;
 }
 
-export const validateMutationResponse = validate18;
-const schema22 = {"$id":"rtm:rest-responses/validateMutationResponse","description":"Answer of every successful mutation. `runtime` is the record after the\noperation (null only for a stop replay on a game that has no record).\n","type":"object","additionalProperties":false,"required":["runtime","error_code"],"properties":{"runtime":{"oneOf":[{"$ref":"#/definitions/Runtime"},{"type":"null"}]},"error_code":{"type":["string","null"],"enum":["replay_no_op",null]}},"definitions":{"GameId":{"type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,49}[a-z0-9])?$","minLength":1,"maxLength":51},"HealthEventType":{"type":"string","enum":["container_started","container_exited","container_oom","container_disappeared","probe_failed","probe_recovered","inspect_unhealthy"]},"HealthSnapshot":{"description":"Latest health observation of the game (row of health_snapshots).","type":"object","additionalProperties":false,"required":["container_id","event_type","details","observed_at"],"properties":{"container_id":{"type":"string"},"event_type":{"$ref":"#/definitions/HealthEventType"},"details":{"description":"Decoded event details; schema per event_type in api/runtime-health-asyncapi.yaml.","type":"object","additionalProperties":true},"observed_at":{"type":"string","format":"date-time"}}},"Runtime":{"type":"object","additionalProperties":false,"required":["game_id","status","current_container_id","current_image_ref","engine_endpoint","state_path","created_at","started_at","stopped_at","removed_at","last_op_at","health"],"properties":{"game_id":{"$ref":"#/definitions/GameId"},"status":{"$ref":"#/definitions/RuntimeStatus"},"current_container_id":{"type":["string","null"]},"current_image_ref":{"type":["string","null"]},"engine_endpoint":{"description":"http://galaxy-game-{game_id}:{engine port}","type":["string","null"]},"state_path":{"description":"Host folder of the game's state (bind-mounted at /var/lib/galaxy-game).","type":"string"},"created_at":{"type":"string","format":"date-time"},"started_at":{"type":["string","null"],"format":"date-time"},"stopped_at":{"type":["string","null"],"format":"date-time"},"removed_at":{"type":["string","null"],"format":"date-time"},"last_op_at":{"type":"string","format":"date-time"},"health":{"description":"Latest health snapshot, or null when none was recorded.","oneOf":[{"$ref":"#/definitions/HealthSnapshot"},{"type":"null"}]}}},"RuntimeStatus":{"type":"string","enum":["running","stopped","removed"]}}};
-const schema23 = {"type":"object","additionalProperties":false,"required":["game_id","status","current_container_id","current_image_ref","engine_endpoint","state_path","created_at","started_at","stopped_at","removed_at","last_op_at","health"],"properties":{"game_id":{"$ref":"#/definitions/GameId"},"status":{"$ref":"#/definitions/RuntimeStatus"},"current_container_id":{"type":["string","null"]},"current_image_ref":{"type":["string","null"]},"engine_endpoint":{"description":"http://galaxy-game-{game_id}:{engine port}","type":["string","null"]},"state_path":{"description":"Host folder of the game's state (bind-mounted at /var/lib/galaxy-game).","type":"string"},"created_at":{"type":"string","format":"date-time"},"started_at":{"type":["string","null"],"format":"date-time"},"stopped_at":{"type":["string","null"],"format":"date-time"},"removed_at":{"type":["string","null"],"format":"date-time"},"last_op_at":{"type":"string","format":"date-time"},"health":{"description":"Latest health snapshot, or null when none was recorded.","oneOf":[{"$ref":"#/definitions/HealthSnapshot"},{"type":"null"}]}}};
-const schema24 = {"type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,49}[a-z0-9])?$","minLength":1,"maxLength":51};
-const schema25 = {"type":"string","enum":["running","stopped","removed"]};
-const schema26 = {"description":"Latest health observation of the game (row of health_snapshots).","type":"object","additionalProperties":false,"required":["container_id","event_type","details","observed_at"],"properties":{"container_id":{"type":"string"},"event_type":{"$ref":"#/definitions/HealthEventType"},"details":{"description":"Decoded event details; schema per event_type in api/runtime-health-asyncapi.yaml.","type":"object","additionalProperties":true},"observed_at":{"type":"string","format":"date-time"}}};
-const schema27 = {"type":"string","enum":["container_started","container_exited","container_oom","container_disappeared","probe_failed","probe_recovered","inspect_unhealthy"]};
+export const validateMutationResponse = validate22;
+const schema30 = {"$id":"rtm:rest-responses/validateMutationResponse","description":"Answer of every successful mutation. `runtime` is the record after the\noperation (null only for a stop replay on a game that has no record).\n","type":"object","additionalProperties":false,"required":["runtime","error_code"],"properties":{"runtime":{"oneOf":[{"$ref":"#/definitions/Runtime"},{"type":"null"}]},"error_code":{"type":["string","null"],"enum":["replay_no_op",null]}},"definitions":{"GameId":{"type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,49}[a-z0-9])?$","minLength":1,"maxLength":51},"HealthEventType":{"type":"string","enum":["container_started","container_exited","container_oom","container_disappeared","probe_failed","probe_recovered","inspect_unhealthy"]},"HealthSnapshot":{"description":"Latest health observation of the game (row of health_snapshots).","type":"object","additionalProperties":false,"required":["container_id","event_type","details","observed_at"],"properties":{"container_id":{"type":"string"},"event_type":{"$ref":"#/definitions/HealthEventType"},"details":{"description":"Decoded event details; schema per event_type in api/runtime-health-asyncapi.yaml.","type":"object","additionalProperties":true},"observed_at":{"type":"string","format":"date-time"}}},"LimitSource":{"description":"`image_label` (com.galaxy.* label), `default` (RTMANAGER_DEFAULT_*) or `override` (a limits update).","type":"string","enum":["image_label","default","override"]},"Runtime":{"type":"object","additionalProperties":false,"required":["game_id","status","current_container_id","current_image_ref","engine_endpoint","state_path","created_at","started_at","stopped_at","removed_at","last_op_at","health","limits"],"properties":{"game_id":{"$ref":"#/definitions/GameId"},"status":{"$ref":"#/definitions/RuntimeStatus"},"current_container_id":{"type":["string","null"]},"current_image_ref":{"type":["string","null"]},"engine_endpoint":{"description":"http://galaxy-game-{game_id}:{engine port}","type":["string","null"]},"state_path":{"description":"Host folder of the game's state (bind-mounted at /var/lib/galaxy-game).","type":"string"},"created_at":{"type":"string","format":"date-time"},"started_at":{"type":["string","null"],"format":"date-time"},"stopped_at":{"type":["string","null"],"format":"date-time"},"removed_at":{"type":["string","null"],"format":"date-time"},"last_op_at":{"type":"string","format":"date-time"},"health":{"description":"Latest health snapshot, or null when none was recorded.","oneOf":[{"$ref":"#/definitions/HealthSnapshot"},{"type":"null"}]},"limits":{"description":"The limits the current container runs with, each with its source; null for a\nrecord written before RTM 1.2 (or adopted) until its next start or limits update.\n","oneOf":[{"$ref":"#/definitions/RuntimeLimits"},{"type":"null"}]}}},"RuntimeLimits":{"type":"object","additionalProperties":false,"required":["cpus","memory_bytes","pids_limit","source"],"properties":{"cpus":{"description":"CPUs (Docker NanoCpus / 1e9).","type":"number"},"memory_bytes":{"type":"integer"},"pids_limit":{"type":"integer"},"source":{"type":"object","additionalProperties":false,"required":["cpus","memory_bytes","pids_limit"],"properties":{"cpus":{"$ref":"#/definitions/LimitSource"},"memory_bytes":{"$ref":"#/definitions/LimitSource"},"pids_limit":{"$ref":"#/definitions/LimitSource"}}}}},"RuntimeStatus":{"type":"string","enum":["running","stopped","removed"]}}};
+const schema31 = {"type":"object","additionalProperties":false,"required":["game_id","status","current_container_id","current_image_ref","engine_endpoint","state_path","created_at","started_at","stopped_at","removed_at","last_op_at","health","limits"],"properties":{"game_id":{"$ref":"#/definitions/GameId"},"status":{"$ref":"#/definitions/RuntimeStatus"},"current_container_id":{"type":["string","null"]},"current_image_ref":{"type":["string","null"]},"engine_endpoint":{"description":"http://galaxy-game-{game_id}:{engine port}","type":["string","null"]},"state_path":{"description":"Host folder of the game's state (bind-mounted at /var/lib/galaxy-game).","type":"string"},"created_at":{"type":"string","format":"date-time"},"started_at":{"type":["string","null"],"format":"date-time"},"stopped_at":{"type":["string","null"],"format":"date-time"},"removed_at":{"type":["string","null"],"format":"date-time"},"last_op_at":{"type":"string","format":"date-time"},"health":{"description":"Latest health snapshot, or null when none was recorded.","oneOf":[{"$ref":"#/definitions/HealthSnapshot"},{"type":"null"}]},"limits":{"description":"The limits the current container runs with, each with its source; null for a\nrecord written before RTM 1.2 (or adopted) until its next start or limits update.\n","oneOf":[{"$ref":"#/definitions/RuntimeLimits"},{"type":"null"}]}}};
+const schema32 = {"type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,49}[a-z0-9])?$","minLength":1,"maxLength":51};
+const schema33 = {"type":"string","enum":["running","stopped","removed"]};
+const schema34 = {"description":"Latest health observation of the game (row of health_snapshots).","type":"object","additionalProperties":false,"required":["container_id","event_type","details","observed_at"],"properties":{"container_id":{"type":"string"},"event_type":{"$ref":"#/definitions/HealthEventType"},"details":{"description":"Decoded event details; schema per event_type in api/runtime-health-asyncapi.yaml.","type":"object","additionalProperties":true},"observed_at":{"type":"string","format":"date-time"}}};
+const schema35 = {"type":"string","enum":["container_started","container_exited","container_oom","container_disappeared","probe_failed","probe_recovered","inspect_unhealthy"]};
 
-function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate24(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -1402,7 +2018,7 @@ vErrors.push(err6);
 errors++;
 }
 if(!(((((((data1 === "container_started") || (data1 === "container_exited")) || (data1 === "container_oom")) || (data1 === "container_disappeared")) || (data1 === "probe_failed")) || (data1 === "probe_recovered")) || (data1 === "inspect_unhealthy"))){
-const err7 = {instancePath:instancePath+"/event_type",schemaPath:"#/definitions/HealthEventType/enum",keyword:"enum",params:{allowedValues: schema27.enum},message:"must be equal to one of the allowed values"};
+const err7 = {instancePath:instancePath+"/event_type",schemaPath:"#/definitions/HealthEventType/enum",keyword:"enum",params:{allowedValues: schema35.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -1463,12 +2079,251 @@ vErrors.push(err11);
 }
 errors++;
 }
-validate20.errors = vErrors;
+validate24.errors = vErrors;
+return errors === 0;
+}
+
+const schema36 = {"type":"object","additionalProperties":false,"required":["cpus","memory_bytes","pids_limit","source"],"properties":{"cpus":{"description":"CPUs (Docker NanoCpus / 1e9).","type":"number"},"memory_bytes":{"type":"integer"},"pids_limit":{"type":"integer"},"source":{"type":"object","additionalProperties":false,"required":["cpus","memory_bytes","pids_limit"],"properties":{"cpus":{"$ref":"#/definitions/LimitSource"},"memory_bytes":{"$ref":"#/definitions/LimitSource"},"pids_limit":{"$ref":"#/definitions/LimitSource"}}}}};
+const schema37 = {"description":"`image_label` (com.galaxy.* label), `default` (RTMANAGER_DEFAULT_*) or `override` (a limits update).","type":"string","enum":["image_label","default","override"]};
+
+function validate26(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.cpus === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "cpus"},message:"must have required property '"+"cpus"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.memory_bytes === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "memory_bytes"},message:"must have required property '"+"memory_bytes"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.pids_limit === undefined){
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "pids_limit"},message:"must have required property '"+"pids_limit"+"'"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(data.source === undefined){
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+for(const key0 in data){
+if(!((((key0 === "cpus") || (key0 === "memory_bytes")) || (key0 === "pids_limit")) || (key0 === "source"))){
+const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.cpus !== undefined){
+let data0 = data.cpus;
+if(!((typeof data0 == "number") && (isFinite(data0)))){
+const err5 = {instancePath:instancePath+"/cpus",schemaPath:"#/properties/cpus/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.memory_bytes !== undefined){
+let data1 = data.memory_bytes;
+if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
+const err6 = {instancePath:instancePath+"/memory_bytes",schemaPath:"#/properties/memory_bytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.pids_limit !== undefined){
+let data2 = data.pids_limit;
+if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
+const err7 = {instancePath:instancePath+"/pids_limit",schemaPath:"#/properties/pids_limit/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data.source !== undefined){
+let data3 = data.source;
+if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
+if(data3.cpus === undefined){
+const err8 = {instancePath:instancePath+"/source",schemaPath:"#/properties/source/required",keyword:"required",params:{missingProperty: "cpus"},message:"must have required property '"+"cpus"+"'"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+if(data3.memory_bytes === undefined){
+const err9 = {instancePath:instancePath+"/source",schemaPath:"#/properties/source/required",keyword:"required",params:{missingProperty: "memory_bytes"},message:"must have required property '"+"memory_bytes"+"'"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+if(data3.pids_limit === undefined){
+const err10 = {instancePath:instancePath+"/source",schemaPath:"#/properties/source/required",keyword:"required",params:{missingProperty: "pids_limit"},message:"must have required property '"+"pids_limit"+"'"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+for(const key1 in data3){
+if(!(((key1 === "cpus") || (key1 === "memory_bytes")) || (key1 === "pids_limit"))){
+const err11 = {instancePath:instancePath+"/source",schemaPath:"#/properties/source/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data3.cpus !== undefined){
+let data4 = data3.cpus;
+if(typeof data4 !== "string"){
+const err12 = {instancePath:instancePath+"/source/cpus",schemaPath:"#/definitions/LimitSource/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+if(!(((data4 === "image_label") || (data4 === "default")) || (data4 === "override"))){
+const err13 = {instancePath:instancePath+"/source/cpus",schemaPath:"#/definitions/LimitSource/enum",keyword:"enum",params:{allowedValues: schema37.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+if(data3.memory_bytes !== undefined){
+let data5 = data3.memory_bytes;
+if(typeof data5 !== "string"){
+const err14 = {instancePath:instancePath+"/source/memory_bytes",schemaPath:"#/definitions/LimitSource/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+if(!(((data5 === "image_label") || (data5 === "default")) || (data5 === "override"))){
+const err15 = {instancePath:instancePath+"/source/memory_bytes",schemaPath:"#/definitions/LimitSource/enum",keyword:"enum",params:{allowedValues: schema37.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+if(data3.pids_limit !== undefined){
+let data6 = data3.pids_limit;
+if(typeof data6 !== "string"){
+const err16 = {instancePath:instancePath+"/source/pids_limit",schemaPath:"#/definitions/LimitSource/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+if(!(((data6 === "image_label") || (data6 === "default")) || (data6 === "override"))){
+const err17 = {instancePath:instancePath+"/source/pids_limit",schemaPath:"#/definitions/LimitSource/enum",keyword:"enum",params:{allowedValues: schema37.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+}
+else {
+const err18 = {instancePath:instancePath+"/source",schemaPath:"#/properties/source/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+}
+else {
+const err19 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+validate26.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate19(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate23(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -1592,9 +2447,8 @@ vErrors.push(err11);
 }
 errors++;
 }
-for(const key0 in data){
-if(!(func2.call(schema23.properties, key0))){
-const err12 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(data.limits === undefined){
+const err12 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "limits"},message:"must have required property '"+"limits"+"'"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -1603,12 +2457,9 @@ vErrors.push(err12);
 }
 errors++;
 }
-}
-if(data.game_id !== undefined){
-let data0 = data.game_id;
-if(typeof data0 === "string"){
-if(func3(data0) > 51){
-const err13 = {instancePath:instancePath+"/game_id",schemaPath:"#/definitions/GameId/maxLength",keyword:"maxLength",params:{limit: 51},message:"must NOT have more than 51 characters"};
+for(const key0 in data){
+if(!(func2.call(schema31.properties, key0))){
+const err13 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -1617,8 +2468,12 @@ vErrors.push(err13);
 }
 errors++;
 }
-if(func3(data0) < 1){
-const err14 = {instancePath:instancePath+"/game_id",schemaPath:"#/definitions/GameId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+}
+if(data.game_id !== undefined){
+let data0 = data.game_id;
+if(typeof data0 === "string"){
+if(func3(data0) > 51){
+const err14 = {instancePath:instancePath+"/game_id",schemaPath:"#/definitions/GameId/maxLength",keyword:"maxLength",params:{limit: 51},message:"must NOT have more than 51 characters"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -1627,8 +2482,8 @@ vErrors.push(err14);
 }
 errors++;
 }
-if(!pattern0.test(data0)){
-const err15 = {instancePath:instancePath+"/game_id",schemaPath:"#/definitions/GameId/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]{0,49}[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]{0,49}[a-z0-9])?$"+"\""};
+if(func3(data0) < 1){
+const err15 = {instancePath:instancePath+"/game_id",schemaPath:"#/definitions/GameId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -1637,9 +2492,8 @@ vErrors.push(err15);
 }
 errors++;
 }
-}
-else {
-const err16 = {instancePath:instancePath+"/game_id",schemaPath:"#/definitions/GameId/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!pattern0.test(data0)){
+const err16 = {instancePath:instancePath+"/game_id",schemaPath:"#/definitions/GameId/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]{0,49}[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]{0,49}[a-z0-9])?$"+"\""};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -1649,10 +2503,8 @@ vErrors.push(err16);
 errors++;
 }
 }
-if(data.status !== undefined){
-let data1 = data.status;
-if(typeof data1 !== "string"){
-const err17 = {instancePath:instancePath+"/status",schemaPath:"#/definitions/RuntimeStatus/type",keyword:"type",params:{type: "string"},message:"must be string"};
+else {
+const err17 = {instancePath:instancePath+"/game_id",schemaPath:"#/definitions/GameId/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -1661,8 +2513,11 @@ vErrors.push(err17);
 }
 errors++;
 }
-if(!(((data1 === "running") || (data1 === "stopped")) || (data1 === "removed"))){
-const err18 = {instancePath:instancePath+"/status",schemaPath:"#/definitions/RuntimeStatus/enum",keyword:"enum",params:{allowedValues: schema25.enum},message:"must be equal to one of the allowed values"};
+}
+if(data.status !== undefined){
+let data1 = data.status;
+if(typeof data1 !== "string"){
+const err18 = {instancePath:instancePath+"/status",schemaPath:"#/definitions/RuntimeStatus/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -1671,11 +2526,8 @@ vErrors.push(err18);
 }
 errors++;
 }
-}
-if(data.current_container_id !== undefined){
-let data2 = data.current_container_id;
-if((typeof data2 !== "string") && (data2 !== null)){
-const err19 = {instancePath:instancePath+"/current_container_id",schemaPath:"#/properties/current_container_id/type",keyword:"type",params:{type: schema23.properties.current_container_id.type},message:"must be string,null"};
+if(!(((data1 === "running") || (data1 === "stopped")) || (data1 === "removed"))){
+const err19 = {instancePath:instancePath+"/status",schemaPath:"#/definitions/RuntimeStatus/enum",keyword:"enum",params:{allowedValues: schema33.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -1685,10 +2537,10 @@ vErrors.push(err19);
 errors++;
 }
 }
-if(data.current_image_ref !== undefined){
-let data3 = data.current_image_ref;
-if((typeof data3 !== "string") && (data3 !== null)){
-const err20 = {instancePath:instancePath+"/current_image_ref",schemaPath:"#/properties/current_image_ref/type",keyword:"type",params:{type: schema23.properties.current_image_ref.type},message:"must be string,null"};
+if(data.current_container_id !== undefined){
+let data2 = data.current_container_id;
+if((typeof data2 !== "string") && (data2 !== null)){
+const err20 = {instancePath:instancePath+"/current_container_id",schemaPath:"#/properties/current_container_id/type",keyword:"type",params:{type: schema31.properties.current_container_id.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -1698,10 +2550,10 @@ vErrors.push(err20);
 errors++;
 }
 }
-if(data.engine_endpoint !== undefined){
-let data4 = data.engine_endpoint;
-if((typeof data4 !== "string") && (data4 !== null)){
-const err21 = {instancePath:instancePath+"/engine_endpoint",schemaPath:"#/properties/engine_endpoint/type",keyword:"type",params:{type: schema23.properties.engine_endpoint.type},message:"must be string,null"};
+if(data.current_image_ref !== undefined){
+let data3 = data.current_image_ref;
+if((typeof data3 !== "string") && (data3 !== null)){
+const err21 = {instancePath:instancePath+"/current_image_ref",schemaPath:"#/properties/current_image_ref/type",keyword:"type",params:{type: schema31.properties.current_image_ref.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -1711,9 +2563,10 @@ vErrors.push(err21);
 errors++;
 }
 }
-if(data.state_path !== undefined){
-if(typeof data.state_path !== "string"){
-const err22 = {instancePath:instancePath+"/state_path",schemaPath:"#/properties/state_path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.engine_endpoint !== undefined){
+let data4 = data.engine_endpoint;
+if((typeof data4 !== "string") && (data4 !== null)){
+const err22 = {instancePath:instancePath+"/engine_endpoint",schemaPath:"#/properties/engine_endpoint/type",keyword:"type",params:{type: schema31.properties.engine_endpoint.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -1723,11 +2576,9 @@ vErrors.push(err22);
 errors++;
 }
 }
-if(data.created_at !== undefined){
-let data6 = data.created_at;
-if(typeof data6 === "string"){
-if(!(formats0.validate(data6))){
-const err23 = {instancePath:instancePath+"/created_at",schemaPath:"#/properties/created_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(data.state_path !== undefined){
+if(typeof data.state_path !== "string"){
+const err23 = {instancePath:instancePath+"/state_path",schemaPath:"#/properties/state_path/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -1737,8 +2588,11 @@ vErrors.push(err23);
 errors++;
 }
 }
-else {
-const err24 = {instancePath:instancePath+"/created_at",schemaPath:"#/properties/created_at/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.created_at !== undefined){
+let data6 = data.created_at;
+if(typeof data6 === "string"){
+if(!(formats0.validate(data6))){
+const err24 = {instancePath:instancePath+"/created_at",schemaPath:"#/properties/created_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -1748,10 +2602,8 @@ vErrors.push(err24);
 errors++;
 }
 }
-if(data.started_at !== undefined){
-let data7 = data.started_at;
-if((typeof data7 !== "string") && (data7 !== null)){
-const err25 = {instancePath:instancePath+"/started_at",schemaPath:"#/properties/started_at/type",keyword:"type",params:{type: schema23.properties.started_at.type},message:"must be string,null"};
+else {
+const err25 = {instancePath:instancePath+"/created_at",schemaPath:"#/properties/created_at/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -1760,9 +2612,11 @@ vErrors.push(err25);
 }
 errors++;
 }
-if(typeof data7 === "string"){
-if(!(formats0.validate(data7))){
-const err26 = {instancePath:instancePath+"/started_at",schemaPath:"#/properties/started_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+}
+if(data.started_at !== undefined){
+let data7 = data.started_at;
+if((typeof data7 !== "string") && (data7 !== null)){
+const err26 = {instancePath:instancePath+"/started_at",schemaPath:"#/properties/started_at/type",keyword:"type",params:{type: schema31.properties.started_at.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -1771,12 +2625,9 @@ vErrors.push(err26);
 }
 errors++;
 }
-}
-}
-if(data.stopped_at !== undefined){
-let data8 = data.stopped_at;
-if((typeof data8 !== "string") && (data8 !== null)){
-const err27 = {instancePath:instancePath+"/stopped_at",schemaPath:"#/properties/stopped_at/type",keyword:"type",params:{type: schema23.properties.stopped_at.type},message:"must be string,null"};
+if(typeof data7 === "string"){
+if(!(formats0.validate(data7))){
+const err27 = {instancePath:instancePath+"/started_at",schemaPath:"#/properties/started_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -1785,9 +2636,12 @@ vErrors.push(err27);
 }
 errors++;
 }
-if(typeof data8 === "string"){
-if(!(formats0.validate(data8))){
-const err28 = {instancePath:instancePath+"/stopped_at",schemaPath:"#/properties/stopped_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+}
+}
+if(data.stopped_at !== undefined){
+let data8 = data.stopped_at;
+if((typeof data8 !== "string") && (data8 !== null)){
+const err28 = {instancePath:instancePath+"/stopped_at",schemaPath:"#/properties/stopped_at/type",keyword:"type",params:{type: schema31.properties.stopped_at.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -1796,12 +2650,9 @@ vErrors.push(err28);
 }
 errors++;
 }
-}
-}
-if(data.removed_at !== undefined){
-let data9 = data.removed_at;
-if((typeof data9 !== "string") && (data9 !== null)){
-const err29 = {instancePath:instancePath+"/removed_at",schemaPath:"#/properties/removed_at/type",keyword:"type",params:{type: schema23.properties.removed_at.type},message:"must be string,null"};
+if(typeof data8 === "string"){
+if(!(formats0.validate(data8))){
+const err29 = {instancePath:instancePath+"/stopped_at",schemaPath:"#/properties/stopped_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -1810,9 +2661,12 @@ vErrors.push(err29);
 }
 errors++;
 }
-if(typeof data9 === "string"){
-if(!(formats0.validate(data9))){
-const err30 = {instancePath:instancePath+"/removed_at",schemaPath:"#/properties/removed_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+}
+}
+if(data.removed_at !== undefined){
+let data9 = data.removed_at;
+if((typeof data9 !== "string") && (data9 !== null)){
+const err30 = {instancePath:instancePath+"/removed_at",schemaPath:"#/properties/removed_at/type",keyword:"type",params:{type: schema31.properties.removed_at.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -1821,13 +2675,9 @@ vErrors.push(err30);
 }
 errors++;
 }
-}
-}
-if(data.last_op_at !== undefined){
-let data10 = data.last_op_at;
-if(typeof data10 === "string"){
-if(!(formats0.validate(data10))){
-const err31 = {instancePath:instancePath+"/last_op_at",schemaPath:"#/properties/last_op_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(typeof data9 === "string"){
+if(!(formats0.validate(data9))){
+const err31 = {instancePath:instancePath+"/removed_at",schemaPath:"#/properties/removed_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -1837,13 +2687,28 @@ vErrors.push(err31);
 errors++;
 }
 }
-else {
-const err32 = {instancePath:instancePath+"/last_op_at",schemaPath:"#/properties/last_op_at/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+if(data.last_op_at !== undefined){
+let data10 = data.last_op_at;
+if(typeof data10 === "string"){
+if(!(formats0.validate(data10))){
+const err32 = {instancePath:instancePath+"/last_op_at",schemaPath:"#/properties/last_op_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
 if(vErrors === null){
 vErrors = [err32];
 }
 else {
 vErrors.push(err32);
+}
+errors++;
+}
+}
+else {
+const err33 = {instancePath:instancePath+"/last_op_at",schemaPath:"#/properties/last_op_at/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
 }
 errors++;
 }
@@ -1854,8 +2719,8 @@ const _errs27 = errors;
 let valid3 = false;
 let passing0 = null;
 const _errs28 = errors;
-if(!(validate20(data11, {instancePath:instancePath+"/health",parentData:data,parentDataProperty:"health",rootData}))){
-vErrors = vErrors === null ? validate20.errors : vErrors.concat(validate20.errors);
+if(!(validate24(data11, {instancePath:instancePath+"/health",parentData:data,parentDataProperty:"health",rootData}))){
+vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs28 === errors;
@@ -1865,12 +2730,12 @@ passing0 = 0;
 }
 const _errs29 = errors;
 if(data11 !== null){
-const err33 = {instancePath:instancePath+"/health",schemaPath:"#/properties/health/oneOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+const err34 = {instancePath:instancePath+"/health",schemaPath:"#/properties/health/oneOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
-vErrors = [err33];
+vErrors = [err34];
 }
 else {
-vErrors.push(err33);
+vErrors.push(err34);
 }
 errors++;
 }
@@ -1886,12 +2751,12 @@ passing0 = 1;
 }
 }
 if(!valid3){
-const err34 = {instancePath:instancePath+"/health",schemaPath:"#/properties/health/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
+const err35 = {instancePath:instancePath+"/health",schemaPath:"#/properties/health/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
-vErrors = [err34];
+vErrors = [err35];
 }
 else {
-vErrors.push(err34);
+vErrors.push(err35);
 }
 errors++;
 }
@@ -1907,23 +2772,82 @@ vErrors = null;
 }
 }
 }
+if(data.limits !== undefined){
+let data12 = data.limits;
+const _errs32 = errors;
+let valid4 = false;
+let passing1 = null;
+const _errs33 = errors;
+if(!(validate26(data12, {instancePath:instancePath+"/limits",parentData:data,parentDataProperty:"limits",rootData}))){
+vErrors = vErrors === null ? validate26.errors : vErrors.concat(validate26.errors);
+errors = vErrors.length;
 }
-else {
-const err35 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+var _valid1 = _errs33 === errors;
+if(_valid1){
+valid4 = true;
+passing1 = 0;
+}
+const _errs34 = errors;
+if(data12 !== null){
+const err36 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/oneOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
-vErrors = [err35];
+vErrors = [err36];
 }
 else {
-vErrors.push(err35);
+vErrors.push(err36);
 }
 errors++;
 }
-validate19.errors = vErrors;
+var _valid1 = _errs34 === errors;
+if(_valid1 && valid4){
+valid4 = false;
+passing1 = [passing1, 1];
+}
+else {
+if(_valid1){
+valid4 = true;
+passing1 = 1;
+}
+}
+if(!valid4){
+const err37 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/oneOf",keyword:"oneOf",params:{passingSchemas: passing1},message:"must match exactly one schema in oneOf"};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+else {
+errors = _errs32;
+if(vErrors !== null){
+if(_errs32){
+vErrors.length = _errs32;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err38 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+validate23.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate18(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate22(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="rtm:rest-responses/validateMutationResponse" */;
 let vErrors = null;
 let errors = 0;
@@ -1966,8 +2890,8 @@ const _errs3 = errors;
 let valid1 = false;
 let passing0 = null;
 const _errs4 = errors;
-if(!(validate19(data0, {instancePath:instancePath+"/runtime",parentData:data,parentDataProperty:"runtime",rootData}))){
-vErrors = vErrors === null ? validate19.errors : vErrors.concat(validate19.errors);
+if(!(validate23(data0, {instancePath:instancePath+"/runtime",parentData:data,parentDataProperty:"runtime",rootData}))){
+vErrors = vErrors === null ? validate23.errors : vErrors.concat(validate23.errors);
 errors = vErrors.length;
 }
 var _valid0 = _errs4 === errors;
@@ -2022,7 +2946,7 @@ vErrors = null;
 if(data.error_code !== undefined){
 let data1 = data.error_code;
 if((typeof data1 !== "string") && (data1 !== null)){
-const err5 = {instancePath:instancePath+"/error_code",schemaPath:"#/properties/error_code/type",keyword:"type",params:{type: schema22.properties.error_code.type},message:"must be string,null"};
+const err5 = {instancePath:instancePath+"/error_code",schemaPath:"#/properties/error_code/type",keyword:"type",params:{type: schema30.properties.error_code.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2032,7 +2956,7 @@ vErrors.push(err5);
 errors++;
 }
 if(!((data1 === "replay_no_op") || (data1 === null))){
-const err6 = {instancePath:instancePath+"/error_code",schemaPath:"#/properties/error_code/enum",keyword:"enum",params:{allowedValues: schema22.properties.error_code.enum},message:"must be equal to one of the allowed values"};
+const err6 = {instancePath:instancePath+"/error_code",schemaPath:"#/properties/error_code/enum",keyword:"enum",params:{allowedValues: schema30.properties.error_code.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -2053,20 +2977,20 @@ vErrors.push(err7);
 }
 errors++;
 }
-validate18.errors = vErrors;
+validate22.errors = vErrors;
 return errors === 0;
 }
 
-export const validateOperationList = validate23;
-const schema28 = {"$id":"rtm:rest-responses/validateOperationList","type":"object","additionalProperties":false,"required":["items"],"properties":{"items":{"type":"array","items":{"$ref":"#/definitions/OperationLogEntry"}}},"definitions":{"OpKind":{"type":"string","enum":["start","stop","restart","patch","cleanup_container","reconcile_adopt","reconcile_dispose","reconcile_mark_stopped"]},"OpSource":{"type":"string","enum":["lobby_stream","gm_rest","admin_rest","auto_ttl","auto_reconcile"]},"OperationLogEntry":{"type":"object","additionalProperties":false,"required":["id","game_id","op_kind","op_source","outcome","error_code","error_message","image_ref","container_id","correlation_id","details","started_at","finished_at"],"properties":{"id":{"description":"bigint row id as a decimal string.","type":"string","pattern":"^[0-9]+$"},"game_id":{"type":"string"},"op_kind":{"$ref":"#/definitions/OpKind"},"op_source":{"$ref":"#/definitions/OpSource"},"outcome":{"$ref":"#/definitions/Outcome"},"error_code":{"oneOf":[{"$ref":"#/definitions/ResultCode"},{"type":"null"}]},"error_message":{"type":["string","null"]},"image_ref":{"type":["string","null"]},"container_id":{"type":["string","null"]},"correlation_id":{"description":"Links a restart/patch row with its inner stop/start rows.","type":["string","null"]},"details":{"type":"object","additionalProperties":true},"started_at":{"type":"string","format":"date-time"},"finished_at":{"type":"string","format":"date-time"}}},"Outcome":{"type":"string","enum":["success","failure"]},"ResultCode":{"description":"An error code, or `replay_no_op` for a successful idempotent replay.","type":"string","enum":["replay_no_op","invalid_request","unauthorized","image_ref_not_allowed","not_found","conflict","image_ref_not_semver","semver_patch_only","start_config_invalid","internal_error","image_pull_failed","container_start_failed","service_unavailable","docker_unavailable"]}}};
-const schema29 = {"type":"object","additionalProperties":false,"required":["id","game_id","op_kind","op_source","outcome","error_code","error_message","image_ref","container_id","correlation_id","details","started_at","finished_at"],"properties":{"id":{"description":"bigint row id as a decimal string.","type":"string","pattern":"^[0-9]+$"},"game_id":{"type":"string"},"op_kind":{"$ref":"#/definitions/OpKind"},"op_source":{"$ref":"#/definitions/OpSource"},"outcome":{"$ref":"#/definitions/Outcome"},"error_code":{"oneOf":[{"$ref":"#/definitions/ResultCode"},{"type":"null"}]},"error_message":{"type":["string","null"]},"image_ref":{"type":["string","null"]},"container_id":{"type":["string","null"]},"correlation_id":{"description":"Links a restart/patch row with its inner stop/start rows.","type":["string","null"]},"details":{"type":"object","additionalProperties":true},"started_at":{"type":"string","format":"date-time"},"finished_at":{"type":"string","format":"date-time"}}};
-const schema30 = {"type":"string","enum":["start","stop","restart","patch","cleanup_container","reconcile_adopt","reconcile_dispose","reconcile_mark_stopped"]};
-const schema31 = {"type":"string","enum":["lobby_stream","gm_rest","admin_rest","auto_ttl","auto_reconcile"]};
-const schema32 = {"type":"string","enum":["success","failure"]};
-const schema33 = {"description":"An error code, or `replay_no_op` for a successful idempotent replay.","type":"string","enum":["replay_no_op","invalid_request","unauthorized","image_ref_not_allowed","not_found","conflict","image_ref_not_semver","semver_patch_only","start_config_invalid","internal_error","image_pull_failed","container_start_failed","service_unavailable","docker_unavailable"]};
+export const validateOperationList = validate29;
+const schema40 = {"$id":"rtm:rest-responses/validateOperationList","type":"object","additionalProperties":false,"required":["items"],"properties":{"items":{"type":"array","items":{"$ref":"#/definitions/OperationLogEntry"}}},"definitions":{"OpKind":{"type":"string","enum":["start","stop","restart","patch","cleanup_container","reconcile_adopt","reconcile_dispose","reconcile_mark_stopped","update_limits"]},"OpSource":{"type":"string","enum":["lobby_stream","gm_rest","admin_rest","auto_ttl","auto_reconcile"]},"OperationLogEntry":{"type":"object","additionalProperties":false,"required":["id","game_id","op_kind","op_source","outcome","error_code","error_message","image_ref","container_id","correlation_id","details","started_at","finished_at"],"properties":{"id":{"description":"bigint row id as a decimal string.","type":"string","pattern":"^[0-9]+$"},"game_id":{"type":"string"},"op_kind":{"$ref":"#/definitions/OpKind"},"op_source":{"$ref":"#/definitions/OpSource"},"outcome":{"$ref":"#/definitions/Outcome"},"error_code":{"oneOf":[{"$ref":"#/definitions/ResultCode"},{"type":"null"}]},"error_message":{"type":["string","null"]},"image_ref":{"type":["string","null"]},"container_id":{"type":["string","null"]},"correlation_id":{"description":"Links a restart/patch row with its inner stop/start rows.","type":["string","null"]},"details":{"type":"object","additionalProperties":true},"started_at":{"type":"string","format":"date-time"},"finished_at":{"type":"string","format":"date-time"}}},"Outcome":{"type":"string","enum":["success","failure"]},"ResultCode":{"description":"An error code, or `replay_no_op` for a successful idempotent replay.","type":"string","enum":["replay_no_op","invalid_request","unauthorized","image_ref_not_allowed","not_found","conflict","image_ref_not_semver","semver_patch_only","start_config_invalid","internal_error","image_pull_failed","container_start_failed","service_unavailable","docker_unavailable"]}}};
+const schema41 = {"type":"object","additionalProperties":false,"required":["id","game_id","op_kind","op_source","outcome","error_code","error_message","image_ref","container_id","correlation_id","details","started_at","finished_at"],"properties":{"id":{"description":"bigint row id as a decimal string.","type":"string","pattern":"^[0-9]+$"},"game_id":{"type":"string"},"op_kind":{"$ref":"#/definitions/OpKind"},"op_source":{"$ref":"#/definitions/OpSource"},"outcome":{"$ref":"#/definitions/Outcome"},"error_code":{"oneOf":[{"$ref":"#/definitions/ResultCode"},{"type":"null"}]},"error_message":{"type":["string","null"]},"image_ref":{"type":["string","null"]},"container_id":{"type":["string","null"]},"correlation_id":{"description":"Links a restart/patch row with its inner stop/start rows.","type":["string","null"]},"details":{"type":"object","additionalProperties":true},"started_at":{"type":"string","format":"date-time"},"finished_at":{"type":"string","format":"date-time"}}};
+const schema42 = {"type":"string","enum":["start","stop","restart","patch","cleanup_container","reconcile_adopt","reconcile_dispose","reconcile_mark_stopped","update_limits"]};
+const schema43 = {"type":"string","enum":["lobby_stream","gm_rest","admin_rest","auto_ttl","auto_reconcile"]};
+const schema44 = {"type":"string","enum":["success","failure"]};
+const schema45 = {"description":"An error code, or `replay_no_op` for a successful idempotent replay.","type":"string","enum":["replay_no_op","invalid_request","unauthorized","image_ref_not_allowed","not_found","conflict","image_ref_not_semver","semver_patch_only","start_config_invalid","internal_error","image_pull_failed","container_start_failed","service_unavailable","docker_unavailable"]};
 const pattern3 = new RegExp("^[0-9]+$", "u");
 
-function validate24(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate30(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -2201,7 +3125,7 @@ vErrors.push(err12);
 errors++;
 }
 for(const key0 in data){
-if(!(func2.call(schema29.properties, key0))){
+if(!(func2.call(schema41.properties, key0))){
 const err13 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err13];
@@ -2261,8 +3185,8 @@ vErrors.push(err17);
 }
 errors++;
 }
-if(!((((((((data2 === "start") || (data2 === "stop")) || (data2 === "restart")) || (data2 === "patch")) || (data2 === "cleanup_container")) || (data2 === "reconcile_adopt")) || (data2 === "reconcile_dispose")) || (data2 === "reconcile_mark_stopped"))){
-const err18 = {instancePath:instancePath+"/op_kind",schemaPath:"#/definitions/OpKind/enum",keyword:"enum",params:{allowedValues: schema30.enum},message:"must be equal to one of the allowed values"};
+if(!(((((((((data2 === "start") || (data2 === "stop")) || (data2 === "restart")) || (data2 === "patch")) || (data2 === "cleanup_container")) || (data2 === "reconcile_adopt")) || (data2 === "reconcile_dispose")) || (data2 === "reconcile_mark_stopped")) || (data2 === "update_limits"))){
+const err18 = {instancePath:instancePath+"/op_kind",schemaPath:"#/definitions/OpKind/enum",keyword:"enum",params:{allowedValues: schema42.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -2285,7 +3209,7 @@ vErrors.push(err19);
 errors++;
 }
 if(!(((((data3 === "lobby_stream") || (data3 === "gm_rest")) || (data3 === "admin_rest")) || (data3 === "auto_ttl")) || (data3 === "auto_reconcile"))){
-const err20 = {instancePath:instancePath+"/op_source",schemaPath:"#/definitions/OpSource/enum",keyword:"enum",params:{allowedValues: schema31.enum},message:"must be equal to one of the allowed values"};
+const err20 = {instancePath:instancePath+"/op_source",schemaPath:"#/definitions/OpSource/enum",keyword:"enum",params:{allowedValues: schema43.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -2308,7 +3232,7 @@ vErrors.push(err21);
 errors++;
 }
 if(!((data4 === "success") || (data4 === "failure"))){
-const err22 = {instancePath:instancePath+"/outcome",schemaPath:"#/definitions/Outcome/enum",keyword:"enum",params:{allowedValues: schema32.enum},message:"must be equal to one of the allowed values"};
+const err22 = {instancePath:instancePath+"/outcome",schemaPath:"#/definitions/Outcome/enum",keyword:"enum",params:{allowedValues: schema44.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -2335,7 +3259,7 @@ vErrors.push(err23);
 errors++;
 }
 if(!((((((((((((((data5 === "replay_no_op") || (data5 === "invalid_request")) || (data5 === "unauthorized")) || (data5 === "image_ref_not_allowed")) || (data5 === "not_found")) || (data5 === "conflict")) || (data5 === "image_ref_not_semver")) || (data5 === "semver_patch_only")) || (data5 === "start_config_invalid")) || (data5 === "internal_error")) || (data5 === "image_pull_failed")) || (data5 === "container_start_failed")) || (data5 === "service_unavailable")) || (data5 === "docker_unavailable"))){
-const err24 = {instancePath:instancePath+"/error_code",schemaPath:"#/definitions/ResultCode/enum",keyword:"enum",params:{allowedValues: schema33.enum},message:"must be equal to one of the allowed values"};
+const err24 = {instancePath:instancePath+"/error_code",schemaPath:"#/definitions/ResultCode/enum",keyword:"enum",params:{allowedValues: schema45.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -2396,7 +3320,7 @@ vErrors = null;
 if(data.error_message !== undefined){
 let data6 = data.error_message;
 if((typeof data6 !== "string") && (data6 !== null)){
-const err27 = {instancePath:instancePath+"/error_message",schemaPath:"#/properties/error_message/type",keyword:"type",params:{type: schema29.properties.error_message.type},message:"must be string,null"};
+const err27 = {instancePath:instancePath+"/error_message",schemaPath:"#/properties/error_message/type",keyword:"type",params:{type: schema41.properties.error_message.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -2409,7 +3333,7 @@ errors++;
 if(data.image_ref !== undefined){
 let data7 = data.image_ref;
 if((typeof data7 !== "string") && (data7 !== null)){
-const err28 = {instancePath:instancePath+"/image_ref",schemaPath:"#/properties/image_ref/type",keyword:"type",params:{type: schema29.properties.image_ref.type},message:"must be string,null"};
+const err28 = {instancePath:instancePath+"/image_ref",schemaPath:"#/properties/image_ref/type",keyword:"type",params:{type: schema41.properties.image_ref.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -2422,7 +3346,7 @@ errors++;
 if(data.container_id !== undefined){
 let data8 = data.container_id;
 if((typeof data8 !== "string") && (data8 !== null)){
-const err29 = {instancePath:instancePath+"/container_id",schemaPath:"#/properties/container_id/type",keyword:"type",params:{type: schema29.properties.container_id.type},message:"must be string,null"};
+const err29 = {instancePath:instancePath+"/container_id",schemaPath:"#/properties/container_id/type",keyword:"type",params:{type: schema41.properties.container_id.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -2435,7 +3359,7 @@ errors++;
 if(data.correlation_id !== undefined){
 let data9 = data.correlation_id;
 if((typeof data9 !== "string") && (data9 !== null)){
-const err30 = {instancePath:instancePath+"/correlation_id",schemaPath:"#/properties/correlation_id/type",keyword:"type",params:{type: schema29.properties.correlation_id.type},message:"must be string,null"};
+const err30 = {instancePath:instancePath+"/correlation_id",schemaPath:"#/properties/correlation_id/type",keyword:"type",params:{type: schema41.properties.correlation_id.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -2521,12 +3445,12 @@ vErrors.push(err36);
 }
 errors++;
 }
-validate24.errors = vErrors;
+validate30.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate23(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate29(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="rtm:rest-responses/validateOperationList" */;
 let vErrors = null;
 let errors = 0;
@@ -2558,8 +3482,8 @@ let data0 = data.items;
 if(Array.isArray(data0)){
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate24(data0[i0], {instancePath:instancePath+"/items/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
-vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
+if(!(validate30(data0[i0], {instancePath:instancePath+"/items/" + i0,parentData:data0,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.errors);
 errors = vErrors.length;
 }
 }
@@ -2586,15 +3510,15 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate23.errors = vErrors;
+validate29.errors = vErrors;
 return errors === 0;
 }
 
-export const validateErrorEnvelope = validate26;
-const schema34 = {"$id":"rtm:rest-responses/validateErrorEnvelope","type":"object","additionalProperties":false,"required":["error"],"properties":{"error":{"type":"object","additionalProperties":false,"required":["code","message"],"properties":{"code":{"$ref":"#/definitions/ErrorCode"},"message":{"type":"string"}}}},"definitions":{"ErrorCode":{"description":"The contract's error codes (CONTRACT §5). `x-rtm-http-status` is the one code →\nHTTP status table: the REST edge answers each code with this status, and every\nresponse listing a code in `x-rtm-error-codes` must have it (codegen checks).\n","type":"string","enum":["invalid_request","unauthorized","image_ref_not_allowed","not_found","conflict","image_ref_not_semver","semver_patch_only","start_config_invalid","internal_error","image_pull_failed","container_start_failed","service_unavailable","docker_unavailable"]}}};
-const schema35 = {"description":"The contract's error codes (CONTRACT §5). `x-rtm-http-status` is the one code →\nHTTP status table: the REST edge answers each code with this status, and every\nresponse listing a code in `x-rtm-error-codes` must have it (codegen checks).\n","type":"string","enum":["invalid_request","unauthorized","image_ref_not_allowed","not_found","conflict","image_ref_not_semver","semver_patch_only","start_config_invalid","internal_error","image_pull_failed","container_start_failed","service_unavailable","docker_unavailable"]};
+export const validateErrorEnvelope = validate32;
+const schema46 = {"$id":"rtm:rest-responses/validateErrorEnvelope","type":"object","additionalProperties":false,"required":["error"],"properties":{"error":{"type":"object","additionalProperties":false,"required":["code","message"],"properties":{"code":{"$ref":"#/definitions/ErrorCode"},"message":{"type":"string"}}}},"definitions":{"ErrorCode":{"description":"The contract's error codes (CONTRACT §5). `x-rtm-http-status` is the one code →\nHTTP status table: the REST edge answers each code with this status, and every\nresponse listing a code in `x-rtm-error-codes` must have it (codegen checks).\n","type":"string","enum":["invalid_request","unauthorized","image_ref_not_allowed","not_found","conflict","image_ref_not_semver","semver_patch_only","start_config_invalid","internal_error","image_pull_failed","container_start_failed","service_unavailable","docker_unavailable"]}}};
+const schema47 = {"description":"The contract's error codes (CONTRACT §5). `x-rtm-http-status` is the one code →\nHTTP status table: the REST edge answers each code with this status, and every\nresponse listing a code in `x-rtm-error-codes` must have it (codegen checks).\n","type":"string","enum":["invalid_request","unauthorized","image_ref_not_allowed","not_found","conflict","image_ref_not_semver","semver_patch_only","start_config_invalid","internal_error","image_pull_failed","container_start_failed","service_unavailable","docker_unavailable"]};
 
-function validate26(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate32(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="rtm:rest-responses/validateErrorEnvelope" */;
 let vErrors = null;
 let errors = 0;
@@ -2669,7 +3593,7 @@ vErrors.push(err5);
 errors++;
 }
 if(!(((((((((((((data1 === "invalid_request") || (data1 === "unauthorized")) || (data1 === "image_ref_not_allowed")) || (data1 === "not_found")) || (data1 === "conflict")) || (data1 === "image_ref_not_semver")) || (data1 === "semver_patch_only")) || (data1 === "start_config_invalid")) || (data1 === "internal_error")) || (data1 === "image_pull_failed")) || (data1 === "container_start_failed")) || (data1 === "service_unavailable")) || (data1 === "docker_unavailable"))){
-const err6 = {instancePath:instancePath+"/error/code",schemaPath:"#/definitions/ErrorCode/enum",keyword:"enum",params:{allowedValues: schema35.enum},message:"must be equal to one of the allowed values"};
+const err6 = {instancePath:instancePath+"/error/code",schemaPath:"#/definitions/ErrorCode/enum",keyword:"enum",params:{allowedValues: schema47.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -2714,14 +3638,14 @@ vErrors.push(err9);
 }
 errors++;
 }
-validate26.errors = vErrors;
+validate32.errors = vErrors;
 return errors === 0;
 }
 
-export const validateHealthzResponse = validate27;
-const schema36 = {"$id":"rtm:rest-responses/validateHealthzResponse","type":"object","additionalProperties":false,"required":["status"],"properties":{"status":{"type":"string","enum":["ok"]}}};
+export const validateHealthzResponse = validate33;
+const schema48 = {"$id":"rtm:rest-responses/validateHealthzResponse","type":"object","additionalProperties":false,"required":["status"],"properties":{"status":{"type":"string","enum":["ok"]}}};
 
-function validate27(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate33(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="rtm:rest-responses/validateHealthzResponse" */;
 let vErrors = null;
 let errors = 0;
@@ -2761,7 +3685,7 @@ vErrors.push(err2);
 errors++;
 }
 if(!(data0 === "ok")){
-const err3 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema36.properties.status.enum},message:"must be equal to one of the allowed values"};
+const err3 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema48.properties.status.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2782,15 +3706,15 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate27.errors = vErrors;
+validate33.errors = vErrors;
 return errors === 0;
 }
 
-export const validateReadyzResponse = validate28;
-const schema37 = {"$id":"rtm:rest-responses/validateReadyzResponse","type":"object","additionalProperties":false,"required":["status","checks"],"properties":{"status":{"type":"string","enum":["ready","not_ready"]},"role":{"description":"This instance's role among the instances sharing PostgreSQL, Redis and Docker\n(CONTRACT §11): the leader runs the job consumers and the singleton workers, a\nstandby serves the REST API only. Both answer 200 when their checks pass. Absent\nonly in the moment before the first leader election round.\n","type":"string","enum":["leader","standby"]},"checks":{"description":"The four dependencies are always present. A running component that cannot do its\nwork adds an entry of the same shape under its own name (e.g. `startup_reconcile`\nwhile the startup reconcile has not completed, `start_jobs` while its consumer\ncannot reach Redis); such an entry is always `ok: false`.\n","type":"object","additionalProperties":{"$ref":"#/definitions/ReadinessCheck"},"required":["postgres","redis","docker","network"],"properties":{"postgres":{"$ref":"#/definitions/ReadinessCheck"},"redis":{"$ref":"#/definitions/ReadinessCheck"},"docker":{"$ref":"#/definitions/ReadinessCheck"},"network":{"$ref":"#/definitions/ReadinessCheck"}}}},"definitions":{"ReadinessCheck":{"type":"object","additionalProperties":false,"required":["ok"],"properties":{"ok":{"type":"boolean"},"error":{"description":"Why the check failed; absent when ok.","type":"string"}}}}};
-const schema38 = {"type":"object","additionalProperties":false,"required":["ok"],"properties":{"ok":{"type":"boolean"},"error":{"description":"Why the check failed; absent when ok.","type":"string"}}};
+export const validateReadyzResponse = validate34;
+const schema49 = {"$id":"rtm:rest-responses/validateReadyzResponse","type":"object","additionalProperties":false,"required":["status","checks"],"properties":{"status":{"type":"string","enum":["ready","not_ready"]},"role":{"description":"This instance's role among the instances sharing PostgreSQL, Redis and Docker\n(CONTRACT §11): the leader runs the job consumers and the singleton workers, a\nstandby serves the REST API only. Both answer 200 when their checks pass. Absent\nonly in the moment before the first leader election round.\n","type":"string","enum":["leader","standby"]},"checks":{"description":"The four dependencies are always present. A running component that cannot do its\nwork adds an entry of the same shape under its own name (e.g. `startup_reconcile`\nwhile the startup reconcile has not completed, `start_jobs` while its consumer\ncannot reach Redis); such an entry is always `ok: false`.\n","type":"object","additionalProperties":{"$ref":"#/definitions/ReadinessCheck"},"required":["postgres","redis","docker","network"],"properties":{"postgres":{"$ref":"#/definitions/ReadinessCheck"},"redis":{"$ref":"#/definitions/ReadinessCheck"},"docker":{"$ref":"#/definitions/ReadinessCheck"},"network":{"$ref":"#/definitions/ReadinessCheck"}}}},"definitions":{"ReadinessCheck":{"type":"object","additionalProperties":false,"required":["ok"],"properties":{"ok":{"type":"boolean"},"error":{"description":"Why the check failed; absent when ok.","type":"string"}}}}};
+const schema50 = {"type":"object","additionalProperties":false,"required":["ok"],"properties":{"ok":{"type":"boolean"},"error":{"description":"Why the check failed; absent when ok.","type":"string"}}};
 
-function validate28(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate34(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="rtm:rest-responses/validateReadyzResponse" */;
 let vErrors = null;
 let errors = 0;
@@ -2840,7 +3764,7 @@ vErrors.push(err3);
 errors++;
 }
 if(!((data0 === "ready") || (data0 === "not_ready"))){
-const err4 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema37.properties.status.enum},message:"must be equal to one of the allowed values"};
+const err4 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema49.properties.status.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2863,7 +3787,7 @@ vErrors.push(err5);
 errors++;
 }
 if(!((data1 === "leader") || (data1 === "standby"))){
-const err6 = {instancePath:instancePath+"/role",schemaPath:"#/properties/role/enum",keyword:"enum",params:{allowedValues: schema37.properties.role.enum},message:"must be equal to one of the allowed values"};
+const err6 = {instancePath:instancePath+"/role",schemaPath:"#/properties/role/enum",keyword:"enum",params:{allowedValues: schema49.properties.role.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -3246,15 +4170,15 @@ vErrors.push(err37);
 }
 errors++;
 }
-validate28.errors = vErrors;
+validate34.errors = vErrors;
 return errors === 0;
 }
 
-export const validateDiagnostics = validate29;
-const schema43 = {"$id":"rtm:rest-responses/validateDiagnostics","type":"object","additionalProperties":false,"required":["rtm","postgres","redis","docker","runtimes"],"properties":{"rtm":{"type":"object","additionalProperties":false,"required":["version","node_version","uptime_s"],"properties":{"version":{"description":"RTM's release (the same version as this document's info.version).","type":"string"},"node_version":{"type":"string"},"uptime_s":{"type":"integer","minimum":0}}},"postgres":{"$ref":"#/definitions/DependencyVersion"},"redis":{"$ref":"#/definitions/DependencyVersion"},"docker":{"$ref":"#/definitions/DependencyVersion"},"leadership":{"description":"Who leads the instances sharing this PostgreSQL (CONTRACT §11), from the leader lease,\nand this instance's own name and role. `leader` is null before any instance led.\n","type":"object","additionalProperties":false,"required":["instance_id","role","leader"],"properties":{"instance_id":{"description":"This instance's RTMANAGER_INSTANCE_ID.","type":"string"},"role":{"type":"string","enum":["leader","standby"]},"leader":{"oneOf":[{"type":"null"},{"type":"object","additionalProperties":false,"required":["instance_id","epoch","since","expires_at"],"properties":{"instance_id":{"type":"string"},"epoch":{"description":"Raised by one at every change of leader; fences a former leader's writes.","type":"integer","minimum":1},"since":{"type":"string","format":"date-time"},"expires_at":{"description":"When the lease lapses unless renewed (a standby then takes over).","type":"string","format":"date-time"}}}]}}},"runtimes":{"description":"Runtime records by status (from PostgreSQL).","type":"object","additionalProperties":false,"required":["running","stopped","removed"],"properties":{"running":{"type":"integer","minimum":0},"stopped":{"type":"integer","minimum":0},"removed":{"type":"integer","minimum":0}}}},"definitions":{"DependencyVersion":{"type":"object","additionalProperties":false,"required":["version","error"],"properties":{"version":{"description":"The server's version, or null when it did not answer.","type":["string","null"]},"error":{"description":"Why the version is null (e.g. \"no answer within 2000 ms\"); null otherwise.","type":["string","null"]}}}}};
-const schema44 = {"type":"object","additionalProperties":false,"required":["version","error"],"properties":{"version":{"description":"The server's version, or null when it did not answer.","type":["string","null"]},"error":{"description":"Why the version is null (e.g. \"no answer within 2000 ms\"); null otherwise.","type":["string","null"]}}};
+export const validateDiagnostics = validate35;
+const schema55 = {"$id":"rtm:rest-responses/validateDiagnostics","type":"object","additionalProperties":false,"required":["rtm","postgres","redis","docker","runtimes"],"properties":{"rtm":{"type":"object","additionalProperties":false,"required":["version","node_version","uptime_s"],"properties":{"version":{"description":"RTM's release (the same version as this document's info.version).","type":"string"},"node_version":{"type":"string"},"uptime_s":{"type":"integer","minimum":0}}},"postgres":{"$ref":"#/definitions/DependencyVersion"},"redis":{"$ref":"#/definitions/DependencyVersion"},"docker":{"$ref":"#/definitions/DependencyVersion"},"leadership":{"description":"Who leads the instances sharing this PostgreSQL (CONTRACT §11), from the leader lease,\nand this instance's own name and role. `leader` is null before any instance led.\n","type":"object","additionalProperties":false,"required":["instance_id","role","leader"],"properties":{"instance_id":{"description":"This instance's RTMANAGER_INSTANCE_ID.","type":"string"},"role":{"type":"string","enum":["leader","standby"]},"leader":{"oneOf":[{"type":"null"},{"type":"object","additionalProperties":false,"required":["instance_id","epoch","since","expires_at"],"properties":{"instance_id":{"type":"string"},"epoch":{"description":"Raised by one at every change of leader; fences a former leader's writes.","type":"integer","minimum":1},"since":{"type":"string","format":"date-time"},"expires_at":{"description":"When the lease lapses unless renewed (a standby then takes over).","type":"string","format":"date-time"}}}]}}},"runtimes":{"description":"Runtime records by status (from PostgreSQL).","type":"object","additionalProperties":false,"required":["running","stopped","removed"],"properties":{"running":{"type":"integer","minimum":0},"stopped":{"type":"integer","minimum":0},"removed":{"type":"integer","minimum":0}}}},"definitions":{"DependencyVersion":{"type":"object","additionalProperties":false,"required":["version","error"],"properties":{"version":{"description":"The server's version, or null when it did not answer.","type":["string","null"]},"error":{"description":"Why the version is null (e.g. \"no answer within 2000 ms\"); null otherwise.","type":["string","null"]}}}}};
+const schema56 = {"type":"object","additionalProperties":false,"required":["version","error"],"properties":{"version":{"description":"The server's version, or null when it did not answer.","type":["string","null"]},"error":{"description":"Why the version is null (e.g. \"no answer within 2000 ms\"); null otherwise.","type":["string","null"]}}};
 
-function validate29(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate35(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="rtm:rest-responses/validateDiagnostics" */;
 let vErrors = null;
 let errors = 0;
@@ -3465,7 +4389,7 @@ errors++;
 if(data4.version !== undefined){
 let data5 = data4.version;
 if((typeof data5 !== "string") && (data5 !== null)){
-const err18 = {instancePath:instancePath+"/postgres/version",schemaPath:"#/definitions/DependencyVersion/properties/version/type",keyword:"type",params:{type: schema44.properties.version.type},message:"must be string,null"};
+const err18 = {instancePath:instancePath+"/postgres/version",schemaPath:"#/definitions/DependencyVersion/properties/version/type",keyword:"type",params:{type: schema56.properties.version.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -3478,7 +4402,7 @@ errors++;
 if(data4.error !== undefined){
 let data6 = data4.error;
 if((typeof data6 !== "string") && (data6 !== null)){
-const err19 = {instancePath:instancePath+"/postgres/error",schemaPath:"#/definitions/DependencyVersion/properties/error/type",keyword:"type",params:{type: schema44.properties.error.type},message:"must be string,null"};
+const err19 = {instancePath:instancePath+"/postgres/error",schemaPath:"#/definitions/DependencyVersion/properties/error/type",keyword:"type",params:{type: schema56.properties.error.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -3538,7 +4462,7 @@ errors++;
 if(data7.version !== undefined){
 let data8 = data7.version;
 if((typeof data8 !== "string") && (data8 !== null)){
-const err24 = {instancePath:instancePath+"/redis/version",schemaPath:"#/definitions/DependencyVersion/properties/version/type",keyword:"type",params:{type: schema44.properties.version.type},message:"must be string,null"};
+const err24 = {instancePath:instancePath+"/redis/version",schemaPath:"#/definitions/DependencyVersion/properties/version/type",keyword:"type",params:{type: schema56.properties.version.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -3551,7 +4475,7 @@ errors++;
 if(data7.error !== undefined){
 let data9 = data7.error;
 if((typeof data9 !== "string") && (data9 !== null)){
-const err25 = {instancePath:instancePath+"/redis/error",schemaPath:"#/definitions/DependencyVersion/properties/error/type",keyword:"type",params:{type: schema44.properties.error.type},message:"must be string,null"};
+const err25 = {instancePath:instancePath+"/redis/error",schemaPath:"#/definitions/DependencyVersion/properties/error/type",keyword:"type",params:{type: schema56.properties.error.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -3611,7 +4535,7 @@ errors++;
 if(data10.version !== undefined){
 let data11 = data10.version;
 if((typeof data11 !== "string") && (data11 !== null)){
-const err30 = {instancePath:instancePath+"/docker/version",schemaPath:"#/definitions/DependencyVersion/properties/version/type",keyword:"type",params:{type: schema44.properties.version.type},message:"must be string,null"};
+const err30 = {instancePath:instancePath+"/docker/version",schemaPath:"#/definitions/DependencyVersion/properties/version/type",keyword:"type",params:{type: schema56.properties.version.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -3624,7 +4548,7 @@ errors++;
 if(data10.error !== undefined){
 let data12 = data10.error;
 if((typeof data12 !== "string") && (data12 !== null)){
-const err31 = {instancePath:instancePath+"/docker/error",schemaPath:"#/definitions/DependencyVersion/properties/error/type",keyword:"type",params:{type: schema44.properties.error.type},message:"must be string,null"};
+const err31 = {instancePath:instancePath+"/docker/error",schemaPath:"#/definitions/DependencyVersion/properties/error/type",keyword:"type",params:{type: schema56.properties.error.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -3716,7 +4640,7 @@ vErrors.push(err38);
 errors++;
 }
 if(!((data15 === "leader") || (data15 === "standby"))){
-const err39 = {instancePath:instancePath+"/leadership/role",schemaPath:"#/properties/leadership/properties/role/enum",keyword:"enum",params:{allowedValues: schema43.properties.leadership.properties.role.enum},message:"must be equal to one of the allowed values"};
+const err39 = {instancePath:instancePath+"/leadership/role",schemaPath:"#/properties/leadership/properties/role/enum",keyword:"enum",params:{allowedValues: schema55.properties.leadership.properties.role.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -4087,15 +5011,579 @@ vErrors.push(err67);
 }
 errors++;
 }
-validate29.errors = vErrors;
+validate35.errors = vErrors;
 return errors === 0;
 }
 
-export const validateRuntimeEventLine = validate30;
-const schema47 = {"$id":"rtm:rest-responses/validateRuntimeEventLine","type":"object","description":"One line of GET /api/v1/internal/events.","additionalProperties":false,"required":["stream","id","fields"],"properties":{"stream":{"type":"string","enum":["runtime:health_events","runtime:job_results"]},"id":{"type":"string","description":"The Redis entry id (`ms-seq`); pass it as `from` to resume after it.","pattern":"^[0-9]+-[0-9]+$"},"fields":{"type":"object","description":"The entry's fields as published (runtime-health-asyncapi.yaml, runtime-jobs-asyncapi.yaml).","additionalProperties":{"type":"string"}}}};
-const pattern4 = new RegExp("^[0-9]+-[0-9]+$", "u");
+export const validateRuntimeStats = validate36;
+const schema59 = {"$id":"rtm:rest-responses/validateRuntimeStats","type":"object","additionalProperties":false,"required":["game_id","container_id","observed_at","cpu_percent","memory_bytes","memory_limit_bytes","pids","pids_limit","network_rx_bytes","network_tx_bytes","restart_count","started_at"],"properties":{"game_id":{"$ref":"#/definitions/GameId"},"container_id":{"type":"string"},"observed_at":{"description":"When Docker read the sample.","type":"string","format":"date-time"},"cpu_percent":{"description":"100 = one CPU fully used (as `docker stats`); 0 when Docker has no previous reading.","type":"number","minimum":0},"memory_bytes":{"description":"Memory in use as `docker stats` shows it (usage minus inactive file cache, cgroup v1 and v2).","type":"integer","minimum":0},"memory_limit_bytes":{"type":["integer","null"]},"pids":{"type":"integer","minimum":0},"pids_limit":{"type":["integer","null"]},"network_rx_bytes":{"type":"integer","minimum":0},"network_tx_bytes":{"type":"integer","minimum":0},"restart_count":{"type":"integer","minimum":0},"started_at":{"description":"When the container started (its uptime is observed_at − started_at).","type":["string","null"],"format":"date-time"}},"definitions":{"GameId":{"type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,49}[a-z0-9])?$","minLength":1,"maxLength":51}}};
+const schema60 = {"type":"string","pattern":"^[a-z0-9]([a-z0-9-]{0,49}[a-z0-9])?$","minLength":1,"maxLength":51};
 
-function validate30(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate36(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+/*# sourceURL="rtm:rest-responses/validateRuntimeStats" */;
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.game_id === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "game_id"},message:"must have required property '"+"game_id"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.container_id === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "container_id"},message:"must have required property '"+"container_id"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.observed_at === undefined){
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "observed_at"},message:"must have required property '"+"observed_at"+"'"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(data.cpu_percent === undefined){
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "cpu_percent"},message:"must have required property '"+"cpu_percent"+"'"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+if(data.memory_bytes === undefined){
+const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "memory_bytes"},message:"must have required property '"+"memory_bytes"+"'"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+if(data.memory_limit_bytes === undefined){
+const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "memory_limit_bytes"},message:"must have required property '"+"memory_limit_bytes"+"'"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+if(data.pids === undefined){
+const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "pids"},message:"must have required property '"+"pids"+"'"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+if(data.pids_limit === undefined){
+const err7 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "pids_limit"},message:"must have required property '"+"pids_limit"+"'"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+if(data.network_rx_bytes === undefined){
+const err8 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "network_rx_bytes"},message:"must have required property '"+"network_rx_bytes"+"'"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+if(data.network_tx_bytes === undefined){
+const err9 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "network_tx_bytes"},message:"must have required property '"+"network_tx_bytes"+"'"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+if(data.restart_count === undefined){
+const err10 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "restart_count"},message:"must have required property '"+"restart_count"+"'"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+if(data.started_at === undefined){
+const err11 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "started_at"},message:"must have required property '"+"started_at"+"'"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(func2.call(schema59.properties, key0))){
+const err12 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+if(data.game_id !== undefined){
+let data0 = data.game_id;
+if(typeof data0 === "string"){
+if(func3(data0) > 51){
+const err13 = {instancePath:instancePath+"/game_id",schemaPath:"#/definitions/GameId/maxLength",keyword:"maxLength",params:{limit: 51},message:"must NOT have more than 51 characters"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+if(func3(data0) < 1){
+const err14 = {instancePath:instancePath+"/game_id",schemaPath:"#/definitions/GameId/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+if(!pattern0.test(data0)){
+const err15 = {instancePath:instancePath+"/game_id",schemaPath:"#/definitions/GameId/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([a-z0-9-]{0,49}[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([a-z0-9-]{0,49}[a-z0-9])?$"+"\""};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+else {
+const err16 = {instancePath:instancePath+"/game_id",schemaPath:"#/definitions/GameId/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+if(data.container_id !== undefined){
+if(typeof data.container_id !== "string"){
+const err17 = {instancePath:instancePath+"/container_id",schemaPath:"#/properties/container_id/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+if(data.observed_at !== undefined){
+let data2 = data.observed_at;
+if(typeof data2 === "string"){
+if(!(formats0.validate(data2))){
+const err18 = {instancePath:instancePath+"/observed_at",schemaPath:"#/properties/observed_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+else {
+const err19 = {instancePath:instancePath+"/observed_at",schemaPath:"#/properties/observed_at/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+if(data.cpu_percent !== undefined){
+let data3 = data.cpu_percent;
+if((typeof data3 == "number") && (isFinite(data3))){
+if(data3 < 0 || isNaN(data3)){
+const err20 = {instancePath:instancePath+"/cpu_percent",schemaPath:"#/properties/cpu_percent/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+else {
+const err21 = {instancePath:instancePath+"/cpu_percent",schemaPath:"#/properties/cpu_percent/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+if(data.memory_bytes !== undefined){
+let data4 = data.memory_bytes;
+if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
+const err22 = {instancePath:instancePath+"/memory_bytes",schemaPath:"#/properties/memory_bytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+if((typeof data4 == "number") && (isFinite(data4))){
+if(data4 < 0 || isNaN(data4)){
+const err23 = {instancePath:instancePath+"/memory_bytes",schemaPath:"#/properties/memory_bytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+}
+if(data.memory_limit_bytes !== undefined){
+let data5 = data.memory_limit_bytes;
+if((!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))) && (data5 !== null)){
+const err24 = {instancePath:instancePath+"/memory_limit_bytes",schemaPath:"#/properties/memory_limit_bytes/type",keyword:"type",params:{type: schema59.properties.memory_limit_bytes.type},message:"must be integer,null"};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+}
+if(data.pids !== undefined){
+let data6 = data.pids;
+if(!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))){
+const err25 = {instancePath:instancePath+"/pids",schemaPath:"#/properties/pids/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+if((typeof data6 == "number") && (isFinite(data6))){
+if(data6 < 0 || isNaN(data6)){
+const err26 = {instancePath:instancePath+"/pids",schemaPath:"#/properties/pids/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+}
+}
+if(data.pids_limit !== undefined){
+let data7 = data.pids_limit;
+if((!(((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7))) && (isFinite(data7)))) && (data7 !== null)){
+const err27 = {instancePath:instancePath+"/pids_limit",schemaPath:"#/properties/pids_limit/type",keyword:"type",params:{type: schema59.properties.pids_limit.type},message:"must be integer,null"};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+}
+if(data.network_rx_bytes !== undefined){
+let data8 = data.network_rx_bytes;
+if(!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8)))){
+const err28 = {instancePath:instancePath+"/network_rx_bytes",schemaPath:"#/properties/network_rx_bytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+if((typeof data8 == "number") && (isFinite(data8))){
+if(data8 < 0 || isNaN(data8)){
+const err29 = {instancePath:instancePath+"/network_rx_bytes",schemaPath:"#/properties/network_rx_bytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+}
+}
+if(data.network_tx_bytes !== undefined){
+let data9 = data.network_tx_bytes;
+if(!(((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9))) && (isFinite(data9)))){
+const err30 = {instancePath:instancePath+"/network_tx_bytes",schemaPath:"#/properties/network_tx_bytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+if((typeof data9 == "number") && (isFinite(data9))){
+if(data9 < 0 || isNaN(data9)){
+const err31 = {instancePath:instancePath+"/network_tx_bytes",schemaPath:"#/properties/network_tx_bytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+}
+}
+if(data.restart_count !== undefined){
+let data10 = data.restart_count;
+if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){
+const err32 = {instancePath:instancePath+"/restart_count",schemaPath:"#/properties/restart_count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+if((typeof data10 == "number") && (isFinite(data10))){
+if(data10 < 0 || isNaN(data10)){
+const err33 = {instancePath:instancePath+"/restart_count",schemaPath:"#/properties/restart_count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+}
+}
+if(data.started_at !== undefined){
+let data11 = data.started_at;
+if((typeof data11 !== "string") && (data11 !== null)){
+const err34 = {instancePath:instancePath+"/started_at",schemaPath:"#/properties/started_at/type",keyword:"type",params:{type: schema59.properties.started_at.type},message:"must be string,null"};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+if(typeof data11 === "string"){
+if(!(formats0.validate(data11))){
+const err35 = {instancePath:instancePath+"/started_at",schemaPath:"#/properties/started_at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err36 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+validate36.errors = vErrors;
+return errors === 0;
+}
+
+export const validateLogLine = validate37;
+const schema61 = {"$id":"rtm:rest-responses/validateLogLine","description":"One line of the engine's output (one NDJSON line of internalGetRuntimeLogs).","type":"object","additionalProperties":false,"required":["ts","stream","line"],"properties":{"ts":{"description":"When Docker received the line; RFC 3339 UTC with fraction.","type":"string","format":"date-time"},"stream":{"type":"string","enum":["stdout","stderr"]},"line":{"description":"The line without its newline; bytes that are not UTF-8 become U+FFFD.","type":"string"}}};
+
+function validate37(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+/*# sourceURL="rtm:rest-responses/validateLogLine" */;
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.ts === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "ts"},message:"must have required property '"+"ts"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.stream === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "stream"},message:"must have required property '"+"stream"+"'"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.line === undefined){
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "line"},message:"must have required property '"+"line"+"'"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(((key0 === "ts") || (key0 === "stream")) || (key0 === "line"))){
+const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.ts !== undefined){
+let data0 = data.ts;
+if(typeof data0 === "string"){
+if(!(formats0.validate(data0))){
+const err4 = {instancePath:instancePath+"/ts",schemaPath:"#/properties/ts/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+else {
+const err5 = {instancePath:instancePath+"/ts",schemaPath:"#/properties/ts/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.stream !== undefined){
+let data1 = data.stream;
+if(typeof data1 !== "string"){
+const err6 = {instancePath:instancePath+"/stream",schemaPath:"#/properties/stream/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+if(!((data1 === "stdout") || (data1 === "stderr"))){
+const err7 = {instancePath:instancePath+"/stream",schemaPath:"#/properties/stream/enum",keyword:"enum",params:{allowedValues: schema61.properties.stream.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data.line !== undefined){
+if(typeof data.line !== "string"){
+const err8 = {instancePath:instancePath+"/line",schemaPath:"#/properties/line/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+}
+else {
+const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+validate37.errors = vErrors;
+return errors === 0;
+}
+
+export const validateRuntimeEventLine = validate38;
+const schema62 = {"$id":"rtm:rest-responses/validateRuntimeEventLine","type":"object","description":"One line of GET /api/v1/internal/events.","additionalProperties":false,"required":["stream","id","fields"],"properties":{"stream":{"type":"string","enum":["runtime:health_events","runtime:job_results"]},"id":{"type":"string","description":"The Redis entry id (`ms-seq`); pass it as `from` to resume after it.","pattern":"^[0-9]+-[0-9]+$"},"fields":{"type":"object","description":"The entry's fields as published (runtime-health-asyncapi.yaml, runtime-jobs-asyncapi.yaml).","additionalProperties":{"type":"string"}}}};
+const pattern5 = new RegExp("^[0-9]+-[0-9]+$", "u");
+
+function validate38(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="rtm:rest-responses/validateRuntimeEventLine" */;
 let vErrors = null;
 let errors = 0;
@@ -4155,7 +5643,7 @@ vErrors.push(err4);
 errors++;
 }
 if(!((data0 === "runtime:health_events") || (data0 === "runtime:job_results"))){
-const err5 = {instancePath:instancePath+"/stream",schemaPath:"#/properties/stream/enum",keyword:"enum",params:{allowedValues: schema47.properties.stream.enum},message:"must be equal to one of the allowed values"};
+const err5 = {instancePath:instancePath+"/stream",schemaPath:"#/properties/stream/enum",keyword:"enum",params:{allowedValues: schema62.properties.stream.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -4168,7 +5656,7 @@ errors++;
 if(data.id !== undefined){
 let data1 = data.id;
 if(typeof data1 === "string"){
-if(!pattern4.test(data1)){
+if(!pattern5.test(data1)){
 const err6 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/pattern",keyword:"pattern",params:{pattern: "^[0-9]+-[0-9]+$"},message:"must match pattern \""+"^[0-9]+-[0-9]+$"+"\""};
 if(vErrors === null){
 vErrors = [err6];
@@ -4228,6 +5716,6 @@ vErrors.push(err10);
 }
 errors++;
 }
-validate30.errors = vErrors;
+validate38.errors = vErrors;
 return errors === 0;
 }

@@ -953,7 +953,7 @@ return errors === 0;
 }
 
 export const validateHealthEventDetails = validate14;
-const schema36 = {"$id":"rtm:runtime-health/validateHealthEventDetails","description":"Decoded `details` of a health event; which branch applies is given by event_type.","oneOf":[{"$ref":"#/definitions/ContainerStartedDetails"},{"$ref":"#/definitions/ContainerExitedDetails"},{"$ref":"#/definitions/ContainerOomDetails"},{"$ref":"#/definitions/ContainerDisappearedDetails"},{"$ref":"#/definitions/ProbeFailedDetails"},{"$ref":"#/definitions/ProbeRecoveredDetails"},{"$ref":"#/definitions/InspectUnhealthyDetails"}],"definitions":{"ContainerDisappearedDetails":{"description":"event_type container_disappeared (Docker `destroy` event, or reconciliation).","type":"object","additionalProperties":false,"required":["source"],"properties":{"source":{"$ref":"#/definitions/ContainerDisappearedSource"}}},"ContainerDisappearedSource":{"type":"string","enum":["docker_event","reconcile"]},"ContainerExitedDetails":{"description":"event_type container_exited (Docker `die` event).","type":"object","additionalProperties":false,"required":["exit_code","requested_by_rtm"],"properties":{"exit_code":{"type":"integer"},"requested_by_rtm":{"description":"True when the exit was caused by RTM's own stop/patch/restart.","type":"boolean"}}},"ContainerOomDetails":{"description":"event_type container_oom (Docker `oom` event).","type":"object","additionalProperties":false,"properties":{"exit_code":{"description":"Present when Docker reported one with the event.","type":"integer"}}},"ContainerStartedDetails":{"description":"event_type container_started (published by the start operation).","type":"object","additionalProperties":false,"required":["image_ref"],"properties":{"image_ref":{"type":"string","minLength":1}}},"InspectUnhealthyDetails":{"description":"event_type inspect_unhealthy (periodic Docker inspect).","type":"object","additionalProperties":false,"required":["reason"],"properties":{"reason":{"$ref":"#/definitions/InspectUnhealthyReason"},"restart_count":{"type":"integer","minimum":0},"previous_restart_count":{"type":"integer","minimum":0},"docker_status":{"description":"Docker's State.Status (e.g. exited, restarting).","type":"string"},"record_status":{"description":"The runtime record's status at the time.","type":"string"}}},"InspectUnhealthyReason":{"type":"string","enum":["restart_count_grew","status_mismatch"]},"ProbeFailedDetails":{"description":"event_type probe_failed (after RTMANAGER_PROBE_FAILURES_THRESHOLD consecutive failures).","type":"object","additionalProperties":false,"required":["consecutive_failures","last_error","target"],"properties":{"consecutive_failures":{"type":"integer","minimum":1},"last_error":{"type":"string"},"target":{"description":"The probed URL.","type":"string"}}},"ProbeRecoveredDetails":{"description":"event_type probe_recovered (first success after a probe_failed).","type":"object","additionalProperties":false,"required":["failed_probes","target"],"properties":{"failed_probes":{"description":"Consecutive failures before this success.","type":"integer","minimum":1},"target":{"type":"string"}}}}};
+const schema36 = {"$id":"rtm:runtime-health/validateHealthEventDetails","description":"Decoded `details` of a health event; which branch applies is given by event_type.","oneOf":[{"$ref":"#/definitions/ContainerStartedDetails"},{"$ref":"#/definitions/ContainerExitedDetails"},{"$ref":"#/definitions/ContainerOomDetails"},{"$ref":"#/definitions/ContainerDisappearedDetails"},{"$ref":"#/definitions/ProbeFailedDetails"},{"$ref":"#/definitions/ProbeRecoveredDetails"},{"$ref":"#/definitions/InspectUnhealthyDetails"}],"definitions":{"ContainerDisappearedDetails":{"description":"event_type container_disappeared (Docker `destroy` event, or reconciliation).","type":"object","additionalProperties":false,"required":["source"],"properties":{"source":{"$ref":"#/definitions/ContainerDisappearedSource"}}},"ContainerDisappearedSource":{"type":"string","enum":["docker_event","reconcile"]},"ContainerExitedDetails":{"description":"event_type container_exited (Docker `die` event).","type":"object","additionalProperties":false,"required":["exit_code","requested_by_rtm"],"properties":{"exit_code":{"type":"integer"},"requested_by_rtm":{"description":"True when the exit was caused by RTM's own stop/patch/restart.","type":"boolean"}}},"ContainerOomDetails":{"description":"event_type container_oom (Docker `oom` event).","type":"object","additionalProperties":false,"properties":{"exit_code":{"description":"Present when Docker reported one with the event.","type":"integer"}}},"ContainerStartedDetails":{"description":"event_type container_started (published by the start operation).","type":"object","additionalProperties":false,"required":["image_ref"],"properties":{"image_ref":{"type":"string","minLength":1}}},"InspectUnhealthyDetails":{"description":"event_type inspect_unhealthy (periodic Docker inspect); reason node_down when the Swarm node running the game's task is down (swarm backend).","type":"object","additionalProperties":false,"required":["reason"],"properties":{"reason":{"$ref":"#/definitions/InspectUnhealthyReason"},"restart_count":{"type":"integer","minimum":0},"previous_restart_count":{"type":"integer","minimum":0},"docker_status":{"description":"Docker's State.Status (e.g. exited, restarting).","type":"string"},"record_status":{"description":"The runtime record's status at the time.","type":"string"},"node_id":{"description":"reason node_down (swarm backend) - the Swarm node of the game's task.","type":"string"},"node_hostname":{"description":"reason node_down - that node's hostname.","type":"string"},"node_state":{"description":"reason node_down - the manager's view of the node (down, unknown, disconnected).","type":"string"}}},"InspectUnhealthyReason":{"type":"string","enum":["restart_count_grew","status_mismatch","node_down"]},"ProbeFailedDetails":{"description":"event_type probe_failed (after RTMANAGER_PROBE_FAILURES_THRESHOLD consecutive failures).","type":"object","additionalProperties":false,"required":["consecutive_failures","last_error","target"],"properties":{"consecutive_failures":{"type":"integer","minimum":1},"last_error":{"type":"string"},"target":{"description":"The probed URL.","type":"string"}}},"ProbeRecoveredDetails":{"description":"event_type probe_recovered (first success after a probe_failed).","type":"object","additionalProperties":false,"required":["failed_probes","target"],"properties":{"failed_probes":{"description":"Consecutive failures before this success.","type":"integer","minimum":1},"target":{"type":"string"}}}}};
 const schema37 = {"description":"event_type container_started (published by the start operation).","type":"object","additionalProperties":false,"required":["image_ref"],"properties":{"image_ref":{"type":"string","minLength":1}}};
 const schema38 = {"description":"event_type container_exited (Docker `die` event).","type":"object","additionalProperties":false,"required":["exit_code","requested_by_rtm"],"properties":{"exit_code":{"type":"integer"},"requested_by_rtm":{"description":"True when the exit was caused by RTM's own stop/patch/restart.","type":"boolean"}}};
 const schema39 = {"description":"event_type container_oom (Docker `oom` event).","type":"object","additionalProperties":false,"properties":{"exit_code":{"description":"Present when Docker reported one with the event.","type":"integer"}}};
@@ -1026,8 +1026,8 @@ validate15.errors = vErrors;
 return errors === 0;
 }
 
-const schema44 = {"description":"event_type inspect_unhealthy (periodic Docker inspect).","type":"object","additionalProperties":false,"required":["reason"],"properties":{"reason":{"$ref":"#/definitions/InspectUnhealthyReason"},"restart_count":{"type":"integer","minimum":0},"previous_restart_count":{"type":"integer","minimum":0},"docker_status":{"description":"Docker's State.Status (e.g. exited, restarting).","type":"string"},"record_status":{"description":"The runtime record's status at the time.","type":"string"}}};
-const schema45 = {"type":"string","enum":["restart_count_grew","status_mismatch"]};
+const schema44 = {"description":"event_type inspect_unhealthy (periodic Docker inspect); reason node_down when the Swarm node running the game's task is down (swarm backend).","type":"object","additionalProperties":false,"required":["reason"],"properties":{"reason":{"$ref":"#/definitions/InspectUnhealthyReason"},"restart_count":{"type":"integer","minimum":0},"previous_restart_count":{"type":"integer","minimum":0},"docker_status":{"description":"Docker's State.Status (e.g. exited, restarting).","type":"string"},"record_status":{"description":"The runtime record's status at the time.","type":"string"},"node_id":{"description":"reason node_down (swarm backend) - the Swarm node of the game's task.","type":"string"},"node_hostname":{"description":"reason node_down - that node's hostname.","type":"string"},"node_state":{"description":"reason node_down - the manager's view of the node (down, unknown, disconnected).","type":"string"}}};
+const schema45 = {"type":"string","enum":["restart_count_grew","status_mismatch","node_down"]};
 
 function validate17(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -1044,7 +1044,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!(((((key0 === "reason") || (key0 === "restart_count")) || (key0 === "previous_restart_count")) || (key0 === "docker_status")) || (key0 === "record_status"))){
+if(!((((((((key0 === "reason") || (key0 === "restart_count")) || (key0 === "previous_restart_count")) || (key0 === "docker_status")) || (key0 === "record_status")) || (key0 === "node_id")) || (key0 === "node_hostname")) || (key0 === "node_state"))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
@@ -1067,7 +1067,7 @@ vErrors.push(err2);
 }
 errors++;
 }
-if(!((data0 === "restart_count_grew") || (data0 === "status_mismatch"))){
+if(!(((data0 === "restart_count_grew") || (data0 === "status_mismatch")) || (data0 === "node_down"))){
 const err3 = {instancePath:instancePath+"/reason",schemaPath:"#/definitions/InspectUnhealthyReason/enum",keyword:"enum",params:{allowedValues: schema45.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err3];
@@ -1152,14 +1152,50 @@ vErrors.push(err9);
 errors++;
 }
 }
-}
-else {
-const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.node_id !== undefined){
+if(typeof data.node_id !== "string"){
+const err10 = {instancePath:instancePath+"/node_id",schemaPath:"#/properties/node_id/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err10];
 }
 else {
 vErrors.push(err10);
+}
+errors++;
+}
+}
+if(data.node_hostname !== undefined){
+if(typeof data.node_hostname !== "string"){
+const err11 = {instancePath:instancePath+"/node_hostname",schemaPath:"#/properties/node_hostname/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data.node_state !== undefined){
+if(typeof data.node_state !== "string"){
+const err12 = {instancePath:instancePath+"/node_state",schemaPath:"#/properties/node_state/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+}
+else {
+const err13 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
 }
 errors++;
 }
@@ -2313,8 +2349,8 @@ return errors === 0;
 }
 
 export const validateInspectUnhealthyDetails = validate26;
-const schema56 = {"$id":"rtm:runtime-health/validateInspectUnhealthyDetails","description":"event_type inspect_unhealthy (periodic Docker inspect).","type":"object","additionalProperties":false,"required":["reason"],"properties":{"reason":{"$ref":"#/definitions/InspectUnhealthyReason"},"restart_count":{"type":"integer","minimum":0},"previous_restart_count":{"type":"integer","minimum":0},"docker_status":{"description":"Docker's State.Status (e.g. exited, restarting).","type":"string"},"record_status":{"description":"The runtime record's status at the time.","type":"string"}},"definitions":{"InspectUnhealthyReason":{"type":"string","enum":["restart_count_grew","status_mismatch"]}}};
-const schema57 = {"type":"string","enum":["restart_count_grew","status_mismatch"]};
+const schema56 = {"$id":"rtm:runtime-health/validateInspectUnhealthyDetails","description":"event_type inspect_unhealthy (periodic Docker inspect); reason node_down when the Swarm node running the game's task is down (swarm backend).","type":"object","additionalProperties":false,"required":["reason"],"properties":{"reason":{"$ref":"#/definitions/InspectUnhealthyReason"},"restart_count":{"type":"integer","minimum":0},"previous_restart_count":{"type":"integer","minimum":0},"docker_status":{"description":"Docker's State.Status (e.g. exited, restarting).","type":"string"},"record_status":{"description":"The runtime record's status at the time.","type":"string"},"node_id":{"description":"reason node_down (swarm backend) - the Swarm node of the game's task.","type":"string"},"node_hostname":{"description":"reason node_down - that node's hostname.","type":"string"},"node_state":{"description":"reason node_down - the manager's view of the node (down, unknown, disconnected).","type":"string"}},"definitions":{"InspectUnhealthyReason":{"type":"string","enum":["restart_count_grew","status_mismatch","node_down"]}}};
+const schema57 = {"type":"string","enum":["restart_count_grew","status_mismatch","node_down"]};
 
 function validate26(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="rtm:runtime-health/validateInspectUnhealthyDetails" */;
@@ -2332,7 +2368,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!(((((key0 === "reason") || (key0 === "restart_count")) || (key0 === "previous_restart_count")) || (key0 === "docker_status")) || (key0 === "record_status"))){
+if(!((((((((key0 === "reason") || (key0 === "restart_count")) || (key0 === "previous_restart_count")) || (key0 === "docker_status")) || (key0 === "record_status")) || (key0 === "node_id")) || (key0 === "node_hostname")) || (key0 === "node_state"))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
@@ -2355,7 +2391,7 @@ vErrors.push(err2);
 }
 errors++;
 }
-if(!((data0 === "restart_count_grew") || (data0 === "status_mismatch"))){
+if(!(((data0 === "restart_count_grew") || (data0 === "status_mismatch")) || (data0 === "node_down"))){
 const err3 = {instancePath:instancePath+"/reason",schemaPath:"#/definitions/InspectUnhealthyReason/enum",keyword:"enum",params:{allowedValues: schema57.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err3];
@@ -2440,14 +2476,50 @@ vErrors.push(err9);
 errors++;
 }
 }
-}
-else {
-const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.node_id !== undefined){
+if(typeof data.node_id !== "string"){
+const err10 = {instancePath:instancePath+"/node_id",schemaPath:"#/properties/node_id/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err10];
 }
 else {
 vErrors.push(err10);
+}
+errors++;
+}
+}
+if(data.node_hostname !== undefined){
+if(typeof data.node_hostname !== "string"){
+const err11 = {instancePath:instancePath+"/node_hostname",schemaPath:"#/properties/node_hostname/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+if(data.node_state !== undefined){
+if(typeof data.node_state !== "string"){
+const err12 = {instancePath:instancePath+"/node_state",schemaPath:"#/properties/node_state/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+}
+else {
+const err13 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
 }
 errors++;
 }

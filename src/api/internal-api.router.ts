@@ -20,9 +20,11 @@ import type { PatchRuntimeInput } from '../services/patch/patch-runtime.service.
 import type { RestartRuntimeInput } from '../services/restart/restart-runtime.service.js';
 import type { StartRuntimeInput } from '../services/start/start-runtime.service.js';
 import type { StopRuntimeInput } from '../services/stop/stop-runtime.service.js';
+import type { UpdateLimitsInput } from '../services/limits/update-limits.service.js';
+import { engineOutputRoutes, type EngineOutputServices } from './engine-output.routes.js';
 import { errorAnswer, publicMessage, renderedJsonBody } from './contract-answers.js';
 import { opSourceOf } from './internal-request.guard.js';
-import type { RuntimeEventLine, TailQuery } from './runtime-events.feed.js';
+import type { TailQuery } from './runtime-events.feed.js';
 import { decodeCursor, encodeCursor, operationView, readyzView, runtimeListJson, runtimeView } from './runtime-view.js';
 
 /** What the REST edge needs of each lifecycle service (the real classes satisfy it). */
@@ -32,10 +34,13 @@ export interface InternalApiServices {
   restart: { execute(input: RestartRuntimeInput): Promise<OperationResult> };
   patch: { execute(input: PatchRuntimeInput): Promise<OperationResult> };
   cleanup: { execute(input: CleanupContainerInput): Promise<OperationResult> };
+  limits: { execute(input: UpdateLimitsInput): Promise<OperationResult> };
 }
 
 export interface InternalApiRouterDeps {
   services: InternalApiServices;
+  /** Logs and stats of the engines (reads that talk to Docker). */
+  engineOutput: EngineOutputServices;
   reads: RuntimeReadStore;
   operations: OperationLogStore;
   snapshots: HealthSnapshotStore;
@@ -53,14 +58,20 @@ export interface InternalApiRouterDeps {
 type Runtime = components['schemas']['Runtime'];
 type RuntimeList = components['schemas']['RuntimeList'];
 
-type MutationId = 'internalStartRuntime' | 'internalStopRuntime' | 'internalRestartRuntime' | 'internalPatchRuntime' | 'internalCleanupRuntimeContainer';
+type MutationId =
+  | 'internalStartRuntime'
+  | 'internalStopRuntime'
+  | 'internalRestartRuntime'
+  | 'internalPatchRuntime'
+  | 'internalCleanupRuntimeContainer'
+  | 'internalUpdateRuntimeLimits';
 
 // Stateless: ts-rest's typed identity helpers (route/router), no server state.
 const s = initServer();
 const c = rtmInternalContract;
 
 export function createInternalApiRouter(deps: InternalApiRouterDeps) {
-  return s.router(c, { ...readRoutes(deps), ...mutationRoutes(deps), ...probeRoutes(deps), ...eventRoutes(deps) });
+  return s.router(c, { ...readRoutes(deps), ...engineOutputRoutes(deps.engineOutput), ...mutationRoutes(deps), ...probeRoutes(deps), ...eventRoutes(deps) });
 }
 
 function readRoutes(deps: InternalApiRouterDeps) {
@@ -126,6 +137,11 @@ function mutationRoutes(deps: InternalApiRouterDeps) {
     internalCleanupRuntimeContainer: s.route(c.internalCleanupRuntimeContainer, async ({ params, headers, request }) =>
       mutate(c.internalCleanupRuntimeContainer, request, () => services.cleanup.execute({ gameId: params.game_id, opSource: opSourceOf(headers['x-galaxy-caller']) })),
     ),
+    internalUpdateRuntimeLimits: s.route(c.internalUpdateRuntimeLimits, async ({ params, headers, body, request }) =>
+      mutate(c.internalUpdateRuntimeLimits, request, () =>
+        services.limits.execute({ gameId: params.game_id, request: body, opSource: opSourceOf(headers['x-galaxy-caller']) }),
+      ),
+    ),
   };
 }
 
@@ -185,8 +201,8 @@ function eventRoutes(deps: InternalApiRouterDeps) {
         const lines = Readable.from(await deps.events.open(query, controller.signal), { objectMode: false });
         lines.once('close', end);
         void reply.type('application/x-ndjson');
-        // The body is the stream of RuntimeEventLine lines; fastify pipes it.
-        return { status: 200 as const, body: lines as unknown as RuntimeEventLine };
+        // The body is the stream of RuntimeEventLine lines (the contract's NDJSON answer); fastify pipes it.
+        return { status: 200 as const, body: lines };
       } catch (err) {
         end();
         throw err;

@@ -18,6 +18,7 @@ import type { RuntimeReadStore } from '../ports/runtime-read.store.js';
 import { BearerTokens } from './bearer-auth.js';
 import { InvalidRequestError, handleFrameworkError, handleHttpParserError, handleUnexpectedError, sendError } from './error-envelope.js';
 import { createInternalApiRouter, type InternalApiRouterDeps, type InternalApiServices } from './internal-api.router.js';
+import type { EngineOutputServices } from './engine-output.routes.js';
 import { registerHttpMetrics } from './http-metrics.hook.js';
 import { registerRequestHooks } from './request-hooks.js';
 import { RequestTracing } from './request-tracing.js';
@@ -27,6 +28,8 @@ export type { InternalApiServices } from './internal-api.router.js';
 export interface InternalHttpServerDeps {
   logger: Logger;
   services: InternalApiServices;
+  /** Logs and stats; the server ends followed log answers itself when it closes. */
+  engineOutput: Omit<EngineOutputServices, 'shutdown'>;
   /** Records with their latest health, for the list and get reads. */
   reads: RuntimeReadStore;
   operations: OperationLogStore;
@@ -88,6 +91,12 @@ export function buildInternalHttpServer(deps: InternalHttpServerDeps): FastifyIn
     void sendError(reply, 'not_found', 'no such endpoint (see api/internal-openapi.yaml)');
   });
 
+  // fastify's close waits for open answers: followed log answers must end first.
+  const closing = new AbortController();
+  app.addHook('preClose', (done) => {
+    closing.abort();
+    done();
+  });
   // Open events answers never end by themselves: closing the server ends them first.
   const openStreams = new Set<AbortController>();
   app.addHook('preClose', async () => {
@@ -97,6 +106,7 @@ export function buildInternalHttpServer(deps: InternalHttpServerDeps): FastifyIn
     events: deps.events,
     openStreams,
     services: deps.services,
+    engineOutput: { ...deps.engineOutput, shutdown: closing.signal },
     reads: deps.reads,
     operations: deps.operations,
     snapshots: deps.snapshots,

@@ -4,6 +4,7 @@
 // docs/examples.md "REST API behaviour notes".
 import type { RtmOperationId, RtmRouteMetadata } from '../../generated/openapi/contract.js';
 import {
+  validateGetRuntimeLogsQuery,
   validateListRuntimeOperationsQuery,
   validateTailEventsQuery,
   validateListRuntimesQuery,
@@ -11,6 +12,7 @@ import {
   validateRestartRuntimeRequest,
   validateStartRuntimeRequest,
   validateStopRuntimeRequest,
+  validateUpdateRuntimeLimitsRequest,
   type Validator,
 } from '../../generated/validators/index.js';
 import { GALAXY_CALLERS } from '../../generated/vocabularies.js';
@@ -52,6 +54,7 @@ interface QueryRule {
 const QUERY_RULES: Partial<Record<RtmOperationId, QueryRule>> = {
   internalListRuntimes: { validator: validateListRuntimesQuery, known: ['status', 'limit', 'cursor'] },
   internalListRuntimeOperations: { validator: validateListRuntimeOperationsQuery, known: ['limit'] },
+  internalGetRuntimeLogs: { validator: validateGetRuntimeLogsQuery, known: ['tail', 'since', 'follow'] },
   internalTailEvents: { validator: validateTailEventsQuery, known: ['from', 'game_id', 'max'] },
 };
 
@@ -67,6 +70,7 @@ const BODY_RULES: Partial<Record<RtmOperationId, BodyRule>> = {
   // Restart takes no parameters: no body at all means the same as `{}`.
   internalRestartRuntime: { validator: validateRestartRuntimeRequest, whenAbsent: () => ({}) },
   internalPatchRuntime: { validator: validatePatchRuntimeRequest },
+  internalUpdateRuntimeLimits: { validator: validateUpdateRuntimeLimitsRequest },
 };
 
 export interface RawRequest {

@@ -1,7 +1,9 @@
 // Domain -> wire shape of a runtime (CONTRACT §5): snake_case, RFC 3339 UTC timestamps.
 import type { components } from '../../generated/openapi/types.js';
+import type { EngineUsage } from '../domain/engine-usage.js';
 import type { HealthSnapshot } from '../domain/health.js';
 import type { StoredOperationLogEntry } from '../domain/operation.js';
+import { limitsToWire } from '../domain/runtime-limits.js';
 import type { RuntimeRecord } from '../domain/runtime-record.js';
 import { isValidGameId } from '../domain/game-id.js';
 import type { ReadinessReport } from '../ports/readiness-check.js';
@@ -29,6 +31,7 @@ export function runtimeView(record: RuntimeRecord, health: HealthSnapshot | null
           observed_at: health.observedAt.toISOString(),
         }
       : null,
+    limits: record.limits ? limitsToWire(record.limits) : null,
   };
 }
 
@@ -94,4 +97,22 @@ export function readyzView(report: ReadinessReport) {
   const ready = report.ready && Object.values(checks).every((c) => c.ok);
   const status = ready ? ('ready' as const) : ('not_ready' as const);
   return { body: report.role === undefined ? { status, checks } : { status, checks, role: report.role }, otherProblems };
+}
+
+/** A usage sample as the REST API shows it (OpenAPI `RuntimeStats`). */
+export function usageView(usage: EngineUsage) {
+  return {
+    game_id: usage.gameId,
+    container_id: usage.containerId,
+    observed_at: usage.observedAt.toISOString(),
+    cpu_percent: usage.cpuPercent,
+    memory_bytes: usage.memoryBytes,
+    memory_limit_bytes: usage.memoryLimitBytes,
+    pids: usage.pids,
+    pids_limit: usage.pidsLimit,
+    network_rx_bytes: usage.networkRxBytes,
+    network_tx_bytes: usage.networkTxBytes,
+    restart_count: usage.restartCount,
+    started_at: iso(usage.startedAt),
+  };
 }

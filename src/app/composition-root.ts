@@ -36,6 +36,8 @@ import { RecordHealthEventService } from '../services/health/record-health-event
 import { OperationPipeline } from '../services/pipeline/operation-pipeline.js';
 import { createLifecycleServices, createReconcileServices, type LifecycleSettings } from '../services/service-graph.js';
 import { GameWorkQueue } from '../services/sync/game-work-queue.js';
+import { RuntimeLogsService } from '../services/observe/runtime-logs.service.js';
+import { RuntimeStatsService } from '../services/observe/runtime-stats.service.js';
 import type { BackgroundWorker } from '../workers/background-worker.js';
 import { ContainerCleanupWorker } from '../workers/container-cleanup/container-cleanup.worker.js';
 import { DockerEventsWorker } from '../workers/docker-events/docker-events.worker.js';
@@ -74,6 +76,8 @@ export type Composition = ReturnType<typeof compose>;
 
 export function compose(ctx: CompositionContext) {
   const ports = buildPorts(ctx);
+  // Fleet gauges (no per-game label): the running engines' limits against the Docker host, at scrape time.
+  ports.metrics.exportFleet(async () => ({ limits: await ports.records.runningLimits(), host: await ports.docker.hostResources().catch(() => null) }));
   // One place per game: its operations (REST, jobs, TTL cleanup) and its syncs take turns.
   const queue = new GameWorkQueue();
   const pipeline = new OperationPipeline({ ...ports, queue, clock: ctx.clock, logger: ctx.logger });
@@ -161,7 +165,12 @@ function buildServices({ config, clock, logger, closers }: CompositionContext, p
     },
     { pipeline, queue },
   );
-  return { ...lifecycle, healthEvents, reconcile };
+  // The reads of what engines print and use (logs, stats): Docker and the record, no lease.
+  const engineOutput = {
+    logs: new RuntimeLogsService({ docker: ports.docker, records: ports.records, logDriver: config.container.logDriver }),
+    stats: new RuntimeStatsService({ docker: ports.docker, records: ports.records, clock }),
+  };
+  return { ...lifecycle, healthEvents, reconcile, engineOutput };
 }
 
 /** One term of the leader-only triggers (a leadership change builds the next term's). */

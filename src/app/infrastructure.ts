@@ -11,6 +11,7 @@ import type { RtmDatabase } from '../adapters/postgres/database.js';
 import { createDockerClient } from '../adapters/docker/docker-client.factory.js';
 import { DockerodeRuntime } from '../adapters/docker/docker-runtime.adapter.js';
 import { SwarmRuntime } from '../adapters/docker/swarm/swarm-runtime.adapter.js';
+import { stateRootKind } from '../adapters/filesystem/shared-filesystem.check.js';
 import { createRtmDatabase } from '../adapters/postgres/database.js';
 import { runMigrations } from '../adapters/postgres/migrator.js';
 import type { PostgresPoolCounts } from '../adapters/telemetry/prometheus.metrics.js';
@@ -75,6 +76,7 @@ export async function openInfrastructure(
 
   const dockerClient = createDockerClient(config.docker.host, config.docker.tls);
   const docker = dockerOverride ?? engineRuntime(dockerClient, config, logger);
+  if (config.docker.engineBackend === 'swarm') await checkSwarmStateRoot(config.container.stateRoot, logger);
   return { db, postgresPool: pool, redis, blockingConnection, docker, dockerClient, tracer: config.telemetry.otlpEndpoint !== null ? trace.getTracer(RTM_TRACER_NAME) : undefined };
 }
 
@@ -90,6 +92,20 @@ function engineRuntime(dockerClient: Dockerode, config: RtmConfig, logger: Logge
     stopGraceSeconds: config.container.stopTimeoutSeconds,
     taskPollMs: SWARM_TASK_POLL_MS,
   });
+}
+
+/**
+ * Warns when the state root is not a network filesystem: fine while every game runs on the node
+ * that holds it, but a task placed elsewhere would start on an empty state directory.
+ */
+async function checkSwarmStateRoot(root: string, logger: Logger): Promise<void> {
+  const kind = await stateRootKind(root).catch((err: unknown) => ({ shared: false, filesystem: `unreadable (${err instanceof Error ? err.message : String(err)})` }));
+  if (kind.shared) logger.info({ state_root: root, filesystem: kind.filesystem }, 'swarm: the state root is a network filesystem');
+  else
+    logger.warn(
+      { state_root: root, filesystem: kind.filesystem },
+      'swarm: RTMANAGER_GAME_STATE_ROOT is not a network filesystem; every node must mount the same filesystem at this path, or a game placed on another node starts with an empty state directory (docs/swarm.md)',
+    );
 }
 
 /** The docker CLI's own interval for task state; one poll covers every game. */

@@ -82,6 +82,7 @@ export async function startRtm(config: RtmConfig, logger: Logger, overrides: Rtm
     const server = buildInternalHttpServer({
       logger,
       services,
+      engineOutput: services.engineOutput,
       reads: ports.reads,
       operations: ports.operationLog,
       snapshots: ports.snapshots,

@@ -1,6 +1,7 @@
 // The runtime record: RTM's durable memory of one game's engine container.
 
 import { RUNTIME_STATUSES } from '../../generated/vocabularies.js';
+import type { RuntimeLimits } from './runtime-limits.js';
 
 export { RUNTIME_STATUSES };
 export type RuntimeStatus = (typeof RUNTIME_STATUSES)[number];
@@ -22,6 +23,11 @@ export interface RuntimeRecord {
   stoppedAt: Date | null;
   removedAt: Date | null;
   lastOpAt: Date;
+  /**
+   * The limits the current container runs with (CONTRACT §11); null or absent when unknown
+   * (a record written before 1.2, an adopted container) until the next start or update.
+   */
+  limits: RuntimeLimits | null;
 }
 
 /** Container name and hostname of a game's engine (CONTRACT §2). */

@@ -1,4 +1,5 @@
 import type { ContainerSpec, HostResources } from '../domain/container-spec.js';
+import type { CpuReading } from '../domain/engine-usage.js';
 
 /**
  * The narrow Docker surface RTM uses. Every call has a timeout inside the adapter.
@@ -88,6 +89,55 @@ export interface DockerEventsQuery {
   signal: AbortSignal;
 }
 
+export type EngineLogStream = 'stdout' | 'stderr';
+
+/** One line an engine printed (CONTRACT §11 logs). */
+export interface EngineLogLine {
+  /** When Docker received it: RFC 3339 UTC with a nine-digit fraction. */
+  ts: string;
+  stream: EngineLogStream;
+  /** Without its newline; bytes that are not UTF-8 are U+FFFD. */
+  line: string;
+}
+
+export interface ContainerLogsQuery {
+  /** The last N lines (then, with follow, the new ones). */
+  tail: number;
+  /**
+   * Only lines from then on: Unix seconds as a decimal string with up to nine fraction
+   * digits (Docker's own format; a double would round a nanosecond timestamp).
+   */
+  since?: string;
+  follow: boolean;
+  /** Ends the iteration (caller gone, RTM shutting down). */
+  signal: AbortSignal;
+}
+
+export type { CpuReading };
+
+/** One stats reading of a container, as Docker reports it. */
+export interface ContainerStatsSample {
+  readAt: Date;
+  cpu: CpuReading;
+  /** The daemon's previous reading (its `precpu_stats`); null for a one-shot reading. */
+  previousCpu: CpuReading | null;
+  onlineCpus: number;
+  /** In use as `docker stats` shows it: usage minus the inactive file cache (cgroup v1 and v2). */
+  memoryBytes: number;
+  memoryLimitBytes: number | null;
+  pids: number;
+  pidsLimit: number | null;
+  networkRxBytes: number;
+  networkTxBytes: number;
+}
+
+/** Limits changed in place (`docker update`); absent fields are left as they are. */
+export interface ContainerLimitsUpdate {
+  cpus?: number;
+  memoryBytes?: number;
+  pidsLimit?: number;
+}
+
 export interface DockerRuntime {
   ping(): Promise<void>;
   /** The daemon host's CPUs and memory (`docker info`); the adapter may cache it between outages. */
@@ -121,4 +171,20 @@ export interface DockerRuntime {
   listOwnedContainers(): Promise<ContainerSummary[]>;
   /** Label-filtered (owned) container events; ends when the stream breaks or signal aborts. */
   events(query: DockerEventsQuery): AsyncIterable<DockerEvent>;
+  /**
+   * A container's output, in batches of lines as they arrive (never empty). Connecting is a
+   * normal call (deadline, DockerError('not_found') for no such container,
+   * DockerError('conflict') when its log driver cannot be read back); the lines are then
+   * read only as fast as the caller iterates, until the output ends (the container
+   * stopped, when following) or `query.signal` aborts.
+   */
+  containerLogs(id: string, query: ContainerLogsQuery): Promise<AsyncIterable<readonly EngineLogLine[]>>;
+  /**
+   * One stats reading. `oneShot` answers at the daemon's next collection (no previous
+   * reading); otherwise the daemon waits for two, and `previousCpu` is set. null when no
+   * such container.
+   */
+  containerStats(id: string, opts: { oneShot: boolean }): Promise<ContainerStatsSample | null>;
+  /** Changes limits in place (no restart). DockerError('failed') when the daemon refuses the values. */
+  updateContainer(id: string, update: ContainerLimitsUpdate): Promise<void>;
 }

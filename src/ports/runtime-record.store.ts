@@ -1,3 +1,4 @@
+import type { RuntimeLimits } from '../domain/runtime-limits.js';
 import type { RuntimeRecord, RuntimeStatus } from '../domain/runtime-record.js';
 
 export interface RuntimeStatusChange {
@@ -8,6 +9,24 @@ export interface RuntimeStatusChange {
   expectedStatus?: RuntimeStatus;
   to: RuntimeStatus;
   at: Date;
+}
+
+export interface RuntimeLimitsChange {
+  gameId: string;
+  /** CAS guard: the write applies only while the row names this container and has this status. */
+  expectedContainerId: string;
+  expectedStatus: RuntimeStatus;
+  limits: RuntimeLimits;
+  at: Date;
+}
+
+export interface FleetLimits {
+  /** Running records that know their limits. */
+  engines: number;
+  memoryBytes: number;
+  cpus: number;
+  /** Running records whose limits are unknown (written before 1.2, or adopted). */
+  withoutLimits: number;
 }
 
 export interface RuntimeListQuery {
@@ -30,8 +49,15 @@ export interface RuntimeRecordStore {
    * last_op_at = at. Returns the updated row, or null when the guard did not match.
    */
   updateStatus(change: RuntimeStatusChange): Promise<RuntimeRecord | null>;
+  /**
+   * Compare-and-swap write of the limits (and last_op_at = at), status unchanged. Returns
+   * the updated row, or null when the guard did not match.
+   */
+  updateLimits(change: RuntimeLimitsChange): Promise<RuntimeRecord | null>;
   list(query: RuntimeListQuery): Promise<RuntimeRecord[]>;
   /** Stopped records with last_op_at < olderThan (TTL cleanup). */
   listStoppedBefore(olderThan: Date, limit: number): Promise<RuntimeRecord[]>;
   countByStatus(): Promise<Record<RuntimeStatus, number>>;
+  /** The running engines' limits summed (fleet metrics); engines whose limits are unknown are counted apart. */
+  runningLimits(): Promise<FleetLimits>;
 }

@@ -1,6 +1,6 @@
 // The services' own graph, built from the ports once (the composition root, and the tests
-// that want the same graph): one operation pipeline shared by every operation, the five
-// lifecycle services (restart and patch run the same start/stop instances inside their
+// that want the same graph): one operation pipeline shared by every operation, the six
+// lifecycle services (update_limits included) (restart and patch run the same start/stop instances inside their
 // lease), and the reconcile services that run in the game's turn of the one work queue.
 import type { Logger } from 'pino';
 import type { Clock } from '../ports/clock.js';
@@ -15,6 +15,7 @@ import type { NotificationIntentPublisher } from '../ports/publishers.js';
 import type { RuntimeRecordStore } from '../ports/runtime-record.store.js';
 import type { StateDirectories } from '../ports/state-directory.js';
 import { CleanupContainerService } from './cleanup/cleanup-container.service.js';
+import { UpdateLimitsService } from './limits/update-limits.service.js';
 import type { HealthEventRecorder } from './health/record-health-event.service.js';
 import { PatchRuntimeService } from './patch/patch-runtime.service.js';
 import { OperationPipeline } from './pipeline/operation-pipeline.js';
@@ -53,6 +54,7 @@ export interface LifecycleServices {
   restart: RestartRuntimeService;
   patch: PatchRuntimeService;
   cleanup: CleanupContainerService;
+  limits: UpdateLimitsService;
 }
 
 /** `pipeline`: the application's one pipeline (a private one when absent: tests). */
@@ -65,6 +67,7 @@ export function createLifecycleServices(ports: LifecyclePorts, settings: Lifecyc
     restart: new RestartRuntimeService({ ...ports, pipeline, start, stop }),
     patch: new PatchRuntimeService({ ...ports, pipeline, start, stop, settings: { imageAllowlist: settings.start.imageAllowlist } }),
     cleanup: new CleanupContainerService({ ...ports, pipeline }),
+    limits: new UpdateLimitsService({ ...ports, pipeline, settings: { containerDefaults: settings.start.containerDefaults } }),
   };
 }
 

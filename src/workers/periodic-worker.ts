@@ -3,6 +3,10 @@
 // through the round metrics. A worker says only what one round does.
 import type { Logger } from 'pino';
 import type { Clock } from '../ports/clock.js';
+import type { DockerRuntime } from '../ports/docker-runtime.js';
+import type { RuntimeRecordStore } from '../ports/runtime-record.store.js';
+import type { HealthEventRecorder } from '../services/health/record-health-event.service.js';
+import type { GameSyncService } from '../services/reconcile/game-sync.service.js';
 import type { WorkerRoundMetrics } from '../ports/metrics.js';
 import type { BackgroundWorker } from './background-worker.js';
 import { PeriodicTask } from './periodic-task.js';
@@ -14,6 +18,15 @@ export interface PeriodicWorkerDeps {
   metrics?: WorkerRoundMetrics | undefined;
   logger: Logger;
   settings: { intervalMs: number };
+}
+
+/** The workers that look at every running record's container each round (probe, inspect). */
+export interface ContainerWatcherDeps extends PeriodicWorkerDeps {
+  records: Pick<RuntimeRecordStore, 'list'>;
+  docker: Pick<DockerRuntime, 'inspectContainer'>;
+  health: HealthEventRecorder;
+  /** "Sync this game now" on what the round saw (triggered only, not awaited). */
+  sync: Pick<GameSyncService, 'sync'>;
 }
 
 export abstract class PeriodicWorker implements BackgroundWorker {

@@ -85,6 +85,35 @@ const SAMPLES: Record<RtmOperationId, Sample> = {
       expect(a.rows('g-clean').map((r) => [r.opKind, r.opSource])).toEqual([['cleanup_container', 'admin_rest']]);
     },
   },
+  internalUpdateRuntimeLimits: {
+    prepare: async (a) => void (await a.seedRunning('g-limits')),
+    request: { method: 'POST', url: `${BASE}/g-limits/limits`, headers: ADMIN, payload: { memory: '768m', pids_limit: 300 } },
+    check: (a, body) => {
+      expect(body).toMatchObject({ error_code: null, runtime: { status: 'running', limits: { memory_bytes: 768 * 1024 ** 2, pids_limit: 300 } } });
+      expect(body.runtime.limits.source).toEqual({ cpus: 'default', memory_bytes: 'override', pids_limit: 'override' });
+      expect(a.rows('g-limits').map((r) => [r.opKind, r.opSource, r.outcome])).toEqual([['update_limits', 'admin_rest', 'success']]);
+    },
+  },
+  internalGetRuntimeLogs: {
+    prepare: async (a) => {
+      const record = await a.seedRunning('g-logs');
+      a.docker.print(record.currentContainerId!, 'hello "world"');
+      a.docker.print(record.currentContainerId!, 'oops', 'stderr');
+    },
+    request: { method: 'GET', url: `${BASE}/g-logs/logs?tail=2` },
+    check: (_a, lines) => expect(lines.map((l: any) => [l.stream, l.line])).toEqual([['stdout', 'hello "world"'], ['stderr', 'oops']]),
+  },
+  internalGetRuntimeStats: {
+    prepare: async (a) => {
+      const record = await a.seedRunning('g-stats');
+      const c = a.docker.containers.get(record.currentContainerId!)!;
+      c.usage = { ...c.usage, cpu: { containerNs: 3e9, systemNs: 40e9 }, previousCpu: { containerNs: 2.5e9, systemNs: 36e9 }, memoryBytes: 50 * 1024 ** 2, pids: 7 };
+    },
+    request: { method: 'GET', url: `${BASE}/g-stats/stats` },
+    check: (_a, body) =>
+      // 0.5 s of CPU over 4 s of host time on 4 CPUs = half a CPU.
+      expect(body).toMatchObject({ game_id: 'g-stats', cpu_percent: 50, memory_bytes: 50 * 1024 ** 2, pids: 7, restart_count: 0 }),
+  },
   internalGetDiagnostics: {
     prepare: async (a) => {
       await a.seedRunning('g-diag-1');

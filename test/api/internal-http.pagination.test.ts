@@ -73,6 +73,7 @@ describe('runtime list', () => {
         stoppedAt: now,
         removedAt: null,
         lastOpAt: now,
+        limits: null,
       });
     }
     const { body } = await a.call('internalListRuntimes', { method: 'GET', url: BASE });

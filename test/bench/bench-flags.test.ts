@@ -4,7 +4,7 @@ import { BenchFlagsError, parseBenchFlags } from '../../bench/bench-flags.js';
 
 describe('parseBenchFlags', () => {
   it('defaults to the full run of every row but the sweep', () => {
-    expect(parseBenchFlags([])).toEqual({ quick: false, json: false, iterations: 15, engines: 200, sweep: [], only: ['lifecycle', 'rest', 'fleet', 'failover'], cpuProf: false, compare: null });
+    expect(parseBenchFlags([])).toEqual({ quick: false, json: false, iterations: 15, engines: 200, sweep: [], only: ['lifecycle', 'rest', 'fleet', 'failover', 'swarm', 'stats'], cpuProf: false, compare: null });
   });
 
   it('--quick shrinks the defaults; explicit values win', () => {
@@ -13,7 +13,7 @@ describe('parseBenchFlags', () => {
   });
 
   it('--concurrency-sweep alone means 1,2,4,8,16 and adds the sweep scenario', () => {
-    expect(parseBenchFlags(['--concurrency-sweep'])).toMatchObject({ sweep: [1, 2, 4, 8, 16], only: ['lifecycle', 'rest', 'fleet', 'failover', 'sweep'] });
+    expect(parseBenchFlags(['--concurrency-sweep'])).toMatchObject({ sweep: [1, 2, 4, 8, 16], only: ['lifecycle', 'rest', 'fleet', 'failover', 'swarm', 'stats', 'sweep'] });
     expect(parseBenchFlags(['--concurrency-sweep', '--quick'])).toMatchObject({ sweep: [1, 2, 4, 8, 16], quick: true });
     expect(parseBenchFlags(['--concurrency-sweep', '8,2,2'])).toMatchObject({ sweep: [2, 8] });
   });

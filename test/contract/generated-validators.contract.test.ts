@@ -54,6 +54,7 @@ const RUNTIME = {
     details: { image_ref: 'galaxy/game:1.2.3' },
     observed_at: '2024-05-01T10:00:01.000Z',
   },
+  limits: { cpus: 1, memory_bytes: 536870912, pids_limit: 256, source: { cpus: 'default', memory_bytes: 'image_label', pids_limit: 'override' } },
 };
 
 describe('REST request bodies', () => {

@@ -19,6 +19,10 @@ const OPERATIONS: ReadonlyArray<[operationId: string, method: string, path: stri
   ['internalRestartRuntime', 'post', '/api/v1/internal/runtimes/{game_id}/restart'],
   ['internalPatchRuntime', 'post', '/api/v1/internal/runtimes/{game_id}/patch'],
   ['internalCleanupRuntimeContainer', 'delete', '/api/v1/internal/runtimes/{game_id}/container'],
+  // CONTRACT §11 (1.2): logs, usage, live limits.
+  ['internalGetRuntimeLogs', 'get', '/api/v1/internal/runtimes/{game_id}/logs'],
+  ['internalGetRuntimeStats', 'get', '/api/v1/internal/runtimes/{game_id}/stats'],
+  ['internalUpdateRuntimeLimits', 'post', '/api/v1/internal/runtimes/{game_id}/limits'],
   // Additive operator endpoint (issue 10, rtmctl diagnostics); not one CONTRACT §5 fixes.
   ['internalGetDiagnostics', 'get', '/api/v1/internal/diagnostics'],
   // Additive operator endpoint (issue 23, rtmctl events tail): NDJSON, read-only.
@@ -32,6 +36,7 @@ const MUTATING = [
   'internalRestartRuntime',
   'internalPatchRuntime',
   'internalCleanupRuntimeContainer',
+  'internalUpdateRuntimeLimits',
 ];
 const GAME_ID_PATTERN = '^[a-z0-9]([a-z0-9-]{0,49}[a-z0-9])?$';
 const HTTP_BY_ERROR_CODE: Record<string, number> = {
@@ -60,6 +65,7 @@ const OP_KINDS = [
   'reconcile_adopt',
   'reconcile_dispose',
   'reconcile_mark_stopped',
+  'update_limits',
 ];
 const OP_SOURCES = ['lobby_stream', 'gm_rest', 'admin_rest', 'auto_ttl', 'auto_reconcile'];
 const OUTCOMES = ['success', 'failure'];
@@ -85,6 +91,7 @@ const RUNTIME_FIELDS = [
   'removed_at',
   'last_op_at',
   'health',
+  'limits',
 ];
 const RUNTIME_TIMESTAMPS = ['created_at', 'started_at', 'stopped_at', 'removed_at', 'last_op_at'];
 const RUNTIME_NULLABLE = ['current_container_id', 'current_image_ref', 'engine_endpoint', 'started_at', 'stopped_at', 'removed_at'];
@@ -107,6 +114,9 @@ const OPERATION_LOG_FIELDS = [
 const REQUIRED_ERROR_CODES: Record<string, string[]> = {
   internalListRuntimes: ['invalid_request', 'unauthorized', 'internal_error'],
   internalGetRuntime: ['invalid_request', 'unauthorized', 'not_found', 'internal_error'],
+  internalGetRuntimeLogs: ['invalid_request', 'not_found', 'conflict', 'docker_unavailable'],
+  internalGetRuntimeStats: ['not_found', 'conflict', 'docker_unavailable'],
+  internalUpdateRuntimeLimits: ['invalid_request', 'not_found', 'conflict', 'docker_unavailable'],
   internalListRuntimeOperations: ['invalid_request', 'unauthorized', 'internal_error'],
   internalStartRuntime: [
     'invalid_request',
@@ -301,6 +311,11 @@ describe('internal OpenAPI document', () => {
     for (const field of RUNTIME_TIMESTAMPS) expect(runtime.properties[field].format, field).toBe('date-time');
     for (const field of RUNTIME_NULLABLE) expect(runtime.properties[field].type, field).toContain('null');
     expect(runtime.properties.health.oneOf).toEqual([{ $ref: '#/components/schemas/HealthSnapshot' }, { type: 'null' }]);
+    expect(runtime.properties.limits.oneOf).toEqual([{ $ref: '#/components/schemas/RuntimeLimits' }, { type: 'null' }]);
+    const limits = schema('RuntimeLimits');
+    expect([...limits.required].sort()).toEqual(['cpus', 'memory_bytes', 'pids_limit', 'source']);
+    expect([...limits.properties.source.required].sort()).toEqual(['cpus', 'memory_bytes', 'pids_limit']);
+    expect(resolve(limits.properties.source.properties.cpus).enum).toEqual(['image_label', 'default', 'override']);
     const snapshot = schema('HealthSnapshot');
     expect([...snapshot.required].sort()).toEqual(['container_id', 'details', 'event_type', 'observed_at']);
     expect(resolve(snapshot.properties.event_type).enum).toEqual(HEALTH_EVENT_TYPES);
@@ -321,6 +336,34 @@ describe('internal OpenAPI document', () => {
     expect(entry.properties.started_at.format).toBe('date-time');
     expect(entry.properties.finished_at.format).toBe('date-time');
     expect(schema('OperationList').properties.items.items.$ref).toBe('#/components/schemas/OperationLogEntry');
+  });
+
+  it('§11: logs take tail 1..10000 (default 200), since and follow, and answer NDJSON of {ts, stream, line}', () => {
+    const query = Object.fromEntries(parameters('internalGetRuntimeLogs').filter((p) => p.in === 'query').map((p) => [p.name, p]));
+    expect(Object.keys(query).sort()).toEqual(['follow', 'since', 'tail']);
+    expect(query.tail!.schema).toMatchObject({ type: 'integer', minimum: 1, maximum: 10000, default: 200 });
+    expect(query.follow!.schema).toMatchObject({ type: 'boolean', default: false });
+    expect(query.since!.schema.type).toBe('string');
+    const ok = responseOf('internalGetRuntimeLogs', '200')!;
+    expect(Object.keys(ok.content)).toEqual(['application/x-ndjson']);
+    const line = schema(ok.content['application/x-ndjson'].schema.$ref.split('/').pop());
+    expect([...line.required].sort()).toEqual(['line', 'stream', 'ts']);
+    expect(line.properties.stream.enum).toEqual(['stdout', 'stderr']);
+    expect(line.properties.ts.format).toBe('date-time');
+  });
+
+  it('§11: stats answer the contract fields; limits take at least one of cpus, memory, pids_limit', () => {
+    const stats = schema(responseOf('internalGetRuntimeStats', '200')!.content['application/json'].schema.$ref.split('/').pop());
+    expect([...stats.required].sort()).toEqual(
+      ['game_id', 'container_id', 'observed_at', 'cpu_percent', 'memory_bytes', 'memory_limit_bytes', 'pids', 'pids_limit', 'network_rx_bytes', 'network_tx_bytes', 'restart_count', 'started_at'].sort(),
+    );
+    const body = schema(bodySchemaRef('internalUpdateRuntimeLimits')!.split('/').pop()!);
+    expect(body.additionalProperties).toBe(false);
+    expect(body.minProperties).toBe(1);
+    expect(Object.keys(body.properties).sort()).toEqual(['cpus', 'memory', 'pids_limit']);
+    expect(body.properties.memory.type).toBe('string');
+    expect(body.properties.pids_limit.type).toBe('integer');
+    expect(responseOf('internalUpdateRuntimeLimits', '200')!.content['application/json'].schema.$ref).toBe('#/components/schemas/MutationResponse');
   });
 
   it('answers /healthz {status: ok} and /readyz with the four dependency checks', () => {

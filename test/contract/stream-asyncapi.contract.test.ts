@@ -117,8 +117,11 @@ const HEALTH_DETAILS: Record<string, { schema: string; fields: Record<string, st
       'previous_restart_count?': 'integer',
       'docker_status?': 'string',
       'record_status?': 'string',
+      'node_id?': 'string',
+      'node_hostname?': 'string',
+      'node_state?': 'string',
     },
-    enums: { reason: ['restart_count_grew', 'status_mismatch'] },
+    enums: { reason: ['restart_count_grew', 'status_mismatch', 'node_down'] },
   },
 };
 

@@ -4,7 +4,14 @@ import { DependencyUnavailable } from '../../src/ports/infrastructure-fault.js';
 import { randomBytes } from 'node:crypto';
 import type { ContainerSpec, HostResources } from '../../src/domain/container-spec.js';
 import {
+  type EngineNode,
   DockerError,
+  type ContainerLimitsUpdate,
+  type ContainerLogsQuery,
+  type ContainerStatsSample,
+  type CpuReading,
+  type EngineLogLine,
+  type EngineLogStream,
   type ContainerInfo,
   type ContainerState,
   type ContainerSummary,
@@ -28,6 +35,21 @@ export interface FakeContainer {
   finishedAt: Date | null;
   spec: ContainerSpec | null;
   ip: string;
+  /** What the engine printed (print()). */
+  logs: EngineLogLine[];
+  /** What containerStats reports (set by a test). */
+  usage: FakeUsage;
+  /** Swarm backend: the node of the engine's task (tests set it to play a node going down). */
+  node?: EngineNode;
+}
+
+export interface FakeUsage {
+  cpu: CpuReading;
+  previousCpu: CpuReading;
+  memoryBytes: number;
+  pids: number;
+  networkRxBytes: number;
+  networkTxBytes: number;
 }
 
 type Method = keyof DockerRuntime;
@@ -41,6 +63,7 @@ export class FakeDockerRuntime implements DockerRuntime {
   readonly calls: Array<{ method: Method; args: unknown[] }> = [];
   readonly failOn: Partial<Record<Method, DockerError | Error>> = {};
   private readonly listeners = new Set<(e: DockerEvent) => void>();
+  private readonly logListeners = new Set<(containerId: string) => void>();
   private ipCounter = 2;
   down = false;
   /** What `docker info` reports (the default CPU and memory ceilings). */
@@ -66,6 +89,8 @@ export class FakeDockerRuntime implements DockerRuntime {
       finishedAt: null,
       spec: null,
       ip: `172.30.0.${this.ipCounter++}`,
+      logs: [],
+      usage: { cpu: { containerNs: 0, systemNs: 0 }, previousCpu: { containerNs: 0, systemNs: 0 }, memoryBytes: 8 * 1024 ** 2, pids: 3, networkRxBytes: 0, networkTxBytes: 0 },
       ...partial,
     };
     this.containers.set(c.id, c);
@@ -186,6 +211,8 @@ export class FakeDockerRuntime implements DockerRuntime {
     c.startedAt = new Date();
     c.exitCode = null;
     this.emit('start', c);
+    // Like the test engine: a line on start (the logs contract reads it).
+    this.print(c.id, 'engine listening');
     return c.id;
   }
 
@@ -207,6 +234,7 @@ export class FakeDockerRuntime implements DockerRuntime {
       finishedAt: c.finishedAt,
       // Docker clears the endpoint address when the container stops.
       networkIps: c.state === 'running' ? { 'galaxy-net': c.ip } : {},
+      ...(c.node === undefined ? {} : { node: { ...c.node } }),
     };
   }
 
@@ -277,6 +305,83 @@ export class FakeDockerRuntime implements DockerRuntime {
           },
         };
       },
+    };
+  }
+
+  /** Simulate the engine printing (stored, and delivered to followers). */
+  print(id: string, line: string, stream: EngineLogStream = 'stdout', ts = new Date()): void {
+    const c = this.mustGet(id);
+    const entry: EngineLogLine = { ts: ts.toISOString().replace('Z', '000000Z'), stream, line };
+    c.logs.push(entry);
+    for (const l of this.logListeners) l(c.id);
+  }
+
+  async containerLogs(id: string, query: ContainerLogsQuery): Promise<AsyncIterable<readonly EngineLogLine[]>> {
+    this.record('containerLogs', [id, { tail: query.tail, since: query.since, follow: query.follow }]);
+    const c = this.mustGet(id);
+    if (c.spec?.logDriver === 'none') throw new DockerError('conflict', 'configured logging driver does not support reading', 501);
+    const since = query.since === undefined ? -Infinity : Number(query.since) * 1000;
+    const shown = (l: EngineLogLine) => Date.parse(l.ts) >= since;
+    const listeners = this.logListeners;
+    const fake = this;
+    return (async function* () {
+      let next = Math.max(0, c.logs.length - query.tail);
+      for (;;) {
+        while (next < c.logs.length && !query.signal.aborted) {
+          const l = c.logs[next++]!;
+          if (shown(l)) yield [{ ...l }];
+        }
+        const ended = () => query.signal.aborted || !fake.containers.has(c.id) || c.state !== 'running';
+        if (!query.follow || ended()) return;
+        await new Promise<void>((resolve) => {
+          const wake = () => {
+            listeners.delete(wake);
+            fake.listeners.delete(onEvent);
+            query.signal.removeEventListener('abort', wake);
+            resolve();
+          };
+          const onEvent = (e: DockerEvent) => {
+            if (e.containerId === c.id) wake();
+          };
+          listeners.add(wake);
+          fake.listeners.add(onEvent);
+          query.signal.addEventListener('abort', wake, { once: true });
+        });
+      }
+    })();
+  }
+
+  async containerStats(id: string, opts: { oneShot: boolean }): Promise<ContainerStatsSample | null> {
+    this.record('containerStats', [id, opts]);
+    const c = this.containers.get(id) ?? this.byName(id);
+    if (!c) return null;
+    const running = c.state === 'running';
+    const limits = c.spec?.limits;
+    return {
+      readAt: new Date(),
+      cpu: { ...c.usage.cpu },
+      previousCpu: opts.oneShot || !running ? null : { ...c.usage.previousCpu },
+      onlineCpus: this.host.cpus,
+      memoryBytes: running ? c.usage.memoryBytes : 0,
+      memoryLimitBytes: limits?.memoryBytes ?? null,
+      pids: running ? c.usage.pids : 0,
+      pidsLimit: limits?.pidsLimit ?? null,
+      networkRxBytes: c.usage.networkRxBytes,
+      networkTxBytes: c.usage.networkTxBytes,
+    };
+  }
+
+  async updateContainer(id: string, update: ContainerLimitsUpdate): Promise<void> {
+    this.record('updateContainer', [id, update]);
+    const c = this.mustGet(id);
+    // Like runc on cgroup v1: a memory limit below what the engine uses is refused.
+    if (update.memoryBytes !== undefined && c.state === 'running' && update.memoryBytes < c.usage.memoryBytes)
+      throw new DockerError('failed', `Cannot update container ${c.id}: unable to set memory limit to ${update.memoryBytes} (current usage: ${c.usage.memoryBytes})`, 500);
+    if (!c.spec) return;
+    c.spec.limits = {
+      cpus: update.cpus ?? c.spec.limits.cpus,
+      memoryBytes: update.memoryBytes ?? c.spec.limits.memoryBytes,
+      pidsLimit: update.pidsLimit ?? c.spec.limits.pidsLimit,
     };
   }
 }

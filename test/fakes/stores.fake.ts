@@ -7,7 +7,7 @@ import { ALLOWED_TRANSITIONS } from '../../src/domain/runtime-transitions.js';
 import type { HealthSnapshotStore } from '../../src/ports/health-snapshot.store.js';
 import type { OperationLogStore } from '../../src/ports/operation-log.store.js';
 import type { PendingOperation, PendingOperationStore } from '../../src/ports/pending-operation.store.js';
-import type { RuntimeListQuery, RuntimeRecordStore, RuntimeStatusChange } from '../../src/ports/runtime-record.store.js';
+import type { FleetLimits, RuntimeLimitsChange, RuntimeListQuery, RuntimeRecordStore, RuntimeStatusChange } from '../../src/ports/runtime-record.store.js';
 
 const clone = <T>(v: T): T => structuredClone(v);
 
@@ -41,6 +41,14 @@ export class FakeRuntimeRecordStore implements RuntimeRecordStore {
     return clone(r);
   }
 
+  async updateLimits(change: RuntimeLimitsChange): Promise<RuntimeRecord | null> {
+    const r = this.rows.get(change.gameId);
+    if (!r || r.currentContainerId !== change.expectedContainerId || r.status !== change.expectedStatus) return null;
+    r.limits = clone(change.limits);
+    r.lastOpAt = change.at;
+    return clone(r);
+  }
+
   async list(query: RuntimeListQuery): Promise<RuntimeRecord[]> {
     return [...this.rows.values()]
       .filter((r) => query.status === undefined || r.status === query.status)
@@ -56,6 +64,17 @@ export class FakeRuntimeRecordStore implements RuntimeRecordStore {
       .sort((a, b) => a.lastOpAt.getTime() - b.lastOpAt.getTime() || (a.gameId < b.gameId ? -1 : a.gameId > b.gameId ? 1 : 0))
       .slice(0, limit)
       .map(clone);
+  }
+
+  async runningLimits(): Promise<FleetLimits> {
+    const running = [...this.rows.values()].filter((r) => r.status === 'running');
+    const known = running.flatMap((r) => (r.limits ? [r.limits] : []));
+    return {
+      engines: known.length,
+      memoryBytes: known.reduce((sum, l) => sum + l.memoryBytes, 0),
+      cpus: known.reduce((sum, l) => sum + l.cpus, 0),
+      withoutLimits: running.length - known.length,
+    };
   }
 
   async countByStatus(): Promise<Record<RuntimeStatus, number>> {

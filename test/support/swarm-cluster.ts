@@ -16,6 +16,9 @@ export interface SwarmCluster {
   managerHost: string;
   network: string;
   nodeHosts: string[];
+  /** The host's address on the nodes' segment, and each node's (1-based: nodeIps[0] is node 1). */
+  hostIp: string;
+  nodeIps: string[];
   /** `docker -H <node i>` (1-based) with these arguments; stdout. */
   docker(node: number, args: string[]): string;
   stopNode(node: number): void;
@@ -65,6 +68,8 @@ export function startSwarm(opts: { nodes: number; network: string; images: strin
     managerHost: env.SWARM_MANAGER_HOST as string,
     network: opts.network,
     nodeHosts,
+    hostIp: env.SWARM_HOST_IP as string,
+    nodeIps: Array.from({ length: opts.nodes }, (_, i) => env[`SWARM_NODE_${i + 1}_IP`] as string),
     docker: (node, args) => execFileSync('docker', ['-H', nodeHosts[node - 1] as string, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }),
     stopNode: (node) => void execFileSync('bash', [script(), 'stop-node', dir, String(node)], { stdio: 'inherit' }),
     startNode: (node) => void execFileSync('bash', [script(), 'start-node', dir, String(node)], { stdio: 'inherit' }),

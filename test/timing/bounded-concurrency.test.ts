@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConcurrencyLimit, forEachBounded } from '../../src/timing/bounded-concurrency.js';
+import { ConcurrencyLimit, forEachBounded, KeyedTurns } from '../../src/timing/bounded-concurrency.js';
 
 /** A task that stays in flight until released, recording the peak of tasks in flight. */
 function gate() {
@@ -87,5 +87,38 @@ describe('forEachBounded', () => {
       }),
     ).rejects.toThrow('one failed');
     expect(finished).toEqual([2, 3]);
+  });
+});
+
+describe('KeyedTurns', () => {
+  it('runs one piece per key at a time in the order handed in, keys side by side; idle waits for all', async () => {
+    const turns = new KeyedTurns();
+    const g = gate();
+    const a1 = turns.run('a', g.task(1));
+    const a2 = turns.run('a', g.task(2));
+    const b3 = turns.run('b', g.task(3));
+    await tick();
+    expect(g.started).toEqual([1, 3]);
+    expect(turns.busyKeys).toBe(2);
+    g.release(1);
+    await tick();
+    expect(g.started).toEqual([1, 3, 2]);
+    let idle = false;
+    const waiting = turns.idle().then(() => (idle = true));
+    g.release(2);
+    await tick();
+    expect(idle).toBe(false);
+    g.release(3);
+    await waiting;
+    expect(await Promise.all([a1, a2, b3])).toEqual([1, 2, 3]);
+    expect(turns.busyKeys).toBe(0);
+  });
+
+  it("a failed piece is its caller's error and does not stop the next one of its key", async () => {
+    const turns = new KeyedTurns();
+    const failing = turns.run('a', async () => Promise.reject(new Error('boom')));
+    const next = turns.run('a', async () => 'next');
+    await expect(failing).rejects.toThrow('boom');
+    expect(await next).toBe('next');
   });
 });

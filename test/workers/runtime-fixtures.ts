@@ -89,6 +89,7 @@ export function recordFor(gameId: string, containerId: string | null, status: Ru
     stoppedAt: status === 'stopped' ? at : null,
     removedAt: status === 'removed' ? at : null,
     lastOpAt: at,
+    limits: null,
   };
 }
 

@@ -8,6 +8,7 @@ import { withCallOptions, type RtmCallOptions } from './call-options.js';
 import { tailEvents, type RtmTailEventsResult, type TailEventsQuery } from './events-tail.js';
 import type { RtmOperationResult, RuntimeStatus, StopReason } from './rest-types.js';
 import { settleAnswer } from './settle-answer.js';
+import { logsQueryParams, openLogs, type LogsQuery, type RtmLogsResult } from './engine-logs.js';
 
 export type * from './rest-types.js';
 export type { RtmEventLine, RtmTailEventsResult, TailEventsQuery } from './events-tail.js';
@@ -15,6 +16,14 @@ export { isRtmTransportError, RtmTransportError, type RtmCallOptions, type RtmTr
 /** The contract's vocabularies as values (generated from the spec, the same lists the server uses). */
 export { ERROR_CODES, GALAXY_CALLERS, HEALTH_EVENT_TYPES, RUNTIME_STATUSES, STOP_REASONS } from '../../../generated/vocabularies.js';
 export type { RtmApiClient, RtmCaller };
+export type { LogLine, LogsQuery, RtmLogsResult } from './engine-logs.js';
+
+/** Live limits (CONTRACT §11): at least one; `memory` is a Docker size such as "768m". */
+export interface LimitsUpdate {
+  cpus?: number;
+  memory?: string;
+  pids_limit?: number;
+}
 
 export interface RtmClientOptions {
   /** e.g. `http://rtmanager:8090` (RTMANAGER_INTERNAL_HTTP_ADDR). */
@@ -48,6 +57,15 @@ export interface RtmClient {
   patch(gameId: string, imageRef: string, call?: RtmCallOptions): Promise<RtmOperationResult<'internalPatchRuntime'>>;
   /** Removes a stopped game's container (never its state directory). */
   cleanup(gameId: string, call?: RtmCallOptions): Promise<RtmOperationResult<'internalCleanupRuntimeContainer'>>;
+  /**
+   * The engine's output: on success `lines`, an async iterable read as fast as it is consumed
+   * (with `follow`, until the engine stops, RTM shuts down or a signal aborts the call).
+   */
+  logs(gameId: string, query?: LogsQuery, call?: RtmCallOptions): Promise<RtmLogsResult>;
+  /** One usage sample of a running engine (CPU, memory, pids, network, restarts, start time). */
+  stats(gameId: string, call?: RtmCallOptions): Promise<RtmOperationResult<'internalGetRuntimeStats'>>;
+  /** Changes CPU, memory or pids limits in place (no restart); kept by restart and patch. */
+  updateLimits(gameId: string, limits: LimitsUpdate, call?: RtmCallOptions): Promise<RtmOperationResult<'internalUpdateRuntimeLimits'>>;
   /** Versions of RTM, PostgreSQL, Redis and Docker, and runtime counts by status. */
   diagnostics(call?: RtmCallOptions): Promise<RtmOperationResult<'internalGetDiagnostics'>>;
   /**
@@ -107,6 +125,15 @@ export function createRtmClient(options: RtmClientOptions): RtmClient {
       ),
     cleanup: (gameId, call) =>
       send('internalCleanupRuntimeContainer', call, (init) => raw.DELETE('/api/v1/internal/runtimes/{game_id}/container', { params: { path: path(gameId) }, ...init })),
+    logs: (gameId, query = {}, call) =>
+      openLogs(defaults, call, (signal) =>
+        raw.GET('/api/v1/internal/runtimes/{game_id}/logs', { params: { path: path(gameId), query: logsQueryParams(query) }, parseAs: 'stream', signal }),
+      ),
+    stats: (gameId, call) => send('internalGetRuntimeStats', call, (init) => raw.GET('/api/v1/internal/runtimes/{game_id}/stats', { params: { path: path(gameId) }, ...init })),
+    updateLimits: (gameId, limits, call) =>
+      send('internalUpdateRuntimeLimits', call, (init) =>
+        raw.POST('/api/v1/internal/runtimes/{game_id}/limits', { params: { path: path(gameId) }, body: limits, ...init }),
+      ),
     diagnostics: (call) => send('internalGetDiagnostics', call, (init) => raw.GET('/api/v1/internal/diagnostics', init)),
     tailEvents: (query = {}, call) => tailEvents(raw, defaults, query, call),
     healthz: (call) => send('internalHealthz', call, (init) => raw.GET('/healthz', init)),

@@ -20,6 +20,9 @@ export type ReadyzResponse = Schemas['ReadyzResponse'];
 export type HealthzResponse = Schemas['HealthzResponse'];
 export type Diagnostics = Schemas['Diagnostics'];
 export type DependencyVersion = Schemas['DependencyVersion'];
+export type RuntimeStats = Schemas['RuntimeStats'];
+export type RuntimeLimits = Schemas['RuntimeLimits'];
+export type LimitSource = Schemas['LimitSource'];
 export type { RtmOperationName };
 
 /** The latest health observation; `details` has the schema of its `event_type`. */

@@ -5,6 +5,7 @@ import type { OptionSpec } from './command-line.js';
 import { diagnostics } from './diagnostics-command.js';
 import { eventsTail } from './events-tail.js';
 import { cleanup, patch, restart, runtimesGet, runtimesLs, runtimesOps, start, stop, type CommandContext } from './runtime-commands.js';
+import { limits, logs, stats, top } from './engine-commands.js';
 
 export interface Command {
   words: readonly string[];
@@ -56,6 +57,42 @@ export const COMMANDS: readonly Command[] = [
   { words: ['restart'], args: 'GAME_ID', summary: 'recreate the container with the same image', options: CALLER, run: restart, timeoutS: PULLING_TIMEOUT_S },
   { words: ['patch'], args: 'GAME_ID IMAGE', summary: 'move to another patch version of the image', options: CALLER, run: patch, timeoutS: PULLING_TIMEOUT_S },
   { words: ['cleanup'], args: 'GAME_ID', summary: "remove a stopped game's container (never its state)", options: CALLER, run: cleanup },
+  {
+    words: ['logs'],
+    args: 'GAME_ID',
+    summary: "print the engine's output (stdout; its stderr lines to stderr); -f follows until Ctrl-C",
+    options: {
+      tail: { type: 'string', help: 'the last N lines (1..10000, default 200)' },
+      since: { type: 'string', help: 'only lines from then on: RFC 3339 or Unix seconds' },
+      follow: { type: 'boolean', short: 'f', help: 'keep printing new lines until the engine stops or Ctrl-C' },
+      timestamps: { type: 'boolean', short: 't', help: "prefix each line with Docker's timestamp" },
+    },
+    run: logs,
+  },
+  { words: ['stats'], args: 'GAME_ID', summary: "one usage sample of a running engine (CPU, memory, pids, network)", options: {}, run: stats },
+  {
+    words: ['top'],
+    args: '',
+    summary: 'every running engine\'s usage, sorted, refreshed until Ctrl-C',
+    options: {
+      sort: { type: 'string', help: 'cpu (default) or memory', values: ['cpu', 'memory'] },
+      interval: { type: 'string', help: 'seconds between refreshes (default 2)' },
+      once: { type: 'boolean', help: 'print one screen and exit' },
+    },
+    run: top,
+  },
+  {
+    words: ['limits'],
+    args: 'GAME_ID',
+    summary: "change the engine's limits in place (no restart; kept by restart and patch)",
+    options: {
+      ...CALLER,
+      cpus: { type: 'string', help: 'CPUs, e.g. 1.5' },
+      memory: { type: 'string', help: 'a Docker size, e.g. 768m' },
+      pids: { type: 'string', help: 'the pids limit' },
+    },
+    run: limits,
+  },
   {
     words: ['events', 'tail'],
     args: '',

@@ -78,7 +78,7 @@ export async function runCli(args: readonly string[], cli: CliEnvironment): Prom
       ...(cli.fetch ? { fetch: cli.fetch } : {}),
     });
     if (!command.run) throw new Error(`rtmctl ${command.words.join(' ')} has no handler`);
-    const code = await command.run({ client, positionals, options, output });
+    const code = await command.run({ client, positionals, options, output, signal: cli.signal });
     return cli.signal.aborted ? EXIT_INTERRUPTED : code;
   } catch (err) {
     if (cli.signal.aborted) return EXIT_INTERRUPTED;

@@ -9,6 +9,8 @@ export interface CommandContext {
   positionals: string[];
   options: ParsedOptions;
   output: Output;
+  /** Aborted by Ctrl-C / SIGTERM (a followed `logs`, `top`'s refresh). */
+  signal: AbortSignal;
 }
 
 type Failure = RtmFailure;
@@ -60,7 +62,13 @@ function runtimeBlock(r: Runtime): string {
     ['removed_at', r.removed_at],
     ['last_op_at', r.last_op_at],
     ['health', r.health ? `${r.health.event_type} at ${r.health.observed_at} ${JSON.stringify(r.health.details)}` : null],
+    ['limits', r.limits ? limitsLine(r.limits) : null],
   ]);
+}
+
+/** `cpus 1.5 (override), memory 768MiB (image_label), pids 64 (default)`. */
+function limitsLine(l: NonNullable<Runtime['limits']>): string {
+  return `cpus ${l.cpus} (${l.source.cpus}), memory ${Math.round(l.memory_bytes / 1024 / 1024)}MiB (${l.source.memory_bytes}), pids ${l.pids_limit} (${l.source.pids_limit})`;
 }
 
 export async function runtimesLs(ctx: CommandContext): Promise<number> {
@@ -126,3 +134,11 @@ export const stop = mutationCommand(['GAME_ID'], (ctx, [id]) =>
 export const restart = mutationCommand(['GAME_ID'], (ctx, [id]) => ctx.client.restart(id!));
 export const patch = mutationCommand(['GAME_ID', 'IMAGE'], (ctx, [id, image]) => ctx.client.patch(id!, image!));
 export const cleanup = mutationCommand(['GAME_ID'], (ctx, [id]) => ctx.client.cleanup(id!));
+export const limitsCommand = mutationCommand(['GAME_ID'], (ctx, [id]) => {
+  const cpus = ctx.options.cpus as string | undefined;
+  if (cpus !== undefined && !/^[0-9]+(\.[0-9]+)?$/.test(cpus)) throw new UsageError(`--cpus must be a decimal number of CPUs, got ${JSON.stringify(cpus)}`);
+  const memory = ctx.options.memory as string | undefined;
+  const pids = positiveInteger(ctx.options.pids, 'pids');
+  if (cpus === undefined && memory === undefined && pids === undefined) throw new UsageError('set at least one of --cpus, --memory, --pids');
+  return ctx.client.updateLimits(id!, { ...(cpus !== undefined ? { cpus: Number(cpus) } : {}), ...(memory !== undefined ? { memory } : {}), ...(pids !== undefined ? { pids_limit: pids } : {}) });
+});

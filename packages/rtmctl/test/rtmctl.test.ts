@@ -207,7 +207,8 @@ describe('rtmctl', () => {
       const script = `${bash.stdout}\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _rtmctl; printf '%s\\n' "\${COMPREPLY[@]}"`;
       return (await promisify(execFile)('bash', ['--norc', '--noprofile', '-c', script])).stdout.trim().split('\n').sort();
     };
-    expect(await complete('rtmctl ')).toEqual(['cleanup', 'completion', 'diagnostics', 'events', 'patch', 'restart', 'runtimes', 'start', 'stop']);
+    expect(await complete('rtmctl ')).toEqual(['cleanup', 'completion', 'diagnostics', 'events', 'limits', 'logs', 'patch', 'restart', 'runtimes', 'start', 'stats', 'stop', 'top']);
+    expect(await complete('rtmctl top --sort ')).toEqual(['cpu', 'memory']);
     expect(await complete('rtmctl runtimes ')).toEqual(['get', 'ls', 'ops']);
     expect(await complete('rtmctl runtimes ls --st')).toEqual(['--status']);
     expect(await complete('rtmctl runtimes ls --status ')).toEqual(['removed', 'running', 'stopped']);

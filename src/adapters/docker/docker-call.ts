@@ -40,6 +40,8 @@ export interface DialRequest {
   body?: unknown;
   signal: AbortSignal;
   statusCodes: StatusCodes;
+  /** Answer the response stream itself (logs) instead of the parsed body. */
+  stream?: boolean;
 }
 
 /** A raw API request through dockerode's modem (JSON in, JSON out), abortable. */
@@ -52,6 +54,7 @@ export function dockerDial<T>(docker: Dockerode, request: DialRequest): Promise<
     if (request.query !== undefined) payload._query = request.query;
     if (request.body !== undefined) payload._body = request.body;
     if (Object.keys(payload).length > 0) options.options = payload;
+    if (request.stream) options.isStream = true;
     docker.modem.dial(options as never, (err, data) => (err ? reject(err) : resolve(data as T)));
   });
 }

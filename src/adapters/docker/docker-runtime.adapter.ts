@@ -9,6 +9,10 @@ import type { Logger } from 'pino';
 import { OWNER_LABEL, OWNER_VALUE, type ContainerSpec, type HostResources } from '../../domain/container-spec.js';
 import {
   DockerError,
+  type ContainerLimitsUpdate,
+  type ContainerLogsQuery,
+  type ContainerStatsSample,
+  type EngineLogLine,
   type ContainerInfo,
   type ContainerSummary,
   type DockerEvent,
@@ -19,7 +23,9 @@ import {
 import { containerCreateOptions } from './container-create.mapper.js';
 import { decodeDockerEvent, parseEventLine, WATCHED_EVENT_ACTIONS } from './docker-event.decoder.js';
 import { dockerCall, dockerDial, type StatusCodes } from './docker-call.js';
-import { dockerStatusOf } from './docker-error.mapper.js';
+import { daemonMessageOf, dockerStatusOf } from './docker-error.mapper.js';
+import { connectLogs, logsQueryOf } from './container-logs.reader.js';
+import { containerStatsOf, type RawContainerStats } from './container-stats.mapper.js';
 import { containerInfoOf, containerSummaryOf, hostResourcesOf, imageInfoOf, pullFailureOf } from './docker-inspect.mapper.js';
 import { decodeNdjson } from './ndjson-stream.decoder.js';
 
@@ -226,6 +232,49 @@ export class DockerodeRuntime implements DockerRuntime {
       query.signal.removeEventListener('abort', close);
       stream.destroy();
     }
+  }
+
+  async containerLogs(id: string, query: ContainerLogsQuery): Promise<AsyncIterable<readonly EngineLogLine[]>> {
+    const statusCodes = { 200: true, 404: 'no such container', 501: 'log driver cannot be read', 500: 'server error' };
+    return connectLogs(query.signal, () =>
+      this.call('containerLogs', this.options.apiTimeoutMs, async (signal) => {
+        try {
+          // Not dockerode's logs(): it buffers a non-follow answer whole (and a Date `since` is JSON-encoded).
+          // Once connected only the caller's signal ends the answer; the deadline covers the connect.
+          const path = `/containers/${encodeURIComponent(id)}/logs`;
+          return await dockerDial<Readable>(this.docker, { path, query: logsQueryOf(query), signal: AbortSignal.any([signal, query.signal]), statusCodes, stream: true });
+        } catch (err) {
+          if (dockerStatusOf(err) === 501) throw new DockerError('conflict', daemonMessageOf(err), 501);
+          throw err;
+        }
+      }),
+    );
+  }
+
+  async containerStats(id: string, opts: { oneShot: boolean }): Promise<ContainerStatsSample | null> {
+    // stream=false waits for the daemon's next two collections (~1 s apart); one-shot for one.
+    const raw = await this.call('containerStats', this.options.apiTimeoutMs + 2_000, async (signal) => {
+      const query = { stream: '0', ...(opts.oneShot ? { 'one-shot': '1' } : {}) };
+      try {
+        return await dockerDial<RawContainerStats>(this.docker, { path: `/containers/${encodeURIComponent(id)}/stats`, query, signal, statusCodes: { 200: true, 404: 'no such container', 500: 'server error' } });
+      } catch (err) {
+        if (dockerStatusOf(err) === 404) return null;
+        throw err;
+      }
+    });
+    return raw === null ? null : containerStatsOf(raw);
+  }
+
+  async updateContainer(id: string, update: ContainerLimitsUpdate): Promise<void> {
+    const body: Record<string, number> = {};
+    if (update.cpus !== undefined) body.NanoCpus = Math.round(update.cpus * 1e9);
+    // Swap stays equal to memory (no swap beyond the limit), as at create.
+    if (update.memoryBytes !== undefined) body.Memory = body.MemorySwap = update.memoryBytes;
+    if (update.pidsLimit !== undefined) body.PidsLimit = update.pidsLimit;
+    const statusCodes = { 200: true, 400: 'bad parameter', 404: 'no such container', 500: 'server error' };
+    await this.call('updateContainer', this.options.apiTimeoutMs, (signal) =>
+      dockerDial(this.docker, { path: `/containers/${encodeURIComponent(id)}/update`, method: 'POST', body, signal, statusCodes }),
+    );
   }
 
   /** One Docker call: a deadline that aborts the request, errors mapped; an outage drops the cached host resources. */

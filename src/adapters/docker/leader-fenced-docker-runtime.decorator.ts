@@ -5,7 +5,7 @@
 // done; logged by the election, which steps down only on a store's rejection or a lost
 // renewal). Reads, and every call outside a term (REST), pass.
 import type { ContainerSpec } from '../../domain/container-spec.js';
-import type { DockerEvent, DockerEventsQuery, DockerRuntime } from '../../ports/docker-runtime.js';
+import type { ContainerLimitsUpdate, ContainerLogsQuery, DockerEvent, DockerEventsQuery, DockerRuntime, EngineLogLine } from '../../ports/docker-runtime.js';
 import { LeadershipLost, type LeaderFence } from '../../ports/leader-fence.js';
 
 export class LeaderFencedDockerRuntime implements DockerRuntime {
@@ -66,5 +66,16 @@ export class LeaderFencedDockerRuntime implements DockerRuntime {
   }
   events(query: DockerEventsQuery): AsyncIterable<DockerEvent> {
     return this.inner.events(query);
+  }
+  containerLogs(id: string, query: ContainerLogsQuery): Promise<AsyncIterable<readonly EngineLogLine[]>> {
+    return this.inner.containerLogs(id, query);
+  }
+  containerStats(id: string, opts: { oneShot: boolean }) {
+    return this.inner.containerStats(id, opts);
+  }
+  /** Limits are changed by REST (outside any term); fenced like every container change all the same. */
+  async updateContainer(id: string, update: ContainerLimitsUpdate): Promise<void> {
+    this.guard(`updating the limits of container ${id}`);
+    return this.inner.updateContainer(id, update);
   }
 }

@@ -52,6 +52,8 @@ const RUNTIME_FIELDS: Record<keyof Runtime, string> = {
   removed_at: json.timestamp('r.removed_at'),
   last_op_at: json.timestamp('r.last_op_at'),
   // h.game_id is the join key: NULL exactly when the game has no snapshot.
+  // Stored in the contract's shape (runtime-record.store.ts); NULL renders null.
+  limits: json.jsonb('r.limits'),
   health: `CASE WHEN h.game_id IS NULL THEN 'null' ELSE ${object(HEALTH_FIELDS)} END`,
 };
 

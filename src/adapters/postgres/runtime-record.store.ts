@@ -4,7 +4,8 @@ import type { RuntimeRecords } from '../../../generated/db/types.js';
 import type { RuntimeRecord, RuntimeStatus } from '../../domain/runtime-record.js';
 import { isRuntimeStatus, RUNTIME_STATUSES } from '../../domain/runtime-record.js';
 import { ALLOWED_TRANSITIONS } from '../../domain/runtime-transitions.js';
-import type { RuntimeListQuery, RuntimeRecordStore, RuntimeStatusChange } from '../../ports/runtime-record.store.js';
+import { limitsFromWire, limitsToWire } from '../../domain/runtime-limits.js';
+import type { FleetLimits, RuntimeLimitsChange, RuntimeListQuery, RuntimeRecordStore, RuntimeStatusChange } from '../../ports/runtime-record.store.js';
 import { RTM_SCHEMA, type RtmDatabase } from './database.js';
 import type { LeaderFence } from '../../ports/leader-fence.js';
 import { epochIsCurrentSql, fenceMiss, fencedInsertInto, rejectedWrite } from './leader-fence.sql.js';
@@ -30,6 +31,7 @@ export function runtimeRecordFromRow(row: RuntimeRecordRow): RuntimeRecord {
     stoppedAt: row.stopped_at,
     removedAt: row.removed_at,
     lastOpAt: row.last_op_at,
+    limits: limitsFromWire(row.limits),
   };
 }
 
@@ -37,7 +39,7 @@ type RecordRow = Required<Insertable<RuntimeRecords>>;
 
 const RECORD_COLUMNS = [
   'game_id', 'status', 'current_container_id', 'current_image_ref', 'engine_endpoint', 'state_path',
-  'created_at', 'started_at', 'stopped_at', 'removed_at', 'last_op_at',
+  'created_at', 'started_at', 'stopped_at', 'removed_at', 'last_op_at', 'limits',
 ] as const satisfies readonly (keyof RecordRow)[];
 
 export function runtimeRecordToRow(record: RuntimeRecord): RecordRow {
@@ -53,6 +55,8 @@ export function runtimeRecordToRow(record: RuntimeRecord): RecordRow {
     stopped_at: record.stoppedAt,
     removed_at: record.removedAt,
     last_op_at: record.lastOpAt,
+    // Stored in the contract's shape: the read path renders the column as it is.
+    limits: record.limits ? JSON.stringify(limitsToWire(record.limits)) : null,
   };
 }
 
@@ -83,12 +87,20 @@ const RECORD_UPSERT: NamedStatement = {
 const TS = 'timestamptz';
 const RECORD_TYPES = {
   game_id: 'text', status: 'text', current_container_id: 'text', current_image_ref: 'text', engine_endpoint: 'text', state_path: 'text',
-  created_at: TS, started_at: TS, stopped_at: TS, removed_at: TS, last_op_at: TS,
+  created_at: TS, started_at: TS, stopped_at: TS, removed_at: TS, last_op_at: TS, limits: 'jsonb',
 } as const satisfies Record<(typeof RECORD_COLUMNS)[number], string>;
 /** The upsert of a leader-only trigger: nothing is written once its epoch is stale (leader-fence.sql.ts). */
 const RECORD_UPSERT_FENCED: NamedStatement = {
   name: 'rtm_runtime_record_upsert_fenced',
   text: `${fencedInsertInto(RECORDS, RECORD_COLUMNS, RECORD_TYPES)} ${ON_CONFLICT_UPDATE}`,
+};
+
+// Read at scrape time: one pass over the running rows (the status index), no per-game output.
+const RUNNING_LIMITS: NamedStatement = {
+  name: 'rtm_running_limits',
+  text: `SELECT count(limits) AS engines, coalesce(sum((limits->>'memory_bytes')::bigint), 0) AS memory_bytes,
+    coalesce(sum((limits->>'cpus')::numeric), 0) AS cpus, count(*) - count(limits) AS without_limits
+    FROM ${RECORDS} WHERE status = 'running'`,
 };
 
 export class PostgresRuntimeRecordStore implements RuntimeRecordStore {
@@ -147,6 +159,20 @@ export class PostgresRuntimeRecordStore implements RuntimeRecordStore {
     return row ? runtimeRecordFromRow(row) : null;
   }
 
+  async updateLimits(change: RuntimeLimitsChange): Promise<RuntimeRecord | null> {
+    const row = await classifyPostgresFaults('runtime record limits update', () =>
+      this.database.rtm
+        .updateTable('runtime_records')
+        .set({ limits: JSON.stringify(limitsToWire(change.limits)), last_op_at: change.at })
+        .where('game_id', '=', change.gameId)
+        .where('current_container_id', '=', change.expectedContainerId)
+        .where('status', '=', change.expectedStatus)
+        .returningAll()
+        .executeTakeFirst(),
+    );
+    return row ? runtimeRecordFromRow(row) : null;
+  }
+
   async list(query: RuntimeListQuery): Promise<RuntimeRecord[]> {
     let q = this.database.rtm.selectFrom('runtime_records').selectAll();
     if (query.status !== undefined) q = q.where('status', '=', query.status);
@@ -168,6 +194,18 @@ export class PostgresRuntimeRecordStore implements RuntimeRecordStore {
         .execute(),
     );
     return rows.map(runtimeRecordFromRow);
+  }
+
+  async runningLimits(): Promise<FleetLimits> {
+    const [row] = await classifyPostgresFaults('running limits sum', () =>
+      this.database.run<{ engines: string; memory_bytes: string; cpus: string; without_limits: string }>(RUNNING_LIMITS, []),
+    );
+    return {
+      engines: Number(row?.engines ?? 0),
+      memoryBytes: Number(row?.memory_bytes ?? 0),
+      cpus: Number(row?.cpus ?? 0),
+      withoutLimits: Number(row?.without_limits ?? 0),
+    };
   }
 
   async countByStatus(): Promise<Record<RuntimeStatus, number>> {

@@ -11,7 +11,15 @@
 // (rtmanager_docker_events_*), and it is not a span. The Docker adapter carries no telemetry.
 import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Tracer } from '@opentelemetry/api';
 import type { ContainerSpec } from '../../domain/container-spec.js';
-import { DockerError, type DockerEvent, type DockerEventsQuery, type DockerRuntime } from '../../ports/docker-runtime.js';
+import {
+  DockerError,
+  type ContainerLimitsUpdate,
+  type ContainerLogsQuery,
+  type DockerEvent,
+  type DockerEventsQuery,
+  type DockerRuntime,
+  type EngineLogLine,
+} from '../../ports/docker-runtime.js';
 import { isDependencyUnavailable } from '../../ports/infrastructure-fault.js';
 import type { Metrics } from '../../ports/metrics.js';
 import { rtmTracer } from './tracing.js';
@@ -30,6 +38,9 @@ export const DOCKER_OPERATIONS = {
   removeContainer: 'container_remove',
   listOwnedContainers: 'container_list',
   hostResources: 'info',
+  containerLogs: 'container_logs',
+  containerStats: 'container_stats',
+  updateContainer: 'container_update',
 } as const satisfies Partial<Record<keyof DockerRuntime, string>>;
 
 type Method = keyof typeof DOCKER_OPERATIONS;
@@ -92,6 +103,16 @@ export class ObservedDockerRuntime implements DockerRuntime {
   }
   events(query: DockerEventsQuery): AsyncIterable<DockerEvent> {
     return this.inner.events(query);
+  }
+  /** Measures the connect (the answer's headers); the lines are read at the caller's pace, unmeasured. */
+  containerLogs(id: string, query: ContainerLogsQuery): Promise<AsyncIterable<readonly EngineLogLine[]>> {
+    return this.observe('containerLogs', { 'container.id': id, 'docker.logs.follow': query.follow }, () => this.inner.containerLogs(id, query));
+  }
+  containerStats(id: string, opts: { oneShot: boolean }) {
+    return this.observe('containerStats', { 'container.id': id, 'docker.stats.one_shot': opts.oneShot }, () => this.inner.containerStats(id, opts));
+  }
+  updateContainer(id: string, update: ContainerLimitsUpdate): Promise<void> {
+    return this.observe('updateContainer', { 'container.id': id }, () => this.inner.updateContainer(id, update));
   }
 
   private async observe<T>(method: Method, attributes: Attributes, call: () => Promise<T>): Promise<T> {

@@ -12,6 +12,7 @@ import type { CompletedOperation, HttpRequestObservation, LeadershipMetrics, Met
 import type { ReadinessReport } from '../../ports/readiness-check.js';
 import { withDeadline } from '../../timing/deadline.js';
 import { reconcileActionOf } from '../../ports/metrics.js';
+import { registerFleetGauges, type FleetFigures } from './fleet-gauges.js';
 import { createMetricFamilies, type MetricFamilies } from './prometheus-families.js';
 
 /** Read at scrape time (RuntimeRecordStore.countByStatus in production). */
@@ -47,6 +48,7 @@ export class PrometheusMetrics implements Metrics, LeadershipMetrics {
   /** By consumer: the age of its oldest unanswered entry, read at scrape time. */
   private readonly streamLags = new Map<string, () => number>();
   private postgresPool: { counts: PostgresPoolCounts; max: number } | null = null;
+  private fleet: (() => Promise<FleetFigures>) | null = null;
   private readiness: { evaluate: () => Promise<ReadinessReport>; dependencies: readonly string[] } | null = null;
   /** One readiness evaluation per scrape, shared by the two gauges that read it. */
   private readinessInFlight: Promise<ReadinessReport | null> | null = null;
@@ -95,6 +97,7 @@ export class PrometheusMetrics implements Metrics, LeadershipMetrics {
     });
     this.registerStreamLagGauge(registers);
     this.registerPoolGauges(registers);
+    registerFleetGauges(registers, () => this.fleet, logger);
     if (opts.buildInfo) {
       new Gauge({ name: 'rtmanager_build_info', help: 'Always 1; the labels say which build runs.', labelNames: ['version', 'commit'], registers }).set(
         { version: opts.buildInfo.version, commit: opts.buildInfo.commit },
@@ -143,6 +146,11 @@ export class PrometheusMetrics implements Metrics, LeadershipMetrics {
   /** The pool the PostgreSQL gauges report (`max`: its configured size); until set they read 0. */
   exportPostgresPool(counts: PostgresPoolCounts, max: number): void {
     this.postgresPool = { counts, max };
+  }
+
+  /** What the fleet gauges report (running limits, the Docker host); until set they read 0. */
+  exportFleet(read: () => Promise<FleetFigures>): void {
+    this.fleet = read;
   }
 
   operationCompleted({ opKind, opSource, outcome, durationSeconds, errorCode }: CompletedOperation): void {

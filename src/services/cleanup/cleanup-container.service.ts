@@ -2,13 +2,14 @@
 // Called by REST and by the TTL cleanup worker (op_source auto_ttl). Never touches the
 // game's state directory. Failure table: docs/services.md "cleanup".
 import { succeeded, type OperationResult } from '../../domain/operation-result.js';
+import type { Clock } from '../../ports/clock.js';
 import type { ContainerIntents } from '../../ports/container-intents.js';
 import { DockerError, type DockerRuntime } from '../../ports/docker-runtime.js';
 import type { GameLease } from '../../ports/game-lease.js';
 import type { RuntimeRecordStore } from '../../ports/runtime-record.store.js';
 import { pickContext, type OperationContext } from '../operation-context.js';
 import { OperationFailure, classifyFault, storeStep } from '../pipeline/operation-failure.js';
-import { answered, carrying, changeStatus, type KnownSoFar, type OperationPipeline, type OperationPipelineDeps } from '../pipeline/operation-pipeline.js';
+import { answered, carrying, changeStatus, type KnownSoFar, type OperationPipeline } from '../pipeline/operation-pipeline.js';
 import type { OperationOutcome } from '../pipeline/operation-recorder.js';
 
 export interface CleanupContainerInput extends OperationContext {
@@ -16,12 +17,13 @@ export interface CleanupContainerInput extends OperationContext {
 }
 
 /** The pipeline's own deps (op log, lease, metrics, clock, logger) plus what the container work needs. */
-export interface CleanupContainerDeps extends OperationPipelineDeps {
+export interface CleanupContainerDeps {
   /** The one pipeline (composition root): every operation's lease, row and metric. */
   pipeline: OperationPipeline;
-  docker: DockerRuntime;
-  records: RuntimeRecordStore;
+  docker: Pick<DockerRuntime, 'removeContainer'>;
+  records: Pick<RuntimeRecordStore, 'get' | 'updateStatus'>;
   containerIntents: ContainerIntents;
+  clock: Clock;
 }
 
 export class CleanupContainerService {

@@ -2,16 +2,11 @@
 // engine, under ONE lease, keeping its state directory and record (created_at). Outer
 // `patch` row + inner stop/start rows share a correlation_id. docs/services.md "patch".
 import { randomUUID } from 'node:crypto';
-import type { Logger } from 'pino';
 import { checkAllowedImageRef } from '../../domain/image-ref.js';
 import { checkPatchTarget, patchRefusal, type SemverImage } from '../../domain/semver-patch.js';
 import { succeeded, type OperationResult } from '../../domain/operation-result.js';
 import type { RuntimeRecord } from '../../domain/runtime-record.js';
-import type { Clock } from '../../ports/clock.js';
-import type { GameLease, GameLeases } from '../../ports/game-lease.js';
-import type { Metrics } from '../../ports/metrics.js';
-import type { OperationLogStore } from '../../ports/operation-log.store.js';
-import type { PendingOperationStore } from '../../ports/pending-operation.store.js';
+import type { GameLease } from '../../ports/game-lease.js';
 import type { RuntimeRecordStore } from '../../ports/runtime-record.store.js';
 import { pickContext, type OperationContext } from '../operation-context.js';
 import { OperationFailure, storeStep } from '../pipeline/operation-failure.js';
@@ -34,15 +29,9 @@ export interface PatchRuntimeSettings {
 export interface PatchRuntimeDeps {
   /** The one pipeline (composition root): every operation's lease, row and metric. */
   pipeline: OperationPipeline;
-  records: RuntimeRecordStore;
-  operationLog: OperationLogStore;
-  leases: GameLeases;
-  pendingOperations: PendingOperationStore;
+  records: Pick<RuntimeRecordStore, 'get'>;
   start: Pick<StartRuntimeService, 'runHeld'>;
   stop: Pick<StopRuntimeService, 'runHeld'>;
-  metrics: Metrics;
-  clock: Clock;
-  logger: Logger;
   settings: PatchRuntimeSettings;
   newCorrelationId?: () => string;
 }
@@ -100,7 +89,7 @@ export class PatchRuntimeService {
     }
     // start removes the old (owned, now stopped) container only once the new image is
     // pulled and its labels are valid, so a bad image leaves the old container in place.
-    const started = await this.deps.start.runHeld({ ...input, imageRef: target.ref.raw }, lease);
+    const started = await this.deps.start.runHeld({ ...input, imageRef: target.ref.raw, keepLimitsOverride: true }, lease);
     if (started.outcome === 'success') return answered({ ...before, containerId: started.record?.currentContainerId ?? null }, succeeded(started.record), started.record);
     return this.recover(input, previousImage, before, started, lease);
   }
@@ -119,7 +108,7 @@ export class PatchRuntimeService {
     lease: GameLease,
   ): Promise<OperationOutcome> {
     if (before.found?.status !== 'running') return failedStep({ ...before, details: { ...before.details, recovery: 'not_attempted' } }, failedStart, 'start');
-    const restored = await this.deps.start.runHeld({ ...input, imageRef: previousImage }, lease);
+    const restored = await this.deps.start.runHeld({ ...input, imageRef: previousImage, keepLimitsOverride: true }, lease);
     const recovery = {
       recovery: restored.outcome === 'success' ? 'restored_previous_image' : 'failed',
       ...(restored.outcome === 'failure' ? { recovery_error_code: restored.errorCode } : {}),

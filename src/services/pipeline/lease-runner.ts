@@ -1,15 +1,11 @@
 // The per-game lease around a whole operation (CONTRACT §4). restart and patch take it
 // once and pass it to the inner stop/start (`runHeld`, the pipeline's `heldLease`), so no other operation can slip in
 // between their steps.
-import type { Logger } from 'pino';
 import type { GameLease, GameLeases } from '../../ports/game-lease.js';
 import { OperationFailure, classifyFault } from './operation-failure.js';
 
 export class LeaseRunner {
-  constructor(
-    private readonly leases: GameLeases,
-    private readonly logger: Logger,
-  ) {}
+  constructor(private readonly leases: GameLeases) {}
 
   /**
    * Runs `body` while holding the game's lease. When the lease cannot be taken (held by

@@ -63,7 +63,7 @@ export class OperationPipeline {
 
   constructor(private readonly deps: OperationPipelineDeps) {
     this.recorder = new OperationRecorder(deps);
-    this.leaseRunner = new LeaseRunner(deps.leases, deps.logger);
+    this.leaseRunner = new LeaseRunner(deps.leases);
   }
 
   async run(spec: OperationSpec): Promise<OperationResult> {

@@ -79,6 +79,8 @@ export class ReconcileOperations {
             stoppedAt: previous?.stoppedAt ?? null,
             removedAt: previous?.removedAt ?? null,
             lastOpAt: now,
+            // Known only when the record already named this container; unknown otherwise.
+            limits: previous?.currentContainerId === info.id ? previous.limits : null,
           }),
         );
         return carrying(known, async () => {

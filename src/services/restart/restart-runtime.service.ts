@@ -2,13 +2,8 @@
 // ONE lease. Writes an outer `restart` row plus the inner stop/start rows, all sharing a
 // fresh correlation_id; the outer row carries the overall result. docs/services.md "restart".
 import { randomUUID } from 'node:crypto';
-import type { Logger } from 'pino';
 import { succeeded, type OperationResult } from '../../domain/operation-result.js';
-import type { Clock } from '../../ports/clock.js';
-import type { GameLease, GameLeases } from '../../ports/game-lease.js';
-import type { Metrics } from '../../ports/metrics.js';
-import type { OperationLogStore } from '../../ports/operation-log.store.js';
-import type { PendingOperationStore } from '../../ports/pending-operation.store.js';
+import type { GameLease } from '../../ports/game-lease.js';
 import type { RuntimeRecordStore } from '../../ports/runtime-record.store.js';
 import { pickContext, type OperationContext } from '../operation-context.js';
 import { OperationFailure, storeStep } from '../pipeline/operation-failure.js';
@@ -24,15 +19,9 @@ export interface RestartRuntimeInput extends OperationContext {
 export interface RestartRuntimeDeps {
   /** The one pipeline (composition root): every operation's lease, row and metric. */
   pipeline: OperationPipeline;
-  records: RuntimeRecordStore;
-  operationLog: OperationLogStore;
-  leases: GameLeases;
-  pendingOperations: PendingOperationStore;
+  records: Pick<RuntimeRecordStore, 'get'>;
   start: Pick<StartRuntimeService, 'runHeld'>;
   stop: Pick<StopRuntimeService, 'runHeld'>;
-  metrics: Metrics;
-  clock: Clock;
-  logger: Logger;
   /** Injectable for tests; a fresh UUID per restart. */
   newCorrelationId?: () => string;
 }
@@ -75,7 +64,7 @@ export class RestartRuntimeService {
         const stopped = await this.deps.stop.runHeld({ ...context, gameId, reason: 'restart' }, lease);
         if (stopped.outcome === 'failure') return failedStep(before, stopped, 'stop');
       }
-      const started = await this.deps.start.runHeld({ ...context, gameId, imageRef }, lease);
+      const started = await this.deps.start.runHeld({ ...context, gameId, imageRef, keepLimitsOverride: true }, lease);
       if (started.outcome === 'failure') return failedStep(before, started, 'start');
       return answered({ ...before, containerId: started.record?.currentContainerId ?? null }, succeeded(started.record), started.record);
     });

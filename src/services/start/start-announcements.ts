@@ -25,6 +25,7 @@ const INTENT_BY_CODE: Partial<Record<string, NotificationIntentType>> = {
 export interface StartAnnouncementsDeps {
   healthEvents: HealthEventRecorder;
   notificationIntents: NotificationIntentPublisher;
+  /** Diagnostics only; null when RTMANAGER_LOBBY_BASE_URL is not set. */
   lobby: LobbyClient | null;
   clock: Clock;
 }

@@ -1,7 +1,6 @@
 // start (CONTRACT §4): bring a game's engine container up on the image the producer
 // named. Failure table and decisions: docs/services.md "start".
 import type { ImagePullPolicy } from '../../domain/image-pull-policy.js';
-import type { Logger } from 'pino';
 import {
   OWNER_LABEL,
   OWNER_VALUE,
@@ -14,29 +13,29 @@ import {
 } from '../../domain/container-spec.js';
 import { checkAllowedImageRef } from '../../domain/image-ref.js';
 import { succeeded, type OperationResult } from '../../domain/operation-result.js';
+import { launchLimits, limitsToWire, overrideOf, resourceLimitsOf, withOverride, type RuntimeLimits } from '../../domain/runtime-limits.js';
 import { containerNameFor, engineEndpointFor, type RuntimeRecord } from '../../domain/runtime-record.js';
-import type { Clock } from '../../ports/clock.js';
 import type { ContainerIntents } from '../../ports/container-intents.js';
 import { DockerError, type DockerRuntime, type ImageInfo } from '../../ports/docker-runtime.js';
-import type { GameLease, GameLeases } from '../../ports/game-lease.js';
-import type { LobbyClient } from '../../ports/lobby-client.js';
-import type { Metrics } from '../../ports/metrics.js';
-import type { OperationLogStore } from '../../ports/operation-log.store.js';
-import type { NotificationIntentPublisher } from '../../ports/publishers.js';
+import type { GameLease } from '../../ports/game-lease.js';
 import type { RuntimeRecordStore } from '../../ports/runtime-record.store.js';
 import type { StateDirectories } from '../../ports/state-directory.js';
-import type { HealthEventRecorder } from '../health/record-health-event.service.js';
 import { pickContext, type OperationContext } from '../operation-context.js';
 import { assertLeaseHeld } from '../pipeline/lease-runner.js';
 import { OperationFailure, classifyFault, describeError, dockerStep, storeStep } from '../pipeline/operation-failure.js';
 import { answered, carrying, writeRecord, type KnownSoFar, type OperationPipeline, type OperationView } from '../pipeline/operation-pipeline.js';
 import type { OperationOutcome } from '../pipeline/operation-recorder.js';
 import { requireChecked } from '../pipeline/request-validation.js';
-import { StartAnnouncements } from './start-announcements.js';
+import { StartAnnouncements, type StartAnnouncementsDeps } from './start-announcements.js';
 
 export interface StartRuntimeInput extends OperationContext {
   gameId: string;
   imageRef: string;
+  /**
+   * Restart and patch keep a limits update (update_limits) whatever the image; a plain
+   * start keeps it only on the same image (CONTRACT §11).
+   */
+  keepLimitsOverride?: boolean;
 }
 
 
@@ -47,22 +46,14 @@ export interface StartRuntimeSettings {
   containerDefaults: ContainerDefaults;
 }
 
-export interface StartRuntimeDeps {
+/** What start announces through (StartAnnouncements), plus the ports its steps call. */
+export interface StartRuntimeDeps extends StartAnnouncementsDeps {
   /** The one pipeline (composition root): every operation's lease, row and metric. */
   pipeline: OperationPipeline;
   docker: DockerRuntime;
   records: RuntimeRecordStore;
-  operationLog: OperationLogStore;
-  leases: GameLeases;
   stateDirectories: StateDirectories;
-  healthEvents: HealthEventRecorder;
-  notificationIntents: NotificationIntentPublisher;
   containerIntents: ContainerIntents;
-  /** Diagnostics only; null when RTMANAGER_LOBBY_BASE_URL is not set. */
-  lobby: LobbyClient | null;
-  metrics: Metrics;
-  clock: Clock;
-  logger: Logger;
   settings: StartRuntimeSettings;
 }
 
@@ -119,8 +110,9 @@ export class StartRuntimeService {
     known.details.pull_policy = this.deps.settings.pullPolicy;
     const image = await this.ensureImage(input.imageRef, () => (known.details.pulled = true));
     const host = await dockerStep('reading the Docker host resources', 'container_start_failed', () => this.deps.docker.hostResources());
-    const limits = this.limitsFrom(image, host);
-    known.details.limits = { cpus: limits.cpus, memory_bytes: limits.memoryBytes, pids_limit: limits.pidsLimit };
+    const keepOverride = input.keepLimitsOverride === true || found?.currentImageRef === input.imageRef;
+    const limits = withOverride(launchLimits(this.limitsFrom(image, host), image.labels), keepOverride ? overrideOf(found?.limits) : {});
+    known.details.limits = limitsToWire(limits);
     const statePath = await this.ensureStateDirectory(input.gameId);
     const leftoverId = await this.leftoverContainer(input.gameId);
     if (leftoverId !== null) known.details.replaced_container_id = leftoverId;
@@ -130,7 +122,7 @@ export class StartRuntimeService {
       gameId: input.gameId,
       imageRef: input.imageRef,
       hostStatePath: statePath,
-      limits,
+      limits: resourceLimitsOf(limits),
       defaults: this.deps.settings.containerDefaults,
     });
     const createdId = leftoverId === null ? await this.createContainer(spec) : await this.replaceContainer(leftoverId, spec);
@@ -139,7 +131,7 @@ export class StartRuntimeService {
       // Swarm: the service was created, the record keeps its task's container.
       const containerId = await dockerStep('starting the container', 'container_start_failed', () => this.deps.docker.startContainer(createdId));
       known.containerId = containerId;
-      const written = await this.writeRunningRecord(input, found, containerId, statePath, lease);
+      const written = await this.writeRunningRecord(input, found, { containerId, statePath, limits }, lease);
       return answered(known, succeeded(written), written);
     } catch (err) {
       known.details.rolled_back = await this.removeCreated(createdId, op);
@@ -237,8 +229,7 @@ export class StartRuntimeService {
   private writeRunningRecord(
     input: StartRuntimeInput,
     found: RuntimeRecord | null,
-    containerId: string,
-    statePath: string,
+    { containerId, statePath, limits }: { containerId: string; statePath: string; limits: RuntimeLimits },
     lease: GameLease,
   ): Promise<RuntimeRecord> {
     const now = this.deps.clock.now();
@@ -255,6 +246,7 @@ export class StartRuntimeService {
         stoppedAt: null,
         removedAt: null,
         lastOpAt: now,
+        limits,
       }),
     );
   }

@@ -2,13 +2,14 @@
 // TTL cleanup). Failure table and decisions: docs/services.md "stop".
 import { checkStopReason, type StopReason } from '../../domain/operation.js';
 import { succeeded, type OperationResult } from '../../domain/operation-result.js';
+import type { Clock } from '../../ports/clock.js';
 import type { ContainerIntents } from '../../ports/container-intents.js';
 import { DockerError, type DockerRuntime } from '../../ports/docker-runtime.js';
 import type { GameLease } from '../../ports/game-lease.js';
 import type { RuntimeRecordStore } from '../../ports/runtime-record.store.js';
 import { pickContext, type OperationContext } from '../operation-context.js';
-import { OperationFailure, classifyFault, storeStep } from '../pipeline/operation-failure.js';
-import { answered, carrying, changeStatus, type KnownSoFar, type OperationPipeline, type OperationPipelineDeps, type OperationView } from '../pipeline/operation-pipeline.js';
+import { classifyFault, storeStep } from '../pipeline/operation-failure.js';
+import { answered, carrying, changeStatus, type KnownSoFar, type OperationPipeline, type OperationView } from '../pipeline/operation-pipeline.js';
 import type { OperationOutcome } from '../pipeline/operation-recorder.js';
 import { requireChecked } from '../pipeline/request-validation.js';
 
@@ -26,12 +27,13 @@ export interface StopRuntimeSettings {
 }
 
 /** The pipeline's own deps (op log, lease, metrics, clock, logger) plus what the container work needs. */
-export interface StopRuntimeDeps extends OperationPipelineDeps {
+export interface StopRuntimeDeps {
   /** The one pipeline (composition root): every operation's lease, row and metric. */
   pipeline: OperationPipeline;
-  docker: DockerRuntime;
-  records: RuntimeRecordStore;
+  docker: Pick<DockerRuntime, 'stopContainer'>;
+  records: Pick<RuntimeRecordStore, 'get' | 'updateStatus'>;
   containerIntents: ContainerIntents;
+  clock: Clock;
   settings: StopRuntimeSettings;
 }
 

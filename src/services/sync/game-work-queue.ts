@@ -4,22 +4,17 @@
 // "bring this game's record and Docker together now". While one is waiting for its turn,
 // further requests for that game join it (it will read the state when it runs, so it sees
 // whatever they were about); a request arriving once it has begun gets a turn of its own.
+import { KeyedTurns } from '../../timing/bounded-concurrency.js';
+
 export class GameWorkQueue {
-  /** The last piece of work handed in per game; cleared when it is done. */
-  private readonly tails = new Map<string, Promise<unknown>>();
+  /** Each game's turns (src/timing/). */
+  private readonly turns = new KeyedTurns();
   /** The sync of a game that is waiting for its turn, if any. */
   private readonly waitingSyncs = new Map<string, Promise<unknown>>();
 
   /** Runs `work` after every earlier piece of work of `gameId`; its result or error is the caller's. */
   run<T>(gameId: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.tails.get(gameId) ?? Promise.resolve();
-    const turn = previous.then(work);
-    const tail = turn.catch(() => undefined);
-    this.tails.set(gameId, tail);
-    void tail.then(() => {
-      if (this.tails.get(gameId) === tail) this.tails.delete(gameId);
-    });
-    return turn;
+    return this.turns.run(gameId, work);
   }
 
   /** Queues `sync` for `gameId` unless a sync of that game is already waiting: then that one's result. */
@@ -36,11 +31,11 @@ export class GameWorkQueue {
 
   /** Games with work waiting or running (diagnostics, tests). */
   get busyGames(): number {
-    return this.tails.size;
+    return this.turns.busyKeys;
   }
 
   /** Resolves once every piece of work handed in so far has finished. */
-  async idle(): Promise<void> {
-    while (this.tails.size > 0) await Promise.allSettled([...this.tails.values()]);
+  idle(): Promise<void> {
+    return this.turns.idle();
   }
 }

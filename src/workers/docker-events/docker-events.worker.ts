@@ -18,6 +18,7 @@ import type { RuntimeRecordStore } from '../../ports/runtime-record.store.js';
 import type { HealthEventRecorder } from '../../services/health/record-health-event.service.js';
 import type { GameSyncService } from '../../services/reconcile/game-sync.service.js';
 import type { VanishedRuntimeService } from '../../services/reconcile/vanished-runtime.service.js';
+import { ConcurrencyLimit } from '../../timing/bounded-concurrency.js';
 import type { BackgroundWorker } from '../background-worker.js';
 import { BoundedKeySet } from '../../domain/bounded-key-set.js';
 import { EventsConnection } from './events-connection.js';
@@ -73,7 +74,7 @@ export class DockerEventsWorker implements BackgroundWorker {
   /** Events already handled, by (time, container, action): the overlap after a reconnect. */
   private readonly seenEvents = new BoundedKeySet(SEEN_EVENTS_CAPACITY);
   /** Event handling and resync run one at a time, so the two never report one exit twice. */
-  private serial: Promise<unknown> = Promise.resolve();
+  private readonly turns = new ConcurrencyLimit(1);
   private readonly resync: RunningRecordsResync;
   /** die/oom events a store outage kept us from handling, until a resync does. */
   private readonly unhandledDeaths: UnhandledDeaths;
@@ -138,9 +139,7 @@ export class DockerEventsWorker implements BackgroundWorker {
 
   /** Runs `work` after whatever event or resync step is in progress. */
   private inTurn<T>(work: () => Promise<T>): Promise<T> {
-    const turn = this.serial.then(work);
-    this.serial = turn.catch(() => undefined);
-    return turn;
+    return this.turns.run(work);
   }
 
   private handle(e: DockerEvent): Promise<void> {

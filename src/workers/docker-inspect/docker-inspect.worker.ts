@@ -4,24 +4,17 @@
 // business: an exited or dead container is the events listener's `container_exited`, and a
 // missing one its (or the reconciler's) `container_disappeared`; an exited or dead container
 // under a running record only asks for the game's sync, so the record follows at once.
+// While the Swarm node of a task is down: `node_down`, once per container (its status is stale).
 import type { RuntimeRecord } from '../../domain/runtime-record.js';
-import type { DockerRuntime } from '../../ports/docker-runtime.js';
-import type { RuntimeRecordStore } from '../../ports/runtime-record.store.js';
-import type { HealthEventRecorder } from '../../services/health/record-health-event.service.js';
-import type { GameSyncService } from '../../services/reconcile/game-sync.service.js';
-import { PeriodicWorker, type PeriodicWorkerDeps } from '../periodic-worker.js';
+import { PeriodicWorker, type ContainerWatcherDeps } from '../periodic-worker.js';
 import { listRunningRecords } from '../running-records.js';
 
 export interface DockerInspectSettings {
   intervalMs: number;
 }
 
-export interface DockerInspectWorkerDeps extends PeriodicWorkerDeps {
-  records: Pick<RuntimeRecordStore, 'list'>;
-  docker: Pick<DockerRuntime, 'inspectContainer'>;
-  health: HealthEventRecorder;
-  /** "Sync this game now" when its running record's container has ended (triggered only, not awaited). */
-  sync: Pick<GameSyncService, 'sync'>;
+/** `sync`: when a running record's container has ended. */
+export interface DockerInspectWorkerDeps extends ContainerWatcherDeps {
   settings: DockerInspectSettings;
 }
 
@@ -29,6 +22,8 @@ interface InspectState {
   restartCount: number;
   /** The contradicting Docker status already reported for this container, if any. */
   reportedMismatch: string | null;
+  /** node_down reported for this container since its node was last seen ready. */
+  reportedNodeDown: boolean;
 }
 
 export class DockerInspectWorker extends PeriodicWorker {
@@ -63,7 +58,7 @@ export class DockerInspectWorker extends PeriodicWorker {
     if (!info) return;
     const log = this.log.child({ game_id: record.gameId, container_id: containerId });
     const previous = this.states.get(containerId);
-    const state: InspectState = previous ?? { restartCount: info.restartCount, reportedMismatch: null };
+    const state: InspectState = previous ?? { restartCount: info.restartCount, reportedMismatch: null, reportedNodeDown: false };
     this.states.set(containerId, state);
 
     // The first look only sets the baseline: restarts before RTM looked are not news.
@@ -77,6 +72,16 @@ export class DockerInspectWorker extends PeriodicWorker {
       log.warn({ restart_count: info.restartCount, previous_restart_count: previous.restartCount }, 'engine container restarted');
     }
     state.restartCount = Math.max(state.restartCount, info.restartCount);
+
+    if (info.node !== undefined && info.node.state !== 'ready') {
+      if (state.reportedNodeDown) return;
+      const node = info.node;
+      await this.publish(record, containerId, { reason: 'node_down', node_id: node.id, node_hostname: node.hostname, node_state: node.state, docker_status: info.state });
+      state.reportedNodeDown = true;
+      log.warn({ node_id: node.id, node_hostname: node.hostname, node_state: node.state }, 'the node running the engine is down');
+      return;
+    }
+    state.reportedNodeDown = false;
 
     if (info.state === 'running') {
       state.reportedMismatch = null;

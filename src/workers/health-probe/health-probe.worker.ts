@@ -8,13 +8,9 @@ import { lookup } from 'node:dns/promises';
 import type { Logger } from 'pino';
 import type { ProbeTarget } from '../../domain/probe-target.js';
 import { containerNameFor, engineEndpointFor, type RuntimeRecord } from '../../domain/runtime-record.js';
-import type { DockerRuntime } from '../../ports/docker-runtime.js';
-import type { RuntimeRecordStore } from '../../ports/runtime-record.store.js';
-import type { HealthEventRecorder } from '../../services/health/record-health-event.service.js';
-import type { GameSyncService } from '../../services/reconcile/game-sync.service.js';
 import { forEachBounded } from '../../timing/bounded-concurrency.js';
 import { withDeadline } from '../../timing/deadline.js';
-import { PeriodicWorker, type PeriodicWorkerDeps } from '../periodic-worker.js';
+import { PeriodicWorker, type ContainerWatcherDeps } from '../periodic-worker.js';
 import { listRunningRecords } from '../running-records.js';
 import { keepAliveProbeClient } from './keep-alive-probe.client.js';
 
@@ -38,12 +34,8 @@ export type HostResolver = (hostname: string, timeoutMs: number) => Promise<bool
 
 export type FetchLike = (url: string, init: { signal: AbortSignal }) => Promise<{ ok: boolean; status: number; body?: { cancel(): Promise<void> } | null }>;
 
-export interface HealthProbeWorkerDeps extends PeriodicWorkerDeps {
-  records: Pick<RuntimeRecordStore, 'list'>;
-  docker: Pick<DockerRuntime, 'inspectContainer'>;
-  health: HealthEventRecorder;
-  /** "Sync this game now" on a probe_failed verdict (triggered only, not awaited). */
-  sync: Pick<GameSyncService, 'sync'>;
+/** `sync`: on a probe_failed verdict. */
+export interface HealthProbeWorkerDeps extends ContainerWatcherDeps {
   settings: HealthProbeSettings;
   fetch?: FetchLike;
   resolveHost?: HostResolver;

@@ -1,11 +1,11 @@
 // Runs tasks for different games concurrently, at most `concurrency` at once, and tasks for
 // one game one after another in the order they were scheduled (CONTRACT §6: per-game order).
 // Once the signal aborts, tasks not yet started are skipped: their entries replay next run.
-import { ConcurrencyLimit } from '../../timing/bounded-concurrency.js';
+import { ConcurrencyLimit, KeyedTurns } from '../../timing/bounded-concurrency.js';
 
 export class GameScheduler {
   private readonly slots: ConcurrencyLimit;
-  private readonly tails = new Map<string, Promise<void>>();
+  private readonly turns = new KeyedTurns();
   private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
@@ -18,14 +18,9 @@ export class GameScheduler {
 
   /** Queue `task` behind every earlier task of `key`; it never rejects (crashes go to onCrash). */
   schedule(key: string, task: () => Promise<void>): void {
-    const previous = this.tails.get(key) ?? Promise.resolve();
-    const run = previous.then(() => this.inSlot(task));
-    this.tails.set(key, run);
+    const run = this.turns.run(key, () => this.inSlot(task));
     this.inFlight.add(run);
-    void run.finally(() => {
-      this.inFlight.delete(run);
-      if (this.tails.get(key) === run) this.tails.delete(key);
-    });
+    void run.finally(() => this.inFlight.delete(run));
   }
 
   /** Resolves once every task scheduled so far has finished or been skipped. */

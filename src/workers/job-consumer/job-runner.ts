@@ -4,8 +4,8 @@
 // the service recorded it once and must not run again).
 import type { Logger } from 'pino';
 import { failed, isRetryableResult, type OperationResult } from '../../domain/operation-result.js';
-import { abortableSleep } from '../../timing/abortable-sleep.js';
-import { Backoff, type BackoffSettings } from '../../timing/backoff.policy.js';
+import type { BackoffSettings } from '../../timing/backoff.policy.js';
+import { retryWithBackoff } from '../../timing/retry.js';
 import type { JobResult } from '../../ports/publishers.js';
 import type { StreamEntry } from '../../ports/stream-reader.js';
 import type { DecodedEntry, JobConsumerDefinition, JobConsumerDeps, JobSpan, TraceJob } from './stream-job-consumer.js';
@@ -163,34 +163,41 @@ export class JobRetryPolicy {
     return this.settings.maxAgeMs === null || ageMs < this.settings.maxAgeMs;
   }
 
-  /** Calls `execute` until its outcome is final; `abandoned` when the consumer stops first. */
+  /** Calls `execute` until its outcome is final (retryWithBackoff); `abandoned` when the consumer stops first. */
   async run(
     execute: (attempt: JobAttempt) => Promise<OperationResult>,
     ageMs: () => number,
     onRetry: (notice: RetryNotice) => void,
   ): Promise<JobRetryOutcome> {
-    const backoff = new Backoff(this.settings.backoff);
     let retries = 0;
     let throws = 0;
-    for (;;) {
+    let notice: Pick<RetryNotice, 'reason' | 'problem'> = { reason: '', problem: '' };
+    /** The final result, or null when the call is to be retried (`notice` says why). */
+    const attempt = async (): Promise<OperationResult | null> => {
       const deferRetryable = this.mayWait(ageMs());
-      let notice: Pick<RetryNotice, 'reason' | 'problem'>;
       try {
         const result = await execute({ retries, deferRetryable });
-        if (!deferRetryable || !isRetryableResult(result)) return { kind: 'answered', result, retries };
+        if (!deferRetryable || !isRetryableResult(result)) return result;
         notice = { reason: result.errorCode ?? 'retryable', problem: result.errorMessage ?? '' };
       } catch (err) {
         throws += 1;
         const problem = err instanceof Error ? err.message : String(err);
-        if (throws >= this.settings.maxThrows) return { kind: 'answered', result: crashed(throws, problem), retries };
+        if (throws >= this.settings.maxThrows) return crashed(throws, problem);
         notice = { reason: 'thrown', problem };
       }
-      if (this.signal.aborted) return { kind: 'abandoned' };
-      retries += 1;
-      const delayMs = backoff.next();
-      onRetry({ ...notice, retries, delayMs });
-      if (!(await abortableSleep(delayMs, this.signal))) return { kind: 'abandoned' };
-    }
+      return null;
+    };
+    const outcome = await retryWithBackoff(attempt, {
+      backoff: this.settings.backoff,
+      signal: this.signal,
+      firstEvenIfAborted: true, // a job taken before the stop is still tried once
+      done: (result) => result !== null,
+      onRetry: (_, delayMs) => {
+        retries += 1;
+        onRetry({ ...notice, retries, delayMs });
+      },
+    });
+    return outcome.done && outcome.value !== null ? { kind: 'answered', result: outcome.value, retries } : { kind: 'abandoned' };
   }
 }
 

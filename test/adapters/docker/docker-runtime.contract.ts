@@ -2,7 +2,7 @@
 // Called twice from docker-runtime.contract.test.ts.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { GAME_ID_LABEL, OWNER_LABEL, OWNER_VALUE } from '../../../src/domain/container-spec.js';
-import { DockerError, type DockerRuntime } from '../../../src/ports/docker-runtime.js';
+import { DockerError, type DockerRuntime, type EngineLogLine } from '../../../src/ports/docker-runtime.js';
 import { eventually, uniqueSuffix } from '../../support/test-env.js';
 import { collectEvents, EngineContainers } from './engine-containers.fixture.js';
 
@@ -19,6 +19,8 @@ export interface DockerRuntimeHarness {
   forceRemoveKills: boolean;
   /** A stopped container stays inspectable by its id (one daemon); Swarm removes a scaled-down task. */
   stopKeepsContainer: boolean;
+  /** Stats and in-place limits (one daemon); a Swarm manager refuses both with conflict. */
+  liveUsage: boolean;
   close?(): Promise<void>;
 }
 
@@ -222,6 +224,68 @@ export function describeDockerRuntimeContract(name: string, makeHarness: () => P
       await feed.stop();
       expect(Date.now() - started).toBeLessThan(2_000);
       expect(feed.failure).toBeNull();
+    });
+
+    describe('engine output (issue 22)', () => {
+      const started = async () => {
+        const spec = await containers.spec(h.image);
+        const id = await h.runtime.startContainer(await h.runtime.createContainer(spec));
+        return { spec, id };
+      };
+      const read = async (id: string, query: { tail: number; follow?: boolean; signal?: AbortSignal }) => {
+        const out: EngineLogLine[] = [];
+        const batches = await h.runtime.containerLogs(id, { follow: false, signal: new AbortController().signal, ...query });
+        for await (const batch of batches) {
+          expect(batch.length).toBeGreaterThan(0);
+          out.push(...batch);
+        }
+        return out;
+      };
+
+      it('containerLogs: what the engine printed, timestamped per stream; tail bounds it; a missing container is not_found', async () => {
+        const { id } = await started();
+        const lines = await eventually(async () => {
+          const got = await read(id, { tail: 100 });
+          return got.length > 0 ? got : undefined;
+        });
+        for (const l of lines) {
+          expect(l.ts).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{9}Z$/);
+          expect(['stdout', 'stderr']).toContain(l.stream);
+          expect(l.line).not.toContain('\n');
+        }
+        expect(await read(id, { tail: 1 })).toEqual(lines.slice(-1));
+        expect((await dockerErrorOf(h.runtime.containerLogs(`rtm-missing-${uniqueSuffix()}`, { tail: 1, follow: false, signal: new AbortController().signal }))).kind).toBe('not_found');
+      });
+
+      it('containerLogs with follow: ends when the signal aborts', async () => {
+        const { id } = await started();
+        const controller = new AbortController();
+        const reading = read(id, { tail: 1, follow: true, signal: controller.signal });
+        controller.abort();
+        await reading;
+      });
+
+      it('containerStats and updateContainer: a sample with the limits; memory changed in place (or conflict where unsupported)', async () => {
+        const { spec, id } = await started();
+        if (!h.liveUsage) {
+          expect((await dockerErrorOf(h.runtime.containerStats(id, { oneShot: true }))).kind).toBe('conflict');
+          expect((await dockerErrorOf(h.runtime.updateContainer(id, { memoryBytes: 256 * 1024 ** 2 }))).kind).toBe('conflict');
+          return;
+        }
+        const sample = await h.runtime.containerStats(id, { oneShot: false });
+        expect(sample?.memoryLimitBytes).toBe(spec.limits.memoryBytes);
+        expect(sample?.pidsLimit).toBe(spec.limits.pidsLimit);
+        expect(sample?.memoryBytes).toBeGreaterThan(0);
+        expect(sample?.pids).toBeGreaterThan(0);
+        expect((await h.runtime.containerStats(id, { oneShot: true }))?.previousCpu).toBeNull();
+        await h.runtime.updateContainer(id, { memoryBytes: 256 * 1024 ** 2, pidsLimit: 100 });
+        const after = await h.runtime.containerStats(id, { oneShot: true });
+        expect(after?.memoryLimitBytes).toBe(256 * 1024 ** 2);
+        expect(after?.pidsLimit).toBe(100);
+        expect((await h.runtime.inspectContainer(id))?.running).toBe(true);
+        expect(await h.runtime.containerStats(`rtm-missing-${uniqueSuffix()}`, { oneShot: true })).toBeNull();
+        expect((await dockerErrorOf(h.runtime.updateContainer(`rtm-missing-${uniqueSuffix()}`, { pidsLimit: 10 }))).kind).toBe('not_found');
+      });
     });
   });
 }

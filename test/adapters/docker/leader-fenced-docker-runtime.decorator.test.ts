@@ -23,7 +23,7 @@ function world() {
 
 describeDockerRuntimeContract('LeaderFencedDockerRuntime (outside a term)', async () => {
   const { fenced } = world();
-  return { runtime: fenced, image: ENGINE_IMAGE, patchImage: ENGINE_IMAGE_PATCH, missingImage: MISSING_IMAGE, network: TEST_DOCKER_NETWORK, forceRemoveKills: true, stopKeepsContainer: true };
+  return { runtime: fenced, image: ENGINE_IMAGE, patchImage: ENGINE_IMAGE_PATCH, missingImage: MISSING_IMAGE, network: TEST_DOCKER_NETWORK, forceRemoveKills: true, stopKeepsContainer: true, liveUsage: true };
 });
 
 describe('LeaderFencedDockerRuntime', () => {
@@ -38,12 +38,14 @@ describe('LeaderFencedDockerRuntime', () => {
     await expect(stale(() => fenced.stopContainer(running.id, 1))).rejects.toSatisfy(isLeadershipLost);
     await expect(stale(() => fenced.removeContainer(running.id, { force: true }))).rejects.toSatisfy(isLeadershipLost);
     await expect(stale(() => fenced.startContainer(running.id))).rejects.toSatisfy(isLeadershipLost);
+    await expect(stale(() => fenced.updateContainer(running.id, { pidsLimit: 10 }))).rejects.toSatisfy(isLeadershipLost);
     expect(docker.calls.slice(before)).toEqual([]);
     expect((await stale(() => fenced.inspectContainer(running.id)))?.running).toBe(true);
     expect(rejected.map((e) => [e.dependency, e.epoch, e.message])).toEqual([
       ['docker', 1, `stopping container ${running.id}: rejected, epoch 1 is no longer the leader's (this instance lost the leader lease)`],
       ['docker', 1, expect.stringContaining('removing container')],
       ['docker', 1, expect.stringContaining('starting container')],
+      ['docker', 1, expect.stringContaining('updating the limits of container')],
     ]);
 
     await fence.run({ epoch: 2 }, () => fenced.stopContainer(running.id, 1));

@@ -13,7 +13,7 @@ import { asSuperuser, createEmptyDatabase, type EmptyDatabase } from './empty-da
 const MIGRATIONS = path.join(projectRoot(), 'migrations');
 const TABLES = ['health_snapshots', 'leader_lease', 'operation_log', 'pending_operations', 'runtime_records', 'schema_migrations'];
 /** The files in migrations/, in order. */
-const FILES = ['0001_init.sql', '0002_pending_operations.sql', '0004_leader_lease.sql'];
+const FILES = ['0001_init.sql', '0002_pending_operations.sql', '0003_runtime_limits.sql', '0004_leader_lease.sql'];
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {

@@ -42,6 +42,7 @@ describe('row mapping', () => {
       stopped_at: null,
       removed_at: null,
       last_op_at: when,
+      limits: null,
     };
     expect(() => runtimeRecordFromRow(row)).toThrow(/unknown status "paused"/);
     expect(runtimeRecordFromRow({ ...row, status: 'stopped' }).status).toBe('stopped');

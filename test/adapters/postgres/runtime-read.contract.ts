@@ -7,6 +7,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { validateRuntime } from '../../../generated/validators/rest-responses.js';
 import { runtimeView } from '../../../src/api/runtime-view.js';
 import type { HealthSnapshot } from '../../../src/domain/health.js';
+import type { LimitSource, RuntimeLimits } from '../../../src/domain/runtime-limits.js';
 import type { RuntimeRecord } from '../../../src/domain/runtime-record.js';
 import type { HealthSnapshotStore } from '../../../src/ports/health-snapshot.store.js';
 import type { RuntimeReadStore } from '../../../src/ports/runtime-read.store.js';
@@ -32,6 +33,13 @@ const hostileText = (maxLength: number) =>
 const instant = fc.integer({ min: 0, max: Date.UTC(9999, 11, 31, 23, 59, 59, 999) }).map((ms) => new Date(ms));
 const jsonDetails = fc.dictionary(hostileText(8), fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }).filter((n) => !Object.is(n, -0)), fc.boolean(), hostileText(12), fc.constant(null), fc.array(fc.integer(), { maxLength: 3 })), { maxKeys: 4 });
 
+const sourceArb = fc.constantFrom<LimitSource>('image_label', 'default', 'override');
+const limitsArb: fc.Arbitrary<RuntimeLimits> = fc.record({
+  cpus: fc.integer({ min: 1, max: 102_400 }).map((n) => n / 100),
+  memoryBytes: fc.integer({ min: 6 * 1024 ** 2, max: Number.MAX_SAFE_INTEGER }),
+  pidsLimit: fc.integer({ min: 1, max: 4_194_304 }),
+  source: fc.record({ cpus: sourceArb, memoryBytes: sourceArb, pidsLimit: sourceArb }),
+});
 const recordArb: fc.Arbitrary<RuntimeRecord> = fc
   .record({
     gameId: fc.stringMatching(/^[a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?$/),
@@ -45,6 +53,7 @@ const recordArb: fc.Arbitrary<RuntimeRecord> = fc
     stoppedAt: fc.option(instant, { nil: null }),
     removedAt: fc.option(instant, { nil: null }),
     lastOpAt: instant,
+    limits: fc.option(limitsArb, { nil: null }),
   })
   .map((r) => aRecord(r));
 const snapshotArb = (gameId: string): fc.Arbitrary<HealthSnapshot> =>

@@ -4,6 +4,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { HealthSnapshot } from '../../../src/domain/health.js';
 import type { OperationLogEntry } from '../../../src/domain/operation.js';
+import type { RuntimeLimits } from '../../../src/domain/runtime-limits.js';
 import type { RuntimeRecord, RuntimeStatus } from '../../../src/domain/runtime-record.js';
 import type { HealthSnapshotStore } from '../../../src/ports/health-snapshot.store.js';
 import type { OperationLogStore } from '../../../src/ports/operation-log.store.js';
@@ -24,6 +25,7 @@ export function aRecord(overrides: Partial<RuntimeRecord> & { gameId: string }):
     stoppedAt: null,
     removedAt: null,
     lastOpAt: at(0),
+    limits: null,
     ...overrides,
   };
 }
@@ -185,6 +187,35 @@ export function describeRuntimeRecordStoreContract(name: string, makeHarness: ()
       });
     });
 
+    describe('limits (CONTRACT §11)', () => {
+      const limits: RuntimeLimits = {
+        cpus: 1.5,
+        memoryBytes: 768 * 1024 ** 2,
+        pidsLimit: 256,
+        source: { cpus: 'image_label', memoryBytes: 'override', pidsLimit: 'default' },
+      };
+
+      it('upsert stores them and get reads them back; a status update keeps them', async () => {
+        const record = aRecord({ gameId: 'g-l', limits });
+        expect(await store.upsert(record)).toEqual(record);
+        expect(await store.get('g-l')).toEqual(record);
+        const stopped = await store.updateStatus({ gameId: 'g-l', expectedContainerId: 'c-g-l', to: 'stopped', at: at(1_000) });
+        expect(stopped?.limits).toEqual(limits);
+      });
+
+      it('updateLimits writes limits and last_op_at only while container and status still match', async () => {
+        await store.upsert(aRecord({ gameId: 'g-l' }));
+        const change = { gameId: 'g-l', expectedContainerId: 'c-g-l', expectedStatus: 'running' as const, limits, at: at(2_000) };
+        expect(await store.updateLimits({ ...change, expectedContainerId: 'c-other' })).toBeNull();
+        expect(await store.updateLimits({ ...change, expectedStatus: 'stopped' })).toBeNull();
+        expect(await store.updateLimits({ ...change, gameId: 'nobody' })).toBeNull();
+        expect((await store.get('g-l'))?.limits).toBeNull();
+        const updated = await store.updateLimits(change);
+        expect(updated).toEqual({ ...aRecord({ gameId: 'g-l' }), limits, lastOpAt: at(2_000) });
+        expect(await store.get('g-l')).toEqual(updated);
+      });
+    });
+
     describe('list', () => {
       beforeEach(async () => {
         const statuses: RuntimeStatus[] = ['running', 'stopped', 'running', 'removed', 'running', 'stopped', 'running'];
@@ -232,6 +263,16 @@ export function describeRuntimeRecordStoreContract(name: string, makeHarness: ()
       expect((await store.listStoppedBefore(at(0), 2)).map((r) => r.gameId)).toEqual(['old-0', 'old-1']);
       expect((await store.listStoppedBefore(at(1), 10)).map((r) => r.gameId)).toEqual(['old-0', 'old-1', 'old-2', 'exact']);
       expect(await store.listStoppedBefore(at(-3_000), 10)).toEqual([]);
+    });
+
+    it('runningLimits sums the running engines\' limits and counts those without', async () => {
+      expect(await store.runningLimits()).toEqual({ engines: 0, memoryBytes: 0, cpus: 0, withoutLimits: 0 });
+      const limits = (cpus: number, memoryBytes: number) => ({ cpus, memoryBytes, pidsLimit: 64, source: { cpus: 'default', memoryBytes: 'default', pidsLimit: 'default' } as const });
+      await store.upsert(aRecord({ gameId: 'a', limits: limits(1.5, 512 * 1024 ** 2) }));
+      await store.upsert(aRecord({ gameId: 'b', limits: limits(0.25, 3 * 1024 ** 3) }));
+      await store.upsert(aRecord({ gameId: 'c' }));
+      await store.upsert(aRecord({ gameId: 'd', status: 'stopped', limits: limits(4, 1024 ** 3) }));
+      expect(await store.runningLimits()).toEqual({ engines: 2, memoryBytes: 512 * 1024 ** 2 + 3 * 1024 ** 3, cpus: 1.75, withoutLimits: 1 });
     });
 
     it('countByStatus always has all three keys', async () => {

@@ -103,6 +103,27 @@ describe('PrometheusMetrics', () => {
     }
   });
 
+  it('fleet gauges: running limits against the Docker host, no per-game label; 0 until exported, last values kept when a read fails', async () => {
+    const metrics = new PrometheusMetrics(async () => counts(0, 0, 0), silent, { defaultMetrics: false });
+    expect((await metrics.render()).body).toMatch(/^rtmanager_fleet_memory_limit_bytes 0$/m);
+    let fail = false;
+    metrics.exportFleet(async () => {
+      if (fail) throw new Error('PostgreSQL down');
+      return { limits: { engines: 3, memoryBytes: 3 * 512 * 1024 ** 2, cpus: 2.5, withoutLimits: 1 }, host: { cpus: 4, memoryBytes: 16 * 1024 ** 3 } };
+    });
+    const read = async () => (await metrics.render()).body;
+    let body = await read();
+    expect(body).toMatch(/^rtmanager_fleet_memory_limit_bytes 1610612736$/m);
+    expect(body).toMatch(/^rtmanager_fleet_cpu_limit_cpus 2\.5$/m);
+    expect(body).toMatch(/^rtmanager_fleet_engines_unknown_limits 1$/m);
+    expect(body).toMatch(/^rtmanager_docker_host_memory_bytes 17179869184$/m);
+    expect(body).toMatch(/^rtmanager_docker_host_cpus 4$/m);
+    expect(body).not.toMatch(/rtmanager_fleet_[a-z_]+\{/);
+    fail = true;
+    body = await read();
+    expect(body).toMatch(/^rtmanager_fleet_memory_limit_bytes 1610612736$/m);
+  });
+
   it('keeps instances independent (no shared global registry)', async () => {
     const a = new PrometheusMetrics(async () => counts(0, 0, 0), silent);
     const b = new PrometheusMetrics(async () => counts(0, 0, 0), silent);

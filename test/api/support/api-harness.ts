@@ -17,10 +17,14 @@ import {
   validateRuntime,
   validateRuntimeEventLine,
   validateRuntimeList,
+  validateRuntimeStats,
+  validateLogLine,
   type Validator,
 } from '../../../generated/validators/index.js';
 import { buildInternalHttpServer, type InternalApiServices } from '../../../src/api/internal-http.server.js';
 import { collectDiagnostics } from '../../../src/app/diagnostics.js';
+import { RuntimeLogsService } from '../../../src/services/observe/runtime-logs.service.js';
+import { RuntimeStatsService } from '../../../src/services/observe/runtime-stats.service.js';
 import type { ReadinessReport } from '../../../src/app/readiness.js';
 import type { DiagnosticsReport } from '../../../src/ports/diagnostics.js';
 import { HTTP_STATUS_BY_ERROR_CODE, type ErrorCode } from '../../../src/domain/error-codes.js';
@@ -40,6 +44,9 @@ const SUCCESS_VALIDATORS: Record<RtmOperationId, Validator<unknown>> = {
   internalRestartRuntime: validateMutationResponse,
   internalPatchRuntime: validateMutationResponse,
   internalCleanupRuntimeContainer: validateMutationResponse,
+  internalUpdateRuntimeLimits: validateMutationResponse,
+  internalGetRuntimeLogs: validateLogLine,
+  internalGetRuntimeStats: validateRuntimeStats,
   internalGetDiagnostics: validateDiagnostics,
   internalTailEvents: validateRuntimeEventLine,
   internalHealthz: validateHealthzResponse,
@@ -61,6 +68,7 @@ export const ALL_READY: ReadinessReport = {
  * and whose contract status is this one. Returns the parsed body.
  */
 export function expectConformant(res: LightMyRequestResponse, operationId: RtmOperationId | null): any {
+  if (operationId === 'internalGetRuntimeLogs' && res.statusCode === 200) return expectNdjsonLines(res);
   if (operationId === 'internalTailEvents' && res.statusCode === 200) return expectEventLines(res);
   expect(res.headers['content-type'], `content-type of ${res.statusCode} ${res.body}`).toBe('application/json; charset=utf-8');
   const body: unknown = JSON.parse(res.body);
@@ -85,6 +93,21 @@ export function expectConformant(res: LightMyRequestResponse, operationId: RtmOp
   expect(meta.errorCodes[res.statusCode] ?? [], `code not declared for this status: ${where}`).toContain(code);
   expect(HTTP_STATUS_BY_ERROR_CODE[code]).toBe(res.statusCode);
   return body;
+}
+
+/** An NDJSON answer: its content type, and every line a valid LogLine. Returns the parsed lines. */
+function expectNdjsonLines(res: LightMyRequestResponse): unknown[] {
+  expect(res.headers['content-type']).toBe('application/x-ndjson');
+  const text = res.body;
+  expect(text === '' || text.endsWith('\n'), 'every line ends with a newline').toBe(true);
+  return text
+    .split('\n')
+    .slice(0, -1)
+    .map((line) => {
+      const parsed: unknown = JSON.parse(line);
+      expect(validateLogLine(parsed), `${line}: ${JSON.stringify(validateLogLine.errors)}`).toBe(true);
+      return parsed;
+    });
 }
 
 /** GET /events answers NDJSON: every line a RuntimeEventLine. Returns the parsed lines. */
@@ -152,6 +175,11 @@ export function createApiHarness(opts: ApiHarnessOptions = {}) {
       restart: recording('restart'),
       patch: recording('patch'),
       cleanup: recording('cleanup'),
+      limits: recording('limits'),
+    },
+    engineOutput: {
+      logs: new RuntimeLogsService({ docker: h.docker, records: h.records, logDriver: 'json-file' }),
+      stats: new RuntimeStatsService({ docker: h.docker, records: h.records, clock: h.clock }),
     },
     reads: new FakeRuntimeReadStore(h.records, snapshots),
     operations: h.operationLog,

@@ -69,7 +69,7 @@ async function runningEngine(label: string): Promise<{ gameId: string; container
   const now = new Date();
   await records.upsert({
     gameId, status: 'running', currentContainerId: containerId, currentImageRef: ENGINE_IMAGE, engineEndpoint: engineEndpointFor(gameId, 8080),
-    statePath: `/tmp/${gameId}`, createdAt: now, startedAt: now, stoppedAt: null, removedAt: null, lastOpAt: now,
+    statePath: `/tmp/${gameId}`, createdAt: now, startedAt: now, stoppedAt: null, removedAt: null, lastOpAt: now, limits: null,
   });
   return { gameId, containerId };
 }

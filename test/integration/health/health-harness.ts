@@ -88,6 +88,9 @@ export class ScopedDockerRuntime implements DockerRuntime {
   inspectContainer = (id: string) => this.real.inspectContainer(id);
   stopContainer = (id: string, timeoutSeconds: number) => this.real.stopContainer(id, timeoutSeconds);
   removeContainer: DockerRuntime['removeContainer'] = (id, opts) => this.real.removeContainer(id, opts);
+  containerLogs: DockerRuntime['containerLogs'] = (id, query) => this.real.containerLogs(id, query);
+  containerStats: DockerRuntime['containerStats'] = (id, opts) => this.real.containerStats(id, opts);
+  updateContainer: DockerRuntime['updateContainer'] = (id, update) => this.real.updateContainer(id, update);
 
   async listOwnedContainers(): Promise<ContainerSummary[]> {
     return (await this.real.listOwnedContainers()).filter((c) => this.games.has(c.labels[GAME_ID_LABEL] ?? ''));
@@ -160,7 +163,8 @@ export function docker(...args: string[]): string {
   return execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 }
 
-export async function createHealthHarness(opts: { logLevel?: pino.Level } = {}): Promise<HealthHarness> {
+/** `engine`: another engine backend and its game network (the swarm suite); default: the test daemon. */
+export async function createHealthHarness(opts: { logLevel?: pino.Level; engine?: { docker: DockerRuntime; network: string } } = {}): Promise<HealthHarness> {
   const db = await createTestDatabase();
   const kysely = createRtmDatabase(db.pool);
   const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
@@ -169,7 +173,7 @@ export async function createHealthHarness(opts: { logLevel?: pino.Level } = {}):
   const stateRoot = await mkdtemp(path.join(os.tmpdir(), 'rtm-health-state-'));
   const logger = pino({ level: opts.logLevel ?? 'silent' });
   const games = new Set<string>();
-  const real = new DockerodeRuntime(createDockerClient(TEST_DOCKER_HOST), { apiTimeoutMs: 15_000, pullTimeoutMs: 30_000, logger });
+  const real = opts.engine?.docker ?? new DockerodeRuntime(createDockerClient(TEST_DOCKER_HOST), { apiTimeoutMs: 15_000, pullTimeoutMs: 30_000, logger });
   const scoped = new ScopedDockerRuntime(real, games);
   const records = new PostgresRuntimeRecordStore(kysely);
   const operationLog = new PostgresOperationLogStore(kysely);
@@ -201,7 +205,7 @@ export async function createHealthHarness(opts: { logLevel?: pino.Level } = {}):
       start: {
         pullPolicy: 'never',
         imageAllowlist: [],
-        containerDefaults: { network: TEST_DOCKER_NETWORK, enginePort: 8080, limits: TEST_LIMITS, ceilings: TEST_CEILINGS, hardening: TEST_HARDENING, logDriver: 'json-file', logOptions: { 'max-size': '1m', 'max-file': '2' } },
+        containerDefaults: { network: opts.engine?.network ?? TEST_DOCKER_NETWORK, enginePort: 8080, limits: TEST_LIMITS, ceilings: TEST_CEILINGS, hardening: TEST_HARDENING, logDriver: 'json-file', logOptions: { 'max-size': '1m', 'max-file': '2' } },
       },
       stop: { stopTimeoutSeconds: 5 },
     },

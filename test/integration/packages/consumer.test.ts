@@ -221,7 +221,12 @@ describe('@galaxy/rtmanager-client and @galaxy/rtmctl, packed and installed', ()
     expect(rest.get).toMatchObject({ ok: true, data: { game_id: restGame, current_image_ref: ENGINE_IMAGE } });
     expect(rest.healthType).toBe('container_started');
     expect(rest.containerStartedImage).toBe(ENGINE_IMAGE);
-    expect(rest.patch).toMatchObject({ ok: true, data: { runtime: { current_image_ref: ENGINE_IMAGE_PATCH } } });
+    expect(rest.limits).toMatchObject({ memory_bytes: 200 * 1024 ** 2, source: { memory_bytes: 'override' } });
+    expect(rest.stats).toEqual({ memoryLimit: 200 * 1024 ** 2, pidsPositive: true });
+    expect(rest.logs).toMatchObject({ count: expect.any(Number), streams: expect.arrayContaining(['stdout']) });
+    expect(rest.logs.count).toBeGreaterThan(0);
+    // patch keeps the override (CONTRACT §11).
+    expect(rest.patch).toMatchObject({ ok: true, data: { runtime: { current_image_ref: ENGINE_IMAGE_PATCH, limits: { memory_bytes: 200 * 1024 ** 2 } } } });
     expect(rest.restart).toMatchObject({ ok: true, data: { runtime: { status: 'running' } } });
     const opKinds = rest.operations.data.items.map((o: { op_kind: string }) => o.op_kind);
     expect(opKinds[0]).toBe('restart');
@@ -264,6 +269,12 @@ describe('@galaxy/rtmanager-client and @galaxy/rtmctl, packed and installed', ()
     const ops = await rtmctl(['runtimes', 'ops', restGame, '--limit', '2']);
     expect(ops.stdout.split('\n').slice(1, 3).map((l) => l.split(/\s+/)[1])).toEqual(['cleanup_container', 'stop']);
 
+    // Issue 22's commands, installed from the tarball (the game is removed by now: not_found).
+    const logs = await rtmctl(['logs', restGame]);
+    expect(logs.code).toBe(1);
+    expect(logs.stderr).toMatch(/^rtmctl: not_found \(HTTP 404\)/);
+    expect((await rtmctl(['top', '--once'])).code).toBe(0);
+    expect((await rtmctl(['limits', restGame])).code).toBe(2);
     const diag = await rtmctl(['diagnostics']);
     expect(diag.code, diag.stderr).toBe(0);
     expect(diag.stdout).toMatch(/^readiness:\s+ready$/m);

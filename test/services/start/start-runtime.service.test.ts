@@ -86,6 +86,13 @@ describe('start: happy path', () => {
     const r = await start();
     expect(r.outcome).toBe('success');
     expect(h.docker.byName(NAME)?.spec?.limits).toEqual({ cpus: 0.5, memoryBytes: 48 * 1024 ** 2, pidsLimit: 512 });
+    // The record says where each value came from (CONTRACT §11).
+    expect(r.record?.limits).toEqual({
+      cpus: 0.5,
+      memoryBytes: 48 * 1024 ** 2,
+      pidsLimit: 512,
+      source: { cpus: 'image_label', memoryBytes: 'image_label', pidsLimit: 'default' },
+    });
   });
 
   it('starts a game whose record is removed, keeping created_at', async () => {

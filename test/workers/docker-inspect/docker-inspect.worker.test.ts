@@ -56,6 +56,26 @@ describe('DockerInspectWorker', () => {
     ]);
   });
 
+  it('swarm: node_down once while the node of the task is down (its stale status is not judged), again after it recovered', async () => {
+    const { world, worker } = setup();
+    const c = await addGame(world, 'g1');
+    c.node = { id: 'n2', hostname: 'worker-2', state: 'ready' };
+    await worker.inspectRound();
+    c.node = { id: 'n2', hostname: 'worker-2', state: 'down' };
+    await worker.inspectRound();
+    await worker.inspectRound();
+    c.node = { id: 'n2', hostname: 'worker-2', state: 'ready' };
+    await worker.inspectRound();
+    c.node = { id: 'n2', hostname: 'worker-2', state: 'unknown' };
+    c.state = 'exited';
+    await worker.inspectRound();
+    expect(world.publisher.published.map((e) => e.details)).toEqual([
+      { reason: 'node_down', node_id: 'n2', node_hostname: 'worker-2', node_state: 'down', docker_status: 'running' },
+      { reason: 'node_down', node_id: 'n2', node_hostname: 'worker-2', node_state: 'unknown', docker_status: 'exited' },
+    ]);
+    expect(world.publisher.published[0]).toMatchObject({ gameId: 'g1', containerId: c.id, eventType: 'inspect_unhealthy' });
+  });
+
   it.each(['exited', 'dead'] as const)('an %s container is a death, not a contradiction: no inspect_unhealthy; the game is synced and its record reads stopped', async (state) => {
     const { world, worker } = setup();
     const c = await addGame(world, 'g1');

@@ -130,6 +130,7 @@ export function runningRecord(gameId: string, imageRef: string): RuntimeRecord {
     stoppedAt: null,
     removedAt: null,
     lastOpAt: at,
+    limits: null,
   };
 }
 

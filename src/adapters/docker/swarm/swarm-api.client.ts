@@ -2,7 +2,9 @@
 // the errors mapped once (docker-call.ts). Updates are compare-and-swap on the service's
 // Version.Index and every spec written is read back (a 20.10 manager drops unknown fields).
 import type Dockerode from 'dockerode';
-import { DockerError } from '../../../ports/docker-runtime.js';
+import type { Readable } from 'node:stream';
+import { DockerError, type ContainerLogsQuery } from '../../../ports/docker-runtime.js';
+import { logsQueryOf } from '../container-logs.reader.js';
 import { abortableSleep } from '../../../timing/abortable-sleep.js';
 import { dockerCall, dockerDial, type DialRequest } from '../docker-call.js';
 import { droppedFields } from './service-spec.mapper.js';
@@ -20,6 +22,14 @@ export class SwarmApiClient {
 
   request<T>(method: string, req: Omit<DialRequest, 'signal' | 'statusCodes'>): Promise<T> {
     return dockerCall(method, this.apiTimeoutMs, (signal) => dockerDial<T>(this.docker, { ...req, signal, statusCodes: OK }));
+  }
+
+  /** A task's output through the manager (the same multiplexed frames as a container's), as a stream. */
+  taskLogs(taskId: string, query: ContainerLogsQuery): Promise<Readable> {
+    const statusCodes = { 200: true, 404: 'no such task', 500: 'server error', 503: 'node is not part of a swarm' };
+    return dockerCall('task_logs', this.apiTimeoutMs, (signal) =>
+      dockerDial<Readable>(this.docker, { path: `/tasks/${encodeURIComponent(taskId)}/logs`, query: logsQueryOf(query), signal: AbortSignal.any([signal, query.signal]), statusCodes, stream: true }),
+    );
   }
 
   /** null when there is no such service (by id, id prefix or name). */
@@ -72,11 +82,12 @@ export class SwarmApiClient {
 
   /**
    * Applies `change` to the service's current spec, compare-and-swap on its version: a lost race
-   * re-reads and re-applies. Returns the service as read back.
+   * re-reads and re-applies. `known`: the service as just read (saves the first read). Returns the
+   * service as read back.
    */
-  async update(id: string, change: (spec: SwarmService['Spec']) => SwarmService['Spec']): Promise<SwarmService> {
+  async update(id: string, change: (spec: SwarmService['Spec']) => SwarmService['Spec'], known?: SwarmService): Promise<SwarmService> {
     for (let attempt = 1; ; attempt++) {
-      const current = await this.service(id);
+      const current = attempt === 1 && known !== undefined ? known : await this.service(id);
       if (current === null) throw new DockerError('not_found', `No such service: ${id}`, 404);
       const spec = change(structuredClone(current.Spec));
       try {

@@ -11,6 +11,9 @@ import type { Logger } from 'pino';
 import { OWNER_LABEL, OWNER_VALUE, type ContainerSpec, type HostResources } from '../../../domain/container-spec.js';
 import {
   DockerError,
+  type ContainerLogsQuery,
+  type ContainerStatsSample,
+  type EngineLogLine,
   type ContainerInfo,
   type ContainerSummary,
   type DockerEvent,
@@ -18,6 +21,7 @@ import {
   type DockerRuntime,
   type ImageInfo,
 } from '../../../ports/docker-runtime.js';
+import { connectLogs } from '../container-logs.reader.js';
 import { DockerodeRuntime } from '../docker-runtime.adapter.js';
 import { serviceSpecOf, type ServiceSpec } from './service-spec.mapper.js';
 import { SwarmApiClient } from './swarm-api.client.js';
@@ -42,6 +46,8 @@ interface Resolved {
   service: SwarmService;
   /** The task the id named, or the service's newest one; null before the first start. */
   task: SwarmTask | null;
+  /** Every task of the service the manager still lists. */
+  tasks: SwarmTask[];
 }
 
 export class SwarmRuntime implements DockerRuntime {
@@ -51,6 +57,9 @@ export class SwarmRuntime implements DockerRuntime {
   /** Task container id -> service id: a container id is resolved without listing every task. */
   private readonly serviceOfContainer = new Map<string, string>();
   private hostResourcesRead: Promise<HostResources> | null = null;
+  private readonly networkIds = new Map<string, Promise<string>>();
+  /** Containers this runtime saw running (the newest RAN_MEMORY): the events feed's hint for short runs. */
+  private readonly ranContainers = new Set<string>();
 
   constructor(
     docker: Dockerode,
@@ -102,7 +111,12 @@ export class SwarmRuntime implements DockerRuntime {
   }
 
   async createContainer(spec: ContainerSpec): Promise<string> {
-    return this.api.create(await this.specOf(spec));
+    try {
+      return await this.api.create(await this.specOf(spec));
+    } catch (err) {
+      this.networkIds.clear(); // the overlay may have been recreated under its name
+      throw err;
+    }
   }
 
   /** One update of the game's service (new spec, ForceUpdate+1, 0 replicas): the service is kept. */
@@ -110,7 +124,7 @@ export class SwarmRuntime implements DockerRuntime {
     const { service } = await this.mustResolve(existingId);
     if (service.Spec.Name !== spec.name) throw new DockerError('failed', `${existingId} is the engine of ${service.Spec.Name}, not of ${spec.name}`);
     const body = await this.specOf(spec);
-    await this.api.update(service.ID, (current) => ({ ...body, TaskTemplate: { ...body.TaskTemplate, ForceUpdate: (current.TaskTemplate?.ForceUpdate ?? 0) + 1 } }));
+    await this.api.update(service.ID, (current) => ({ ...body, TaskTemplate: { ...body.TaskTemplate, ForceUpdate: (current.TaskTemplate?.ForceUpdate ?? 0) + 1 } }), service);
     // A leftover that still ran is shut down by the 0 replicas; the next start must find no task.
     await this.tasksGone(service, this.options.stopGraceSeconds * 1000 + this.options.apiTimeoutMs);
     return service.ID;
@@ -119,8 +133,18 @@ export class SwarmRuntime implements DockerRuntime {
   /** The service spec of `spec`, 0 replicas; the image must be on the manager (else its task would fail later). */
   private async specOf(spec: ContainerSpec): Promise<ServiceSpec> {
     if ((await this.local.inspectImage(spec.image)) === null) throw new DockerError('not_found', `No such image: ${spec.image}`, 404);
-    const network = await this.api.request<{ Id: string }>('network_inspect', { path: `/networks/${encodeURIComponent(spec.network)}` });
-    return serviceSpecOf(spec, { networkId: network.Id, stopGraceSeconds: this.options.stopGraceSeconds, replicas: 0 });
+    return serviceSpecOf(spec, { networkId: await this.networkId(spec.network), stopGraceSeconds: this.options.stopGraceSeconds, replicas: 0 });
+  }
+
+  /** The overlay's id, read once per name; a failed read is not kept (the network may be recreated). */
+  private networkId(name: string): Promise<string> {
+    let read = this.networkIds.get(name);
+    if (read === undefined) {
+      read = this.api.request<{ Id: string }>('network_inspect', { path: `/networks/${encodeURIComponent(name)}` }).then((n) => n.Id);
+      this.networkIds.set(name, read);
+      read.catch(() => this.networkIds.delete(name));
+    }
+    return read;
   }
 
   private tasksGone(service: SwarmService, timeoutMs: number): Promise<true> {
@@ -133,9 +157,7 @@ export class SwarmRuntime implements DockerRuntime {
   }
 
   async startContainer(id: string): Promise<string> {
-    const found = await this.mustResolve(id);
-    const { service } = found;
-    const tasks = await this.api.tasks([service.ID]);
+    const { service, tasks } = await this.mustResolve(id);
     const current = tasks.find((t) => t.DesiredState === 'running' && t.Status?.State === 'running');
     if (current && replicasOf(service) === 1) return this.remember(service, current);
     const before = new Set(tasks.map((t) => t.ID));
@@ -143,7 +165,7 @@ export class SwarmRuntime implements DockerRuntime {
     await this.api.update(service.ID, (spec) => {
       const forced = replicasOf(service) === 1;
       return { ...spec, Mode: { Replicated: { Replicas: 1 } }, TaskTemplate: { ...spec.TaskTemplate, ...(forced ? { ForceUpdate: (spec.TaskTemplate?.ForceUpdate ?? 0) + 1 } : {}) } };
-    });
+    }, service);
     const task = await this.api.pollUntil(
       this.options.startTimeoutMs,
       this.options.taskPollMs,
@@ -173,7 +195,7 @@ export class SwarmRuntime implements DockerRuntime {
     // The grace period is the spec's (written at create from the same setting): changing the
     // task template in the scale-down update would make it a rolling update as well.
     const graceNs = Math.max(0, Math.ceil(timeoutSeconds)) * 1e9;
-    if (replicasOf(service) !== 0) await this.api.update(service.ID, (spec) => ({ ...spec, Mode: { Replicated: { Replicas: 0 } } }));
+    if (replicasOf(service) !== 0) await this.api.update(service.ID, (spec) => ({ ...spec, Mode: { Replicated: { Replicas: 0 } } }), service);
     // Scaled down, Swarm removes the task and its container once it has stopped. Until the task
     // is gone the orchestrator would not make a new one for the next start.
     await this.tasksGone(service, graceNs / 1e6 + this.options.apiTimeoutMs);
@@ -182,8 +204,7 @@ export class SwarmRuntime implements DockerRuntime {
   async removeContainer(id: string, opts: { force?: boolean } = {}): Promise<void> {
     const found = await this.resolve(id);
     if (found === null) return;
-    const { service } = found;
-    const tasks = await this.api.tasks([service.ID]);
+    const { service, tasks } = found;
     if (!opts.force && tasks.some((t) => t.Status?.State === 'running'))
       throw new DockerError('conflict', `the engine of ${service.Spec.Name} is running: stop it before removing it or use force`, 409);
     await this.api.remove(service.ID);
@@ -203,14 +224,34 @@ export class SwarmRuntime implements DockerRuntime {
 
   /** Task deaths across nodes, from polls of the manager's task list (its /events carry none). */
   events(query: DockerEventsQuery): AsyncIterable<DockerEvent> {
-    return pollTaskEvents(this.api, OWNER_FILTER, { ...query, intervalMs: this.options.taskPollMs, logger: this.logger });
+    const sawRunning = (containerId: string) => this.ranContainers.has(containerId);
+    return pollTaskEvents(this.api, OWNER_FILTER, { ...query, intervalMs: this.options.taskPollMs, logger: this.logger, sawRunning });
   }
 
   private remember(service: SwarmService, task: SwarmTask): string {
     const cid = taskContainerId(task);
     if (cid === null) throw new DockerError('failed', `the running task of ${service.Spec.Name} reports no container`);
     this.serviceOfContainer.set(cid, service.ID);
+    this.ranContainers.add(cid);
+    if (this.ranContainers.size > RAN_MEMORY) this.ranContainers.delete(this.ranContainers.values().next().value as string);
     return cid;
+  }
+
+  /** The task's output through the manager (the same frames as a container's); a stopped engine's task is gone. */
+  async containerLogs(id: string, query: ContainerLogsQuery): Promise<AsyncIterable<readonly EngineLogLine[]>> {
+    const { service, task } = await this.mustResolve(id);
+    if (task === null) throw new DockerError('not_found', `${service.Spec.Name} has no task (Swarm removes a stopped engine's task and its logs)`, 404);
+    return connectLogs(query.signal, () => this.api.taskLogs(task.ID, query));
+  }
+
+  /** A manager cannot read another node's container stats (docs/swarm.md): per-node cAdvisor instead. */
+  async containerStats(id: string): Promise<ContainerStatsSample | null> {
+    throw new DockerError('conflict', `usage of ${id.slice(0, 12)} is not available through a Swarm manager (the engine may run on another node); use cAdvisor on the nodes`);
+  }
+
+  /** A service update of resources replaces the task (a restart): not "in place", so refused. */
+  async updateContainer(id: string): Promise<void> {
+    throw new DockerError('conflict', `limits of ${id.slice(0, 12)} cannot change in place in swarm mode (a service update replaces the engine's task)`);
   }
 
   private async mustResolve(id: string): Promise<Resolved> {
@@ -224,23 +265,31 @@ export class SwarmRuntime implements DockerRuntime {
     // A container id is 64 hex digits; service ids are 25 characters and names are not hex.
     if (!/^[0-9a-f]{64}$/.test(idOrName)) {
       const service = await this.api.service(idOrName);
-      return service === null ? null : { service, task: newestTask(await this.api.tasks([service.ID])) };
+      if (service === null) return null;
+      const tasks = await this.api.tasks([service.ID]);
+      return { service, task: newestTask(tasks), tasks };
     }
     const known = this.serviceOfContainer.get(idOrName);
-    const tasks = await this.api.tasks(known === undefined ? null : [known]);
+    let tasks = await this.api.tasks(known === undefined ? null : [known]);
     let task = tasks.find((t) => taskContainerId(t) === idOrName);
-    if (task === undefined && known !== undefined) task = (await this.api.tasks(null)).find((t) => taskContainerId(t) === idOrName);
+    if (task === undefined && known !== undefined) {
+      const all = await this.api.tasks(null);
+      task = all.find((t) => taskContainerId(t) === idOrName);
+      if (task !== undefined) tasks = all;
+    }
     if (task === undefined) {
       // A task Swarm removed after a stop: its service still names the game's engine.
       const service = known === undefined ? null : await this.api.service(known);
-      return service === null ? null : { service, task: null };
+      return service === null ? null : { service, task: null, tasks: tasks.filter((t) => t.ServiceID === service.ID) };
     }
     const service = await this.api.service(task.ServiceID);
     if (service === null) return null;
     this.serviceOfContainer.set(idOrName, service.ID);
-    return { service, task };
+    return { service, task, tasks: tasks.filter((t) => t.ServiceID === service.ID) };
   }
 }
+
+const RAN_MEMORY = 4096;
 
 function replicasOf(service: SwarmService): number {
   return service.Spec.Mode?.Replicated?.Replicas ?? 0;

@@ -22,6 +22,8 @@ interface Seen {
 export interface TaskEventsQuery extends DockerEventsQuery {
   intervalMs: number;
   logger: Logger;
+  /** Containers the runtime itself saw running: a run shorter than one poll still gets its `start`. */
+  sawRunning: (containerId: string) => boolean;
 }
 
 function nanosOf(value: string | undefined, fallback: bigint): bigint {
@@ -42,11 +44,13 @@ function event(action: DockerEventAction, seen: Seen, timeNano: bigint, exitCode
 }
 
 /** What happened to one task since it was last seen (`prev` undefined: never seen). */
-function changes(task: SwarmTask, now: Seen, prev: Seen | undefined, nowNano: bigint): DockerEvent[] {
+function changes(task: SwarmTask, now: Seen, prev: Seen | undefined, nowNano: bigint, sawRunning: (containerId: string) => boolean): DockerEvent[] {
   const at = nanosOf(task.Status?.Timestamp, nowNano);
   const out: DockerEvent[] = [];
   if (prev === undefined) out.push(event('create', now, nanosOf(task.CreatedAt, at)));
   if (now.phase === 'running' && prev?.phase !== 'running') out.push(event('start', now, at));
+  // Ran and ended between two polls: only the runtime's own start saw it running.
+  if (now.phase === 'ended' && prev?.phase !== 'running' && prev?.phase !== 'ended' && sawRunning(now.containerId)) out.push(event('start', now, at - 1n));
   if (now.phase === 'ended' && prev?.phase !== 'ended') out.push(event('die', now, at, task.Status?.ContainerStatus?.ExitCode ?? null));
   return out;
 }
@@ -81,13 +85,14 @@ export async function* pollTaskEvents(api: SwarmApiClient, ownerFilter: string, 
       const prev = seen.get(task.ID);
       seen.set(task.ID, now);
       // The first poll sets the baseline; with `since` it replays what changed after it.
-      const found = changes(task, now, prev, nowNano);
+      const found = changes(task, now, prev, nowNano, query.sawRunning);
       out.push(...(first ? found.filter((e) => sinceNano !== null && e.timeNano >= sinceNano) : found));
     }
     for (const [taskId, prev] of seen) {
       if (present.has(taskId)) continue;
       seen.delete(taskId);
       // Gone between two polls (service removed): its end was not seen, only its absence.
+      if (prev.phase === 'created' && query.sawRunning(prev.containerId)) out.push(event('start', prev, nowNano - 1n));
       if (prev.phase !== 'ended') out.push(event('die', prev, nowNano));
       out.push(event('destroy', prev, nowNano + 1n));
     }

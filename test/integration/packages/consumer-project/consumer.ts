@@ -11,6 +11,8 @@ import {
   RtmTransportError,
   type ErrorCode,
   type HealthSnapshot,
+  type LogLine,
+  type RuntimeStats,
   type RtmOperationErrorCode,
   type RtmOperationResult,
   type RtmResult,
@@ -60,6 +62,10 @@ export function misuse(client: ReturnType<typeof createRtmClient>): void {
   void client.listRuntimes({ status: 'paused' });
   // @ts-expect-error start needs an image
   void client.start('g1');
+  // @ts-expect-error a memory limit is a Docker size string
+  void client.updateLimits('g1', { memory: 768 });
+  // @ts-expect-error follow is a boolean
+  void client.logs('g1', { follow: 'yes' });
   // @ts-expect-error getRuntime never answers conflict
   const code: RtmOperationErrorCode<'internalGetRuntime'> = 'conflict';
   void code;
@@ -119,6 +125,16 @@ async function rest() {
   const health = got.ok ? got.data.health : null;
   out.healthType = health?.event_type ?? null;
   out.containerStartedImage = health?.event_type === 'container_started' ? health.details.image_ref : null;
+  // Issue 22: live limits, one usage sample, the last lines of the engine's output.
+  const limited = await client.updateLimits(restGame, { memory: '200m' });
+  out.limits = limited.ok ? limited.data.runtime?.limits ?? null : limited.error.code;
+  const usage = await client.stats(restGame);
+  const sample: RuntimeStats | null = usage.ok ? usage.data : null;
+  out.stats = sample === null ? (usage.ok ? null : usage.error.code) : { memoryLimit: sample.memory_limit_bytes, pidsPositive: sample.pids > 0 };
+  const logs = await client.logs(restGame, { tail: 5 });
+  const lines: LogLine[] = [];
+  if (logs.ok) for await (const line of logs.lines) lines.push(line);
+  out.logs = logs.ok ? { count: lines.length, streams: [...new Set(lines.map((l) => l.stream))] } : logs.error.code;
   out.patch = await client.patch(restGame, patchImage);
   out.restart = await client.restart(restGame);
   out.operations = await client.listOperations(restGame, { limit: 5 });

@@ -1,0 +1,60 @@
+// Reconcile on the swarm backend (single-node swarm of the integration-swarm project): services
+// are adopted and disposed exactly as containers are — an owned service nobody recorded is
+// adopted with its task's container, a running record whose service was removed is disposed.
+import { execFileSync } from 'node:child_process';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { createDockerClient } from '../../../src/adapters/docker/docker-client.factory.js';
+import { SwarmRuntime } from '../../../src/adapters/docker/swarm/swarm-runtime.adapter.js';
+import { GAME_ID_LABEL, IMAGE_REF_LABEL, OWNER_LABEL, OWNER_VALUE } from '../../../src/domain/container-spec.js';
+import { containerNameFor } from '../../../src/domain/runtime-record.js';
+import { ReconcilerWorker } from '../../../src/workers/reconciler/reconciler.worker.js';
+import { ENGINE_IMAGE, eventually } from '../../support/test-env.js';
+import { createHealthHarness, type HealthHarness } from '../health/health-harness.js';
+
+let h: HealthHarness;
+let managerHost: string;
+let network: string;
+const manager = (...args: string[]) => execFileSync('docker', ['-H', managerHost, ...args], { encoding: 'utf8' }).trim();
+
+beforeAll(async () => {
+  ({ managerHost, network } = inject('swarm'));
+  const docker = new SwarmRuntime(createDockerClient(managerHost), {
+    apiTimeoutMs: 15_000, pullTimeoutMs: 30_000, startTimeoutMs: 30_000, stopGraceSeconds: 5, taskPollMs: 100, logger: pino({ level: 'silent' }),
+  });
+  h = await createHealthHarness({ engine: { docker, network } });
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+describe('reconcile on the swarm backend', () => {
+  it('adopts an owned service nobody recorded (its task container recorded) and disposes a record whose service is gone', async () => {
+    const adoptId = h.newGameId('adopt');
+    const name = containerNameFor(adoptId);
+    const labels = [`${OWNER_LABEL}=${OWNER_VALUE}`, `${GAME_ID_LABEL}=${adoptId}`, `${IMAGE_REF_LABEL}=${ENGINE_IMAGE}`];
+    manager('service', 'create', '-d', '--name', name, '--hostname', name, '--restart-condition', 'none', '--endpoint-mode', 'dnsrr', '--init',
+      '--network', `name=${network},alias=${name}`, ...labels.flatMap((l) => ['--label', l, '--container-label', l]), ENGINE_IMAGE);
+    const running = await eventually(async () => {
+      const info = await h.docker.inspectContainer(name);
+      return info?.running ? info : undefined;
+    }, { timeoutMs: 30_000, message: 'the hand-made service never ran' });
+
+    const goneId = h.newGameId('gone');
+    const started = await h.services.start.execute({ gameId: goneId, imageRef: ENGINE_IMAGE, opSource: 'admin_rest' });
+    expect(started.outcome).toBe('success');
+    manager('service', 'rm', containerNameFor(goneId));
+    await eventually(async () => ((await h.docker.inspectContainer(started.record?.currentContainerId as string)) === null ? true : undefined), {
+      timeoutMs: 30_000,
+      message: 'the removed service is still seen',
+    });
+
+    const report = await new ReconcilerWorker({ ...h, reconcile: h.reconcileServices(0).game, settings: { intervalMs: 60_000 } }).reconcileOnce();
+    expect(report.adopted).toEqual([adoptId]);
+    expect(report.disposed).toEqual([goneId]);
+    expect(report.failed).toEqual([]);
+    expect(await h.records.get(adoptId)).toMatchObject({ status: 'running', currentContainerId: running.id, currentImageRef: ENGINE_IMAGE, engineEndpoint: `http://${name}:8080` });
+    expect(running.id).toMatch(/^[0-9a-f]{64}$/);
+    expect((await h.records.get(goneId))?.status).toBe('removed');
+  }, 90_000);
+});
