@@ -179,7 +179,11 @@ describe('health events survive store outages', () => {
     const [published] = await eventually(async () => ((await exitedEntries(gameId)).length > 0 ? exitedEntries(gameId) : undefined), { timeoutMs: 30_000, intervalMs: 100 });
     await settled(recovery);
     expect(await exitedEntries(gameId)).toEqual([{ atMs: published!.atMs, exitCode: 137 }]);
-    expect((await new PostgresHealthSnapshotStore(createRtmDatabase(pool)).get(gameId))?.eventType).toBe('container_exited');
+    // The snapshot and the stream entry are written side by side: the upsert of a PostgreSQL that
+    // just came back may land after the entry (or be queued and flushed), so wait for it.
+    const snapshots = new PostgresHealthSnapshotStore(createRtmDatabase(pool));
+    const snapshot = await eventually(async () => ((await snapshots.get(gameId))?.eventType === 'container_exited' ? snapshots.get(gameId) : undefined), { timeoutMs: 30_000, intervalMs: 100 });
+    expect(snapshot?.eventType).toBe('container_exited');
     timeline('PostgreSQL', { fault, kill, firstError, recovery, published: published!.atMs });
   }, 90_000);
 
