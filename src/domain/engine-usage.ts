@@ -6,18 +6,22 @@ export interface CpuReading {
   systemNs: number | null;
 }
 
-export interface EngineUsage {
-  gameId: string;
-  containerId: string;
-  observedAt: Date;
-  /** 100 = one CPU fully used. */
-  cpuPercent: number;
+/** What an engine holds and is allowed: Docker's stats reading and the usage answered share them. */
+export interface ResourceFigures {
   memoryBytes: number;
   memoryLimitBytes: number | null;
   pids: number;
   pidsLimit: number | null;
   networkRxBytes: number;
   networkTxBytes: number;
+}
+
+export interface EngineUsage extends ResourceFigures {
+  gameId: string;
+  containerId: string;
+  observedAt: Date;
+  /** 100 = one CPU fully used. */
+  cpuPercent: number;
   restartCount: number;
   startedAt: Date | null;
 }

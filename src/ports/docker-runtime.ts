@@ -1,5 +1,5 @@
 import type { ContainerSpec, HostResources } from '../domain/container-spec.js';
-import type { CpuReading } from '../domain/engine-usage.js';
+import type { CpuReading, ResourceFigures } from '../domain/engine-usage.js';
 
 /**
  * The narrow Docker surface RTM uses. Every call has a timeout inside the adapter.
@@ -116,19 +116,13 @@ export interface ContainerLogsQuery {
 export type { CpuReading };
 
 /** One stats reading of a container, as Docker reports it. */
-export interface ContainerStatsSample {
+/** `memoryBytes` is in use as `docker stats` shows it: usage minus the inactive file cache (cgroup v1 and v2). */
+export interface ContainerStatsSample extends ResourceFigures {
   readAt: Date;
   cpu: CpuReading;
   /** The daemon's previous reading (its `precpu_stats`); null for a one-shot reading. */
   previousCpu: CpuReading | null;
   onlineCpus: number;
-  /** In use as `docker stats` shows it: usage minus the inactive file cache (cgroup v1 and v2). */
-  memoryBytes: number;
-  memoryLimitBytes: number | null;
-  pids: number;
-  pidsLimit: number | null;
-  networkRxBytes: number;
-  networkTxBytes: number;
 }
 
 /** Limits changed in place (`docker update`); absent fields are left as they are. */
