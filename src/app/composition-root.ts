@@ -238,5 +238,6 @@ export function lifecycleSettingsFromConfig(config: RtmConfig): LifecycleSetting
       },
     },
     stop: { stopTimeoutSeconds: container.stopTimeoutSeconds },
+    replaceRunningInPlace: docker.engineBackend === 'swarm',
   };
 }

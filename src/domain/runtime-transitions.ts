@@ -23,13 +23,15 @@ export interface AllowedTransition {
 export const ALLOWED_TRANSITIONS: readonly AllowedTransition[] = [
   { from: null, to: 'running', by: ['start', 'reconcile_adopt'] },
   { from: 'removed', to: 'running', by: ['start', 'reconcile_adopt'] },
-  { from: 'running', to: 'stopped', by: ['stop', 'reconcile_mark_stopped'] },
+  // start: an in-place replacement (restart/patch on Swarm) that failed after the old engine went.
+  { from: 'running', to: 'stopped', by: ['stop', 'reconcile_mark_stopped', 'start'] },
   { from: 'stopped', to: 'running', by: ['start', 'reconcile_adopt'] },
   { from: 'stopped', to: 'removed', by: ['cleanup', 'reconcile_dispose'] },
   { from: 'running', to: 'removed', by: ['reconcile_dispose'] },
-  // The record's container vanished and another owned engine of the game runs: it becomes
-  // the record's container. The only write that keeps the status (it changes the container).
-  { from: 'running', to: 'running', by: ['reconcile_adopt'] },
+  // The writes that keep the status (they change the container). reconcile_adopt: the record's
+  // container vanished and another owned engine of the game runs. start: restart/patch replaced
+  // a running engine in one step (Swarm's forced update).
+  { from: 'running', to: 'running', by: ['reconcile_adopt', 'start'] },
 ];
 
 export function isTransitionAllowed(

@@ -149,15 +149,19 @@ export interface DockerRuntime {
    */
   startContainer(id: string): Promise<string>;
   /**
-   * Replaces an owned engine that is not meant to run any more (a stopped game, a leftover) by one
-   * of `spec` under the same name, not started; returns the id to start. One daemon: force-remove
-   * and create. Swarm: one update of the existing service (new spec, ForceUpdate+1, 0 replicas),
-   * compare-and-swap on its version: restart and patch keep the service.
+   * Replaces an owned engine (a stopped game, a leftover) by one of `spec` under the same name;
+   * returns the id to start. One daemon: force-remove and create (not started). Swarm: one update
+   * of the existing service (new spec, ForceUpdate+1), compare-and-swap on its version; a running
+   * engine is replaced in place (its task stopped with the grace period, the new one running:
+   * restart and patch on Swarm, LifecycleSettings.replaceRunningInPlace), otherwise 0 replicas.
    */
   replaceContainer(existingId: string, spec: ContainerSpec): Promise<string>;
   /** null when no such container. */
   inspectContainer(idOrName: string): Promise<ContainerInfo | null>;
-  /** Graceful stop; an already stopped container is fine. */
+  /**
+   * Graceful stop; an already stopped container is fine. The stopped container stays (logs,
+   * inspect by id) until removed. Swarm: the task is retired into the service's history.
+   */
   stopContainer(id: string, timeoutSeconds: number): Promise<void>;
   /** force kills a running one. A missing container is fine. */
   removeContainer(id: string, opts?: { force?: boolean }): Promise<void>;

@@ -46,6 +46,11 @@ export interface LifecyclePorts {
 export interface LifecycleSettings {
   start: StartRuntimeSettings;
   stop: StopRuntimeSettings;
+  /**
+   * The engine backend replaces a running engine in one step (Swarm: a forced update of the
+   * service): restart and patch of a running game skip the stop. Absent: stop, then start.
+   */
+  replaceRunningInPlace?: boolean;
 }
 
 export interface LifecycleServices {
@@ -61,11 +66,12 @@ export interface LifecycleServices {
 export function createLifecycleServices(ports: LifecyclePorts, settings: LifecycleSettings, pipeline = new OperationPipeline(ports)): LifecycleServices {
   const start = new StartRuntimeService({ ...ports, pipeline, settings: settings.start });
   const stop = new StopRuntimeService({ ...ports, pipeline, settings: settings.stop });
+  const inPlace = settings.replaceRunningInPlace === true;
   return {
     start,
     stop,
-    restart: new RestartRuntimeService({ ...ports, pipeline, start, stop }),
-    patch: new PatchRuntimeService({ ...ports, pipeline, start, stop, settings: { imageAllowlist: settings.start.imageAllowlist } }),
+    restart: new RestartRuntimeService({ ...ports, pipeline, start, stop, settings: { inPlace } }),
+    patch: new PatchRuntimeService({ ...ports, pipeline, start, stop, settings: { imageAllowlist: settings.start.imageAllowlist, inPlace } }),
     cleanup: new CleanupContainerService({ ...ports, pipeline }),
     limits: new UpdateLimitsService({ ...ports, pipeline, settings: { containerDefaults: settings.start.containerDefaults } }),
   };

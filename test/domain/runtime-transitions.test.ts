@@ -23,6 +23,10 @@ const CONTRACT_TABLE: ReadonlyArray<[RuntimeStatus | null, RuntimeStatus, Transi
   ['stopped', 'running', 'reconcile_adopt'],
   ['running', 'running', 'reconcile_adopt'],
   ['stopped', 'removed', 'reconcile_dispose'],
+  // Swarm's in-place restart/patch (issue 20): the inner start replaces a running engine in one
+  // update; when that fails after the old engine went, it records the game stopped.
+  ['running', 'running', 'start'],
+  ['running', 'stopped', 'start'],
 ];
 
 const FROM: ReadonlyArray<RuntimeStatus | null> = [null, ...RUNTIME_STATUSES];
@@ -54,8 +58,8 @@ describe('runtime transitions (CONTRACT §3)', () => {
     expect([...flattened].sort()).toEqual([...CONTRACT_TABLE].map((r) => [...r] as const).sort());
   });
 
-  it('only adoption keeps a status (running -> running: it replaces the container)', () => {
+  it('only adoption and an in-place start keep a status (running -> running: they replace the container)', () => {
     for (const s of RUNTIME_STATUSES)
-      for (const by of CAUSES) expect(isTransitionAllowed(s, s, by)).toBe(s === 'running' && by === 'reconcile_adopt');
+      for (const by of CAUSES) expect(isTransitionAllowed(s, s, by)).toBe(s === 'running' && (by === 'reconcile_adopt' || by === 'start'));
   });
 });

@@ -24,6 +24,8 @@ export interface PatchRuntimeInput extends OperationContext {
 
 export interface PatchRuntimeSettings {
   imageAllowlist: readonly string[];
+  /** A running engine is replaced in one step (Swarm's image update): no inner stop (service-graph.ts). */
+  inPlace?: boolean;
 }
 
 export interface PatchRuntimeDeps {
@@ -83,13 +85,14 @@ export class PatchRuntimeService {
     if (refusal !== null) throw new OperationFailure(refusal.errorCode, refusal.message);
 
     const previousImage = found.currentImageRef as string; // checked non-null above
-    if (found.status === 'running') {
+    const inPlace = found.status === 'running' && this.deps.settings.inPlace === true;
+    if (found.status === 'running' && !inPlace) {
       const stopped = await this.deps.stop.runHeld({ ...input, reason: 'patch' }, lease);
       if (stopped.outcome === 'failure') return failedStep(before, stopped, 'stop');
     }
-    // start removes the old (owned, now stopped) container only once the new image is
-    // pulled and its labels are valid, so a bad image leaves the old container in place.
-    const started = await this.deps.start.runHeld({ ...input, imageRef: target.ref.raw, keepLimitsOverride: true }, lease);
+    // start removes the old (owned) container only once the new image is pulled and its labels
+    // are valid, so a bad image leaves the old container in place (running, when in place).
+    const started = await this.deps.start.runHeld({ ...input, imageRef: target.ref.raw, keepLimitsOverride: true, replaceRunning: inPlace }, lease);
     if (started.outcome === 'success') return answered({ ...before, containerId: started.record?.currentContainerId ?? null }, succeeded(started.record), started.record);
     return this.recover(input, previousImage, before, started, lease);
   }
@@ -108,6 +111,8 @@ export class PatchRuntimeService {
     lease: GameLease,
   ): Promise<OperationOutcome> {
     if (before.found?.status !== 'running') return failedStep({ ...before, details: { ...before.details, recovery: 'not_attempted' } }, failedStart, 'start');
+    // In place: a replacement that failed before the old engine went left it running (start
+    // answers "already running" on it); one that failed after recorded the game stopped.
     const restored = await this.deps.start.runHeld({ ...input, imageRef: previousImage, keepLimitsOverride: true }, lease);
     const recovery = {
       recovery: restored.outcome === 'success' ? 'restored_previous_image' : 'failed',

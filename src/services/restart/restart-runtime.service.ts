@@ -16,12 +16,18 @@ export interface RestartRuntimeInput extends OperationContext {
   gameId: string;
 }
 
+export interface RestartRuntimeSettings {
+  /** A running engine is replaced in one step (Swarm's forced update): no inner stop (service-graph.ts). */
+  inPlace: boolean;
+}
+
 export interface RestartRuntimeDeps {
   /** The one pipeline (composition root): every operation's lease, row and metric. */
   pipeline: OperationPipeline;
   records: Pick<RuntimeRecordStore, 'get'>;
   start: Pick<StartRuntimeService, 'runHeld'>;
   stop: Pick<StopRuntimeService, 'runHeld'>;
+  settings?: RestartRuntimeSettings;
   /** Injectable for tests; a fresh UUID per restart. */
   newCorrelationId?: () => string;
 }
@@ -60,11 +66,12 @@ export class RestartRuntimeService {
         containerId: found.currentContainerId,
         details: { previous_container_id: found.currentContainerId, previous_status: found.status },
       };
-      if (found.status === 'running') {
+      const inPlace = found.status === 'running' && this.deps.settings?.inPlace === true;
+      if (found.status === 'running' && !inPlace) {
         const stopped = await this.deps.stop.runHeld({ ...context, gameId, reason: 'restart' }, lease);
         if (stopped.outcome === 'failure') return failedStep(before, stopped, 'stop');
       }
-      const started = await this.deps.start.runHeld({ ...context, gameId, imageRef, keepLimitsOverride: true }, lease);
+      const started = await this.deps.start.runHeld({ ...context, gameId, imageRef, keepLimitsOverride: true, replaceRunning: inPlace }, lease);
       if (started.outcome === 'failure') return failedStep(before, started, 'start');
       return answered({ ...before, containerId: started.record?.currentContainerId ?? null }, succeeded(started.record), started.record);
     });

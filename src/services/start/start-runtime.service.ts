@@ -23,7 +23,7 @@ import type { StateDirectories } from '../../ports/state-directory.js';
 import { pickContext, type OperationContext } from '../operation-context.js';
 import { assertLeaseHeld } from '../pipeline/lease-runner.js';
 import { OperationFailure, classifyFault, describeError, dockerStep, storeStep } from '../pipeline/operation-failure.js';
-import { answered, carrying, writeRecord, type KnownSoFar, type OperationPipeline, type OperationView } from '../pipeline/operation-pipeline.js';
+import { answered, carrying, changeStatus, writeRecord, type KnownSoFar, type OperationPipeline, type OperationView } from '../pipeline/operation-pipeline.js';
 import type { OperationOutcome } from '../pipeline/operation-recorder.js';
 import { requireChecked } from '../pipeline/request-validation.js';
 import { StartAnnouncements, type StartAnnouncementsDeps } from './start-announcements.js';
@@ -36,6 +36,11 @@ export interface StartRuntimeInput extends OperationContext {
    * start keeps it only on the same image (CONTRACT §11).
    */
   keepLimitsOverride?: boolean;
+  /**
+   * Restart and patch on a backend that replaces a running engine in one step (Swarm: a forced
+   * update of the service): a running game is replaced, not answered "already running".
+   */
+  replaceRunning?: boolean;
 }
 
 
@@ -95,7 +100,7 @@ export class StartRuntimeService {
     const found = await storeStep('reading the runtime record', () => this.deps.records.get(input.gameId));
     const known: KnownSoFar = { found, containerId: null, details: {} };
     return carrying(known, async () => {
-      if (found?.status === 'running') {
+      if (found?.status === 'running' && input.replaceRunning !== true) {
         if (found.currentImageRef !== input.imageRef)
           throw new OperationFailure('conflict', `game ${input.gameId} is already running ${found.currentImageRef ?? '(unknown image)'}; stop or patch it instead`);
         return answered({ ...known, containerId: found.currentContainerId }, succeeded(found, true));
@@ -125,7 +130,16 @@ export class StartRuntimeService {
       limits: resourceLimitsOf(limits),
       defaults: this.deps.settings.containerDefaults,
     });
-    const createdId = leftoverId === null ? await this.createContainer(spec) : await this.replaceContainer(leftoverId, spec);
+    // In place (restart/patch on Swarm): the running engine is the leftover, replaced by one update.
+    const inPlace = found?.status === 'running' ? found : null;
+    if (inPlace !== null) known.details.in_place = true;
+    let createdId: string;
+    try {
+      createdId = leftoverId === null ? await this.createContainer(spec) : await this.replaceContainer(leftoverId, spec);
+    } catch (err) {
+      if (inPlace !== null && leftoverId !== null) await this.afterFailedReplacement(inPlace, leftoverId, known, lease, op);
+      throw err;
+    }
     known.containerId = createdId;
     try {
       // Swarm: the service was created, the record keeps its task's container.
@@ -135,7 +149,26 @@ export class StartRuntimeService {
       return answered(known, succeeded(written), written);
     } catch (err) {
       known.details.rolled_back = await this.removeCreated(createdId, op);
+      if (inPlace !== null) await this.recordStopped(inPlace, lease, op);
       throw err;
+    }
+  }
+
+  /** In-place replacement failed: old engine still running = nothing changed; else roll back, record stopped. */
+  private async afterFailedReplacement(found: RuntimeRecord, leftoverId: string, known: KnownSoFar, lease: GameLease, op: OperationView): Promise<void> {
+    const old = await this.deps.docker.inspectContainer(leftoverId).catch(() => null);
+    if (old?.running === true) return;
+    known.details.rolled_back = await this.removeCreated(leftoverId, op);
+    await this.recordStopped(found, lease, op);
+  }
+
+  private async recordStopped(found: RuntimeRecord, lease: GameLease, op: OperationView): Promise<void> {
+    const at = this.deps.clock.now();
+    try {
+      await changeStatus(lease, this.deps.records, { gameId: found.gameId, containerId: found.currentContainerId, from: 'running', to: 'stopped', by: 'start', at });
+    } catch (err) {
+      // The start's own failure is what the caller gets; the sync corrects the record later.
+      op.log.error({ err: describeError(err) }, 'a failed in-place replacement could not record the game as stopped');
     }
   }
 
@@ -251,8 +284,7 @@ export class StartRuntimeService {
     );
   }
 
-  /** Rollback: what this attempt created does not outlive it. */
-  /** Whether the created container is gone again (the row's `rolled_back`). */
+  /** Rollback: what this attempt created does not outlive it. Whether it is gone (the row's `rolled_back`). */
   private async removeCreated(containerId: string, op: OperationView): Promise<boolean> {
     try {
       this.deps.containerIntents.expect(containerId, 'remove');

@@ -11,7 +11,7 @@ describeDockerRuntimeContract('DockerodeRuntime (real daemon)', async () => ({
   patchImage: ENGINE_IMAGE_PATCH,
   missingImage: MISSING_IMAGE,
   network: TEST_DOCKER_NETWORK,
-  forceRemoveKills: true, stopKeepsContainer: true, liveUsage: true,
+  forceRemoveKills: true, liveUsage: true,
 }));
 
 describeDockerRuntimeContract('FakeDockerRuntime', async () => {
@@ -19,5 +19,5 @@ describeDockerRuntimeContract('FakeDockerRuntime', async () => {
   fake.networks.add(TEST_DOCKER_NETWORK);
   fake.addImage(ENGINE_IMAGE, { 'com.galaxy.memory': '256m' });
   fake.addImage(ENGINE_IMAGE_PATCH, { 'com.galaxy.memory': '256m' });
-  return { runtime: fake, image: ENGINE_IMAGE, patchImage: ENGINE_IMAGE_PATCH, missingImage: MISSING_IMAGE, network: TEST_DOCKER_NETWORK, forceRemoveKills: true, stopKeepsContainer: true, liveUsage: true };
+  return { runtime: fake, image: ENGINE_IMAGE, patchImage: ENGINE_IMAGE_PATCH, missingImage: MISSING_IMAGE, network: TEST_DOCKER_NETWORK, forceRemoveKills: true, liveUsage: true };
 });

@@ -17,8 +17,6 @@ export interface DockerRuntimeHarness {
   network: string;
   /** A forced remove kills the container and reports 137 (one daemon); Swarm shuts its task down. */
   forceRemoveKills: boolean;
-  /** A stopped container stays inspectable by its id (one daemon); Swarm removes a scaled-down task. */
-  stopKeepsContainer: boolean;
   /** Stats and in-place limits (one daemon); a Swarm manager refuses both with conflict. */
   liveUsage: boolean;
   close?(): Promise<void>;
@@ -115,16 +113,15 @@ export function describeDockerRuntimeContract(name: string, makeHarness: () => P
       const byName = await h.runtime.inspectContainer(spec.name);
       expect(byName).toMatchObject({ state: 'exited', running: false });
       expect(byName?.networkIps[h.network]).toBeUndefined();
-      if (h.stopKeepsContainer) {
-        const info = await h.runtime.inspectContainer(id);
-        expect(info).toMatchObject({ id, state: 'exited', running: false });
-        // Graceful: ended by SIGTERM (0 from the engine's handler, 143 if it had not installed
-        // it yet), not by the SIGKILL after the grace period (137).
-        expect(info?.exitCode).toBeTypeOf('number');
-        expect(info?.exitCode).not.toBe(137);
-        expect(info?.finishedAt).toBeInstanceOf(Date);
-        expect(info?.networkIps[h.network]).toBeUndefined();
-      }
+      // Kept, stopped (Swarm: the retired task in the service's history), inspectable by its id.
+      const info = await h.runtime.inspectContainer(id);
+      expect(info).toMatchObject({ id, state: 'exited', running: false });
+      // Graceful: ended by SIGTERM (0 from the engine's handler, 143 if it had not installed
+      // it yet), not by the SIGKILL after the grace period (137).
+      expect(info?.exitCode).toBeTypeOf('number');
+      expect(info?.exitCode).not.toBe(137);
+      expect(info?.finishedAt).toBeInstanceOf(Date);
+      expect(info?.networkIps[h.network]).toBeUndefined();
       await h.runtime.stopContainer(id, 10);
       // A stopped engine starts again (restart keeps nothing else; Swarm runs a new task).
       const again = await h.runtime.startContainer(created);
@@ -255,6 +252,17 @@ export function describeDockerRuntimeContract(name: string, makeHarness: () => P
         }
         expect(await read(id, { tail: 1 })).toEqual(lines.slice(-1));
         expect((await dockerErrorOf(h.runtime.containerLogs(`rtm-missing-${uniqueSuffix()}`, { tail: 1, follow: false, signal: new AbortController().signal }))).kind).toBe('not_found');
+      });
+
+      it('containerLogs of a stopped engine: its output is kept until it is removed', async () => {
+        const { id } = await started();
+        const before = await eventually(async () => {
+          const got = await read(id, { tail: 100 });
+          return got.length > 0 ? got : undefined;
+        });
+        await h.runtime.stopContainer(id, 10);
+        const after = await read(id, { tail: 100 });
+        expect(after).toEqual(expect.arrayContaining([before[0]]));
       });
 
       it('containerLogs with follow: ends when the signal aborts', async () => {

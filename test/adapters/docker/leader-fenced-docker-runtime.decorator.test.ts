@@ -23,7 +23,7 @@ function world() {
 
 describeDockerRuntimeContract('LeaderFencedDockerRuntime (outside a term)', async () => {
   const { fenced } = world();
-  return { runtime: fenced, image: ENGINE_IMAGE, patchImage: ENGINE_IMAGE_PATCH, missingImage: MISSING_IMAGE, network: TEST_DOCKER_NETWORK, forceRemoveKills: true, stopKeepsContainer: true, liveUsage: true };
+  return { runtime: fenced, image: ENGINE_IMAGE, patchImage: ENGINE_IMAGE_PATCH, missingImage: MISSING_IMAGE, network: TEST_DOCKER_NETWORK, forceRemoveKills: true, liveUsage: true };
 });
 
 describe('LeaderFencedDockerRuntime', () => {

@@ -62,7 +62,7 @@ export interface RealLifecycleOptions {
   ceilings?: Partial<ConfiguredCeilings>;
   hardening?: Partial<EngineHardening>;
   /** Another engine backend (the swarm suite) and its game network; default: the test daemon. */
-  engine?: { docker: DockerRuntime; network: string };
+  engine?: { docker: DockerRuntime; network: string; replaceRunningInPlace?: boolean };
 }
 
 export async function createRealLifecycle(opts: RealLifecycleOptions = {}) {
@@ -99,6 +99,7 @@ export async function createRealLifecycle(opts: RealLifecycleOptions = {}) {
     },
     {
       ...TEST_LIFECYCLE_SETTINGS,
+      replaceRunningInPlace: opts.engine?.replaceRunningInPlace === true,
       start: {
         ...TEST_LIFECYCLE_SETTINGS.start,
         containerDefaults: {

@@ -65,6 +65,8 @@ export interface HarnessOptions {
   withLobby?: boolean;
   ceilings?: Partial<ConfiguredCeilings>;
   hardening?: Partial<EngineHardening>;
+  /** Restart/patch replace a running engine in one step (the swarm backend's wiring). */
+  replaceRunningInPlace?: boolean;
 }
 
 export function createHarness(opts: HarnessOptions = {}) {
@@ -96,6 +98,7 @@ export function createHarness(opts: HarnessOptions = {}) {
       },
     },
     stop: { stopTimeoutSeconds: 7 },
+    replaceRunningInPlace: opts.replaceRunningInPlace === true,
   };
   const services: LifecycleServices = createLifecycleServices(
     {

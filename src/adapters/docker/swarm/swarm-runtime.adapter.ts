@@ -1,11 +1,12 @@
 // DockerRuntime over Docker Swarm (RTMANAGER_ENGINE_BACKEND=swarm, CONTRACT §11): each game
 // is a service `galaxy-game-{game_id}` with one task. create = service with 0 replicas; start
 // = scale to 1 and wait for the task to run (its container id is what RTM records); stop =
-// scale to 0, the task shut down with the spec's grace period (RTMANAGER_STOP_TIMEOUT); Swarm
-// then removes the task and its container, so a stopped engine's logs are gone (docs/swarm.md);
-// remove = remove the service. Ids given to the port are
-// a service (id or name) or one task's container; both resolve here. Image, ping and network
-// calls go to the manager's own daemon through the container adapter.
+// retire the task (kept in the service's history with its container and logs) and scale to 0;
+// replace of a running engine = one forced update (restart; patch: the image), of a stopped
+// one = one update at 0 replicas; remove = remove the service. Every update is compare-and-swap
+// (docs/swarm.md "Operations"). Ids given to the port are a service (id or name) or one task's
+// container; both resolve here. Image, ping and network calls go to the manager's own daemon
+// through the container adapter.
 import type Dockerode from 'dockerode';
 import type { Logger } from 'pino';
 import { OWNER_LABEL, OWNER_VALUE, type ContainerSpec, type HostResources } from '../../../domain/container-spec.js';
@@ -26,7 +27,9 @@ import { DockerodeRuntime } from '../docker-runtime.adapter.js';
 import { serviceSpecOf, type ServiceSpec } from './service-spec.mapper.js';
 import { SwarmApiClient } from './swarm-api.client.js';
 import { pollTaskEvents } from './swarm-task-events.poller.js';
-import { engineInfoOf, engineSummaryOf, isTerminal, newestTask, taskContainerId, type SwarmService, type SwarmTask } from './swarm-task.mapper.js';
+import { isRetired, withPlacement } from './retired-placement.js';
+import { SwarmTaskWaits } from './swarm-task-waits.poller.js';
+import { biggestReadyNode, engineInfoOf, engineSummaryOf, isTerminal, newestTask, replicasOf, runsAsWanted, taskContainerId, type SwarmService, type SwarmTask } from './swarm-task.mapper.js';
 
 export interface SwarmRuntimeOptions {
   apiTimeoutMs: number;
@@ -52,6 +55,7 @@ interface Resolved {
 
 export class SwarmRuntime implements DockerRuntime {
   private readonly api: SwarmApiClient;
+  private readonly waits: SwarmTaskWaits;
   private readonly local: DockerodeRuntime;
   private readonly logger: Logger;
   /** Task container id -> service id: a container id is resolved without listing every task. */
@@ -66,6 +70,7 @@ export class SwarmRuntime implements DockerRuntime {
     private readonly options: SwarmRuntimeOptions,
   ) {
     this.api = new SwarmApiClient(docker, options.apiTimeoutMs);
+    this.waits = new SwarmTaskWaits(this.api, options.taskPollMs);
     this.local = new DockerodeRuntime(docker, options);
     this.logger = options.logger.child({ component: 'swarm' });
   }
@@ -96,13 +101,7 @@ export class SwarmRuntime implements DockerRuntime {
 
   /** The biggest ready node: a game's limits must fit on one node. Cached until a call fails. */
   hostResources(): Promise<HostResources> {
-    this.hostResourcesRead ??= this.api.nodes().then((nodes) => {
-      const ready = nodes.filter((n) => n.Status?.State === 'ready');
-      const cpus = Math.max(0, ...ready.map((n) => (n.Description?.Resources?.NanoCPUs ?? 0) / 1e9));
-      const memoryBytes = Math.max(0, ...ready.map((n) => n.Description?.Resources?.MemoryBytes ?? 0));
-      if (cpus < 1 || memoryBytes < 1) throw new DockerError('failed', 'the swarm has no ready node reporting its CPUs and memory');
-      return { cpus, memoryBytes };
-    });
+    this.hostResourcesRead ??= this.api.nodes().then(biggestReadyNode);
     const read = this.hostResourcesRead;
     read.catch(() => {
       if (this.hostResourcesRead === read) this.hostResourcesRead = null;
@@ -119,21 +118,40 @@ export class SwarmRuntime implements DockerRuntime {
     }
   }
 
-  /** One update of the game's service (new spec, ForceUpdate+1, 0 replicas): the service is kept. */
+  /**
+   * One compare-and-swap update of the game's service to `spec` (ForceUpdate+1): the service is
+   * kept. A running engine is replaced in place (restart = forced update, patch = image update):
+   * Swarm stops its task with the grace period, keeps it in the service's history, and starts
+   * one of the new spec; the answer is that task's container, running. Otherwise (a stopped
+   * game, a leftover) the service stays at 0 replicas and the answer is the service, to start.
+   */
   async replaceContainer(existingId: string, spec: ContainerSpec): Promise<string> {
-    const { service } = await this.mustResolve(existingId);
+    const { service, tasks } = await this.mustResolve(existingId);
     if (service.Spec.Name !== spec.name) throw new DockerError('failed', `${existingId} is the engine of ${service.Spec.Name}, not of ${spec.name}`);
     const body = await this.specOf(spec);
-    await this.api.update(service.ID, (current) => ({ ...body, TaskTemplate: { ...body.TaskTemplate, ForceUpdate: (current.TaskTemplate?.ForceUpdate ?? 0) + 1 } }), service);
-    // A leftover that still ran is shut down by the 0 replicas; the next start must find no task.
-    await this.tasksGone(service, this.options.stopGraceSeconds * 1000 + this.options.apiTimeoutMs);
-    return service.ID;
+    const inPlace = replicasOf(service) === 1 && !isRetired(service.Spec) && tasks.some(runsAsWanted);
+    const before = new Set(tasks.map((t) => t.ID));
+    await this.api.update(
+      service.ID,
+      (current) => ({ ...body, Mode: { Replicated: { Replicas: inPlace ? 1 : 0 } }, TaskTemplate: { ...body.TaskTemplate, ForceUpdate: (current.TaskTemplate?.ForceUpdate ?? 0) + 1 } }),
+      service,
+    );
+    if (!inPlace) {
+      // A leftover that still ran is shut down by the 0 replicas; the next start must find it ended.
+      await this.waits.settled(service, this.graceMs() + this.options.apiTimeoutMs);
+      return service.ID;
+    }
+    return this.remember(service, await this.waits.newTask(service, before, this.graceMs() + this.options.startTimeoutMs));
   }
 
   /** The service spec of `spec`, 0 replicas; the image must be on the manager (else its task would fail later). */
   private async specOf(spec: ContainerSpec): Promise<ServiceSpec> {
     if ((await this.local.inspectImage(spec.image)) === null) throw new DockerError('not_found', `No such image: ${spec.image}`, 404);
     return serviceSpecOf(spec, { networkId: await this.networkId(spec.network), stopGraceSeconds: this.options.stopGraceSeconds, replicas: 0 });
+  }
+
+  private graceMs(): number {
+    return Math.max(0, Math.ceil(this.options.stopGraceSeconds)) * 1000;
   }
 
   /** The overlay's id, read once per name; a failed read is not kept (the network may be recreated). */
@@ -147,37 +165,18 @@ export class SwarmRuntime implements DockerRuntime {
     return read;
   }
 
-  private tasksGone(service: SwarmService, timeoutMs: number): Promise<true> {
-    return this.api.pollUntil(
-      timeoutMs,
-      this.options.taskPollMs,
-      async () => ((await this.api.tasks([service.ID])).length === 0 ? true : null),
-      () => new DockerError('failed', `the task of ${service.Spec.Name} did not stop in time`),
-    );
-  }
-
   async startContainer(id: string): Promise<string> {
-    const { service, tasks } = await this.mustResolve(id);
-    const current = tasks.find((t) => t.DesiredState === 'running' && t.Status?.State === 'running');
-    if (current && replicasOf(service) === 1) return this.remember(service, current);
+    const { service, task, tasks } = await this.mustResolve(id);
+    // Already running as wanted (an in-place replacement answered its task): nothing to do.
+    if (task !== null && runsAsWanted(task) && replicasOf(service) === 1 && !isRetired(service.Spec)) return this.remember(service, task);
     const before = new Set(tasks.map((t) => t.ID));
-    // Scaled down: scale up. Scaled up with its task ended (a crash): a forced update makes a new one.
+    // One update: placed anywhere again, one replica, and forced, so that a task that ended on
+    // its own (a crash) is replaced too. Earlier tasks stay in the service's history.
     await this.api.update(service.ID, (spec) => {
-      const forced = replicasOf(service) === 1;
-      return { ...spec, Mode: { Replicated: { Replicas: 1 } }, TaskTemplate: { ...spec.TaskTemplate, ...(forced ? { ForceUpdate: (spec.TaskTemplate?.ForceUpdate ?? 0) + 1 } : {}) } };
+      const placed = withPlacement(spec, false);
+      return { ...placed, Mode: { Replicated: { Replicas: 1 } }, TaskTemplate: { ...placed.TaskTemplate, ForceUpdate: (spec.TaskTemplate?.ForceUpdate ?? 0) + 1 } };
     }, service);
-    const task = await this.api.pollUntil(
-      this.options.startTimeoutMs,
-      this.options.taskPollMs,
-      async () => {
-        const fresh = (await this.api.tasks([service.ID])).find((t) => !before.has(t.ID) && (t.Status?.State === 'running' || isTerminal(t)));
-        return fresh ?? null;
-      },
-      () => new DockerError('failed', `the task of ${service.Spec.Name} did not run within ${this.options.startTimeoutMs} ms`),
-    );
-    if (task.Status?.State !== 'running')
-      throw new DockerError('failed', `the task of ${service.Spec.Name} ended as ${task.Status?.State}: ${task.Status?.Err ?? 'no reason given'}`);
-    return this.remember(service, task);
+    return this.remember(service, await this.waits.newTask(service, before, this.options.startTimeoutMs));
   }
 
   async inspectContainer(idOrName: string): Promise<ContainerInfo | null> {
@@ -188,17 +187,25 @@ export class SwarmRuntime implements DockerRuntime {
     return engineInfoOf(found.service, found.task, node);
   }
 
-  async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
-    const { service, task } = await this.mustResolve(id);
+  /**
+   * Retire the task (a forced update placing its successor nowhere: Swarm stops it with the spec's
+   * grace period, RTMANAGER_STOP_TIMEOUT, and keeps it with its container and logs), then scale
+   * to 0 (retired-placement.ts). Both updates are compare-and-swap.
+   */
+  async stopContainer(id: string): Promise<void> {
+    const { service, task, tasks } = await this.mustResolve(id);
     // An older task of the game (the id named a container it no longer runs): already stopped.
-    if (task !== null && isTerminal(task) && replicasOf(service) === 0) return;
-    // The grace period is the spec's (written at create from the same setting): changing the
-    // task template in the scale-down update would make it a rolling update as well.
-    const graceNs = Math.max(0, Math.ceil(timeoutSeconds)) * 1e9;
-    if (replicasOf(service) !== 0) await this.api.update(service.ID, (spec) => ({ ...spec, Mode: { Replicated: { Replicas: 0 } } }), service);
-    // Scaled down, Swarm removes the task and its container once it has stopped. Until the task
-    // is gone the orchestrator would not make a new one for the next start.
-    await this.tasksGone(service, graceNs / 1e6 + this.options.apiTimeoutMs);
+    if (task !== null && isTerminal(task) && task.ID !== newestTask(tasks)?.ID) return;
+    let current = service;
+    if (replicasOf(current) !== 0) {
+      if (!isRetired(current.Spec))
+        current = await this.api.update(current.ID, (spec) => {
+          const retired = withPlacement(spec, true);
+          return { ...retired, TaskTemplate: { ...retired.TaskTemplate, ForceUpdate: (spec.TaskTemplate?.ForceUpdate ?? 0) + 1 } };
+        }, current);
+      await this.api.update(current.ID, (spec) => ({ ...spec, Mode: { Replicated: { Replicas: 0 } } }), current);
+    }
+    await this.waits.settled(service, this.graceMs() + this.options.apiTimeoutMs);
   }
 
   async removeContainer(id: string, opts: { force?: boolean } = {}): Promise<void> {
@@ -208,8 +215,7 @@ export class SwarmRuntime implements DockerRuntime {
     if (!opts.force && tasks.some((t) => t.Status?.State === 'running'))
       throw new DockerError('conflict', `the engine of ${service.Spec.Name} is running: stop it before removing it or use force`, 409);
     await this.api.remove(service.ID);
-    // Docker removes synchronously; Swarm removes the tasks after the answer. Wait, so the name is free.
-    await this.tasksGone(service, this.options.apiTimeoutMs);
+    await this.waits.gone(service, this.options.apiTimeoutMs);
     for (const t of tasks) {
       const cid = taskContainerId(t);
       if (cid) this.serviceOfContainer.delete(cid);
@@ -291,6 +297,3 @@ export class SwarmRuntime implements DockerRuntime {
 
 const RAN_MEMORY = 4096;
 
-function replicasOf(service: SwarmService): number {
-  return service.Spec.Mode?.Replicated?.Replicas ?? 0;
-}

@@ -1,7 +1,8 @@
 // The manager's services, tasks and nodes -> the port's types (pure). A game's engine is the
 // service's newest task; its container id is the one RTM records. Task state has the exit
 // code but not OOMKilled (Swarm does not carry it), so oomKilled is always false here.
-import type { ContainerInfo, ContainerState, ContainerSummary, EngineNode } from '../../../ports/docker-runtime.js';
+import type { HostResources } from '../../../domain/container-spec.js';
+import { DockerError, type ContainerInfo, type ContainerState, type ContainerSummary, type EngineNode } from '../../../ports/docker-runtime.js';
 
 export interface SwarmService {
   ID: string;
@@ -45,6 +46,24 @@ export function taskStateOf(task: SwarmTask): ContainerState {
   if (PENDING_STATES.has(state)) return 'created';
   // A task that never got a container (rejected: no such image on the node) is dead.
   return taskContainerId(task) === null ? 'dead' : 'exited';
+}
+
+/** The CPUs and memory of the biggest ready node: a game's limits must fit on one node. */
+export function biggestReadyNode(nodes: readonly SwarmNode[]): HostResources {
+  const ready = nodes.filter((n) => n.Status?.State === 'ready');
+  const cpus = Math.max(0, ...ready.map((n) => (n.Description?.Resources?.NanoCPUs ?? 0) / 1e9));
+  const memoryBytes = Math.max(0, ...ready.map((n) => n.Description?.Resources?.MemoryBytes ?? 0));
+  if (cpus < 1 || memoryBytes < 1) throw new DockerError('failed', 'the swarm has no ready node reporting its CPUs and memory');
+  return { cpus, memoryBytes };
+}
+
+export function replicasOf(service: SwarmService): number {
+  return service.Spec.Mode?.Replicated?.Replicas ?? 0;
+}
+
+/** Running, and meant to: not a task an update or a stop is shutting down. */
+export function runsAsWanted(task: SwarmTask): boolean {
+  return task.DesiredState === 'running' && task.Status?.State === 'running';
 }
 
 export function isTerminal(task: SwarmTask): boolean {

@@ -19,7 +19,7 @@ describeDockerRuntimeContract('SwarmRuntime (single-node swarm)', async () => {
     taskPollMs: 100,
     logger: pino({ level: 'silent' }),
   });
-  return { runtime, image: ENGINE_IMAGE, patchImage: ENGINE_IMAGE_PATCH, missingImage: MISSING_IMAGE, network: swarm.network, forceRemoveKills: false, stopKeepsContainer: false, liveUsage: false };
+  return { runtime, image: ENGINE_IMAGE, patchImage: ENGINE_IMAGE_PATCH, missingImage: MISSING_IMAGE, network: swarm.network, forceRemoveKills: false, liveUsage: false };
 });
 
 describe('SwarmRuntime: the game network', () => {

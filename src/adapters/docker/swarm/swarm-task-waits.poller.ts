@@ -1,0 +1,45 @@
+// The swarm backend's waits on one service's tasks (GET /tasks, polled: the manager's /events
+// carry no task states): until they all ended, until they are gone, until a new one runs.
+import { DockerError } from '../../../ports/docker-runtime.js';
+import type { SwarmApiClient } from './swarm-api.client.js';
+import { isTerminal, type SwarmService, type SwarmTask } from './swarm-task.mapper.js';
+
+export class SwarmTaskWaits {
+  constructor(
+    private readonly api: SwarmApiClient,
+    private readonly pollMs: number,
+  ) {}
+
+  /** Every task of the service has ended (or is gone): nothing of it runs or is about to. */
+  settled(service: SwarmService, timeoutMs: number): Promise<true> {
+    return this.api.pollUntil(
+      timeoutMs,
+      this.pollMs,
+      async () => ((await this.api.tasks([service.ID])).every(isTerminal) ? true : null),
+      () => new DockerError('failed', `the task of ${service.Spec.Name} did not stop in time`),
+    );
+  }
+
+  /** After the service's removal: Swarm removes its tasks after the answer; the name is free once they are gone. */
+  gone(service: SwarmService, timeoutMs: number): Promise<true> {
+    return this.api.pollUntil(
+      timeoutMs,
+      this.pollMs,
+      async () => ((await this.api.tasks([service.ID])).length === 0 ? true : null),
+      () => new DockerError('failed', `the tasks of ${service.Spec.Name} were not removed in time`),
+    );
+  }
+
+  /** The first task not in `before` once it runs; one that ended instead fails the call. */
+  async newTask(service: SwarmService, before: ReadonlySet<string>, timeoutMs: number): Promise<SwarmTask> {
+    const task = await this.api.pollUntil(
+      timeoutMs,
+      this.pollMs,
+      async () => (await this.api.tasks([service.ID])).find((t) => !before.has(t.ID) && (t.Status?.State === 'running' || isTerminal(t))) ?? null,
+      () => new DockerError('failed', `the task of ${service.Spec.Name} did not run within ${timeoutMs} ms`),
+    );
+    if (task.Status?.State !== 'running')
+      throw new DockerError('failed', `the task of ${service.Spec.Name} ended as ${task.Status?.State}: ${task.Status?.Err ?? 'no reason given'}`);
+    return task;
+  }
+}
