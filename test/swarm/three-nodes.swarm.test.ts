@@ -203,21 +203,48 @@ describe('RTM on a three-node swarm', () => {
     const gameId = gamesOn(1)[0] ?? (gamesOn(2)[1] as string);
     const serviceId = () => swarm.docker(1, ['service', 'inspect', '-f', '{{.ID}}', `galaxy-game-${gameId}`]).trim();
     const service = serviceId();
+    const forceUpdate = () => Number(swarm.docker(1, ['service', 'inspect', '-f', '{{.Spec.TaskTemplate.ForceUpdate}}', `galaxy-game-${gameId}`]).trim());
+    // Each is ONE forced update of the service (restart: same spec; patch: the new image).
+    let forced = forceUpdate();
     const restarted = await call('POST', `/runtimes/${gameId}/restart`);
     expect(restarted.status, JSON.stringify(restarted.json)).toBe(200);
     expect((restarted.json.runtime as Record<string, unknown>).current_container_id).not.toBe(containerOf.get(gameId));
+    expect(forceUpdate()).toBe(forced + 1);
+    forced = forceUpdate();
     const patched = await call('POST', `/runtimes/${gameId}/patch`, { image_ref: ENGINE_IMAGE_PATCH });
     expect(patched.status, JSON.stringify(patched.json)).toBe(200);
     expect(patched.json.runtime).toMatchObject({ status: 'running', current_image_ref: ENGINE_IMAGE_PATCH });
+    expect(forceUpdate()).toBe(forced + 1);
     expect(serviceId()).toBe(service);
   }, 120_000);
 
-  it('stop and cleanup of every game leave no service behind', async () => {
+  it('stop keeps the task container and its logs (a game on a worker); cleanup of every game leaves no service behind', async () => {
+    let logsChecked = 0;
     for (const gameId of games) {
       const current = await call('GET', `/runtimes/${gameId}`);
-      if ((current.json as { status?: string }).status === 'running') expect((await call('POST', `/runtimes/${gameId}/stop`, { reason: 'admin_request' })).status).toBe(200);
+      if ((current.json as { status?: string }).status !== 'running') {
+        expect((await call('DELETE', `/runtimes/${gameId}/container`)).status).toBe(200);
+        continue;
+      }
+      const node = nodeOf(gameId);
+      const stopped = await call('POST', `/runtimes/${gameId}/stop`, { reason: 'admin_request' });
+      expect(stopped.status).toBe(200);
+      expect(stopped.json.runtime).toMatchObject({ status: 'stopped', current_container_id: current.json.current_container_id });
+      if (logsChecked < 2 && node >= 2) {
+        // The stopped task ran on a worker: its output comes through the manager, still there.
+        const res = await fetch(`${baseUrl}/api/v1/internal/runtimes/${gameId}/logs?tail=50`, { headers: { 'x-galaxy-caller': 'admin_service' } });
+        const body = await res.text();
+        expect(res.status, body).toBe(200);
+        const lines = body.split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { line: string }).line);
+        expect(lines.length).toBeGreaterThan(0);
+        // Worker 2 ran its task until this stop (worker 3's dockerd was restarted earlier).
+        if (node === 2) expect(lines.join('\n')).toContain('shutting down');
+        figures.push(`logs of stopped ${gameId} (task on worker ${node}): ${lines.length} lines after stop`);
+        logsChecked++;
+      }
       expect((await call('DELETE', `/runtimes/${gameId}/container`)).status).toBe(200);
     }
+    expect(logsChecked).toBeGreaterThan(0);
     expect(swarm.docker(1, ['service', 'ls', '-q']).trim()).toBe('');
   }, 180_000);
 });

@@ -1,6 +1,7 @@
 // Reconcile on the swarm backend (single-node swarm of the integration-swarm project): services
 // are adopted and disposed exactly as containers are — an owned service nobody recorded is
-// adopted with its task's container, a running record whose service was removed is disposed.
+// adopted with its task's container, a running record whose service was removed is disposed, and
+// a running record whose task ended behind RTM's back is marked stopped (its container kept).
 import { execFileSync } from 'node:child_process';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
@@ -49,9 +50,22 @@ describe('reconcile on the swarm backend', () => {
       message: 'the removed service is still seen',
     });
 
+    const deadId = h.newGameId('dead');
+    const dead = await h.services.start.execute({ gameId: deadId, imageRef: ENGINE_IMAGE, opSource: 'admin_rest' });
+    expect(dead.outcome).toBe('success');
+    const deadContainer = dead.record?.currentContainerId as string;
+    manager('kill', deadContainer); // the single node is the manager: its container is local
+    await eventually(async () => ((await h.docker.inspectContainer(deadContainer))?.running === false ? true : undefined), {
+      timeoutMs: 30_000,
+      message: 'the killed task is still seen running',
+    });
+
     const report = await new ReconcilerWorker({ ...h, reconcile: h.reconcileServices(0).game, settings: { intervalMs: 60_000 } }).reconcileOnce();
     expect(report.adopted).toEqual([adoptId]);
     expect(report.disposed).toEqual([goneId]);
+    expect(report.markedStopped).toEqual([deadId]);
+    expect(await h.records.get(deadId)).toMatchObject({ status: 'stopped', currentContainerId: deadContainer });
+    expect(await h.docker.inspectContainer(deadContainer)).toMatchObject({ running: false, exitCode: 137 });
     expect(report.failed).toEqual([]);
     expect(await h.records.get(adoptId)).toMatchObject({ status: 'running', currentContainerId: running.id, currentImageRef: ENGINE_IMAGE, engineEndpoint: `http://${name}:8080` });
     expect(running.id).toMatch(/^[0-9a-f]{64}$/);
