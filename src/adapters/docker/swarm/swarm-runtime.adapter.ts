@@ -23,7 +23,7 @@ import {
 } from '../../../ports/docker-runtime.js';
 import { connectLogs } from '../container-logs.reader.js';
 import { DockerodeRuntime } from '../docker-runtime.adapter.js';
-import { serviceSpecOf, type ServiceSpec } from './service-spec.mapper.js';
+import { serviceSpecOf, type ServiceSpec, type ServiceSpecOptions } from './service-spec.mapper.js';
 import { SwarmApiClient } from './swarm-api.client.js';
 import { pollTaskEvents } from './swarm-task-events.poller.js';
 import { engineInfoOf, engineSummaryOf, isTerminal, newestTask, taskContainerId, type SwarmService, type SwarmTask } from './swarm-task.mapper.js';
@@ -37,6 +37,8 @@ export interface SwarmRuntimeOptions {
   stopGraceSeconds: number;
   /** Interval of the task polls: start/stop waits and the events feed. */
   taskPollMs: number;
+  /** The hardening rows the nodes can express (SwarmHardeningGate.expressible; throws = refused); absent: the API 1.41 spec. */
+  expressibleHardening?: () => Promise<ServiceSpecOptions['expressible']>;
   logger: Logger;
 }
 
@@ -133,7 +135,7 @@ export class SwarmRuntime implements DockerRuntime {
   /** The service spec of `spec`, 0 replicas; the image must be on the manager (else its task would fail later). */
   private async specOf(spec: ContainerSpec): Promise<ServiceSpec> {
     if ((await this.local.inspectImage(spec.image)) === null) throw new DockerError('not_found', `No such image: ${spec.image}`, 404);
-    return serviceSpecOf(spec, { networkId: await this.networkId(spec.network), stopGraceSeconds: this.options.stopGraceSeconds, replicas: 0 });
+    return serviceSpecOf(spec, { networkId: await this.networkId(spec.network), stopGraceSeconds: this.options.stopGraceSeconds, replicas: 0, expressible: (await this.options.expressibleHardening?.()) ?? new Set() });
   }
 
   /** The overlay's id, read once per name; a failed read is not kept (the network may be recreated). */
