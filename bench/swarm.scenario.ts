@@ -60,7 +60,7 @@ async function tasksOf(ctx: Ctx, service: string) {
 
 /** Raw baseline: the same spec, 1 replica, created in one call; GET /tasks until it runs. */
 async function rawStart(ctx: Ctx, s: ContainerSpec): Promise<string> {
-  const { ID } = await api<{ ID: string }>(ctx, 'POST', '/services/create', { body: serviceSpecOf(s, { networkId: ctx.networkId, stopGraceSeconds: 2, replicas: 1 }) });
+  const { ID } = await api<{ ID: string }>(ctx, 'POST', '/services/create', { body: serviceSpecOf(s, { networkId: ctx.networkId, stopGraceSeconds: 2, replicas: 1, expressible: new Set() }) });
   await ctx.run.until('raw task running', 60_000, TASK_POLL_MS, async () => ((await tasksOf(ctx, ID)).some((t) => t.Status?.State === 'running') ? true : null));
   return ID;
 }

@@ -45,7 +45,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'RTMANAGER_DOCKER_CERT_PATH', group: 'docker', default: null, meaning: 'folder with `ca.pem`, `cert.pem`, `key.pem` (the `DOCKER_CERT_PATH` layout); the three above win over it' },
   { name: 'RTMANAGER_DOCKER_NETWORK', group: 'docker', default: required, required: true, meaning: 'the user-defined game network; must exist (RTM never creates it)' },
   { name: 'RTMANAGER_ENGINE_BACKEND', group: 'docker', default: 'docker', meaning: '`docker` (containers on one daemon) or `swarm` (a service per game on the Swarm manager `RTMANAGER_DOCKER_HOST`, `RTMANAGER_DOCKER_NETWORK` an attachable overlay; docs/swarm.md)' },
-  { name: 'RTMANAGER_SWARM_HARDENING_WAIVER', group: 'docker', default: null, meaning: 'swarm only: comma-separated hardening rows a service spec cannot express that the operator waives (`no_new_privileges`, `swap_limit`, `cgroupns`); all three are required to start in swarm mode' },
+  { name: 'RTMANAGER_SWARM_HARDENING_WAIVER', group: 'docker', default: null, meaning: 'swarm only: comma-separated hardening rows the operator waives (`no_new_privileges`, `swap_limit`, `cgroupns`); at startup every row the lowest node engine cannot express in a service spec must be listed, or RTM refuses to start (20.10: all three; Engine 25+: `swap_limit`, `cgroupns`; 29+: `cgroupns`; docs/swarm.md)' },
   { name: 'RTMANAGER_DOCKER_API_TIMEOUT', group: 'docker', default: '30', meaning: 'timeout of every Docker call except pull' },
   { name: 'RTMANAGER_IMAGE_PULL_TIMEOUT', group: 'docker', default: '300', meaning: 'timeout of an image pull' },
   { name: 'RTMANAGER_IMAGE_PULL_POLICY', group: 'docker', default: 'if_not_present', meaning: '`always`, `if_not_present` or `never`' },

@@ -10,16 +10,13 @@ import { EnvReader, parseHostPort, parseId, parseKeyValues, parsePositiveSeconds
 
 import { IMAGE_PULL_POLICIES, type ImagePullPolicy } from '../domain/image-pull-policy.js';
 import type { ProbeTarget } from '../domain/probe-target.js';
+import { SWARM_HARDENING_ROWS, type SwarmHardeningRow } from '../domain/swarm-hardening.js';
 export type { ProbeTarget };
 export const ENGINE_BACKENDS = ['docker', 'swarm'] as const;
 export type EngineBackend = (typeof ENGINE_BACKENDS)[number];
-/**
- * §2's hardening rows a Swarm service spec cannot carry as RTM writes it (Engine API 1.41):
- * no-new-privileges (a spec field from API 1.44), swap = memory (from 1.52), a private cgroup
- * namespace (never). docs/swarm.md has the table per engine version.
- */
-export const SWARM_HARDENING_ROWS = ['no_new_privileges', 'swap_limit', 'cgroupns'] as const;
-export type SwarmHardeningRow = (typeof SWARM_HARDENING_ROWS)[number];
+// §2's hardening rows a Swarm service spec may not express (which ones depends on the nodes'
+// engine versions: src/domain/swarm-hardening.ts, checked against the swarm at startup).
+export { SWARM_HARDENING_ROWS, type SwarmHardeningRow };
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 
@@ -37,7 +34,7 @@ export interface RtmConfig {
     tls: DockerTlsFiles | null;
     /** `docker`: containers on one daemon; `swarm`: a service per game on a Swarm manager (CONTRACT §11). */
     engineBackend: EngineBackend;
-    /** Hardening rows a service spec cannot express that the operator waived (swarm only). */
+    /** Hardening rows the operator waives in case the swarm's engines cannot express them (swarm only; checked at startup). */
     swarmHardeningWaiver: SwarmHardeningRow[];
   };
   postgres: { url: string; poolMax: number };
@@ -188,19 +185,16 @@ function connections(r: EnvReader, env: Env, prefix: string): Pick<RtmConfig, 'l
   };
 }
 
-/** Swarm mode starts only when every row it cannot express is waived (CONTRACT §11). */
+/**
+ * The waived rows, by name. Whether swarm mode may start depends on the nodes' engine versions
+ * (a row they cannot express must be waived): checked against the swarm at startup, not here.
+ */
 function swarmWaiver(r: EnvReader): SwarmHardeningRow[] {
   const listed = r.list('RTMANAGER_SWARM_HARDENING_WAIVER');
   const known = (v: string): v is SwarmHardeningRow => (SWARM_HARDENING_ROWS as readonly string[]).includes(v);
   for (const v of listed.filter((x) => !known(x)))
     r.problem(`RTMANAGER_SWARM_HARDENING_WAIVER: unknown row ${JSON.stringify(v)} (expected ${SWARM_HARDENING_ROWS.join(', ')})`);
-  const waived = listed.filter(known);
-  const missing = SWARM_HARDENING_ROWS.filter((row) => !waived.includes(row));
-  if (r.oneOf('RTMANAGER_ENGINE_BACKEND', ENGINE_BACKENDS, 'docker') === 'swarm' && missing.length > 0)
-    r.problem(
-      `RTMANAGER_ENGINE_BACKEND=swarm: a Swarm service spec cannot express ${missing.join(', ')}; RTM refuses to start unless RTMANAGER_SWARM_HARDENING_WAIVER lists them (the nodes' daemons enforce them, or you accept the gap: docs/swarm.md)`,
-    );
-  return waived;
+  return [...new Set(listed.filter(known))];
 }
 
 function streams(r: EnvReader, prefix: string): RtmConfig['streams'] {

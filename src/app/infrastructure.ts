@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { RtmDatabase } from '../adapters/postgres/database.js';
 import { createDockerClient } from '../adapters/docker/docker-client.factory.js';
 import { DockerodeRuntime } from '../adapters/docker/docker-runtime.adapter.js';
+import { SwarmHardeningGate } from '../adapters/docker/swarm/swarm-hardening.gate.js';
 import { SwarmRuntime } from '../adapters/docker/swarm/swarm-runtime.adapter.js';
 import { stateRootKind } from '../adapters/filesystem/shared-filesystem.check.js';
 import { createRtmDatabase } from '../adapters/postgres/database.js';
@@ -21,6 +22,7 @@ import type { BuildInfo } from './build-info.js';
 import type { Closers } from './closers.js';
 import type { RtmConfig } from './config.js';
 import { projectRoot } from './project-root.js';
+import { checkSwarmHardeningAtStartup } from './swarm-hardening.js';
 
 export interface Infrastructure {
   db: RtmDatabase;
@@ -32,6 +34,8 @@ export interface Infrastructure {
   docker: DockerRuntime;
   /** A raw client of the configured daemon, for the diagnostics' version call. */
   dockerClient: Dockerode;
+  /** Swarm mode: the hardening rows the nodes can express, by their engine versions (null otherwise). */
+  swarmHardening: SwarmHardeningGate | null;
   /** Only when tracing is configured: without it every request would open a no-op span. */
   tracer: Tracer | undefined;
 }
@@ -75,22 +79,30 @@ export async function openInfrastructure(
   };
 
   const dockerClient = createDockerClient(config.docker.host, config.docker.tls);
-  const docker = dockerOverride ?? engineRuntime(dockerClient, config, logger);
+  const swarm = config.docker.engineBackend === 'swarm' && dockerOverride === undefined;
+  const swarmHardening = swarm ? new SwarmHardeningGate(dockerClient, { apiTimeoutMs: config.docker.apiTimeoutMs, waived: config.docker.swarmHardeningWaiver }) : null;
+  // Refused here (before any listener) when the nodes cannot express a row nobody waived.
+  if (swarmHardening !== null) await checkSwarmHardeningAtStartup(swarmHardening, logger);
+  const docker = dockerOverride ?? (swarmHardening ? swarmRuntime(dockerClient, config, logger, swarmHardening) : new DockerodeRuntime(dockerClient, timeoutsOf(config, logger)));
   if (config.docker.engineBackend === 'swarm') await checkSwarmStateRoot(config.container.stateRoot, logger);
-  return { db, postgresPool: pool, redis, blockingConnection, docker, dockerClient, tracer: config.telemetry.otlpEndpoint !== null ? trace.getTracer(RTM_TRACER_NAME) : undefined };
+  const tracer = config.telemetry.otlpEndpoint !== null ? trace.getTracer(RTM_TRACER_NAME) : undefined;
+  return { db, postgresPool: pool, redis, blockingConnection, docker, dockerClient, swarmHardening, tracer };
 }
 
-/** The Docker port over the configured engine backend (RTMANAGER_ENGINE_BACKEND). */
-function engineRuntime(dockerClient: Dockerode, config: RtmConfig, logger: Logger): DockerRuntime {
-  const timeouts = { apiTimeoutMs: config.docker.apiTimeoutMs, pullTimeoutMs: config.docker.pullTimeoutMs, logger };
-  if (config.docker.engineBackend === 'docker') return new DockerodeRuntime(dockerClient, timeouts);
-  logger.warn({ waived: config.docker.swarmHardeningWaiver }, 'swarm backend: hardening rows waived by RTMANAGER_SWARM_HARDENING_WAIVER');
+function timeoutsOf(config: RtmConfig, logger: Logger) {
+  return { apiTimeoutMs: config.docker.apiTimeoutMs, pullTimeoutMs: config.docker.pullTimeoutMs, logger };
+}
+
+/** The Docker port of RTMANAGER_ENGINE_BACKEND=swarm. */
+function swarmRuntime(dockerClient: Dockerode, config: RtmConfig, logger: Logger, hardening: SwarmHardeningGate): DockerRuntime {
   return new SwarmRuntime(dockerClient, {
-    ...timeouts,
+    ...timeoutsOf(config, logger),
     // A task may wait for its node to pull the image before it runs.
     startTimeoutMs: config.docker.pullTimeoutMs,
     stopGraceSeconds: config.container.stopTimeoutSeconds,
     taskPollMs: SWARM_TASK_POLL_MS,
+    // Each spec carries what the nodes can express; refused while a row they cannot is not waived.
+    expressibleHardening: () => hardening.expressible(),
   });
 }
 

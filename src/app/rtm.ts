@@ -22,6 +22,7 @@ import { openInfrastructure } from './infrastructure.js';
 import { explainDockerTlsFailure } from './docker-tls.config.js';
 import { listenAddress } from './listen-address.js';
 import { ComponentHealth, dependencyChecks, evaluateReadiness, sharedCheck } from './readiness.js';
+import { swarmHardeningCheck } from './swarm-hardening.js';
 import type { TriggerGroup } from './trigger-group.js';
 
 export interface RunningRtm {
@@ -73,12 +74,12 @@ export async function startRtm(config: RtmConfig, logger: Logger, overrides: Rtm
     const election = createLeaderElection({ ports, triggers, health, identity, config, logger });
 
     const postgres = new PostgresHealthCheck(opened.db);
-    const checks = dependencyChecks({ postgres: () => postgres.check(), redis: new RedisHealthCheck(opened.redis), docker: explainedDocker(ports.docker, config), network: config.docker.network }).map(
-      (c) => sharedCheck(c),
-    );
-    // rtmanager_ready / rtmanager_dependency_up, evaluated at each scrape (bounded).
+    const dependencies = dependencyChecks({ postgres: () => postgres.check(), redis: new RedisHealthCheck(opened.redis), docker: explainedDocker(ports.docker, config), network: config.docker.network });
+    // Swarm mode: not ready while the nodes' engines cannot express a row nobody waived (CONTRACT §11).
+    const checks = [...dependencies, ...(opened.swarmHardening ? [swarmHardeningCheck(opened.swarmHardening)] : [])].map((c) => sharedCheck(c));
+    // rtmanager_ready (every check) / rtmanager_dependency_up (the four dependencies), evaluated at each scrape (bounded).
     ports.metrics.exportPostgresPool(opened.postgresPool, config.postgres.poolMax);
-    ports.metrics.exportReadiness(() => evaluateReadiness(checks, () => health.problems(), SCRAPE_CHECK_TIMEOUT_MS), checks.map((c) => c.name));
+    ports.metrics.exportReadiness(() => evaluateReadiness(checks, () => health.problems(), SCRAPE_CHECK_TIMEOUT_MS), dependencies.map((c) => c.name));
     const server = buildInternalHttpServer({
       logger,
       services,

@@ -2,8 +2,11 @@
 // replica, restart condition none, dnsrr, hostname and alias = the service name, RTM's labels
 // on the service and on its task containers. A 20.10 manager silently drops fields it does
 // not know, so every spec is read back and compared (droppedFields) after create and update.
-// What a service spec cannot express at all is the hardening table of docs/swarm.md.
+// The newer hardening fields (no-new-privileges from API 1.44, swap = memory from 1.52) are
+// written only when the nodes' engines can express them (src/domain/swarm-hardening.ts); what a
+// service spec cannot express at all is the hardening table of docs/swarm.md.
 import type { ContainerSpec } from '../../../domain/container-spec.js';
+import type { SwarmHardeningRow } from '../../../domain/swarm-hardening.js';
 import { DockerError } from '../../../ports/docker-runtime.js';
 
 /** The /tmp of a read-only engine; the daemon mounts a tmpfs noexec,nosuid,nodev. */
@@ -14,7 +17,8 @@ export interface ServiceSpec {
   Labels: Record<string, string>;
   TaskTemplate: {
     ContainerSpec: Record<string, unknown>;
-    Resources: { Limits: { NanoCPUs: number; MemoryBytes: number; Pids: number } };
+    /** SwapBytes (API 1.52): swap on top of MemoryBytes; 0 = swap = memory, as on one daemon. */
+    Resources: { Limits: { NanoCPUs: number; MemoryBytes: number; Pids: number }; SwapBytes?: number };
     RestartPolicy: { Condition: 'none'; MaxAttempts: number };
     Networks: Array<{ Target: string; Aliases: string[] }>;
     LogDriver: { Name: string; Options: Record<string, string> };
@@ -30,6 +34,8 @@ export interface ServiceSpecOptions {
   /** Seconds between SIGTERM and SIGKILL when the task is shut down (stop, cleanup). */
   stopGraceSeconds: number;
   replicas: number;
+  /** The hardening rows the swarm's engines can express: their fields are written (and read back). */
+  expressible: ReadonlySet<SwarmHardeningRow>;
 }
 
 export function serviceSpecOf(spec: ContainerSpec, options: ServiceSpecOptions): ServiceSpec {
@@ -53,12 +59,16 @@ export function serviceSpecOf(spec: ContainerSpec, options: ServiceSpecOptions):
   };
   // Absent: the image's own USER (the start service refused it if that is root).
   if (spec.user !== null) containerSpec.User = spec.user;
+  // The no_new_privs bit (as `SecurityOpt: no-new-privileges` on one daemon): Engine 25 / API 1.44.
+  if (options.expressible.has('no_new_privileges')) containerSpec.Privileges = { NoNewPrivileges: true };
+  const limits = { NanoCPUs: Math.round(spec.limits.cpus * 1e9), MemoryBytes: spec.limits.memoryBytes, Pids: spec.limits.pidsLimit };
   return {
     Name: spec.name,
     Labels: { ...spec.labels },
     TaskTemplate: {
       ContainerSpec: containerSpec,
-      Resources: { Limits: { NanoCPUs: Math.round(spec.limits.cpus * 1e9), MemoryBytes: spec.limits.memoryBytes, Pids: spec.limits.pidsLimit } },
+      // No swap on top of the memory limit (MemorySwap = Memory on one daemon): Engine 29 / API 1.52.
+      Resources: options.expressible.has('swap_limit') ? { Limits: limits, SwapBytes: 0 } : { Limits: limits },
       // RTM decides restarts and reports crashes; Swarm must not reschedule behind its back.
       RestartPolicy: { Condition: 'none', MaxAttempts: 0 },
       Networks: [{ Target: options.networkId, Aliases: [spec.name] }],
@@ -69,6 +79,9 @@ export function serviceSpecOf(spec: ContainerSpec, options: ServiceSpecOptions):
     EndpointSpec: { Mode: 'dnsrr' },
   };
 }
+
+/** Leaves whose zero value a manager that kept them answers (a pointer field): absent = dropped. */
+const ANSWERED_WHEN_KEPT = new Set(['TaskTemplate.Resources.SwapBytes']);
 
 /**
  * Every leaf of `sent` that the manager's answer does not carry with the same value, as a
@@ -86,7 +99,7 @@ export function droppedFields(sent: unknown, returned: unknown, path = ''): stri
       droppedFields(value, back[key], path === '' ? key : `${path}.${key}`),
     );
   }
-  // Defaults the manager leaves out of its answer.
-  if (returned === undefined && (sent === false || sent === 0 || sent === '')) return [];
+  // Defaults the manager leaves out of its answer (not a field that is only answered when kept).
+  if (returned === undefined && (sent === false || sent === 0 || sent === '') && !ANSWERED_WHEN_KEPT.has(path)) return [];
   return Object.is(sent, returned) ? [] : [path];
 }

@@ -3,10 +3,9 @@
 // = scale to 1 and wait for the task to run (its container id is what RTM records); stop =
 // retire the task (kept in the service's history with its container and logs) and scale to 0;
 // replace of a running engine = one forced update (restart; patch: the image), of a stopped
-// one = one update at 0 replicas; remove = remove the service. Every update is compare-and-swap
-// (docs/swarm.md "Operations"). Ids given to the port are a service (id or name) or one task's
-// container; both resolve here. Image, ping and network calls go to the manager's own daemon
-// through the container adapter.
+// one = one update at 0 replicas; remove = remove the service; every update is compare-and-swap
+// (docs/swarm.md "Operations"). Ids: a service (id or name) or a task's container. Image, ping
+// and network calls go to the manager's own daemon through the container adapter.
 import type Dockerode from 'dockerode';
 import type { Logger } from 'pino';
 import { OWNER_LABEL, OWNER_VALUE, type ContainerSpec, type HostResources } from '../../../domain/container-spec.js';
@@ -24,7 +23,7 @@ import {
 } from '../../../ports/docker-runtime.js';
 import { connectLogs } from '../container-logs.reader.js';
 import { DockerodeRuntime } from '../docker-runtime.adapter.js';
-import { serviceSpecOf, type ServiceSpec } from './service-spec.mapper.js';
+import { serviceSpecOf, type ServiceSpec, type ServiceSpecOptions } from './service-spec.mapper.js';
 import { SwarmApiClient } from './swarm-api.client.js';
 import { pollTaskEvents } from './swarm-task-events.poller.js';
 import { isRetired, withPlacement } from './retired-placement.js';
@@ -40,6 +39,8 @@ export interface SwarmRuntimeOptions {
   stopGraceSeconds: number;
   /** Interval of the task polls: start/stop waits and the events feed. */
   taskPollMs: number;
+  /** The hardening rows the nodes can express (SwarmHardeningGate.expressible; throws = refused); absent: the API 1.41 spec. */
+  expressibleHardening?: () => Promise<ServiceSpecOptions['expressible']>;
   logger: Logger;
 }
 
@@ -147,7 +148,7 @@ export class SwarmRuntime implements DockerRuntime {
   /** The service spec of `spec`, 0 replicas; the image must be on the manager (else its task would fail later). */
   private async specOf(spec: ContainerSpec): Promise<ServiceSpec> {
     if ((await this.local.inspectImage(spec.image)) === null) throw new DockerError('not_found', `No such image: ${spec.image}`, 404);
-    return serviceSpecOf(spec, { networkId: await this.networkId(spec.network), stopGraceSeconds: this.options.stopGraceSeconds, replicas: 0 });
+    return serviceSpecOf(spec, { networkId: await this.networkId(spec.network), stopGraceSeconds: this.options.stopGraceSeconds, replicas: 0, expressible: (await this.options.expressibleHardening?.()) ?? new Set() });
   }
 
   private graceMs(): number {

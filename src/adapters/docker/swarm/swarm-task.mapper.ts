@@ -26,7 +26,7 @@ export interface SwarmTask {
 
 export interface SwarmNode {
   ID: string;
-  Description?: { Hostname?: string; Resources?: { NanoCPUs?: number; MemoryBytes?: number } };
+  Description?: { Hostname?: string; Resources?: { NanoCPUs?: number; MemoryBytes?: number }; Engine?: { EngineVersion?: string } };
   Status?: { State?: string };
 }
 

@@ -4,8 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { droppedFields, serviceSpecOf } from '../../../../src/adapters/docker/swarm/service-spec.mapper.js';
 import { engineInfoOf, newestTask, type SwarmService, type SwarmTask } from '../../../../src/adapters/docker/swarm/swarm-task.mapper.js';
 import { buildContainerSpec } from '../../../../src/domain/container-spec.js';
+import { expressibleRows, type SwarmHardeningRow } from '../../../../src/domain/swarm-hardening.js';
 import { DockerError } from '../../../../src/ports/docker-runtime.js';
 
+/** What a 20.10 swarm (API 1.41) can express of the newer rows: nothing. */
+const API_1_41: ReadonlySet<SwarmHardeningRow> = new Set();
 const LIMITS = { cpus: 0.5, memoryBytes: 128 * 1024 ** 2, pidsLimit: 64 };
 const spec = (over: { user?: string | null; readOnlyRootfs?: boolean; hostStatePath?: string } = {}) =>
   buildContainerSpec({
@@ -21,7 +24,7 @@ const spec = (over: { user?: string | null; readOnlyRootfs?: boolean; hostStateP
 
 describe('serviceSpecOf', () => {
   it('one game: one service, restart none, dnsrr, name = hostname = alias, labels on service and containers, limits, grace', () => {
-    const s = serviceSpecOf(spec(), { networkId: 'net-id', stopGraceSeconds: 7.2, replicas: 0 });
+    const s = serviceSpecOf(spec(), { networkId: 'net-id', stopGraceSeconds: 7.2, replicas: 0, expressible: API_1_41 });
     expect(s).toMatchObject({
       Name: 'galaxy-game-g-1',
       Labels: { 'com.galaxy.owner': 'rtmanager', 'com.galaxy.game_id': 'g-1' },
@@ -43,15 +46,42 @@ describe('serviceSpecOf', () => {
   });
 
   it('a forced user is written; a writable root has no tmpfs; a colon in a bind path is refused', () => {
-    const s = serviceSpecOf(spec({ user: '10001:10001', readOnlyRootfs: false }), { networkId: 'n', stopGraceSeconds: 1, replicas: 1 });
+    const s = serviceSpecOf(spec({ user: '10001:10001', readOnlyRootfs: false }), { networkId: 'n', stopGraceSeconds: 1, replicas: 1, expressible: API_1_41 });
     expect(s.TaskTemplate.ContainerSpec).toMatchObject({ User: '10001:10001', ReadOnly: false });
     expect(s.TaskTemplate.ContainerSpec.Mounts).toHaveLength(1);
-    expect(() => serviceSpecOf(spec({ hostStatePath: '/srv/a:b' }), { networkId: 'n', stopGraceSeconds: 1, replicas: 0 })).toThrow(DockerError);
+    expect(() => serviceSpecOf(spec({ hostStatePath: '/srv/a:b' }), { networkId: 'n', stopGraceSeconds: 1, replicas: 0, expressible: API_1_41 })).toThrow(DockerError);
+  });
+});
+
+describe('serviceSpecOf per engine version (the newer hardening fields only where the nodes can express them)', () => {
+  const on = (engine: string, apiVersion: string) =>
+    serviceSpecOf(spec(), { networkId: 'n', stopGraceSeconds: 1, replicas: 0, expressible: expressibleRows({ engines: [engine], apiVersion }) });
+
+  it('20.10 (API 1.41): neither Privileges nor SwapBytes', () => {
+    const s = on('20.10.24+dfsg1', '1.41');
+    expect(s.TaskTemplate.ContainerSpec).not.toHaveProperty('Privileges');
+    expect(s.TaskTemplate.Resources).toEqual({ Limits: { NanoCPUs: 500_000_000, MemoryBytes: 128 * 1024 ** 2, Pids: 64 } });
+  });
+
+  it('25.0 (API 1.44): Privileges.NoNewPrivileges, no SwapBytes', () => {
+    const s = on('25.0.3', '1.44');
+    expect(s.TaskTemplate.ContainerSpec.Privileges).toEqual({ NoNewPrivileges: true });
+    expect(s.TaskTemplate.Resources).not.toHaveProperty('SwapBytes');
+  });
+
+  it('29.0 (API 1.52): NoNewPrivileges and SwapBytes 0 (swap = memory), the limits unchanged', () => {
+    const s = on('29.0.1', '1.52');
+    expect(s.TaskTemplate.ContainerSpec.Privileges).toEqual({ NoNewPrivileges: true });
+    expect(s.TaskTemplate.Resources).toEqual({ Limits: { NanoCPUs: 500_000_000, MemoryBytes: 128 * 1024 ** 2, Pids: 64 }, SwapBytes: 0 });
+  });
+
+  it('a 29 engine behind requests of API 1.44 gets no SwapBytes', () => {
+    expect(on('29.0.1', '1.44').TaskTemplate.Resources).not.toHaveProperty('SwapBytes');
   });
 });
 
 describe('droppedFields', () => {
-  const sent = serviceSpecOf(spec(), { networkId: 'n', stopGraceSeconds: 5, replicas: 0 });
+  const sent = serviceSpecOf(spec(), { networkId: 'n', stopGraceSeconds: 5, replicas: 0, expressible: API_1_41 });
 
   it('nothing when the manager kept every field (and added its own, or left out false/0 defaults)', () => {
     const back = structuredClone(sent) as unknown as Record<string, unknown> & { TaskTemplate: { ContainerSpec: Record<string, unknown> } };
@@ -69,6 +99,23 @@ describe('droppedFields', () => {
     expect(droppedFields(sent, back).sort()).toEqual(
       ['EndpointSpec.Mode', 'TaskTemplate.ContainerSpec.CapabilityDrop[0]', 'TaskTemplate.ContainerSpec.Init', 'TaskTemplate.Resources.Limits.Pids'].sort(),
     );
+  });
+});
+
+describe('droppedFields: the newer hardening fields', () => {
+  const sent = serviceSpecOf(spec(), { networkId: 'n', stopGraceSeconds: 5, replicas: 0, expressible: new Set(['no_new_privileges', 'swap_limit']) });
+
+  it('an older manager that dropped them: both named (SwapBytes 0 counts, it is answered when kept)', () => {
+    const back = structuredClone(sent) as unknown as { TaskTemplate: { ContainerSpec: Record<string, unknown>; Resources: Record<string, unknown> } };
+    back.TaskTemplate.ContainerSpec.Privileges = { CredentialSpec: null, SELinuxContext: null };
+    delete back.TaskTemplate.Resources.SwapBytes;
+    expect(droppedFields(sent, back).sort()).toEqual(['TaskTemplate.ContainerSpec.Privileges.NoNewPrivileges', 'TaskTemplate.Resources.SwapBytes']);
+  });
+
+  it('a manager that kept them (and answers its own Privileges fields): nothing', () => {
+    const back = structuredClone(sent) as unknown as { TaskTemplate: { ContainerSpec: Record<string, unknown> } };
+    back.TaskTemplate.ContainerSpec.Privileges = { CredentialSpec: null, SELinuxContext: null, NoNewPrivileges: true };
+    expect(droppedFields(sent, back)).toEqual([]);
   });
 });
 
