@@ -3,7 +3,10 @@
 // the same run: the swarm backend's start of one game and of a burst (create + start until the
 // task runs) against a raw `POST /services/create` of the same spec + polling GET /tasks until
 // running at the same interval; and crash detection (a killed task container -> the backend's
-// `die`) against the manager's own view of the task (GET /tasks polled every 20 ms).
+// `die`) against the manager's own view of the task (GET /tasks polled every 20 ms); restart of
+// a running game (the backend's in-place replacement: one forced update) against a raw forced
+// `POST /services/{id}/update` + wait for the new task, and stop (retire + scale to 0, the task
+// kept) against a raw scale to 0 (which removes the task) + wait until nothing runs.
 import { execFileSync } from 'node:child_process';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -14,6 +17,7 @@ import { createDockerClient } from '../src/adapters/docker/docker-client.factory
 import { dockerDial } from '../src/adapters/docker/docker-call.js';
 import { serviceSpecOf } from '../src/adapters/docker/swarm/service-spec.mapper.js';
 import { SwarmRuntime } from '../src/adapters/docker/swarm/swarm-runtime.adapter.js';
+import type { SwarmService } from '../src/adapters/docker/swarm/swarm-task.mapper.js';
 import { buildContainerSpec, type ContainerSpec } from '../src/domain/container-spec.js';
 import { startSwarm, sweepOrphanSwarms } from '../test/support/swarm-cluster.js';
 import type { BenchFlags } from './bench-flags.js';
@@ -55,7 +59,13 @@ function spec(ctx: Ctx): ContainerSpec {
 }
 
 async function tasksOf(ctx: Ctx, service: string) {
-  return api<Array<{ Status?: { State?: string } }>>(ctx, 'GET', '/tasks', { query: { filters: { service: [service] } } });
+  return api<Array<{ ID: string; DesiredState?: string; Status?: { State?: string } }>>(ctx, 'GET', '/tasks', { query: { filters: { service: [service] } } });
+}
+
+/** Raw baseline of an update: read the service, apply `change`, POST it at its version. */
+async function rawUpdate(ctx: Ctx, service: string, change: (spec: SwarmService['Spec']) => SwarmService['Spec']): Promise<void> {
+  const current = await api<SwarmService>(ctx, 'GET', `/services/${service}`);
+  await api(ctx, 'POST', `/services/${service}/update`, { query: { version: current.Version.Index }, body: change(current.Spec) });
 }
 
 /** Raw baseline: the same spec, 1 replica, created in one call; GET /tasks until it runs. */
@@ -107,6 +117,48 @@ async function startRows(ctx: Ctx, flags: BenchFlags): Promise<BenchRow[]> {
   return rows;
 }
 
+/** restart (in place) and stop of a running game, each side on its own service, alternating order. */
+async function restartStopRows(ctx: Ctx, flags: BenchFlags): Promise<BenchRow[]> {
+  const restart = { rtm: [] as number[], raw: [] as number[] };
+  const stop = { rtm: [] as number[], raw: [] as number[] };
+  for (let i = 0; i < (flags.quick ? 3 : 6); i++) {
+    ctx.run.checkpoint();
+    for (const which of i % 2 === 0 ? (['rtm', 'raw'] as const) : (['raw', 'rtm'] as const)) {
+      const s = spec(ctx);
+      const containerId = await ctx.runtime.startContainer(await ctx.runtime.createContainer(s));
+      let t0 = performance.now();
+      if (which === 'rtm') {
+        const replaced = await ctx.runtime.replaceContainer(containerId, s);
+        const running = await ctx.runtime.startContainer(replaced);
+        restart.rtm.push(performance.now() - t0);
+        t0 = performance.now();
+        await ctx.runtime.stopContainer(running); // the grace period is the spec's (2 s here)
+        stop.rtm.push(performance.now() - t0);
+      } else {
+        const before = new Set((await tasksOf(ctx, s.name)).map((t) => t.ID));
+        await rawUpdate(ctx, s.name, (spec) => ({ ...spec, TaskTemplate: { ...spec.TaskTemplate, ForceUpdate: (spec.TaskTemplate?.ForceUpdate ?? 0) + 1 } }));
+        await ctx.run.until('raw new task running', 60_000, TASK_POLL_MS, async () => ((await tasksOf(ctx, s.name)).some((t) => !before.has(t.ID) && t.Status?.State === 'running') ? true : null));
+        restart.raw.push(performance.now() - t0);
+        t0 = performance.now();
+        await rawUpdate(ctx, s.name, (spec) => ({ ...spec, Mode: { Replicated: { Replicas: 0 } } }));
+        await ctx.run.until('raw tasks stopped', 60_000, TASK_POLL_MS, async () => ((await tasksOf(ctx, s.name)).every((t) => t.Status?.State !== 'running') ? true : null));
+        stop.raw.push(performance.now() - t0);
+      }
+      await removeAll(ctx, [s.name]);
+    }
+  }
+  const rRtm = side('swarm backend: replace in place (one forced update)', restart.rtm);
+  const rRaw = side('raw forced service update + wait for the new task', restart.raw);
+  const sRtm = side('swarm backend: retire + scale to 0 (task kept)', stop.rtm);
+  const sRaw = side('raw scale to 0 (task removed) + wait', stop.raw);
+  const r1 = ratioOf(rRtm, rRaw, 'median');
+  const r2 = ratioOf(sRtm, sRaw, 'median');
+  return [
+    { key: 'swarm_restart', label: 'swarm: restart a running game', unit: 'ms', rtm: rRtm, baseline: rRaw, ratio: r1, compare: 'median', target: '<= 1.5x raw', holds: r1 !== null && r1 <= 1.5 },
+    { key: 'swarm_stop', label: 'swarm: stop a running game', unit: 'ms', rtm: sRtm, baseline: sRaw, ratio: r2, compare: 'median', target: '<= 1.5x raw', holds: r2 !== null && r2 <= 1.5 },
+  ];
+}
+
 async function crashRow(ctx: Ctx, flags: BenchFlags): Promise<BenchRow> {
   const detected: number[] = [];
   const managerView: number[] = [];
@@ -152,5 +204,5 @@ export async function swarmScenario(run: BenchRun, flags: BenchFlags): Promise<B
   const runtime = new SwarmRuntime(docker, { apiTimeoutMs: 30_000, pullTimeoutMs: 60_000, startTimeoutMs: 60_000, stopGraceSeconds: 2, taskPollMs: TASK_POLL_MS, logger: pino({ level: 'silent' }) });
   const ctx: Ctx = { run, docker, runtime, stateDir, networkId: '', nodeHost: swarm.nodeHosts[0] as string, seq: 0 };
   ctx.networkId = (await api<{ Id: string }>(ctx, 'GET', `/networks/${NETWORK}`)).Id;
-  return [...(await startRows(ctx, flags)), await crashRow(ctx, flags)];
+  return [...(await startRows(ctx, flags)), ...(await restartStopRows(ctx, flags)), await crashRow(ctx, flags)];
 }

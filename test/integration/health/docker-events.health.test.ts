@@ -41,8 +41,14 @@ describe('Docker events -> health events (real daemon)', () => {
     await h.control(gameId, '/control/exit?code=3&delay_ms=50');
     const e = await h.waitForEvent(gameId, 'container_exited');
     expect(e).toMatchObject({ container_id: record.currentContainerId, details: { exit_code: 3, requested_by_rtm: false } });
-    // An exit is not a disappearance: the record is left for the reconciler to mark stopped.
-    expect((await h.records.get(gameId))?.status).toBe('running');
+    // An exit is not a disappearance: the record keeps its container. The sync the exit asks for
+    // (issue 19) marks it stopped at once, racing this read, so wait for it with a deadline.
+    const after = await eventually(async () => {
+      const r = await h.records.get(gameId);
+      return r?.status === 'stopped' ? r : undefined;
+    }, { message: 'the sync after the exit never marked the record stopped' });
+    expect(after).toMatchObject({ currentContainerId: record.currentContainerId });
+    expect((await h.operationLog.listByGame(gameId, 10)).map((r) => r.opKind)).toContain('reconcile_mark_stopped');
   });
 
   it('the engine running out of memory -> container_oom (then container_exited 137)', async () => {
