@@ -107,6 +107,11 @@ class GamePass {
     const info = containerId === null ? null : await this.inspect(containerId);
     if (record?.status === 'running' && containerId !== null && info !== null) {
       if (info.running || !NOT_RUNNING_STATES.includes(info.state)) return record;
+      // Another engine of the game runs (Swarm: an in-place restart/patch cut short after its
+      // forced update; the old task is kept, exited): it is the game's engine, not a stop.
+      const successor = await this.adoptionCandidate(record);
+      if (successor === 'grace') return this.skip('grace', record);
+      if (successor !== null) return this.track(await this.ops.adopt(this.lease, record, successor), 'adopted');
       // A sync comes from news of this very container (it ended): no grace.
       if (this.request.trigger !== 'sync' && this.withinGrace(info.id)) return this.skip('grace', record);
       return this.track(await this.ops.markStopped(this.lease, record, info), 'markedStopped');

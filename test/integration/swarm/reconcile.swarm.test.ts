@@ -1,7 +1,8 @@
 // Reconcile on the swarm backend (single-node swarm of the integration-swarm project): services
 // are adopted and disposed exactly as containers are — an owned service nobody recorded is
 // adopted with its task's container, a running record whose service was removed is disposed, and
-// a running record whose task ended behind RTM's back is marked stopped (its container kept).
+// a running record whose task ended behind RTM's back is marked stopped (its container kept), and
+// one whose service was force-updated behind its back moves to the new task (adopted).
 import { execFileSync } from 'node:child_process';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
@@ -60,8 +61,21 @@ describe('reconcile on the swarm backend', () => {
       message: 'the killed task is still seen running',
     });
 
+    // A forced update RTM did not record (an in-place restart cut short by a crash after the update):
+    // the record's task is kept, exited; the new task runs and is adopted.
+    const movedId = h.newGameId('moved');
+    const moved = await h.services.start.execute({ gameId: movedId, imageRef: ENGINE_IMAGE, opSource: 'admin_rest' });
+    expect(moved.outcome).toBe('success');
+    manager('service', 'update', '-d', '--force', containerNameFor(movedId));
+    const successor = await eventually(async () => {
+      const info = await h.docker.inspectContainer(containerNameFor(movedId));
+      return info?.running && info.id !== moved.record?.currentContainerId ? info : undefined;
+    }, { timeoutMs: 30_000, message: 'the forced update never ran a new task' });
+
     const report = await new ReconcilerWorker({ ...h, reconcile: h.reconcileServices(0).game, settings: { intervalMs: 60_000 } }).reconcileOnce();
-    expect(report.adopted).toEqual([adoptId]);
+    expect([...report.adopted].sort()).toEqual([adoptId, movedId].sort());
+    expect(await h.records.get(movedId)).toMatchObject({ status: 'running', currentContainerId: successor.id });
+    expect(await h.docker.inspectContainer(moved.record?.currentContainerId as string)).toMatchObject({ running: false });
     expect(report.disposed).toEqual([goneId]);
     expect(report.markedStopped).toEqual([deadId]);
     expect(await h.records.get(deadId)).toMatchObject({ status: 'stopped', currentContainerId: deadContainer });

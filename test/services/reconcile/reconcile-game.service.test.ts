@@ -61,6 +61,19 @@ describe('reconcile: crash repairs', () => {
     expect(await world.records.get('g1')).toMatchObject({ status: 'running', currentContainerId: fresh.id });
   });
 
+  it('an in-place restart cut short after its update (Swarm): the record’s engine exited, another runs; it is adopted, not marked stopped', async () => {
+    const { world, reconciler } = setup();
+    const old = world.docker.addContainer({ name: 'galaxy-game-g1.1.old', labels: ownerLabels('g1'), state: 'exited', createdAt: new Date(world.clock.now().getTime() - 7_200_000) });
+    await world.records.upsert(recordFor('g1', old.id, 'running'));
+    const young = world.docker.addContainer({ name: containerNameFor('g1'), labels: ownerLabels('g1'), state: 'running', createdAt: new Date(world.clock.now().getTime() - 1_000) });
+    // Younger than the grace: left for the next pass (the update may still be settling).
+    expect(await reconciler.reconcileOnce()).toMatchObject({ skippedGrace: ['g1'], markedStopped: [], adopted: [] });
+    world.clock.advance(WORLD_GRACE_MS);
+    expect(await reconciler.reconcileOnce()).toMatchObject({ adopted: ['g1'], markedStopped: [] });
+    expect(await world.records.get('g1')).toMatchObject({ status: 'running', currentContainerId: young.id });
+    expect(world.docker.containers.get(old.id)?.state).toBe('exited');
+  });
+
   it('never-started containers younger than the grace are left alone outside startup, removed at startup', async () => {
     const { world, reconciler } = setup();
     const made = halfMade(world, 'g1', 1_000);
