@@ -70,10 +70,15 @@ export function isTerminal(task: SwarmTask): boolean {
   return TERMINAL_STATES.has(task.Status?.State ?? '');
 }
 
-/** The service's newest task (the highest slot's last one): what the game runs, or ran last. */
+/**
+ * The service's newest task: what the game runs, or ran last. A task that ended without ever
+ * having a container (a stop's placeholder on its way out, a rejected one) counts only when no
+ * other task is left: the last engine that ran says more.
+ */
 export function newestTask(tasks: readonly SwarmTask[]): SwarmTask | null {
+  const ran = tasks.filter((t) => !(isTerminal(t) && taskContainerId(t) === null));
   let newest: SwarmTask | null = null;
-  for (const t of tasks) if (newest === null || (t.CreatedAt ?? '') > (newest.CreatedAt ?? '')) newest = t;
+  for (const t of ran.length > 0 ? ran : tasks) if (newest === null || (t.CreatedAt ?? '') > (newest.CreatedAt ?? '')) newest = t;
   return newest;
 }
 

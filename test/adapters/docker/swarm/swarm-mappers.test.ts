@@ -147,4 +147,13 @@ describe('engineInfoOf', () => {
     expect(newestTask([task('failed', { ID: 'old', CreatedAt: '2026-12-05T02:00:00Z' }), task('running', { ID: 'new' })])?.ID).toBe('new');
     expect(newestTask([])).toBeNull();
   });
+
+  it('newestTask: a task that ended without a container counts only when alone', () => {
+    const kept = task('shutdown', { ID: 'kept', CreatedAt: '2026-12-05T02:00:00Z' });
+    const placeholder = task('rejected', { ID: 'placeholder', Status: { State: 'rejected', Timestamp: '2026-12-05T03:00:00Z' } });
+    expect(newestTask([kept, placeholder])?.ID).toBe('kept');
+    expect(newestTask([placeholder])?.ID).toBe('placeholder');
+    const pending = task('pending', { ID: 'pending', Status: { State: 'pending' } });
+    expect(newestTask([kept, pending])?.ID).toBe('pending');
+  });
 });
