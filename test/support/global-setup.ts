@@ -4,12 +4,14 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { projectRoot } from '../../src/app/project-root.js';
 import { TEST_GAME_PREFIX } from './test-env.js';
+import { tagTestRunRedisKeys } from './test-redis-keys.js';
 
 function sh(cmd: string, args: string[]): string {
   return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-export default function setup(): void {
+/** Returns the teardown: this run's Redis keys removed. */
+export default async function setup(): Promise<() => Promise<void>> {
   const root = projectRoot();
   if (process.env.RTM_TEST_SKIP_BOOTSTRAP !== '1') {
     execFileSync('bash', [path.join(root, 'scripts', 'bootstrap.sh'), '--quiet'], { stdio: 'inherit' });
@@ -22,4 +24,5 @@ export default function setup(): void {
     .filter(([id, gameId, created]) => id && gameId?.startsWith(TEST_GAME_PREFIX) && Date.parse((created ?? '').replace(/ [A-Z]+$/, '')) < cutoff)
     .map(([id]) => id as string);
   if (leftovers.length > 0) sh('docker', ['rm', '-f', ...leftovers]);
+  return tagTestRunRedisKeys();
 }

@@ -16,8 +16,8 @@ declare module 'vitest' {
   }
 }
 
-export default function setup(project: TestProject): () => void {
-  integrationSetup();
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const integrationTeardown = await integrationSetup();
   sweepOrphanSwarms();
   const images = [ENGINE_IMAGE, ENGINE_IMAGE_PATCH, ENGINE_IMAGE_MINOR, ENGINE_IMAGE_SMALLMEM, ENGINE_IMAGE_BADLABEL];
   const swarm = startSwarm({ nodes: 1, network: SWARM_TEST_NETWORK, images });
@@ -25,8 +25,12 @@ export default function setup(project: TestProject): () => void {
     swarm.docker(1, ['run', '-d', '--pull', 'never', '--name', SWARM_PROBER, '--network', SWARM_TEST_NETWORK, '--entrypoint', '/usr/bin/node', ENGINE_IMAGE, '-e', 'setInterval(() => {}, 1 << 30)']);
   } catch (err) {
     swarm.close();
+    await integrationTeardown();
     throw err;
   }
   project.provide('swarm', { managerHost: swarm.managerHost, network: swarm.network, dir: swarm.dir });
-  return () => swarm.close();
+  return async () => {
+    swarm.close();
+    await integrationTeardown();
+  };
 }

@@ -36,9 +36,9 @@ export function testGameId(label = 'g'): string {
   return `${TEST_GAME_PREFIX}${label}-${uniqueSuffix()}`.slice(0, 51).replace(/-+$/, '');
 }
 
-/** Redis key prefix isolating a test's streams and keys. */
+/** Redis key prefix isolating a test's streams and keys; the run's tag first (test-redis-keys.ts). */
 export function testRedisPrefix(): string {
-  return `test:${uniqueSuffix()}:`;
+  return `test:${process.env.RTM_TEST_RUN_TAG ?? ''}${uniqueSuffix()}:`;
 }
 
 /** Deletes every key a test created under its Redis prefix (SCAN, not KEYS: Redis is shared). */

@@ -1,0 +1,58 @@
+// Redis keys of test runs. Every test prefix is `test:<run tag><unique>:` (testRedisPrefix), the
+// run tag set by the global setup; its teardown removes exactly this run's keys (an RTM process
+// a test stopped may write one more key after the test's own cleanup), and the setup sweeps
+// `test:` keys nobody touched for 30 minutes (a crashed or leaky earlier run). Another run live
+// on this machine keeps its keys: its tag differs and they are not idle.
+import { Redis } from 'ioredis';
+import { randomBytes } from 'node:crypto';
+import { TEST_REDIS_URL } from './test-env.js';
+
+export const TEST_RUN_TAG_ENV = 'RTM_TEST_RUN_TAG';
+const IDLE_SECONDS = 30 * 60;
+
+async function forEachKey(redis: Redis, pattern: string, each: (keys: string[]) => Promise<void>): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+    if (keys.length > 0) await each(keys);
+    cursor = next;
+  } while (cursor !== '0');
+}
+
+async function withRedis(what: string, use: (redis: Redis) => Promise<void>): Promise<void> {
+  const redis = new Redis(TEST_REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 3_000 });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    await use(redis);
+  } catch (err) {
+    process.stderr.write(`test redis keys: ${what} skipped (${err instanceof Error ? err.message : String(err)})\n`);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Projects of one run that set up and have not torn down yet (global: each project's setup may load this module anew). */
+const live = globalThis as { rtmTestRunProjects?: number };
+
+/**
+ * Tags this run (workers inherit the environment) and sweeps idle leftovers; returns the
+ * teardown, which removes the run's keys once the last project of the run has ended.
+ */
+export async function tagTestRunRedisKeys(): Promise<() => Promise<void>> {
+  const tag = process.env[TEST_RUN_TAG_ENV] ?? `r${randomBytes(3).toString('hex')}-`;
+  process.env[TEST_RUN_TAG_ENV] = tag;
+  live.rtmTestRunProjects = (live.rtmTestRunProjects ?? 0) + 1;
+  await withRedis('the sweep of idle test keys', (redis) =>
+    forEachKey(redis, 'test:*', async (keys) => {
+      const idle = await Promise.all(keys.map((k) => redis.object('IDLETIME', k) as Promise<number | null>));
+      const stale = keys.filter((_, i) => (idle[i] ?? 0) >= IDLE_SECONDS);
+      if (stale.length > 0) await redis.del(...stale);
+    }),
+  );
+  return async () => {
+    live.rtmTestRunProjects = (live.rtmTestRunProjects ?? 1) - 1;
+    if (live.rtmTestRunProjects > 0) return;
+    await withRedis(`removing this run's keys (test:${tag}*)`, (redis) => forEachKey(redis, `test:${tag}*`, async (keys) => void (await redis.del(...keys))));
+  };
+}
