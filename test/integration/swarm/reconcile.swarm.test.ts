@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { createDockerClient } from '../../../src/adapters/docker/docker-client.factory.js';
+import { RETIRED_PLACEMENT } from '../../../src/adapters/docker/swarm/retired-placement.js';
 import { SwarmRuntime } from '../../../src/adapters/docker/swarm/swarm-runtime.adapter.js';
 import { GAME_ID_LABEL, IMAGE_REF_LABEL, OWNER_LABEL, OWNER_VALUE } from '../../../src/domain/container-spec.js';
 import { containerNameFor } from '../../../src/domain/runtime-record.js';
@@ -84,5 +85,29 @@ describe('reconcile on the swarm backend', () => {
     expect(await h.records.get(adoptId)).toMatchObject({ status: 'running', currentContainerId: running.id, currentImageRef: ENGINE_IMAGE, engineEndpoint: `http://${name}:8080` });
     expect(running.id).toMatch(/^[0-9a-f]{64}$/);
     expect((await h.records.get(goneId))?.status).toBe('removed');
+  }, 90_000);
+
+  it('a stop cut short after its retire update (a pending placeholder, still 1 replica): marked stopped, the service and the task kept; start runs it again', async () => {
+    const gameId = h.newGameId('halfstop');
+    const name = containerNameFor(gameId);
+    const started = await h.services.start.execute({ gameId, imageRef: ENGINE_IMAGE, opSource: 'admin_rest' });
+    expect(started.outcome).toBe('success');
+    const first = started.record?.currentContainerId as string;
+    manager('service', 'update', '-d', '--force', '--constraint-add', RETIRED_PLACEMENT, name);
+    await eventually(async () => ((await h.docker.inspectContainer(first))?.running === false ? true : undefined), {
+      timeoutMs: 30_000,
+      message: 'the retired task never stopped',
+    });
+
+    const report = await new ReconcilerWorker({ ...h, reconcile: h.reconcileServices(0).game, settings: { intervalMs: 60_000 } }).reconcileOnce();
+    expect(report.markedStopped).toContain(gameId);
+    expect(report.removedHalfMade).not.toContain(gameId);
+    expect(await h.records.get(gameId)).toMatchObject({ status: 'stopped', currentContainerId: first });
+    expect(await h.docker.inspectContainer(name)).toMatchObject({ id: first, running: false });
+
+    const again = await h.services.start.execute({ gameId, imageRef: ENGINE_IMAGE, opSource: 'admin_rest' });
+    expect(again.outcome).toBe('success');
+    expect(again.record?.currentContainerId).not.toBe(first);
+    expect(manager('service', 'inspect', '-f', '{{json .Spec.TaskTemplate.Placement}}', name)).not.toContain(RETIRED_PLACEMENT);
   }, 90_000);
 });

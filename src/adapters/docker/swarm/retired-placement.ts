@@ -2,7 +2,7 @@
 // task down makes Swarm remove it with its container and logs, while a task replaced by an update
 // is shut down and kept in the service's history. So a stop first retires the task by a forced
 // update that places its successor nowhere, then scales to 0. Pure spec transforms.
-import type { SwarmService } from './swarm-task.mapper.js';
+import { newestTask, taskContainerId, type SwarmService, type SwarmTask } from './swarm-task.mapper.js';
 
 /** No node has this id: a task placed by it stays pending ("no suitable node"). */
 export const RETIRED_PLACEMENT = 'node.id==rtmanager-stopped';
@@ -28,4 +28,13 @@ export function withPlacement(spec: Spec, retired: boolean): Spec {
   delete rest.Constraints;
   const next = constraints.length > 0 ? { ...rest, Constraints: constraints } : rest;
   return { ...spec, TaskTemplate: { ...template, ...(Object.keys(next).length > 0 ? { Placement: next } : {}) } };
+}
+
+/**
+ * The task that is the game's engine: the newest one; of a retired service (a stop cut short
+ * before its scale to 0), the newest that had a container — its successor is a placeholder that
+ * never runs, not a half-made engine.
+ */
+export function engineTaskOf(service: SwarmService, tasks: readonly SwarmTask[]): SwarmTask | null {
+  return newestTask(isRetired(service.Spec) ? tasks.filter((t) => taskContainerId(t) !== null) : tasks);
 }

@@ -26,9 +26,9 @@ import { DockerodeRuntime } from '../docker-runtime.adapter.js';
 import { serviceSpecOf, type ServiceSpec, type ServiceSpecOptions } from './service-spec.mapper.js';
 import { SwarmApiClient } from './swarm-api.client.js';
 import { pollTaskEvents } from './swarm-task-events.poller.js';
-import { isRetired, withPlacement } from './retired-placement.js';
+import { engineTaskOf, isRetired, withPlacement } from './retired-placement.js';
 import { SwarmTaskWaits } from './swarm-task-waits.poller.js';
-import { biggestReadyNode, engineInfoOf, engineSummaryOf, isTerminal, newestTask, replicasOf, runsAsWanted, taskContainerId, type SwarmService, type SwarmTask } from './swarm-task.mapper.js';
+import { biggestReadyNode, engineInfoOf, engineSummaryOf, isTerminal, replicasOf, runsAsWanted, taskContainerId, type SwarmService, type SwarmTask } from './swarm-task.mapper.js';
 
 export interface SwarmRuntimeOptions {
   apiTimeoutMs: number;
@@ -196,7 +196,7 @@ export class SwarmRuntime implements DockerRuntime {
   async stopContainer(id: string): Promise<void> {
     const { service, task, tasks } = await this.mustResolve(id);
     // An older task of the game (the id named a container it no longer runs): already stopped.
-    if (task !== null && isTerminal(task) && task.ID !== newestTask(tasks)?.ID) return;
+    if (task !== null && isTerminal(task) && task.ID !== engineTaskOf(service, tasks)?.ID) return;
     let current = service;
     if (replicasOf(current) !== 0) {
       if (!isRetired(current.Spec))
@@ -226,7 +226,7 @@ export class SwarmRuntime implements DockerRuntime {
   async listOwnedContainers(): Promise<ContainerSummary[]> {
     const services = await this.api.services(OWNER_FILTER);
     const tasks = await this.api.tasks(services.map((s) => s.ID));
-    return services.map((s) => engineSummaryOf(s, newestTask(tasks.filter((t) => t.ServiceID === s.ID))));
+    return services.map((s) => engineSummaryOf(s, engineTaskOf(s, tasks.filter((t) => t.ServiceID === s.ID))));
   }
 
   /** Task deaths across nodes, from polls of the manager's task list (its /events carry none). */
@@ -274,7 +274,7 @@ export class SwarmRuntime implements DockerRuntime {
       const service = await this.api.service(idOrName);
       if (service === null) return null;
       const tasks = await this.api.tasks([service.ID]);
-      return { service, task: newestTask(tasks), tasks };
+      return { service, task: engineTaskOf(service, tasks), tasks };
     }
     const known = this.serviceOfContainer.get(idOrName);
     let tasks = await this.api.tasks(known === undefined ? null : [known]);

@@ -2,8 +2,8 @@
 // operator's own; placing again takes exactly it away and leaves no empty Placement behind
 // (the read-back compares what was sent with what the manager keeps).
 import { describe, expect, it } from 'vitest';
-import { RETIRED_PLACEMENT, isRetired, withPlacement } from '../../../../src/adapters/docker/swarm/retired-placement.js';
-import type { SwarmService } from '../../../../src/adapters/docker/swarm/swarm-task.mapper.js';
+import { RETIRED_PLACEMENT, engineTaskOf, isRetired, withPlacement } from '../../../../src/adapters/docker/swarm/retired-placement.js';
+import type { SwarmService, SwarmTask } from '../../../../src/adapters/docker/swarm/swarm-task.mapper.js';
 
 const spec = (placement?: Record<string, unknown>): SwarmService['Spec'] => ({
   Name: 'galaxy-game-g1',
@@ -32,5 +32,14 @@ describe('retired placement', () => {
     expect(isRetired(spec())).toBe(false);
     expect(isRetired(spec({ Constraints: ['node.id==abc'] }))).toBe(false);
     expect(withPlacement(spec({ Constraints: ['node.id==abc'] }), false).TaskTemplate?.Placement).toEqual({ Constraints: ['node.id==abc'] });
+  });
+
+  it("the engine task of a retired service is its newest task that had a container, not the pending placeholder", () => {
+    const ran: SwarmTask = { ID: 'ran', ServiceID: 's', CreatedAt: '2026-12-05T01:00:00Z', Status: { State: 'shutdown', ContainerStatus: { ContainerID: 'c'.repeat(64) } } };
+    const placeholder: SwarmTask = { ID: 'placeholder', ServiceID: 's', CreatedAt: '2026-12-05T02:00:00Z', Status: { State: 'pending' } };
+    const service = (s: SwarmService['Spec']): SwarmService => ({ ID: 's', Version: { Index: 1 }, Spec: s });
+    expect(engineTaskOf(service(withPlacement(spec(), true)), [ran, placeholder])?.ID).toBe('ran');
+    // Not retired: a pending task is a start under way, the engine to report.
+    expect(engineTaskOf(service(spec()), [ran, placeholder])?.ID).toBe('placeholder');
   });
 });
