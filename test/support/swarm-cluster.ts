@@ -2,7 +2,7 @@
 // network namespaces, never the machine's daemon. Each one records the pid of the process that
 // owns it, so a run that died without its teardown is swept by the next one.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { projectRoot } from '../../src/app/project-root.js';
@@ -50,8 +50,10 @@ export function startSwarm(opts: { nodes: number; network: string; images: strin
   // Short: the daemons' unix sockets live under it (≤ 108 characters).
   const dir = path.join(os.tmpdir(), `${DIR_PREFIX}${uniqueSuffix(3)}`);
   try {
-    execFileSync('bash', [script(), 'up', dir, String(opts.nodes), opts.network, ...opts.images], { stdio: ['ignore', 'inherit', 'inherit'] });
+    // Owned before `up` starts: another run's sweep must not take a swarm being built for an orphan.
+    mkdirSync(dir, { recursive: true });
     writeFileSync(path.join(dir, 'owner.pid'), String(process.pid));
+    execFileSync('bash', [script(), 'up', dir, String(opts.nodes), opts.network, ...opts.images], { stdio: ['ignore', 'inherit', 'inherit'] });
   } catch (err) {
     execFileSync('bash', [script(), 'down', dir], { stdio: 'inherit' });
     throw err;

@@ -191,6 +191,20 @@ describe('RTM on a three-node swarm', () => {
         const down = await healthEvent(gameId, 'inspect_unhealthy', stoppedAt, 60_000, (d) => d.reason === 'node_down');
         figures.push(`node_down of ${gameId}: ${down.at - stoppedAt} ms after worker 3's dockerd stopped`);
       }
+      // What the operator does next: restart the game, which lands on a node that is up.
+      const moved = onThree[0] as string;
+      const restartedAt = Date.now();
+      const restarted = await call('POST', `/runtimes/${moved}/restart`);
+      expect(restarted.status, JSON.stringify(restarted.json)).toBe(200);
+      expect(nodeOf(moved)).not.toBe(3);
+      figures.push(`restart of ${moved} while its node is down: ${Date.now() - restartedAt} ms, now on node ${nodeOf(moved)}`);
+      // A stop does not wait for the down node: Swarm stops the task when the node rejoins.
+      const parked = onThree[1];
+      if (parked !== undefined) {
+        const stopped = await call('POST', `/runtimes/${parked}/stop`, { reason: 'admin_request' });
+        expect(stopped.status, JSON.stringify(stopped.json)).toBe(200);
+        expect(stopped.json.runtime).toMatchObject({ status: 'stopped' });
+      }
     } finally {
       swarm.startNode(3);
     }

@@ -120,17 +120,17 @@ export class SwarmRuntime implements DockerRuntime {
   }
 
   /**
-   * One compare-and-swap update of the game's service to `spec` (ForceUpdate+1): the service is
-   * kept. A running engine is replaced in place (restart = forced update, patch = image update):
-   * Swarm stops its task with the grace period, keeps it in the service's history, and starts
-   * one of the new spec; the answer is that task's container, running. Otherwise (a stopped
-   * game, a leftover) the service stays at 0 replicas and the answer is the service, to start.
+   * One compare-and-swap update of the game's service to `spec` (ForceUpdate+1), the service kept.
+   * At one replica (restart = forced update, patch = image update) in place: Swarm stops the task
+   * with its grace period (kept in the history) and starts one of the new spec, whose container
+   * is the answer, running. Otherwise (stopped, retired) 0 replicas; the answer is the service.
    */
   async replaceContainer(existingId: string, spec: ContainerSpec): Promise<string> {
     const { service, tasks } = await this.mustResolve(existingId);
     if (service.Spec.Name !== spec.name) throw new DockerError('failed', `${existingId} is the engine of ${service.Spec.Name}, not of ${spec.name}`);
     const body = await this.specOf(spec);
-    const inPlace = replicasOf(service) === 1 && !isRetired(service.Spec) && tasks.some(runsAsWanted);
+    // Its task runs, ended on its own, or sits on a node that went down: a new one replaces it.
+    const inPlace = replicasOf(service) === 1 && !isRetired(service.Spec);
     const before = new Set(tasks.map((t) => t.ID));
     await this.api.update(
       service.ID,
