@@ -27,6 +27,7 @@ import { RecordHealthEventService } from '../../../src/services/health/record-he
 import { createLifecycleServices, type LifecycleServices, type LifecycleSettings } from '../../../src/services/service-graph.js';
 import {
   createTestDatabase,
+  type TestDatabase,
   deleteKeysWithPrefix,
   testGameId,
   testRedisPrefix,
@@ -63,15 +64,17 @@ export interface RealLifecycleOptions {
   hardening?: Partial<EngineHardening>;
   /** Another engine backend (the swarm suite) and its game network; default: the test daemon. */
   engine?: { docker: DockerRuntime; network: string; replaceRunningInPlace?: boolean };
+  /** Another fixture's database and state root (an RTM switched to another backend); its close() owns them. */
+  sharing?: { database: TestDatabase; stateRoot: string };
 }
 
 export async function createRealLifecycle(opts: RealLifecycleOptions = {}) {
   const logger = pino({ level: 'silent' });
-  const database = await createTestDatabase();
+  const database = opts.sharing?.database ?? (await createTestDatabase());
   const db = createRtmDatabase(database.pool);
   const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
   const prefix = testRedisPrefix();
-  const stateRoot = await mkdtemp(path.join(os.tmpdir(), 'rtm-services-state-'));
+  const stateRoot = opts.sharing?.stateRoot ?? (await mkdtemp(path.join(os.tmpdir(), 'rtm-services-state-')));
   await chmod(stateRoot, 0o755);
 
   const docker = opts.engine?.docker ?? new DockerodeRuntime(createDockerClient(TEST_DOCKER_HOST), { apiTimeoutMs: 30_000, pullTimeoutMs: 30_000, logger });
@@ -116,6 +119,7 @@ export async function createRealLifecycle(opts: RealLifecycleOptions = {}) {
   return {
     ...services,
     docker,
+    database,
     records,
     operationLog,
     redis,
@@ -146,6 +150,7 @@ export async function createRealLifecycle(opts: RealLifecycleOptions = {}) {
       for (const id of gameIds) await docker.removeContainer(containerNameFor(id), { force: true }).catch(() => undefined);
       await deleteKeysWithPrefix(redis, prefix);
       redis.disconnect();
+      if (opts.sharing !== undefined) return;
       await database.drop();
       await rm(stateRoot, { recursive: true, force: true });
     },
