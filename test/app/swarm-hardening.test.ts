@@ -79,7 +79,14 @@ describe('checkSwarmHardeningAtStartup', () => {
     expect(lines.find((l) => /enforced anyway/.test(String(l.msg)))).toMatchObject({ level: 40, rows: ['no_new_privileges', 'swap_limit'] });
   });
 
-  it('a manager that does not answer does not block startup (warned); /readyz then says why and specs are refused', async () => {
+  it('a manager that does not answer, without a waiver of every row: refused (the oldest engine is assumed)', async () => {
+    const { gate } = gateOn({ engines: [], apiVersion: '1.41', down: true }, ['cgroupns']);
+    const refused = checkSwarmHardeningAtStartup(gate, capturingLogger().logger);
+    await expect(refused).rejects.toBeInstanceOf(SwarmHardeningRefused);
+    await expect(refused).rejects.toThrow(/could not be read from the manager .*oldest engine is assumed, which cannot express no_new_privileges, swap_limit in a service spec/);
+  });
+
+  it('a manager that does not answer, every row waived, does not block startup (warned); /readyz then says why and specs are refused', async () => {
     const { gate } = gateOn({ engines: [], apiVersion: '1.41', down: true }, ALL);
     const { logger, messages } = capturingLogger();
     await checkSwarmHardeningAtStartup(gate, logger);

@@ -30,6 +30,11 @@ export class SwarmHardeningGate {
     this.api = new SwarmApiClient(docker, settings.apiTimeoutMs);
   }
 
+  /** RTMANAGER_SWARM_HARDENING_WAIVER. */
+  get waived(): readonly SwarmHardeningRow[] {
+    return this.settings.waived;
+  }
+
   /** Every node's engine version and the API version of RTM's requests, as the manager answers now. */
   async versions(): Promise<SwarmEngineVersions> {
     const pinned = (this.docker.modem as { version?: unknown }).version;
