@@ -1,14 +1,20 @@
 // Which build a process starts: the bundle unless tracing is on, it is missing, or tsc
 // rebuilt dist/ after it (stale).
-import { mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { chooseStartPath, startPathFiles } from '../../src/app/start-path.js';
+
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
 
 function distWith(files: { bundleAt?: number; tscAt?: number }) {
   const dist = mkdtempSync(path.join(os.tmpdir(), 'rtm-dist-'));
+  made.push(dist);
   const main = path.join(dist, 'src', 'main.js');
   const f = startPathFiles(pathToFileURL(main).href);
   const put = (url: URL, at: number) => {

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { projectRoot } from '../../src/app/project-root.js';
 import { TEST_GAME_PREFIX } from './test-env.js';
-import { tagTestRunRedisKeys } from './test-redis-keys.js';
+import { tagTestRun } from './test-run-leftovers.js';
 
 function sh(cmd: string, args: string[]): string {
   return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -24,5 +24,5 @@ export default async function setup(): Promise<() => Promise<void>> {
     .filter(([id, gameId, created]) => id && gameId?.startsWith(TEST_GAME_PREFIX) && Date.parse((created ?? '').replace(/ [A-Z]+$/, '')) < cutoff)
     .map(([id]) => id as string);
   if (leftovers.length > 0) sh('docker', ['rm', '-f', ...leftovers]);
-  return tagTestRunRedisKeys();
+  return tagTestRun();
 }

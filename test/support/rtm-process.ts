@@ -21,7 +21,8 @@ export function rtmEnv(postgresUrl: string, overrides: Record<string, string> = 
     RTMANAGER_REDIS_URL: TEST_REDIS_URL,
     RTMANAGER_REDIS_KEY_PREFIX: testRedisPrefix(),
     RTMANAGER_DOCKER_NETWORK: TEST_DOCKER_NETWORK,
-    RTMANAGER_GAME_STATE_ROOT: mkdtempSync(path.join(os.tmpdir(), 'rtm-state-')),
+    // Under the run's tag: the global teardown removes this run's state roots (test-run-leftovers.ts).
+    RTMANAGER_GAME_STATE_ROOT: mkdtempSync(path.join(os.tmpdir(), `rtm-state-${process.env.RTM_TEST_RUN_TAG ?? ''}`)),
     RTMANAGER_STOP_TIMEOUT: '5',
     RTMANAGER_SHUTDOWN_TIMEOUT: '15',
     RTMANAGER_RECONCILE_GRACE: '5',

@@ -36,7 +36,7 @@ export function testGameId(label = 'g'): string {
   return `${TEST_GAME_PREFIX}${label}-${uniqueSuffix()}`.slice(0, 51).replace(/-+$/, '');
 }
 
-/** Redis key prefix isolating a test's streams and keys; the run's tag first (test-redis-keys.ts). */
+/** Redis key prefix isolating a test's streams and keys; the run's tag first (test-run-leftovers.ts). */
 export function testRedisPrefix(): string {
   return `test:${process.env.RTM_TEST_RUN_TAG ?? ''}${uniqueSuffix()}:`;
 }
