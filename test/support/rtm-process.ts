@@ -31,6 +31,16 @@ export function rtmEnv(postgresUrl: string, overrides: Record<string, string> = 
   };
 }
 
+/** One call of RTM's internal REST API as an admin caller: status and parsed JSON answer. */
+export async function callInternal(baseUrl: string, method: string, route: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+  const res = await fetch(`${baseUrl}/api/v1/internal${route}`, {
+    method,
+    headers: { 'content-type': 'application/json', 'x-galaxy-caller': 'admin_service' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+}
+
 export interface RtmProcess {
   child: ChildProcess;
   logs: Array<Record<string, unknown>>;

@@ -43,10 +43,15 @@ export function testRedisPrefix(): string {
 
 /** Deletes every key a test created under its Redis prefix (SCAN, not KEYS: Redis is shared). */
 export async function deleteKeysWithPrefix(redis: Redis, prefix: string): Promise<void> {
+  await scanKeys(redis, `${prefix}*`, async (keys) => void (await redis.del(...keys)));
+}
+
+/** Every key matching `pattern`, a batch at a time (SCAN, not KEYS: Redis is shared). */
+export async function scanKeys(redis: Redis, pattern: string, each: (keys: string[]) => Promise<void>): Promise<void> {
   let cursor = '0';
   do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-    if (keys.length > 0) await redis.del(...keys);
+    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+    if (keys.length > 0) await each(keys);
     cursor = next;
   } while (cursor !== '0');
 }

@@ -10,19 +10,10 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { TEST_REDIS_URL } from './test-env.js';
+import { deleteKeysWithPrefix, scanKeys, TEST_REDIS_URL } from './test-env.js';
 
 export const TEST_RUN_TAG_ENV = 'RTM_TEST_RUN_TAG';
 const IDLE_SECONDS = 30 * 60;
-
-async function forEachKey(redis: Redis, pattern: string, each: (keys: string[]) => Promise<void>): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
-    if (keys.length > 0) await each(keys);
-    cursor = next;
-  } while (cursor !== '0');
-}
 
 async function withRedis(what: string, use: (redis: Redis) => Promise<void>): Promise<void> {
   const redis = new Redis(TEST_REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 3_000 });
@@ -65,7 +56,7 @@ export async function tagTestRun(): Promise<() => Promise<void>> {
   live.rtmTestRunProjects = (live.rtmTestRunProjects ?? 0) + 1;
   removeStateRoots((_, ageMs) => ageMs >= IDLE_SECONDS * 1000);
   await withRedis('the sweep of idle test keys', (redis) =>
-    forEachKey(redis, 'test:*', async (keys) => {
+    scanKeys(redis, 'test:*', async (keys) => {
       const idle = await Promise.all(keys.map((k) => redis.object('IDLETIME', k) as Promise<number | null>));
       const stale = keys.filter((_, i) => (idle[i] ?? 0) >= IDLE_SECONDS);
       if (stale.length > 0) await redis.del(...stale);
@@ -75,6 +66,6 @@ export async function tagTestRun(): Promise<() => Promise<void>> {
     live.rtmTestRunProjects = (live.rtmTestRunProjects ?? 1) - 1;
     if (live.rtmTestRunProjects > 0) return;
     removeStateRoots((name) => name.startsWith(`${STATE_ROOT_PREFIX}${tag}`));
-    await withRedis(`removing this run's keys (test:${tag}*)`, (redis) => forEachKey(redis, `test:${tag}*`, async (keys) => void (await redis.del(...keys))));
+    await withRedis(`removing this run's keys (test:${tag}*)`, (redis) => deleteKeysWithPrefix(redis, `test:${tag}`));
   };
 }

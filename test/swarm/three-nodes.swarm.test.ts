@@ -16,6 +16,7 @@ import { startPrivatePostgres, type PrivatePostgres } from '../support/private-p
 import { startPrivateRedis, type PrivateRedis } from '../support/private-redis.js';
 import { startSwarm, sweepOrphanSwarms, type SwarmCluster } from '../support/swarm-cluster.js';
 import { ENGINE_IMAGE, ENGINE_IMAGE_PATCH, eventually, testGameId, testRedisPrefix } from '../support/test-env.js';
+import { callInternal } from '../support/rtm-process.js';
 
 const RTM_IMAGE = 'galaxy/rtmanager:dev';
 const RTM_UID = 10002;
@@ -101,14 +102,7 @@ afterAll(async () => {
   process.stdout.write(`swarm figures:\n  ${figures.join('\n  ')}\n`);
 }, 120_000);
 
-async function call(method: string, route: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-  const res = await fetch(`${baseUrl}/api/v1/internal${route}`, {
-    method,
-    headers: { 'content-type': 'application/json', 'x-galaxy-caller': 'admin_service' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
-}
+const call = (method: string, route: string, body?: unknown) => callInternal(baseUrl, method, route, body);
 
 interface HealthEntry {
   at: number;

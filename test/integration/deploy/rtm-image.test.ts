@@ -14,6 +14,7 @@ import { projectRoot } from '../../../src/app/project-root.js';
 import { startPrivatePostgres, type PrivatePostgres } from '../../support/private-postgres.js';
 import { startPrivateRedis, type PrivateRedis } from '../../support/private-redis.js';
 import { ENGINE_IMAGE, TEST_DOCKER_NETWORK, eventually, testGameId, testRedisPrefix, uniqueSuffix } from '../../support/test-env.js';
+import { callInternal } from '../../support/rtm-process.js';
 
 const IMAGE = 'galaxy/rtmanager:dev';
 const RTM_UID = 10002;
@@ -95,14 +96,7 @@ afterAll(async () => {
   if (process.env.RTM_TEST_SHOW_IMAGE_LOGS) process.stdout.write(logs.toString('utf8'));
 }, 60_000);
 
-async function call(method: string, route: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-  const res = await fetch(`${baseUrl}/api/v1/internal${route}`, {
-    method,
-    headers: { 'content-type': 'application/json', 'x-galaxy-caller': 'admin_service' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
-}
+const call = (method: string, route: string, body?: unknown) => callInternal(baseUrl, method, route, body);
 
 async function healthEvent(type: string, after = '0'): Promise<{ id: string; fields: Record<string, string> }> {
   return eventually(

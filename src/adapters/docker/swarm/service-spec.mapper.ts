@@ -84,6 +84,18 @@ export function serviceSpecOf(spec: ContainerSpec, options: ServiceSpecOptions):
 const ANSWERED_WHEN_KEPT = new Set(['TaskTemplate.Resources.SwapBytes']);
 
 /**
+ * `next` with `replicas` (when given) as a forced update of a service whose spec is `current`
+ * (ForceUpdate+1: Swarm replaces the task even when nothing else in its template changed).
+ */
+export function forcedUpdate<S extends { TaskTemplate?: object }>(next: S, current: { TaskTemplate?: { ForceUpdate?: number } }, replicas?: number): S {
+  return {
+    ...next,
+    ...(replicas === undefined ? {} : { Mode: { Replicated: { Replicas: replicas } } }),
+    TaskTemplate: { ...next.TaskTemplate, ForceUpdate: (current.TaskTemplate?.ForceUpdate ?? 0) + 1 },
+  };
+}
+
+/**
  * Every leaf of `sent` that the manager's answer does not carry with the same value, as a
  * dotted path ("TaskTemplate.ContainerSpec.Init"). Empty: nothing was dropped.
  */

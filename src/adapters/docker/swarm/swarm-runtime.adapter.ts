@@ -23,7 +23,7 @@ import {
 } from '../../../ports/docker-runtime.js';
 import { connectLogs } from '../container-logs.reader.js';
 import { DockerodeRuntime } from '../docker-runtime.adapter.js';
-import { serviceSpecOf, type ServiceSpec, type ServiceSpecOptions } from './service-spec.mapper.js';
+import { forcedUpdate, serviceSpecOf, type ServiceSpec, type ServiceSpecOptions } from './service-spec.mapper.js';
 import { SwarmApiClient } from './swarm-api.client.js';
 import { pollTaskEvents } from './swarm-task-events.poller.js';
 import { engineTaskOf, isRetired, withPlacement } from './retired-placement.js';
@@ -132,11 +132,8 @@ export class SwarmRuntime implements DockerRuntime {
     // Its task runs, ended on its own, or sits on a node that went down: a new one replaces it.
     const inPlace = replicasOf(service) === 1 && !isRetired(service.Spec);
     const before = new Set(tasks.map((t) => t.ID));
-    await this.api.update(
-      service.ID,
-      (current) => ({ ...body, Mode: { Replicated: { Replicas: inPlace ? 1 : 0 } }, TaskTemplate: { ...body.TaskTemplate, ForceUpdate: (current.TaskTemplate?.ForceUpdate ?? 0) + 1 } }),
-      service,
-    );
+    // Spread: the manager's spec type is open (an index signature), ServiceSpec is not.
+    await this.api.update(service.ID, (current) => ({ ...forcedUpdate(body, current, inPlace ? 1 : 0) }), service);
     if (!inPlace) {
       // A leftover that still ran is shut down by the 0 replicas; the next start must find it ended.
       await this.waits.settled(service, this.graceMs() + this.options.apiTimeoutMs);
@@ -173,10 +170,7 @@ export class SwarmRuntime implements DockerRuntime {
     const before = new Set(tasks.map((t) => t.ID));
     // One update: placed anywhere again, one replica, and forced, so that a task that ended on
     // its own (a crash) is replaced too. Earlier tasks stay in the service's history.
-    await this.api.update(service.ID, (spec) => {
-      const placed = withPlacement(spec, false);
-      return { ...placed, Mode: { Replicated: { Replicas: 1 } }, TaskTemplate: { ...placed.TaskTemplate, ForceUpdate: (spec.TaskTemplate?.ForceUpdate ?? 0) + 1 } };
-    }, service);
+    await this.api.update(service.ID, (spec) => forcedUpdate(withPlacement(spec, false), spec, 1), service);
     return this.remember(service, await this.waits.newTask(service, before, this.options.startTimeoutMs));
   }
 
@@ -200,10 +194,7 @@ export class SwarmRuntime implements DockerRuntime {
     let current = service;
     if (replicasOf(current) !== 0) {
       if (!isRetired(current.Spec))
-        current = await this.api.update(current.ID, (spec) => {
-          const retired = withPlacement(spec, true);
-          return { ...retired, TaskTemplate: { ...retired.TaskTemplate, ForceUpdate: (spec.TaskTemplate?.ForceUpdate ?? 0) + 1 } };
-        }, current);
+        current = await this.api.update(current.ID, (spec) => forcedUpdate(withPlacement(spec, true), spec), current);
       await this.api.update(current.ID, (spec) => ({ ...spec, Mode: { Replicated: { Replicas: 0 } } }), current);
     }
     await this.waits.settled(service, this.graceMs() + this.options.apiTimeoutMs);
