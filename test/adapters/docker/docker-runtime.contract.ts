@@ -241,9 +241,14 @@ export function describeDockerRuntimeContract(name: string, makeHarness: () => P
 
       it('containerLogs: what the engine printed, timestamped per stream; tail bounds it; a missing container is not_found', async () => {
         const { id } = await started();
+        // The engine prints a few lines as it starts: wait until two reads agree, so that the
+        // tail below is read from the same output (a first read could catch only its first line).
+        let previous: EngineLogLine[] = [];
         const lines = await eventually(async () => {
           const got = await read(id, { tail: 100 });
-          return got.length > 0 ? got : undefined;
+          const settled = got.length > 0 && JSON.stringify(got) === JSON.stringify(previous);
+          previous = got;
+          return settled ? got : undefined;
         });
         for (const l of lines) {
           expect(l.ts).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{9}Z$/);
